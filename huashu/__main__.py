@@ -1,0 +1,3 @@
+from huashu.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The ``huashu`` command. Each area owns one module here that defines a click command named ``cli``.
+
+Sub-commands load lazily so ``huashu --help`` stays fast and one broken optional area
+(a missing speech model, say) never breaks the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from huashu import __version__
+
+__all__ = ["main", "COMMANDS"]
+
+# command name -> (module, help line shown in `huashu --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "script": ("huashu.cli.script", "Call scripts: schema, validate, QA, new, versions, diff, import/export."),
+    "chat": ("huashu.cli.chat", "Talk to a script in the terminal, or replay a file of answers (--json)."),
+    "serve": ("huashu.cli.serve", "Run the web app (editor, operator pages, REST API)."),
+    "user": ("huashu.cli.user", "Users and roles: create the first admin, list, change roles."),
+    "client": ("huashu.cli.client", "OAuth2 API clients (client credentials)."),
+    "demo": ("huashu.cli.demo", "Run the demo campaign on the simulator end to end."),
+    "campaign": ("huashu.cli.campaign", "Call tasks: create, start, pause, stop, progress."),
+    "source": ("huashu.cli.source", "Customer data sources: test, preview."),
+    "blacklist": ("huashu.cli.blacklist", "Blacklist numbers globally or per task."),
+    "runtime": ("huashu.cli.runtime", "Run a runtime node: scheduler and dialer."),
+    "data": ("huashu.cli.data", "Synthetic customer data for demos and tests."),
+    "audience": ("huashu.cli.audience", "Audiences: prepare data, train, score, select, uplift."),
+    "report": ("huashu.cli.report", "Campaign analytics report."),
+    "tts": ("huashu.cli.tts", "Render prompts to audio (TTS) and manage the prompt cache."),
+    "asr": ("huashu.cli.asr", "Recognise speech in a WAV file."),
+    "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
+    "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
+    "db": ("huashu.cli.db", "Database: migrate, show the URL."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n, (mod, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None or importlib.util.find_spec(entry[0]) is None:
+            return None
+        module = importlib.import_module(entry[0])
+        cmd: click.Command = module.cli
+        cmd.name = cmd_name
+        if not cmd.short_help:
+            cmd.short_help = entry[1]
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="huashu")
+def cli() -> None:
+    """Huashu (话术): design voice-bot call scripts and run them in outbound campaigns."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="huashu", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

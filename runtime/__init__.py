@@ -1,0 +1,1 @@
+"""Runtime: dialog engine, intents, campaigns, compliance, audience, analytics and speech."""

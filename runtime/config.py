@@ -1,0 +1,85 @@
+"""Configuration: defaults, then a TOML file, then ``HUASHU_*`` environment variables.
+
+The file is ``$HUASHU_CONFIG`` if set, else ``./huashu.toml`` if present. Nested keys use
+``__`` in the environment (``HUASHU_SPEECH__VOSK_MODEL=/models/vosk-cn``).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["Settings", "SpeechSettings", "get_settings", "config_file"]
+
+
+def config_file() -> Path | None:
+    env = os.environ.get("HUASHU_CONFIG")
+    if env:
+        return Path(env)
+    p = Path("huashu.toml")
+    return p if p.is_file() else None
+
+
+class SpeechSettings(BaseModel):
+    tts_provider: str = "auto"  # auto | edge | espeak | piper
+    tts_fallbacks: list[str] = Field(default_factory=lambda: ["espeak", "piper"])
+    vosk_model: str | None = None
+    whisper_model_dir: str | None = None
+    asr_provider: str = "auto"  # auto | vosk | whisper | http
+    asr_http_url: str | None = None
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
+
+    model_config = SettingsConfigDict(env_prefix="HUASHU_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path(os.environ.get("HUASHU_DATA_DIR", "var"))
+    database_url: str | None = None  # default: SQLite file in data_dir
+    secret_key: str | None = None  # default: generated once into data_dir/secret.key
+    host: str = "127.0.0.1"
+    port: int = 8000
+    phone_region: str = "CN"
+    dedupe_days: int = 30
+    telephony_driver: str = "simulator"  # simulator | sip | freeswitch
+    forbidden_words: list[str] = Field(default_factory=list)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'huashu.db').resolve()}"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@cache
+def get_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,71 @@
+"""Database engine and sessions (SQLModel over SQLAlchemy 2). SQLite by default, PostgreSQL for multi-node.
+
+Every module that defines tables registers them on ``SQLModel.metadata`` when imported;
+:func:`init_db` imports them all so ``create_all`` sees every table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+__all__ = ["TABLE_MODULES", "make_engine", "init_db", "session_scope"]
+
+# Modules that define tables. A module listed here that does not exist yet is skipped.
+TABLE_MODULES: tuple[str, ...] = (
+    "designer.store",
+    "runtime.campaigns.models",
+    "runtime.audience.models",
+    "web.auth.models",
+    "web.api.models",
+)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def import_table_modules() -> None:
+    for name in TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name is None or not name.startswith(e.name):
+                raise
+
+
+def init_db(engine: Engine) -> None:
+    import_table_modules()
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise

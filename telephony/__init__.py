@@ -1,0 +1,1 @@
+"""Telephony drivers (simulator, SIP, FreeSWITCH ESL) and media (codecs, VAD, recordings)."""
