@@ -2,3 +2,7 @@
 
 This package imports nothing from ``runtime``, ``telephony`` or ``web``.
 """
+
+from designer.builtins import BUILTIN_INTENTS
+
+__all__ = ["BUILTIN_INTENTS"]

@@ -39,6 +39,10 @@ CATEGORIES: tuple[str, ...] = ("success", "failure", "no_intent", "human_follow_
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+def _empty() -> Mapping[str, Any]:
+    return _EMPTY
+
+
 @dataclass(frozen=True, slots=True)
 class Variable:
     name: str
@@ -231,7 +235,7 @@ class IntentRule:
     label: str
     category: str
     priority: int = 100
-    when: Mapping[str, Any] = _EMPTY
+    when: Mapping[str, Any] = field(default_factory=_empty)
     description: str = ""
     index: int = 0  # position in the file; breaks priority ties
 
@@ -255,14 +259,14 @@ class Script:
     start: str
     nodes: tuple[Node, ...]
     settings: Settings = field(default_factory=Settings)
-    variables: Mapping[str, Variable] = _EMPTY
+    variables: Mapping[str, Variable] = field(default_factory=_empty)
     global_handlers: tuple[Branch, ...] = ()
-    intents: Mapping[str, IntentDef] = _EMPTY
+    intents: Mapping[str, IntentDef] = field(default_factory=_empty)
     intent_rules: tuple[IntentRule, ...] = ()
     business: str = ""
     description: str = ""
-    raw: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
-    by_id: Mapping[str, Node] = field(default=_EMPTY, compare=False, repr=False)
+    raw: Mapping[str, Any] = field(default_factory=_empty, compare=False, repr=False)
+    by_id: Mapping[str, Node] = field(default_factory=_empty, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Script:
