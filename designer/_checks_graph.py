@@ -1,0 +1,190 @@
+"""Completeness checks on the shape of the conversation: ids, targets, reachability, endings, loops."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from designer._context import CheckContext
+from designer.graph import GLOBAL_HUB, RETURN_HUB, VIRTUAL, Exit, branch_is_bounded
+
+__all__ = ["check_graph"]
+
+
+def _label(node_id: str) -> str:
+    return "a global handler" if node_id == GLOBAL_HUB else f"node {node_id!r}"
+
+
+def _check_ids(ctx: CheckContext) -> None:
+    seen: Counter[str] = Counter()
+    for i, n in enumerate(ctx.doc["nodes"]):
+        seen[n["id"]] += 1
+        if seen[n["id"]] == 2:
+            ctx.error("duplicate_id", n["id"], None, f"$.nodes[{i}].id",
+                      f"Two nodes are called {n['id']!r}; give each scene its own id.")
+        bseen: Counter[str] = Counter()
+        for j, b in enumerate(n.get("branches", [])):
+            bseen[b["id"]] += 1
+            if bseen[b["id"]] == 2:
+                ctx.error("duplicate_id", n["id"], b["id"], f"$.nodes[{i}].branches[{j}].id",
+                          f"Node {n['id']!r} has two branches called {b['id']!r}.")
+    hseen: Counter[str] = Counter()
+    for j, b in enumerate(ctx.doc.get("global_handlers", [])):
+        hseen[b["id"]] += 1
+        if hseen[b["id"]] == 2:
+            ctx.error("duplicate_id", None, b["id"], f"$.global_handlers[{j}].id",
+                      f"Two global handlers are called {b['id']!r}.")
+
+
+def _check_targets(ctx: CheckContext) -> None:
+    s = ctx.script
+    if s.start not in s.by_id:
+        ctx.error("missing_start", None, None, "$.start",
+                  f"The script starts at {s.start!r}, but there is no node with that id.")
+    all_exits: list[Exit] = [e for exits in ctx.graph.exits.values() for e in exits]
+    all_exits += ctx.graph.handler_exits
+    for e in all_exits:
+        if e.target == RETURN_HUB or e.target in s.by_id:
+            continue
+        where = "A global handler" if e.source == GLOBAL_HUB else f"Node {e.source!r}"
+        via = f" (branch {e.branch!r})" if e.branch else ""
+        ctx.error("dangling_target", None if e.source == GLOBAL_HUB else e.source, e.branch,
+                  ctx.node_path(e.source, e.branch, e.field),
+                  f"{where}{via} goes to {e.target!r}, which does not exist.")
+
+
+def _check_ways_on(ctx: CheckContext) -> set[str]:
+    """dead_end and missing_default; returns the dead ends so no_path_to_end does not repeat them."""
+    s = ctx.script
+    dead: set[str] = set()
+    handler_ways = any(e.target in s.by_id for e in ctx.graph.handler_exits)
+    for n in s.nodes:
+        if s.by_id[n.id] is not n or n.type == "end":
+            continue
+        ways = [e for e in ctx.graph.exits[n.id] if e.target in s.by_id or e.target == RETURN_HUB]
+        if n.type == "condition" and not n.default:
+            ctx.error("missing_default", n.id, None, ctx.node_path(n.id),
+                      f"Condition {n.id!r} has no default: when none of its conditions holds, "
+                      "the call has nowhere to go.")
+        if n.type == "transfer" and not n.next:
+            dead.add(n.id)
+            ctx.error("dead_end", n.id, None, ctx.node_path(n.id),
+                      f"Transfer {n.id!r} says nothing about what happens when no agent in queue "
+                      f"{n.queue!r} is free; add a fallback 'next'.")
+            continue
+        if not ways and not (n.listens and handler_ways):
+            dead.add(n.id)
+            ctx.error("dead_end", n.id, None, ctx.node_path(n.id),
+                      f"After {n.type} node {n.id!r} the call has nowhere to go: it is not an end "
+                      "node and has no way on.")
+    return dead
+
+
+def _check_listening(ctx: CheckContext) -> None:
+    s = ctx.script
+    global_events = {b.when.value for b in s.global_handlers if b.when.kind == "event"}
+    for n in s.listening_nodes():
+        if s.by_id[n.id] is not n:
+            continue
+        events = global_events | {b.when.value for b in n.branches if b.when.kind == "event"}
+        if "silence" not in events:
+            ctx.error("missing_silence_branch", n.id, None, ctx.node_path(n.id, leaf="branches"),
+                      f"Node {n.id!r} does not say what happens when the customer stays silent.")
+        if "no_match" not in events:
+            ctx.error("missing_no_match_branch", n.id, None, ctx.node_path(n.id, leaf="branches"),
+                      f"Node {n.id!r} does not say what happens when the answer is not understood.")
+
+
+def _check_reach(ctx: CheckContext, reachable: set[str], dead: set[str]) -> None:
+    s = ctx.script
+    if s.start not in s.by_id:
+        return
+    finishing = ctx.graph.can_finish()
+    for n in s.nodes:
+        if s.by_id[n.id] is not n:
+            continue
+        if n.id not in reachable:
+            ctx.warn("unreachable_node", n.id, None, ctx.node_path(n.id),
+                     f"No call can ever reach node {n.id!r}: nothing leads to it from the start.")
+        elif n.id not in finishing and n.id not in dead:
+            ctx.error("no_path_to_end", n.id, None, ctx.node_path(n.id),
+                      f"From node {n.id!r} the call can never reach an end node: it would go "
+                      "round until the line is cut.")
+
+
+def _loop_message(nodes: list[str]) -> str:
+    shown = " -> ".join(_label(x).removeprefix("node ") for x in nodes[:6])
+    more = f" and {len(nodes) - 6} more" if len(nodes) > 6 else ""
+    return (f"The call can go round {shown}{more} forever: no branch in this loop has max_times. "
+            "Give the retry branch a max_times and an else_goto.")
+
+
+def _check_loops(ctx: CheckContext) -> None:
+    s = ctx.script
+    view = ctx.graph.unbounded_view()
+    order = {nid: i for i, nid in enumerate(ctx.node_index)}
+    order[GLOBAL_HUB] = len(order)
+    for comp in nx.strongly_connected_components(view):
+        if len(comp) == 1:
+            (only,) = comp
+            if not view.has_edge(only, only):
+                continue
+        members = sorted(comp, key=lambda x: order.get(x, 1 << 30))
+        first = next((m for m in members if m not in VIRTUAL), members[0])
+        ctx.error("unbounded_loop", first, None, ctx.node_path(first), _loop_message(members))
+    # The return loop of a global handler: fire it on a node, come back, fire it again...
+    for h in s.global_handlers:
+        if branch_is_bounded(h):
+            continue
+        if h.goto == RETURN_HUB or _returns_unbounded(ctx, h.goto):
+            ctx.error("unbounded_loop", None, h.id, ctx.handler_path(h.id),
+                      f"Global handler {h.id!r} brings the call back to the same question and can "
+                      "fire again and again; give it max_times and an else_goto.")
+
+
+def _returns_unbounded(ctx: CheckContext, start: str) -> bool:
+    s = ctx.script
+    if start not in s.by_id:
+        return False
+    seen = {start}
+    stack = [start]
+    while stack:
+        v = stack.pop()
+        for e in ctx.graph.exits.get(v, ()):
+            if e.bounded:
+                continue
+            if e.target == RETURN_HUB:
+                return True
+            if e.target in s.by_id and e.target not in seen:
+                seen.add(e.target)
+                stack.append(e.target)
+    return False
+
+
+def _check_return_use(ctx: CheckContext) -> None:
+    """@return only makes sense on a path that a global handler started."""
+    s = ctx.script
+    from_handlers: set[str] = set()
+    view = ctx.graph.flow_view()
+    for h in s.global_handlers:
+        for t in (h.goto, h.else_goto):
+            if t and t in s.by_id:
+                from_handlers |= {t} | set(nx.descendants(view, t))
+    for node_id, exits in ctx.graph.exits.items():
+        for e in exits:
+            if e.target == RETURN_HUB and node_id not in from_handlers:
+                ctx.warn("return_outside_handler", node_id, e.branch, ctx.node_path(node_id, e.branch, e.field),
+                         f"Node {node_id!r} goes to @return, but no global handler leads to it, "
+                         "so there is no question to return to.")
+
+
+def check_graph(ctx: CheckContext) -> None:
+    _check_ids(ctx)
+    _check_targets(ctx)
+    reachable = ctx.graph.reachable()
+    dead = _check_ways_on(ctx)
+    _check_listening(ctx)
+    _check_reach(ctx, reachable, dead)
+    _check_loops(ctx)
+    _check_return_use(ctx)

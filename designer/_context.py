@@ -1,0 +1,52 @@
+"""Shared state of one validation run: the script, its graph, JSON paths, and the finding lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from designer.findings import Finding
+from designer.graph import ScriptGraph
+from designer.model import Script
+
+__all__ = ["CheckContext"]
+
+
+@dataclass(slots=True)
+class CheckContext:
+    script: Script
+    graph: ScriptGraph
+    doc: dict[str, Any]
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    node_index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, n in enumerate(self.doc.get("nodes", [])):
+            self.node_index.setdefault(n["id"], i)
+
+    def node_path(self, node_id: str, branch_id: str | None = None, leaf: str | None = None) -> str:
+        if node_id.startswith("@"):
+            return self.handler_path(branch_id, leaf)
+        i = self.node_index.get(node_id)
+        path = f"$.nodes[{i}]" if i is not None else "$"
+        if branch_id is not None and i is not None:
+            branches = self.doc["nodes"][i].get("branches", [])
+            j = next((k for k, b in enumerate(branches) if b["id"] == branch_id), None)
+            if j is not None:
+                path += f".branches[{j}]"
+        if leaf:
+            path += f".{leaf}"
+        return path
+
+    def handler_path(self, handler_id: str | None, leaf: str | None = None) -> str:
+        handlers = self.doc.get("global_handlers", [])
+        j = next((k for k, b in enumerate(handlers) if b["id"] == handler_id), None)
+        path = f"$.global_handlers[{j}]" if j is not None else "$.global_handlers"
+        return path + (f".{leaf}" if leaf else "")
+
+    def error(self, code: str, node: str | None, branch: str | None, path: str, message: str) -> None:
+        self.errors.append(Finding(code, node, branch, path, message))
+
+    def warn(self, code: str, node: str | None, branch: str | None, path: str, message: str) -> None:
+        self.warnings.append(Finding(code, node, branch, path, message))

@@ -1,0 +1,120 @@
+"""Compliance: forbidden marketing claims, naming the caller, and honouring opt-out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from designer._qa_context import QAContext, handler_matches
+from designer._qa_coverage import OPT_OUT_PHRASES
+from designer.model import Branch, Node
+
+__all__ = ["check_compliance", "BUILTIN_FORBIDDEN", "OPT_OUT_TAGS"]
+
+# Absolute promises and superlatives that advertising rules forbid (zh and en).
+BUILTIN_FORBIDDEN: tuple[str, ...] = (
+    "保证", "绝对", "百分之百", "稳赚", "包赚", "零风险", "无风险", "最便宜", "最低价", "全网最低",
+    "第一", "史上最", "万能", "国家级",
+    "guaranteed", "guarantee", "risk-free", "risk free", "no risk", "100%", "cheapest",
+    "lowest price ever", "number one", "best price",
+)
+# "第一" is a claim ("number one"), but 第一个月 / 第一次 / 第一步 are ordinary ordinals.
+_ORDINAL_OK = re.compile(r"第一(?=[个次步天月年期条项位种档名批周])")
+_ZH_ID = re.compile(r"我是|这里是|我们是|客服|工作人员|专员|来电")
+_EN_ID = re.compile(r"\bthis is\b|\bcalling from\b|\bmy name is\b|\bon behalf of\b|\b(i'm|i am)\b.{0,40}\bfrom\b",
+                    re.IGNORECASE)
+OPT_OUT_TAGS = frozenset({"opt_out", "optout", "do_not_call", "dnc", "blacklist", "unsubscribe", "退订", "拒绝来电"})
+_OPT_OUT_OUTCOME = re.compile(r"opt.?out|unsub|blacklist|do.?not.?call|dnc|退订|拒绝来电|黑名单", re.IGNORECASE)
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    w = re.escape(word)
+    if word.isascii() and word[:1].isalnum():
+        w = rf"(?<![A-Za-z]){w}"
+    if word.isascii() and word[-1:].isalnum():
+        w = rf"{w}(?![A-Za-z])"
+    return re.compile(w, re.IGNORECASE)
+
+
+def _check_forbidden(ctx: QAContext, words: Iterable[str]) -> None:
+    patterns = [(w, _word_pattern(w)) for w in dict.fromkeys(words)]
+    for n in ctx.script.nodes:
+        text = n.prompt.text
+        if not text:
+            continue
+        scan = _ORDINAL_OK.sub("第①", text)
+        hits = [w for w, p in patterns if p.search(scan)]
+        if hits:
+            ctx.add("forbidden_word", "error", "compliance", n.id,
+                    f"Node {n.id!r} says {', '.join(repr(h) for h in hits)}: an absolute or forbidden "
+                    "marketing claim.",
+                    "Describe the offer factually; drop promises and superlatives.")
+
+
+def _opening_nodes(ctx: QAContext) -> list[Node]:
+    s = ctx.script
+    if s.start not in s.by_id:
+        return []
+    out: list[Node] = []
+    seen: set[str] = set()
+    stack = [s.start]
+    while stack:
+        v = stack.pop()
+        if v in seen or v not in s.by_id:
+            continue
+        seen.add(v)
+        n = s.by_id[v]
+        if n.speaks and n.prompt.text.strip():
+            out.append(n)
+        elif not n.listens:
+            stack.extend(t for _b, t in n.targets())
+    return out
+
+
+def _check_identification(ctx: QAContext) -> None:
+    pattern = _ZH_ID if ctx.script.is_chinese else _EN_ID
+    for n in _opening_nodes(ctx):
+        if not pattern.search(n.prompt.text):
+            ctx.add("no_caller_identification", "error", "compliance", n.id,
+                    f"The opening prompt ({n.id!r}) does not say who is calling.",
+                    "Start with the company and role, e.g. '您好，我是XX公司的客服' / "
+                    "'Hello, this is Anna calling from Acme'.")
+
+
+def _opt_out_branches(ctx: QAContext) -> list[tuple[str | None, Branch]]:
+    s = ctx.script
+    found: list[tuple[str | None, Branch]] = [
+        (None, b) for b in s.global_handlers if handler_matches(b, "opt_out", OPT_OUT_PHRASES)
+    ]
+    for n in s.nodes:
+        found += [(n.id, b) for b in n.branches if handler_matches(b, "opt_out", OPT_OUT_PHRASES)]
+    return found
+
+
+def _check_opt_out(ctx: QAContext) -> None:
+    s = ctx.script
+    for node_id, b in _opt_out_branches(ctx):
+        where = f"branch {b.id!r} of {node_id!r}" if node_id else f"global handler {b.id!r}"
+        path, asks_again = ctx.silent_path(b.goto)
+        ends = [s.by_id[x] for x in path if s.by_id[x].type == "end"]
+        if asks_again or not ends:
+            ctx.add("opt_out_not_ending", "error", "compliance", node_id,
+                    f"After the customer opts out ({where}) the call does not go straight to an end: "
+                    "it would keep talking to someone who asked to be left alone.",
+                    "Point the opt-out branch at an end node (a short goodbye, no more questions).",
+                    b.id)
+            continue
+        tags = set(b.tags) | {t for x in path for t in s.by_id[x].tags}
+        marked = bool(tags & OPT_OUT_TAGS) or all(e.outcome and _OPT_OUT_OUTCOME.search(e.outcome) for e in ends)
+        if not marked:
+            ctx.add("opt_out_not_marked", "error", "compliance", node_id,
+                    f"The opt-out path ({where}) does not mark the number, so it would be called again.",
+                    "Tag the branch or its end node 'opt_out' (or give the end outcome 'opt_out').",
+                    b.id)
+
+
+def check_compliance(ctx: QAContext) -> None:
+    words = (*BUILTIN_FORBIDDEN, *ctx.script.settings.forbidden_words, *ctx.forbidden_words)
+    _check_forbidden(ctx, words)
+    _check_identification(ctx)
+    _check_opt_out(ctx)

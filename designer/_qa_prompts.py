@@ -1,0 +1,95 @@
+"""Prompt quality: length by ear, and numbers, variables and abbreviations a TTS engine reads badly."""
+
+from __future__ import annotations
+
+import re
+
+from designer._qa_context import QAContext
+from designer.model import Node
+from designer.prompt_text import estimate_seconds, sentences, speech_units
+
+__all__ = ["check_prompts", "MAX_PROMPT_SECONDS", "MAX_SENTENCE_ZH_CHARS", "MAX_SENTENCE_EN_WORDS"]
+
+MAX_PROMPT_SECONDS = 15.0
+MAX_SENTENCE_ZH_CHARS = 40
+MAX_SENTENCE_EN_WORDS = 25
+_LONG_DIGITS = re.compile(r"(?<![\d$])\d{5,}(?!\d)")
+_PLACEHOLDER = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+_PHONE_NAME = re.compile(r"phone|mobile|msisdn|tel|cell|hotline|号码|电话", re.IGNORECASE)
+_ABBREV = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_ABBREV_OK = frozenset({"APP", "VIP", "WIFI", "SIM", "GB", "MB", "KB", "TB", "TV", "ID", "OK"})
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ZH_UNIT_AFTER = re.compile(r"^\s*(元|块|角|分|%|％|万|亿|人民币)")
+_EN_UNIT_BEFORE = re.compile(r"[$¥€£]\s*$")
+_EN_UNIT_AFTER = re.compile(r"^\s*(dollars?|yuan|euros?|pounds?|cents?|USD|CNY|RMB|%)", re.IGNORECASE)
+
+
+def _check_length(ctx: QAContext, n: Node) -> float:
+    s = ctx.script
+    secs = estimate_seconds(n.prompt.text, s)
+    if secs > MAX_PROMPT_SECONDS:
+        ctx.add("prompt_too_long", "warning", "prompts", n.id,
+                f"Node {n.id!r} takes about {secs:.0f} s to say; customers hang up on long monologues.",
+                f"Cut it below {MAX_PROMPT_SECONDS:.0f} s, or split it over two nodes.")
+    for sentence in sentences(n.prompt.text):
+        units = speech_units(sentence, s.is_chinese)
+        limit = MAX_SENTENCE_ZH_CHARS if s.is_chinese else MAX_SENTENCE_EN_WORDS
+        if units > limit:
+            unit = "characters" if s.is_chinese else "words"
+            ctx.add("sentence_too_long", "warning", "prompts", n.id,
+                    f"A sentence in {n.id!r} runs to {units:.0f} {unit}: hard to follow by ear "
+                    f"(\u201c{sentence[:30]}\u2026\u201d).",
+                    f"Keep spoken sentences under {limit} {unit}; one idea per sentence.")
+            break
+    return secs
+
+
+def _check_reading(ctx: QAContext, n: Node) -> None:
+    s = ctx.script
+    text = n.prompt.text
+    bare = _PLACEHOLDER.sub("", text)
+    if _LONG_DIGITS.search(bare):
+        ctx.add("tts_long_number", "info", "prompts", n.id,
+                f"Node {n.id!r} contains a long digit string; TTS reads it as one huge number.",
+                "Write it out digit by digit (一零零八六 / 1 0 0 8 6) or use a variable of type phone.")
+    for m in _PLACEHOLDER.finditer(text):
+        var = s.variables.get(m.group(1))
+        if var is None:
+            continue
+        if _PHONE_NAME.search(var.name) and var.type != "phone":
+            ctx.add("tts_phone_variable", "warning", "prompts", n.id,
+                    f"Variable {var.name!r} looks like a phone number but has type {var.type!r}, "
+                    "so it would be read as an amount.",
+                    f"Declare {var.name!r} with type 'phone' so it is read digit by digit.")
+        if var.type == "amount":
+            after, before = text[m.end():], text[: m.start()]
+            has_unit = bool(_ZH_UNIT_AFTER.match(after)) if s.is_chinese else bool(
+                _EN_UNIT_BEFORE.search(before) or _EN_UNIT_AFTER.match(after))
+            if not has_unit:
+                ctx.add("tts_amount_unit", "info", "prompts", n.id,
+                        f"Amount ${{{var.name}}} in {n.id!r} has no unit; the customer hears a bare number.",
+                        "Say the unit after it: '元' in Chinese, 'dollars' (or a currency sign before it) in English.")
+    if s.is_chinese:
+        odd = sorted({a for a in _ABBREV.findall(bare) if a not in _ABBREV_OK})
+        if odd:
+            ctx.add("tts_abbreviation", "info", "prompts", n.id,
+                    f"Node {n.id!r} contains {', '.join(odd)}; a Chinese voice may spell it oddly.",
+                    "Write the Chinese name, or check the recording of it.")
+    elif _CJK.search(bare):
+        ctx.add("mixed_language", "warning", "prompts", n.id,
+                f"Node {n.id!r} has Chinese characters in an English script; the voice cannot say them.",
+                "Translate the text or change the script language.")
+
+
+def check_prompts(ctx: QAContext) -> None:
+    total = 0.0
+    longest = 0.0
+    for n in ctx.script.nodes:
+        if not n.speaks or not n.prompt.text.strip():
+            continue
+        secs = _check_length(ctx, n)
+        total += secs
+        longest = max(longest, secs)
+        _check_reading(ctx, n)
+    ctx.metrics["max_prompt_seconds"] = round(longest, 1)
+    ctx.metrics["total_prompt_seconds"] = round(total, 1)

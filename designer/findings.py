@@ -1,0 +1,39 @@
+"""The finding vocabulary shared by validation and QA: what is wrong, where, and in words a business user reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Finding", "ValidationReport"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One validation result. ``path`` is a JSON path into the document (``$.nodes[3].branches[0]``)."""
+
+    code: str
+    node: str | None
+    branch: str | None
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    valid: bool
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "errors": [f.to_dict() for f in self.errors],
+            "warnings": [f.to_dict() for f in self.warnings],
+        }
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.errors} | {f.code for f in self.warnings}

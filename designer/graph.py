@@ -1,0 +1,142 @@
+"""The script as a networkx graph, with the two virtual nodes that make global handlers cheap to model.
+
+Every listening node may fire every global handler, so instead of n x h edges the graph has a
+hub: ``listening node -> @global -> handler target``. ``@return`` (go back to the listening
+node a handler fired on) is a second hub with edges to every listening node; it is left out
+of reachability (it only goes back to a node already visited) and of loop search (the return
+loop of a handler is examined on its own, see :func:`designer.validate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from designer.model import RETURN_TARGET, Branch, Script
+
+__all__ = [
+    "GLOBAL_HUB",
+    "RETURN_HUB",
+    "VIRTUAL",
+    "BOUNDED_EVENTS",
+    "ScriptGraph",
+    "build_graph",
+    "Exit",
+    "branch_is_bounded",
+    "node_exits",
+]
+
+GLOBAL_HUB = "@global"
+RETURN_HUB = RETURN_TARGET  # "@return"
+VIRTUAL = frozenset({GLOBAL_HUB, RETURN_HUB})
+# Silence events repeat at most max_consecutive_silences times before the runtime ends the call.
+BOUNDED_EVENTS = frozenset({"silence", "dtmf_timeout"})
+
+
+def branch_is_bounded(b: Branch) -> bool:
+    """A branch that cannot fire forever: it carries max_times, or it is a silence event."""
+    return b.max_times is not None or (b.when.kind == "event" and b.when.value in BOUNDED_EVENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """One way out of a node (or of the global hub)."""
+
+    source: str
+    branch: str | None
+    target: str
+    field: str  # goto | else_goto | next | default | global
+    bounded: bool
+
+
+def _branch_exits(source: str, branches: Iterable[Branch]) -> Iterator[Exit]:
+    for b in branches:
+        yield Exit(source, b.id, b.goto, "goto", branch_is_bounded(b))
+        if b.else_goto:
+            yield Exit(source, b.id, b.else_goto, "else_goto", False)
+
+
+def node_exits(script: Script, node_id: str) -> list[Exit]:
+    n = script.by_id[node_id]
+    out = list(_branch_exits(n.id, n.branches))
+    if n.next:
+        out.append(Exit(n.id, None, n.next, "next", False))
+    if n.default:
+        out.append(Exit(n.id, None, n.default, "default", False))
+    return out
+
+
+@dataclass(slots=True)
+class ScriptGraph:
+    """``g``: every edge, with an ``unbounded`` flag (True when any parallel exit can repeat forever)."""
+
+    script: Script
+    g: nx.DiGraph
+    exits: dict[str, list[Exit]]
+    handler_exits: list[Exit]
+
+    def flow_view(self) -> nx.DiGraph:
+        """The graph without the return hub: what a first visit can reach."""
+        return nx.subgraph_view(self.g, filter_node=lambda n: n != RETURN_HUB)
+
+    def unbounded_view(self) -> nx.DiGraph:
+        g = self.g
+        return nx.subgraph_view(
+            g,
+            filter_node=lambda n: n != RETURN_HUB,
+            filter_edge=lambda u, v: bool(g[u][v]["unbounded"]),
+        )
+
+    def reachable(self) -> set[str]:
+        """Nodes a call can visit starting at ``start`` (empty when start is missing)."""
+        if self.script.start not in self.script.by_id:
+            return set()
+        return (set(nx.descendants(self.flow_view(), self.script.start)) | {self.script.start}) - VIRTUAL
+
+    def can_finish(self) -> set[str]:
+        """Nodes from which an end (or a transfer to a human) can be reached, counting @return."""
+        finals = [n.id for n in self.script.nodes if n.type in ("end", "transfer")]
+        seen: set[str] = set(finals)
+        stack = list(finals)
+        pred = self.g.pred
+        while stack:
+            v = stack.pop()
+            for u in pred[v]:
+                if u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+        return seen
+
+
+def build_graph(script: Script) -> ScriptGraph:
+    g = nx.DiGraph()
+    g.add_nodes_from(script.by_id)
+    exits: dict[str, list[Exit]] = {}
+
+    def add(e: Exit) -> None:
+        if e.target not in script.by_id and e.target != RETURN_HUB:
+            return  # dangling: reported by validation, not an edge
+        if g.has_edge(e.source, e.target):
+            g[e.source][e.target]["unbounded"] |= not e.bounded
+        else:
+            g.add_edge(e.source, e.target, unbounded=not e.bounded)
+
+    for node_id in script.by_id:
+        exits[node_id] = node_exits(script, node_id)
+        for e in exits[node_id]:
+            add(e)
+    handler_exits = list(_branch_exits(GLOBAL_HUB, script.global_handlers))
+    if handler_exits:
+        g.add_node(GLOBAL_HUB)
+        for e in handler_exits:
+            add(e)
+    listening = [n.id for n in script.nodes if n.listens]
+    if handler_exits:
+        for n in listening:
+            g.add_edge(n, GLOBAL_HUB, unbounded=True)
+    if RETURN_HUB in g:
+        for n in listening:
+            g.add_edge(RETURN_HUB, n, unbounded=True)
+    return ScriptGraph(script=script, g=g, exits=exits, handler_exits=handler_exits)

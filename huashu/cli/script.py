@@ -1,0 +1,414 @@
+"""``huashu script``: the schema, validation, QA, the library, diff, and the version workflow.
+
+Exit status everywhere: 0 fine, 1 bad content (an invalid script, an illegal transition),
+2 unreadable input or wrong usage (not a file, not JSON, not UTF-8, too large, unknown name).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from designer.loader import UnreadableInput, load_json_file
+
+__all__ = ["cli"]
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def _load(path: str) -> Any:
+    try:
+        return load_json_file(path)
+    except UnreadableInput as e:
+        _fail(str(e), 2)
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+
+
+def _default_actor() -> str:
+    try:
+        return os.environ.get("HUASHU_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+_BY = click.option("--by", "actor", default=_default_actor, show_default="$HUASHU_USER or your login",
+                   help="Who does this (recorded in the history).")
+
+
+@contextmanager
+def _session() -> Iterator[Any]:
+    """A session on the configured database; database trouble is exit 2, store refusals exit 1."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlmodel import Session
+
+    from designer.store import StoreError
+    from runtime.config import get_settings
+    from runtime.db import init_db, make_engine
+
+    settings = get_settings()
+    try:
+        settings.ensure_dirs()
+        engine = make_engine(settings.db_url)
+        init_db(engine)
+    except (OperationalError, OSError) as e:
+        _fail(f"cannot open the database {settings.db_url}: {getattr(e, 'orig', e)}", 2)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            yield s
+            s.commit()
+    except StoreError as e:
+        _fail(str(e), 1)
+    except IntegrityError:
+        _fail("someone else changed this script at the same moment; run the command again", 1)
+    finally:
+        engine.dispose()
+
+
+def _ref(text: str, *, need_version: bool) -> tuple[str, int | None]:
+    sid, _, ver = text.partition("@")
+    if not sid:
+        raise click.BadParameter(f"{text!r}: expected ID or ID@VERSION")
+    if not ver:
+        if need_version:
+            raise click.BadParameter(f"{text!r}: name the version, e.g. {sid}@1")
+        return sid, None
+    if not ver.isdigit() or int(ver) < 1:
+        raise click.BadParameter(f"{text!r}: the version must be a positive number")
+    return sid, int(ver)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Call scripts: schema, validate, QA, new, versions, diff, import/export."""
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the huashu.script/1 format."""
+    from designer.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+def _findings_table(title: str, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for h in headers:
+        table.add_column(h, overflow="fold", max_width=70 if h in ("message", "suggestion") else None)
+    for r in rows:
+        style = _SEVERITY_STYLE.get(r[0], "")
+        table.add_row(*(Text(c) for c in r), style=style)  # Text: messages may contain [brackets]
+    return table
+
+
+@cli.command("validate")
+@click.argument("file")
+@click.option("--json", "as_json", is_flag=True, help='Print {"valid", "errors", "warnings"} as JSON.')
+def validate_cmd(file: str, as_json: bool) -> None:
+    """Check FILE for completeness. Exit 0 valid, 1 invalid, 2 unreadable."""
+    from designer.validate import validate
+
+    try:
+        doc = load_json_file(file)
+    except UnreadableInput as e:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "errors": [
+                {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}],
+                "warnings": []}, ensure_ascii=False))
+        _fail(str(e), 2)
+    report = validate(doc)
+    if as_json:
+        click.echo(_dump(report.to_dict()))
+    else:
+        con = _console()
+        rows = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
+        rows += [("warning", f.code, f.node or "", f.branch or "", f.message) for f in report.warnings]
+        if rows:
+            con.print(_findings_table(file, rows, ("severity", "code", "node", "branch", "message")))
+        verdict = "[bold green]valid[/]" if report.valid else "[bold red]invalid[/]"
+        con.print(f"{file}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
+    sys.exit(0 if report.valid else 1)
+
+
+@cli.command("qa")
+@click.argument("file")
+@click.option("--json", "as_json", is_flag=True, help='Print {"score", "findings", "metrics"} as JSON.')
+@click.option("--forbid", multiple=True, metavar="WORD", help="Extra forbidden word (repeatable).")
+@click.option("--min-score", type=click.IntRange(0, 100), default=None,
+              help="Exit 1 when the score is below this (for CI).")
+def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None) -> None:
+    """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score)."""
+    from designer.qa import qa
+
+    doc = _load(file)
+    words = (*_configured_forbidden_words(), *forbid)
+    report = qa(doc, forbidden_words=words)
+    if as_json:
+        click.echo(_dump(report.to_dict()))
+    else:
+        con = _console()
+        rows = [(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion) for f in report.findings]
+        if rows:
+            con.print(_findings_table(file, rows, ("severity", "category", "code", "node", "message", "suggestion")))
+        m = report.metrics
+        color = "green" if report.score >= 80 else "yellow" if report.score >= 60 else "red"
+        con.print(f"{file}: QA score [bold {color}]{report.score}[/]/100"
+                  + (f", {m['turns_to_success']} answers to success" if m.get("turns_to_success") is not None else "")
+                  + (f", longest prompt {m['max_prompt_seconds']} s" if "max_prompt_seconds" in m else ""))
+    valid = bool(report.metrics.get("valid"))
+    sys.exit(0 if valid and (min_score is None or report.score >= min_score) else 1)
+
+
+def _configured_forbidden_words() -> list[str]:
+    try:
+        from runtime.config import get_settings
+
+        return list(get_settings().forbidden_words)
+    except Exception:  # a broken config file must not stop an offline check
+        return []
+
+
+def _library() -> dict[str, Path]:
+    from scripts_library import library_paths
+
+    return {p.stem: p for p in library_paths()}
+
+
+@cli.command("library")
+@click.option("--json", "as_json", is_flag=True, help="Print the library as JSON.")
+def library_cmd(as_json: bool) -> None:
+    """List the ready-made scripts that `new --from NAME` starts from."""
+    rows = []
+    for name, path in _library().items():
+        doc = _load(str(path))
+        rows.append({"name": name, "id": doc.get("id"), "title": doc.get("name"),
+                     "language": doc.get("language"), "nodes": len(doc.get("nodes", []))})
+    if as_json:
+        click.echo(_dump(rows))
+        return
+    table = Table("name", "title", "language", "nodes")
+    for r in rows:
+        table.add_row(*(Text(str(r[k])) for k in ("name", "title", "language", "nodes")))
+    _console().print(table)
+
+
+@cli.command("new")
+@click.option("--from", "source", required=True, metavar="NAME", help="A library script (see `library`).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--id", "new_id", help="Id of the new script (default: NAME-copy).")
+@click.option("--name", "new_name", help="Name of the new script.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def new_cmd(source: str, output: str | None, new_id: str | None, new_name: str | None, force: bool) -> None:
+    """Start a new script from library script NAME."""
+    lib = _library()
+    if source not in lib:
+        _fail(f"no library script {source!r}; choose one of: {', '.join(lib) or '(none)'}", 2)
+    doc = _load(str(lib[source]))
+    doc["id"] = new_id or f"{doc.get('id', source)}-copy"
+    if new_name:
+        doc["name"] = new_name
+    doc.setdefault("metadata", {})["source"] = f"scripts_library/{lib[source].name}"
+    text = _dump(doc) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    out = Path(output)
+    if out.exists() and not force:
+        _fail(f"{out} exists; use --force to overwrite it", 2)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out} (id {doc['id']!r}, from {source})", err=True)
+
+
+def _doc_for_diff(ref: str) -> Any:
+    if Path(ref).exists() or "@" not in ref:
+        return _load(ref)
+    from designer.store import export_document
+
+    sid, ver = _ref(ref, need_version=False)
+    with _session() as s:
+        return export_document(s, sid, ver)
+
+
+@cli.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_cmd(a: str, b: str, as_json: bool) -> None:
+    """Show what changed from A to B, node by node. A and B are files or ID@VERSION in the database."""
+    from designer.diff import diff_scripts
+
+    da, db = _doc_for_diff(a), _doc_for_diff(b)
+    if not isinstance(da, dict) or not isinstance(db, dict):
+        _fail("both sides must be script documents (JSON objects)", 1)
+    d = diff_scripts(da, db)
+    click.echo(_dump(d.to_dict()) if as_json else d.to_text())
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True)
+@_BY
+@click.option("--comment", help="Recorded in the history.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored versions as JSON.")
+def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json: bool) -> None:
+    """Store FILES as new draft versions (a new script, or the next version of an existing one)."""
+    from rich.progress import track
+
+    from designer.store import import_document
+
+    docs = [(f, _load(f)) for f in files]
+    out = []
+    with _session() as s:
+        items = track(docs, description="importing", disable=len(docs) < 5 or as_json)
+        for f, doc in items:
+            v = import_document(s, doc, actor=actor, comment=comment)
+            out.append({"file": f, "id": v.script_id, "version": v.number, "status": v.status})
+    if as_json:
+        click.echo(_dump(out))
+    else:
+        for o in out:
+            click.echo(f"{o['file']}: stored as {o['id']}@{o['version']} ({o['status']})")
+
+
+@cli.command("export")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def export_cmd(ref: str, output: str | None) -> None:
+    """Print (or write) the JSON of a version; the newest when no version is given."""
+    from designer.store import export_document
+
+    sid, ver = _ref(ref, need_version=False)
+    with _session() as s:
+        doc = export_document(s, sid, ver)
+    text = _dump(doc) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the scripts as JSON.")
+def list_cmd(as_json: bool) -> None:
+    """List the scripts in the database with their newest and approved versions."""
+    from designer.store import list_scripts
+
+    with _session() as s:
+        rows = list_scripts(s)
+    data = [{"id": r.id, "name": r.name, "business": r.business, "latest": r.latest,
+             "latest_status": r.latest_status, "approved": r.approved,
+             "updated_at": r.updated_at.isoformat(timespec="seconds")} for r in rows]
+    if as_json:
+        click.echo(_dump(data))
+        return
+    table = Table("id", "name", "latest", "status", "approved", "updated")
+    for d in data:
+        cells = (d["id"], d["name"], d["latest"], d["latest_status"], d["approved"] or "-", d["updated_at"])
+        table.add_row(*(Text(str(c)) for c in cells))
+    _console().print(table)
+
+
+def _transition(ref: str, action: str, actor: str, comment: str | None, role: str = "reviewer") -> None:
+    from designer import store
+
+    sid, ver = _ref(ref, need_version=True)
+    assert ver is not None
+    with _session() as s:
+        if action == "submit":
+            try:
+                v = store.submit(s, sid, ver, actor=actor, comment=comment,
+                                 forbidden_words=tuple(_configured_forbidden_words()))
+            except store.InvalidScriptError as e:
+                for f in e.report.errors:
+                    click.echo(f"  {f.code} {f.node or ''} {f.message}", err=True)
+                raise
+        elif action == "approve":
+            v = store.approve(s, sid, ver, actor=actor, role=role, comment=comment)
+        elif action == "reject":
+            v = store.reject(s, sid, ver, actor=actor, role=role, comment=comment or "")
+        else:
+            v = store.retire(s, sid, ver, actor=actor, comment=comment)
+    extra = f", QA score {v.qa_score}" if action == "submit" else ""
+    click.echo(f"{sid}@{ver} is now {v.status}{extra}")
+
+
+@cli.command("submit")
+@click.argument("ref", metavar="ID@VERSION")
+@_BY
+@click.option("--comment")
+def submit_cmd(ref: str, actor: str, comment: str | None) -> None:
+    """Freeze a draft and send it for review (it must be valid)."""
+    _transition(ref, "submit", actor, comment)
+
+
+@cli.command("approve")
+@click.argument("ref", metavar="ID@VERSION")
+@_BY
+@click.option("--role", default="reviewer", show_default=True, help="admin may approve their own submission.")
+@click.option("--comment")
+def approve_cmd(ref: str, actor: str, role: str, comment: str | None) -> None:
+    """Approve a version in review; only approved versions can be launched."""
+    _transition(ref, "approve", actor, comment, role)
+
+
+@cli.command("reject")
+@click.argument("ref", metavar="ID@VERSION")
+@_BY
+@click.option("--role", default="reviewer", show_default=True)
+@click.option("--comment", required=True, help="What the designer should change.")
+def reject_cmd(ref: str, actor: str, role: str, comment: str) -> None:
+    """Reject a version in review, saying why."""
+    _transition(ref, "reject", actor, comment, role)
+
+
+@cli.command("retire")
+@click.argument("ref", metavar="ID@VERSION")
+@_BY
+@click.option("--comment")
+def retire_cmd(ref: str, actor: str, comment: str | None) -> None:
+    """Retire an approved or rejected version."""
+    _transition(ref, "retire", actor, comment)
+
+
+@cli.command("history")
+@click.argument("script_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+def history_cmd(script_id: str, as_json: bool) -> None:
+    """Who did what to script ID, and when."""
+    from designer.store import history
+
+    with _session() as s:
+        events = history(s, script_id)
+    data = [{"at": e.at.isoformat(timespec="seconds"), "version": e.number, "actor": e.actor,
+             "action": e.action, "from": e.from_status, "to": e.to_status, "comment": e.comment}
+            for e in events]
+    if as_json:
+        click.echo(_dump(data))
+        return
+    table = Table("at", "version", "actor", "action", "status", "comment")
+    for d in data:
+        status = f"{d['from'] or ''} -> {d['to']}" if d["from"] != d["to"] else (d["to"] or "")
+        cells = (d["at"], d["version"] or "", d["actor"], d["action"], status, d["comment"] or "")
+        table.add_row(*(Text(str(c)) for c in cells))
+    _console().print(table)

@@ -1,0 +1,1 @@
+"""The dialog runtime: a pure state machine that runs a script, its call record and its test harness."""

@@ -1,0 +1,1 @@
+"""Understanding what the customer said: normalisation, pinyin matching, negation, numbers, intents."""

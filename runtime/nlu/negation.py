@@ -1,0 +1,33 @@
+"""Is a match negated by what comes right before it?
+
+"不需要" contains "需要", "没充值" contains "充值" and "not interested" contains
+"interested"; none of them means the positive. A match counts only if the text just before
+it does not end in a negator, optionally followed by one softening word ("不太需要",
+"not really interested"). Keywords that themselves start with a negator ("不用") are
+unaffected because the check looks only at the text *before* the match.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_negated"]
+
+_ZH = re.compile(
+    r"(?:不|没有|没|别|未|无|甭|非|莫|勿)"
+    r"(?:太|是|很|大|怎么|再|想|会|用|必|要|能|可能|需|打算|准备|曾|还)?\s*$"
+)
+_EN = re.compile(
+    r"\b(?:not|no|never|dont|doesnt|didnt|isnt|arent|wasnt|werent|cant|cannot|wont|havent|hasnt|"
+    r"hadnt|shouldnt|wouldnt|nor|without)"
+    r"(?: (?:really|very|so|too|that|quite|even|yet|at all|be|been|a|an|the|any|much|want|need|"
+    r"have|feel|feeling|want to|need to|am|i))?\s*$"
+)
+
+
+def is_negated(prefix: str) -> bool:
+    """True when ``prefix`` (normalised text before a match) ends in a negation."""
+    tail = prefix[-16:]
+    if not tail:
+        return False
+    return bool(_ZH.search(tail) or _EN.search(tail))
