@@ -1,0 +1,172 @@
+"""TTS for calls: the provider interface, the providers, and the fallback chain a campaign uses.
+
+A campaign must never stall or go silent because the online voice is slow or down:
+:class:`FallbackTts` tries providers in order, skips one that failed recently (cool-down),
+and returns the first real audio together with ``warnings`` naming what failed and why.
+If every provider fails it raises :class:`TtsError` — never silence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runtime.speech.recordings import RecordingProvider, RecordingStore
+from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider, VoiceRef, check_rate, parse_voice
+from runtime.speech.tts_edge import EdgeTtsProvider
+from runtime.speech.tts_espeak import EspeakProvider, has_han
+from runtime.speech.tts_piper import PiperProvider
+
+if TYPE_CHECKING:
+    from runtime.config import Settings
+    from runtime.speech.cache import PromptCache
+
+__all__ = [
+    "RenderedPrompt",
+    "TtsError",
+    "TtsProvider",
+    "VoiceRef",
+    "parse_voice",
+    "EspeakProvider",
+    "PiperProvider",
+    "EdgeTtsProvider",
+    "RecordingProvider",
+    "RecordingStore",
+    "FallbackTts",
+    "build_tts",
+    "resolve_voice",
+]
+
+
+def resolve_voice(provider: TtsProvider, text: str, voice: str | None) -> str:
+    """The concrete voice a provider will use (part of the cache key)."""
+    if voice:
+        return voice
+    if isinstance(provider, EspeakProvider):
+        return provider.voice_for(text, None)
+    if isinstance(provider, EdgeTtsProvider):
+        return provider.voice_for(text)
+    if isinstance(provider, PiperProvider) and provider.model_path is not None:
+        return provider.model_path.name.removesuffix(".onnx")
+    return "default"
+
+
+def _speaks(provider: TtsProvider, text: str, voice: str | None) -> bool:
+    """False when a provider cannot say this text at all (the English piper voice and Chinese)."""
+    if isinstance(provider, PiperProvider) and voice is None and has_han(text):
+        model = provider.model_path.name if provider.model_path else ""
+        return model.startswith("zh")
+    return True
+
+
+class FallbackTts:
+    """Providers in order of preference; ``cooldown_s`` keeps a failed online provider (one
+    with ``may_be_down = True``) out of the way for a while so every prompt of a campaign
+    does not wait for the same timeout. Local engines fail per request (a bad voice, a missing
+    recording) and are tried again each time."""
+
+    name = "fallback"
+
+    def __init__(
+        self,
+        providers: Sequence[TtsProvider],
+        cache: PromptCache | None = None,
+        cooldown_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not providers:
+            raise TtsError("no TTS provider configured")
+        self.providers = list(providers)
+        self.cache = cache
+        self.cooldown_s = cooldown_s
+        self._clock = clock
+        self._failed_at: dict[str, tuple[float, str]] = {}
+
+    def _order(self, ref: VoiceRef, text: str, warnings: list[str]) -> list[tuple[TtsProvider, str | None]]:
+        """(provider, voice) pairs: the voice's own provider first, the others with their defaults.
+        A voice whose provider this deployment lacks is reported and the chain speaks instead."""
+        first = [p for p in self.providers if ref.provider and p.name == ref.provider]
+        # a recording is only ever played when asked for by id; it is no fallback for text
+        rest = [p for p in self.providers if p not in first and p.name != "recording"]
+        if ref.provider == "recording" and text.strip() in ("", ref.voice or ""):
+            rest = []  # no prompt text to speak if the recording is missing: never read the id aloud
+        if ref.provider is None:
+            return [(p, None) for p in rest]
+        if not first:
+            warnings.append(f"{ref.provider}: not configured here (have {', '.join(p.name for p in rest)})")
+            return [(p, None) for p in rest]
+        return [(first[0], ref.voice)] + [(p, None) for p in rest]
+
+    def render(self, text: str, voice: str | None = None, rate: float = 1.0, refresh: bool = False) -> RenderedPrompt:
+        """``refresh=True`` ignores cached renders (re-render after the online voice is back)."""
+        if not text.strip():
+            raise TtsError("nothing to say: the prompt text is empty")
+        check_rate(rate)
+        warnings: list[str] = []
+        order = [(p, v) for p, v in self._order(parse_voice(voice), text, warnings) if _speaks(p, text, v)]
+        hit = None if refresh else self._cached(order, text, rate)
+        if hit is not None:
+            return replace(hit, warnings=tuple(warnings))
+        for provider, v in order:
+            failed = self._failed_at.get(provider.name)
+            if failed and self._clock() - failed[0] < self.cooldown_s:
+                warnings.append(f"{provider.name}: skipped, failed {self._clock() - failed[0]:.0f} s ago ({failed[1]})")
+                continue
+            try:
+                out = provider.render(text, v, rate)
+                if out.duration_ms <= 0 or not any(out.pcm):
+                    raise TtsError("rendered silence")
+            except TtsError as exc:
+                if getattr(provider, "may_be_down", False):  # an outage, not this one request
+                    self._failed_at[provider.name] = (self._clock(), str(exc))
+                warnings.append(f"{provider.name}: {exc}")
+                continue
+            self._failed_at.pop(provider.name, None)
+            if self.cache is not None:
+                self.cache.put(provider.name, resolve_voice(provider, text, v), rate, text, out)
+            return replace(out, warnings=tuple(warnings))
+        raise TtsError("every TTS provider failed: " + "; ".join(warnings or ["none can speak this text"]))
+
+    def _cached(self, order: list[tuple[TtsProvider, str | None]], text: str, rate: float) -> RenderedPrompt | None:
+        """The most preferred provider's cached render, without touching any engine or network:
+        a prompt rendered once (by the fallback, if the online voice was down) never waits
+        for a timeout again. ``prerender(..., refresh=True)`` renders anew."""
+        if self.cache is None:
+            return None
+        for provider, v in order:
+            hit = self.cache.get(provider.name, resolve_voice(provider, text, v), rate, text)
+            if hit is not None:
+                return hit
+        return None
+
+
+def _make(name: str, settings: Settings) -> TtsProvider:
+    if name == "espeak":
+        return EspeakProvider()
+    if name == "piper":
+        return PiperProvider()
+    if name == "edge":
+        return EdgeTtsProvider()
+    if name == "recording":
+        return RecordingProvider(RecordingStore(Path(settings.data_dir) / "recordings"))
+    raise TtsError(f"unknown TTS provider {name!r} in settings (espeak, piper, edge, recording)")
+
+
+def build_tts(settings: Settings | None = None, cache: PromptCache | None = None) -> FallbackTts:
+    """The chain the settings ask for. ``auto``: edge first (the card's neural voices), then the
+    offline engines — piper (natural, English) before espeak (robotic, every language)."""
+    if settings is None:
+        from runtime.config import get_settings
+
+        settings = get_settings()
+    sp = settings.speech
+    names = ["edge", "piper", "espeak"] if sp.tts_provider == "auto" else [sp.tts_provider, *sp.tts_fallbacks]
+    names.append("recording")  # plays `recording:<id>` voices; never a fallback for text
+    seen: list[str] = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    return FallbackTts([_make(n, settings) for n in seen], cache=cache)
