@@ -21,6 +21,7 @@ __all__ = ["VariableError", "MissingVariableError", "InvalidVariableError", "PLA
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # "欠费${arrears}元": the prompt already says the unit, so the amount is read as a bare number.
 _UNIT_AFTER = re.compile(r"\s*(?:元|块|圆|人民币|rmb|yuan|dollars?|usd|euros?)", re.IGNORECASE)
+_PLACEHOLDER_DOLLARS = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}(\s*dollars?\b)?", re.IGNORECASE)
 BARE = "#bare"  # key suffix of an amount's plain-number reading in the rendered map
 
 
@@ -101,10 +102,14 @@ def render_text(text: str, rendered: Mapping[str, str]) -> str:
         return text
 
     def one(m: re.Match[str]) -> str:
-        name = m.group(1)
+        name, dollars = m.group(1), m.group(2)
         bare = rendered.get(name + BARE)
-        if bare is not None and _UNIT_AFTER.match(text, m.end()):
-            return bare
-        return rendered.get(name, "")
+        full = rendered.get(name, "")
+        if bare is not None and dollars and "dollars" in full:
+            # "${amount} dollars": "forty-five dollars and ninety cents", not "forty-five point nine dollars"
+            return full
+        if bare is not None and (dollars or _UNIT_AFTER.match(text, m.end())):
+            return bare + (dollars or "")
+        return full + (dollars or "")
 
-    return PLACEHOLDER.sub(one, text)
+    return _PLACEHOLDER_DOLLARS.sub(one, text)
