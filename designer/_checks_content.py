@@ -25,13 +25,12 @@ def _check_branch_kinds(ctx: CheckContext) -> None:
     s = ctx.script
     for n in s.nodes:
         for b in n.branches:
-            path = ctx.node_path(n.id, b.id, "when")
             if n.type == "condition" and b.when.kind != "expr":
-                ctx.error("invalid_condition", n.id, b.id, path,
+                ctx.error("invalid_condition", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
                           f"Condition {n.id!r} branch {b.id!r} must test variables with 'expr', "
                           f"not {b.when.kind!r}: a condition node does not listen.")
             elif n.type != "condition" and b.when.kind == "expr":
-                ctx.error("invalid_condition", n.id, b.id, path,
+                ctx.error("invalid_condition", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
                           f"Branch {b.id!r} of {n.id!r} uses 'expr'; variable tests belong in a "
                           "condition node.")
     for h in s.global_handlers:
@@ -40,28 +39,35 @@ def _check_branch_kinds(ctx: CheckContext) -> None:
                       f"Global handler {h.id!r} uses 'expr'; handlers react to what the customer says.")
 
 
-def _check_when(ctx: CheckContext, node: str | None, b: Branch, path: str) -> None:
+def _check_when(ctx: CheckContext, node: str | None, b: Branch) -> None:
     s = ctx.script
+    kind = b.when.kind
+    if kind not in ("intent", "regex", "expr"):
+        return
     where = f"node {node!r}" if node else "the global handlers"
+
+    def at(leaf: str) -> str:  # built only for a finding: most branches have none
+        return (ctx.node_path(node, b.id) if node else ctx.handler_path(b.id)) + leaf
+
     if b.when.kind == "intent" and b.when.value not in s.intents and b.when.value not in BUILTIN_INTENTS:
-        ctx.error("unknown_intent", node, b.id, path + ".when.intent",
+        ctx.error("unknown_intent", node, b.id, at(".when.intent"),
                   f"Branch {b.id!r} of {where} waits for intent {b.when.value!r}, which is neither "
                   "defined in the script nor built in.")
     elif b.when.kind == "regex":
         try:
             re.compile(b.when.value)
         except re.error as e:
-            ctx.error("invalid_regex", node, b.id, path + ".when.regex",
+            ctx.error("invalid_regex", node, b.id, at(".when.regex"),
                       f"Branch {b.id!r} of {where}: the pattern is broken ({e}).")
     elif b.when.kind == "expr":
         try:
             parsed = parse_expr(b.when.value)
         except ExprError as e:
-            ctx.error("invalid_expr", node, b.id, path + ".when.expr",
+            ctx.error("invalid_expr", node, b.id, at(".when.expr"),
                       f"Branch {b.id!r} of {where}: {e}.")
             return
         for name in sorted(parsed.names - set(s.variables)):
-            ctx.error("undefined_variable", node, b.id, path + ".when.expr",
+            ctx.error("undefined_variable", node, b.id, at(".when.expr"),
                       f"Condition {b.when.value!r} reads variable {name!r}, which is not declared "
                       "in 'variables'.")
 
@@ -71,7 +77,7 @@ def _check_branches(ctx: CheckContext) -> None:
     for n in s.nodes:
         seen: dict[tuple[str, str], str] = {}
         for b in n.branches:
-            _check_when(ctx, n.id, b, ctx.node_path(n.id, b.id))
+            _check_when(ctx, n.id, b)
             keys: list[tuple[str, str]]
             if b.when.kind == "keywords":
                 keys = [("keyword", normalize_phrase(k)) for k in b.when.value]
@@ -88,7 +94,7 @@ def _check_branches(ctx: CheckContext) -> None:
                 else:
                     seen[key] = b.id
     for h in s.global_handlers:
-        _check_when(ctx, None, h, ctx.handler_path(h.id))
+        _check_when(ctx, None, h)
     for name, intent in s.intents.items():
         for k, rx in enumerate(intent.regex):
             try:

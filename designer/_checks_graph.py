@@ -113,16 +113,17 @@ def _check_reach(ctx: CheckContext, reachable: set[str], dead: set[str]) -> None
                       "round until the line is cut.")
 
 
-def _loop_message(nodes: list[str]) -> str:
+def _loop_message(nodes: list[str], culprit: str | None) -> str:
     shown = " -> ".join(_label(x).removeprefix("node ") for x in nodes[:6])
     more = f" and {len(nodes) - 6} more" if len(nodes) > 6 else ""
+    fix = f"branch {culprit!r}" if culprit else "the retry branch"
     return (f"The call can go round {shown}{more} forever: no branch in this loop has max_times. "
-            "Give the retry branch a max_times and an else_goto.")
+            f"Give {fix} a max_times and an else_goto.")
 
 
 def _check_loops(ctx: CheckContext) -> None:
     s = ctx.script
-    view = ctx.graph.unbounded_view()
+    view = ctx.graph.unbounded_graph()
     order = {nid: i for i, nid in enumerate(ctx.node_index)}
     order[GLOBAL_HUB] = len(order)
     for comp in nx.strongly_connected_components(view):
@@ -132,7 +133,8 @@ def _check_loops(ctx: CheckContext) -> None:
                 continue
         members = sorted(comp, key=lambda x: order.get(x, 1 << 30))
         first = next((m for m in members if m not in VIRTUAL), members[0])
-        ctx.error("unbounded_loop", first, None, ctx.node_path(first), _loop_message(members))
+        culprit = _loop_branch(ctx, first, comp)
+        ctx.error("unbounded_loop", first, culprit, ctx.node_path(first, culprit), _loop_message(members, culprit))
     # The return loop of a global handler: fire it on a node, come back, fire it again...
     for h in s.global_handlers:
         if branch_is_bounded(h):
@@ -141,6 +143,15 @@ def _check_loops(ctx: CheckContext) -> None:
             ctx.error("unbounded_loop", None, h.id, ctx.handler_path(h.id),
                       f"Global handler {h.id!r} brings the call back to the same question and can "
                       "fire again and again; give it max_times and an else_goto.")
+
+
+def _loop_branch(ctx: CheckContext, node_id: str, comp: set[str]) -> str | None:
+    """The first unbounded branch of ``node_id`` that stays in the loop: the one to give max_times."""
+    for e in ctx.graph.exits.get(node_id, ()):
+        target = node_id if e.target == RETURN_HUB else e.target
+        if e.branch is not None and not e.bounded and target in comp:
+            return e.branch
+    return None
 
 
 def _returns_unbounded(ctx: CheckContext, start: str) -> bool:
@@ -165,13 +176,15 @@ def _returns_unbounded(ctx: CheckContext, start: str) -> bool:
 def _check_return_use(ctx: CheckContext) -> None:
     """@return only makes sense on a path that a global handler started."""
     s = ctx.script
-    from_handlers: set[str] = set()
-    view = ctx.graph.flow_view()
-    for h in s.global_handlers:
-        for t in (h.goto, h.else_goto):
-            if t and t in s.by_id:
-                from_handlers |= {t} | set(nx.descendants(view, t))
+    returning = [node_id for node_id, exits in ctx.graph.exits.items()
+                 if not s.by_id[node_id].listens and any(e.target == RETURN_HUB for e in exits)]
+    if not returning:
+        return
+    starts = [t for h in s.global_handlers for t in (h.goto, h.else_goto) if t and t in s.by_id]
+    from_handlers = ctx.graph.descendants(starts)
     for node_id, exits in ctx.graph.exits.items():
+        if s.by_id[node_id].listens:
+            continue  # on a listening node's own branch @return repeats the node
         for e in exits:
             if e.target == RETURN_HUB and node_id not in from_handlers:
                 ctx.warn("return_outside_handler", node_id, e.branch, ctx.node_path(node_id, e.branch, e.field),

@@ -21,9 +21,15 @@ class CheckContext:
     warnings: list[Finding] = field(default_factory=list)
     node_index: dict[str, int] = field(default_factory=dict)
 
+    branch_index: dict[tuple[str, str], int] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         for i, n in enumerate(self.doc.get("nodes", [])):
-            self.node_index.setdefault(n["id"], i)
+            if n["id"] in self.node_index:
+                continue
+            self.node_index[n["id"]] = i
+            for j, b in enumerate(n.get("branches", [])):
+                self.branch_index.setdefault((n["id"], b["id"]), j)
 
     def node_path(self, node_id: str, branch_id: str | None = None, leaf: str | None = None) -> str:
         if node_id.startswith("@"):
@@ -31,8 +37,7 @@ class CheckContext:
         i = self.node_index.get(node_id)
         path = f"$.nodes[{i}]" if i is not None else "$"
         if branch_id is not None and i is not None:
-            branches = self.doc["nodes"][i].get("branches", [])
-            j = next((k for k, b in enumerate(branches) if b["id"] == branch_id), None)
+            j = self.branch_index.get((node_id, branch_id))
             if j is not None:
                 path += f".branches[{j}]"
         if leaf:

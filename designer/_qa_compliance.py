@@ -18,8 +18,9 @@ BUILTIN_FORBIDDEN: tuple[str, ...] = (
     "guaranteed", "guarantee", "risk-free", "risk free", "no risk", "100%", "cheapest",
     "lowest price ever", "number one", "best price",
 )
-# "第一" is a claim ("number one"), but 第一个月 / 第一次 / 第一步 are ordinary ordinals.
-_ORDINAL_OK = re.compile(r"第一(?=[个次步天月年期条项位种档名批周])")
+# Ordinary words that contain a forbidden one: 第一个月 / 第一次 are ordinals, not "number one";
+# 保证金 is a deposit, not a guarantee. They are masked before the scan.
+_HARMLESS = re.compile(r"第一(?=[个次步天月年期条项位种档批周])|保证金")
 _ZH_ID = re.compile(r"我是|这里是|我们是|客服|工作人员|专员|来电")
 _EN_ID = re.compile(r"\bthis is\b|\bcalling from\b|\bmy name is\b|\bon behalf of\b|\b(i'm|i am)\b.{0,40}\bfrom\b",
                     re.IGNORECASE)
@@ -42,7 +43,7 @@ def _check_forbidden(ctx: QAContext, words: Iterable[str]) -> None:
         text = n.prompt.text
         if not text:
             continue
-        scan = _ORDINAL_OK.sub("第①", text)
+        scan = _HARMLESS.sub("□", text)
         hits = [w for w, p in patterns if p.search(scan)]
         if hits:
             ctx.add("forbidden_word", "error", "compliance", n.id,

@@ -19,7 +19,7 @@ def handler_matches(b: Branch, intent: str, phrases: tuple[str, ...]) -> bool:
     if kind == "intent":
         return bool(value == intent)
     if kind == "keywords":
-        return any(p in k.casefold() or k.casefold() in p for k in value for p in phrases)
+        return any(p in k.casefold() for k in value for p in phrases)  # "不" alone is not an opt-out
     if kind == "regex":
         return any(p in str(value).casefold() for p in phrases)
     return False

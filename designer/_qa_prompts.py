@@ -19,6 +19,9 @@ _PHONE_NAME = re.compile(r"phone|mobile|msisdn|tel|cell|hotline|号码|电话", 
 _ABBREV = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _ABBREV_OK = frozenset({"APP", "VIP", "WIFI", "SIM", "GB", "MB", "KB", "TB", "TV", "ID", "OK"})
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_MONEY_NAME = re.compile(r"amount|balance|fee|price|cost|arrears|bill|charge|money|金额|余额|欠费|费用|价格|话费",
+                         re.IGNORECASE)
+_DATE_NAME = re.compile(r"date|deadline|expir|日期|到期", re.IGNORECASE)
 _ZH_UNIT_AFTER = re.compile(r"^\s*(元|块|角|分|%|％|万|亿|人民币)")
 _EN_UNIT_BEFORE = re.compile(r"[$¥€£]\s*$")
 _EN_UNIT_AFTER = re.compile(r"^\s*(dollars?|yuan|euros?|pounds?|cents?|USD|CNY|RMB|%)", re.IGNORECASE)
@@ -61,14 +64,21 @@ def _check_reading(ctx: QAContext, n: Node) -> None:
                     f"Variable {var.name!r} looks like a phone number but has type {var.type!r}, "
                     "so it would be read as an amount.",
                     f"Declare {var.name!r} with type 'phone' so it is read digit by digit.")
-        if var.type == "amount":
+        if var.type != "amount" and _MONEY_NAME.search(var.name):
             after, before = text[m.end():], text[: m.start()]
-            has_unit = bool(_ZH_UNIT_AFTER.match(after)) if s.is_chinese else bool(
-                _EN_UNIT_BEFORE.search(before) or _EN_UNIT_AFTER.match(after))
+            has_unit = bool(_ZH_UNIT_AFTER.match(after) or _EN_UNIT_BEFORE.search(before)
+                            or _EN_UNIT_AFTER.match(after))
             if not has_unit:
                 ctx.add("tts_amount_unit", "info", "prompts", n.id,
-                        f"Amount ${{{var.name}}} in {n.id!r} has no unit; the customer hears a bare number.",
-                        "Say the unit after it: '元' in Chinese, 'dollars' (or a currency sign before it) in English.")
+                        f"${{{var.name}}} in {n.id!r} looks like money but has type {var.type!r} and no "
+                        "unit follows it; the customer hears a bare number.",
+                        f"Declare {var.name!r} with type 'amount' (the voice then says 元 / dollars), "
+                        "or write the unit after it.")
+        if var.type not in ("date", "phone") and _DATE_NAME.search(var.name):
+            ctx.add("tts_date_variable", "info", "prompts", n.id,
+                    f"${{{var.name}}} in {n.id!r} looks like a date but has type {var.type!r}; "
+                    "'2026-11-15' read aloud is hard to follow.",
+                    f"Declare {var.name!r} with type 'date' so it is read as a date.")
     if s.is_chinese:
         odd = sorted({a for a in _ABBREV.findall(bare) if a not in _ABBREV_OK})
         if odd:

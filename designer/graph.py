@@ -1,8 +1,9 @@
 """The script as a networkx graph, with the two virtual nodes that make global handlers cheap to model.
 
 Every listening node may fire every global handler, so instead of n x h edges the graph has a
-hub: ``listening node -> @global -> handler target``. ``@return`` (go back to the listening
-node a handler fired on) is a second hub with edges to every listening node; it is left out
+hub: ``listening node -> @global -> handler target``. ```@return`` (go back to the listening
+node a handler fired on) is a second hub with edges to every listening node (on a listening
+node's own branch it simply repeats that node: a self-loop); it is left out
 of reachability (it only goes back to a node already visited) and of loop search (the return
 loop of a handler is examined on its own, see :func:`designer.validate`).
 """
@@ -31,8 +32,9 @@ __all__ = [
 GLOBAL_HUB = "@global"
 RETURN_HUB = RETURN_TARGET  # "@return"
 VIRTUAL = frozenset({GLOBAL_HUB, RETURN_HUB})
-# Silence events repeat at most max_consecutive_silences times before the runtime ends the call.
-BOUNDED_EVENTS = frozenset({"silence", "dtmf_timeout"})
+# Silences in a row are capped by settings.max_consecutive_silences: the runtime hangs up after
+# that many. A dtmf_timeout follows a (partial) key press, so it is not a silence and not capped.
+BOUNDED_EVENTS = frozenset({"silence"})
 
 
 def branch_is_bounded(b: Branch) -> bool:
@@ -77,23 +79,37 @@ class ScriptGraph:
     exits: dict[str, list[Exit]]
     handler_exits: list[Exit]
 
-    def flow_view(self) -> nx.DiGraph:
-        """The graph without the return hub: what a first visit can reach."""
-        return nx.subgraph_view(self.g, filter_node=lambda n: n != RETURN_HUB)
+    _reachable: set[str] | None = None
 
-    def unbounded_view(self) -> nx.DiGraph:
-        g = self.g
-        return nx.subgraph_view(
-            g,
-            filter_node=lambda n: n != RETURN_HUB,
-            filter_edge=lambda u, v: bool(g[u][v]["unbounded"]),
-        )
+    def unbounded_graph(self) -> nx.DiGraph:
+        """Only the edges that can repeat forever, without the return hub: where unbounded loops live.
+
+        Materialised rather than a filtered view: loop search walks every edge, and view filters
+        cost a Python call per edge visit."""
+        u = nx.DiGraph()
+        u.add_edges_from((a, b) for a, b, unb in self.g.edges(data="unbounded")
+                         if unb and RETURN_HUB not in (a, b))
+        return u
+
+    def descendants(self, sources: list[str]) -> set[str]:
+        """Everything reachable from ``sources`` (themselves included), not through the return hub."""
+        succ = self.g.succ
+        seen = {x for x in sources if x in succ and x != RETURN_HUB}
+        stack = list(seen)
+        while stack:
+            v = stack.pop()
+            for w in succ[v]:
+                if w not in seen and w != RETURN_HUB:
+                    seen.add(w)
+                    stack.append(w)
+        return seen
 
     def reachable(self) -> set[str]:
         """Nodes a call can visit starting at ``start`` (empty when start is missing)."""
-        if self.script.start not in self.script.by_id:
-            return set()
-        return (set(nx.descendants(self.flow_view(), self.script.start)) | {self.script.start}) - VIRTUAL
+        if self._reachable is None:
+            start = self.script.start
+            self._reachable = self.descendants([start]) - VIRTUAL if start in self.script.by_id else set()
+        return self._reachable
 
     def can_finish(self) -> set[str]:
         """Nodes from which an end (or a transfer to a human) can be reached, counting @return."""
@@ -115,13 +131,19 @@ def build_graph(script: Script) -> ScriptGraph:
     g.add_nodes_from(script.by_id)
     exits: dict[str, list[Exit]] = {}
 
+    listening = [n.id for n in script.nodes if n.listens]
+    listening_set = set(listening)
+
     def add(e: Exit) -> None:
-        if e.target not in script.by_id and e.target != RETURN_HUB:
+        target = e.target
+        if target == RETURN_HUB and e.source in listening_set:
+            target = e.source  # a listening node's own branch to @return repeats that node
+        elif target not in script.by_id and target != RETURN_HUB:
             return  # dangling: reported by validation, not an edge
-        if g.has_edge(e.source, e.target):
-            g[e.source][e.target]["unbounded"] |= not e.bounded
+        if g.has_edge(e.source, target):
+            g[e.source][target]["unbounded"] |= not e.bounded
         else:
-            g.add_edge(e.source, e.target, unbounded=not e.bounded)
+            g.add_edge(e.source, target, unbounded=not e.bounded)
 
     for node_id in script.by_id:
         exits[node_id] = node_exits(script, node_id)
@@ -132,7 +154,6 @@ def build_graph(script: Script) -> ScriptGraph:
         g.add_node(GLOBAL_HUB)
         for e in handler_exits:
             add(e)
-    listening = [n.id for n in script.nodes if n.listens]
     if handler_exits:
         for n in listening:
             g.add_edge(n, GLOBAL_HUB, unbounded=True)

@@ -28,7 +28,11 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped or in CI there is no terminal width: use a wide one so messages are not cut into slivers.
+    import sys
+
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _fail(message: str, status: int) -> NoReturn:
@@ -36,9 +40,17 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def _load(path: str) -> Any:
+def _read(path: str) -> Any:
+    """``load_json_file`` plus the one failure it lets through: JSON nested deeper than Python recurses."""
     try:
         return load_json_file(path)
+    except RecursionError:
+        raise UnreadableInput(f"{path}: JSON nested too deeply to read") from None
+
+
+def _load(path: str) -> Any:
+    try:
+        return _read(path)
     except UnreadableInput as e:
         _fail(str(e), 2)
 
@@ -131,7 +143,7 @@ def validate_cmd(file: str, as_json: bool) -> None:
     from designer.validate import validate
 
     try:
-        doc = load_json_file(file)
+        doc = _read(file)
     except UnreadableInput as e:
         if as_json:
             click.echo(json.dumps({"valid": False, "errors": [

@@ -52,7 +52,8 @@ def test_validate_json_shape_and_exit_codes(tmp_path: Path, base: Doc, broken_di
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(b"{not json", "not JSON"), (b"\xff\xfe{}", "not UTF-8"), (None, "no such file"), ("dir", "not a file")],
+    [(b"{not json", "not JSON"), (b"\xff\xfe{}", "not UTF-8"), (None, "no such file"), ("dir", "not a file"),
+     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply")],
 )
 def test_unreadable_input_exits_2_without_traceback(tmp_path: Path, content: Any, fragment: str) -> None:
     target = tmp_path / "x.json"

@@ -53,7 +53,13 @@ def _phone_var(d: Doc) -> None:
 
 
 def _amount_unit(d: Doc) -> None:
-    node(d, "done")["prompt"]["text"] = "您的余额是${balance}，再见！"
+    d["variables"]["fee"] = {"type": "number", "example": 30}
+    node(d, "done")["prompt"]["text"] = "月费是${fee}，您的余额是${balance}，再见！"  # balance is an amount: fine
+
+
+def _date_var(d: Doc) -> None:
+    d["variables"]["due_date"] = {"type": "string", "example": "2026-11-15"}
+    node(d, "done")["prompt"]["text"] = "请在${due_date}前缴费，再见！"
 
 
 def _abbrev(d: Doc) -> None:
@@ -147,6 +153,7 @@ QA_CASES: list[tuple[str, Callable[[Doc], None], str | None, str]] = [
     ("tts_long_number", _long_number, "bye_refused", "info"),
     ("tts_phone_variable", _phone_var, "done", "warning"),
     ("tts_amount_unit", _amount_unit, "done", "info"),
+    ("tts_date_variable", _date_var, "done", "info"),
     ("tts_abbreviation", _abbrev, "done", "info"),
     ("mixed_language", _english_mixed, "done", "warning"),
     ("forbidden_word", _forbidden, "offer", "error"),
@@ -180,13 +187,25 @@ def test_each_qa_code(base: Doc, code: str, breaker: Callable[[Doc], None], want
     assert report.score < 100
 
 
+def test_typed_amounts_need_no_unit_in_the_text(base: Doc) -> None:
+    _amount_unit(base)
+    hits = [f for f in qa(base).findings if f.code == "tts_amount_unit"]
+    assert len(hits) == 1 and "fee" in hits[0].message
+    node(base, "done")["prompt"]["text"] = "月费是${fee}元，再见！"
+    assert not [f for f in qa(base).findings if f.code == "tts_amount_unit"]
+
+
 def test_forbidden_words_are_configurable_and_ordinals_pass(base: Doc) -> None:
-    node(base, "offer")["prompt"]["text"] = "第一个月免费，您需要办理吗？"
+    node(base, "offer")["prompt"]["text"] = "第一个月免费，无需保证金，您需要办理吗？"
     assert not [f for f in qa(base).findings if f.code == "forbidden_word"]
     found = [f for f in qa(base, forbidden_words=["免费"]).findings if f.code == "forbidden_word"]
     assert found and "免费" in found[0].message
     base["settings"]["forbidden_words"] = ["办理"]
     assert [f for f in qa(base).findings if f.code == "forbidden_word"]
+    base["settings"]["forbidden_words"] = []
+    node(base, "offer")["prompt"]["text"] = "我们是业内第一，保证您满意，您需要办理吗？"
+    (hit,) = [f for f in qa(base).findings if f.code == "forbidden_word"]
+    assert "'保证'" in hit.message and "'第一'" in hit.message
 
 
 def test_validation_findings_are_included_and_cap_the_score(base: Doc) -> None:
@@ -225,3 +244,10 @@ def test_library_scripts_score_at_least_80(library_dir: Path) -> None:
     for p in sorted(library_dir.glob("*.json")):
         report = qa(json.loads(p.read_text(encoding="utf-8")))
         assert report.score >= 80, (p.name, [f.to_dict() for f in report.findings])
+
+
+def test_opt_out_by_keywords_counts_but_a_bare_no_does_not(base: Doc) -> None:
+    handler(base, "g_opt")["when"] = {"keywords": ["不要再打电话了", "别打了"]}
+    assert "no_opt_out_handler" not in {f.code for f in qa(base).findings}
+    handler(base, "g_opt")["when"] = {"keywords": ["不"]}
+    assert "no_opt_out_handler" in {f.code for f in qa(base).findings}

@@ -153,3 +153,47 @@ def test_bad_documents_and_missing_versions(engine: Engine, base: Doc) -> None:
         store.import_document(s, base, actor="ann")
         with pytest.raises(store.BadDocumentError, match="does not match"):
             store.save_draft(s, base["id"], 1, {**base, "id": "else"}, actor="ann", revision=1)
+
+
+def test_two_reviewers_racing_cannot_both_win(engine: Engine, base: Doc, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    with Session(engine) as s:
+        store.import_document(s, base, actor="ann")
+        store.submit(s, base["id"], 1, actor="ann")
+        s.commit()
+    outcome: dict[str, BaseException | str] = {}
+    read_done = threading.Event()
+    real_get = store.get_version
+
+    def get_and_signal(session: Session, script_id: str, number: int | None = None) -> store.ScriptVersion:
+        v = real_get(session, script_id, number)
+        if threading.current_thread().name == "cy":
+            read_done.set()  # cy has seen 'in_review' and is about to write
+        return v
+
+    monkeypatch.setattr(store, "get_version", get_and_signal)
+
+    def second_reviewer() -> None:
+        with Session(engine) as s2:
+            try:
+                store.reject(s2, base["id"], 1, actor="cy", comment="不行")
+                s2.commit()
+                outcome["cy"] = "won"
+            except BaseException as e:  # reported to the main thread
+                outcome["cy"] = e
+
+    with Session(engine) as s1:
+        store.approve(s1, base["id"], 1, actor="bob")  # holds the row (PostgreSQL) / the write lock (SQLite)
+        t = threading.Thread(target=second_reviewer, name="cy")
+        t.start()
+        assert read_done.wait(10)
+        time.sleep(0.2)  # let cy's conditional UPDATE reach the database and wait there
+        s1.commit()
+    t.join(timeout=30)
+    assert isinstance(outcome["cy"], store.TransitionError), outcome
+    assert "meanwhile" in str(outcome["cy"])  # lost at the conditional UPDATE, not at the early check
+    with Session(engine) as s:
+        assert store.get_version(s, base["id"], 1).status == "approved"
+        assert [e.action for e in store.history(s, base["id"])] == ["import", "submit", "approve"]

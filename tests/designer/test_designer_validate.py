@@ -172,7 +172,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str | None, str | None, bool]
     ("no_path_to_end", _no_path_to_end, "", "a", None, True),
     ("missing_silence_branch", _no_silence, "", "offer", None, True),
     ("missing_no_match_branch", _no_match, "", "open", None, True),
-    ("unbounded_loop", _unbounded, "node", "offer", None, True),
+    ("unbounded_loop", _unbounded, "node", "offer", "f_nm", True),
     ("unbounded_loop", _unbounded_handler, "handler", None, "g_repeat", True),
     ("ambiguous_branch", _ambiguous_kw, "keyword", "offer", "f_kw", True),
     ("ambiguous_branch", _ambiguous_dtmf, "dtmf", "offer", "k1b", True),
@@ -239,6 +239,12 @@ def test_silence_retry_without_max_times_is_bounded_by_the_silence_limit(base: D
     assert "unbounded_loop" not in validate(base).codes()
 
 
+def test_dtmf_timeout_retry_needs_max_times(base: Doc) -> None:
+    node(base, "offer")["branches"].append({"id": "f_dt", "when": {"event": "dtmf_timeout"}, "goto": "offer"})
+    found = [f for f in validate(base).errors if f.code == "unbounded_loop"]
+    assert found and (found[0].node, found[0].branch) == ("offer", "f_dt")
+
+
 def test_loop_through_a_global_handler_is_found(base: Doc) -> None:
     # "who are you" leads back to the opening question without any limit.
     handler = base["global_handlers"][2]
@@ -285,3 +291,13 @@ def test_fast_structural_check_agrees_with_the_detailed_one(base: Doc, broken_di
     for d in docs:
         assert (structural_errors(d) == []) == (schema_errors(d) == [])
     assert structural_errors(extra) and structural_errors(extra)[0].path.startswith("$.global_handlers[0]")
+
+
+def test_return_on_a_listening_nodes_own_branch_repeats_it(base: Doc) -> None:
+    node(base, "offer")["branches"].insert(0, {"id": "f_rep", "when": {"intent": "repeat"}, "goto": "@return",
+                                               "max_times": 2, "else_goto": "bye_refused"})
+    report = validate(base)
+    assert report.valid and not report.warnings, report.to_dict()
+    del node(base, "offer")["branches"][0]["max_times"]
+    found = [f for f in validate(base).errors if f.code == "unbounded_loop"]
+    assert found and (found[0].node, found[0].branch) == ("offer", "f_rep")
