@@ -1,0 +1,67 @@
+"""Report export: CSV (one file per table, zipped names side by side) or one XLSX workbook (a sheet per table)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+__all__ = ["report_tables", "export_report"]
+
+
+def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The report flattened into named tables of flat rows."""
+    tables: dict[str, list[dict[str, Any]]] = {
+        "summary": [report["summary"]],
+        "funnel": report["funnel"],
+        "outcomes": report["outcomes"],
+        "nodes": report["nodes"],
+        "slots": report["slots"],
+        "outcome_table": report["outcome_table"],
+    }
+    dist = []
+    for col, groups in report["distributions"].items():
+        for group, g in groups.items():
+            dist += [{"measure": col, "group": group, **b} for b in g["bins"]]
+    tables["distributions"] = dist
+    if report.get("control"):
+        c = report["control"]
+        tables["control"] = [
+            {"comparison": f"{c['a']['name']} vs {c['b']['name']}", **c["recharge_rate"]},
+            {"comparison": f"{c['a']['name']} vs {c['b']['name']}", **c["mean_recharge"]},
+        ]
+    return tables
+
+
+def export_report(report: dict[str, Any], path: Path) -> list[Path]:
+    """Write ``path`` (.xlsx: one workbook) or ``path`` stem + ``-<table>.csv`` files; returns what was written."""
+    tables = report_tables(report)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        if wb.active is not None:
+            wb.remove(wb.active)
+        for name, rows in tables.items():
+            ws = wb.create_sheet(name[:31])
+            if rows:
+                cols = list(rows[0])
+                ws.append(cols)
+                for r in rows:
+                    ws.append([r.get(c) for c in cols])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return [path]
+    if path.suffix.lower() != ".csv":
+        raise ValueError(f"{path}: export to .csv or .xlsx")
+    written = []
+    for name, rows in tables.items():
+        p = path.with_name(f"{path.stem}-{name}.csv")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with p.open("w", newline="", encoding="utf-8") as fh:
+            if rows:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+        written.append(p)
+    return written
