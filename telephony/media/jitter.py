@@ -2,8 +2,10 @@
 
 Pure and clock-free: the caller pushes packets as they arrive (with their arrival time when
 it wants adaptive depth) and pops exactly one frame per 20 ms tick. A missing frame pops as
-``None`` (the caller conceals it, e.g. with silence) and counts as lost; a frame that arrives
-after its slot was played is *late* and dropped, never played out of order.
+``None`` (the caller conceals it, e.g. with silence) and counts as lost once a later frame
+has arrived; with nothing newer it is an *underrun* and the buffer waits for that frame and
+refills. A frame that arrives after its slot was given up is *late* and dropped, never
+played out of order.
 
 Adaptive depth follows the RFC 3550 (appendix A.8) interarrival jitter estimate: the target
 depth is enough 20 ms frames to cover ``jitter_multiplier`` times the smoothed jitter, between
@@ -54,6 +56,7 @@ class JitterStats:
     duplicates: int = 0
     reordered: int = 0
     discarded: int = 0  # dropped to shrink the buffer
+    underruns: int = 0  # ticks with nothing to play while the next frame had not arrived
     jitter_ms: float = 0.0
     target_depth: int = 0
 
@@ -123,12 +126,15 @@ class JitterBuffer:
 
     # -- playout ----------------------------------------------------------------------
     def pop(self) -> bytes | None:
-        """The payload for this 20 ms tick, or ``None`` (still filling, or the frame is lost)."""
+        """The payload for this 20 ms tick, or ``None`` (still filling, waiting, or the frame is lost)."""
         if not self._playing:
             if len(self._slots) < self.stats.target_depth:
                 return None
             self._playing = True
-            self._next = min(self._slots)
+            first = min(self._slots)
+            if self._next is not None and first > self._next:
+                self.stats.lost += first - self._next  # never came while we waited
+            self._next = first
         assert self._next is not None
         limit = self.stats.target_depth + self.config.shrink_slack
         while len(self._slots) > limit:
@@ -137,16 +143,17 @@ class JitterBuffer:
             self.stats.discarded += 1
             self._next = max(self._next, oldest + 1)
         slot = self._next
-        self._next += 1
         payload = self._slots.pop(slot, None)
         if payload is None:
-            if self._highest is not None and slot <= self._highest:
+            if self._highest is not None and slot < self._highest:
+                self._next += 1  # a later frame is here already: this one is lost
                 self.stats.lost += 1
                 return None
-            # Underrun: nothing newer has arrived yet. Count it as lost and refill first.
-            self.stats.lost += 1
+            # Underrun: nothing newer has arrived. Wait for this very slot and refill first,
+            # so a stall (or silence suppression) does not throw away what is still coming.
+            self.stats.underruns += 1
             self._playing = False
-            self._next = slot + 1
             return None
+        self._next += 1
         self.stats.played += 1
         return payload

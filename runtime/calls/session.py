@@ -1,0 +1,410 @@
+"""The call session: one dial attempt from ``originate`` to hangup, with the dialog engine in the middle.
+
+The engine is a pure state machine; this is its I/O shell. Driver events, recognised speech
+and fired timers go through one queue, in arrival order, so nothing overtakes a hangup or a
+key press and nothing is dropped; the engine's actions go back out to the driver (play,
+stop, hang up, transfer) and to the clock (timers).
+
+Barge-in has two paths. With audio, the VAD's *start* of speech stops a barge-in-able prompt
+at once (the recogniser's final result comes much later); in text mode the engine sees the
+customer's words and asks for :class:`StopPlayback` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from designer.model import Script
+from runtime.calls.listening import Ear, Heard, Hearing, listen
+from runtime.calls.result import CallResult
+from runtime.calls.speech import SpeechKit, silent_prompt
+from runtime.calls.turns import bot_turn_for
+from runtime.dialog import actions as act
+from runtime.dialog import events as ev
+from telephony.contract import (
+    Answered,
+    CallEvent,
+    CallHandle,
+    Driver,
+    DriverError,
+    DtmfReceived,
+    EarlyMedia,
+    HungUp,
+    LineLimitReached,
+    OriginateRequest,
+    PlaybackFinished,
+    RecordingInfo,
+    RecordingSink,
+    Ringing,
+    SupportsBotTurns,
+    SupportsTextMedia,
+)
+from telephony.outcomes import HangupCause, Outcome, cause_from_freeswitch, outcome_for_call
+from telephony.recording.store import RecordingStore
+from telephony.simulator.clock import Clock, RealClock, holding
+
+__all__ = ["run_call", "CallSession", "EngineLike"]
+
+_HANGUP_GRACE_S = 10.0  # after we hang up, how long the driver has to confirm
+_BY = {"remote": "customer", "local": "bot", "network": "network"}
+
+
+class EngineLike(Protocol):
+    finished: bool
+
+    @property
+    def record(self) -> Any: ...
+
+    def start(self, at_ms: int = 0) -> list[Any]: ...
+
+    def handle(self, event: Any) -> list[Any]: ...
+
+
+def _default_engine(script: Script, variables: Mapping[str, Any]) -> EngineLike:
+    from runtime.dialog.engine import DialogEngine
+
+    return DialogEngine(script, variables)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fired:
+    kind: str
+    token: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Guard:
+    """Our hangup was not confirmed in time."""
+
+
+_Item = CallEvent | Heard | _Fired | _Guard | Hearing
+
+
+class _CapturingSink:
+    """Keeps the :class:`RecordingInfo` when the driver closes the sink at hangup."""
+
+    def __init__(self, inner: RecordingSink) -> None:
+        self.inner = inner
+        self.info: RecordingInfo | None = None
+
+    def write(self, inbound: bytes, outbound: bytes) -> None:
+        self.inner.write(inbound, outbound)
+
+    def close(self) -> RecordingInfo:
+        if self.info is None:
+            self.info = self.inner.close()
+        return self.info
+
+
+class CallSession:
+    """Runs one call; use :func:`run_call` unless you need the session object (tests, live views)."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        request: OriginateRequest,
+        script: Script,
+        variables: Mapping[str, Any],
+        *,
+        speech: SpeechKit | None = None,
+        recording_store: RecordingStore | None = None,
+        clock: Clock | None = None,
+        engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
+    ) -> None:
+        self.driver = driver
+        self.request = request
+        self.script = script
+        self.speech = speech
+        self.recording_store = recording_store
+        self.clock: Clock = clock or RealClock()
+        # Built before dialling: a missing variable must not cost a call.
+        self.engine = engine_factory(script, variables)
+        self.handle: CallHandle | None = None
+        self._inbox: asyncio.Queue[_Item] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._timers: dict[str, asyncio.Task[None]] = {}
+        self._t0 = 0.0
+        self._answered_t: float | None = None
+        self._hungup: HungUp | None = None
+        self._sink: _CapturingSink | None = None
+        self._listen: act.Listen | None = None
+        self._barge: dict[int, bool] = {}  # playing prompt -> may the customer interrupt it
+        self._transferred: str | None = None
+        self._error: str | None = None
+        self._engine_started = False
+        self._hearing = False
+        self._held_silence: _Fired | None = None
+        self.barge_ins = 0
+
+    # -- small helpers --------------------------------------------------------------
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        task.set_name(f"{name}:{self.request.call_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _at_ms(self) -> int:
+        base = self._answered_t if self._answered_t is not None else self._t0
+        return int(round((self.clock.now() - base) * 1000))
+
+    # -- the run ------------------------------------------------------------------------
+    async def run(self) -> CallResult:
+        self._t0 = self.clock.now()
+        started = self.clock.wall()
+        try:
+            handle = await self.driver.originate(self.request)
+        except LineLimitReached:
+            raise
+        except DriverError as exc:
+            cause = HangupCause("NETWORK_OUT_OF_ORDER", 38, None)
+            return self._result(cause, "network", Outcome.NETWORK_ERROR, started, error=str(exc))
+        self.handle = handle
+        self._spawn(self._pump_events(handle), "events")
+        try:
+            await self._loop(handle)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await handle.hangup("SYSTEM_SHUTDOWN")
+            raise
+        finally:
+            for t in list(self._tasks) + list(self._timers.values()):
+                t.cancel()
+        hung = self._hungup
+        cause = hung.cause if hung is not None else cause_from_freeswitch("NORMAL_CLEARING")
+        by = hung.by if hung is not None else "local"
+        outcome = handle.outcome or outcome_for_call(cause, self._answered_t is not None)
+        return self._result(cause, by, outcome, started, error=self._error)
+
+    def _result(
+        self,
+        cause: HangupCause,
+        by: str | None,
+        outcome: Outcome,
+        started: datetime,
+        error: str | None = None,
+    ) -> CallResult:
+        end = self.clock.now()
+        answered = self._answered_t
+        recording = None
+        if self._sink is not None:
+            recording = self._sink.close()
+        return CallResult(
+            call_id=self.request.call_id,
+            number=self.request.number,
+            outcome=outcome,
+            cause=cause,
+            hangup_by=by,
+            engine_record=self.engine.record if self._engine_started else None,
+            ring_ms=int(round(((answered if answered is not None else end) - self._t0) * 1000)),
+            talk_ms=int(round((end - answered) * 1000)) if answered is not None else 0,
+            recording=recording,
+            started_at=started,
+            ended_at=self.clock.wall(),
+            transferred_to=self._transferred,
+            error=error,
+        )
+
+    async def _pump_events(self, handle: CallHandle) -> None:
+        async for e in handle.events():
+            self._inbox.put_nowait(e)
+
+    async def _loop(self, handle: CallHandle) -> None:
+        while True:
+            item = await self._inbox.get()
+            try:
+                if await self._dispatch(handle, item):
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an engine or TTS failure must not leave the line open
+                if self._error is None:
+                    self._error = f"{type(exc).__name__}: {exc}"
+                with contextlib.suppress(Exception):
+                    await handle.hangup("NORMAL_TEMPORARY_FAILURE")
+                self._arm_guard()
+
+    async def _dispatch(self, handle: CallHandle, item: _Item) -> bool:
+        """Handle one item; True when the call is over."""
+        if isinstance(item, HungUp):
+            self._hungup = item
+            if self._engine_started and not self.engine.finished and self._error is None:
+                self.engine.handle(
+                    ev.Hangup(self._at_ms(), by=_BY.get(item.by, item.by), cause=item.cause.name)
+                )
+            return True
+        if isinstance(item, _Guard):
+            return self._hungup is None
+        if isinstance(item, Ringing | EarlyMedia):
+            return False
+        if isinstance(item, Answered):
+            await self._on_answered(handle)
+            return False
+        if self._error is not None or not self._engine_started:
+            return False
+        if isinstance(item, PlaybackFinished):
+            self._barge.pop(item.play_id, None)
+            await self._feed(handle, ev.PromptFinished(self._at_ms(), item.play_id))
+        elif isinstance(item, DtmfReceived):
+            await self._feed(handle, ev.Dtmf(self._at_ms(), item.digit))
+        elif isinstance(item, Heard):
+            await self._feed(handle, ev.Speech(self._at_ms(), item.text, True, item.confidence))
+        elif isinstance(item, _Fired):
+            self._timers.pop(item.kind, None)
+            if item.kind == "silence" and self._hearing:
+                # The customer is talking or being recognised: not silence (yet). Held until
+                # the utterance is done; speech makes it stale, a dropped cough releases it.
+                self._held_silence = item
+                return False
+            await self._feed(handle, ev.Timer(self._at_ms(), item.kind, item.token))
+        elif isinstance(item, Hearing):
+            self._hearing = item.active
+            held, self._held_silence = self._held_silence, None
+            if not item.active and held is not None:
+                await self._feed(handle, ev.Timer(self._at_ms(), held.kind, held.token))
+        return False
+
+    async def _on_answered(self, handle: CallHandle) -> None:
+        self._answered_t = self.clock.now()
+        if self.recording_store is not None:
+            self._sink = _CapturingSink(
+                self.recording_store.open(self.request.call_id, started=self.clock.wall())
+            )
+            await handle.start_recording(self._sink)
+        self._engine_started = True
+        # The first prompt is queued before media is read, so speech in the first frames
+        # already counts as a barge-in on it (frames wait in the driver's queue meanwhile).
+        await self._execute(handle, self.engine.start(0))
+        if isinstance(handle, SupportsTextMedia) and handle.text_mode:
+            self._spawn(self._text_media(handle), "text")
+        elif self.speech is not None:
+            self._spawn(self._audio_media(handle, self.speech), "media")
+
+    async def _feed(self, handle: CallHandle, event: Any) -> None:
+        await self._execute(handle, self.engine.handle(event))
+
+    # -- actions --------------------------------------------------------------------
+    async def _prompt_audio(self, play: act.Play) -> bytes:
+        if self.speech is None:
+            return silent_prompt(play.text) if play.text.strip() else bytes(16000 * 3 // 2)  # 1.5 s recording
+        if self.speech.cached(play.text, play.audio) is None:
+            with holding(self.clock):  # a render in a thread must not let virtual time run on
+                return await self.speech.render(play.text, play.audio)
+        return await self.speech.render(play.text, play.audio)
+
+    async def _execute(self, handle: CallHandle, actions: list[Any]) -> None:
+        plays: list[act.Play] = []
+        listen: act.Listen | None = None
+        for a in actions:
+            if isinstance(a, act.Play):
+                pcm = await self._prompt_audio(a)
+                plays.append(a)
+                self._barge[a.play_id] = a.barge_in
+                await handle.play(pcm, a.play_id)
+            elif isinstance(a, act.Listen):
+                listen = self._listen = a
+            elif isinstance(a, act.StopPlayback):
+                await handle.stop_playback()
+            elif isinstance(a, act.StartTimer):
+                self._start_timer(a.kind, a.after_ms, a.token)
+            elif isinstance(a, act.HangupCall):
+                await handle.hangup("NORMAL_CLEARING")
+                self._arm_guard()
+            elif isinstance(a, act.Transfer):
+                await self._transfer(handle, a.queue)
+        if listen is None:
+            for p in plays:  # a prompt of a node that does not listen cannot be interrupted
+                self._barge[p.play_id] = False
+        if isinstance(handle, SupportsBotTurns):
+            turn = bot_turn_for(self.script, plays, listen)
+            if turn is not None:
+                handle.bot_turn(turn)
+
+    async def _transfer(self, handle: CallHandle, queue: str) -> None:
+        try:
+            await handle.transfer(queue)
+        except (DriverError, ValueError, NotImplementedError) as exc:
+            await self._feed(handle, ev.TransferFailed(self._at_ms(), cause=str(exc) or "transfer_failed"))
+            return
+        self._transferred = queue
+
+    def _start_timer(self, kind: str, after_ms: int, token: int) -> None:
+        old = self._timers.pop(kind, None)
+        if old is not None:
+            old.cancel()
+
+        async def fire() -> None:
+            await self.clock.sleep(after_ms / 1000)
+            self._inbox.put_nowait(_Fired(kind, token))
+
+        self._timers[kind] = self._spawn(fire(), f"timer-{kind}")
+
+    def _arm_guard(self) -> None:
+        async def guard() -> None:
+            await self.clock.sleep(_HANGUP_GRACE_S)
+            self._inbox.put_nowait(_Guard())
+
+        self._spawn(guard(), "hangup-guard")
+
+    # -- media ----------------------------------------------------------------------
+    async def _text_media(self, handle: SupportsTextMedia) -> None:
+        async for u in handle.utterances():
+            self._inbox.put_nowait(Heard(u.text, u.confidence))
+
+    async def _audio_media(self, handle: CallHandle, speech: SpeechKit) -> None:
+        async def barge_in() -> bool:
+            if not any(self._barge.values()):
+                return False
+            self.barge_ins += 1
+            await handle.stop_playback()
+            return True
+
+        def ear_for(asr: Any, oracle: bool) -> Ear:
+            return Ear(
+                asr,
+                oracle,
+                emit=self._inbox.put_nowait,
+                barge_in=barge_in,
+                listening=lambda: self._listen,
+                clock=self.clock,
+            )
+
+        await listen(
+            handle.incoming_frames(), speech, self.clock, ear_for, getattr(handle, "last_said", None)
+        )
+
+
+async def run_call(
+    driver: Driver,
+    request: OriginateRequest,
+    script: Script,
+    variables: Mapping[str, Any],
+    *,
+    speech: SpeechKit | None = None,
+    recording_store: RecordingStore | None = None,
+    clock: Clock | None = None,
+    engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
+) -> CallResult:
+    """Dial, run the script if answered, and return the finished call.
+
+    ``speech=None`` is text mode (the driver must offer text media, like the simulator's
+    text mode). ``clock`` must be the driver's clock (a :class:`VirtualClock` for fast
+    simulation). Raises the engine's ``VariableError`` before dialling when ``variables``
+    do not fit the script, and :class:`LineLimitReached` when the driver is full.
+    """
+    session = CallSession(
+        driver,
+        request,
+        script,
+        variables,
+        speech=speech,
+        recording_store=recording_store,
+        clock=clock,
+        engine_factory=engine_factory,
+    )
+    return await session.run()

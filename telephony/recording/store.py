@@ -1,0 +1,112 @@
+"""Where recordings live: one small interface, a local-folder store by default.
+
+The web serves recordings with HTTP range requests from :meth:`RecordingStore.open_read`
+(a local path). Files are laid out ``<root>/YYYY/MM/DD/<call_id>.wav`` so retention can drop
+whole days and an operator can find a call by date on disk.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from telephony.contract import RecordingSink
+from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
+
+__all__ = ["RecordingStore", "LocalRecordingStore", "RecordingStoreError", "valid_call_id"]
+
+_CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+class RecordingStoreError(LookupError):
+    """A recording that cannot be stored or found; the message names the call id."""
+
+
+def valid_call_id(call_id: str) -> str:
+    """Call ids become file names: letters, digits, ``_.-`` only, so no path can escape the root."""
+    if not _CALL_ID.match(call_id) or ".." in call_id:
+        raise RecordingStoreError(
+            f"call id {call_id!r} is not usable as a recording name (letters, digits, _ . -)"
+        )
+    return call_id
+
+
+@runtime_checkable
+class RecordingStore(Protocol):
+    def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
+        """A sink for a new recording; raises if one already exists for ``call_id``."""
+        ...
+
+    def path_for(self, call_id: str) -> Path | None:
+        """The finished recording's local path, or None when there is none."""
+        ...
+
+    def open_read(self, call_id: str) -> Path:
+        """A local file to serve (the web does range requests on it); raises when missing."""
+        ...
+
+    def delete_older_than(self, days: int, now: datetime | None = None) -> int:
+        """Retention: delete recordings from days before ``now - days``; returns how many."""
+        ...
+
+
+class LocalRecordingStore:
+    """Recordings in a local folder tree, ``root/YYYY/MM/DD/<call_id>.wav``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _day_dir(self, day: date) -> Path:
+        return self.root / f"{day.year:04d}" / f"{day.month:02d}" / f"{day.day:02d}"
+
+    def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
+        valid_call_id(call_id)
+        if self.path_for(call_id) is not None:
+            raise RecordingStoreError(
+                f"a recording for call {call_id} already exists; refusing to overwrite it"
+            )
+        day = (started or datetime.now(UTC)).date()
+        return StereoWavSink(call_id, self._day_dir(day) / f"{call_id}.wav")
+
+    def _days(self) -> list[tuple[date, Path]]:
+        out = []
+        for d in self.root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
+            try:
+                out.append((date(int(d.parent.parent.name), int(d.parent.name), int(d.name)), d))
+            except ValueError:
+                continue
+        return sorted(out, reverse=True)
+
+    def path_for(self, call_id: str) -> Path | None:
+        valid_call_id(call_id)
+        for _, d in self._days():
+            p = d / f"{call_id}.wav"
+            if p.is_file():
+                return p
+        return None
+
+    def open_read(self, call_id: str) -> Path:
+        p = self.path_for(call_id)
+        if p is None:
+            raise RecordingStoreError(f"no recording for call {call_id} under {self.root}")
+        return p
+
+    def delete_older_than(self, days: int, now: datetime | None = None) -> int:
+        if days < 0:
+            raise ValueError(f"retention days must be >= 0, got {days}")
+        cutoff = (now or datetime.now(UTC)).date() - timedelta(days=days)
+        deleted = 0
+        for day, d in self._days():
+            if day >= cutoff:
+                continue
+            deleted += sum(1 for p in d.iterdir() if p.suffix == ".wav")
+            shutil.rmtree(d)
+        return deleted
+
+    def recover_partials(self) -> list[Path]:
+        """Finish recordings a crashed runtime left as ``.part`` files (run at start-up)."""
+        return [recover_partial(p) for _, d in self._days() for p in sorted(d.glob(f"*{PART_SUFFIX}"))]

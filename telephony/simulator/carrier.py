@@ -1,0 +1,220 @@
+"""The virtual carrier: what happens to a dial attempt before anyone speaks.
+
+Deterministic from ``(seed, number)``: each number gets fixed uniform draws (so the same
+number is an empty number on every run, and answers in a good slot but not at 3 am), and
+each attempt (``attempt`` variable) gets its own draws for the things that vary per call
+(busy, ring time). Answer probability follows a half-hour curve of local time with a
+lunchtime and an evening peak, so analytics built on simulated calls show a best slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "CarrierProfile",
+    "DialPlan",
+    "PlanKind",
+    "DEFAULT_ANSWER_CURVE",
+    "plan_call",
+    "rng_for",
+    "half_hour_slot",
+    "parse_answer_curve",
+]
+
+
+def _default_curve() -> tuple[float, ...]:
+    """Probability that a reachable customer answers, for each half hour 00:00 .. 23:30."""
+    # 00h .. 23h; half hours interpolate. Peaks at 12h (lunch) and 19h (evening).
+    hourly = (
+        0.05, 0.03, 0.02, 0.02, 0.03, 0.05, 0.10, 0.18, 0.28, 0.36, 0.40, 0.46,
+        0.62, 0.55, 0.38, 0.36, 0.38, 0.44, 0.55, 0.68, 0.64, 0.45, 0.22, 0.10,
+    )  # fmt: skip
+    out: list[float] = []
+    for h in range(24):
+        nxt = hourly[(h + 1) % 24]
+        out.append(hourly[h])
+        out.append(round((hourly[h] + nxt) / 2, 3))
+    return tuple(out)
+
+
+DEFAULT_ANSWER_CURVE: tuple[float, ...] = _default_curve()
+
+
+def half_hour_slot(when: datetime) -> int:
+    """0 .. 47: which half hour of the local day ``when`` falls in."""
+    return when.hour * 2 + (1 if when.minute >= 30 else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierProfile:
+    """The network's behaviour, as shares of all dial attempts and ranges in seconds."""
+
+    answer_curve: tuple[float, ...] = DEFAULT_ANSWER_CURVE
+    invalid_share: float = 0.04  # 空号, fixed per number
+    powered_off_share: float = 0.05  # 关机/停机
+    busy_share: float = 0.07
+    network_error_share: float = 0.01
+    reject_share: float = 0.12  # of customers who do not answer, how many press "decline"
+    setup_s: tuple[float, float] = (0.3, 1.2)  # INVITE to ringing / failure
+    answer_after_s: tuple[float, float] = (2.0, 14.0)  # ringing before a willing customer answers
+    carrier_no_answer_s: tuple[float, float] = (18.0, 45.0)  # carrier gives up ringing
+    reject_after_s: tuple[float, float] = (2.0, 10.0)
+    early_media_share: float = 0.3  # ring-back tone as early media
+    network_jitter_ms: float = 0.0  # audio mode: RTP delay spread on the customer's audio (0: ideal)
+    packet_loss: float = 0.0  # audio mode: share of the customer's packets lost
+
+    def __post_init__(self) -> None:
+        if len(self.answer_curve) != 48:
+            raise ValueError(f"answer_curve needs 48 half-hour values, got {len(self.answer_curve)}")
+        for i, p in enumerate(self.answer_curve):
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"answer_curve[{i}] = {p} is not a probability")
+        shares = (self.invalid_share, self.powered_off_share, self.busy_share, self.network_error_share)
+        if any(s < 0 for s in shares) or sum(shares) > 1.0:
+            raise ValueError(
+                f"invalid/powered-off/busy/network-error shares must be >= 0 and sum <= 1, got {shares}"
+            )
+        if self.network_jitter_ms < 0 or not 0 <= self.packet_loss < 1:
+            raise ValueError(
+                f"network_jitter_ms must be >= 0 and packet_loss in [0, 1), got {self.network_jitter_ms}, {self.packet_loss}"
+            )
+        for name in ("setup_s", "answer_after_s", "carrier_no_answer_s", "reject_after_s"):
+            lo, hi = getattr(self, name)
+            if not 0 <= lo <= hi:
+                raise ValueError(
+                    f"CarrierProfile.{name} must be (low, high) with 0 <= low <= high, got {(lo, hi)}"
+                )
+
+    def answer_probability(self, when: datetime) -> float:
+        return self.answer_curve[half_hour_slot(when)]
+
+
+class PlanKind(StrEnum):
+    INVALID = "invalid"
+    POWERED_OFF = "powered_off"
+    NETWORK_ERROR = "network_error"
+    BUSY = "busy"
+    ANSWER = "answer"
+    REJECT = "reject"
+    NO_ANSWER = "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class DialPlan:
+    """The carrier's script for one attempt: after ``setup_s`` it rings (or fails) and after
+    ``ring_s`` more it is answered, rejected or given up, per ``kind``. ``cause`` is the
+    FreeSWITCH-style hangup cause a failure reports, with its SIP status."""
+
+    kind: PlanKind
+    setup_s: float
+    ring_s: float
+    cause: str
+    sip_status: int | None
+    reason_q850: int | None = None
+    early_media: bool = False
+    draws: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+def rng_for(seed: int, *parts: str) -> random.Random:
+    """A private random stream named by ``seed`` and ``parts`` (stable across runs and machines)."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(str(seed).encode())
+    for p in parts:
+        h.update(b"\x00" + p.encode())
+    return random.Random(int.from_bytes(h.digest(), "big"))
+
+
+def _between(rng: random.Random, lo_hi: tuple[float, float]) -> float:
+    lo, hi = lo_hi
+    return round(rng.uniform(lo, hi), 3)
+
+
+def parse_answer_curve(text: str) -> tuple[float, ...]:
+    """A customer's own 48 half-hour answer probabilities, from the call variable
+    ``answer_by_half_hour`` (comma-separated, or a JSON list as the audience store writes it)."""
+    body = text.strip().removeprefix("[").removesuffix("]")
+    try:
+        values = tuple(float(x) for x in body.split(",") if x.strip())
+    except ValueError as exc:
+        raise ValueError(f"answer_by_half_hour: not a list of numbers ({exc})") from None
+    if len(values) != 48:
+        raise ValueError(f"answer_by_half_hour: needs 48 half-hour values, got {len(values)}")
+    bad = [i for i, p in enumerate(values) if not 0.0 <= p <= 1.0]
+    if bad:
+        raise ValueError(f"answer_by_half_hour[{bad[0]}] = {values[bad[0]]} is not a probability")
+    return values
+
+
+def plan_call(
+    seed: int,
+    number: str,
+    attempt: str,
+    when: datetime,
+    profile: CarrierProfile,
+    answer_curve: tuple[float, ...] | None = None,
+) -> DialPlan:
+    """Decide one attempt. Pure: the same arguments always give the same plan.
+
+    ``answer_curve`` is this customer's own curve (from the audience model); the profile's
+    curve is the population default.
+    """
+    per_number = rng_for(seed, "number", number)
+    per_attempt = rng_for(seed, "attempt", number, attempt)
+    u_invalid, u_answer, u_reject = per_number.random(), per_number.random(), per_number.random()
+    u_fail = per_attempt.random()
+    setup = _between(per_attempt, profile.setup_s)
+    early = per_attempt.random() < profile.early_media_share
+    draws = {"invalid": u_invalid, "answer": u_answer, "reject": u_reject, "fail": u_fail}
+    if u_invalid < profile.invalid_share:
+        return DialPlan(PlanKind.INVALID, setup, 0.0, "UNALLOCATED_NUMBER", 404, draws=draws)
+    edge = profile.powered_off_share
+    if u_fail < edge:
+        return DialPlan(
+            PlanKind.POWERED_OFF, setup, 0.0, "SUBSCRIBER_ABSENT", 480, 20, early_media=True, draws=draws
+        )
+    edge += profile.network_error_share
+    if u_fail < edge:
+        return DialPlan(PlanKind.NETWORK_ERROR, setup, 0.0, "NORMAL_TEMPORARY_FAILURE", 503, draws=draws)
+    edge += profile.busy_share
+    if u_fail < edge:
+        return DialPlan(PlanKind.BUSY, setup, 0.0, "USER_BUSY", 486, draws=draws)
+    # The per-number answer draw is mixed with a per-attempt one so redials can succeed, but a
+    # number's habit (always picks up at noon, never at night) shows through.
+    u = 0.7 * u_answer + 0.3 * per_attempt.random()
+    p_answer = (
+        answer_curve[half_hour_slot(when)] if answer_curve is not None else profile.answer_probability(when)
+    )
+    if u < p_answer:
+        return DialPlan(
+            PlanKind.ANSWER,
+            setup,
+            _between(per_attempt, profile.answer_after_s),
+            "NORMAL_CLEARING",
+            200,
+            early_media=early,
+            draws=draws,
+        )
+    if u_reject < profile.reject_share:
+        return DialPlan(
+            PlanKind.REJECT,
+            setup,
+            _between(per_attempt, profile.reject_after_s),
+            "CALL_REJECTED",
+            603,
+            early_media=early,
+            draws=draws,
+        )
+    return DialPlan(
+        PlanKind.NO_ANSWER,
+        setup,
+        _between(per_attempt, profile.carrier_no_answer_s),
+        "NO_ANSWER",
+        480,
+        early_media=early,
+        draws=draws,
+    )
