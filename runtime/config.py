@@ -19,6 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from telephony.freeswitch.settings import FreeswitchSettings
+from telephony.sip.settings import SipSettings
+
 __all__ = ["Settings", "SpeechSettings", "get_settings", "config_file"]
 
 
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     telephony_driver: str = "simulator"  # simulator | sip | freeswitch
     forbidden_words: list[str] = Field(default_factory=list)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
+    freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
 
     @classmethod
     def settings_customise_sources(

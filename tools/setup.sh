@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 purpose="${1:-run}"
 
 apt_run=(espeak-ng sox libsox-fmt-mp3 ffmpeg)
-apt_test=(sip-tester baresip chromium)
+apt_test=(sip-tester baresip chromium fonts-wqy-microhei)
 want=("${apt_run[@]}")
 [ "$purpose" = test ] && want+=("${apt_test[@]}")
 

@@ -1,0 +1,205 @@
+"""The contract's call handle for a FreeSWITCH call: ESL events for progress and hangup,
+the runtime's own SIP media leg (FreeSWITCH bridges the answered customer to it) for audio.
+
+Media choice: bridging keeps one RTP path that the runtime already measures and records, and
+the same code as the direct SIP driver; streaming audio over the Event Socket would need a
+non-standard module (mod_audio_stream) and ``uuid_broadcast`` can only play files that exist
+on the FreeSWITCH host. DTMF is taken from FreeSWITCH's DTMF events on the customer leg only,
+so a key press bridged to our leg as RFC 4733 is not reported twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from telephony.contract import (
+    Answered,
+    CallEvent,
+    HangupBy,
+    HungUp,
+    PlaybackFinished,
+    RecordingSink,
+)
+from telephony.freeswitch.client import EslError
+from telephony.freeswitch.commands import DTMF_RE
+from telephony.freeswitch.events import FsCallState
+from telephony.freeswitch.protocol import EslEvent
+from telephony.outcomes import HangupCause, Outcome, outcome_for_call
+from telephony.sip.call import SipCall
+
+if TYPE_CHECKING:
+    from telephony.freeswitch.driver import FreeswitchDriver
+
+__all__ = ["FsCall"]
+
+_log = logging.getLogger(__name__)
+_HANGUP_GRACE_S = 10.0  # how long a uuid_kill may take to come back as CHANNEL_HANGUP_COMPLETE
+
+
+class FsCall:
+    def __init__(self, call_id: str, uuid: str, driver: FreeswitchDriver) -> None:
+        self.call_id = call_id
+        self.uuid = uuid
+        self.outcome: Outcome | None = None
+        self.answered_at: float | None = None
+        self.ended_at: float | None = None
+        self.state = FsCallState()
+        self.recording_path = ""
+        self._driver = driver
+        self._events: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._media: SipCall | None = None
+        self._media_ready = asyncio.Event()
+        self._waiting_plays: list[tuple[bytes, int]] = []
+        self._waiting_sink: RecordingSink | None = None
+        self._forwarder: asyncio.Task[None] | None = None
+        self.timers: list[asyncio.Task[None]] = []
+        self.seen_channel = False  # any event for our UUID yet (the channel exists or existed)
+
+    # --- contract ---------------------------------------------------------------------------
+    async def events(self) -> AsyncIterator[CallEvent]:
+        while True:
+            ev = await self._events.get()
+            yield ev
+            if isinstance(ev, HungUp):
+                return
+
+    async def incoming_frames(self) -> AsyncIterator[bytes]:
+        await self._media_ready.wait()
+        if self._media is None:
+            return
+        async for frame in self._media.incoming_frames():
+            yield frame
+
+    async def play(self, pcm: bytes, play_id: int) -> None:
+        if self.state.ended:
+            self._events.put_nowait(PlaybackFinished(play_id, interrupted=True))
+        elif self._media is not None:
+            await self._media.play(pcm, play_id)
+        else:
+            self._waiting_plays.append((pcm, play_id))
+
+    async def stop_playback(self) -> None:
+        for _, pid in self._waiting_plays:
+            self._events.put_nowait(PlaybackFinished(pid, interrupted=True))
+        self._waiting_plays.clear()
+        if self._media is not None:
+            await self._media.stop_playback()
+
+    async def send_dtmf(self, digits: str) -> None:
+        if not DTMF_RE.match(digits):
+            raise ValueError(f"DTMF digits must be 0-9 * # A-D, got {digits!r}")
+        await self._driver.client.api(f"uuid_send_dtmf {self.uuid} {digits}")
+
+    async def start_recording(self, sink: RecordingSink) -> None:
+        if self.state.ended:
+            sink.close()
+        elif self._media is not None:
+            await self._media.start_recording(sink)
+        else:
+            self._waiting_sink = sink
+        if self._driver.settings.record_dir and not self.state.ended:
+            # A second copy on the switch; the runtime's own recording goes on if this fails.
+            path = f"{self._driver.settings.record_dir.rstrip('/')}/{self.call_id}.wav"
+            try:
+                await self._driver.client.api(f"uuid_record {self.uuid} start {path}")
+                self.recording_path = path
+            except EslError as exc:
+                _log.warning("uuid_record for call %s failed: %s", self.call_id, exc)
+
+    async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        """``uuid_kill``; before answer that is a cancel (ORIGINATOR_CANCEL), like SIP's CANCEL."""
+        if self.state.ended:
+            return
+        if not self.state.answered:
+            cause = "ORIGINATOR_CANCEL"
+        await self._driver.client.api(f"uuid_kill {self.uuid} {cause.upper()}")
+
+    async def ring_timeout(self, seconds: float) -> None:
+        """Cancel an unanswered call after the ring timeout (FreeSWITCH's own timer is a backstop).
+
+        If FreeSWITCH no longer knows the channel, or cannot be reached for long, the call is
+        over as far as anyone can tell: end it as a network error rather than wait forever.
+        """
+        await asyncio.sleep(seconds)
+        if self.state.answered or self.state.ended:
+            return
+        try:
+            await self.hangup()
+        except EslError as exc:
+            _log.warning("cancelling call %s at ring timeout failed: %s", self.call_id, exc)
+            if "No such channel" in str(exc):
+                self.finish_without_event(HangupCause("NORMAL_UNSPECIFIED", 31, None), "network")
+                return
+        await asyncio.sleep(_HANGUP_GRACE_S)
+        if not self.state.ended:
+            self.finish_without_event(HangupCause("RECOVERY_ON_TIMER_EXPIRE", 102, None), "network")
+
+    async def transfer(self, destination: str) -> None:
+        if not self.state.answered:
+            raise RuntimeError(f"call {self.call_id} is not answered; cannot transfer")
+        await self._driver.client.api(f"uuid_transfer {self.uuid} {destination}")
+
+    # --- fed by the driver ----------------------------------------------------------------
+    def on_event(self, event: EslEvent) -> None:
+        self.seen_channel = True
+        if event.name == "RECORD_START":
+            self.recording_path = event.get("Record-File-Path")
+        for ev in self.state.apply(event):
+            if isinstance(ev, HungUp):
+                self.finish(ev)
+                return
+            if isinstance(ev, Answered):
+                self.answered_at = time.monotonic()
+            self._events.put_nowait(ev)
+
+    def attach_media(self, leg: SipCall) -> None:
+        """The bridged SIP leg arrived: flush what waited for it and forward its prompt events."""
+        if self.state.ended or self._media is not None:
+            asyncio.get_running_loop().create_task(leg.hangup())
+            return
+        self._media = leg
+        if self._waiting_sink is not None:
+            leg.stream.set_sink(self._waiting_sink)
+            self._waiting_sink = None
+        for pcm, pid in self._waiting_plays:
+            leg.stream.play(pcm, pid)
+        self._waiting_plays.clear()
+        self._forwarder = asyncio.get_running_loop().create_task(self._forward(leg))
+        self._media_ready.set()
+
+    async def _forward(self, leg: SipCall) -> None:
+        async for ev in leg.events():
+            if isinstance(ev, PlaybackFinished):
+                self._events.put_nowait(ev)
+
+    def finish_without_event(self, cause: HangupCause, by: HangupBy) -> None:
+        if not self.state.ended:
+            self.finish(self.state.hangup_without_event(cause, by))
+
+    def finish(self, hung_up: HungUp) -> None:
+        self.ended_at = time.monotonic()
+        for t in self.timers:
+            if t is not asyncio.current_task():
+                t.cancel()
+        self.outcome = outcome_for_call(hung_up.cause, self.state.answered)
+        for _, pid in self._waiting_plays:
+            self._events.put_nowait(PlaybackFinished(pid, interrupted=True))
+        self._waiting_plays.clear()
+        if self._waiting_sink is not None:
+            self._waiting_sink.close()
+            self._waiting_sink = None
+        media = self._media
+        if media is not None:
+            # Our leg ends with the customer's; its interrupted prompts are reported first.
+            for pid in media.stream.stop_playback():
+                self._events.put_nowait(PlaybackFinished(pid, interrupted=True))
+            if self._forwarder is not None:
+                self._forwarder.cancel()
+            media.close()
+        self._media_ready.set()
+        self._driver.release(self)
+        self._events.put_nowait(hung_up)

@@ -1,0 +1,97 @@
+"""Pure parts of the FreeSWITCH driver: the originate line, event mapping, CPS pacing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from telephony.contract import Answered, DtmfReceived, EarlyMedia, HungUp, Ringing
+from telephony.freeswitch.commands import CommandError, channel_vars, originate_command
+from telephony.freeswitch.events import FsCallState
+from telephony.freeswitch.limits import CpsPacer
+from telephony.freeswitch.protocol import parse_event_plain
+from telephony.outcomes import Outcome, outcome_for_call
+
+pytestmark = pytest.mark.offline
+
+FIXTURES = Path(__file__).resolve().parent / "esl_fixtures"
+
+
+def ev(name: str):  # type: ignore[no-untyped-def]
+    return parse_event_plain((FIXTURES / name).read_bytes())
+
+
+def test_originate_line_bridges_to_the_runtime_endpoint() -> None:
+    line = originate_command(
+        uuid="u-1", gateway="carrier", number="13800000000", caller_id="95500", call_id="call-42",
+        ring_timeout_s=30, variables={"campaign_id": "7"}, media_endpoint="huashu@10.0.0.5:5080",
+    )
+    assert line == (
+        "originate {origination_uuid=u-1,huashu_call_id=call-42,huashu_campaign_id=7,"
+        "origination_caller_id_number=95500,origination_caller_id_name=95500,originate_timeout=35,"
+        "ignore_early_media=false,hangup_after_bridge=true}sofia/gateway/carrier/13800000000 "
+        "&bridge([sip_h_X-Huashu-Call-Id=call-42]sofia/external/huashu@10.0.0.5:5080)"
+    )
+
+
+def test_originate_without_media_parks() -> None:
+    line = originate_command(
+        uuid="u", gateway="gw", number="1", caller_id="2", call_id="c", ring_timeout_s=1,
+        variables={}, media_endpoint=None,
+    )
+    assert line.endswith("sofia/gateway/gw/1 &park()")
+
+
+def test_channel_values_are_escaped_or_refused() -> None:
+    assert channel_vars({"a": "x,y", "b": "two words"}) == "{a=x\\,y,b='two words'}"
+    with pytest.raises(CommandError, match="contains"):
+        channel_vars({"a": "x}y"})
+    with pytest.raises(CommandError, match="name"):
+        channel_vars({"a-b": "1"})
+    with pytest.raises(CommandError, match="number"):
+        originate_command(uuid="u", gateway="gw", number="1 &api", caller_id="2", call_id="c",
+                          ring_timeout_s=1, variables={}, media_endpoint=None)
+
+
+def test_answered_call_events_in_order_once_each() -> None:
+    state = FsCallState()
+    out = []
+    for name in ("channel_create.event", "channel_progress.event", "channel_progress.event",
+                 "channel_progress_media.event", "channel_answer.event", "channel_answer.event",
+                 "record_start.event", "dtmf.event", "channel_hangup_complete.event", "dtmf.event"):
+        out += state.apply(ev(name))
+    assert [type(e) for e in out] == [Ringing, EarlyMedia, Answered, DtmfReceived, HungUp]
+    assert out[3] == DtmfReceived("1")
+    assert state.recording_path == "/var/lib/freeswitch/recordings/huashu/call-42.wav"
+    hung = out[-1]
+    assert isinstance(hung, HungUp) and hung.by == "remote"
+    assert (hung.cause.name, hung.cause.q850, hung.cause.sip_status) == ("NORMAL_CLEARING", 16, 200)
+    assert outcome_for_call(hung.cause, state.answered) is Outcome.CONNECTED
+
+
+def test_busy_hangup_maps_to_busy_by_remote() -> None:
+    state = FsCallState()
+    (hung,) = state.apply(ev("channel_hangup_complete_busy.event"))
+    assert isinstance(hung, HungUp) and hung.by == "remote" and hung.cause.sip_status == 486
+    assert outcome_for_call(hung.cause, answered=False) is Outcome.BUSY
+
+
+def test_pacer_spaces_starts_evenly() -> None:
+    now = [100.0]
+    pacer = CpsPacer(4, now=lambda: now[0])
+    assert [pacer.book() for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    now[0] = 102.0  # idle: no debt carried over
+    assert pacer.book() == 0.0
+    assert CpsPacer(None).book() == 0.0
+    with pytest.raises(ValueError):
+        CpsPacer(0)
+
+
+def test_timer_expiry_without_a_sip_status_is_a_network_error() -> None:
+    body = (FIXTURES / "channel_hangup_complete_busy.event").read_text()
+    body = body.replace("USER_BUSY", "RECOVERY_ON_TIMER_EXPIRE").replace("variable_sip_term_status: 486\n", "")
+    body = body.replace("recv_refuse", "send_cancel")
+    (hung,) = FsCallState().apply(parse_event_plain(body.encode()))
+    assert isinstance(hung, HungUp) and hung.cause.sip_status is None and hung.by == "network"
+    assert outcome_for_call(hung.cause, answered=False) is Outcome.NETWORK_ERROR
