@@ -1,0 +1,124 @@
+"""``huashu blacklist``: numbers never to call, globally or for one task."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from huashu.cli.campaign import fail
+
+__all__ = ["cli"]
+
+
+@click.group()
+@click.option("--db", "db_url", help="Database URL (default: the configured one).")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Blacklist numbers globally or per task."""
+    ctx.ensure_object(dict)
+    ctx.obj["db_url"] = db_url
+
+
+def _engine(ctx: click.Context) -> Any:
+    from runtime.campaigns.database import open_engine
+
+    return open_engine(ctx.obj.get("db_url"))
+
+
+def _region() -> str:
+    from runtime.config import get_settings
+
+    return get_settings().phone_region
+
+
+@cli.command("add")
+@click.argument("phones", nargs=-1, required=True)
+@click.option("--task", "task_id", type=int, default=0, help="Only for this task (default: global).")
+@click.option("--reason", default="manual", show_default=True)
+@click.pass_context
+def add_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int, reason: str) -> None:
+    """Add numbers (national or E.164)."""
+    from runtime.campaigns.blacklist import BlacklistError, add
+
+    engine = _engine(ctx)
+    bad = 0
+    for p in phones:
+        try:
+            added = add(engine, p, task_id, reason, _region())
+            click.echo(f"{p}: {'added' if added else 'already listed'}")
+        except BlacklistError as e:
+            click.echo(f"{p}: {e}", err=True)
+            bad += 1
+    if bad:
+        raise SystemExit(1)
+
+
+@cli.command("remove")
+@click.argument("phones", nargs=-1, required=True)
+@click.option("--task", "task_id", type=int, default=0)
+@click.pass_context
+def remove_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int) -> None:
+    """Remove numbers."""
+    from runtime.campaigns.blacklist import BlacklistError, remove
+
+    engine = _engine(ctx)
+    for p in phones:
+        try:
+            click.echo(f"{p}: {'removed' if remove(engine, p, task_id, _region()) else 'not listed'}")
+        except BlacklistError as e:
+            fail(f"{p}: {e}")
+
+
+@cli.command("list")
+@click.option("--task", "task_id", type=int, help="Only this task's entries (0: global ones).")
+@click.option("--limit", default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool) -> None:
+    """Listed numbers with scope, reason and time."""
+    from runtime.campaigns.blacklist import entries
+
+    rows = entries(_engine(ctx), task_id, limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    for r in rows:
+        scope = "global" if r["task_id"] == 0 else f"task {r['task_id']}"
+        click.echo(f"{r['phone']:16} {scope:10} {r['reason']:10} {r['created_at']:%Y-%m-%d %H:%M}")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--task", "task_id", type=int, default=0)
+@click.option("--column", default="phone", show_default=True, help="CSV column with the numbers (a file without header: one number a line).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_json: bool) -> None:
+    """Import numbers from a CSV (with a phone column) or a plain list; bad lines are reported."""
+    from runtime.campaigns.blacklist import add_many
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {file}: {e}", 2)
+    lines = text.splitlines()
+    pairs: list[tuple[int, str]] = []
+    if lines and column in next(csv.reader([lines[0]])):
+        reader = csv.DictReader(io.StringIO(text))
+        pairs = [(reader.line_num, row.get(column) or "") for row in reader]
+    else:
+        pairs = [(i, ln.strip()) for i, ln in enumerate(lines, 1) if ln.strip()]
+    added, errors = add_many(_engine(ctx), pairs, task_id, "import", _region())
+    if as_json:
+        click.echo(json.dumps({"added": added, "errors": errors}, ensure_ascii=False))
+    else:
+        click.echo(f"{added} numbers added, {len(errors)} bad lines")
+        for msg in errors:
+            click.echo(f"  {msg}", err=True)
+    if errors:
+        raise SystemExit(1)

@@ -1,0 +1,391 @@
+"""``huashu campaign``: call tasks — create, list, show, start, pause, stop, delete, progress."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+__all__ = ["cli", "fail", "parse_pairs"]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Exit with a one-line message: 1 for bad content, 2 for unreadable input or usage."""
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def parse_pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for it in items:
+        if "=" not in it:
+            fail(f"{what} {it!r} is not KEY=VALUE", 2)
+        k, v = it.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _task_dict(t: Any) -> dict[str, Any]:
+    d = t.model_dump()
+    for k in ("query_params", "mapping"):
+        d[k] = json.loads(d[k] or "{}")
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in d.items()}
+
+
+@click.group()
+@click.option("--db", "db_url", help="Database URL (default: the configured one).")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Call tasks: create, start, pause, stop, progress."""
+    ctx.ensure_object(dict)
+    ctx.obj["db_url"] = db_url
+
+
+def _engine(ctx: click.Context) -> Any:
+    from runtime.campaigns.database import open_engine
+
+    return open_engine(ctx.obj.get("db_url"))
+
+
+def _upload(engine: Any, path: Path) -> int:
+    """Copy an uploaded CSV/XLSX into the data dir and register it as a source."""
+    from runtime.campaigns.secrets import SecretBox
+    from runtime.campaigns.sources import SourceSpec, spec_to_record
+    from runtime.config import get_settings
+
+    if not path.is_file():
+        fail(f"cannot read {path}: no such file", 2)
+    kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    dest_dir = Path(get_settings().data_dir) / "uploads"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / f"{uuid.uuid4().hex[:8]}_{path.name}"
+    shutil.copyfile(path, dest)
+    from sqlmodel import Session
+
+    rec = spec_to_record(f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())), SecretBox())
+    with Session(engine, expire_on_commit=False) as s:
+        s.add(rec)
+        s.commit()
+        assert rec.id is not None
+        return rec.id
+
+
+def _source_id(engine: Any, name: str) -> int:
+    from sqlmodel import Session, select
+
+    from runtime.campaigns.models import DataSource
+
+    with Session(engine) as s:
+        rec = s.exec(select(DataSource).where(DataSource.name == name)).first()
+    if rec is None or rec.id is None:
+        fail(f"no data source named {name!r} (see `huashu source list`)")
+    return rec.id
+
+
+@cli.command("create")
+@click.option("--name", required=True)
+@click.option("--business", required=True, help="The dedupe key: numbers called for it recently are skipped.")
+@click.option("--script", "script_id", required=True, help="Script id; only an approved version can start.")
+@click.option("--version", "script_version", type=int, help="Script version (default: newest approved at start).")
+@click.option("--source", "source_name", help="A data source added with `huashu source add`.")
+@click.option("--file", "file_path", type=click.Path(path_type=Path), help="Upload a CSV/XLSX list as the source.")
+@click.option("--query", help="Read-only SELECT with :name parameters (SQL sources).")
+@click.option("--param", "params", multiple=True, help="Query parameter KEY=VALUE (repeat).")
+@click.option("--map", "maps", multiple=True, help="phone=COL, secondary_phone=COL, customer_id=COL, name=COL.")
+@click.option("--var", "vars_", multiple=True, help="Script variable VAR=COLUMN (repeat).")
+@click.option("--cron", help="Cron schedule, e.g. '0 9 * * 1-5' (default: run once).")
+@click.option("--once-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="One run at this local time.")
+@click.option("--tz", "timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--windows", default="09:00-12:00,13:30-20:00", show_default=True, help="Calling windows, customer's local time.")
+@click.option("--redial", "redial_count", default=0, show_default=True)
+@click.option("--redial-interval", "redial_interval_s", default=600, show_default=True, help="Seconds.")
+@click.option("--redial-outcomes", default="no_answer,busy", show_default=True)
+@click.option("--secondary/--no-secondary", "call_secondary", default=False, help="Call the secondary number (是否呼叫二联).")
+@click.option("--max-concurrent", default=5, show_default=True)
+@click.option("--cps", "calls_per_second", default=1.0, show_default=True, help="Calls started per second.")
+@click.option("--spread", is_flag=True, help="Spread the calls over the calling window.")
+@click.option("--agent-group")
+@click.option("--voice")
+@click.option("--caller-id")
+@click.option("--dedupe-days", type=int, help="Override the global dedupe window for this task.")
+@click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def create_cmd(ctx: click.Context, **o: Any) -> None:
+    """Create a task in draft; `huashu campaign start ID` launches it."""
+    from zoneinfo import ZoneInfo
+
+    from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
+
+    engine = _engine(ctx)
+    if o["source_name"] and o["file_path"]:
+        fail("use --source or --file, not both", 2)
+    source_id = _source_id(engine, o["source_name"]) if o["source_name"] else None
+    if o["file_path"]:
+        source_id = _upload(engine, o["file_path"])
+    mapping: dict[str, Any] = parse_pairs(o["maps"], "--map")
+    mapping.setdefault("phone", "phone")
+    if o["vars_"]:
+        mapping["variables"] = parse_pairs(o["vars_"], "--var")
+    once_at = None
+    if o["once_at"]:
+        try:
+            once_at = o["once_at"].replace(tzinfo=ZoneInfo(o["timezone"]))
+        except Exception:
+            fail(f"unknown time zone {o['timezone']!r}")
+    spec = TaskSpec(
+        name=o["name"], business=o["business"], source_id=source_id, query=o["query"],
+        query_params=parse_pairs(o["params"], "--param"), mapping=mapping,
+        schedule_kind="cron" if o["cron"] else "once", cron=o["cron"], timezone=o["timezone"], once_at=once_at,
+        script_id=o["script_id"], script_version=o["script_version"], voice=o["voice"], caller_id=o["caller_id"],
+        redial_count=o["redial_count"], redial_interval_s=o["redial_interval_s"], redial_outcomes=o["redial_outcomes"],
+        call_secondary=o["call_secondary"], windows=o["windows"], max_concurrent=o["max_concurrent"],
+        calls_per_second=o["calls_per_second"], spread=o["spread"], agent_group=o["agent_group"],
+        dedupe_days=o["dedupe_days"], misfire=o["misfire"],
+    )
+    try:
+        task = create_task(engine, spec)
+    except TaskError as e:
+        fail(str(e))
+    click.echo(json.dumps(_task_dict(task), ensure_ascii=False) if o["as_json"] else f"created task {task.id} ({task.name}), draft")
+
+
+@cli.command("list")
+@click.option("--name", help="Task name contains.")
+@click.option("--script", help="Script id contains.")
+@click.option("--all", "include_deleted", is_flag=True, help="Include deleted tasks.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_deleted: bool, as_json: bool) -> None:
+    """Tasks, newest first, with progress and connect rate."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from runtime.campaigns.progress import progress
+    from runtime.campaigns.tasks import list_tasks
+
+    engine = _engine(ctx)
+    tasks = list_tasks(engine, include_deleted, name, script)
+    out = []
+    for t in tasks:
+        p = progress(engine, int(t.id or 0))
+        out.append({**_task_dict(t), "progress": p.to_dict()})
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    table = Table("id", "name", "business", "script", "status", "numbers", "finished", "connect rate", "agent group")
+    for d in out:
+        p = d["progress"]
+        table.add_row(str(d["id"]), d["name"], d["business"], f"{d['script_id']}@{d['script_version'] or 'latest'}",
+                      d["status"], str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
+    Console().print(table)
+
+
+@cli.command("show")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
+    """One task's settings."""
+    from runtime.campaigns.tasks import get_task
+
+    t = get_task(_engine(ctx), task_id)
+    if t is None:
+        fail(f"no task with id {task_id}")
+    d = _task_dict(t)
+    if as_json:
+        click.echo(json.dumps(d, ensure_ascii=False))
+    else:
+        for k, v in d.items():
+            click.echo(f"{k:18} {v}")
+
+
+def _action(action: str) -> click.Command:
+    @click.argument("task_id", type=int)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
+        from runtime.campaigns.scripts import store_resolver
+        from runtime.campaigns.tasks import TaskError, set_status
+
+        engine = _engine(ctx)
+        try:
+            t = set_status(engine, task_id, action, store_resolver(engine))
+        except TaskError as e:
+            fail(str(e))
+        click.echo(json.dumps({"id": t.id, "status": t.status}) if as_json else f"task {t.id}: {t.status}")
+
+    cmd.__doc__ = {
+        "start": "Start (or resume) a task; its script version must be approved.",
+        "pause": "Pause: no new calls; calls already up finish.",
+        "stop": "Stop for good: numbers not yet dialled are closed with reason task_stopped.",
+        "delete": "Delete: the task disappears from lists; its history stays.",
+    }[action]
+    return click.command(action)(cmd)
+
+
+for _a in ("start", "pause", "stop", "delete"):
+    cli.add_command(_action(_a))
+
+
+@cli.command("update")
+@click.argument("task_id", type=int)
+@click.option("--set", "sets", multiple=True, required=True, help="FIELD=VALUE (JSON values allowed), repeat.")
+@click.pass_context
+def update_cmd(ctx: click.Context, task_id: int, sets: tuple[str, ...]) -> None:
+    """Change fields, also of a running task (pacing, windows and redials apply at once)."""
+    from runtime.campaigns.tasks import TaskError, update_task
+
+    changes: dict[str, Any] = {}
+    for k, v in parse_pairs(sets, "--set").items():
+        try:
+            changes[k] = json.loads(v)
+        except json.JSONDecodeError:
+            changes[k] = v
+    try:
+        t = update_task(_engine(ctx), task_id, changes)
+    except TaskError as e:
+        fail(str(e))
+    click.echo(f"task {t.id} updated")
+
+
+@cli.command("add-numbers")
+@click.argument("task_id", type=int)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool) -> None:
+    """Screen a CSV/XLSX list into the task's dial queue now (the task's column mapping applies)."""
+    from runtime.campaigns.loading import add_numbers
+    from runtime.campaigns.mapping import ColumnMapping, MappingError
+    from runtime.campaigns.tasks import get_task
+    from runtime.campaigns.uploads import RowError, UploadError, read_upload
+    from runtime.config import get_settings
+
+    engine = _engine(ctx)
+    task = get_task(engine, task_id)
+    if task is None:
+        fail(f"no task with id {task_id}")
+    errors: list[RowError] = []
+    try:
+        rows = list(ColumnMapping.from_dict(json.loads(task.mapping)).apply(read_upload(file, errors)))
+    except UploadError as e:
+        fail(str(e), 2)
+    except MappingError as e:
+        fail(str(e))
+    try:
+        run_id, stats = add_numbers(engine, task_id, rows, get_settings().phone_region, errors=errors)
+    except ValueError as e:
+        fail(str(e))
+    res: dict[str, Any] = {"run_id": run_id, "total": stats.total + len(errors), "queued": stats.queued,
+           "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},
+           "bad_rows": [str(e) for e in errors]}
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False))
+        return
+    click.echo(f"run {run_id}: {res['total']} rows, {res['queued']} queued, {res['dropped']} dropped")
+    for k, v in sorted(res["reasons"].items()):
+        click.echo(f"  {k}: {v}")
+    for bad in errors:
+        click.echo(f"  {bad}", err=True)
+
+
+@cli.command("progress")
+@click.argument("task_id", type=int)
+@click.option("--watch", is_flag=True, help="Refresh every second until the task is no longer running.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -> None:
+    """Counts by state, drop reason and call outcome, and the connect rate."""
+    from runtime.campaigns.progress import progress
+    from runtime.campaigns.tasks import get_task
+
+    engine = _engine(ctx)
+    t = get_task(engine, task_id)
+    if t is None:
+        fail(f"no task with id {task_id}")
+    if as_json:
+        click.echo(json.dumps({"status": t.status, **progress(engine, task_id).to_dict()}, ensure_ascii=False))
+        return
+    from rich.live import Live
+    from rich.table import Table
+
+    def render() -> Table:
+        p = progress(engine, task_id)
+        cur = get_task(engine, task_id)
+        table = Table(title=f"task {task_id} — {cur.status if cur else '?'} — {p.finished}/{p.total} finished, "
+                            f"connect rate {p.connect_rate:.1%}, {p.calls_up} calls up")
+        table.add_column("count")
+        table.add_column("value", justify="right")
+        for k, v in sorted(p.by_state.items()):
+            table.add_row(f"state {k}", str(v))
+        for k, v in sorted(p.dropped_by_reason.items()):
+            table.add_row(f"dropped: {k}", str(v))
+        for k, v in sorted(p.attempts_by_outcome.items()):
+            table.add_row(f"outcome {k}", str(v))
+        return table
+
+    if not watch:
+        from rich.console import Console
+
+        Console().print(render())
+        return
+    with Live(render(), refresh_per_second=2) as live:
+        while True:
+            time.sleep(1)
+            live.update(render())
+            cur = get_task(engine, task_id)
+            if cur is None or cur.status != "running":
+                break
+
+
+@cli.command("export")
+@click.argument("task_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout for CSV).")
+@click.pass_context
+def export_cmd(ctx: click.Context, task_id: int, fmt: str, output: Path | None) -> None:
+    """Call results, one row per attempt, plus the numbers never dialled with their reasons."""
+    from runtime.campaigns.export import export_calls
+    from runtime.campaigns.tasks import get_task
+
+    engine = _engine(ctx)
+    if get_task(engine, task_id) is None:
+        fail(f"no task with id {task_id}")
+    data = export_calls(engine, task_id, fmt)
+    if output is None:
+        if fmt == "xlsx":
+            fail("XLSX needs --output FILE", 2)
+        click.echo(data.decode("utf-8-sig"), nl=False)
+        return
+    output.write_bytes(data)
+    click.echo(f"wrote {output}")
+
+
+@cli.command("caps")
+@click.option("--day", "cap_day", type=int, help="Calls a number may get in 24 hours (all tasks).")
+@click.option("--week", "cap_week", type=int, help="... in 7 days.")
+@click.option("--month", "cap_month", type=int, help="... in 30 days.")
+@click.option("--dedupe-days", type=int, help="Skip numbers called for the same business this many days back.")
+@click.option("--number-format", type=click.Choice(["any", "e164", "national"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
+    """Show or change the global frequency caps, dedupe window and accepted number format."""
+    from runtime.campaigns.settings_store import set_compliance
+
+    try:
+        cur = set_compliance(_engine(ctx), **changes)
+    except ValueError as e:
+        fail(str(e))
+    if as_json:
+        click.echo(json.dumps(cur))
+    else:
+        for k, v in cur.items():
+            click.echo(f"{k:14} {v}")

@@ -1,0 +1,88 @@
+"""``huashu runtime``: run a runtime node (cron scheduler + run loader + dialer)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+
+import click
+
+__all__ = ["cli"]
+
+
+@click.group()
+def cli() -> None:
+    """Run a runtime node: scheduler and dialer."""
+
+
+@cli.command("run")
+@click.option("--db", "db_url", help="Database URL (default: the configured one).")
+@click.option("--node-id", help="Stable id of this node; a restart with the same id recovers its calls at once.")
+@click.option("--once", is_flag=True, help="Fire due triggers, dial every due number, then exit.")
+@click.option("--runner", default="simulator", show_default=True, help="'simulator' or module:factory returning a call runner.")
+@click.option("--line-concurrency", default=60, show_default=True, help="Calls the line carries at once.")
+@click.option("--line-cps", default=50.0, show_default=True, help="Call attempts per second the line accepts.")
+@click.option("--lease", "lease_s", default=30.0, show_default=True, help="Seconds a claim lives without a heartbeat.")
+@click.option("--real-time", is_flag=True, help="Simulator: run calls in real time (default: virtual time, calls take ms).")
+@click.option("--seed", default=0, show_default=True, help="Simulator seed (same seed, same customers).")
+@click.option("--progress-every", default=5.0, show_default=True, help="Seconds between progress lines (0: none).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary at the end (and no progress lines).")
+def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, line_concurrency: int,
+            line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool) -> None:
+    """Run until interrupted (or, with --once, until no due work is left)."""
+    from runtime.campaigns.database import open_engine
+    from runtime.campaigns.dialer import LineLimits
+    from runtime.campaigns.loading import source_rows
+    from runtime.campaigns.node import RuntimeNode, default_node_id
+    from runtime.campaigns.runners import RunnerError, load_runner
+    from runtime.config import get_settings
+
+    engine = open_engine(db_url)
+    try:
+        call_runner = load_runner(runner, engine=engine, fast=not real_time, seed=seed)
+    except RunnerError as e:
+        raise click.UsageError(str(e)) from e
+    node = RuntimeNode(
+        engine, call_runner, source_rows(engine), node_id=node_id or default_node_id(),
+        region=get_settings().phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
+    )
+
+    async def report(stop: asyncio.Event) -> None:
+        from sqlalchemy import select
+
+        from runtime.campaigns import tables as T
+        from runtime.campaigns.progress import progress
+
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), progress_every)
+            with engine.connect() as c:
+                running = c.execute(select(T.tasks.c.id, T.tasks.c.name).where(T.tasks.c.status == "running")).all()
+            for tid, name in running:
+                p = progress(engine, tid)
+                click.echo(f"task {tid} {name}: {p.finished}/{p.total} finished, {p.calls_up} up, "
+                           f"{p.attempts} attempts, connect rate {p.connect_rate:.1%}; node: {node.dialer.inflight} in flight",
+                           err=True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        reporter = None
+        if progress_every > 0 and not as_json:
+            reporter = asyncio.create_task(report(stop))
+        await node.run(stop, once=once)
+        stop.set()
+        if reporter is not None:
+            await reporter
+
+    if not as_json:
+        click.echo(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}", err=True)
+    asyncio.run(main())
+    summary = {"node_id": node.node_id, "calls_started": node.dialer.started}
+    click.echo(json.dumps(summary) if as_json else f"node {node.node_id}: {node.dialer.started} calls started")
+    sys.stdout.flush()

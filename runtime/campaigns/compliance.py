@@ -1,0 +1,144 @@
+"""The dial-queue screen: for each customer row, the checks in the order the issue fixes.
+
+1. number format (E.164 or national, configurable), 2. global and per-task blacklist,
+3. same business within the dedupe window (and repeats inside the same list),
+4. frequency caps per number per day / 7 days / month, 5. calling window in the customer's
+time zone (outside it the number is deferred to the next opening, not dropped), 6. queued.
+
+Pure: the caller loads the blacklist, recent numbers and counts, then calls :func:`screen`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.phones import normalize, number_timezone
+from runtime.campaigns.windows import Windows
+
+__all__ = ["Caps", "ScreenContext", "Verdict", "screen", "screen_one_number", "DROP_REASONS"]
+
+#: reason code -> what it means, for docs, screens and exports.
+DROP_REASONS: dict[str, str] = {
+    "empty": "no phone number in the row",
+    "bad_format": "the value is not a phone number",
+    "invalid_number": "not a valid number for the region",
+    "wrong_format": "not in the configured number format",
+    "blacklisted": "on the global blacklist",
+    "blacklisted_task": "on this task's blacklist",
+    "duplicate_in_list": "appears earlier in the same list",
+    "recent_business": "already called for the same business within the dedupe window",
+    "cap_day": "daily call cap reached for this number",
+    "cap_week": "7-day call cap reached for this number",
+    "cap_month": "monthly call cap reached for this number",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    day: int = 2
+    week: int = 5
+    month: int = 10
+
+
+@dataclass(slots=True)
+class ScreenContext:
+    now_utc: datetime
+    region: str = "CN"
+    number_format: str = "any"
+    global_blacklist: set[str] = field(default_factory=set)
+    task_blacklist: set[str] = field(default_factory=set)
+    recent_business: set[str] = field(default_factory=set)
+    dedupe_days: int = 30
+    #: phone -> (calls today, last 7 days, last 30 days), attempts plus open jobs
+    counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    caps: Caps = field(default_factory=Caps)
+    windows: Windows = field(default_factory=Windows)
+    default_tz: str = "Asia/Shanghai"
+
+
+class Verdict(NamedTuple):
+    """A named tuple, not a dataclass: a million of them are built per big list."""
+
+    row: CustomerRow
+    state: str  # queued | dropped
+    phone: str | None = None
+    phone_raw: str | None = None
+    phone2: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    not_before: datetime | None = None
+    note: str | None = None
+
+
+def screen_one_number(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
+    """Checks 2 and 4 for an already valid E.164 number (used again for the secondary leg)."""
+    if phone in ctx.global_blacklist:
+        return "blacklisted", f"{phone} is on the global blacklist"
+    if phone in ctx.task_blacklist:
+        return "blacklisted_task", f"{phone} is on this task's blacklist"
+    return _caps(phone, ctx)
+
+
+def _caps(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
+    c = ctx.counts.get(phone)
+    if c is None:
+        return None
+    caps = ctx.caps
+    if c[0] >= caps.day:
+        return "cap_day", f"{phone} has {c[0]} calls today (cap {caps.day})"
+    if c[1] >= caps.week:
+        return "cap_week", f"{phone} has {c[1]} calls in 7 days (cap {caps.week})"
+    if c[2] >= caps.month:
+        return "cap_month", f"{phone} has {c[2]} calls in 30 days (cap {caps.month})"
+    return None
+
+
+def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]:
+    """One verdict per row, in input order; nothing is skipped without a verdict."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        raw = None if row.phone is None else str(row.phone)
+        chk = normalize(row.phone, ctx.region, ctx.number_format)
+        if chk.e164 is None:
+            yield Verdict(row, "dropped", None, raw, reason=chk.reason, message=f"row {row.row_no}: {chk.message}")
+            continue
+        phone = chk.e164
+        phone2, note = None, None
+        if row.phone2 not in (None, ""):
+            chk2 = normalize(row.phone2, ctx.region, ctx.number_format)
+            if chk2.e164 is None:
+                note = f"secondary number ignored: {chk2.message}"
+            elif chk2.e164 != phone:
+                phone2 = chk2.e164
+        if phone in ctx.global_blacklist:
+            yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted", f"row {row.row_no}: {phone} is on the global blacklist", note=note)
+            continue
+        if phone in ctx.task_blacklist:
+            yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted_task", f"row {row.row_no}: {phone} is on this task's blacklist", note=note)
+            continue
+        first = seen.get(phone)
+        if first is not None:
+            yield Verdict(row, "dropped", phone, raw, phone2, "duplicate_in_list", f"row {row.row_no}: {phone} already in row {first}", note=note)
+            continue
+        seen[phone] = row.row_no
+        if phone in ctx.recent_business:
+            yield Verdict(
+                row, "dropped", phone, raw, phone2, "recent_business",
+                f"row {row.row_no}: {phone} was called for this business in the last {ctx.dedupe_days} days", note=note,
+            )
+            continue
+        capped = _caps(phone, ctx)
+        if capped is not None:
+            yield Verdict(row, "dropped", phone, raw, phone2, capped[0], f"row {row.row_no}: {capped[1]}", note=note)
+            continue
+        not_before = None
+        if ctx.windows.spans:
+            tz = number_timezone(phone, ctx.default_tz)
+            if not ctx.windows.is_open(ctx.now_utc, tz):
+                not_before = ctx.windows.next_open(ctx.now_utc, tz)
+                note = (note + "; " if note else "") + f"outside the calling window ({tz}); deferred"
+        yield Verdict(row, "queued", phone, raw, phone2, not_before=not_before, note=note)

@@ -1,0 +1,126 @@
+"""A runtime node: the scheduler, the run loader and the dialer in one asyncio loop.
+
+Several nodes may share one PostgreSQL database; everything they do to shared rows is a
+claim (see :mod:`runtime.campaigns.claims` and :mod:`runtime.campaigns.scheduler`). On
+start a node recovers what its own id held before a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from runtime.campaigns import tables as T
+from runtime.campaigns.clock import utcnow
+from runtime.campaigns.dialer import CallRunner, Dialer, LineLimits
+from runtime.campaigns.loading import RowsFn, load_pending_runs
+from runtime.campaigns.queue import OPEN_STATES
+from runtime.campaigns.scheduler import fire_due
+
+__all__ = ["RuntimeNode", "default_node_id", "complete_finished_tasks"]
+
+_log = logging.getLogger(__name__)
+
+
+def default_node_id() -> str:
+    return f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
+
+def complete_finished_tasks(engine: Engine) -> list[int]:
+    """A one-off task whose trigger fired, whose runs are loaded and whose jobs are all
+    finished is completed; cron tasks keep running until stopped."""
+    tk, tr, r, j = T.tasks, T.triggers, T.runs, T.jobs
+    q = (
+        select(tk.c.id)
+        .join(tr, tr.c.task_id == tk.c.id)
+        .where(
+            tk.c.status == "running", tk.c.schedule_kind == "once", tr.c.fire_count > 0, tr.c.next_fire_at.is_(None),
+            ~exists().where(r.c.task_id == tk.c.id, r.c.state.in_(("pending", "loading"))),
+            ~exists().where(j.c.task_id == tk.c.id, j.c.state.in_(OPEN_STATES)),
+        )
+    )
+    done: list[int] = []
+    with engine.begin() as conn:
+        for tid in conn.execute(q).scalars().all():
+            res = conn.execute(update(tk).where(tk.c.id == tid, tk.c.status == "running").values(status="completed", updated_at=utcnow()))
+            if res.rowcount:
+                done.append(int(tid))
+    return done
+
+
+@dataclass
+class RuntimeNode:
+    engine: Engine
+    runner: CallRunner
+    rows_fn: RowsFn
+    node_id: str = field(default_factory=default_node_id)
+    region: str = "CN"
+    line: LineLimits = field(default_factory=LineLimits)
+    lease_s: float = 30.0
+    schedule_every_s: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    dialer: Dialer = field(init=False)
+    _last_schedule: float = -1e9
+    _last_work_check: float = -1e9
+
+    def __post_init__(self) -> None:
+        self.dialer = Dialer(self.engine, self.runner, self.node_id, self.line, self.lease_s, self.region, self.clock)
+
+    def start(self) -> tuple[int, int]:
+        requeued, interrupted = self.dialer.recover_own()
+        if requeued or interrupted:
+            _log.info("node %s recovered: %d requeued, %d interrupted", self.node_id, requeued, interrupted)
+        return requeued, interrupted
+
+    def schedule(self) -> None:
+        fire_due(self.engine)
+        load_pending_runs(self.engine, self.node_id, self.rows_fn, self.region)
+        complete_finished_tasks(self.engine)
+
+    def has_work(self) -> bool:
+        """Anything still to do for a ``--once`` run: due or in-flight jobs of running tasks, pending runs.
+        Jobs deferred to a later calling window do not keep a ``--once`` run alive."""
+        tk, r, j = T.tasks, T.runs, T.jobs
+        with self.engine.connect() as conn:
+            due = or_(j.c.state != "queued", j.c.not_before.is_(None), j.c.not_before <= utcnow())
+            jobs = conn.execute(select(j.c.id).join(tk, tk.c.id == j.c.task_id)
+                                .where(tk.c.status == "running", j.c.state.in_(OPEN_STATES), due).limit(1)).first()
+            runs = conn.execute(select(r.c.id).where(r.c.state.in_(("pending", "loading"))).limit(1)).first()
+        return bool(jobs or runs) or self.dialer.inflight > 0
+
+    async def run(self, stop: asyncio.Event, once: bool = False, tick: float = 0.02) -> None:
+        self.start()
+        while not stop.is_set():
+            now = self.clock()
+            try:
+                if now - self._last_schedule >= self.schedule_every_s:
+                    self.schedule()
+                    self._last_schedule = now
+                self.dialer.step()
+                if once and now - self._last_work_check >= 0.25:
+                    self._last_work_check = now
+                    if not self.has_work():
+                        self.schedule()
+                        if not self.has_work():
+                            break
+            except OperationalError as e:
+                # the database is busy (a big list loading on SQLite) or briefly away: nothing was
+                # changed half-way (every step is one transaction); try again on the next round
+                _log.warning("node %s: database busy, retrying: %s", self.node_id, str(e).splitlines()[0])
+                tick_wait = max(tick, 0.5)
+            else:
+                tick_wait = tick
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), tick_wait)
+        await self.dialer.drain()
+        complete_finished_tasks(self.engine)

@@ -1,0 +1,173 @@
+"""Loading a run's customer rows into the dial queue: screen every row, store every verdict.
+
+The screen's inputs (blacklists, numbers already used for the business, call counts) are
+read once per run; rows are screened in memory and written in batches inside *one*
+transaction that also marks the run ``loaded`` — so a crash mid-load leaves nothing half
+done, and the run is loaded again from the start by whoever claims it next.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from runtime.campaigns import tables as T
+from runtime.campaigns.blacklist import load_sets
+from runtime.campaigns.bulk import big_write, bulk_insert
+from runtime.campaigns.clock import utcnow
+from runtime.campaigns.compliance import Caps, ScreenContext, Verdict, screen
+from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.models import CallTask
+from runtime.campaigns.windows import parse_windows
+
+__all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "OPEN_STATES"]
+
+OPEN_STATES = ("queued", "claimed", "dialing")
+_BATCH = 20000
+
+
+@dataclass
+class LoadStats:
+    total: int = 0
+    queued: int = 0
+    dropped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def compliance_settings(conn: Connection) -> dict[str, Any]:
+    """The global caps row, created with defaults on first use."""
+    c = T.compliance
+    row = conn.execute(select(c).where(c.c.id == 1)).first()
+    if row is None:
+        conn.execute(insert(c).values(id=1, cap_day=2, cap_week=5, cap_month=10, dedupe_days=30, number_format="any"))
+        row = conn.execute(select(c).where(c.c.id == 1)).one()
+    return dict(row._mapping)
+
+
+def count_calls(conn: Connection, now: datetime, phones: Iterable[str] | None = None) -> dict[str, tuple[int, int, int]]:
+    """phone -> calls in the last day / 7 days / 30 days: attempts made plus jobs still open."""
+    a, j = T.attempts, T.jobs
+    day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
+    q = select(
+        a.c.phone,
+        func.sum(case((a.c.started_at >= day, 1), else_=0)),
+        func.sum(case((a.c.started_at >= week, 1), else_=0)),
+        func.count(),
+    ).where(a.c.started_at >= month)
+    q2 = select(j.c.dial_phone, func.count()).where(j.c.state.in_(OPEN_STATES))
+    if phones is not None:
+        lst = list(phones)
+        q = q.where(a.c.phone.in_(lst))
+        q2 = q2.where(j.c.dial_phone.in_(lst))
+    out: dict[str, tuple[int, int, int]] = {}
+    for phone, d, w, m in conn.execute(q.group_by(a.c.phone)):
+        out[phone] = (int(d or 0), int(w or 0), int(m or 0))
+    for phone, n in conn.execute(q2.group_by(j.c.dial_phone)):
+        d, w, m = out.get(phone, (0, 0, 0))
+        out[phone] = (d + n, w + n, m + n)
+    return out
+
+
+def build_context(conn: Connection, task: CallTask, region: str, now: datetime | None = None) -> ScreenContext:
+    assert task.id is not None
+    now = now or utcnow()
+    cfg = compliance_settings(conn)
+    days = task.dedupe_days if task.dedupe_days is not None else int(cfg["dedupe_days"])
+    g, t = load_sets(conn, task.id)
+    j = T.jobs
+    recent = set(
+        conn.execute(
+            select(j.c.phone).where(
+                j.c.business == task.business, j.c.created_at >= now - timedelta(days=days), j.c.state != "dropped"
+            )
+        ).scalars()
+    ) if days > 0 else set()
+    return ScreenContext(
+        now_utc=now,
+        region=region,
+        number_format=str(cfg["number_format"]),
+        global_blacklist=g,
+        task_blacklist=t,
+        recent_business=recent,
+        dedupe_days=days,
+        counts=count_calls(conn, now),
+        caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
+        windows=parse_windows(task.windows),
+        default_tz=task.timezone,
+    )
+
+
+_COLUMNS = (
+    "task_id", "run_id", "business", "row_no", "customer_id", "name", "phone", "phone_raw", "phone2", "variables",
+    "state", "drop_reason", "drop_message", "note", "dial_phone", "leg", "attempts", "not_before", "created_at",
+)
+
+
+def _json_value(v: Any) -> Any:
+    """Database values that JSON lacks: DECIMAL stays a number (script amounts), dates become ISO text."""
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, date | datetime | time):
+        return v.isoformat()
+    return str(v)
+
+
+def _row(v: Verdict, task_id: int, business: str, run_id: int, now: datetime) -> tuple[Any, ...]:
+    r: CustomerRow = v.row
+    variables = json.dumps(dict(r.variables), ensure_ascii=False, default=_json_value) if r.variables else "{}"
+    return (
+        task_id, run_id, business, r.row_no, r.customer_id, r.name, v.phone, v.phone_raw, v.phone2, variables,
+        v.state, v.reason, v.message, v.note, v.phone if v.state == "queued" else None, "primary", 0, v.not_before, now,
+    )
+
+
+def write_verdicts(
+    conn: Connection,
+    task: CallTask,
+    run_id: int,
+    rows: Iterable[CustomerRow],
+    ctx: ScreenContext,
+    progress: Callable[[int], None] | None = None,
+) -> LoadStats:
+    """Screen and insert; the caller owns the transaction (and marks the run loaded in it)."""
+    stats = LoadStats()
+    now = ctx.now_utc
+    tid, business = int(task.id or 0), task.business
+    with big_write(conn):
+        _screen_into(conn, screen(rows, ctx), tid, business, run_id, now, stats, progress)
+    conn.execute(
+        update(T.runs).where(T.runs.c.id == run_id).values(total=stats.total, queued=stats.queued, dropped=stats.dropped)
+    )
+    return stats
+
+
+def _screen_into(
+    conn: Connection, verdicts: Iterable[Verdict], tid: int, business: str, run_id: int, now: datetime,
+    stats: LoadStats, progress: Callable[[int], None] | None,
+) -> None:
+    batch: list[tuple[Any, ...]] = []
+    for v in verdicts:
+        stats.total += 1
+        if v.state == "queued":
+            stats.queued += 1
+        else:
+            stats.dropped += 1
+            key = v.reason or "unknown"
+            stats.reasons[key] = stats.reasons.get(key, 0) + 1
+        batch.append(_row(v, tid, business, run_id, now))
+        if len(batch) >= _BATCH:
+            bulk_insert(conn, T.jobs, _COLUMNS, batch)
+            batch = []
+            if progress:
+                progress(stats.total)
+    if batch:
+        bulk_insert(conn, T.jobs, _COLUMNS, batch)
+        if progress:
+            progress(stats.total)

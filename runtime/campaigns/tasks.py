@@ -1,0 +1,257 @@
+"""Call tasks: create, change (also while running), start / pause / stop / delete, and their trigger.
+
+Validation happens here once, with messages that name the field: cron and time zone,
+calling windows, redialled outcomes, pacing limits, the column mapping, the query guard
+and — at start — that the script version is approved.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from runtime.campaigns import tables as T
+from runtime.campaigns.clock import utcnow
+from runtime.campaigns.cronspec import CronError, check_cron, next_fire
+from runtime.campaigns.mapping import ColumnMapping, MappingError
+from runtime.campaigns.models import CallTask, Trigger
+from runtime.campaigns.policy import parse_outcomes
+from runtime.campaigns.scripts import Resolver, ScriptNotApproved
+from runtime.campaigns.sqlguard import UnsafeQuery, check_select
+from runtime.campaigns.windows import WindowError, parse_windows, zone
+
+__all__ = ["TaskError", "TaskNotFound", "TaskStateError", "TaskSpec", "create_task", "update_task", "set_status", "get_task", "list_tasks", "ACTIONS"]
+
+ACTIONS = {
+    "start": ({"draft", "paused"}, "running"),
+    "pause": ({"running"}, "paused"),
+    "stop": ({"running", "paused"}, "completed"),
+    "delete": ({"draft", "running", "paused", "completed"}, "deleted"),
+}
+
+
+class TaskError(ValueError):
+    """A task field or a status change that is not allowed; the message names it."""
+
+
+class TaskNotFound(TaskError, LookupError):
+    """No task with that id (or it was deleted, where that matters)."""
+
+
+class TaskStateError(TaskError):
+    """The change does not fit the task's status (or its script version is not approved)."""
+
+
+@dataclass
+class TaskSpec:
+    name: str
+    business: str
+    source_id: int | None = None
+    query: str | None = None
+    query_params: dict[str, Any] = field(default_factory=dict)
+    mapping: dict[str, Any] = field(default_factory=lambda: {"phone": "phone"})
+    schedule_kind: str = "once"
+    cron: str | None = None
+    timezone: str = "Asia/Shanghai"
+    once_at: datetime | None = None
+    script_id: str | None = None
+    script_version: int | None = None
+    voice: str | None = None
+    caller_id: str | None = None
+    redial_count: int = 0
+    redial_interval_s: int = 600
+    redial_outcomes: str = "no_answer,busy"
+    call_secondary: bool = False
+    windows: str = "09:00-12:00,13:30-20:00"
+    max_concurrent: int = 5
+    calls_per_second: float = 1.0
+    spread: bool = False
+    agent_group: str | None = None
+    dedupe_days: int | None = None
+    misfire: str = "fire_once"
+
+
+def _validate(spec: TaskSpec, source_kind: str | None) -> None:
+    if not spec.name.strip():
+        raise TaskError("name: must not be empty")
+    if not spec.business.strip():
+        raise TaskError("business: must not be empty (it is the dedupe key)")
+    try:
+        zone(spec.timezone)
+        parse_windows(spec.windows)
+        if spec.schedule_kind == "cron":
+            if not spec.cron:
+                raise TaskError("cron: a cron schedule needs an expression")
+            spec.cron = check_cron(spec.cron, spec.timezone)
+        elif spec.schedule_kind != "once":
+            raise TaskError(f"schedule: {spec.schedule_kind!r} is not 'cron' or 'once'")
+        parse_outcomes(spec.redial_outcomes)
+        ColumnMapping.from_dict(spec.mapping)
+        if spec.query and source_kind in ("mysql", "postgresql", "oracle"):
+            check_select(spec.query, source_kind)
+    except TaskError:
+        raise
+    except (WindowError, CronError, MappingError, UnsafeQuery) as e:
+        raise TaskError(str(e)) from e
+    except ValueError as e:
+        raise TaskError(f"redial_outcomes: {e}") from e
+    if spec.misfire not in ("fire_once", "skip"):
+        raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
+    if spec.redial_count < 0 or spec.redial_count > 20:
+        raise TaskError("redial_count: must be 0..20")
+    if spec.redial_interval_s < 0:
+        raise TaskError("redial_interval_s: must not be negative")
+    if spec.max_concurrent < 1:
+        raise TaskError("max_concurrent: must be at least 1")
+    if not spec.calls_per_second > 0:
+        raise TaskError("calls_per_second: must be above 0")
+    if spec.dedupe_days is not None and spec.dedupe_days < 0:
+        raise TaskError("dedupe_days: must not be negative")
+
+
+def _source_kind(s: Session, source_id: int | None) -> str | None:
+    if source_id is None:
+        return None
+    row = s.connection().execute(select(T.sources.c.kind).where(T.sources.c.id == source_id)).first()
+    if row is None:
+        raise TaskError(f"source: no data source with id {source_id}")
+    return str(row[0])
+
+
+def _columns(spec: TaskSpec) -> dict[str, Any]:
+    d = asdict(spec)
+    d["query_params"] = json.dumps(spec.query_params, ensure_ascii=False, default=str)
+    d["mapping"] = json.dumps(spec.mapping, ensure_ascii=False)
+    return d
+
+
+def create_task(engine: Engine, spec: TaskSpec) -> CallTask:
+    with Session(engine, expire_on_commit=False) as s:
+        _validate(spec, _source_kind(s, spec.source_id))
+        now = utcnow()
+        task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
+        s.add(task)
+        s.commit()
+        return task
+
+
+def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTask:
+    """Change fields of a task, running or not. The dialer re-reads the task on every round,
+    so pacing, windows and redial rules take effect at once; jobs already queued keep their
+    numbers (a new source or mapping applies from the next run)."""
+    with Session(engine, expire_on_commit=False) as s:
+        task = s.get(CallTask, task_id)
+        if task is None or task.status == "deleted":
+            raise TaskNotFound(f"no task with id {task_id}")
+        current = TaskSpec(**{f: getattr(task, f) for f in TaskSpec.__dataclass_fields__ if f not in ("query_params", "mapping")},
+                           query_params=json.loads(task.query_params), mapping=json.loads(task.mapping))
+        for k, v in changes.items():
+            if k not in TaskSpec.__dataclass_fields__:
+                raise TaskError(f"{k}: not a task field")
+            setattr(current, k, v)
+        _validate(current, _source_kind(s, current.source_id))
+        for k, v in _columns(current).items():
+            setattr(task, k, v)
+        task.updated_at = utcnow()
+        s.add(task)
+        if task.status == "running" and {"cron", "timezone", "schedule_kind", "once_at", "misfire"} & set(changes):
+            _arm_trigger(s, task)
+        s.commit()
+        return task
+
+
+def _arm_trigger(s: Session, task: CallTask) -> None:
+    assert task.id is not None
+    now = utcnow()
+    trig = s.exec(select(Trigger).where(Trigger.task_id == task.id)).first()
+    if trig is None:
+        trig = Trigger(task_id=task.id)
+    trig.kind = task.schedule_kind
+    trig.cron = task.cron
+    trig.timezone = task.timezone
+    trig.misfire = task.misfire
+    if task.schedule_kind == "cron":
+        assert task.cron is not None
+        if trig.next_fire_at is None or trig.cron != task.cron:
+            trig.next_fire_at = next_fire(task.cron, task.timezone, now)
+    elif trig.fire_count == 0:
+        trig.next_fire_at = task.once_at or now
+    s.add(trig)
+
+
+def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | None = None) -> CallTask:
+    """Apply start/pause/stop/delete. Stop and delete close the task's open queued jobs with a
+    recorded reason (never a silent loss); calls already up finish normally."""
+    if action not in ACTIONS:
+        raise TaskError(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+    allowed, target = ACTIONS[action]
+    with Session(engine, expire_on_commit=False) as s:
+        task = s.get(CallTask, task_id, with_for_update=True)
+        if task is None:
+            raise TaskNotFound(f"no task with id {task_id}")
+        if task.status not in allowed:
+            raise TaskStateError(f"cannot {action} task {task_id}: it is {task.status}")
+        if action == "start":
+            if not task.script_id:
+                raise TaskStateError(f"task {task_id} has no script version")
+            if resolver is None:
+                raise TaskError("no script resolver configured")
+            try:
+                resolver(task.script_id, task.script_version)
+            except ScriptNotApproved as e:
+                raise TaskStateError(f"cannot start task {task_id}: {e}") from e
+            _arm_trigger(s, task)
+        if action in ("stop", "delete"):
+            j = T.jobs
+            s.connection().execute(
+                update(j)
+                .where(j.c.task_id == task_id, j.c.state == "queued")
+                .values(state="dropped", drop_reason=f"task_{'stopped' if action == 'stop' else 'deleted'}",
+                        drop_message=f"task {action} before the number was dialled")
+            )
+            s.connection().execute(update(T.triggers).where(T.triggers.c.task_id == task_id).values(next_fire_at=None))
+        task.status = target
+        task.updated_at = utcnow()
+        s.add(task)
+        s.commit()
+        return task
+
+
+def get_task(engine: Engine, task_id: int) -> CallTask | None:
+    with Session(engine, expire_on_commit=False) as s:
+        return s.get(CallTask, task_id)
+
+
+def list_tasks(engine: Engine, include_deleted: bool = False, name: str | None = None,
+               script: str | None = None, created_from: datetime | None = None,
+               created_to: datetime | None = None, ran_from: datetime | None = None,
+               ran_to: datetime | None = None) -> list[CallTask]:
+    """Tasks, newest first, filtered like the operator's task list (figure 4): task name and
+    script id contain, creation time, and execution period (a run fired in [ran_from, ran_to))."""
+    with Session(engine, expire_on_commit=False) as s:
+        q = select(CallTask).order_by(col(CallTask.id).desc())
+        if not include_deleted:
+            q = q.where(CallTask.status != "deleted")
+        if name:
+            q = q.where(col(CallTask.name).contains(name))
+        if script:
+            q = q.where(col(CallTask.script_id).contains(script))
+        if created_from:
+            q = q.where(CallTask.created_at >= created_from)
+        if created_to:
+            q = q.where(CallTask.created_at < created_to)
+        if ran_from or ran_to:
+            r = T.runs
+            cond = [r.c.task_id == CallTask.id]
+            if ran_from:
+                cond.append(r.c.fired_at >= ran_from)
+            if ran_to:
+                cond.append(r.c.fired_at < ran_to)
+            q = q.where(exists().where(*cond))
+        return list(s.exec(q).all())

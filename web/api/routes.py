@@ -1,0 +1,374 @@
+"""``/oauth/token`` and ``/api/v1``: configuration, tasks, numbers, status, calls.
+
+Every ``/api/v1`` handler names the scope it needs (``opt={"scope": ...}``); the guard turns a
+missing/unknown/expired bearer token into 401 and a missing scope into 403, always as JSON
+(``{"error": ..., "status": ...}``). Malformed bodies are 400 from Litestar's validation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, URLEncodedBody
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, StatementError
+
+from web.api.oauth import OAuthError, check_token, issue_token
+
+__all__ = ["router"]
+
+MAX_NUMBERS = 10_000
+_MAX_ID = 2**53  # ids fit every database's integer and every JSON client's number
+Id = Annotated[int, PathParameter(ge=1, le=_MAX_ID)]
+
+
+def _engine(conn: ASGIConnection[Any, Any, Any, Any]) -> Engine:
+    engine: Engine = conn.app.state.engine
+    return engine
+
+
+def _bearer_guard(conn: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException("a bearer access token is required (POST /oauth/token)")
+    principal = check_token(_engine(conn), token.strip())
+    if principal is None:
+        raise NotAuthorizedException("the access token is unknown or expired")
+    need = handler.opt.get("scope")
+    if need and need not in principal.scopes:
+        raise PermissionDeniedException(f"the token lacks the scope {need!r}")
+    conn.state.principal = principal
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError)."""
+    return isinstance(exc, DataError) or (isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)) \
+        or isinstance(exc, OverflowError)
+
+
+def _api_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _out_of_range(exc):
+        exc = HTTPException("a number in the request is out of range", status_code=400)
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail: Any = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    # "error"/"status" like the rest of the app; "detail"/"status_code"/"extra" as Litestar's
+    # documented error schema says, so clients generated from the OpenAPI can read it too
+    body: dict[str, Any] = {"error": detail, "status": status, "detail": str(detail), "status_code": status}
+    if isinstance(exc, ValidationException) and exc.extra:
+        body["extra"] = exc.extra
+    headers = {"WWW-Authenticate": 'Bearer realm="huashu"'} if status == 401 else None
+    return Response(body, status_code=status, headers=headers)
+
+
+# ---- OAuth2 token endpoint -------------------------------------------------------------
+
+
+@dataclass
+class TokenRequest:
+    grant_type: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    scope: str | None = None
+
+
+def _oauth_error(code: str, description: str, status: int = 400) -> Response[Any]:
+    headers = {"WWW-Authenticate": 'Basic realm="huashu"'} if status == 401 else {}
+    headers["Cache-Control"] = "no-store"
+    return Response({"error": code, "error_description": description}, status_code=status, headers=headers)
+
+
+_OAUTH_ERRORS = {
+    400: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_request, unsupported_grant_type, invalid_scope"),
+    401: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_client"),
+}
+
+
+@post("/oauth/token", status_code=200, tags=["oauth"], summary="Client credentials -> access token", responses=_OAUTH_ERRORS)
+async def token(
+    request: Request[Any, Any, Any],
+    data: URLEncodedBody[TokenRequest],
+) -> Response[Any]:
+    """RFC 6749 4.4: ``grant_type=client_credentials`` with the client id and secret in the
+    body or in HTTP Basic auth; optional ``scope`` (a subset of the client's)."""
+    client_id, secret = data.client_id, data.client_secret
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("basic "):
+        try:
+            client_id, _, secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return _oauth_error("invalid_client", "malformed Basic credentials", 401)
+    if data.grant_type != "client_credentials":
+        return _oauth_error("unsupported_grant_type", "only grant_type=client_credentials is supported")
+    if not client_id or not secret:
+        return _oauth_error("invalid_request", "client_id and client_secret are required")
+    try:
+        issued = issue_token(_engine(request), client_id, secret, data.scope)
+    except OAuthError as e:
+        return _oauth_error(e.code, e.description, e.status)
+    return Response({"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
+                     "scope": issued.scope}, headers={"Cache-Control": "no-store"})
+
+
+# ---- configuration ---------------------------------------------------------------------
+
+
+@get("/scripts", opt={"scope": "config:read"}, tags=["config"])
+async def scripts(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """Scripts with an approved version (only those can run in a task)."""
+    from sqlmodel import Session
+
+    from designer import store
+
+    with Session(_engine(request)) as s:
+        return [{"id": x.id, "name": x.name, "business": x.business, "approved_version": x.approved,
+                 "latest_version": x.latest, "latest_status": x.latest_status}
+                for x in store.list_scripts(s) if x.approved is not None]
+
+
+@get("/voices", opt={"scope": "config:read"}, tags=["config"], sync_to_thread=False)
+def voices(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """The TTS providers this deployment speaks with, in fallback order, with default voices."""
+    from runtime.speech.tts import build_tts
+
+    chain = build_tts(request.app.state.settings)
+    return [{"provider": p.name, "default_voice": getattr(p, "default_voice", None)} for p in chain.providers]
+
+
+@get("/lines", opt={"scope": "config:read"}, tags=["config"], sync_to_thread=False)
+def lines(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """The telephony line the runtime dials through and its default limits."""
+    from runtime.campaigns.dialer import LineLimits
+
+    lim = LineLimits()
+    return [{"driver": request.app.state.settings.telephony_driver, "max_concurrent": lim.max_concurrent,
+             "calls_per_second": lim.calls_per_second}]
+
+
+# ---- tasks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskIn:
+    name: str
+    business: str
+    script_id: str
+    script_version: int | None = None
+    source_id: int | None = None
+    query: str | None = None
+    query_params: dict[str, Any] = field(default_factory=dict)
+    mapping: dict[str, Any] = field(default_factory=lambda: {"phone": "phone"})
+    schedule: Literal["once", "cron"] = "once"
+    cron: str | None = None
+    timezone: str = "Asia/Shanghai"
+    windows: str = "09:00-12:00,13:30-20:00"
+    redial_count: int = 0
+    redial_interval_s: int = 600
+    redial_outcomes: str = "no_answer,busy"
+    call_secondary: bool = False
+    max_concurrent: int = 5
+    calls_per_second: float = 1.0
+    spread: bool = False
+    agent_group: str | None = None
+    voice: str | None = None
+    caller_id: str | None = None
+    dedupe_days: int | None = None
+    misfire: Literal["fire_once", "skip"] = "fire_once"
+
+
+@dataclass
+class NumberIn:
+    phone: str
+    secondary_phone: str | None = None
+    customer_id: str | None = None
+    name: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NumbersIn:
+    numbers: list[NumberIn]
+
+
+@dataclass
+class StatusIn:
+    action: Literal["start", "pause", "stop", "delete"]
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, datetime) else v
+
+
+def _task_out(engine: Engine, t: Any) -> dict[str, Any]:
+    from runtime.campaigns.progress import progress
+
+    d = {k: _iso(v) for k, v in t.model_dump().items()}
+    d["query_params"] = json.loads(d["query_params"] or "{}")
+    d["mapping"] = json.loads(d["mapping"] or "{}")
+    d["progress"] = progress(engine, int(t.id)).to_dict()
+    return d
+
+
+def _task_error(e: Exception) -> HTTPException:
+    from runtime.campaigns.tasks import TaskNotFound, TaskStateError
+
+    if isinstance(e, TaskNotFound):
+        return NotFoundException(str(e))
+    if isinstance(e, TaskStateError):
+        return HTTPException(str(e), status_code=409)
+    return HTTPException(str(e), status_code=400)
+
+
+@post("/tasks", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=201, sync_to_thread=False)
+def create_task_route(request: Request[Any, Any, Any], data: JSONBody[TaskIn]) -> dict[str, Any]:
+    """Create a task in draft (start it with ``POST /tasks/{id}/status``)."""
+    from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
+
+    spec = TaskSpec(**{k: v for k, v in asdict(data).items() if k != "schedule"}, schedule_kind=data.schedule)
+    try:
+        t = create_task(_engine(request), spec)
+    except TaskError as e:
+        raise _task_error(e) from e
+    return _task_out(_engine(request), t)
+
+
+@get("/tasks", opt={"scope": "tasks:read"}, tags=["tasks"], sync_to_thread=False)
+def list_tasks_route(request: Request[Any, Any, Any], name: FromQuery[str | None] = None,
+                     script: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    from runtime.campaigns.tasks import list_tasks
+
+    engine = _engine(request)
+    return [_task_out(engine, t) for t in list_tasks(engine, False, name, script)]
+
+
+@get("/tasks/{task_id:int}", opt={"scope": "tasks:read"}, tags=["tasks"], sync_to_thread=False)
+def get_task_route(request: Request[Any, Any, Any], task_id: Id) -> dict[str, Any]:
+    from runtime.campaigns.tasks import get_task
+
+    t = get_task(_engine(request), task_id)
+    if t is None:
+        raise NotFoundException(f"no task with id {task_id}")
+    return _task_out(_engine(request), t)
+
+
+@post("/tasks/{task_id:int}/numbers", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
+def add_numbers_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBody[NumbersIn]) -> dict[str, Any]:
+    """Screen numbers into the task's queue now; every number gets a verdict (see the reasons)."""
+    from runtime.campaigns.loading import add_numbers
+    from runtime.campaigns.mapping import CustomerRow
+    from runtime.campaigns.tasks import get_task
+
+    if not data.numbers:
+        raise HTTPException("numbers: give at least one", status_code=400)
+    if len(data.numbers) > MAX_NUMBERS:
+        raise HTTPException(f"numbers: at most {MAX_NUMBERS} per request, got {len(data.numbers)}", status_code=400)
+    engine = _engine(request)
+    if get_task(engine, task_id) is None:
+        raise NotFoundException(f"no task with id {task_id}")
+    rows = [CustomerRow(i, n.phone, n.secondary_phone, n.customer_id, n.name, n.variables)
+            for i, n in enumerate(data.numbers, start=1)]
+    try:
+        run_id, stats = add_numbers(engine, task_id, rows, request.app.state.settings.phone_region)
+    except ValueError as e:
+        raise HTTPException(str(e), status_code=409) from e
+    from runtime.campaigns import tables as T
+
+    with engine.connect() as c:
+        drops = [{"index": r.row_no, "reason": r.drop_reason, "message": r.drop_message} for r in c.execute(
+            select(T.jobs.c.row_no, T.jobs.c.drop_reason, T.jobs.c.drop_message)
+            .where(T.jobs.c.run_id == run_id, T.jobs.c.state == "dropped").order_by(T.jobs.c.row_no))]
+    return {"run_id": run_id, "total": stats.total, "queued": stats.queued, "dropped": stats.dropped, "dropped_numbers": drops}
+
+
+@post("/tasks/{task_id:int}/status", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
+def status_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBody[StatusIn]) -> dict[str, Any]:
+    """start / pause / stop / delete; starting needs an approved script version."""
+    from runtime.campaigns.scripts import store_resolver
+    from runtime.campaigns.tasks import TaskError, set_status
+
+    engine = _engine(request)
+    try:
+        t = set_status(engine, task_id, data.action, store_resolver(engine))
+    except TaskError as e:
+        raise _task_error(e) from e
+    return {"id": t.id, "status": t.status}
+
+
+# ---- calls ---------------------------------------------------------------------------------
+
+
+def _call_row(r: Any, full: bool) -> dict[str, Any]:
+    d = {k: _iso(v) for k, v in r._mapping.items() if k != "record"}
+    if full:
+        d["record"] = json.loads(r.record) if r.record else None
+    return d
+
+
+@get("/calls", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=False)
+def calls_route(
+    request: Request[Any, Any, Any],
+    task_id: Annotated[int | None, QueryParameter(ge=1, le=_MAX_ID)] = None,
+    outcome: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0, le=_MAX_ID)] = 0,
+) -> dict[str, Any]:
+    """Call attempts, newest first, with the customer they were for."""
+    from runtime.campaigns import tables as T
+
+    a, j = T.attempts, T.jobs
+    cols = [a.c.id, a.c.task_id, a.c.job_id, a.c.phone, a.c.leg, a.c.state, a.c.outcome, a.c.cause, a.c.started_at,
+            a.c.ended_at, a.c.ring_ms, a.c.talk_ms, a.c.intent, a.c.opt_out, a.c.recording, j.c.customer_id, j.c.name]
+    q = select(*cols).join(j, j.c.id == a.c.job_id)
+    cq = select(func.count()).select_from(a)
+    if task_id is not None:
+        q, cq = q.where(a.c.task_id == task_id), cq.where(a.c.task_id == task_id)
+    if outcome is not None:
+        q, cq = q.where(a.c.outcome == outcome), cq.where(a.c.outcome == outcome)
+    with _engine(request).connect() as c:
+        total = int(c.execute(cq).scalar_one())
+        rows = c.execute(q.order_by(a.c.id.desc()).limit(limit).offset(offset)).all()
+    return {"total": total, "calls": [_call_row(r, False) for r in rows]}
+
+
+@get("/calls/{call_id:int}", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=False)
+def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
+    """One attempt with its engine record: the transcript turn by turn, node path and intent."""
+    from runtime.campaigns import tables as T
+
+    a, j = T.attempts, T.jobs
+    with _engine(request).connect() as c:
+        r = c.execute(select(a, j.c.customer_id, j.c.name).join(j, j.c.id == a.c.job_id).where(a.c.id == call_id)).first()
+    if r is None:
+        raise NotFoundException(f"no call with id {call_id}")
+    return _call_row(r, True)
+
+
+_v1 = Router(
+    path="/api/v1",
+    route_handlers=[scripts, voices, lines, create_task_route, list_tasks_route, get_task_route, add_numbers_route,
+                    status_route, calls_route, call_route],
+    guards=[_bearer_guard],
+)
+
+_HANDLERS: dict[Any, Any] = dict.fromkeys(
+    (HTTPException, NotAuthorizedException, PermissionDeniedException, NotFoundException, ValidationException, Exception),
+    _api_error,
+)
+router = Router(path="/", route_handlers=[token, _v1], exception_handlers=_HANDLERS)
