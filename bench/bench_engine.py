@@ -156,6 +156,26 @@ def dialogs_per_second(seconds: float) -> tuple[float, float, dict[str, float]]:
     return total_n / total_t, total_n / total_cpu, per_script
 
 
+def barge_cost(runs: int, repeat: int = 200) -> tuple[float, float]:
+    """(µs per library dialog as typed, µs when its last answer is a <barge:...>): the replay's price."""
+    plain_t: list[float] = []
+    barge_t: list[float] = []
+    for _, script, cases in _library():
+        for replies, variables in cases:
+            if not replies or replies[-1].startswith("<"):
+                continue
+            barged = replies[:-1] + [f"<barge:{replies[-1]}>"]
+            for replies_, out in ((replies, plain_t), (barged, barge_t)):
+                samples = []
+                for _ in range(runs):
+                    c0 = time.thread_time_ns()
+                    for _ in range(repeat // runs or 1):
+                        run_script(script, replies_, variables)
+                    samples.append((time.thread_time_ns() - c0) / 1000 / (repeat // runs or 1))
+                out.append(statistics.median(samples))
+    return statistics.median(plain_t), statistics.median(barge_t)
+
+
 _names: list[str] = []
 
 
@@ -198,6 +218,9 @@ def main() -> None:
           f"{wall:,.0f} per wall second, {cpu:,.0f} per CPU second")
     for name in rates[0][2]:
         print(f"  {name:28s} {statistics.median(r[2][name] for r in rates):>8,.0f} dialogs/s (wall)")
+    plain, barged = barge_cost(args.runs)
+    print(f"barge-in in the harness (CPU, median over library cases): {plain:,.0f} µs per dialog as typed, "
+          f"{barged:,.0f} µs with the last answer as <barge:...> ({barged / plain:.2f}x: one replay of the call)")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,16 @@ def _print_bot(console: Any, turns: Any) -> None:
             console.print(f"[dim]\\[{b.node}][/dim] [yellow]bot hangs up ({b.text})[/yellow]", highlight=False)
 
 
+def _print_barge(console: Any, step: Any) -> None:
+    """Say what a <barge:...> reply did to the prompt it talked over."""
+    if step.reply.kind != "barge":
+        return
+    if step.interrupted is not None:
+        console.print(f"    [yellow]⤷ talks over \\[{step.interrupted.node}] and stops it[/yellow]", highlight=False)
+    elif not step.turns and not step.finished:
+        console.print("    [yellow]⤷ talks over the bot: ignored (barge-in is off there)[/yellow]", highlight=False)
+
+
 def _print_turns(console: Any, turns: Any) -> None:
     for t in turns:
         label = t.branch or "-"
@@ -102,7 +112,8 @@ def _print_summary(console: Any, record: Any) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--var", "var_pairs", multiple=True, metavar="KEY=VALUE", help="A call variable (repeatable).")
 @click.option("--replies", "replies_file", type=click.Path(path_type=Path), default=None,
-              help="Batch mode: one customer turn per line; <silence>, <dtmf:1>, <hangup>; # comments.")
+              help="Batch mode: one customer turn per line; <silence>, <dtmf:1>, <hangup>, <barge:text> "
+                   "(speech over the bot's question), <barge@1500:text> (1.5 s after the bot starts); # comments.")
 @click.option("--json", "as_json", is_flag=True, help="Print the call record as JSON.")
 @click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
               help="ASR confidence given to every typed answer.")
@@ -113,7 +124,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
         examples: bool, similar: bool) -> None:
     """Talk to the script FILE: the bot's prompt, the node, and why a branch matched.
 
-    Interactively, type the customer's answers (<silence>, <dtmf:1>, <hangup> work too; an empty
+    Interactively, type the customer's answers (<silence>, <dtmf:1>, <hangup>, <barge:text> work too; an empty
     input or end of input hangs up). With --replies the answers come from a file; with --json the
     call record is printed as {"path", "turns", "tags", "score", "ended_by", "intent", ...}.
     """
@@ -150,6 +161,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
             step = session.say(r)
             if not quiet:
                 console.print(f"[bold]customer:[/bold] {r}", highlight=False)
+                _print_barge(console, step)
                 _print_turns(console, step.turns)
                 _print_bot(console, step.bot)
     else:
@@ -167,6 +179,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
                 console.print(f"[red]{e}[/red]")
                 continue
             step = session.say(reply)
+            _print_barge(console, step)
             _print_turns(console, step.turns)
             _print_bot(console, step.bot)
     session.hangup()

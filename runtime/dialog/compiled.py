@@ -55,9 +55,11 @@ class CompiledScript:
         return found
 
     def _expected(self, node: Node) -> tuple[str, ...]:
-        """Phrases the node's branches listen for: the vocabulary of an ASR grammar."""
+        """Phrases the node's branches and the global handlers listen for: the vocabulary of an
+        ASR grammar. The handlers are candidates on every listening node, so a grammar without
+        them could never hear an opt-out."""
         out: list[str] = []
-        for b in node.branches:
+        for b in node.branches + self.script.global_handlers:
             if b.when.kind == "keywords":
                 out += b.when.value
             elif b.when.kind == "intent":

@@ -324,7 +324,7 @@ class DialogEngine:
             return []
         acts = self._interrupt(barge)
         if acts is None:
-            return []
+            return self._override_during_prompt(event)
         if not event.final:
             # The customer is talking: restart the silence clock, so a final result that never
             # comes (ASR lost the utterance) still ends in the silence path, not in a stuck call.
@@ -332,11 +332,52 @@ class DialogEngine:
         self._bump("silence")
         return acts + self._answer(event.text, event.confidence)
 
+    def _override_during_prompt(self, event: Speech) -> list[Action]:
+        """Speech the prompt may not be interrupted for (a ``say`` node, barge-in off) is ignored —
+        unless it matches an override handler: an opt-out or a complaint stops the prompt and is
+        taken at once, so it is never lost behind a long introduction."""
+        if not event.final or self._state != _PLAYING or self._node is None:
+            return []
+        res = self._c.matcher.override_match(event.text, event.confidence)
+        if res is None:
+            return []
+        return self._take_override(res.branch, res.scope, "speech", event.text, event.confidence, res.why)
+
+    def _override_key(self, event: Dtmf) -> list[Action]:
+        """A key on a prompt that does not listen (a ``say`` node, a goodbye) counts only when an
+        override handler is bound to it ("press 9 to opt out" must work during the introduction)."""
+        if self._state != _PLAYING or self._node is None:
+            return []
+        c = self._c.matcher.override_dtmf(event.digit)
+        if c is None:
+            return []
+        return self._take_override(c.branch, c.scope, "dtmf", f"<dtmf:{event.digit}>", 1.0,
+                                   f"global handler {c.branch.id}: dtmf '{event.digit}'")
+
+    def _take_override(self, branch: Branch, scope: str, kind: str, customer: str, confidence: float,
+                       why: str) -> list[Action]:
+        node = self._node
+        assert node is not None
+        if branch.goto == node.id:  # already where the handler leads (its own goodbye): don't loop
+            return []
+        target = self._resolve(branch, scope)
+        if target is None:
+            return []
+        acts: list[Action] = [StopPlayback(self._playing)] if self._playing is not None else []
+        self._playing = None
+        if node.type == "end":  # leaving a goodbye for the handler's path: that path decides the ending
+            self._at_end_node = False
+            self._record.outcome = None
+            self._record.ended_by = None
+        return acts + self._take(node, branch, scope, target, kind, customer, confidence,
+                                 f"{why}; heard during the prompt of {node.id}, which it stopped")
+
     def _answer(self, text: str, confidence: float) -> list[Action]:
         node = self._node
         assert node is not None
         self._last_answer = text
-        matches = self._c.matcher.matches(node, text, confidence, self.variables)
+        notes: list[str] = []
+        matches = self._c.matcher.matches(node, text, confidence, self.variables, notes=notes)
         found: tuple[MatchResult, str] | None = None
         for res in matches:
             target = self._resolve(res.branch, res.scope)
@@ -345,7 +386,8 @@ class DialogEngine:
                 break
         if found is None:
             rejected = self._c.matcher.rejects(confidence)
-            return self._no_match(node, "speech", text, confidence, rejected or "no branch matched")
+            why = rejected or "no branch matched" + (f" ({'; '.join(notes)})" if notes else "")
+            return self._no_match(node, "speech", text, confidence, why)
         res, target = found
         return self._take(node, res.branch, res.scope, target, "speech", text, confidence, res.why)
 
@@ -391,7 +433,9 @@ class DialogEngine:
 
     def _on_dtmf(self, event: Dtmf) -> list[Action]:
         acts = self._interrupt(True)  # a key press is never dropped, whatever the barge-in setting
-        if acts is None or self._node is None:
+        if acts is None:
+            return self._override_key(event)
+        if self._node is None:
             return []
         self._bump("silence")
         self._dtmf += event.digit

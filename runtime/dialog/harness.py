@@ -5,12 +5,18 @@ replay cases of the script library all run through :class:`ChatSession`. A promp
 long as the voice would need to say it, the customer answers shortly after it ends,
 ``<silence>`` lets the silence timer fire, ``<dtmf:12#>`` presses keys, ``<hangup>`` hangs up,
 and when the replies run out the customer hangs up.
+
+``<barge:text>`` says ``text`` *over* the bot: one second into the question the bot asked
+before the customer's turn (half-way through a shorter one); ``<barge@1500:text>`` says it
+1,500 ms after the bot began talking for this turn, e.g. during a ``say`` node's introduction.
+Because the bot's turns were already shown when the reply arrives, the session goes back to
+the moment the bot began talking by replaying the call so far (the engine is deterministic),
+and lets the customer speak at that moment instead.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -20,6 +26,7 @@ from runtime.dialog.actions import Action, HangupCall, Play, StartTimer, StopPla
 from runtime.dialog.engine import DialogEngine
 from runtime.dialog.events import Dtmf, Event, Hangup, PromptFinished, Speech, Timer, TransferFailed
 from runtime.dialog.record import CallRecord, Turn
+from runtime.dialog.replies import Reply, ReplyError, parse_replies, parse_reply
 from runtime.nlu.matcher import SemanticMatcher
 
 __all__ = ["Reply", "ReplyError", "BotTurn", "ChatStep", "ChatSession", "parse_reply", "parse_replies",
@@ -28,53 +35,7 @@ __all__ = ["Reply", "ReplyError", "BotTurn", "ChatStep", "ChatSession", "parse_r
 REPLY_DELAY_MS = 600
 KEY_GAP_MS = 250
 _MAX_STEPS = 100_000
-_TOKEN = re.compile(r"^<\s*([a-z_]+)\s*(?::\s*([^>]*))?>$", re.IGNORECASE)
-_DIGITS = re.compile(r"^[0-9*#A-D]{1,32}$")
-
-
-class ReplyError(ValueError):
-    """A replies line that is neither text nor a known ``<token>``; says which line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One customer turn: ``kind`` is speech | silence | dtmf | hangup."""
-
-    kind: str
-    text: str = ""
-
-    def __str__(self) -> str:
-        if self.kind == "speech":
-            return self.text
-        if self.kind == "dtmf":
-            return f"<dtmf:{self.text}>"
-        return f"<{self.kind}>"
-
-
-def parse_reply(line: str, where: str = "reply") -> Reply:
-    s = line.strip()
-    m = _TOKEN.match(s)
-    if m is None:
-        return Reply("speech", s)
-    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
-    if name in ("silence", "hangup") and not arg:
-        return Reply(name)
-    if name == "dtmf" and _DIGITS.match(arg.upper()):
-        return Reply("dtmf", arg.upper())
-    if name == "dtmf":
-        raise ReplyError(f"{where}: {s!r}: DTMF must be 1-32 of 0-9 * # A-D, e.g. <dtmf:1> or <dtmf:12#>")
-    raise ReplyError(f"{where}: unknown token {s!r} (use <silence>, <dtmf:1>, <hangup> or plain text)")
-
-
-def parse_replies(lines: Iterable[str]) -> list[Reply]:
-    """One reply per line; blank lines and lines starting with '#' are skipped."""
-    out: list[Reply] = []
-    for i, line in enumerate(lines, 1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        out.append(parse_reply(s, f"line {i}"))
-    return out
+BARGE_INTO_MS = 1000  # how far into the question a <barge:...> reply starts talking
 
 
 @lru_cache(maxsize=4096)
@@ -104,6 +65,7 @@ class ChatStep:
     bot: list[BotTurn] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)  # record turns this reply produced (branch, why)
     finished: bool = False
+    interrupted: BotTurn | None = None  # the bot turn a barge reply cut short (None: it stopped nothing)
 
 
 class ChatSession:
@@ -114,11 +76,16 @@ class ChatSession:
                  agents_available: bool = False, semantic: SemanticMatcher | None = None) -> None:
         self.script = script if isinstance(script, Script) else Script.from_dict(script)
         self.engine = DialogEngine(self.script, variables, semantic=semantic)
+        self._variables = dict(variables or {})
+        self._semantic = semantic
+        self._history: list[Reply] = []  # replies delivered so far: a barge reply replays them
         self.confidence = confidence
         self.reply_delay_ms = reply_delay_ms
         self.agents_available = agents_available
         self._now = 0
         self._prompt: tuple[int, int] | None = None  # (play_id, ends at)
+        self._prompt_turn: tuple[int, BotTurn] | None = None  # (started at, what is playing)
+        self._interrupted: BotTurn | None = None
         self._timers: dict[str, tuple[int, int]] = {}  # kind -> (due, token)
         self._transfer_pending = False
         self._answered_seq = -1
@@ -157,28 +124,89 @@ class ChatSession:
         if self.finished:
             step.finished = True
             return step
+        if r.kind == "barge":
+            self._rewind()
         self._out = list(step.bot)
+        self._interrupted = None
         before = len(self.engine.turns)
-        self._answered_seq = self.engine.listen_seq
-        if r.kind != "silence":
-            self._advance_to(self._now + self.reply_delay_ms)
-        if not self.finished:
-            if r.kind == "speech":
-                self._send(Speech(self._now, r.text, True, self.confidence))
-            elif r.kind == "hangup":
-                self._send(Hangup(self._now, "customer"))
-            elif r.kind == "dtmf":
-                for i, d in enumerate(r.text):
-                    if self.finished:
-                        break
-                    if i:
-                        self._advance_to(self._now + KEY_GAP_MS)
-                    self._send(Dtmf(self._now, d))
+        self._deliver(r)
+        self._history.append(r)
         self._run()
         step.bot = self._out
         step.turns = list(self.engine.turns[before:])
         step.finished = self.finished
+        step.interrupted = self._interrupted
         return step
+
+    def _deliver(self, r: Reply) -> None:
+        """Send one reply; the bot's talking before it (if not yet run) happens first, after it does not."""
+        if r.kind == "barge":
+            self._barge(r)
+            return
+        self._run()
+        self._answered_seq = self.engine.listen_seq
+        if r.kind != "silence":
+            self._advance_to(self._now + self.reply_delay_ms)
+        if self.finished:
+            return
+        if r.kind == "speech":
+            self._send(Speech(self._now, r.text, True, self.confidence))
+        elif r.kind == "hangup":
+            self._send(Hangup(self._now, "customer"))
+        elif r.kind == "dtmf":
+            for i, d in enumerate(r.text):
+                if self.finished:
+                    break
+                if i:
+                    self._advance_to(self._now + KEY_GAP_MS)
+                self._send(Dtmf(self._now, d))
+
+    def _rewind(self) -> None:
+        """Go back to the moment the bot began talking for this turn, by replaying the call so far."""
+        fresh = ChatSession(self.script, self._variables, confidence=self.confidence,
+                            reply_delay_ms=self.reply_delay_ms, agents_available=self.agents_available,
+                            semantic=self._semantic)
+        fresh._started = True
+        fresh._apply(fresh.engine.start(0))
+        for r in self._history:
+            fresh._deliver(r)
+        fresh._history = list(self._history)
+        vars(self).update(vars(fresh))
+
+    def _barge(self, r: Reply) -> None:
+        """Speak over the bot: at ``r.at_ms`` into its talking, else one second into the question."""
+        self._answered_seq = self.engine.listen_seq
+        shown = len(self._out)  # bot turns played from here until the customer speaks were shown already
+        if r.at_ms is not None:
+            self._advance_to(self._now + r.at_ms)
+        else:
+            for _ in range(_MAX_STEPS):
+                if self.finished:
+                    return
+                asking = self._asking()
+                if asking is not None:
+                    self._advance_to(asking)
+                    break
+                if self.engine.awaiting_input:  # nothing to talk over: an ordinary answer
+                    self._advance_to(self._now + self.reply_delay_ms)
+                    break
+                nxt = self._next_internal()
+                if nxt is None:
+                    break
+                self._fire(*nxt)
+        del self._out[shown:]
+        if not self.finished:
+            self._send(Speech(self._now, r.text, True, self.confidence))
+
+    def _asking(self) -> int | None:
+        """When a barge reply talks over the prompt playing now, if it is a listening node's question."""
+        if self._prompt is None or self._prompt_turn is None or self.engine.playing != self._prompt[0]:
+            return None
+        node = self.script.by_id.get(self.engine.current_node or "")
+        if node is None or not node.listens:
+            return None
+        started, ends = self._prompt_turn[0], self._prompt[1]
+        return started + min(BARGE_INTO_MS, (ends - started) // 2)
 
     def hangup(self) -> None:
         if not self.finished:
@@ -193,10 +221,14 @@ class ChatSession:
         for a in actions:
             if isinstance(a, Play):
                 self._prompt = (a.play_id, self._now + prompt_ms(a.text, self._chinese, self._rate))
-                self._out.append(BotTurn(a.node_id, a.text))
+                turn = BotTurn(a.node_id, a.text)
+                self._prompt_turn = (self._now, turn)
+                self._out.append(turn)
             elif isinstance(a, StopPlayback):
                 if self._prompt and self._prompt[0] == a.play_id:
                     self._prompt = None
+                    if self._prompt_turn is not None:
+                        self._interrupted = self._prompt_turn[1]
             elif isinstance(a, StartTimer):
                 self._timers[a.kind] = (self._now + a.after_ms, a.token)
             elif isinstance(a, Transfer):

@@ -36,19 +36,21 @@ BUILTIN: dict[str, BuiltinIntent] = {
         BuiltinIntent(
             "affirm",
             _w("好的 好啊 好呀 好吧 好 行 行啊 行吧 可以 可以的 嗯嗯 嗯 是的 是啊 是我 是 对 对的 对啊 没错 没问题 "
-               "当然 需要 要的 愿意 同意 方便 知道了 明白 好滴 中 成 ok 可以啊 那行 那好"),
+               "当然 需要 要的 愿意 同意 方便 知道了 明白 好滴 中 成 ok 可以啊 那行 那好 不介意 没意见 你说吧 说吧 请说 请讲 你讲吧"),
             _w("yes yeah yep yup sure ok okay alright correct certainly absolutely agreed definitely"),
             en_whole=_w("right fine speaking"),
             en_regex=(r"\bno (?:problem|worries)\b", r"\bof course\b", r"\bthat is me\b", r"\bthats me\b", r"\bsounds good\b", r"\bgo ahead\b",
-                      r"\bi (?:do|will|can|would)\b"),
+                      r"\bi (?:do|will|can|would)\b", r"\bi dont mind\b", r"\bwhy not\b",
+                      r"\bi (?:guess|think) so\b", r"\bgo on\b"),
         ),
         BuiltinIntent(
             "deny",
             _w("不用 不要 不需要 不想 没兴趣 不感兴趣 算了 不了 不行 不可以 不是 不对 不方便 不愿意 没必要 用不着 "
                "不必 免了 拒绝 没需要 不考虑 不同意 不办"),
             _w("nope nah"),
-            en_regex=(r"\bno\b(?! (?:problem|worries|doubt))", r"\bnot interested\b", r"\bno thanks?\b", r"\bi dont\b", r"\bdont want\b", r"\bdont need\b",
-                      r"\bnot now\b", r"\bnot me\b", r"\bnot really\b"),
+            en_regex=(r"\bno\b(?! (?:problem|worries|doubt))", r"\bnot interested\b", r"\bno thanks?\b", r"\bi dont\b(?! mind)", r"\bdont want\b", r"\bdont need\b",
+                      r"\bnot now\b", r"\bnot me\b", r"\bnot really\b",
+                      r"\b(?:absolutely|definitely|certainly|of course|probably) not\b"),
         ),
         BuiltinIntent(
             "opt_out",
@@ -70,23 +72,26 @@ BUILTIN: dict[str, BuiltinIntent] = {
         BuiltinIntent(
             "who_are_you",
             _w("你是谁 你谁 哪位 你哪里 你是哪里 哪里打来的 什么公司 哪个公司 哪家公司 你们是谁 你是干什么的 "
-               "你是干嘛的 有什么事 什么事 你是机器人吗 机器人 你们哪里 谁啊 你是哪个单位"),
+               "你是干嘛的 有什么事 什么事 你是机器人吗 机器人 你们哪里 谁啊 你是哪个单位 谁给你的"),
             (),
             en_whole=_w("who"),
             en_regex=(r"\bwho (?:is|are) (?:this|you)\b", r"\bwhat company\b", r"\bwhere are you calling from\b",
-                      r"\bare you a (?:robot|bot|machine)\b", r"\bwhat is this about\b", r"\bwhats this about\b"),
+                      r"\bare you a (?:robot|bot|machine)\b", r"\bwhat is this about\b", r"\bwhats this about\b",
+                      r"\bwho gave you (?:my|this) number\b"),
         ),
         BuiltinIntent(
             "busy_later",
             _w("在忙 正忙 很忙 忙着 开会 开车 等会 等一会 晚点 晚点再说 回头再说 回头说 改天 下次再说 有空再说 "
-               "现在不方便 没时间 在上班 上班呢 在外面 过会儿 过会再打 晚些 稍后再打 一会再打"),
+               "现在不方便 没时间 在上班 上班呢 在外面 过会儿 过会再打 晚些 稍后再打 一会再打 "
+               "方便的时候 有空的时候 有时间再说 以后再说 到时候再说 改天再说 回头再聊"),
             _w("busy later driving"),
             en_regex=(r"\bcall (?:me )?(?:back|later)\b", r"\bin a meeting\b", r"\bnot a good time\b",
-                      r"\bbad time\b", r"\bcant talk\b"),
+                      r"\bbad time\b", r"\bcant talk\b", r"\b(?:maybe|perhaps|try|ask me) later\b",
+                      r"\b(?:some ?other|another) time\b"),
         ),
         BuiltinIntent(
             "ask_price",
-            _w("多少钱 什么价格 什么价 价格 资费 收费 费用 多钱 几块钱 贵不贵 怎么收费 要钱吗 收钱吗 免费吗 月租 套餐费"),
+            _w("多少钱 什么价格 什么价 价格 资费 收费 费用 多钱 几块钱 贵不贵 怎么收费 要钱吗 收钱吗 免费吗 月租 套餐费 要不要钱 收不收费 收不收钱 贵吗"),
             _w("price cost costs fee fees charge"),
             en_regex=(r"\bhow much\b", r"\bwhat does it cost\b", r"\bis it free\b"),
         ),

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from designer.expr import ExprError, ExprEvalError, ParsedExpr, eval_expr, parse_expr
 from designer.model import Branch, Node, Script
 from runtime.nlu.builtin_intents import BUILTIN
-from runtime.nlu.phrases import PASSES, PhraseSet
+from runtime.nlu.phrases import PASSES, Hit, PhraseSet
+from runtime.nlu.ranking import AFFIRM, Cues, Entry, answer_cues, rank
 from runtime.nlu.utterance import Utterance
 
 __all__ = ["MIN_CONFIDENCE", "Candidate", "MatchResult", "Matcher", "ScriptCompileError", "SemanticMatcher"]
@@ -72,6 +73,8 @@ class Matcher:
         self._sets: dict[int, PhraseSet] = {}
         self._exprs: dict[int, ParsedExpr] = {}
         self._order: dict[str, tuple[Candidate, ...]] = {}
+        # denial cue: the built-in deny phrases (plus the script's own), whether or not a node listens for deny
+        self._denial = self._intent_set("deny")
         overrides = tuple(Candidate(b, "global") for b in script.global_handlers if b.override)
         others = tuple(Candidate(b, "global") for b in script.global_handlers if not b.override)
         self._overrides, self._others = overrides, others
@@ -137,8 +140,13 @@ class Matcher:
         return None
 
     def matches(self, node: Node, text: str, confidence: float = 1.0,
-                variables: Mapping[str, Any] | None = None) -> Iterator[MatchResult]:
-        """Every text branch that fits, best first (the engine skips spent ones)."""
+                variables: Mapping[str, Any] | None = None, *,
+                notes: list[str] | None = None) -> Iterator[MatchResult]:
+        """Every text branch that fits, best first (the engine skips spent ones).
+
+        ``notes`` collects hits that were dropped (an affirm contradicted by a denial), so a
+        no-match can say why the yes it seemed to contain did not count.
+        """
         if self.rejects(confidence) is not None:
             return
         u = Utterance(text)
@@ -146,17 +154,7 @@ class Matcher:
             return
         cands = [(c, id(c.branch)) for c in self.order(node) if c.branch.when.kind in _TEXT_KINDS]
         seen: set[int] = set()
-        for pass_ in PASSES:
-            for c, key in cands:
-                if id(c) in seen:
-                    continue
-                ps = self._sets.get(key)
-                if ps is None:
-                    continue
-                hit = ps.find(u, pass_)
-                if hit is not None:
-                    seen.add(id(c))
-                    yield MatchResult(c.branch, c.scope, self._why(c, hit.describe()), tuple(u.numbers))
+        yield from self._ranked(u, cands, seen, notes)
         env: dict[str, Any] | None = None
         for c, key in cands:
             parsed = self._exprs.get(key)
@@ -169,6 +167,69 @@ class Matcher:
                 yield MatchResult(c.branch, c.scope, self._why(c, f"expression {parsed.source!r} is true"))
         if self.semantic is not None:
             yield from self._semantic(u, cands, seen)
+
+    def _ranked(self, u: Utterance, cands: list[tuple[Candidate, int]], seen: set[int],
+                notes: list[str] | None = None) -> Iterator[MatchResult]:
+        """Phrase evidence, pass by pass; inside a pass every hit is scored (:mod:`ranking`)."""
+        cues: Cues | None = None
+        for pass_ in PASSES:
+            hits: list[tuple[Candidate, Hit]] = []
+            for c, key in cands:
+                if id(c) in seen:
+                    continue
+                ps = self._sets.get(key)
+                if ps is None:
+                    continue
+                hit = ps.find(u, pass_)
+                if hit is not None:
+                    hits.append((c, hit))
+            if not hits:
+                continue
+            if len(hits) == 1 and hits[0][0].branch.when.value != AFFIRM:
+                c, hit = hits[0]  # the common case: one hit, nothing to weigh
+                seen.add(id(c))
+                yield MatchResult(c.branch, c.scope, self._why(c, hit.describe()), tuple(u.numbers))
+                continue
+            if cues is None:
+                cues = self._cues(u)
+            entries = [Entry(i, c.branch.override, c.scope == "global", c.branch.when.kind in _OWN_WORDS,
+                             c.branch.when.value if c.branch.when.kind == "intent" else None,
+                             hit.phrase if hit.how != "regex" else hit.heard, hit.size, _label(c))
+                       for i, (c, hit) in enumerate(hits)]
+            for c, _ in hits:
+                seen.add(id(c))  # dropped ones too: a contradicted affirm must not match in a weaker pass
+            ranked = rank(entries, cues)
+            if not ranked and notes is not None:
+                notes += [f"{e.label} ('{e.phrase}') dropped: affirm contradicted by '{cues.denial}'" for e in entries]
+            for r in ranked:
+                c, hit = hits[r.entry.index]
+                why = self._why(c, hit.describe()) + (f"; {r.note}" if r.note else "")
+                yield MatchResult(c.branch, c.scope, why, tuple(u.numbers))
+
+    def _cues(self, u: Utterance) -> Cues:
+        denial = self._denial.find(u, "exact") or self._denial.find(u, "pinyin")  # "不需耀" is a denial too
+        return answer_cues(u.norm, u.raw, denial.heard if denial is not None else "")
+
+    def override_match(self, text: str, confidence: float = 1.0) -> MatchResult | None:
+        """The best override handler (opt-out, complaint) the answer matches, or None.
+
+        The engine asks this while a prompt plays that the customer may not interrupt
+        otherwise (a ``say`` node, barge-in off): an opt-out is honoured whenever it is heard.
+        """
+        if not self._overrides or self.rejects(confidence) is not None:
+            return None
+        u = Utterance(text)
+        if not u.norm:
+            return None
+        cands = [(c, id(c.branch)) for c in self._overrides if c.branch.when.kind in _PHRASE_KINDS]
+        return next(self._ranked(u, cands, set()), None)
+
+    def override_dtmf(self, digit: str) -> Candidate | None:
+        """The override handler bound to this one key, if any (see :meth:`override_match`)."""
+        for c in self._overrides:
+            if c.branch.when.kind == "dtmf" and c.branch.when.value == digit:
+                return c
+        return None
 
     def match(self, node: Node, text: str, confidence: float = 1.0,
               variables: Mapping[str, Any] | None = None) -> MatchResult | None:
@@ -236,6 +297,12 @@ class Matcher:
 
 
 _TEXT_KINDS = frozenset({"intent", "keywords", "regex", "expr"})
+_PHRASE_KINDS = frozenset({"intent", "keywords", "regex"})
+_OWN_WORDS = frozenset({"keywords", "regex"})
+
+
+def _label(c: Candidate) -> str:
+    return f"{'global handler' if c.scope == 'global' else 'branch'} {c.branch.id}"
 
 
 def _holds(parsed: ParsedExpr, env: Mapping[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_negated"]
+__all__ = ["is_negated", "is_a_not_a"]
 
 _ZH = re.compile(
     r"(?:不|没有|没|别|未|无|甭|非|莫|勿)"
@@ -26,8 +26,19 @@ _EN = re.compile(
 
 
 def is_negated(prefix: str) -> bool:
-    """True when ``prefix`` (normalised text before a match) ends in a negation."""
+    """True when ``prefix`` (normalised text before a match) ends in a negation.
+
+    An A-not-A question ("是不是骗子", "要不要办理", "有没有优惠") asks, it does not deny.
+    """
     tail = prefix[-16:]
     if not tail:
         return False
-    return bool(_ZH.search(tail) or _EN.search(tail))
+    m = _ZH.search(tail)
+    if m is not None and not is_a_not_a(tail, m.start()):
+        return True
+    return bool(_EN.search(tail))
+
+
+def is_a_not_a(text: str, i: int) -> bool:
+    """True when the negator at ``text[i]`` sits in an A-not-A question: 是不是, 要不要, 有没有."""
+    return 0 < i < len(text) - 1 and text[i] in "不没" and text[i - 1] == text[i + 1]
