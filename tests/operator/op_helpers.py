@@ -1,0 +1,133 @@
+"""Seed data for the operator tests: users, an approved script, tasks and real simulated calls.
+
+The seed is built once per session into a SQLite file (the simulated campaign takes a second
+or two) and copied per test, so every test mutates its own database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import struct
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from designer import store
+from runtime.campaigns import tables as T
+from runtime.campaigns.loading import add_numbers
+from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.node import RuntimeNode
+from runtime.campaigns.scripts import store_resolver
+from runtime.campaigns.sim_runner import SimulatorRunner
+from runtime.campaigns.tasks import TaskSpec, create_task, set_status
+from runtime.db import init_db, make_engine
+from web.auth.users import create_user
+
+PASSWORD = "correct-horse-1"
+ROLES = ("admin", "designer", "reviewer", "operator")
+LIB = Path(__file__).resolve().parents[2] / "scripts_library"
+
+
+@dataclass(frozen=True)
+class Seed:
+    db_file: Path
+    script_id: str
+    sim_task: int  # completed, with calls
+    draft_task: int  # approved script, never started
+    bad_task: int  # script version that does not exist
+    old_task: int  # created long ago (for the created filter)
+    calls: int
+
+
+def _import_approved(engine: Engine) -> str:
+    doc = json.loads((LIB / "data_pack_upgrade.json").read_text(encoding="utf-8"))
+    with Session(engine) as s:
+        v = store.import_document(s, doc, actor="designer")
+        store.submit(s, v.script_id, v.number, actor="designer")
+        store.approve(s, v.script_id, v.number, actor="reviewer")
+        s.commit()
+        return v.script_id
+
+
+def build_seed(folder: Path, numbers: int = 24) -> Seed:
+    folder.mkdir(parents=True, exist_ok=True)
+    db_file = folder / "seed.db"
+    engine = make_engine(f"sqlite:///{db_file}")
+    init_db(engine)
+    for role in ROLES:
+        create_user(engine, role, PASSWORD, role)
+    sid = _import_approved(engine)
+    resolver = store_resolver(engine)
+    sim = create_task(engine, TaskSpec(name="流量包升级 11月", business="data", script_id=sid, script_version=1, windows="",
+                                       max_concurrent=20, calls_per_second=500, agent_group="A组"))
+    assert sim.id is not None
+    set_status(engine, sim.id, "start", resolver)
+    rows = [CustomerRow(i + 2, f"139{i:08d}", None, customer_id=f"c{i}", name=f"客户{i}", variables={"extra_fee": 30})
+            for i in range(numbers)]
+    add_numbers(engine, sim.id, rows)
+    runner = SimulatorRunner(resolver, seed=5, fast=True)
+    node = RuntimeNode(engine, runner, lambda t, e: [], node_id="op-seed", lease_s=10)
+    asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005))
+    draft = create_task(engine, TaskSpec(name="Bill reminder", business="bill", script_id=sid, script_version=1, windows=""))
+    bad = create_task(engine, TaskSpec(name="Broken", business="bill", script_id="missing-script", script_version=3))
+    old = create_task(engine, TaskSpec(name="Old campaign", business="old", script_id=sid, script_version=1))
+    with engine.begin() as conn:
+        conn.execute(update(T.tasks).where(T.tasks.c.id == old.id).values(created_at=datetime(2024, 3, 1, 8, tzinfo=UTC)))
+        calls = conn.execute(T.attempts.select()).all()
+    engine.dispose()
+    assert draft.id and bad.id and old.id
+    return Seed(db_file, sid, sim.id, draft.id, bad.id, old.id, len(calls))
+
+
+def install(seed: Seed, data_dir: Path) -> str:
+    """Copy the seed database into ``data_dir`` (where Settings looks for it); returns its URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(seed.db_file, data_dir / "huashu.db")
+    return f"sqlite:///{(data_dir / 'huashu.db').resolve()}"
+
+
+def write_wav(path: Path, seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A real stereo 16-bit WAV (a ramp, so every byte range differs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = int(seconds * rate)
+    frames = b"".join(struct.pack("<hh", (i * 37) % 30000 - 15000, (i * 11) % 20000 - 10000) for i in range(n))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return path.read_bytes()
+
+
+def csrf_of(client: TestClient[Any]) -> str:
+    token = client.cookies.get("huashu_csrf")
+    if token is None:
+        html = client.get("/login", headers={"accept": "text/html"}).text
+        m = re.search(r'name="csrf-token" content="([^"]+)"', html)
+        assert m
+        token = client.cookies.get("huashu_csrf") or m.group(1)
+    return token
+
+
+def sign_in(client: TestClient[Any], username: str, password: str = PASSWORD) -> Any:
+    client.get("/login", headers={"accept": "text/html"})
+    return client.post("/login", data={"username": username, "password": password, "next": "/operator/tasks",
+                                       "_csrf_token": csrf_of(client)}, follow_redirects=False)
+
+
+def post(client: TestClient[Any], url: str, data: dict[str, str] | None = None, htmx: bool = False,
+         accept: str = "text/html", **kw: Any) -> Any:
+    headers = {"x-csrftoken": csrf_of(client), "accept": accept}
+    if htmx:
+        headers["hx-request"] = "true"
+    return client.post(url, data=data or {}, headers=headers, follow_redirects=False, **kw)

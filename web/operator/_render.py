@@ -1,0 +1,55 @@
+"""Shared bits of the operator handlers: the page renderer with the operator messages, the engine,
+the query string, htmx detection and the role options of the routes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.response import Template
+from sqlalchemy.engine import Engine
+
+from web.auth.roles import Permission
+from web.operator.messages import OUTCOMES, TASK_STATUS_CLASS, OperatorTranslator
+from web.render import language_of, page
+
+__all__ = ["op_page", "engine_of", "query_of", "is_htmx", "VIEW", "RUN", "translator_of", "with_query"]
+
+#: Any signed-in role may look at the task list; calls, numbers and changes need the operator's right.
+VIEW = {"permission": Permission.VIEW_SCRIPTS}
+RUN = {"permission": Permission.RUN_CAMPAIGNS}
+
+
+def translator_of(request: Request[Any, Any, Any]) -> OperatorTranslator:
+    return OperatorTranslator(language_of(request))
+
+
+def op_page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
+    """``web.render.page`` with ``t`` that also knows the operator messages."""
+    tpl = page(request, template, status_code=status_code, **context)
+    assert tpl.context is not None
+    tpl.context.update(
+        t=translator_of(request), outcomes=OUTCOMES, status_class=TASK_STATUS_CLASS,
+        can_run=bool(tpl.context["can"](Permission.RUN_CAMPAIGNS.value)), qs=with_query,
+    )
+    return tpl
+
+
+def with_query(base: dict[str, str], **changes: Any) -> str:
+    """``?a=1&page=2``: the current filters with some changed; empty values are left out."""
+    merged = {**base, **{k: ("" if v is None else str(v)) for k, v in changes.items()}}
+    return "?" + urlencode({k: v for k, v in merged.items() if v != ""})
+
+
+def engine_of(request: Request[Any, Any, Any]) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def query_of(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in request.query_params.items()}
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.headers.get("hx-request"))

@@ -1,0 +1,92 @@
+"""Call results by outcome, one call's detail, and the CSV / XLSX exports of the filtered results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.response import Stream, Template
+from litestar.types import ControllerRouterHandler
+
+from runtime.campaigns.tasks import list_tasks
+from web.auth.guards import require_permission
+from web.operator._render import RUN, engine_of, is_htmx, op_page, query_of, translator_of
+from web.operator.call_views import (
+    IN_CALL,
+    CallFilter,
+    call_detail,
+    call_listing,
+    iter_calls,
+    parse_call_filter,
+)
+from web.operator.exports import csv_chunks, xlsx_bytes
+from web.operator.filters import FilterError
+
+__all__ = ["call_routes"]
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@get("/operator/calls", guards=[require_permission], opt=RUN, sync_to_thread=True)
+def calls_page(request: Request[Any, Any, Any]) -> Template:
+    engine = engine_of(request)
+    q = query_of(request)
+    error = None
+    try:
+        f = parse_call_filter(q)
+    except FilterError as e:
+        error, f = str(e), CallFilter()
+    listing = call_listing(engine, f)
+    if error:
+        listing.rows = []
+    template = "operator/_calls_table.html" if is_htmx(request) else "operator/calls.html"
+    tasks = [] if is_htmx(request) else list_tasks(engine, include_deleted=True)
+    return op_page(request, template, listing=listing, f=f, q=q, error=error, tasks=tasks, in_call=IN_CALL,
+                   status_code=400 if error and not is_htmx(request) else 200)
+
+
+def _label(request: Request[Any, Any, Any]) -> Any:
+    t = translator_of(request)
+    return lambda code: t("op.calls.in_call") if code == IN_CALL else t("op.outcome." + code)
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+@get("/operator/calls/export.csv", guards=[require_permission], opt=RUN, sync_to_thread=True)
+def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
+    try:
+        f = parse_call_filter(query_of(request))
+    except FilterError as e:
+        return Response({"error": str(e)}, status_code=400)
+    rows = iter_calls(engine_of(request), f)
+    return Stream(
+        csv_chunks(rows, _label(request)), media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.csv"'},
+    )
+
+
+@get("/operator/calls/export.xlsx", guards=[require_permission], opt=RUN, sync_to_thread=True)
+def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
+    try:
+        f = parse_call_filter(query_of(request))
+    except FilterError as e:
+        return Response({"error": str(e)}, status_code=400)
+    body = xlsx_bytes(iter_calls(engine_of(request), f), _label(request))
+    return Response(body, media_type=_XLSX,
+                    headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.xlsx"'})
+
+
+@get("/operator/calls/{attempt_id:int}", guards=[require_permission], opt=RUN, sync_to_thread=True)
+def call_page(request: Request[Any, Any, Any], attempt_id: int) -> Template:
+    d = call_detail(engine_of(request), attempt_id)
+    if d is None:
+        raise NotFoundException(f"no call with id {attempt_id}")
+    return op_page(request, "operator/call.html", d=d, in_call=IN_CALL)
+
+
+def call_routes() -> list[ControllerRouterHandler]:
+    return [calls_page, export_csv, export_xlsx, call_page]

@@ -1,0 +1,80 @@
+"""Call results as CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX (openpyxl, write-only).
+
+Cells a spreadsheet would run as a formula (``=``, ``@``, or ``+``/``-`` not followed by a
+digit) get a leading apostrophe; a phone number such as ``+8613900000000`` stays as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from web.operator.call_views import CallRow
+
+__all__ = ["COLUMNS", "row_values", "csv_chunks", "xlsx_bytes", "safe_cell"]
+
+COLUMNS: tuple[str, ...] = (
+    "call_id", "task_id", "task", "customer_id", "name", "phone", "leg", "outcome", "outcome_label", "cause",
+    "started_at_utc", "ended_at_utc", "ring_s", "talk_s", "intent", "opt_out",
+)
+
+
+def safe_cell(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]
+    if first in "=@\t\r" or (first in "+-" and not (len(value) > 1 and value[1].isdigit())):
+        return "'" + value
+    return value
+
+
+def _iso(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+
+
+def row_values(r: CallRow, label: Callable[[str], str]) -> list[Any]:
+    return [
+        r.id, r.task_id, safe_cell(r.task_name or ""), safe_cell(r.customer_id or ""), safe_cell(r.name or ""),
+        safe_cell(r.phone), r.leg, r.outcome or "in_call", label(r.outcome or "in_call"), safe_cell(r.cause or ""),
+        _iso(r.started_at), _iso(r.ended_at), round(r.ring_ms / 1000, 1), round(r.talk_ms / 1000, 1),
+        safe_cell(r.intent or ""), "yes" if r.opt_out else "no",
+    ]
+
+
+def csv_chunks(rows: Iterable[CallRow], label: Callable[[str], str], rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """Streamed in chunks, so an export of a big campaign never sits whole in memory."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    buf.write("\ufeff")
+    w.writerow(COLUMNS)
+    for n, r in enumerate(rows, 1):
+        w.writerow(row_values(r, label))
+        if n % rows_per_chunk == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: Iterable[CallRow], label: Callable[[str], str], sheet: str = "calls") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        c = WriteOnlyCell(ws, value=name)
+        c.font = bold
+        header.append(c)
+    ws.append(header)
+    for r in rows:
+        ws.append(row_values(r, label))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
