@@ -1,0 +1,38 @@
+"""``huashu serve``: run the web app with uvicorn."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+__all__ = ["cli"]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--host", default=None, help="Address to listen on (default: settings, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: settings, 8000).")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@click.option("--insecure-cookies", is_flag=True, help="Send cookies over plain HTTP even off loopback (behind a TLS proxy that strips TLS, say). Not for production.")
+def cli(host: str | None, port: int | None, reload: bool, insecure_cookies: bool) -> None:
+    """Run the web app (editor, review, operator pages, REST API) and print its URL."""
+    import os
+
+    import uvicorn
+
+    from runtime.config import get_settings
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    os.environ["HUASHU_HOST"] = host  # the app factory reads it to decide on secure cookies
+    if insecure_cookies:
+        os.environ["HUASHU_WEB_INSECURE_COOKIES"] = "1"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Huashu web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/schema)")
+    try:
+        uvicorn.run("web.asgi:app", host=host, port=port, reload=reload,
+                    log_level="info", proxy_headers=True)
+    except OSError as e:
+        click.echo(f"error: cannot listen on {host}:{port}: {e.strerror}", err=True)
+        sys.exit(2)

@@ -1,0 +1,103 @@
+"""``huashu user``: create users (the first admin too), list them, change roles."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from sqlalchemy.engine import Engine
+
+__all__ = ["cli"]
+
+
+def _engine() -> Engine:
+    from runtime.config import get_settings
+    from runtime.db import init_db, make_engine
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.db_url)
+    init_db(engine)
+    return engine
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Users and roles: admin, designer, reviewer, operator."""
+
+
+@cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, help="admin, designer, reviewer or operator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else one is generated and printed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def create(username: str, role: str, password_stdin: bool, as_json: bool) -> None:
+    """Create USERNAME with ROLE. Without --password-stdin a random password is generated and printed once."""
+    from web.auth.passwords import generate_password
+    from web.auth.users import UserError, create_user
+
+    generated = not password_stdin
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin: standard input held no password")
+    else:
+        password = generate_password()
+    try:
+        user = create_user(_engine(), username, password, role)
+    except UserError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    if as_json:
+        out = {"username": user.username, "role": user.role, "id": user.id}
+        if generated:
+            out["password"] = password
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    click.echo(f"created {user.username} ({user.role})")
+    if generated:
+        click.echo(f"password: {password}")
+        click.echo("(shown once; it is stored only as an argon2 hash)", err=True)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+def list_cmd(as_json: bool) -> None:
+    """List users and their roles."""
+    from web.auth.users import list_users
+
+    users = list_users(_engine())
+    rows = [
+        {
+            "username": u.username,
+            "role": u.role,
+            "active": u.active,
+            "created_at": u.created_at.isoformat(timespec="seconds"),
+            "last_login_at": u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else None,
+        }
+        for u in users
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no users yet: huashu user create NAME --role admin")
+        return
+    for r in rows:
+        click.echo(f"{r['username']:<24} {r['role']:<10} {'active' if r['active'] else 'disabled':<9} last sign-in {r['last_login_at'] or '-'}")
+
+
+@cli.command("set-role")
+@click.argument("username")
+@click.argument("role")
+def set_role_cmd(username: str, role: str) -> None:
+    """Give USERNAME the role ROLE (takes effect on their next request)."""
+    from web.auth.users import UserError, set_role
+
+    try:
+        user = set_role(_engine(), username, role)
+    except UserError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"{user.username} is now {user.role}")

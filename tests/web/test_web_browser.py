@@ -1,0 +1,324 @@
+"""The whole designer -> reviewer flow in headless Chromium against a live server.
+
+Build a script from scratch with the keyboard and the mouse, watch validation errors appear
+and get fixed, test-talk through it, submit, approve as a reviewer, check roles in the UI and
+over HTTP, and lose nothing typed when the session expires. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_helpers import PASSWORD
+
+from web.testing import BROWSER_ARGS, LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+USERS = {"dora": "designer", "rita": "reviewer", "otto": "operator"}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with LiveServer(tmp_path_factory.mktemp("web") / "var", USERS, PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser: Any, live: LiveServer, user: str, locale: str = "en-US") -> Any:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
+    page = ctx.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/scripts$"))
+    return page
+
+
+def _node_xy(page: Any, node_id: str) -> tuple[float, float]:
+    box = page.locator("#canvas").bounding_box()
+    pos = page.evaluate(
+        "(id) => { const p = window.hsEditor.canvas.cy.getElementById(id).renderedPosition(); return [p.x, p.y]; }",
+        node_id,
+    )
+    return box["x"] + pos[0], box["y"] + pos[1]
+
+
+def _click_node(page: Any, node_id: str) -> None:
+    page.wait_for_function("() => !window.hsEditor.canvas.cy.animated()")
+    x, y = _node_xy(page, node_id)
+    page.mouse.click(x, y)
+    page.wait_for_selector(f".inspector[data-node='{node_id}']")
+
+
+def _doc(page: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = page.evaluate("() => window.hsEditor.doc")
+    return doc
+
+
+def _wait_saved(page: Any) -> None:
+    page.wait_for_selector("#save-status[data-state=saved]", timeout=10_000)
+
+
+def live_doc(live: LiveServer, key: str) -> dict[str, Any]:
+    from designer import store
+    from runtime.db import session_scope
+
+    with session_scope(live.engine) as s:
+        return store.export_document(s, key)
+
+
+def _check_status(page: Any) -> str:
+    page.click("[data-tab=check]")
+    text: str = page.locator("#check-status").inner_text()
+    return text
+
+
+def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = _page(browser, live, "dora")
+    assert page.locator("nav a[href='/reviews']").count() == 0  # a designer has no review queue
+
+    page.fill("#new-name", "Top-up reminder")
+    page.fill("#new-id", "topup")
+    page.select_option("select[name=language]", "en-US")
+    page.click("#create-blank")
+    page.wait_for_selector("body[data-ready='1']")
+
+    # the opening prompt, with a variable inserted from the chip row: first declare the variable
+    page.click("[data-tab=script]")
+    page.fill("#new-var", "name")
+    page.click("#add-var")
+    page.click("[data-tab=inspector]")
+    _click_node(page, "open")
+    page.fill("#prompt-text", "Hello ")
+    page.click("[data-insert='${name}']")
+    page.type("#prompt-text", ", your balance is low. Would you like to top up now?")
+    page.locator("#prompt-text").dispatch_event("change")
+
+    # keyboard: Tab adds a child, Enter a sibling; the title field takes the typing
+    _click_node(page, "open")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Thanks")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Bye")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # a child of "Bye" ...
+    page.keyboard.type("Sorry")
+    page.keyboard.press("Enter")
+    doc = _doc(page)
+    assert [n["title"] for n in doc["nodes"]] == ["Opening", "Thanks", "Bye", "Sorry"]
+    assert [b["when"] for b in doc["nodes"][0]["branches"]] == [{"intent": "affirm"}, {"intent": "deny"}]
+
+    # mouse: drag "Sorry" onto the opening node -> its link moves there
+    page.click("#fit")
+    page.wait_for_function("() => !window.hsEditor.canvas.cy.animated()")
+    sx, sy = _node_xy(page, "n3")
+    ox, oy = _node_xy(page, "open")
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move((sx + ox) / 2, (sy + oy) / 2, steps=8)
+    page.mouse.move(ox, oy, steps=8)
+    page.mouse.up()
+    page.wait_for_function("() => window.hsEditor.tree.parent.get('n3') === 'open'")
+    assert not _doc(page)["nodes"][2]["branches"]
+
+    # the opening node: the moved branch answers silence, a new one catches "not understood"
+    _click_node(page, "open")
+    third = page.locator("fieldset.branch").nth(2)
+    third.locator("select.cond-kind").select_option("silence")
+    page.click("#add-branch")
+    fourth = page.locator("fieldset.branch").nth(3)
+    fourth.locator("select.cond-kind").select_option("no_match")
+    page.locator("fieldset.branch").nth(3).locator("select.goto").select_option("n3")
+
+    # validation errors appear: the three new nodes listen but lead nowhere
+    page.wait_for_function("() => document.querySelector('#check-status') && /error/.test(document.querySelector('#check-status').textContent)")
+    assert "error" in _check_status(page)
+    assert page.locator("li.finding.error[data-node='n1']").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "editor-qa-panel.png"))
+
+    # a click on a finding takes us to the node; make the three of them end nodes
+    for node_id, text, outcome in (("n1", "Thanks, goodbye.", "topped_up"), ("n2", "All right, goodbye.", "declined"),
+                                   ("n3", "Sorry to bother you.", "no_answer")):
+        if node_id == "n1":
+            page.locator("li.finding.error[data-node='n1']").first.click()
+            page.wait_for_selector(".inspector[data-node='n1']")
+        else:
+            _click_node(page, node_id)
+        page.select_option("#node-type", "end")
+        page.fill("#prompt-text", text)
+        page.locator("#prompt-text").dispatch_event("change")
+        page.fill("#node-outcome", outcome)
+        page.locator("#node-outcome").dispatch_event("change")
+    page.wait_for_function("() => /Complete/.test(document.querySelector('#check-status').textContent)")
+    assert _check_status(page).startswith("Complete")
+    assert page.locator("#qa-score").count() == 1
+
+    # undo and redo the last edit
+    page.locator("#canvas").click(position={"x": 20, "y": 20})
+    page.keyboard.press("Control+z")
+    assert "outcome" not in _doc(page)["nodes"][3]
+    page.keyboard.press("Control+y")
+    assert _doc(page)["nodes"][3]["outcome"] == "no_answer"
+
+    # collapse the opening node's sub-tree and open it again (Space)
+    page.click("[data-tab=inspector]")
+    _click_node(page, "open")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.hsEditor.canvas.cy.nodes().length === 1")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.hsEditor.canvas.cy.nodes().length === 4")
+
+    # link to an existing node (L, then click it): a jump edge; then undo it
+    page.keyboard.press("l")
+    x, y = _node_xy(page, "n2")
+    page.mouse.click(x, y)
+    page.wait_for_function("() => window.hsEditor.doc.nodes[0].branches.length === 5")
+    jumps = page.evaluate("() => window.hsEditor.canvas.cy.edges('.jump').map(e => e.target().id())")
+    assert "n2" in jumps
+    page.keyboard.press("Control+z")
+    assert len(_doc(page)["nodes"][0]["branches"]) == 4
+    _wait_saved(page)
+    _click_node(page, "open")
+    page.screenshot(path=str(ARTIFACTS / "editor.png"))
+
+    # test talk: the bot greets with the example name... then "yes" ends on "Thanks"
+    page.click("[data-tab=talk]")
+    page.click("#talk-start")
+    page.wait_for_selector("#talk-log .turn.bot")
+    assert "your balance is low" in page.locator("#talk-log .turn.bot").first.inner_text()
+    page.fill("#talk-input", "yes")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#talk-end")
+    assert "Thanks, goodbye." in page.locator("#talk-log").inner_text()
+    classes = page.evaluate("() => window.hsEditor.canvas.cy.getElementById('n1').classes()")
+    assert "onpath" in classes or "current" in classes
+    page.screenshot(path=str(ARTIFACTS / "editor-test-talk.png"))
+
+    # submit for review straight after an edit: the editor saves it first
+    page.click("[data-tab=script]")
+    page.fill("#set-max_turns", "12")
+    page.locator("#set-max_turns").dispatch_event("change")
+    page.fill("#submit-comment", "first version")
+    page.click("#submit-review")
+    page.wait_for_selector(".flash")
+    assert "submitted for review" in page.locator(".flash").inner_text()
+    assert page.locator("#submit-review").count() == 0  # in review: read only now
+    assert page.locator("#readonly-banner").is_visible()
+    assert live_doc(live, "topup")["settings"]["max_turns"] == 12
+
+    # roles: the designer cannot approve (no button, and 403 over HTTP)
+    page.goto(f"{live.url}/scripts/topup/review?version=1")
+    assert page.locator("#approve").count() == 0
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    r = page.request.post(f"{live.url}/scripts/topup/versions/1/approve", form={"comment": "me"},
+                          headers={"x-csrftoken": csrf}, max_redirects=0)
+    assert r.status == 403
+
+    # the operator can read but not edit: no edit controls, and 403 over HTTP
+    op = _page(browser, live, "otto")
+    assert op.locator("#create-blank").count() == 0
+    op.goto(f"{live.url}/scripts/topup/edit")
+    op.wait_for_selector("body[data-ready='1']")
+    assert op.locator("#submit-review").count() == 0 and op.locator("#node-title").is_disabled()
+    csrf = op.locator("meta[name=csrf-token]").get_attribute("content")
+    r = op.request.put(f"{live.url}/scripts/topup/draft", data=json.dumps({"doc": _doc(op), "revision": 1}),
+                       headers={"x-csrftoken": csrf, "content-type": "application/json", "accept": "application/json"})
+    assert r.status == 403
+    op.context.close()
+
+    # the reviewer: queue, QA report, test talk on the version, approve with a comment
+    rv = _page(browser, live, "rita")
+    rv.click("nav a[href='/reviews']")
+    rv.click("#review-queue a")
+    rv.wait_for_selector("#qa-report")
+    assert rv.locator("#review-qa-score").count() == 1
+    rv.click("#talk-start")
+    rv.wait_for_selector("#talk-log .turn.bot")
+    rv.fill("#talk-input", "no")
+    rv.keyboard.press("Enter")
+    rv.wait_for_selector("#talk-end")
+    assert "All right, goodbye." in rv.locator("#talk-log").inner_text()
+    rv.fill("#review-comment-input", "Clear and short. Approved.")
+    rv.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+    rv.click("#approve")
+    rv.wait_for_selector(".flash")
+    assert "approved" in rv.locator("#review-status").inner_text()
+
+    # the designer sees the decision and why
+    page.goto(f"{live.url}/scripts/topup/review")
+    assert "Clear and short. Approved." in page.locator("#decision").inner_text()
+    assert not page.errors and not rv.errors
+    rv.context.close()
+    page.context.close()
+
+
+def test_expired_session_keeps_what_was_typed(browser: Any, live: LiveServer) -> None:
+    page = _page(browser, live, "dora")
+    page.fill("#new-name", "Expiry check")
+    page.click("#create-blank")
+    page.wait_for_selector("body[data-ready='1']")
+    _wait_saved_or_idle = page.evaluate("() => window.hsEditor.store.revision")
+    assert _wait_saved_or_idle == 1
+    page.context.clear_cookies()  # the session is gone (expired) while the user keeps typing
+    page.fill("#prompt-text", "Typed after the session expired")
+    page.locator("#prompt-text").dispatch_event("change")
+    page.wait_for_selector("#save-status[data-state=auth]", timeout=10_000)
+    assert page.locator("#banner").is_visible()
+    page.click("#banner button[data-action='ed.sign_in']")
+    page.fill("input[name=username]", "dora")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("body[data-ready='1']")
+    _wait_saved(page)
+    key = page.url.split("/scripts/")[1].split("/")[0]
+    body = page.request.get(f"{live.url}/scripts/{key}/draft", headers={"accept": "application/json"}).json()
+    assert body["doc"]["nodes"][0]["prompt"]["text"] == "Typed after the session expired"
+    assert body["revision"] == 2
+    page.context.close()
+
+
+def test_chinese_ui_from_browser_language(browser: Any, live: LiveServer) -> None:
+    page = _page(browser, live, "rita", locale="zh-CN")
+    assert "话术列表" in page.locator("header").inner_text()
+    page.click("#lang-en")
+    assert "Scripts" in page.locator("header").inner_text()
+    page.context.close()
+
+
+def test_two_tabs_the_later_save_is_told_not_silently_lost(browser: Any, live: LiveServer) -> None:
+    tab1 = _page(browser, live, "dora")
+    tab1.fill("#new-name", "Two tabs")
+    tab1.click("#create-blank")
+    tab1.wait_for_selector("body[data-ready='1']")
+    tab2 = tab1.context.new_page()
+    tab2.goto(tab1.url)
+    tab2.wait_for_selector("body[data-ready='1']")
+    for tab, text in ((tab1, "from the first tab"), (tab2, "from the second tab")):
+        tab.fill("#node-title", text)
+        tab.locator("#node-title").dispatch_event("change")
+        tab.wait_for_selector("#save-status[data-state=saved]" if tab is tab1 else "#save-status[data-state=stale]")
+    assert "saved this draft meanwhile" in tab2.locator("#banner").inner_text()
+    assert _doc(tab2)["nodes"][0]["title"] == "from the second tab"  # still on screen
+    tab2.click("#banner button[data-action='ed.use_server']")
+    tab2.wait_for_function("() => window.hsEditor.doc.nodes[0].title === 'from the first tab'")
+    tab1.context.close()

@@ -1,0 +1,179 @@
+"""The web application: pages for designers, reviewers and operators, plus the REST API when present.
+
+``create_app`` wires configuration, the database, server-side sessions, CSRF, templates and
+static files; the routes themselves live in ``web.auth.routes`` and ``web.pages``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.engine import Engine
+
+from huashu import __version__
+from runtime.config import Settings, get_settings
+from runtime.db import init_db, make_engine
+from web.auth.routes import SESSION_COOKIE
+from web.render import page, wants_html
+from web.secret import server_secret
+
+__all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OPTIONAL_ROUTERS"]
+
+WEB_DIR = Path(__file__).resolve().parent
+MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 10 MB script plus the multipart envelope; more is refused early
+SESSION_MAX_AGE_S = 8 * 3600
+_STATIC_PREFIXES = ["/static", "/vendor"]
+_log = logging.getLogger(__name__)
+
+
+@get("/healthz", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=False)
+def _healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+def _is_loopback(host: str) -> bool:
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """HTML for browser navigations (sign-in redirect, error page), JSON for fetch and htmx."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    if status == 500:
+        _log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        detail = f"the upload is too large (the limit is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
+    if wants_html(request) and not request.headers.get("hx-request"):
+        if isinstance(exc, NotAuthorizedException):
+            return Redirect(path=f"/login?next={request.url.path}")
+        resp: Response[Any] = page(request, "error.html", status_code=status, status=status, detail=detail)
+        return resp
+    return Response({"error": detail, "status": status}, status_code=status)
+
+
+# Areas that other modules own; each is mounted when its module is there. The names are what
+# templates test in ``areas`` (the navigation shows only mounted areas).
+OPTIONAL_ROUTERS: dict[str, str] = {
+    "api": "web.api.routes:router",
+    "operator": "web.operator.routes:router",
+    "analytics": "web.analytics.routes:router",
+}
+
+
+def _optional_router(dotted: str) -> ControllerRouterHandler | None:
+    """A router of another area, or None when its module is not there.
+
+    A module that exists but fails to import is logged and left out, so one broken optional
+    area never takes the script designer down with it.
+    """
+    module_name, _, attr = dotted.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is not None and module_name.startswith(e.name):
+            return None
+        _log.exception("cannot mount %s", dotted)
+        return None
+    except Exception:
+        _log.exception("cannot mount %s", dotted)
+        return None
+    router: ControllerRouterHandler | None = getattr(module, attr, None)
+    return router
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    secure_cookies: bool | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """Build the app. ``secure_cookies`` defaults to True unless the server listens on loopback only."""
+    from web.auth.routes import auth_routes
+    from web.pages import page_routes
+
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    if engine is None:
+        engine = make_engine(settings.db_url)
+    init_db(engine)
+    secure = (not _is_loopback(settings.host)) if secure_cookies is None else secure_cookies
+    secret = server_secret(settings)
+    sessions_dir = Path(settings.data_dir) / "sessions"
+
+    handlers: list[ControllerRouterHandler] = [_healthz, *auth_routes(), *page_routes()]
+    handlers.append(
+        create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
+    )
+    handlers.append(
+        create_static_files_router(path="/vendor", directories=[WEB_DIR / "node_modules"], include_in_schema=False)
+    )
+    areas: set[str] = set()
+    for area, dotted in OPTIONAL_ROUTERS.items():
+        router = _optional_router(dotted)
+        if router is not None:
+            handlers.append(router)
+            areas.add(area)
+
+    session_config = ServerSideSessionConfig(
+        store="sessions",
+        key=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        exclude=_STATIC_PREFIXES,
+    )
+    csrf_config = CSRFConfig(
+        secret=secret,
+        cookie_name="huashu_csrf",
+        header_name="x-csrftoken",
+        cookie_secure=secure,
+        cookie_samesite="lax",
+        exclude=["/api", "/oauth", *_STATIC_PREFIXES],
+    )
+    stores: dict[str, Any] = {
+        "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()
+    }
+    app = Litestar(
+        route_handlers=handlers,
+        middleware=[session_config.middleware],
+        csrf_config=csrf_config,
+        stores=stores,
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="Huashu", version=__version__, path="/schema"),
+        exception_handlers={
+            HTTPException: _error_response,
+            NotAuthorizedException: _error_response,
+            PermissionDeniedException: _error_response,
+            NotFoundException: _error_response,
+            Exception: _error_response,
+        },
+        request_max_body_size=MAX_UPLOAD_BYTES,
+        debug=debug,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.areas = frozenset(areas)
+    return app

@@ -1,0 +1,73 @@
+"""Sign-in, sign-out and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+
+from web.auth.guards import SESSION_USER_KEY, current_user
+from web.auth.users import authenticate
+from web.i18n import LANG_COOKIE, LANGUAGES
+from web.render import page, translator
+
+__all__ = ["auth_routes", "safe_next"]
+
+SESSION_COOKIE = "huashu_session"
+_Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: a ``next`` pointing elsewhere would make sign-in an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/scripts"
+    return target
+
+
+@get("/login", sync_to_thread=False)
+def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template | Redirect:
+    if current_user(request) is not None:
+        return Redirect(path=safe_next(next))
+    return page(request, "login.html", next=safe_next(next), error=None, username="")
+
+
+@post("/login", sync_to_thread=True)
+def login(request: Request[Any, Any, Any], data: _Form) -> Template | Redirect:
+    username = (data.get("username") or "").strip()
+    password = data.get("password") or ""
+    target = safe_next(data.get("next"))
+    user = authenticate(request.app.state.engine, username, password)
+    if user is None:
+        t = translator(request)
+        return page(
+            request, "login.html", status_code=401, next=target, error=t("login.failed"), username=username
+        )
+    # a fresh session id on sign-in: an id planted before (session fixation) stays anonymous
+    request.clear_session()
+    request.cookies.pop(SESSION_COOKIE, None)
+    request.set_session({SESSION_USER_KEY: user.id, "username": user.username})
+    return Redirect(path=target)
+
+
+@post("/logout", sync_to_thread=False)
+def logout(request: Request[Any, Any, Any]) -> Redirect:
+    request.clear_session()
+    return Redirect(path="/login")
+
+
+@get("/lang/{code:str}", sync_to_thread=False)
+def switch_language(request: Request[Any, Any, Any], code: FromPath[str], next: FromQuery[str | None] = None) -> Response[Any]:
+    target = safe_next(next or request.headers.get("referer", "").partition(request.base_url.netloc)[2] or None)
+    resp: Response[Any] = Redirect(path=target)
+    if code in LANGUAGES:
+        resp.set_cookie(Cookie(key=LANG_COOKIE, value=code, max_age=365 * 86400, samesite="lax", path="/"))
+    return resp
+
+
+def auth_routes() -> list[ControllerRouterHandler]:
+    return [login_page, login, logout, switch_language]

@@ -1,0 +1,90 @@
+"""User accounts in the database: create, find, authenticate, change role. Shared by the CLI and the web app."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from web.auth.models import User
+from web.auth.passwords import hash_password, needs_rehash, verify_password
+from web.auth.roles import Role, parse_role
+
+__all__ = ["UserError", "create_user", "get_user", "find_user", "list_users", "set_role", "authenticate"]
+
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+# A fixed hash verified when the user does not exist, so timing does not reveal which names exist.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class UserError(ValueError):
+    """Bad user input: a name taken or malformed, an unknown role, a short password."""
+
+
+def create_user(engine: Engine, username: str, password: str, role: str | Role) -> User:
+    if not _USERNAME.match(username):
+        raise UserError(f"bad user name {username!r}: 2-64 letters, digits or . _ @ -")
+    try:
+        r = parse_role(str(role))
+        pw_hash = hash_password(password)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    with Session(engine, expire_on_commit=False) as s:
+        if s.exec(select(User).where(User.username == username)).first() is not None:
+            raise UserError(f"user {username!r} exists already")
+        user = User(username=username, password_hash=pw_hash, role=r.value)
+        s.add(user)
+        s.commit()
+        s.refresh(user)
+        return user
+
+
+def get_user(engine: Engine, user_id: int) -> User | None:
+    with Session(engine, expire_on_commit=False) as s:
+        return s.get(User, user_id)
+
+
+def find_user(engine: Engine, username: str) -> User | None:
+    with Session(engine, expire_on_commit=False) as s:
+        return s.exec(select(User).where(User.username == username)).first()
+
+
+def list_users(engine: Engine) -> list[User]:
+    with Session(engine, expire_on_commit=False) as s:
+        return list(s.exec(select(User).order_by(User.username)))
+
+
+def set_role(engine: Engine, username: str, role: str | Role) -> User:
+    try:
+        r = parse_role(str(role))
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    with Session(engine, expire_on_commit=False) as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise UserError(f"no user named {username!r}")
+        user.role = r.value
+        s.add(user)
+        s.commit()
+        s.refresh(user)
+        return user
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None. Upgrades an outdated hash on the way."""
+    with Session(engine, expire_on_commit=False) as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            verify_password(_DUMMY_HASH, password)
+            return None
+        if not user.active or not verify_password(user.password_hash, password):
+            return None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = datetime.now(UTC)
+        s.add(user)
+        s.commit()
+        s.refresh(user)
+        return user

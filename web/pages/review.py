@@ -1,0 +1,131 @@
+"""Version history with the node-by-node diff, the review queue, and the review page (approve / reject)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlmodel import col, select
+
+from designer import store
+from designer.diff import diff_scripts
+from web.auth.guards import can, require_permission
+from web.auth.roles import Permission
+from web.checking import check_document
+from web.pages._common import Form, actor, db, user_of
+from web.render import flash, page, translator
+
+__all__ = ["review_routes"]
+
+VIEW = {"permission": Permission.VIEW_SCRIPTS}
+REVIEW = {"permission": Permission.REVIEW_SCRIPTS}
+RETIRE = {"permission": Permission.RETIRE_SCRIPTS}
+
+
+@get("/scripts/{key:str}/history", guards=[require_permission], opt=VIEW, sync_to_thread=True)
+def history_page(request: Request[Any, Any, Any], key: FromPath[str], a: FromQuery[int | None] = None, b: FromQuery[int | None] = None) -> Template:
+    with db(request) as s:
+        try:
+            events = store.history(s, key)
+        except store.NotFoundError as e:
+            raise NotFoundException(str(e)) from None
+        versions = store.list_versions(s, key)
+        numbers = [v.number for v in versions]
+        diff = None
+        if len(versions) >= 2 or (a is not None and b is not None):
+            a = a if a in numbers else (numbers[-2] if len(numbers) >= 2 else numbers[0])
+            b = b if b in numbers else numbers[-1]
+            docs = {v.number: v.document for v in versions}
+            diff = diff_scripts(docs[a], docs[b])
+        name = versions[-1].document.get("name", key) if versions else key
+    return page(request, "history.html", key=key, name=name, versions=versions, events=events, diff=diff, a=a, b=b)
+
+
+@get("/reviews", guards=[require_permission], opt=REVIEW, sync_to_thread=True)
+def review_queue(request: Request[Any, Any, Any]) -> Template:
+    with db(request) as s:
+        q = select(store.ScriptVersion).where(store.ScriptVersion.status == "in_review").order_by(
+            col(store.ScriptVersion.submitted_at)
+        )
+        pending = [
+            {"key": v.script_id, "number": v.number, "name": v.document.get("name", v.script_id),
+             "by": v.submitted_by, "at": v.submitted_at, "qa": v.qa_score}
+            for v in s.exec(q).all()
+        ]
+    return page(request, "reviews.html", pending=pending)
+
+
+@get("/scripts/{key:str}/review", guards=[require_permission], opt=VIEW, sync_to_thread=True)
+def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: FromQuery[int | None] = None) -> Template:
+    """Reviewers decide here; designers come here to read why a version was rejected."""
+    with db(request) as s:
+        versions = store.list_versions(s, key)
+        if not versions:
+            raise NotFoundException(f"no script {key!r}")
+        if version is None:
+            in_review = [v for v in versions if v.status == "in_review"]
+            reviewed = [v for v in versions if v.reviewed_at is not None]
+            chosen = (in_review or reviewed or versions)[-1]
+        else:
+            found = [v for v in versions if v.number == version]
+            if not found:
+                raise NotFoundException(f"no script version {key}@{version}")
+            chosen = found[0]
+        doc = chosen.document
+        events = [e for e in store.history(s, key) if e.number == chosen.number and e.action != "save"]
+        previous = [v for v in versions if v.number < chosen.number and v.status in ("approved", "retired")]
+        diff = diff_scripts(previous[-1].document, doc) if previous else None
+        info = {"key": key, "number": chosen.number, "status": chosen.status, "name": doc.get("name", key),
+                "submitted_by": chosen.submitted_by, "reviewed_by": chosen.reviewed_by,
+                "review_comment": chosen.review_comment, "based_on": previous[-1].number if previous else None}
+    report = check_document(doc)
+    may_review = can(request, Permission.REVIEW_SCRIPTS) and info["status"] == "in_review"
+    own = info["submitted_by"] == user_of(request).username and user_of(request).role != "admin"
+    return page(request, "review.html", v=info, report=report, events=events, diff=diff,
+                may_review=may_review and not own, own_submission=own and may_review,
+                variables={k: (v or {}).get("example", "") for k, v in (doc.get("variables") or {}).items()})
+
+
+def _decide(request: Request[Any, Any, Any], key: str, number: int, decision: str, comment: str) -> Redirect:
+    t = translator(request)
+    user = user_of(request)
+    try:
+        with db(request) as s:
+            if decision == "approve":
+                store.approve(s, key, number, actor=actor(request), role=user.role, comment=comment or None)
+            else:
+                store.reject(s, key, number, actor=actor(request), role=user.role, comment=comment)
+    except store.StoreError as e:
+        flash(request, str(e), "error")
+    else:
+        flash(request, t(f"review.done.{decision}", number=number))
+    return Redirect(path=f"/scripts/{quote(key, safe='')}/review?version={number}")
+
+
+@post("/scripts/{key:str}/versions/{number:int}/approve", guards=[require_permission], opt=REVIEW, sync_to_thread=True)
+def approve(request: Request[Any, Any, Any], key: FromPath[str], number: FromPath[int], data: Form) -> Redirect:
+    return _decide(request, key, number, "approve", (data.get("comment") or "").strip())
+
+
+@post("/scripts/{key:str}/versions/{number:int}/reject", guards=[require_permission], opt=REVIEW, sync_to_thread=True)
+def reject(request: Request[Any, Any, Any], key: FromPath[str], number: FromPath[int], data: Form) -> Redirect:
+    return _decide(request, key, number, "reject", (data.get("comment") or "").strip())
+
+
+@post("/scripts/{key:str}/versions/{number:int}/retire", guards=[require_permission], opt=RETIRE, sync_to_thread=True)
+def retire(request: Request[Any, Any, Any], key: FromPath[str], number: FromPath[int], data: Form) -> Redirect:
+    try:
+        with db(request) as s:
+            store.retire(s, key, number, actor=actor(request), comment=(data.get("comment") or None))
+    except store.StoreError as e:
+        flash(request, str(e), "error")
+    return Redirect(path=f"/scripts/{quote(key, safe='')}/history")
+
+
+def review_routes() -> list[ControllerRouterHandler]:
+    return [history_page, review_queue, review_page, approve, reject, retire]

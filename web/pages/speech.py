@@ -1,0 +1,117 @@
+"""Prompt audio in the editor: TTS preview of a prompt and uploaded recordings.
+
+Both use the speech area's own code (``runtime.speech``): the preview goes through the same
+provider chain and cache a campaign uses, so what the designer hears is what customers hear.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import wave
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import Body, FromPath, JSONBody
+from litestar.types import ControllerRouterHandler
+
+from web.auth.guards import require_permission
+from web.auth.roles import Permission
+
+__all__ = ["speech_routes", "fill_examples", "MAX_RECORDING_BYTES"]
+
+MAX_RECORDING_BYTES = 10 * 1024 * 1024
+_VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+
+def fill_examples(text: str, values: dict[str, Any]) -> str:
+    """Prompt text with each ``${var}`` replaced by its example value (kept as is when none is given)."""
+    return _VAR.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+
+
+def _wav_bytes(pcm: bytes, rate: int = 8000) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)
+    return buf.getvalue()
+
+
+def _tts(request: Request[Any, Any, Any]) -> Any:
+    """One provider chain per app, built on first use (building it loads nothing heavy)."""
+    state = request.app.state
+    if getattr(state, "tts", None) is None:
+        from runtime.speech.cache import PromptCache
+        from runtime.speech.tts import build_tts
+
+        settings = state.settings
+        state.tts = build_tts(settings, cache=PromptCache(Path(settings.data_dir) / "tts-cache"))
+    return state.tts
+
+
+@post("/tts", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True, status_code=200)
+def tts_preview(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> Response[Any]:
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ClientException("nothing to say: the prompt text is empty")
+    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    voice = data.get("voice") if isinstance(data.get("voice"), str) and data.get("voice") else None
+    from runtime.speech.tts import TtsError
+
+    try:
+        out = _tts(request).render(fill_examples(text, variables or {}), voice)
+    except TtsError as e:
+        return Response({"error": f"TTS failed: {e}"}, status_code=502)
+    headers = {"x-tts-provider": out.provider, "x-tts-voice": out.voice}
+    if out.warnings:
+        headers["x-tts-warnings"] = "; ".join(out.warnings)[:500].encode("ascii", "replace").decode()
+    return Response(_wav_bytes(out.pcm), media_type="audio/wav", headers=headers)
+
+
+@post(
+    "/scripts/{key:str}/recordings",
+    guards=[require_permission],
+    opt={"permission": Permission.EDIT_SCRIPTS},
+    sync_to_thread=True,
+)
+def upload_recording(
+    request: Request[Any, Any, Any],
+    key: FromPath[str],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> dict[str, Any]:
+    from runtime.speech.recordings import RecordingError, RecordingStore
+
+    upload = data.get("file")
+    if upload is None or not isinstance(upload, UploadFile):
+        raise ClientException("no file in the upload (the form field is 'file')")
+    raw = upload.file.read(MAX_RECORDING_BYTES + 1)
+    if len(raw) > MAX_RECORDING_BYTES:
+        raise ClientException(f"{upload.filename}: too large (the limit is {MAX_RECORDING_BYTES // 1048576} MB)")
+    store = RecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
+    try:
+        rid = store.save(raw, upload.filename or "upload")
+    except RecordingError as e:
+        raise ClientException(str(e)) from None
+    return {"audio": rid, "url": f"/recordings/{rid}"}
+
+
+@get("/recordings/{rid:str}", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True)
+def play_recording(request: Request[Any, Any, Any], rid: FromPath[str]) -> Response[bytes]:
+    from runtime.speech.recordings import RecordingError, RecordingStore
+
+    store = RecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
+    try:
+        pcm = store.load(rid)
+    except RecordingError as e:
+        raise NotFoundException(str(e)) from None
+    return Response(_wav_bytes(pcm), media_type="audio/wav")
+
+
+def speech_routes() -> list[ControllerRouterHandler]:
+    return [tts_preview, upload_recording, play_recording]

@@ -1,0 +1,113 @@
+// The mind-map view of a script graph: which link is the tree edge (first discovery in
+// breadth-first order from the start node) and which are jumps, and a tidy left-to-right
+// layout. Pure functions of the document: no DOM, no canvas.
+
+export const COL_W = 230;
+export const ROW_H = 54;
+
+/** Every way out of a node, in the order the runtime tries them. */
+export function links(node) {
+  const out = [];
+  for (const b of node.branches || []) {
+    out.push({ id: `${node.id}|${b.id}|goto`, source: node.id, target: b.goto, branch: b.id, kind: "goto", label: b.label || whenLabel(b.when) });
+    if (b.else_goto) out.push({ id: `${node.id}|${b.id}|else`, source: node.id, target: b.else_goto, branch: b.id, kind: "else", label: "else" });
+  }
+  if (node.next) out.push({ id: `${node.id}|_next|goto`, source: node.id, target: node.next, branch: null, kind: "next", label: "" });
+  if (node.default) out.push({ id: `${node.id}|_default|goto`, source: node.id, target: node.default, branch: null, kind: "default", label: "default" });
+  return out;
+}
+
+export function whenLabel(when) {
+  if (!when) return "?";
+  const [k, v] = Object.entries(when)[0] || ["?", ""];
+  if (k === "keywords") return (v || []).join("/");
+  if (k === "event") return `⟨${v}⟩`;
+  if (k === "dtmf") return `☎${v}`;
+  if (k === "regex") return `/${v}/`;
+  return String(v);
+}
+
+/** Parent/children of the mind map, tree edges and jump edges. Unreachable nodes become extra roots. */
+export const GLOBAL_ID = "⚑global";
+
+export function buildTree(doc) {
+  const byId = new Map();
+  for (const n of doc.nodes || []) if (!byId.has(n.id)) byId.set(n.id, n);
+  // global handlers hang under one pseudo node, so their targets are not shown as orphans
+  const handlers = doc.global_handlers || [];
+  if (handlers.length && !byId.has(GLOBAL_ID)) byId.set(GLOBAL_ID, { id: GLOBAL_ID, type: "global", title: "⚑ global", branches: handlers, pseudo: true });
+  const parent = new Map();
+  const children = new Map([...byId.keys()].map((id) => [id, []]));
+  const treeEdge = new Map(); // child id -> link id
+  const allLinks = [];
+  for (const n of byId.values()) allLinks.push(...links(n));
+  const out = new Map([...byId.keys()].map((id) => [id, []]));
+  for (const l of allLinks) if (out.has(l.source)) out.get(l.source).push(l);
+  const visited = new Set();
+  const roots = [];
+  const first = [doc.start, GLOBAL_ID].filter((i) => byId.has(i));
+  const order = [...first, ...[...byId.keys()].filter((i) => !first.includes(i))];
+  for (const rootId of order) {
+    if (visited.has(rootId)) continue;
+    roots.push(rootId);
+    visited.add(rootId);
+    const queue = [rootId];
+    for (let qi = 0; qi < queue.length; qi++) {
+      const id = queue[qi];
+      for (const l of out.get(id)) {
+        if (!byId.has(l.target) || visited.has(l.target)) continue;
+        visited.add(l.target);
+        parent.set(l.target, id);
+        children.get(id).push(l.target);
+        treeEdge.set(l.target, l.id);
+        queue.push(l.target);
+      }
+    }
+  }
+  const treeLinkIds = new Set(treeEdge.values());
+  return { byId, parent, children, roots, links: allLinks, treeLinkIds, treeEdge };
+}
+
+export function descendants(tree, id) {
+  const out = [];
+  const stack = [...(tree.children.get(id) || [])];
+  while (stack.length) {
+    const c = stack.pop();
+    out.push(c);
+    stack.push(...(tree.children.get(c) || []));
+  }
+  return out;
+}
+
+/** Hidden = below a collapsed node. */
+export function hiddenSet(tree, collapsed) {
+  const hidden = new Set();
+  for (const id of collapsed) if (tree.byId.has(id)) for (const d of descendants(tree, id)) hidden.add(d);
+  return hidden;
+}
+
+/** Tidy tree, depth to the right, leaves stacked downwards; a parent sits level with the middle of its children. */
+export function layout(tree, collapsed) {
+  const pos = new Map();
+  const collapsedSet = new Set(collapsed);
+  let nextY = 0;
+  for (const root of tree.roots) {
+    // iterative post-order so a 500-deep chain cannot overflow the stack
+    const stack = [[root, 0, false]];
+    while (stack.length) {
+      const [id, depth, done] = stack.pop();
+      const kids = collapsedSet.has(id) ? [] : tree.children.get(id) || [];
+      if (!done && kids.length) {
+        stack.push([id, depth, true]);
+        for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1, false]);
+        continue;
+      }
+      let y;
+      if (kids.length) y = (pos.get(kids[0])[1] + pos.get(kids[kids.length - 1])[1]) / 2;
+      else { y = nextY; nextY += ROW_H; }
+      pos.set(id, [depth * COL_W, y]);
+    }
+    nextY += ROW_H; // gap between separate trees
+  }
+  return pos;
+}
