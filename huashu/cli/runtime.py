@@ -30,8 +30,13 @@ def cli() -> None:
 @click.option("--seed", default=0, show_default=True, help="Simulator seed (same seed, same customers).")
 @click.option("--progress-every", default=5.0, show_default=True, help="Seconds between progress lines (0: none).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary at the end (and no progress lines).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help="Serve /metrics, /healthz and /readyz on this port (0: any free port, printed).")
+@click.option("--metrics-host", default="0.0.0.0", show_default=True,
+              help="Address of the metrics server (all interfaces, so cluster probes reach it).")
 def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, line_concurrency: int,
-            line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool) -> None:
+            line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
+            metrics_port: int | None, metrics_host: str) -> None:
     """Run until interrupted (or, with --once, until no due work is left)."""
     from runtime.campaigns.database import open_engine
     from runtime.campaigns.dialer import LineLimits
@@ -45,8 +50,19 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
         call_runner = load_runner(runner, engine=engine, fast=not real_time, seed=seed)
     except RunnerError as e:
         raise click.UsageError(str(e)) from e
+    from runtime.health import HealthServer, MeteredRunner
+
+    nid = node_id or default_node_id()
+    health = None
+    if metrics_port is not None:
+        try:
+            health = HealthServer(engine, metrics_host, metrics_port).start()
+        except OSError as e:
+            click.echo(f"error: cannot serve metrics on {metrics_host}:{metrics_port}: {e.strerror}", err=True)
+            sys.exit(2)
+        click.echo(f"metrics on http://{metrics_host}:{health.port}/metrics (/healthz, /readyz)", err=True)
     node = RuntimeNode(
-        engine, call_runner, source_rows(engine), node_id=node_id or default_node_id(),
+        engine, MeteredRunner(call_runner, nid), source_rows(engine), node_id=nid,
         region=get_settings().phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
     )
 
@@ -82,7 +98,11 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
 
     if not as_json:
         click.echo(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}", err=True)
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        if health is not None:
+            health.close()
     summary = {"node_id": node.node_id, "calls_started": node.dialer.started}
     click.echo(json.dumps(summary) if as_json else f"node {node.node_id}: {node.dialer.started} calls started")
     sys.stdout.flush()

@@ -1,0 +1,178 @@
+"""``huashu demo``: the demo campaign on the simulator, in the browser or (``--headless``) in the terminal.
+
+The CLI is the one layer that may join web and runtime: it builds the user store and the web
+app and hands them to :mod:`runtime.demo`, which does the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["cli"]
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(code)
+
+
+def _user_store(engine: Any) -> Any:
+    from runtime.demo.accounts import UserStore
+    from web.auth.passwords import generate_password
+    from web.auth.users import create_user, find_user
+
+    return UserStore(
+        exists=lambda name: find_user(engine, name) is not None,
+        create=lambda name, pw, role: None if create_user(engine, name, pw, role) else None,
+        generate_password=generate_password,
+    )
+
+
+def _accounts_lines(accounts: list[Any]) -> list[str]:
+    lines = []
+    for a in accounts:
+        if a.created:
+            lines.append(f"  {a.role:9s} user {a.username!r}  password {a.password}   (shown once: note it now)")
+        else:
+            lines.append(f"  {a.role:9s} user {a.username!r} exists already; its password is not shown again")
+    return lines
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--customers", default=2000, show_default=True, type=click.IntRange(50, 1_000_000),
+              help="Size of the synthetic subscriber base.")
+@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic base and the simulator.")
+@click.option("--headless", is_flag=True, help="Run the campaign to the end in the terminal and print its report.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: print the result as JSON.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Web app address (not headless).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Web app port.")
+def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, port: int) -> None:
+    """Set up the demo (script library, approved script, synthetic customers, a campaign task, users)
+    and run it: the web app with a runtime node, or with --headless the whole campaign and its report.
+
+    Idempotent: a second run reuses what the first created. Data lives in the data directory
+    (HUASHU_DATA_DIR, default ./var), on SQLite unless HUASHU_DATABASE_URL names another database.
+    """
+    from runtime.campaigns.database import open_engine
+    from runtime.config import get_settings
+    from runtime.demo.setup import DemoParams, prepare
+
+    if as_json and not headless:
+        _fail("--json needs --headless (the web mode prints a URL, not a report)", 2)
+    settings = get_settings()
+    try:
+        engine = open_engine()
+    except Exception as e:  # an unreadable data dir or database file
+        _fail(f"cannot open the database {settings.db_url}: {e}", 2)
+    say = (lambda m: click.echo(m, err=True)) if as_json else click.echo
+    from designer.store import StoreError
+
+    try:
+        state = prepare(engine, settings.data_dir, DemoParams(customers, seed), _user_store(engine),
+                        region=settings.phone_region, step=say)
+    except (StoreError, LookupError, ValueError) as e:  # a broken library script, a task field, a user name
+        _fail(f"demo set-up failed: {e}")
+    if state.params_note:
+        say(f"note: {state.params_note}")
+    if headless:
+        _headless(engine, settings, state, as_json)
+    else:
+        _serve(engine, settings, state, host, port)
+
+
+def _headless(engine: Any, settings: Any, state: Any, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from runtime.analytics.report import build_report
+    from runtime.analytics.store import AnalyticsStore
+    from runtime.demo.headless import run_to_end, start_task
+    from runtime.demo.results import load_results
+    from runtime.demo.runner import DemoRunner
+    from runtime.health import MeteredRunner
+
+    tid = state.task.task_id
+    status = start_task(engine, tid)
+    from runtime.campaigns.scripts import store_resolver
+
+    runner = MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed), "demo")
+    bar = Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=as_json)
+    with bar:
+        job = bar.add_task("calls", total=None, info="")
+
+        def show(p: Any) -> None:
+            bar.update(job, completed=p.finished, total=p.total or None,
+                       info=f"{p.attempts} attempts, {p.calls_up} up, connect rate {p.connect_rate:.1%}")
+
+        if status == "running":
+            final = asyncio.run(run_to_end(engine, tid, runner, on_progress=show))
+        else:
+            from runtime.campaigns.progress import progress
+
+            final = progress(engine, tid)
+            show(final)
+    if status not in ("running", "completed"):
+        _fail(f"demo task {tid} is {status}; it cannot run (delete the data directory to start over)")
+    store_path = settings.data_dir / "analytics.duckdb"
+    loaded = load_results(engine, store_path, tid, state.audience, state.params.seed)
+    with AnalyticsStore(store_path, read_only=True) as st:
+        report = build_report(st, tid, 8)
+    if as_json:
+        out = {
+            "task_id": tid,
+            "progress": final.to_dict(),
+            "loaded": {"calls": loaded.calls, "treated": loaded.treated, "control": loaded.control},
+            "accounts": [{"username": a.username, "role": a.role, "password": a.password} for a in state.accounts],
+            "report": report,
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return
+    from huashu.cli.report import _render
+
+    _render(report)
+    if report["best_slot"] is None:
+        from runtime.analytics.report import MIN_SLOT_ATTEMPTS
+
+        click.echo(f"no best half hour yet: the report tests a slot once it has {MIN_SLOT_ATTEMPTS} attempts; "
+                   f"{report['summary']['attempts']:,} attempts spread over the day are too few "
+                   "(try --customers 20000 in a fresh data directory)")
+    click.echo("\n".join(["users:", *_accounts_lines(state.accounts)]))
+
+
+def _serve(engine: Any, settings: Any, state: Any, host: str, port: int) -> None:
+    from runtime.campaigns.scripts import store_resolver
+    from runtime.demo.results import load_results
+    from runtime.demo.runner import DemoRunner
+    from runtime.demo.serve import port_free, serve_with_node
+    from runtime.health import MeteredRunner
+    from web.app import create_app
+
+    why = port_free(host, port)
+    if why is not None:
+        _fail(f"cannot listen on {host}:{port}: {why} (choose another --port)", 2)
+    app = create_app(settings.model_copy(update={"host": host, "port": port}), engine)
+    runner = MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed), "demo-web")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
+    click.echo("\n".join([
+        f"Huashu demo: {url}  (task page: {url}operator/tasks/{state.task.task_id})",
+        "users:", *_accounts_lines(state.accounts),
+        f"Sign in as operator (or admin) and press start on task {state.task.task_id}; "
+        "a runtime node in this process dials the simulator. Ctrl-C stops.",
+    ]))
+    sys.stdout.flush()
+    tid = state.task.task_id
+
+    def loaded() -> None:
+        res = load_results(engine, settings.data_dir / "analytics.duckdb", tid, state.audience, state.params.seed)
+        click.echo(f"task {tid} completed: {res.calls:,} calls loaded; report: {url}analytics/{tid}")
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_with_node(app, engine, runner, host, port, task_id=tid, on_complete=loaded))

@@ -1,0 +1,59 @@
+"""Run the demo campaign to its end in this process: start it, dial on the simulator, watch progress.
+
+The node runs until the task is completed (a one-off task completes when every number is
+finished, redials included), not with ``once``: a redial waits a moment in the queue and a
+``once`` run would leave before it is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from runtime.campaigns.dialer import CallRunner, LineLimits
+from runtime.campaigns.loading import source_rows
+from runtime.campaigns.node import RuntimeNode
+from runtime.campaigns.progress import Progress, progress
+from runtime.campaigns.scripts import store_resolver
+from runtime.campaigns.tasks import get_task, set_status
+
+__all__ = ["start_task", "run_to_end"]
+
+
+def start_task(engine: Engine, task_id: int) -> str:
+    """Start the task if it is a draft or paused; returns its status afterwards."""
+    task = get_task(engine, task_id)
+    if task is None:
+        raise LookupError(f"no task {task_id}")
+    if task.status in ("draft", "paused"):
+        task = set_status(engine, task_id, "start", store_resolver(engine))
+    return str(task.status)
+
+
+async def run_to_end(engine: Engine, task_id: int, runner: CallRunner, *, node_id: str = "demo",
+                     on_progress: Callable[[Progress], None] = lambda _p: None, every_s: float = 0.2,
+                     timeout_s: float = 600.0) -> Progress:
+    """Dial until the task is completed (or stopped); returns the final progress."""
+    node = RuntimeNode(engine, runner, source_rows(engine), node_id=node_id, line=LineLimits(60, 200.0),
+                       schedule_every_s=0.25)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(node.run(stop))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    try:
+        while not worker.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(worker), every_s)
+            on_progress(progress(engine, task_id))
+            task = get_task(engine, task_id)
+            if task is None or task.status not in ("running",) or loop.time() > deadline:
+                break
+    finally:
+        stop.set()
+        await worker
+    final = progress(engine, task_id)
+    on_progress(final)
+    return final

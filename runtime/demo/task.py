@@ -1,0 +1,57 @@
+"""The demo call task: created once, with the called customers as its numbers.
+
+Found again by its name on later runs (a second ``huashu demo`` neither creates another
+task nor adds the numbers twice). The task's real calling window is always open so the
+demo dials at any hour; the time of day the report shows is the virtual day's
+(:mod:`runtime.demo.dayclock`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from runtime.campaigns.loading import add_numbers
+from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.tasks import TaskSpec, create_task, list_tasks
+from runtime.demo import DEMO_BUSINESS, DEMO_SCRIPT, DEMO_TASK_NAME
+
+__all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    task_id: int
+    created: bool
+    queued: int
+    dropped: int
+    status: str
+
+
+def demo_spec(script_version: int) -> TaskSpec:
+    return TaskSpec(
+        name=DEMO_TASK_NAME, business=DEMO_BUSINESS, script_id=DEMO_SCRIPT, script_version=script_version,
+        windows="", redial_count=2, redial_interval_s=1, redial_outcomes="no_answer,busy,cancelled",
+        call_secondary=False, max_concurrent=60, calls_per_second=100.0,
+    )
+
+
+def find_task(engine: Engine) -> tuple[int, str] | None:
+    """(id, status) of the demo task, if it exists (and is not deleted)."""
+    for t in list_tasks(engine, name=DEMO_TASK_NAME):
+        if t.name == DEMO_TASK_NAME and t.id is not None:
+            return t.id, t.status
+    return None
+
+
+def ensure_task(engine: Engine, script_version: int, rows: Sequence[CustomerRow], region: str = "CN",
+                progress: Callable[[int], None] | None = None) -> TaskResult:
+    found = find_task(engine)
+    if found is not None:
+        return TaskResult(found[0], False, 0, 0, found[1])
+    task = create_task(engine, demo_spec(script_version))
+    assert task.id is not None
+    _, stats = add_numbers(engine, task.id, rows, region=region, progress=progress)
+    return TaskResult(task.id, True, stats.queued, stats.dropped, task.status)
