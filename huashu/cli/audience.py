@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from huashu.cli._console import console
+
 __all__ = ["cli"]
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
@@ -55,13 +57,11 @@ def _models_dir() -> Path:
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str], None]]:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
+    err = console(stderr=True)
+    if quiet or not err.is_terminal:
         yield lambda _msg: None
         return
-    with console.status("working") as status:
+    with err.status("working") as status:
         yield lambda msg: status.update(msg)
 
 
@@ -78,7 +78,6 @@ def _emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     t = Table(title=title)
@@ -86,7 +85,7 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         t.add_column(c)
     for r in rows:
         t.add_row(*[f"{v:,}" if isinstance(v, int) else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r])
-    Console().print(t)
+    console().print(t)
 
 
 def _outcomes(outcomes: Path | None, campaigns: tuple[int, ...], store: Path | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def _accounts_lines(accounts: list[Any]) -> list[str]:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--customers", default=2000, show_default=True, type=click.IntRange(50, 1_000_000),
+@click.option("--customers", default=20000, show_default=True, type=click.IntRange(50, 1_000_000),
               help="Size of the synthetic subscriber base.")
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic base and the simulator.")
 @click.option("--headless", is_flag=True, help="Run the campaign to the end in the terminal and print its report.")

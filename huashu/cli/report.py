@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from huashu.cli._console import console
+
 __all__ = ["cli"]
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -292,9 +294,8 @@ def _pct(v: float) -> str:
 
 
 def _render(report: dict[str, Any]) -> None:
-    from rich.console import Console
 
-    con = Console()
+    con = console()
     s = report["summary"]
     scope = f"campaign {s['campaign_id']}" if s["campaign_id"] is not None else "all campaigns"
     con.print(f"[bold]Report: {scope}[/bold]  {s['first_call']} .. {s['last_call']} (UTC)")
@@ -341,7 +342,6 @@ def _render(report: dict[str, Any]) -> None:
 
 
 def _render_comparison(c: dict[str, Any]) -> None:
-    from rich.console import Console
 
     rows = []
     for key in ("connect_rate", "recharge_rate", "mean_recharge"):
@@ -354,4 +354,4 @@ def _render_comparison(c: dict[str, Any]) -> None:
                      f"{f(m['ci_low'])} .. {f(m['ci_high'])}", f"{m['p_value']:.3g}", m["test"],
                      "yes" if m["significant"] else "no"])
     title = f"{c['a']['name']} (n={c['a']['n']:,}) vs {c['b']['name']} (n={c['b']['n']:,}), {c['confidence']:.0%} CI"
-    Console().print(_table(title, ["metric", "a", "b", "difference", "interval", "p", "test", "significant"], rows))
+    console().print(_table(title, ["metric", "a", "b", "difference", "interval", "p", "test", "significant"], rows))

@@ -42,6 +42,10 @@ def attempts_to_records(rows: list[dict[str, Any]]) -> Frame:
         except json.JSONDecodeError:
             rec = {}
         rec = rec if isinstance(rec, dict) else {}
+        # A campaign attempt stores the whole call result; the dialog engine's record
+        # (path, tags, intent) is nested under "record".
+        inner = rec.get("record")
+        rec = inner if isinstance(inner, dict) else rec
         path = [str(p) for p in rec.get("path") or []]
         intent = rec.get("intent") or {}
         answered = r.get("outcome") == "connected"
@@ -76,8 +80,9 @@ def attempts_to_records(rows: list[dict[str, Any]]) -> Frame:
     }
 
 
-def read_attempts(session: Session, after_id: int = 0, limit: int = 50_000) -> list[dict[str, Any]]:
-    """Finished attempts with an id above ``after_id`` (oldest first)."""
+def read_attempts(session: Session, after_id: int = 0, limit: int | None = 50_000,
+                  task_id: int | None = None) -> list[dict[str, Any]]:
+    """Finished attempts with an id above ``after_id`` (oldest first), of one task if given."""
     from runtime.campaigns.tables import attempts, jobs
 
     stmt = (
@@ -90,6 +95,8 @@ def read_attempts(session: Session, after_id: int = 0, limit: int = 50_000) -> l
         .order_by(attempts.c.id)
         .limit(limit)
     )
+    if task_id is not None:
+        stmt = stmt.where(attempts.c.task_id == task_id)
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from runtime.analytics.from_campaigns import attempts_to_records
+from runtime.analytics.from_campaigns import attempts_to_records, read_attempts
 from runtime.analytics.store import AnalyticsStore
 from runtime.audience.frame import Frame
 from runtime.audience.truth import draw_recharge
@@ -40,17 +39,8 @@ class LoadedResults:
 
 
 def read_task_attempts(engine: Engine, task_id: int) -> list[dict[str, Any]]:
-    from runtime.campaigns.tables import attempts, jobs
-
-    stmt = (
-        select(attempts.c.id, attempts.c.task_id, attempts.c.phone, attempts.c.outcome, attempts.c.started_at,
-               attempts.c.talk_ms, attempts.c.intent, attempts.c.record, jobs.c.customer_id)
-        .select_from(attempts.outerjoin(jobs, jobs.c.id == attempts.c.job_id))
-        .where(attempts.c.task_id == task_id, attempts.c.outcome.is_not(None))
-        .order_by(attempts.c.id)
-    )
     with Session(engine) as s:
-        return [dict(r._mapping) for r in s.execute(stmt)]
+        return read_attempts(s, limit=None, task_id=task_id)
 
 
 def _virtual_start(row: dict[str, Any]) -> datetime | None:
@@ -60,22 +50,6 @@ def _virtual_start(row: dict[str, Any]) -> datetime | None:
         return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None) if text else None
     except (ValueError, TypeError):
         return None
-
-
-def _engine_record(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with ``record`` narrowed to the dialog engine's record (path, tags, intent).
-
-    A campaign attempt stores the whole call result, with the engine's record nested under
-    ``record``; the analytics adapter reads path, tags and intent at the top level.
-    """
-    try:
-        rec = json.loads(row.get("record") or "{}")
-    except (ValueError, TypeError):
-        return row
-    inner = rec.get("record") if isinstance(rec, dict) else None
-    if not isinstance(inner, dict):
-        return row
-    return {**row, "record": json.dumps(inner, ensure_ascii=False)}
 
 
 def _effect(rows: list[dict[str, Any]]) -> dict[int, float]:
@@ -113,7 +87,7 @@ def business_frame(aud: DemoAudience, effect: dict[int, float], campaign_id: int
 def load_results(engine: Engine, store_path: Path, task_id: int, aud: DemoAudience, seed: int) -> LoadedResults:
     """Replace the campaign's calls and business data in the store with the current ones."""
     rows = read_task_attempts(engine, task_id)
-    records = attempts_to_records([_engine_record(r) for r in rows])
+    records = attempts_to_records(rows)
     starts = [_virtual_start(r) for r in rows]
     records["started_at"] = np.asarray(
         [np.datetime64(v, "s") if v is not None else old for v, old in zip(starts, records["started_at"], strict=True)],

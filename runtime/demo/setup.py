@@ -30,7 +30,7 @@ _PARAMS_FILE = "demo.json"
 
 @dataclass(frozen=True, slots=True)
 class DemoParams:
-    customers: int = 2000
+    customers: int = 20000
     seed: int = 7
 
 
