@@ -32,8 +32,10 @@ extras="speech"
 stamp=".venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> pip install -e .[$extras]"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
-  .venv/bin/python -m pip install -q -e ".[$extras]" 2>&1 | grep -v -i -E "warning|!!|^\s*$|wheel_obj|strategy|\*\*\*\*|setuptools|Please|See https|########|deprecat" || true
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[$extras]"; } >"$log" 2>&1; then
+    cat "$log"; echo "pip install failed (log: $log)" >&2; exit 1
+  fi
   .venv/bin/python -c "import huashu" && touch "$stamp"
 fi
 
