@@ -88,6 +88,20 @@ def _source_id(engine: Any, name: str) -> int:
     return rec.id
 
 
+def _audience_id(engine: Any, ref: str) -> int:
+    from sqlmodel import Session
+
+    from runtime.audience.store import get_audience
+
+    with Session(engine) as s:
+        try:
+            aud = get_audience(s, ref)
+        except KeyError as e:
+            fail(f"{e.args[0]} (see `huashu audience list`)")
+    assert aud.id is not None
+    return aud.id
+
+
 @cli.command("create")
 @click.option("--name", required=True)
 @click.option("--business", required=True, help="The dedupe key: numbers called for it recently are skipped.")
@@ -95,6 +109,8 @@ def _source_id(engine: Any, name: str) -> int:
 @click.option("--version", "script_version", type=int, help="Script version (default: newest approved at start).")
 @click.option("--source", "source_name", help="A data source added with `huashu source add`.")
 @click.option("--file", "file_path", type=click.Path(path_type=Path), help="Upload a CSV/XLSX list as the source.")
+@click.option("--audience", "audience_ref", help="Take the numbers from a saved audience (id or name); read anew on every run.")
+@click.option("--best-time", is_flag=True, help="Call each number in its segment's best half hour (from `huashu report best-time --save-default`).")
 @click.option("--query", help="Read-only SELECT with :name parameters (SQL sources).")
 @click.option("--param", "params", multiple=True, help="Query parameter KEY=VALUE (repeat).")
 @click.option("--map", "maps", multiple=True, help="phone=COL, secondary_phone=COL, customer_id=COL, name=COL.")
@@ -124,8 +140,9 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
     from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
 
     engine = _engine(ctx)
-    if o["source_name"] and o["file_path"]:
-        fail("use --source or --file, not both", 2)
+    if sum(bool(o[k]) for k in ("source_name", "file_path", "audience_ref")) > 1:
+        fail("use one of --source, --file or --audience", 2)
+    audience_id = _audience_id(engine, o["audience_ref"]) if o["audience_ref"] else None
     source_id = _source_id(engine, o["source_name"]) if o["source_name"] else None
     if o["file_path"]:
         source_id = _upload(engine, o["file_path"])
@@ -147,7 +164,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         redial_count=o["redial_count"], redial_interval_s=o["redial_interval_s"], redial_outcomes=o["redial_outcomes"],
         call_secondary=o["call_secondary"], windows=o["windows"], max_concurrent=o["max_concurrent"],
         calls_per_second=o["calls_per_second"], spread=o["spread"], agent_group=o["agent_group"],
-        dedupe_days=o["dedupe_days"], misfire=o["misfire"],
+        dedupe_days=o["dedupe_days"], misfire=o["misfire"], audience_id=audience_id, best_time=o["best_time"],
     )
     try:
         task = create_task(engine, spec)

@@ -1,25 +1,28 @@
 """The dial-queue screen: for each customer row, the checks in the order the issue fixes.
 
-1. number format (E.164 or national, configurable), 2. global and per-task blacklist,
+1. number format (E.164 or national, configurable), then the random hold-out control group
+(``held_out``: never called by any campaign), 2. global and per-task blacklist,
 3. same business within the dedupe window (and repeats inside the same list),
 4. frequency caps per number per day / 7 days / month, 5. calling window in the customer's
-time zone (outside it the number is deferred to the next opening, not dropped), 6. queued.
+time zone (outside it the number is deferred to the next opening, not dropped), then — for a
+best-time task — the customer's best half hour later today (deferred too), 6. queued.
 
 Pure: the caller loads the blacklist, recent numbers and counts, then calls :func:`screen`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.phones import normalize, number_timezone
-from runtime.campaigns.windows import Windows
+from runtime.campaigns.windows import Windows, zone
 
-__all__ = ["Caps", "ScreenContext", "Verdict", "screen", "screen_one_number", "DROP_REASONS"]
+__all__ = ["Caps", "ScreenContext", "Verdict", "screen", "screen_one_number", "best_start", "DROP_REASONS"]
 
 #: reason code -> what it means, for docs, screens and exports.
 DROP_REASONS: dict[str, str] = {
@@ -27,6 +30,7 @@ DROP_REASONS: dict[str, str] = {
     "bad_format": "the value is not a phone number",
     "invalid_number": "not a valid number for the region",
     "wrong_format": "not in the configured number format",
+    "control_group": "the customer is in the random hold-out control group (never called)",
     "blacklisted": "on the global blacklist",
     "blacklisted_task": "on this task's blacklist",
     "duplicate_in_list": "appears earlier in the same list",
@@ -58,6 +62,11 @@ class ScreenContext:
     caps: Caps = field(default_factory=Caps)
     windows: Windows = field(default_factory=Windows)
     default_tz: str = "Asia/Shanghai"
+    #: customer ids in the hold-out control group; may be filled while rows stream in
+    #: (:func:`runtime.campaigns.holdout.mark_held_out` adds each batch before it yields it)
+    held_out: set[str] = field(default_factory=set)
+    #: best-time tasks: a row's best local half-hour slots (0..47), best first; None = no data
+    best_slots: Callable[[CustomerRow], Sequence[int] | None] | None = None
 
 
 class Verdict(NamedTuple):
@@ -72,6 +81,21 @@ class Verdict(NamedTuple):
     message: str | None = None
     not_before: datetime | None = None
     note: str | None = None
+
+
+def best_start(now_utc: datetime, tz: str, ranked: Sequence[int]) -> datetime | None:
+    """When to call for a customer whose best slots are ``ranked``: the start (UTC) of the first
+    ranked slot still ahead today, or None to call now (already in such a slot, or all passed)."""
+    local = now_utc.astimezone(zone(tz))
+    minute = local.hour * 60 + local.minute
+    for slot in ranked:
+        start, end = slot * 30, slot * 30 + 30
+        if minute >= end:
+            continue
+        if minute >= start:
+            return None
+        return local.replace(hour=start // 60, minute=start % 60, second=0, microsecond=0).astimezone(UTC)
+    return None
 
 
 def screen_one_number(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
@@ -107,6 +131,10 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]
             yield Verdict(row, "dropped", None, raw, reason=chk.reason, message=f"row {row.row_no}: {chk.message}")
             continue
         phone = chk.e164
+        if row.customer_id is not None and row.customer_id in ctx.held_out:
+            yield Verdict(row, "dropped", phone, raw, reason="control_group",
+                          message=f"row {row.row_no}: customer {row.customer_id} is in the hold-out control group")
+            continue
         phone2, note = None, None
         if row.phone2 not in (None, ""):
             chk2 = normalize(row.phone2, ctx.region, ctx.number_format)
@@ -141,4 +169,28 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]
             if not ctx.windows.is_open(ctx.now_utc, tz):
                 not_before = ctx.windows.next_open(ctx.now_utc, tz)
                 note = (note + "; " if note else "") + f"outside the calling window ({tz}); deferred"
+        if ctx.best_slots is not None:
+            not_before, note = _best_time(row, phone, ctx, not_before, note)
         yield Verdict(row, "queued", phone, raw, phone2, not_before=not_before, note=note)
+
+
+def _best_time(row: CustomerRow, phone: str, ctx: ScreenContext, not_before: datetime | None,
+               note: str | None) -> tuple[datetime | None, str | None]:
+    assert ctx.best_slots is not None
+    ranked = ctx.best_slots(row)
+    if not ranked:
+        return not_before, note  # no data: the normal order
+    tz = number_timezone(phone, ctx.default_tz)
+    start, text = _best_start_note(not_before or ctx.now_utc, tz, tuple(ranked))
+    if start is None:
+        return not_before, note
+    return start, (note + "; " if note else "") + text
+
+
+@lru_cache(maxsize=4096)
+def _best_start_note(now_utc: datetime, tz: str, ranked: tuple[int, ...]) -> tuple[datetime | None, str]:
+    """Cached: a run shares one "now", so a million rows have a handful of distinct answers."""
+    start = best_start(now_utc, tz, ranked)
+    if start is None:
+        return None, ""
+    return start, f"best time {start.astimezone(zone(tz)):%H:%M} ({tz}); deferred"

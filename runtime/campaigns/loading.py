@@ -1,7 +1,9 @@
 """Turning a run into dial jobs: claim the run, read its source, screen and store in one transaction.
 
 Also the direct path (:func:`add_numbers`): numbers handed over by the CLI or the REST API
-become a run of their own, screened the same way.
+become a run of their own, screened the same way. Whatever the source (a data source, a saved
+audience, numbers handed over), the hold-out control group is dropped and best-time tasks get
+each number's slot here, in one place.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -16,7 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from runtime.campaigns import tables as T
+from runtime.campaigns.audience_source import audience_rows
+from runtime.campaigns.best_time import slot_chooser
 from runtime.campaigns.clock import utcnow
+from runtime.campaigns.compliance import ScreenContext
+from runtime.campaigns.holdout import mark_held_out, read_policy
 from runtime.campaigns.mapping import ColumnMapping, CustomerRow, MappingError, SourceRow
 from runtime.campaigns.models import CallTask, DataSource
 from runtime.campaigns.queue import LoadStats, build_context, write_verdicts
@@ -24,6 +31,7 @@ from runtime.campaigns.secrets import DecryptError, SecretBox
 from runtime.campaigns.sources import SourceError, fetch_rows, spec_from_record
 from runtime.campaigns.sqlguard import UnsafeQuery
 from runtime.campaigns.uploads import RowError, UploadError
+from runtime.campaigns.windows import parse_windows
 
 __all__ = ["add_numbers", "load_pending_runs", "load_run", "RowsFn"]
 
@@ -57,6 +65,17 @@ def _bad_rows(conn: Connection, task: CallTask, run_id: int, errors: list[RowErr
     conn.execute(update(T.runs).where(T.runs.c.id == run_id).values(dropped=T.runs.c.dropped + len(errors), total=T.runs.c.total + len(errors)))
 
 
+def _screen_inputs(conn: Connection, ctx: ScreenContext, rows: Iterable[CustomerRow], chooser: Any) -> Iterable[CustomerRow]:
+    """Attach what every source shares: the control group (filled as rows stream) and best time."""
+    ctx.best_slots = chooser
+    return mark_held_out(rows, read_policy(conn), ctx.held_out)
+
+
+def _chooser(task: CallTask, best_times: Path | None) -> Any:
+    """The best-time slot function of a best-time task (None: none saved, or not such a task)."""
+    return slot_chooser(best_times, parse_windows(task.windows)) if task.best_time else None
+
+
 def _task(conn: Connection, task_id: int) -> CallTask:
     row = conn.execute(select(T.tasks).where(T.tasks.c.id == task_id)).one()
     return CallTask(**dict(row._mapping))
@@ -65,23 +84,30 @@ def _task(conn: Connection, task_id: int) -> CallTask:
 def add_numbers(
     engine: Engine, task_id: int, rows: Iterable[CustomerRow], region: str = "CN",
     progress: Callable[[int], None] | None = None, errors: list[RowError] | None = None,
+    best_times: Path | None = None,
 ) -> tuple[int, LoadStats]:
-    """Screen ``rows`` into a new run of the task; returns (run id, stats)."""
+    """Screen ``rows`` into a new run of the task; returns (run id, stats). ``best_times``: the
+    rates file of a best-time task (default ``<data_dir>/best_times.json``)."""
     now = utcnow()
     with engine.begin() as conn:
         task = _task(conn, task_id)
         if task.status in ("deleted", "completed"):
             raise ValueError(f"task {task_id} is {task.status}; numbers cannot be added")
+        chooser = _chooser(task, best_times)
         run_id = int(conn.execute(insert(T.runs).values(task_id=task_id, fired_at=now, state="loaded", total=0, queued=0, dropped=0)
                                   .returning(T.runs.c.id)).one()[0])
         ctx = build_context(conn, task, region, now)
-        stats = write_verdicts(conn, task, run_id, rows, ctx, progress)
+        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx, progress)
         _bad_rows(conn, task, run_id, errors or [], now)
     return run_id, stats
 
 
-def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region: str = "CN", lease_s: float = 300) -> LoadStats | None:
-    """Claim a pending (or abandoned) run and load it; None when another node has it."""
+def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region: str = "CN", lease_s: float = 300,
+             best_times: Path | None = None) -> LoadStats | None:
+    """Claim a pending (or abandoned) run and load it; None when another node has it.
+
+    A task bound to an audience reads its members as they are now (a refreshed rule audience
+    gives its new members to the next run); any other task reads ``rows_fn``."""
     now = utcnow()
     r = T.runs
     with engine.begin() as conn:
@@ -94,15 +120,19 @@ def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region:
         task = _task(conn, int(conn.execute(select(r.c.task_id).where(r.c.id == run_id)).scalar_one()))
     errors: list[RowError] = []
     try:
-        mapping = ColumnMapping.from_dict(json.loads(task.mapping or "{}"))
-        rows = list(mapping.apply(rows_fn(task, errors)))
-    except (SourceError, MappingError, UploadError, UnsafeQuery, DecryptError) as e:
+        if task.audience_id is not None:
+            rows = audience_rows(engine, task.audience_id)
+        else:
+            mapping = ColumnMapping.from_dict(json.loads(task.mapping or "{}"))
+            rows = list(mapping.apply(rows_fn(task, errors)))
+        chooser = _chooser(task, best_times)
+    except (SourceError, MappingError, UploadError, UnsafeQuery, DecryptError, ValueError) as e:
         with engine.begin() as conn:
             conn.execute(update(r).where(r.c.id == run_id, r.c.lease_node == node_id).values(state="failed", error=str(e)))
         return LoadStats()
     with engine.begin() as conn:
         ctx = build_context(conn, task, region)
-        stats = write_verdicts(conn, task, run_id, rows, ctx)
+        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx)
         _bad_rows(conn, task, run_id, errors, ctx.now_utc)
         done = conn.execute(update(r).where(r.c.id == run_id, r.c.lease_node == node_id, r.c.state == "loading")
                             .values(state="loaded", lease_node=None, lease_until=None))
@@ -115,7 +145,8 @@ class _LostLease(Exception):
     pass
 
 
-def load_pending_runs(engine: Engine, node_id: str, rows_fn: RowsFn, region: str = "CN") -> dict[int, Any]:
+def load_pending_runs(engine: Engine, node_id: str, rows_fn: RowsFn, region: str = "CN",
+                      best_times: Path | None = None) -> dict[int, Any]:
     now = utcnow()
     r = T.runs
     with engine.connect() as conn:
@@ -124,7 +155,7 @@ def load_pending_runs(engine: Engine, node_id: str, rows_fn: RowsFn, region: str
     out: dict[int, Any] = {}
     for run_id in ids:
         try:
-            stats = load_run(engine, run_id, node_id, rows_fn, region)
+            stats = load_run(engine, run_id, node_id, rows_fn, region, best_times=best_times)
         except _LostLease:
             continue
         if stats is not None:

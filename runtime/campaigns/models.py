@@ -83,6 +83,8 @@ class CallTask(SQLModel, table=True):
     agent_group: str | None = None
     dedupe_days: int | None = None  # None: the global compliance setting
     misfire: str = "fire_once"  # fire_once | skip
+    audience_id: int | None = None  # numbers from a saved audience instead of a data source
+    best_time: bool = False  # defer each number to its segment's best half hour (runtime.analytics.besttime)
     created_at: datetime
     updated_at: datetime
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.engine import Engine
@@ -69,6 +70,10 @@ class RuntimeNode:
     lease_s: float = 30.0
     schedule_every_s: float = 1.0
     clock: Callable[[], float] = time.monotonic
+    #: best-time rates file for best-time tasks (None: ``<data_dir>/best_times.json``)
+    best_times: Path | None = None
+    #: regenerate rule audiences whose cron is due (claimed: one node does each)
+    refresh_audiences: bool = True
     dialer: Dialer = field(init=False)
     _last_schedule: float = -1e9
     _last_work_check: float = -1e9
@@ -83,8 +88,15 @@ class RuntimeNode:
         return requeued, interrupted
 
     def schedule(self) -> None:
+        if self.refresh_audiences:
+            # before the triggers: a run fired in this round reads the refreshed members
+            from runtime.audience.schedule import refresh_due
+
+            for r in refresh_due(self.engine, utcnow()):
+                _log.info("node %s refreshed audience %s (%s): %s", self.node_id, r.audience_id, r.name,
+                          r.error or f"{r.size} to call, {r.held_out} held out")
         fire_due(self.engine)
-        load_pending_runs(self.engine, self.node_id, self.rows_fn, self.region)
+        load_pending_runs(self.engine, self.node_id, self.rows_fn, self.region, self.best_times)
         complete_finished_tasks(self.engine)
 
     def has_work(self) -> bool:

@@ -75,6 +75,8 @@ class TaskSpec:
     agent_group: str | None = None
     dedupe_days: int | None = None
     misfire: str = "fire_once"
+    audience_id: int | None = None
+    best_time: bool = False
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -115,6 +117,18 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("dedupe_days: must not be negative")
 
 
+def _check_audience(s: Session, spec: TaskSpec) -> None:
+    """A task reads either a data source or a saved audience, and the audience must exist."""
+    if spec.audience_id is None:
+        return
+    if spec.source_id is not None:
+        raise TaskError("audience: a task takes its numbers from a data source or an audience, not both")
+    from runtime.audience.models import Audience
+
+    if s.get(Audience, spec.audience_id) is None:
+        raise TaskError(f"audience: no audience with id {spec.audience_id}")
+
+
 def _source_kind(s: Session, source_id: int | None) -> str | None:
     if source_id is None:
         return None
@@ -133,6 +147,7 @@ def _columns(spec: TaskSpec) -> dict[str, Any]:
 
 def create_task(engine: Engine, spec: TaskSpec) -> CallTask:
     with Session(engine, expire_on_commit=False) as s:
+        _check_audience(s, spec)
         _validate(spec, _source_kind(s, spec.source_id))
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
@@ -155,6 +170,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             if k not in TaskSpec.__dataclass_fields__:
                 raise TaskError(f"{k}: not a task field")
             setattr(current, k, v)
+        _check_audience(s, current)
         _validate(current, _source_kind(s, current.source_id))
         for k, v in _columns(current).items():
             setattr(task, k, v)
