@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 __all__ = ["TABLE_MODULES", "make_engine", "init_db", "session_scope"]
@@ -56,8 +56,40 @@ def import_table_modules() -> None:
 
 
 def init_db(engine: Engine) -> None:
+    """Bring the database to the current schema.
+
+    A database that alembic already manages is migrated to head. A new (or pre-migration)
+    database gets the tables of the current models and is stamped at head, so later releases
+    migrate it. On PostgreSQL an advisory lock keeps concurrent starts of several nodes apart.
+    """
     import_table_modules()
-    SQLModel.metadata.create_all(engine)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _INIT_LOCK_KEY})
+        try:
+            _migrate_or_create(conn)
+            conn.commit()
+        finally:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _INIT_LOCK_KEY})
+                conn.commit()
+
+
+_INIT_LOCK_KEY = 0x68756173  # "huas"
+
+
+def _migrate_or_create(conn: Connection) -> None:
+    from alembic import command
+
+    from runtime.migrate import alembic_config
+
+    cfg = alembic_config(str(conn.engine.url))
+    cfg.attributes["connection"] = conn
+    if inspect(conn).has_table("alembic_version"):
+        command.upgrade(cfg, "head")
+        return
+    SQLModel.metadata.create_all(conn)
+    command.stamp(cfg, "head")
 
 
 @contextmanager
