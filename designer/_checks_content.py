@@ -26,17 +26,13 @@ def _check_branch_kinds(ctx: CheckContext) -> None:
     for n in s.nodes:
         for b in n.branches:
             if n.type == "condition" and b.when.kind != "expr":
-                ctx.error("invalid_condition", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
-                          f"Condition {n.id!r} branch {b.id!r} must test variables with 'expr', "
-                          f"not {b.when.kind!r}: a condition node does not listen.")
+                ctx.error("invalid_condition.not_expr", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
+                          kind=b.when.kind)
             elif n.type != "condition" and b.when.kind == "expr":
-                ctx.error("invalid_condition", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
-                          f"Branch {b.id!r} of {n.id!r} uses 'expr'; variable tests belong in a "
-                          "condition node.")
+                ctx.error("invalid_condition.expr", n.id, b.id, ctx.node_path(n.id, b.id, "when"))
     for h in s.global_handlers:
         if h.when.kind == "expr":
-            ctx.error("invalid_condition", None, h.id, ctx.handler_path(h.id, "when"),
-                      f"Global handler {h.id!r} uses 'expr'; handlers react to what the customer says.")
+            ctx.error("invalid_condition.handler", None, h.id, ctx.handler_path(h.id, "when"))
 
 
 def _check_when(ctx: CheckContext, node: str | None, b: Branch) -> None:
@@ -44,32 +40,28 @@ def _check_when(ctx: CheckContext, node: str | None, b: Branch) -> None:
     kind = b.when.kind
     if kind not in ("intent", "regex", "expr"):
         return
-    where = f"node {node!r}" if node else "the global handlers"
+    where = "node" if node else "handler"  # message variant
 
     def at(leaf: str) -> str:  # built only for a finding: most branches have none
         return (ctx.node_path(node, b.id) if node else ctx.handler_path(b.id)) + leaf
 
     if b.when.kind == "intent" and b.when.value not in s.intents and b.when.value not in BUILTIN_INTENTS:
-        ctx.error("unknown_intent", node, b.id, at(".when.intent"),
-                  f"Branch {b.id!r} of {where} waits for intent {b.when.value!r}, which is neither "
-                  "defined in the script nor built in.")
+        ctx.error(f"unknown_intent.{where}", node, b.id, at(".when.intent"), intent=b.when.value)
     elif b.when.kind == "regex":
         try:
             re.compile(b.when.value)
         except re.error as e:
-            ctx.error("invalid_regex", node, b.id, at(".when.regex"),
-                      f"Branch {b.id!r} of {where}: the pattern is broken ({e}).")
+            ctx.error(f"invalid_regex.{where}", node, b.id, at(".when.regex"), error=str(e), reason=e.msg,
+                      position=(e.pos or 0) + 1)
     elif b.when.kind == "expr":
         try:
             parsed = parse_expr(b.when.value)
         except ExprError as e:
-            ctx.error("invalid_expr", node, b.id, at(".when.expr"),
-                      f"Branch {b.id!r} of {where}: {e}.")
+            ctx.error(f"invalid_expr.{where}", node, b.id, at(".when.expr"),
+                      reason=e.reason, column=e.column, expr=b.when.value)
             return
         for name in sorted(parsed.names - set(s.variables)):
-            ctx.error("undefined_variable", node, b.id, at(".when.expr"),
-                      f"Condition {b.when.value!r} reads variable {name!r}, which is not declared "
-                      "in 'variables'.")
+            ctx.error("undefined_variable.expr", node, b.id, at(".when.expr"), expr=b.when.value, name=name)
 
 
 def _check_branches(ctx: CheckContext) -> None:
@@ -89,8 +81,7 @@ def _check_branches(ctx: CheckContext) -> None:
                 other = seen.get(key)
                 if other is not None and other != b.id:
                     ctx.error("ambiguous_branch", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
-                              f"In node {n.id!r}, branches {other!r} and {b.id!r} both react to "
-                              f"{key[0]} {key[1]!r}; only the first would ever fire.")
+                              other=other, kind=key[0], value=key[1])
                 else:
                     seen[key] = b.id
     for h in s.global_handlers:
@@ -100,27 +91,25 @@ def _check_branches(ctx: CheckContext) -> None:
             try:
                 re.compile(rx)
             except re.error as e:
-                ctx.error("invalid_regex", None, None, f"$.intents.{name}.regex[{k}]",
-                          f"Intent {name!r}: pattern {rx!r} is broken ({e}).")
+                ctx.error("invalid_regex.intent", None, None, f"$.intents.{name}.regex[{k}]",
+                          intent=name, pattern=rx, error=str(e), reason=e.msg, position=(e.pos or 0) + 1)
 
 
 def _check_prompts(ctx: CheckContext) -> None:
     s = ctx.script
     for n in s.nodes:
         if n.type in ("say_listen", "say") and n.prompt.is_empty:
-            ctx.error("empty_prompt", n.id, None, ctx.node_path(n.id, leaf="prompt"),
-                      f"Node {n.id!r} has nothing to say: give it a text or a recording.")
+            ctx.error("empty_prompt", n.id, None, ctx.node_path(n.id, leaf="prompt"))
         elif n.type == "end" and n.prompt.is_empty:
-            ctx.warn("empty_prompt", n.id, None, ctx.node_path(n.id, leaf="prompt"),
-                     f"End node {n.id!r} hangs up without a word; a short goodbye is kinder.")
+            ctx.warn("empty_prompt.end", n.id, None, ctx.node_path(n.id, leaf="prompt"))
         for m in PLACEHOLDER_RE.finditer(n.prompt.text):
             name = m.group(1).strip()
             if not _IDENT_RE.match(name):
-                ctx.error("undefined_variable", n.id, None, ctx.node_path(n.id, leaf="prompt.text"),
-                          f"Node {n.id!r}: '${{{m.group(1)}}}' is not a variable name.")
+                ctx.error("undefined_variable.bad_name", n.id, None, ctx.node_path(n.id, leaf="prompt.text"),
+                          raw=m.group(1))
             elif name not in s.variables:
-                ctx.error("undefined_variable", n.id, None, ctx.node_path(n.id, leaf="prompt.text"),
-                          f"Node {n.id!r} says ${{{name}}}, but {name!r} is not declared in 'variables'.")
+                ctx.error("undefined_variable.prompt", n.id, None, ctx.node_path(n.id, leaf="prompt.text"),
+                          name=name)
 
 
 def _rule_outcomes(value: object) -> list[str]:
@@ -141,29 +130,25 @@ def _check_outcomes(ctx: CheckContext) -> None:
             for k, node_id in enumerate(r.when.get(key, ())):
                 if node_id not in s.by_id:
                     ctx.error("intent_rule_unknown_node", None, None,
-                              f"$.intent_rules[{r.index}].when.{key}[{k}]",
-                              f"Intent rule {r.label!r} looks for node {node_id!r}, which does not exist.")
+                              f"$.intent_rules[{r.index}].when.{key}[{k}]", label=r.label, id=node_id)
         for key in ("tags_any", "tags_all"):
             for k, tag in enumerate(r.when.get(key, ())):
                 if tag not in tags:
                     ctx.error("intent_rule_unknown_tag", None, None,
-                              f"$.intent_rules[{r.index}].when.{key}[{k}]",
-                              f"Intent rule {r.label!r} looks for tag {tag!r}, which no node or branch sets.")
+                              f"$.intent_rules[{r.index}].when.{key}[{k}]", label=r.label, tag=tag)
         for k, outcome in enumerate(_rule_outcomes(r.when.get("outcome"))):
             if outcome not in s.outcomes():
-                ctx.warn("intent_rule_unknown_outcome", None, None, f"$.intent_rules[{r.index}].when.outcome",
-                         f"Intent rule {r.label!r} looks for outcome {outcome!r}, which no end node has"
-                         + (f" (item {k})." if k else "."))
+                ctx.warn("intent_rule_unknown_outcome" + (".item" if k else ""), None, None,
+                         f"$.intent_rules[{r.index}].when.outcome",
+                         label=r.label, outcome=outcome, item=k, number=k + 1)
     reported: set[str] = set()
     for n in s.end_nodes():
         if not n.outcome:
-            ctx.warn("end_without_outcome", n.id, None, ctx.node_path(n.id),
-                     f"End node {n.id!r} has no outcome, so the call result cannot say how it ended.")
+            ctx.warn("end_without_outcome", n.id, None, ctx.node_path(n.id))
         elif n.outcome not in mapped_outcomes and n.id not in mapped_nodes and n.outcome not in reported:
             reported.add(n.outcome)
             ctx.warn("outcome_without_intent_rule", n.id, None, ctx.node_path(n.id, leaf="outcome"),
-                     f"No intent rule maps outcome {n.outcome!r} (end node {n.id!r}), so these calls "
-                     "get no intent label.")
+                     outcome=n.outcome)
 
 
 def check_content(ctx: CheckContext) -> None:

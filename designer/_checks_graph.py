@@ -11,9 +11,7 @@ from designer.graph import GLOBAL_HUB, RETURN_HUB, VIRTUAL, Exit, branch_is_boun
 
 __all__ = ["check_graph"]
 
-
-def _label(node_id: str) -> str:
-    return "a global handler" if node_id == GLOBAL_HUB else f"node {node_id!r}"
+_LOOP_SHOWN = 6  # nodes of a loop named in the message
 
 
 def _check_ids(ctx: CheckContext) -> None:
@@ -21,37 +19,32 @@ def _check_ids(ctx: CheckContext) -> None:
     for i, n in enumerate(ctx.doc["nodes"]):
         seen[n["id"]] += 1
         if seen[n["id"]] == 2:
-            ctx.error("duplicate_id", n["id"], None, f"$.nodes[{i}].id",
-                      f"Two nodes are called {n['id']!r}; give each scene its own id.")
+            ctx.error("duplicate_id.node", n["id"], None, f"$.nodes[{i}].id", id=n["id"])
         bseen: Counter[str] = Counter()
         for j, b in enumerate(n.get("branches", [])):
             bseen[b["id"]] += 1
             if bseen[b["id"]] == 2:
-                ctx.error("duplicate_id", n["id"], b["id"], f"$.nodes[{i}].branches[{j}].id",
-                          f"Node {n['id']!r} has two branches called {b['id']!r}.")
+                ctx.error("duplicate_id.branch", n["id"], b["id"], f"$.nodes[{i}].branches[{j}].id")
     hseen: Counter[str] = Counter()
     for j, b in enumerate(ctx.doc.get("global_handlers", [])):
         hseen[b["id"]] += 1
         if hseen[b["id"]] == 2:
-            ctx.error("duplicate_id", None, b["id"], f"$.global_handlers[{j}].id",
-                      f"Two global handlers are called {b['id']!r}.")
+            ctx.error("duplicate_id.handler", None, b["id"], f"$.global_handlers[{j}].id")
 
 
 def _check_targets(ctx: CheckContext) -> None:
     s = ctx.script
     if s.start not in s.by_id:
-        ctx.error("missing_start", None, None, "$.start",
-                  f"The script starts at {s.start!r}, but there is no node with that id.")
+        ctx.error("missing_start", None, None, "$.start", start=s.start)
     all_exits: list[Exit] = [e for exits in ctx.graph.exits.values() for e in exits]
     all_exits += ctx.graph.handler_exits
     for e in all_exits:
         if e.target == RETURN_HUB or e.target in s.by_id:
             continue
-        where = "A global handler" if e.source == GLOBAL_HUB else f"Node {e.source!r}"
-        via = f" (branch {e.branch!r})" if e.branch else ""
-        ctx.error("dangling_target", None if e.source == GLOBAL_HUB else e.source, e.branch,
-                  ctx.node_path(e.source, e.branch, e.field),
-                  f"{where}{via} goes to {e.target!r}, which does not exist.")
+        key = ("dangling_target.handler" if e.source == GLOBAL_HUB
+               else "dangling_target.branch" if e.branch else "dangling_target.node")
+        ctx.error(key, None if e.source == GLOBAL_HUB else e.source, e.branch,
+                  ctx.node_path(e.source, e.branch, e.field), target=e.target)
 
 
 def _check_ways_on(ctx: CheckContext) -> set[str]:
@@ -64,20 +57,14 @@ def _check_ways_on(ctx: CheckContext) -> set[str]:
             continue
         ways = [e for e in ctx.graph.exits[n.id] if e.target in s.by_id or e.target == RETURN_HUB]
         if n.type == "condition" and not n.default:
-            ctx.error("missing_default", n.id, None, ctx.node_path(n.id),
-                      f"Condition {n.id!r} has no default: when none of its conditions holds, "
-                      "the call has nowhere to go.")
+            ctx.error("missing_default", n.id, None, ctx.node_path(n.id))
         if n.type == "transfer" and not n.next:
             dead.add(n.id)
-            ctx.error("dead_end", n.id, None, ctx.node_path(n.id),
-                      f"Transfer {n.id!r} says nothing about what happens when no agent in queue "
-                      f"{n.queue!r} is free; add a fallback 'next'.")
+            ctx.error("dead_end.transfer", n.id, None, ctx.node_path(n.id), queue=n.queue)
             continue
         if not ways and not (n.listens and handler_ways):
             dead.add(n.id)
-            ctx.error("dead_end", n.id, None, ctx.node_path(n.id),
-                      f"After {n.type} node {n.id!r} the call has nowhere to go: it is not an end "
-                      "node and has no way on.")
+            ctx.error("dead_end", n.id, None, ctx.node_path(n.id), type=n.type)
     return dead
 
 
@@ -89,11 +76,9 @@ def _check_listening(ctx: CheckContext) -> None:
             continue
         events = global_events | {b.when.value for b in n.branches if b.when.kind == "event"}
         if "silence" not in events:
-            ctx.error("missing_silence_branch", n.id, None, ctx.node_path(n.id, leaf="branches"),
-                      f"Node {n.id!r} does not say what happens when the customer stays silent.")
+            ctx.error("missing_silence_branch", n.id, None, ctx.node_path(n.id, leaf="branches"))
         if "no_match" not in events:
-            ctx.error("missing_no_match_branch", n.id, None, ctx.node_path(n.id, leaf="branches"),
-                      f"Node {n.id!r} does not say what happens when the answer is not understood.")
+            ctx.error("missing_no_match_branch", n.id, None, ctx.node_path(n.id, leaf="branches"))
 
 
 def _check_reach(ctx: CheckContext, reachable: set[str], dead: set[str]) -> None:
@@ -105,20 +90,17 @@ def _check_reach(ctx: CheckContext, reachable: set[str], dead: set[str]) -> None
         if s.by_id[n.id] is not n:
             continue
         if n.id not in reachable:
-            ctx.warn("unreachable_node", n.id, None, ctx.node_path(n.id),
-                     f"No call can ever reach node {n.id!r}: nothing leads to it from the start.")
+            ctx.warn("unreachable_node", n.id, None, ctx.node_path(n.id))
         elif n.id not in finishing and n.id not in dead:
-            ctx.error("no_path_to_end", n.id, None, ctx.node_path(n.id),
-                      f"From node {n.id!r} the call can never reach an end node: it would go "
-                      "round until the line is cut.")
+            ctx.error("no_path_to_end", n.id, None, ctx.node_path(n.id))
 
 
-def _loop_message(nodes: list[str], culprit: str | None) -> str:
-    shown = " -> ".join(_label(x).removeprefix("node ") for x in nodes[:6])
-    more = f" and {len(nodes) - 6} more" if len(nodes) > 6 else ""
-    fix = f"branch {culprit!r}" if culprit else "the retry branch"
-    return (f"The call can go round {shown}{more} forever: no branch in this loop has max_times. "
-            f"Give {fix} a max_times and an else_goto.")
+def _loop_key(nodes: list[str], culprit: str | None) -> str:
+    """The loop message variant: with or without the branch to fix, all nodes shown or the first six."""
+    more = "more" if len(nodes) > _LOOP_SHOWN else ""
+    if culprit:
+        return "unbounded_loop.branch" + ("_more" if more else "")
+    return "unbounded_loop" + (".more" if more else "")
 
 
 def _check_loops(ctx: CheckContext) -> None:
@@ -134,15 +116,14 @@ def _check_loops(ctx: CheckContext) -> None:
         members = sorted(comp, key=lambda x: order.get(x, 1 << 30))
         first = next((m for m in members if m not in VIRTUAL), members[0])
         culprit = _loop_branch(ctx, first, comp)
-        ctx.error("unbounded_loop", first, culprit, ctx.node_path(first, culprit), _loop_message(members, culprit))
+        ctx.error(_loop_key(members, culprit), first, culprit, ctx.node_path(first, culprit),
+                  nodes=tuple(members[:_LOOP_SHOWN]), more=len(members) - _LOOP_SHOWN, total=len(members))
     # The return loop of a global handler: fire it on a node, come back, fire it again...
     for h in s.global_handlers:
         if branch_is_bounded(h):
             continue
         if h.goto == RETURN_HUB or _returns_unbounded(ctx, h.goto):
-            ctx.error("unbounded_loop", None, h.id, ctx.handler_path(h.id),
-                      f"Global handler {h.id!r} brings the call back to the same question and can "
-                      "fire again and again; give it max_times and an else_goto.")
+            ctx.error("unbounded_loop.handler", None, h.id, ctx.handler_path(h.id))
 
 
 def _loop_branch(ctx: CheckContext, node_id: str, comp: set[str]) -> str | None:
@@ -187,9 +168,7 @@ def _check_return_use(ctx: CheckContext) -> None:
             continue  # on a listening node's own branch @return repeats the node
         for e in exits:
             if e.target == RETURN_HUB and node_id not in from_handlers:
-                ctx.warn("return_outside_handler", node_id, e.branch, ctx.node_path(node_id, e.branch, e.field),
-                         f"Node {node_id!r} goes to @return, but no global handler leads to it, "
-                         "so there is no question to return to.")
+                ctx.warn("return_outside_handler", node_id, e.branch, ctx.node_path(node_id, e.branch, e.field))
 
 
 def check_graph(ctx: CheckContext) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 from designer.findings import Finding
 from designer.graph import ScriptGraph
+from designer.messages import code_of, render
 from designer.model import Script
 
-__all__ = ["CheckContext"]
+__all__ = ["CheckContext", "node_titles"]
 
 
 @dataclass(slots=True)
@@ -22,8 +23,12 @@ class CheckContext:
     node_index: dict[str, int] = field(default_factory=dict)
 
     branch_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    lang: str = "en"
+    titles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.lang != "en":
+            self.titles = node_titles(self.script)
         for i, n in enumerate(self.doc.get("nodes", [])):
             if n["id"] in self.node_index:
                 continue
@@ -50,8 +55,19 @@ class CheckContext:
         path = f"$.global_handlers[{j}]" if j is not None else "$.global_handlers"
         return path + (f".{leaf}" if leaf else "")
 
-    def error(self, code: str, node: str | None, branch: str | None, path: str, message: str) -> None:
-        self.errors.append(Finding(code, node, branch, path, message))
+    def _finding(self, key: str, node: str | None, branch: str | None, path: str, params: dict[str, Any]) -> Finding:
+        params = {"node": node, "branch": branch, **params}
+        message = render(key, params, self.lang, self.titles)
+        return Finding(code_of(key), node, branch, path, message, key, tuple(params.items()))
 
-    def warn(self, code: str, node: str | None, branch: str | None, path: str, message: str) -> None:
-        self.warnings.append(Finding(code, node, branch, path, message))
+    def error(self, key: str, node: str | None, branch: str | None, path: str, **params: Any) -> None:
+        """Record an error; ``key`` is the code or ``code.variant`` in ``designer.messages``."""
+        self.errors.append(self._finding(key, node, branch, path, params))
+
+    def warn(self, key: str, node: str | None, branch: str | None, path: str, **params: Any) -> None:
+        self.warnings.append(self._finding(key, node, branch, path, params))
+
+
+def node_titles(script: Script) -> dict[str, str]:
+    """Node id -> title, for messages that name nodes the way the editor shows them."""
+    return {n.id: n.title for n in script.nodes if n.title}

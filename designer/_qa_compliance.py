@@ -46,10 +46,7 @@ def _check_forbidden(ctx: QAContext, words: Iterable[str]) -> None:
         scan = _HARMLESS.sub("□", text)
         hits = [w for w, p in patterns if p.search(scan)]
         if hits:
-            ctx.add("forbidden_word", "error", "compliance", n.id,
-                    f"Node {n.id!r} says {', '.join(repr(h) for h in hits)}: an absolute or forbidden "
-                    "marketing claim.",
-                    "Describe the offer factually; drop promises and superlatives.")
+            ctx.add("forbidden_word", "error", "compliance", n.id, words=tuple(hits))
 
 
 def _opening_nodes(ctx: QAContext) -> list[Node]:
@@ -76,10 +73,7 @@ def _check_identification(ctx: QAContext) -> None:
     pattern = _ZH_ID if ctx.script.is_chinese else _EN_ID
     for n in _opening_nodes(ctx):
         if not pattern.search(n.prompt.text):
-            ctx.add("no_caller_identification", "error", "compliance", n.id,
-                    f"The opening prompt ({n.id!r}) does not say who is calling.",
-                    "Start with the company and role, e.g. '您好，我是XX公司的客服' / "
-                    "'Hello, this is Anna calling from Acme'.")
+            ctx.add("no_caller_identification", "error", "compliance", n.id)
 
 
 def _opt_out_branches(ctx: QAContext) -> list[tuple[str | None, Branch]]:
@@ -95,23 +89,16 @@ def _opt_out_branches(ctx: QAContext) -> list[tuple[str | None, Branch]]:
 def _check_opt_out(ctx: QAContext) -> None:
     s = ctx.script
     for node_id, b in _opt_out_branches(ctx):
-        where = f"branch {b.id!r} of {node_id!r}" if node_id else f"global handler {b.id!r}"
+        where = "branch" if node_id else "handler"  # message variant
         path, asks_again = ctx.silent_path(b.goto)
         ends = [s.by_id[x] for x in path if s.by_id[x].type == "end"]
         if asks_again or not ends:
-            ctx.add("opt_out_not_ending", "error", "compliance", node_id,
-                    f"After the customer opts out ({where}) the call does not go straight to an end: "
-                    "it would keep talking to someone who asked to be left alone.",
-                    "Point the opt-out branch at an end node (a short goodbye, no more questions).",
-                    b.id)
+            ctx.add(f"opt_out_not_ending.{where}", "error", "compliance", node_id, b.id)
             continue
         tags = set(b.tags) | {t for x in path for t in s.by_id[x].tags}
         marked = bool(tags & OPT_OUT_TAGS) or all(e.outcome and _OPT_OUT_OUTCOME.search(e.outcome) for e in ends)
         if not marked:
-            ctx.add("opt_out_not_marked", "error", "compliance", node_id,
-                    f"The opt-out path ({where}) does not mark the number, so it would be called again.",
-                    "Tag the branch or its end node 'opt_out' (or give the end outcome 'opt_out').",
-                    b.id)
+            ctx.add(f"opt_out_not_marked.{where}", "error", "compliance", node_id, b.id)
 
 
 def check_compliance(ctx: QAContext) -> None:

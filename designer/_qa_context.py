@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from designer.graph import RETURN_HUB, ScriptGraph
+from designer.messages import code_of, render, suggestion
 from designer.model import Branch, Script
 from designer.qa_findings import QAFinding
 
@@ -32,18 +33,18 @@ class QAContext:
     forbidden_words: tuple[str, ...] = ()
     findings: list[QAFinding] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"
+    titles: dict[str, str] = field(default_factory=dict)
 
-    def add(
-        self,
-        code: str,
-        severity: str,
-        category: str,
-        node: str | None,
-        message: str,
-        suggestion: str,
-        branch: str | None = None,
-    ) -> None:
-        self.findings.append(QAFinding(code, severity, node, message, suggestion, category, branch))
+    def add(self, key: str, severity: str, category: str, node: str | None, branch: str | None = None,
+            **params: Any) -> None:
+        """Record a finding; ``key`` is the code or ``code.variant`` in ``designer.messages``, whose
+        templates ``params`` (plus node and branch) fill."""
+        params = {"node": node, "branch": branch, **params}
+        self.findings.append(QAFinding(
+            code_of(key), severity, node, render(key, params, self.lang, self.titles),
+            suggestion(key, params, self.lang, self.titles), category, branch, key, tuple(params.items()),
+        ))
 
     @cached_property
     def reachable(self) -> set[str]:

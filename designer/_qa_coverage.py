@@ -9,21 +9,12 @@ __all__ = ["check_coverage", "success_ends", "GLOBAL_NEEDS", "OPT_OUT_PHRASES"]
 
 OPT_OUT_PHRASES = ("不要再打", "别再打", "别打了", "不要打了", "退订", "stop calling", "do not call",
                    "don't call", "unsubscribe", "remove my number")
-# intent -> (severity, phrases that also count, what it is, what to do)
-GLOBAL_NEEDS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
-    "opt_out": ("error", OPT_OUT_PHRASES, "asks not to be called again (不要再打了)",
-                "Add a global handler {\"intent\": \"opt_out\"} with override: true that goes to an "
-                "end node tagged opt_out."),
-    "complaint": ("warning", ("投诉", "complain", "complaint"), "wants to complain (投诉)",
-                  "Add a global handler {\"intent\": \"complaint\"} with override: true, e.g. to a "
-                  "transfer node."),
-    "who_are_you": ("warning", ("你是谁", "哪里", "who are you", "who is this"),
-                    "asks who is calling (你是谁)",
-                    "Add a global handler {\"intent\": \"who_are_you\"} to a say node that "
-                    "introduces the caller and goes to @return."),
-    "busy_later": ("warning", ("在忙", "没空", "开会", "busy", "call later", "call back"),
-                   "is busy and asks to be called later (在忙)",
-                   "Add a global handler {\"intent\": \"busy_later\"} to a polite end node."),
+# intent -> (severity, phrases that also count); the words are under no_<intent>_handler in designer.messages
+GLOBAL_NEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "opt_out": ("error", OPT_OUT_PHRASES),
+    "complaint": ("warning", ("投诉", "complain", "complaint")),
+    "who_are_you": ("warning", ("你是谁", "哪里", "who are you", "who is this")),
+    "busy_later": ("warning", ("在忙", "没空", "开会", "busy", "call later", "call back")),
 }
 
 
@@ -48,10 +39,9 @@ def success_ends(ctx: QAContext) -> set[str]:
 
 
 def _check_globals(ctx: QAContext) -> None:
-    for intent, (severity, phrases, what, fix) in GLOBAL_NEEDS.items():
+    for intent, (severity, phrases) in GLOBAL_NEEDS.items():
         if not any(handler_matches(b, intent, phrases) for b in ctx.script.global_handlers):
-            ctx.add(f"no_{intent}_handler", severity, "coverage", None,
-                    f"Nothing in the script reacts when the customer {what} on any question.", fix)
+            ctx.add(f"no_{intent}_handler", severity, "coverage", None)
 
 
 def _answer_kinds(node: Node, ctx: QAContext) -> tuple[bool, bool, bool, bool]:
@@ -67,15 +57,10 @@ def _check_listening(ctx: QAContext) -> None:
     for n in ctx.script.listening_nodes():
         yes, no, answers, open_answers = _answer_kinds(n, ctx)
         if not answers:
-            ctx.add("no_answer_branches", "warning", "coverage", n.id,
-                    f"Node {n.id!r} asks something but reacts to no answer, only to events.",
-                    "Add branches for the answers you expect (intents, keywords or keys).")
+            ctx.add("no_answer_branches", "warning", "coverage", n.id)
         elif yes != no and not open_answers:
             # A yes/no question that only handles one side; open questions ("why?") are fine.
-            have, lack = ("yes", "no") if yes else ("no", "yes")
-            ctx.add("missing_yes_no", "warning", "coverage", n.id,
-                    f"Node {n.id!r} handles {have} but not {lack}.",
-                    f"Add a branch for intent {'deny' if yes else 'affirm'!r}.")
+            ctx.add("missing_yes_no.no" if yes else "missing_yes_no.yes", "warning", "coverage", n.id)
 
 
 def check_coverage(ctx: QAContext) -> None:
@@ -84,8 +69,4 @@ def check_coverage(ctx: QAContext) -> None:
     ends = success_ends(ctx) & ctx.reachable
     ctx.metrics["success_ends"] = sorted(ends)
     if not ends:
-        ctx.add("no_success_outcome", "error", "coverage", None,
-                "No call can end in success: no reachable end node has an outcome that a 'success' "
-                "intent rule maps.",
-                "Give the end node for the wanted result an outcome and add an intent rule with "
-                "category 'success' for it.")
+        ctx.add("no_success_outcome", "error", "coverage", None)

@@ -51,18 +51,13 @@ def check_flow(ctx: QAContext) -> None:
     turns = turns_to(ctx, ends)
     ctx.metrics["turns_to_success"] = turns
     if turns is not None and turns > MAX_TURNS_TO_SUCCESS:
-        ctx.add("long_path_to_success", "warning", "flow", s.start,
-                f"Reaching a success takes at least {turns} answers from the customer; few stay that long.",
-                f"Shorten the main path to {MAX_TURNS_TO_SUCCESS} questions or fewer.")
+        ctx.add("long_path_to_success", "warning", "flow", s.start, turns=turns, limit=MAX_TURNS_TO_SUCCESS)
     for n in s.listening_nodes():
         # Choices the customer must keep in mind: branches that lead to the same place with the same
         # tags are one choice said several ways (key 1 or "非常满意").
         width = len({(b.goto, frozenset(b.tags)) for b in n.branches if b.when.kind != "event"})
         if width > MAX_ANSWER_BRANCHES:
-            ctx.add("too_many_branches", "warning", "flow", n.id,
-                    f"Node {n.id!r} offers {width} different choices; on the phone people remember about "
-                    f"{MAX_ANSWER_BRANCHES} choices at most.",
-                    "Group the answers into fewer branches, or ask in two steps.")
+            ctx.add("too_many_branches", "warning", "flow", n.id, width=width, limit=MAX_ANSWER_BRANCHES)
 
 
 def check_settings(ctx: QAContext) -> None:
@@ -73,21 +68,15 @@ def check_settings(ctx: QAContext) -> None:
     ]
     for node_id, ms in timeouts:
         if ms is not None and not lo <= ms <= hi:
-            where = f"node {node_id!r}" if node_id else "the script"
-            ctx.add("silence_timeout_out_of_range", "warning", "settings", node_id,
-                    f"The silence timeout of {where} is {ms / 1000:g} s; under {lo // 1000} s cuts people "
-                    f"off, over {hi // 1000} s leaves dead air.",
-                    f"Use {lo // 1000}-{hi // 1000} s (5 s suits most questions).")
+            key = "silence_timeout_out_of_range" + (".node" if node_id else "")
+            ctx.add(key, "warning", "settings", node_id, seconds=ms / 1000, lo=lo // 1000, hi=hi // 1000)
     if st.max_consecutive_silences > MAX_SILENCES:
         ctx.add("too_many_silences", "warning", "settings", None,
-                f"The call waits through {st.max_consecutive_silences} silences in a row before giving up.",
-                f"Give up after {MAX_SILENCES} silences or fewer.")
+                count=st.max_consecutive_silences, limit=MAX_SILENCES)
     dtmf = [(None, st.dtmf_timeout_ms)] + [
         (n.id, n.dtmf_timeout_ms) for n in ctx.script.nodes if n.dtmf_timeout_ms is not None
     ]
     for node_id, ms in dtmf:
         if ms is not None and ms < MIN_DTMF_MS:
-            where = f"node {node_id!r}" if node_id else "the script"
-            ctx.add("dtmf_timeout_too_short", "warning", "settings", node_id,
-                    f"The key-press timeout of {where} is {ms / 1000:g} s; people need time to find the key.",
-                    f"Use at least {MIN_DTMF_MS // 1000} s.")
+            key = "dtmf_timeout_too_short" + (".node" if node_id else "")
+            ctx.add(key, "warning", "settings", node_id, seconds=ms / 1000, limit=MIN_DTMF_MS // 1000)

@@ -31,18 +31,13 @@ def _check_length(ctx: QAContext, n: Node) -> float:
     s = ctx.script
     secs = estimate_seconds(n.prompt.text, s)
     if secs > MAX_PROMPT_SECONDS:
-        ctx.add("prompt_too_long", "warning", "prompts", n.id,
-                f"Node {n.id!r} takes about {secs:.0f} s to say; customers hang up on long monologues.",
-                f"Cut it below {MAX_PROMPT_SECONDS:.0f} s, or split it over two nodes.")
+        ctx.add("prompt_too_long", "warning", "prompts", n.id, seconds=secs, limit=MAX_PROMPT_SECONDS)
     for sentence in sentences(n.prompt.text):
         units = speech_units(sentence, s.is_chinese)
         limit = MAX_SENTENCE_ZH_CHARS if s.is_chinese else MAX_SENTENCE_EN_WORDS
         if units > limit:
-            unit = "characters" if s.is_chinese else "words"
-            ctx.add("sentence_too_long", "warning", "prompts", n.id,
-                    f"A sentence in {n.id!r} runs to {units:.0f} {unit}: hard to follow by ear "
-                    f"(\u201c{sentence[:30]}\u2026\u201d).",
-                    f"Keep spoken sentences under {limit} {unit}; one idea per sentence.")
+            key = "sentence_too_long.chars" if s.is_chinese else "sentence_too_long.words"
+            ctx.add(key, "warning", "prompts", n.id, units=units, excerpt=sentence[:30], limit=limit)
             break
     return secs
 
@@ -52,43 +47,27 @@ def _check_reading(ctx: QAContext, n: Node) -> None:
     text = n.prompt.text
     bare = _PLACEHOLDER.sub("", text)
     if _LONG_DIGITS.search(bare):
-        ctx.add("tts_long_number", "info", "prompts", n.id,
-                f"Node {n.id!r} contains a long digit string; TTS reads it as one huge number.",
-                "Write it out digit by digit (一零零八六 / 1 0 0 8 6) or use a variable of type phone.")
+        ctx.add("tts_long_number", "info", "prompts", n.id)
     for m in _PLACEHOLDER.finditer(text):
         var = s.variables.get(m.group(1))
         if var is None:
             continue
         if _PHONE_NAME.search(var.name) and var.type != "phone":
-            ctx.add("tts_phone_variable", "warning", "prompts", n.id,
-                    f"Variable {var.name!r} looks like a phone number but has type {var.type!r}, "
-                    "so it would be read as an amount.",
-                    f"Declare {var.name!r} with type 'phone' so it is read digit by digit.")
+            ctx.add("tts_phone_variable", "warning", "prompts", n.id, var=var.name, type=var.type)
         if var.type != "amount" and _MONEY_NAME.search(var.name):
             after, before = text[m.end():], text[: m.start()]
             has_unit = bool(_ZH_UNIT_AFTER.match(after) or _EN_UNIT_BEFORE.search(before)
                             or _EN_UNIT_AFTER.match(after))
             if not has_unit:
-                ctx.add("tts_amount_unit", "info", "prompts", n.id,
-                        f"${{{var.name}}} in {n.id!r} looks like money but has type {var.type!r} and no "
-                        "unit follows it; the customer hears a bare number.",
-                        f"Declare {var.name!r} with type 'amount' (the voice then says 元 / dollars), "
-                        "or write the unit after it.")
+                ctx.add("tts_amount_unit", "info", "prompts", n.id, var=var.name, type=var.type)
         if var.type not in ("date", "phone") and _DATE_NAME.search(var.name):
-            ctx.add("tts_date_variable", "info", "prompts", n.id,
-                    f"${{{var.name}}} in {n.id!r} looks like a date but has type {var.type!r}; "
-                    "'2026-11-15' read aloud is hard to follow.",
-                    f"Declare {var.name!r} with type 'date' so it is read as a date.")
+            ctx.add("tts_date_variable", "info", "prompts", n.id, var=var.name, type=var.type)
     if s.is_chinese:
         odd = sorted({a for a in _ABBREV.findall(bare) if a not in _ABBREV_OK})
         if odd:
-            ctx.add("tts_abbreviation", "info", "prompts", n.id,
-                    f"Node {n.id!r} contains {', '.join(odd)}; a Chinese voice may spell it oddly.",
-                    "Write the Chinese name, or check the recording of it.")
+            ctx.add("tts_abbreviation", "info", "prompts", n.id, words=tuple(odd))
     elif _CJK.search(bare):
-        ctx.add("mixed_language", "warning", "prompts", n.id,
-                f"Node {n.id!r} has Chinese characters in an English script; the voice cannot say them.",
-                "Translate the text or change the script language.")
+        ctx.add("mixed_language", "warning", "prompts", n.id)
 
 
 def check_prompts(ctx: QAContext) -> None:

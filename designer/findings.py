@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Finding", "ValidationReport"]
@@ -17,9 +17,14 @@ class Finding:
     branch: str | None
     path: str
     message: str
+    # What the message was made from (``designer.messages``), so it can be said again in another
+    # language; not part of the JSON form, which keeps its five keys.
+    key: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"code": self.code, "node": self.node, "branch": self.branch, "path": self.path,
+                "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)

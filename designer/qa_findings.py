@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -34,9 +34,13 @@ class QAFinding:
     suggestion: str
     category: str = "validation"
     branch: str | None = None
+    # What message and suggestion were made from (``designer.messages``); not in the JSON form.
+    key: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"code": self.code, "severity": self.severity, "node": self.node, "message": self.message,
+                "suggestion": self.suggestion, "category": self.category, "branch": self.branch}
 
 
 @dataclass(frozen=True, slots=True)

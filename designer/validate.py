@@ -16,16 +16,13 @@ from designer._context import CheckContext
 from designer._schema_fast import structural_errors
 from designer.findings import Finding, ValidationReport
 from designer.graph import ScriptGraph, build_graph
+from designer.messages import normalize_lang, render
 from designer.model import Script
 
 __all__ = ["Finding", "ValidationReport", "run_checks", "validate", "validate_with_script"]
 
 
 _NODE_PATH = re.compile(r"^\$\.nodes\[(\d+)\](?:\.branches\[(\d+)\])?")
-
-
-def _schema_message(path: str, message: str) -> str:
-    return f"The file's structure is wrong at {path}: {message}."
 
 
 def _item_id(items: Any, index: str | None) -> str | None:
@@ -47,30 +44,37 @@ def _where(doc: Any, path: str) -> tuple[str | None, str | None]:
     return node, _item_id(branches, m.group(2))
 
 
-def run_checks(doc: Any) -> tuple[ValidationReport, Script | None, ScriptGraph | None]:
+def _schema_finding(doc: Any, path: str, detail: str, lang: str) -> Finding:
+    node, branch = _where(doc, path)
+    params = {"path": path, "detail": detail}
+    return Finding("schema", node, branch, path, render("schema", params, lang), "schema", tuple(params.items()))
+
+
+def run_checks(doc: Any, lang: str = "en") -> tuple[ValidationReport, Script | None, ScriptGraph | None]:
     """Validation plus the script and graph it built (None when the structure is broken), so QA
-    does not build them twice."""
+    does not build them twice. ``lang`` (``en``/``zh``) is the language of the messages."""
+    lang = normalize_lang(lang)
     structural = structural_errors(doc)
     if structural:
-        errs = [Finding("schema", *_where(doc, e.path), e.path, _schema_message(e.path, e.message))
-                for e in structural]
+        errs = [_schema_finding(doc, e.path, e.message, lang) for e in structural]
         return ValidationReport(valid=False, errors=errs), None, None
     script = Script.from_dict(doc)
-    ctx = CheckContext(script=script, graph=build_graph(script), doc=doc)
+    ctx = CheckContext(script=script, graph=build_graph(script), doc=doc, lang=lang)
     check_graph(ctx)
     check_content(ctx)
     report = ValidationReport(valid=not ctx.errors, errors=ctx.errors, warnings=ctx.warnings)
     return report, script, ctx.graph
 
 
-def validate_with_script(doc: Any) -> tuple[ValidationReport, Script | None]:
+def validate_with_script(doc: Any, *, lang: str = "en") -> tuple[ValidationReport, Script | None]:
     """Validate and also hand back the built script (None when the structure is broken)."""
-    report, script, _graph = run_checks(doc)
+    report, script, _graph = run_checks(doc, lang)
     return report, script
 
 
-def validate(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = ()) -> ValidationReport:
-    """Check ``doc``. ``forbidden_words`` is accepted for symmetry with :func:`designer.qa.qa`
+def validate(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str = "en") -> ValidationReport:
+    """Check ``doc``; messages in ``lang`` (``en`` or ``zh``; ``zh-CN`` works too, anything else is a
+    ValueError). ``forbidden_words`` is accepted for symmetry with :func:`designer.qa.qa`
     (wording is a QA matter and never makes a script invalid)."""
     del forbidden_words
-    return validate_with_script(doc)[0]
+    return validate_with_script(doc, lang=lang)[0]

@@ -6,10 +6,10 @@ click in the panel still lands on the right node.
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
+from designer.qa import qa
 from designer.validate import validate_with_script
 
 __all__ = ["check_document", "node_at_path"]
@@ -38,24 +38,15 @@ def node_at_path(doc: Any, path: str) -> tuple[str | None, str | None]:
     return node_id, branch_id
 
 
-def _qa_report(doc: Any) -> dict[str, Any] | None:
-    """The QA report when the designer's QA module is installed (it is part of ``designer``)."""
-    try:
-        qa_module = importlib.import_module("designer.qa")
-    except ModuleNotFoundError:
-        return None
-    report = qa_module.qa(doc)
-    data: dict[str, Any] = report.to_dict()
-    return data
-
-
-def check_document(doc: Any) -> dict[str, Any]:
-    report, script = validate_with_script(doc)
+def check_document(doc: Any, lang: str = "en") -> dict[str, Any]:
+    """Validation findings plus the QA report (when the script is valid enough to score), with
+    messages and suggestions in ``lang`` (``zh``/``en``); codes, paths and score do not change."""
+    report, script = validate_with_script(doc, lang=lang)
     out = report.to_dict()
     for finding in (*out["errors"], *out["warnings"]):
         if not finding.get("node"):
             node_id, branch_id = node_at_path(doc, finding.get("path", ""))
             finding["node"] = node_id
             finding["branch"] = finding.get("branch") or branch_id
-    out["qa"] = _qa_report(doc) if script is not None else None
+    out["qa"] = qa(doc, lang=lang).to_dict() if script is not None else None
     return out

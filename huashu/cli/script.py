@@ -125,20 +125,51 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
-def _findings_table(title: str, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> Table:
+_HEADINGS_ZH = {"severity": "级别", "category": "类别", "code": "代码", "node": "节点", "branch": "分支",
+                "message": "问题", "suggestion": "修改建议",
+                "error": "错误", "warning": "警告", "info": "提示", "validation": "完整性", "coverage": "功能覆盖",
+                "prompts": "话术内容", "compliance": "合规", "flow": "流程", "settings": "参数设置"}
+
+
+def _findings_table(title: str, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...],
+                    lang: str = "en") -> Table:
+    """Severity and category words and the headings follow ``lang``; codes and ids never change."""
+    def say(word: str) -> str:
+        return _HEADINGS_ZH.get(word, word) if lang == "zh" else word
+
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for h in headers:
-        table.add_column(h, overflow="fold", max_width=70 if h in ("message", "suggestion") else None)
+        table.add_column(say(h), overflow="fold", max_width=70 if h in ("message", "suggestion") else None)
+    words = {i for i, h in enumerate(headers) if h in ("severity", "category")}
     for r in rows:
         style = _SEVERITY_STYLE.get(r[0], "")
-        table.add_row(*(Text(c) for c in r), style=style)  # Text: messages may contain [brackets]
+        cells = [say(c) if i in words else c for i, c in enumerate(r)]
+        table.add_row(*(Text(c) for c in cells), style=style)  # Text: messages may contain [brackets]
     return table
+
+
+def _env_lang() -> str:
+    """The reader's language from the locale (POSIX order: LC_ALL, LC_MESSAGES, LANG): zh for zh_*, else en.
+
+    Not from the script's own ``language``: the person reading the findings may well be a Chinese
+    reviewer of an English script, and the locale says who is reading."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=_env_lang,
+                     show_default="zh if LC_ALL/LC_MESSAGES/LANG is zh_*, else en",
+                     help="Language of the messages and suggestions (codes stay the same).")
 
 
 @cli.command("validate")
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help='Print {"valid", "errors", "warnings"} as JSON.')
-def validate_cmd(file: str, as_json: bool) -> None:
+@_LANG
+def validate_cmd(file: str, as_json: bool, lang: str) -> None:
     """Check FILE for completeness. Exit 0 valid, 1 invalid, 2 unreadable."""
     from designer.validate import validate
 
@@ -150,7 +181,7 @@ def validate_cmd(file: str, as_json: bool) -> None:
                 {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}],
                 "warnings": []}, ensure_ascii=False))
         _fail(str(e), 2)
-    report = validate(doc)
+    report = validate(doc, lang=lang)
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:
@@ -158,9 +189,8 @@ def validate_cmd(file: str, as_json: bool) -> None:
         rows = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
         rows += [("warning", f.code, f.node or "", f.branch or "", f.message) for f in report.warnings]
         if rows:
-            con.print(_findings_table(file, rows, ("severity", "code", "node", "branch", "message")))
-        verdict = "[bold green]valid[/]" if report.valid else "[bold red]invalid[/]"
-        con.print(f"{file}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
+            con.print(_findings_table(file, rows, ("severity", "code", "node", "branch", "message"), lang))
+        con.print(_verdict(file, report.valid, len(report.errors), len(report.warnings), lang))
     sys.exit(0 if report.valid else 1)
 
 
@@ -170,27 +200,46 @@ def validate_cmd(file: str, as_json: bool) -> None:
 @click.option("--forbid", multiple=True, metavar="WORD", help="Extra forbidden word (repeatable).")
 @click.option("--min-score", type=click.IntRange(0, 100), default=None,
               help="Exit 1 when the score is below this (for CI).")
-def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None) -> None:
+@_LANG
+def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, lang: str) -> None:
     """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score)."""
     from designer.qa import qa
 
     doc = _load(file)
     words = (*_configured_forbidden_words(), *forbid)
-    report = qa(doc, forbidden_words=words)
+    report = qa(doc, forbidden_words=words, lang=lang)
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:
         con = _console()
         rows = [(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion) for f in report.findings]
         if rows:
-            con.print(_findings_table(file, rows, ("severity", "category", "code", "node", "message", "suggestion")))
+            con.print(_findings_table(file, rows, ("severity", "category", "code", "node", "message", "suggestion"),
+                                      lang))
         m = report.metrics
         color = "green" if report.score >= 80 else "yellow" if report.score >= 60 else "red"
-        con.print(f"{file}: QA score [bold {color}]{report.score}[/]/100"
-                  + (f", {m['turns_to_success']} answers to success" if m.get("turns_to_success") is not None else "")
-                  + (f", longest prompt {m['max_prompt_seconds']} s" if "max_prompt_seconds" in m else ""))
+        con.print(_score_line(file, report.score, color, m, lang))
     valid = bool(report.metrics.get("valid"))
     sys.exit(0 if valid and (min_score is None or report.score >= min_score) else 1)
+
+
+def _verdict(file: str, valid: bool, errors: int, warnings: int, lang: str) -> str:
+    if lang == "zh":
+        word = "[bold green]通过[/]" if valid else "[bold red]未通过[/]"
+        return f"{file}：校验{word}（{errors} 个错误，{warnings} 个警告）"
+    word = "[bold green]valid[/]" if valid else "[bold red]invalid[/]"
+    return f"{file}: {word} ({errors} errors, {warnings} warnings)"
+
+
+def _score_line(file: str, score: int, color: str, m: dict[str, Any], lang: str) -> str:
+    turns, longest = m.get("turns_to_success"), m.get("max_prompt_seconds")
+    if lang == "zh":
+        return (f"{file}：质检得分 [bold {color}]{score}[/]/100"
+                + (f"，办理成功至少需 {turns} 轮回答" if turns is not None else "")
+                + (f"，最长话术约 {longest} 秒" if longest is not None else ""))
+    return (f"{file}: QA score [bold {color}]{score}[/]/100"
+            + (f", {turns} answers to success" if turns is not None else "")
+            + (f", longest prompt {longest} s" if longest is not None else ""))
 
 
 def _configured_forbidden_words() -> list[str]:

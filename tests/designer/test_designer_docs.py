@@ -18,10 +18,14 @@ def _documented_codes() -> set[str]:
 
 
 def _emitted_codes() -> set[str]:
+    """Codes the checks name: a literal message key (``"code"`` or ``"code.variant"``, also as the
+    start of an f-string or a conditional key) in the check modules."""
     codes: set[str] = set()
     for p in SRC.glob("_*.py"):
         text = p.read_text(encoding="utf-8")
-        codes |= set(re.findall(r'ctx\.(?:error|warn|add)\(\s*"([a-z_]+)"', text))
+        codes |= set(re.findall(r'ctx\.(?:error|warn|add)\(\s*f?"([a-z_]+)[".]', text))
+        codes |= set(re.findall(r'(?:key = \(?|else |if |\()f?"([a-z_]+)\.(?:[a-z_]+|\{where\})"', text))
+        codes |= set(re.findall(r'key = "([a-z_]+)" \+', text))
         codes |= {f"no_{i}_handler" for i in re.findall(r'^    "([a-z_]+)": \("(?:error|warning)"', text, re.M)}
     return codes | {"schema"}
 

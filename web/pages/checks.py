@@ -1,7 +1,8 @@
 """The editor's live check (validation + QA of the draft on screen) and test talk.
 
 Both take the document in the request body rather than reading the stored draft: the panel
-must show findings for what the user sees now, even while an autosave is in flight.
+must show findings for what the user sees now, even while an autosave is in flight. Findings
+come in the UI language (the ``lang`` cookie / Accept-Language, or ``"lang"`` in the body).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
+from web.render import language_of
 
 __all__ = ["check_routes"]
 
@@ -25,7 +27,10 @@ def check_draft(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]])
     doc = data.get("doc")
     if not isinstance(doc, dict):
         raise ClientException("the body must be {\"doc\": <script document>}")
-    return check_document(doc)
+    lang = data.get("lang") or language_of(request)
+    if lang not in ("zh", "en"):
+        raise ClientException(f"\"lang\" must be \"zh\" or \"en\", not {lang!r}")
+    return check_document(doc, lang)
 
 
 @post("/talk", guards=[require_permission], opt={"permission": Permission.TEST_TALK}, sync_to_thread=True, status_code=200)

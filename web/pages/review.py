@@ -18,7 +18,7 @@ from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
 from web.pages._common import Form, actor, db, user_of
-from web.render import flash, page, translator
+from web.render import flash, language_of, page, translator
 
 __all__ = ["review_routes"]
 
@@ -83,7 +83,7 @@ def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: Fr
         info = {"key": key, "number": chosen.number, "status": chosen.status, "name": doc.get("name", key),
                 "submitted_by": chosen.submitted_by, "reviewed_by": chosen.reviewed_by,
                 "review_comment": chosen.review_comment, "based_on": previous[-1].number if previous else None}
-    report = check_document(doc)
+    report = check_document(doc, language_of(request))
     may_review = can(request, Permission.REVIEW_SCRIPTS) and info["status"] == "in_review"
     own = info["submitted_by"] == user_of(request).username and user_of(request).role != "admin"
     return page(request, "review.html", v=info, report=report, events=events, diff=diff,
