@@ -6,28 +6,19 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
+from huashu.cli._db import database_group, engine_of
 from huashu.cli.campaign import fail
 
 __all__ = ["cli"]
 
 
-@click.group()
-@click.option("--db", "db_url", help="Database URL (default: the configured one).")
-@click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+@database_group
+def cli() -> None:
     """Blacklist numbers globally or per task."""
-    ctx.ensure_object(dict)
-    ctx.obj["db_url"] = db_url
 
-
-def _engine(ctx: click.Context) -> Any:
-    from runtime.campaigns.database import open_engine
-
-    return open_engine(ctx.obj.get("db_url"))
 
 
 def _region() -> str:
@@ -45,7 +36,7 @@ def add_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int, reason: s
     """Add numbers (national or E.164)."""
     from runtime.campaigns.blacklist import BlacklistError, add
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     bad = 0
     for p in phones:
         try:
@@ -66,7 +57,7 @@ def remove_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int) -> Non
     """Remove numbers."""
     from runtime.campaigns.blacklist import BlacklistError, remove
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     for p in phones:
         try:
             click.echo(f"{p}: {'removed' if remove(engine, p, task_id, _region()) else 'not listed'}")
@@ -83,7 +74,7 @@ def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool)
     """Listed numbers with scope, reason and time."""
     from runtime.campaigns.blacklist import entries
 
-    rows = entries(_engine(ctx), task_id, limit)
+    rows = entries(engine_of(ctx), task_id, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
@@ -113,7 +104,7 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
         pairs = [(reader.line_num, row.get(column) or "") for row in reader]
     else:
         pairs = [(i, ln.strip()) for i, ln in enumerate(lines, 1) if ln.strip()]
-    added, errors = add_many(_engine(ctx), pairs, task_id, "import", _region())
+    added, errors = add_many(engine_of(ctx), pairs, task_id, "import", _region())
     if as_json:
         click.echo(json.dumps({"added": added, "errors": errors}, ensure_ascii=False))
     else:

@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 
 import click
 
+from huashu.cli._db import database_group, engine_of
+
 __all__ = ["cli", "fail", "parse_pairs"]
 
 
@@ -38,19 +40,10 @@ def _task_dict(t: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in d.items()}
 
 
-@click.group()
-@click.option("--db", "db_url", help="Database URL (default: the configured one).")
-@click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+@database_group
+def cli() -> None:
     """Call tasks: create, start, pause, stop, progress."""
-    ctx.ensure_object(dict)
-    ctx.obj["db_url"] = db_url
 
-
-def _engine(ctx: click.Context) -> Any:
-    from runtime.campaigns.database import open_engine
-
-    return open_engine(ctx.obj.get("db_url"))
 
 
 def _upload(engine: Any, path: Path) -> int:
@@ -139,7 +132,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
 
     from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     if sum(bool(o[k]) for k in ("source_name", "file_path", "audience_ref")) > 1:
         fail("use one of --source, --file or --audience", 2)
     audience_id = _audience_id(engine, o["audience_ref"]) if o["audience_ref"] else None
@@ -187,7 +180,7 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
     from runtime.campaigns.progress import progress
     from runtime.campaigns.tasks import list_tasks
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     tasks = list_tasks(engine, include_deleted, name, script)
     out = []
     for t in tasks:
@@ -212,7 +205,7 @@ def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """One task's settings."""
     from runtime.campaigns.tasks import get_task
 
-    t = get_task(_engine(ctx), task_id)
+    t = get_task(engine_of(ctx), task_id)
     if t is None:
         fail(f"no task with id {task_id}")
     d = _task_dict(t)
@@ -231,7 +224,7 @@ def _action(action: str) -> click.Command:
         from runtime.campaigns.scripts import store_resolver
         from runtime.campaigns.tasks import TaskError, set_status
 
-        engine = _engine(ctx)
+        engine = engine_of(ctx)
         try:
             t = set_status(engine, task_id, action, store_resolver(engine))
         except TaskError as e:
@@ -266,7 +259,7 @@ def update_cmd(ctx: click.Context, task_id: int, sets: tuple[str, ...]) -> None:
         except json.JSONDecodeError:
             changes[k] = v
     try:
-        t = update_task(_engine(ctx), task_id, changes)
+        t = update_task(engine_of(ctx), task_id, changes)
     except TaskError as e:
         fail(str(e))
     click.echo(f"task {t.id} updated")
@@ -285,7 +278,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     from runtime.campaigns.uploads import RowError, UploadError, read_upload
     from runtime.config import get_settings
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     task = get_task(engine, task_id)
     if task is None:
         fail(f"no task with id {task_id}")
@@ -323,7 +316,7 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
     from runtime.campaigns.progress import progress
     from runtime.campaigns.tasks import get_task
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     t = get_task(engine, task_id)
     if t is None:
         fail(f"no task with id {task_id}")
@@ -372,7 +365,7 @@ def export_cmd(ctx: click.Context, task_id: int, fmt: str, output: Path | None) 
     from runtime.campaigns.export import export_calls
     from runtime.campaigns.tasks import get_task
 
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     if get_task(engine, task_id) is None:
         fail(f"no task with id {task_id}")
     data = export_calls(engine, task_id, fmt)
@@ -398,7 +391,7 @@ def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
     from runtime.campaigns.settings_store import set_compliance
 
     try:
-        cur = set_compliance(_engine(ctx), **changes)
+        cur = set_compliance(engine_of(ctx), **changes)
     except ValueError as e:
         fail(str(e))
     if as_json:

@@ -7,24 +7,16 @@ from typing import Any
 
 import click
 
+from huashu.cli._db import database_group, engine_of
 from huashu.cli.campaign import fail
 
 __all__ = ["cli"]
 
 
-@click.group()
-@click.option("--db", "db_url", help="Database URL (default: the configured one).")
-@click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+@database_group
+def cli() -> None:
     """OAuth2 API clients (client credentials)."""
-    ctx.ensure_object(dict)
-    ctx.obj["db_url"] = db_url
 
-
-def _engine(ctx: click.Context) -> Any:
-    from runtime.campaigns.database import open_engine
-
-    return open_engine(ctx.obj.get("db_url"))
 
 
 @cli.command("create")
@@ -39,7 +31,7 @@ def create_cmd(ctx: click.Context, name: str, scopes: str, created_by: str | Non
     from web.api.oauth import create_client
 
     try:
-        cid, secret = create_client(_engine(ctx), name, scopes, created_by)
+        cid, secret = create_client(engine_of(ctx), name, scopes, created_by)
     except ValueError as e:
         fail(str(e))
     if as_json:
@@ -56,7 +48,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from web.api.oauth import list_clients
 
     rows: list[dict[str, Any]] = [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes.split(), "created_by": c.created_by,
-             "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(_engine(ctx))]
+             "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(engine_of(ctx))]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -71,6 +63,6 @@ def revoke_cmd(ctx: click.Context, client_id: str) -> None:
     """Revoke a client and delete its tokens."""
     from web.api.oauth import revoke_client
 
-    if not revoke_client(_engine(ctx), client_id):
+    if not revoke_client(engine_of(ctx), client_id):
         fail(f"no active client {client_id!r}")
     click.echo(f"client {client_id} revoked")

@@ -8,18 +8,15 @@ from typing import Any
 
 import click
 
+from huashu.cli._db import database_group, engine_of
 from huashu.cli.campaign import fail, parse_pairs
 
 __all__ = ["cli"]
 
 
-@click.group()
-@click.option("--db", "db_url", help="Database URL (default: the configured one).")
-@click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+@database_group
+def cli() -> None:
     """Customer data sources: test, preview."""
-    ctx.ensure_object(dict)
-    ctx.obj["db_url"] = db_url
 
 
 def _spec_options(f: Any) -> Any:
@@ -65,12 +62,11 @@ def _spec(o: dict[str, Any]) -> Any:
 def _named(ctx: click.Context, name: str) -> Any:
     from sqlmodel import Session, select
 
-    from runtime.campaigns.database import open_engine
     from runtime.campaigns.models import DataSource
     from runtime.campaigns.secrets import DecryptError, SecretBox
     from runtime.campaigns.sources import spec_from_record
 
-    with Session(open_engine(ctx.obj.get("db_url"))) as s:
+    with Session(engine_of(ctx)) as s:
         rec = s.exec(select(DataSource).where(DataSource.name == name)).first()
     if rec is None:
         fail(f"no data source named {name!r}")
@@ -89,14 +85,13 @@ def add_cmd(ctx: click.Context, name: str, **o: Any) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import Session
 
-    from runtime.campaigns.database import open_engine
     from runtime.campaigns.secrets import SecretBox
     from runtime.campaigns.sources import spec_to_record
 
     spec = _spec(o)
     rec = spec_to_record(name, spec, SecretBox())
     try:
-        with Session(open_engine(ctx.obj.get("db_url"))) as s:
+        with Session(engine_of(ctx)) as s:
             s.add(rec)
             s.commit()
             click.echo(f"source {name!r} ({spec.kind}) saved as id {rec.id}")
@@ -111,10 +106,9 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Saved data sources (never their passwords)."""
     from sqlmodel import Session, select
 
-    from runtime.campaigns.database import open_engine
     from runtime.campaigns.models import DataSource
 
-    with Session(open_engine(ctx.obj.get("db_url"))) as s:
+    with Session(engine_of(ctx)) as s:
         recs = s.exec(select(DataSource).order_by(DataSource.id)).all()  # type: ignore[arg-type]
     rows = [{"id": r.id, "name": r.name, "kind": r.kind, "host": r.host, "database": r.database, "path": r.path,
              "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc)} for r in recs]
