@@ -146,10 +146,12 @@ async def held_calls(workdir: Path, n: int, hold_s: float) -> dict[str, Any]:
     }
 
 
-async def setups(workdir: Path, n: int, window: int) -> dict[str, Any]:
-    sipp = Sipp("uas_bench.xml", workdir, calls=n, extra=["-rtp_echo", "-l", str(n * 2)], timeout_s=120)
+async def setups(workdir: Path, n: int, window: int, transport: str = "udp") -> dict[str, Any]:
+    sipp = Sipp(
+        "uas_bench.xml", workdir, calls=n, extra=["-rtp_echo", "-l", str(n * 2)], timeout_s=120, transport=transport
+    )
     await sipp.start()
-    driver = SipDriver(SipTrunk("127.0.0.1", sipp.port, rtp_port_range=(40000, 50000)))
+    driver = SipDriver(SipTrunk("127.0.0.1", sipp.port, transport=transport, rtp_port_range=(40000, 50000)))
     sem = asyncio.Semaphore(window)
     lat: list[float] = []
 
@@ -195,10 +197,12 @@ def main() -> None:
             vals = [r[key] for r in runs]
             med = statistics.median(vals)
             print(f"  {key:32s} median {med:9.2f}   runs: {', '.join(f'{v:.2f}' for v in vals)}")
-        s = asyncio.run(setups(Path(tmp), args.setups, args.window))
-        print(f"\ncall set-up rate ({args.setups} calls, {args.window} in flight, answer at once, BYE at once):")
-        for key, val in s.items():
-            print(f"  {key:32s} {val:9.2f}")
+        for transport in ("udp", "tcp"):
+            s = asyncio.run(setups(Path(tmp), args.setups, args.window, transport))
+            print(f"\ncall set-up rate over {transport.upper()} ({args.setups} calls, {args.window} in flight, "
+                  "answer at once, BYE at once):")
+            for key, val in s.items():
+                print(f"  {key:32s} {val:9.2f}")
 
 
 if __name__ == "__main__":

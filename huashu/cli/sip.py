@@ -28,7 +28,9 @@ def cli() -> None:
     "hang up and print the outcome (connected, busy, no_answer, invalid_number ...)."
 ))
 @click.argument("number")
-@click.option("--trunk", required=True, help="HOST:PORT of the SIP trunk (UDP).")
+@click.option("--trunk", required=True, help="HOST:PORT of the SIP trunk.")
+@click.option("--transport", type=click.Choice(["udp", "tcp"]), default="udp", show_default=True,
+              help="SIP transport to the trunk.")
 @click.option("--user", default=None, help="Digest username (401/407 challenges, REGISTER).")
 @click.option("--password", default=None, help="Digest password.")
 @click.option("--register", is_flag=True, help="REGISTER with the trunk before dialling.")
@@ -39,7 +41,7 @@ def cli() -> None:
 @click.option("--hold", "hold_s", type=float, default=3.0, show_default=True, help="Seconds to stay on without --play.")
 @click.option("--ring-timeout", type=float, default=30.0, show_default=True, help="Seconds to ring before CANCEL.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
-def call_cmd(number: str, trunk: str, user: str | None, password: str | None, register: bool, caller_id: str,
+def call_cmd(number: str, trunk: str, transport: str, user: str | None, password: str | None, register: bool, caller_id: str,
              domain: str | None, local_ip: str, play: Path | None, hold_s: float, ring_timeout: float,
              as_json: bool) -> None:
     from telephony.media.audio import AudioError, read_wav, resample_to_8k
@@ -55,7 +57,7 @@ def call_cmd(number: str, trunk: str, user: str | None, password: str | None, re
             raise click.BadParameter(f"cannot read {play}: {exc}", param_hint="--play") from None
         pcm = resample_to_8k(raw, rate)
     try:
-        sip_trunk = SipTrunk(host, port, username=user, password=password, register=register,
+        sip_trunk = SipTrunk(host, port, transport=transport, username=user, password=password, register=register,
                              from_domain=domain, local_ip=local_ip)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -85,6 +87,8 @@ def call_cmd(number: str, trunk: str, user: str | None, password: str | None, re
     else:
         status = f" (SIP {result['sip_status']})" if result["sip_status"] else ""
         click.echo(f"outcome: {result['outcome']}  cause: {result['cause']}{status}  by: {result['hung_up_by']}")
+        if result["retry_after_s"] is not None:
+            click.echo(f"the carrier asks to retry after {result['retry_after_s']} s (Retry-After)")
         if result["setup_ms"] is not None:
             click.echo(f"answered after {result['setup_ms']} ms; talked {result['talk_ms']} ms; "
                        f"{result['frames_received']} frames received")

@@ -68,6 +68,10 @@ class SipCall:
         self.cancel_sent = False
         self.cancel_pending = False
         self.got_response = False
+        self.hangup_reason = "NORMAL_CLEARING"  # sent as the Reason of our BYE/CANCEL
+        # Retry-After of a final rejection (503 overload, 486/480/600/603), in seconds: the
+        # carrier's own word on when to try this number or trunk again.
+        self.retry_after_s: int | None = None
         self.sdp_session = secrets.randbits(31)
         self.sdp_version = 1
         self._sig = signalling
@@ -124,6 +128,7 @@ class SipCall:
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         if self.state == CallState.ENDED:
             return
+        self.hangup_reason = cause
         if self.state == CallState.ANSWERED:
             self._sig.send_bye(self)
             self.finish(cause_from_freeswitch(cause), "local")
@@ -137,6 +142,7 @@ class SipCall:
     def close(self, cause: str = "NORMAL_CLEARING") -> None:
         """End an answered call from synchronous code (BYE, then HungUp); no-op once ended."""
         if self.state == CallState.ANSWERED:
+            self.hangup_reason = cause
             self._sig.send_bye(self)
         self.finish(cause_from_freeswitch(cause), "local")
 

@@ -21,16 +21,19 @@ from aiosipua import SdpMessage, SipDigestAuth, SipRequest, SipResponse, SipUAS,
 from aiosipua.registration import Registration
 
 from telephony.contract import OriginateRequest
-from telephony.outcomes import HangupCause, cause_from_sip_status
+from telephony.outcomes import Q850_NAMES, HangupCause, cause_from_sip_status
 from telephony.sip.call import CallState, SipCall
 from telephony.sip.clock import MediaClock
 from telephony.sip.media import CODECS
 from telephony.sip.ports import RtpPortPool
+from telephony.sip.retransmit import Retransmitter
+from telephony.sip.routing import plan_for_uac, plan_for_uas, refresh_target
 from telephony.sip.sdp import SdpError, build_sdp, choose_media
+from telephony.sip.tcp import GlueTcpTransport
 from telephony.sip.trunk import SipTrunk
 from telephony.sip.uaglue import GlueUAC, GlueUdpTransport, in_dialog_reply, info_dtmf_digit, non2xx_ack
 
-__all__ = ["SipDriver", "LineLimitReached", "RegistrationFailed"]
+__all__ = ["SipDriver", "LineLimitReached", "RegistrationFailed", "reason_header"]
 
 _log = logging.getLogger(__name__)
 _T1 = 0.5
@@ -50,6 +53,21 @@ class LineLimitReached(RuntimeError):
 
 class RegistrationFailed(RuntimeError):
     """The registrar refused or never answered our REGISTER."""
+
+
+_RETRY_AFTER = re.compile(r"^\s*(\d{1,9})")
+
+
+def _retry_after(response: SipResponse) -> int | None:
+    """``Retry-After: 120 (overloaded);duration=3600`` -> 120 (RFC 3261 §20.33)."""
+    m = _RETRY_AFTER.match(response.get_header("Retry-After") or "")
+    return int(m.group(1)) if m else None
+
+
+def reason_header(cause: str) -> str | None:
+    """The RFC 3326 ``Reason`` for a FreeSWITCH cause name, when it has a Q.850 number."""
+    q850 = Q850_NAMES.get(cause)
+    return None if q850 is None else f'Q.850;cause={q850};text="{cause}"'
 
 
 def _q850_from(response: SipResponse) -> int | None:
@@ -77,7 +95,7 @@ class SipDriver:
         self.max_concurrent = trunk.max_concurrent
         self.clock = clock or MediaClock()
         self._pool = RtpPortPool(trunk.local_ip, trunk.rtp_port_range)
-        self._transport: GlueUdpTransport | None = None
+        self._transport: GlueUdpTransport | GlueTcpTransport | None = None
         self._uac: GlueUAC | None = None
         self._uas: SipUAS | None = None
         self._registration: Registration | None = None
@@ -85,6 +103,7 @@ class SipDriver:
         self._outgoing: dict[str, Any] = {}  # SIP Call-ID -> aiosipua OutgoingCall
         self._incoming: dict[str, Any] = {}  # SIP Call-ID -> aiosipua IncomingCall (media legs)
         self._start_lock = asyncio.Lock()
+        self.retransmitter = Retransmitter()  # BYE over UDP (timer E/F)
         self._auth = SipDigestAuth(trunk.username, trunk.password) if trunk.username and trunk.password else None
         self.on_incoming: Callable[[Any], None] | None = None
 
@@ -102,7 +121,13 @@ class SipDriver:
         async with self._start_lock:
             if self._transport is not None:
                 return
-            transport = GlueUdpTransport(local_addr=(self.trunk.local_ip, self.trunk.local_port))
+            local = (self.trunk.local_ip, self.trunk.local_port)
+            transport: GlueUdpTransport | GlueTcpTransport
+            if self.trunk.transport == "tcp":
+                transport = GlueTcpTransport(local)
+                transport.on_unreachable = self._on_unreachable
+            else:
+                transport = GlueUdpTransport(local_addr=local)
             self._uac = GlueUAC(transport)
             self._uas = SipUAS(transport, uac=self._uac, user_agent=self.trunk.user_agent)
             self._uas.on_bye = self._on_bye
@@ -187,6 +212,7 @@ class SipDriver:
             with contextlib.suppress(Exception):
                 self._registration.unregister()
             await asyncio.sleep(0.05)
+        await self.retransmitter.aclose(grace_s=1.0)  # unanswered BYEs get a second chance
         if self._uas is not None:
             await self._uas.stop()
         await self.clock.aclose()
@@ -214,24 +240,45 @@ class SipDriver:
         call.got_response = True
         self._calls[call.sip_call_id] = call
         self._incoming[call.sip_call_id] = invite
+        if self._transport is not None:
+            req = invite.invite
+            self._transport.routes.plans[call.sip_call_id] = plan_for_uas(
+                req.headers.get("contact"), req.headers.get("record-route"), invite.dialog.remote_uri
+            )
         self.clock.add(call.stream)
         call.on_answered()
         return call
 
     # --- Signalling, used by SipCall ------------------------------------------------------
+    def _stamp_reason(self, call: SipCall) -> None:
+        reason = reason_header(call.hangup_reason)
+        if reason is not None and self._transport is not None:
+            self._transport.routes.reasons[call.sip_call_id] = reason
+
     def send_bye(self, call: SipCall) -> None:
+        self._stamp_reason(call)
+        transport = self._transport
         incoming = self._incoming.get(call.sip_call_id)
-        if incoming is not None:
-            incoming.hangup()
-            return
         out = self._outgoing.get(call.sip_call_id)
-        if out is not None and self._uac is not None:
-            out.hangup(self._uac)
+        if transport is None:
+            return
+        if incoming is not None:
+            bye, first_addr = incoming.hangup(), incoming.source_addr
+        elif out is not None and self._uac is not None:
+            bye, first_addr = out.hangup(self._uac), out.remote_addr
+        else:
+            return
+        if bye is not None and not transport.reliable and bye.cseq is not None:
+            # The first send rewrote Request-URI/Route; keep its next hop for the resends,
+            # because the dialog's plan is dropped when the call is released.
+            dest = transport.routes.route(bye, first_addr)
+            self.retransmitter.start((call.sip_call_id, bye.cseq.seq, "BYE"), lambda: transport.send(bye, dest))
 
     def send_cancel(self, call: SipCall) -> bool:
         out = self._outgoing.get(call.sip_call_id)
         if out is None or self._uac is None or not call.got_response:
             return False  # RFC 3261 9.1: no CANCEL before a provisional response
+        self._stamp_reason(call)
         if out.cancel(self._uac) is None:
             return False
         call.cancel_sent = True
@@ -251,6 +298,9 @@ class SipDriver:
         self._calls.pop(call.sip_call_id, None)
         self._outgoing.pop(call.sip_call_id, None)
         incoming = self._incoming.pop(call.sip_call_id, None)
+        if self._transport is not None:
+            self._transport.routes.plans.pop(call.sip_call_id, None)
+            self._transport.routes.reasons.pop(call.sip_call_id, None)
         if self._uac is not None:
             self._uac.extra_headers.pop(call.sip_call_id, None)
             self._uac.remove_call(call.sip_call_id)
@@ -261,8 +311,12 @@ class SipDriver:
 
     # --- timers -----------------------------------------------------------------------------
     async def _retransmit_invite(self, call: SipCall) -> None:
-        """Timer A/B (RFC 3261 17.1.1.2): resend the INVITE until any response, give up at 32 s."""
+        """Timer A/B (RFC 3261 17.1.1.2): resend the INVITE until any response, give up at 32 s.
+
+        Over TCP only timer B runs: the transport is reliable, a resend would be a duplicate.
+        """
         interval, waited = _T1, 0.0
+        reliable = self._transport is not None and self._transport.reliable
         while not call.got_response and call.state == CallState.CALLING:
             if waited >= _TIMER_B:
                 call.finish(_NO_RESPONSE, "network")
@@ -270,14 +324,24 @@ class SipDriver:
             await asyncio.sleep(interval)
             waited += interval
             out = self._outgoing.get(call.sip_call_id)
-            if out is not None and not call.got_response and self._transport is not None:
+            if out is not None and not call.got_response and self._transport is not None and not reliable:
                 self._transport.send(out.invite, self.trunk.address)
             interval = min(interval * 2, 4.0)
+
+    def _on_unreachable(self, lost: list[Any], addr: tuple[str, int], error: str) -> None:
+        """A TCP connect failed: calls whose INVITE was waiting on it end now as network errors."""
+        for message in lost:
+            if isinstance(message, SipRequest) and message.method == "INVITE":
+                call = self._calls.get(message.call_id or "")
+                if call is not None and not call.got_response:
+                    _log.warning("call %s: %s:%d unreachable over TCP: %s", call.call_id, *addr, error)
+                    call.finish(HangupCause("NETWORK_OUT_OF_ORDER", 38, None), "network")
 
     async def _ring_timeout(self, call: SipCall, timeout: float) -> None:
         await asyncio.sleep(timeout)
         if call.state not in (CallState.CALLING, CallState.EARLY) or call.cancel_sent:
             return
+        call.hangup_reason = "NO_ANSWER"
         if not self.send_cancel(call):
             # Nothing answered our INVITE at all: the trunk is down, not the customer.
             call.finish(_NO_RESPONSE, "network")
@@ -293,6 +357,8 @@ class SipDriver:
             cseq = msg.cseq
             if cseq is not None and cseq.method.upper() == "INVITE":
                 self._on_invite_response(msg, addr)
+            elif cseq is not None and cseq.method.upper() == "BYE":
+                self.retransmitter.answered((msg.call_id or "", cseq.seq, "BYE"))
             self._uac.handle_response(msg, addr)
         else:
             self._uas._on_message(msg, addr)
@@ -305,6 +371,8 @@ class SipDriver:
         if call is None:
             return
         call.got_response = True
+        if status < 300:
+            self._learn_route(call, resp)
         if status < 200 and call.cancel_pending and not call.cancel_sent:
             call.cancel_pending = False
             self.send_cancel(call)
@@ -332,8 +400,31 @@ class SipDriver:
         if status == 487 or call.cancel_sent:
             call.finish(cause_from_sip_status(487), "local")
             return
+        call.retry_after_s = _retry_after(resp)
         by = "network" if 500 <= status < 600 else "remote"
         call.finish(cause_from_sip_status(status, _q850_from(resp)), by)  # type: ignore[arg-type]
+
+    def _learn_route(self, call: SipCall, resp: SipResponse) -> None:
+        """Remote target and route set from a dialog-creating response, before its ACK goes out.
+
+        RFC 3261 §12.1.2 / §13.2.2.4: a 1xx with a To tag or the 2xx sets both (the 2xx
+        recomputes them); once answered, a 2xx (to a re-INVITE) only refreshes the target.
+        """
+        to = resp.to_addr
+        if self._transport is None or to is None or not to.tag or resp.status_code == 100:
+            return
+        plans = self._transport.routes.plans
+        contact = resp.headers.get("contact")
+        current = plans.get(call.sip_call_id)
+        out = self._outgoing.get(call.sip_call_id)
+        if current is not None and call.state == CallState.ANSWERED:
+            plans[call.sip_call_id] = refresh_target(current, contact)
+        else:
+            fallback = out.dialog.remote_uri if out is not None else f"sip:{self.trunk.host}:{self.trunk.port}"
+            plans[call.sip_call_id] = plan_for_uac(contact, resp.headers.get("record-route"), fallback)
+        if out is not None:
+            out.dialog.remote_target = plans[call.sip_call_id].remote_target
+            out.dialog.route_set = list(plans[call.sip_call_id].route_set)
 
     def _bye_after_ack(self, call: SipCall, cause: str) -> None:
         self.send_bye(call)
@@ -388,6 +479,9 @@ class SipDriver:
         if call is None:
             wrapper.reject(481)
             return
+        plans = self._transport.routes.plans if self._transport is not None else {}
+        if wrapper.call_id in plans:  # a re-INVITE is a target refresh (RFC 3261 §12.2.2)
+            plans[wrapper.call_id] = refresh_target(plans[wrapper.call_id], wrapper.invite.headers.get("contact"))
         direction = "sendrecv"
         if wrapper.sdp_offer is not None:
             try:

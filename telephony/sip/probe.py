@@ -25,6 +25,7 @@ class CallReport:
     cause: str | None = None
     sip_status: int | None = None
     hung_up_by: str | None = None
+    retry_after_s: int | None = None  # the carrier's Retry-After on a rejection (SIP driver)
     setup_ms: float | None = None  # INVITE sent -> answered
     talk_ms: float | None = None
     events: list[str] = field(default_factory=list)
@@ -75,6 +76,7 @@ async def place_test_call(
         timer.cancel()
     await counter
     report.outcome = str(call.outcome) if call.outcome is not None else None
+    report.retry_after_s = getattr(call, "retry_after_s", None)  # SIP calls only
     if call.answered_at is not None and call.ended_at is not None:
         report.talk_ms = round((call.ended_at - call.answered_at) * 1000, 1)
     return report

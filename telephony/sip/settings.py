@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from telephony.sip.trunk import SipTrunk
@@ -12,6 +14,7 @@ __all__ = ["SipSettings"]
 class SipSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(5060, ge=1, le=65535)
+    transport: Literal["udp", "tcp"] = "udp"  # HUASHU_SIP__TRANSPORT
     username: str | None = None
     password: str | None = None
     registration: bool = False  # REGISTER with the trunk (HUASHU_SIP__REGISTRATION)
@@ -26,7 +29,7 @@ class SipSettings(BaseModel):
     def to_trunk(self) -> SipTrunk:
         """The checked trunk (raises ValueError saying which setting is wrong)."""
         return SipTrunk(
-            self.host, self.port, username=self.username, password=self.password, register=self.registration,
+            self.host, self.port, transport=self.transport, username=self.username, password=self.password, register=self.registration,
             from_domain=self.from_domain, local_ip=self.local_ip, local_port=self.local_port,
             rtp_port_range=(self.rtp_port_min, self.rtp_port_max), max_concurrent=self.max_concurrent,
             symmetric_rtp=self.symmetric_rtp,

@@ -39,8 +39,8 @@ class SipTrunk:
             raise ValueError("SipTrunk.host is empty")
         if not 0 < self.port < 65536:
             raise ValueError(f"SipTrunk.port {self.port} is out of range 1..65535")
-        if self.transport != "udp":
-            raise ValueError(f"SipTrunk.transport {self.transport!r} is not supported (only 'udp')")
+        if self.transport not in ("udp", "tcp"):
+            raise ValueError(f"SipTrunk.transport {self.transport!r} is not supported ('udp' or 'tcp')")
         if (self.username is None) != (self.password is None):
             raise ValueError("SipTrunk needs both username and password for digest auth, or neither")
         if self.register and self.username is None:

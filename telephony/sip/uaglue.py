@@ -5,6 +5,10 @@
 - ``GlueUAC``: the 401/407 retry rebuilds the INVITE without the call's extra (X-) headers.
 - ``non2xx_ack``: aiosipua ACKs only 2xx; a UAC must ACK every non-2xx final response in the
   INVITE's own transaction (RFC 3261 17.1.1.3), or the far end retransmits it for 32 s.
+- ``DialogRoutes``: aiosipua sends every in-dialog request (2xx ACK, BYE, INFO, REFER, PRACK,
+  session refresh) to the address the INVITE went to, with the To URI as Request-URI; the
+  transport's ``send`` is the one place all of them pass, so the RFC 3261 §12 routing of
+  :mod:`telephony.sip.routing` is applied there.
 """
 
 from __future__ import annotations
@@ -18,9 +22,57 @@ from aiosipua import SipRequest, SipResponse, SipUAC
 from aiosipua.headers import CSeq, stringify_cseq
 from aiosipua.transport import UdpSipTransport
 
-__all__ = ["GlueUdpTransport", "GlueUAC", "non2xx_ack", "in_dialog_reply", "info_dtmf_digit"]
+from telephony.sip.routing import RoutePlan
+
+__all__ = [
+    "DialogRoutes",
+    "GlueUdpTransport",
+    "GlueUAC",
+    "non2xx_ack",
+    "in_dialog_reply",
+    "info_dtmf_digit",
+]
 
 _log = logging.getLogger(__name__)
+
+
+class DialogRoutes:
+    """Each dialog's :class:`RoutePlan` by Call-ID, applied to in-dialog requests on their way out.
+
+    ``reasons`` (Call-ID -> ``Reason`` value, RFC 3326) is stamped on that call's BYE or
+    CANCEL: aiosipua builds both without a way to add a header.
+    """
+
+    def __init__(self) -> None:
+        self.plans: dict[str, RoutePlan] = {}
+        self.reasons: dict[str, str] = {}
+
+    def route(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> tuple[str, int]:
+        """Rewrite an in-dialog request's Request-URI and Route headers; return where it goes.
+
+        In-dialog means: it carries the peer's To tag (the initial INVITE, its CANCEL and the
+        non-2xx ACK do not, and they follow the INVITE to ``addr``). Responses are untouched.
+        """
+        if not isinstance(message, SipRequest):
+            return addr
+        if message.method in ("BYE", "CANCEL") and message.call_id in self.reasons:
+            message.headers.set_single("Reason", self.reasons[message.call_id or ""])
+        if message.method == "CANCEL":
+            return addr
+        plan = self.plans.get(message.call_id or "")
+        to = message.to_addr
+        if plan is None or to is None or not to.tag:
+            return addr
+        uri, routes = plan.request_line_and_routes()
+        message.uri = uri
+        message.headers.remove("Route")
+        for value in routes:
+            message.headers.append("Route", value)
+        try:
+            return plan.next_hop()
+        except ValueError:
+            _log.warning("call %s: unusable target %r; sending to %s", message.call_id, uri, addr)
+            return addr
 
 
 class GlueUdpTransport(UdpSipTransport):
@@ -46,6 +98,17 @@ class GlueUdpTransport(UdpSipTransport):
         )
         self._udp_transport = cast(asyncio.DatagramTransport, transport)
         self.local_addr = transport.get_extra_info("sockname")[:2]
+
+    def send(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> None:
+        super().send(message, self.routes.route(message, addr))
+
+    @property
+    def routes(self) -> DialogRoutes:
+        """Created on first use: aiosipua's transports are dataclasses with their own ``__init__``."""
+        existing: DialogRoutes | None = self.__dict__.get("_routes")
+        if existing is None:
+            existing = self.__dict__["_routes"] = DialogRoutes()
+        return existing
 
 
 class GlueUAC(SipUAC):

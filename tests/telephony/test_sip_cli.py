@@ -58,3 +58,24 @@ def test_call_prints_outcome_json(tmp_path: Path, scenario: str, number: str, ou
 def test_usage_errors_exit_2_with_a_message(args: list[str], message: str) -> None:
     code, out = _call(args)
     assert code == 2 and message in out
+
+
+@pytest.mark.sipp
+@pytest.mark.timeout(60)
+def test_call_over_tcp_reports_retry_after(tmp_path: Path) -> None:
+    async def main() -> tuple[int, str, int]:
+        sipp = Sipp(
+            "uas_reject_retry_after.xml", tmp_path, transport="tcp",
+            keys={"status": "503", "reason": "Service Unavailable", "retry_after": "90"},
+        )
+        await sipp.start()
+        code, out = await asyncio.to_thread(
+            _call, ["3", "--trunk", f"127.0.0.1:{sipp.port}", "--transport", "tcp", "--json"]
+        )
+        return code, out, await sipp.wait()
+
+    code, out, sipp_rc = asyncio.run(main())
+    assert code == 0 and sipp_rc == 0, out
+    report = json.loads(out)
+    assert report["outcome"] == "network_error" and report["sip_status"] == 503
+    assert report["retry_after_s"] == 90

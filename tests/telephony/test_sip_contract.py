@@ -29,7 +29,7 @@ class _SippDriver(SipDriver):
     """A SIP driver that owns its far end: sipp starts with it and stops with it."""
 
     def __init__(self, sipp: Sipp) -> None:
-        super().__init__(SipTrunk("127.0.0.1", sipp.port))
+        super().__init__(SipTrunk("127.0.0.1", sipp.port, transport=sipp.transport))
         self._sipp = sipp
 
     async def aclose(self) -> None:
@@ -49,6 +49,21 @@ class TestSipDriverContract(DriverContract):
     def harness(self, tmp_path: Path, _audio: Path) -> ContractHarness:
         async def make() -> _SippDriver:
             sipp = Sipp("uas_contract.xml", tmp_path, keys={"audio": str(_audio)}, calls=100, timeout_s=60)
+            await sipp.start()
+            return _SippDriver(sipp)
+
+        return ContractHarness(make_driver=make, numbers=NUMBERS, ring_timeout_s=10.0, timeout_s=20.0)
+
+
+class TestSipDriverContractOverTcp(DriverContract):
+    """The same suite with SIP over TCP (sipp ``-t t1``): one connection, Content-Length framing."""
+
+    @pytest.fixture
+    def harness(self, tmp_path: Path, _audio: Path) -> ContractHarness:
+        async def make() -> _SippDriver:
+            sipp = Sipp(
+                "uas_contract.xml", tmp_path, keys={"audio": str(_audio)}, calls=100, timeout_s=60, transport="tcp"
+            )
             await sipp.start()
             return _SippDriver(sipp)
 

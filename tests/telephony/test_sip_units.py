@@ -268,3 +268,31 @@ def test_info_dtmf_bodies(ctype: str, body: str, digit: str | None) -> None:
     from telephony.sip.uaglue import info_dtmf_digit
 
     assert info_dtmf_digit(ctype, body) == digit
+
+
+def test_retransmitter_backs_off_to_t2_and_stops_at_timer_f() -> None:
+    import asyncio as _asyncio
+
+    from telephony.sip.retransmit import Retransmitter
+
+    async def main() -> tuple[list[float], int]:
+        loop = _asyncio.get_running_loop()
+        r = Retransmitter(t1=0.01, t2=0.04)
+        sent: list[float] = []
+        t0 = loop.time()
+        r.start(("c", 2, "BYE"), lambda: sent.append(loop.time() - t0))
+        r.start(("c", 2, "BYE"), lambda: sent.append(-1.0))  # same key: not a second timer
+        await _asyncio.sleep(1.3)  # timer F = 64 * t1 = 0.64 s, with room for a busy host
+        answered_early = Retransmitter(t1=0.01)
+        answered_early.start(("d", 3, "BYE"), lambda: sent.append(-2.0))
+        answered_early.answered(("d", 3, "BYE"))
+        await _asyncio.sleep(0.05)
+        return sent, r.pending + answered_early.pending
+
+    sent, pending = asyncio.run(main())
+    assert -1.0 not in sent and -2.0 not in sent
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    # 0.01, 0.02, 0.04, 0.04 ... (capped at T2): 17 sends by 0.63 s of timer, then it stops
+    assert gaps[0] >= 0.019 and min(gaps[1:]) >= 0.039
+    assert len(sent) == 17 and sent[-1] < 1.2
+    assert pending == 0

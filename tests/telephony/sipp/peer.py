@@ -36,6 +36,16 @@ def _udp_port_taken(port: int) -> bool:
     return False
 
 
+def _tcp_listening(port: int) -> bool:
+    """Probed by bind, not connect: a probe connection would be a peer sipp has to deal with."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def make_customer_audio(folder: Path, text: str = "Hello, yes, I am interested. Tell me more please.") -> Path:
     """Raw PCMU at 8 kHz (what sipp's rtp_stream plays) of espeak-ng saying ``text``."""
     wav = folder / "customer.wav"
@@ -55,6 +65,7 @@ class Sipp:
     calls: int = 1
     extra: list[str] = field(default_factory=list)
     timeout_s: float = 20.0
+    transport: str = "udp"  # "tcp": sipp -t t1 (one TCP connection per peer)
     port: int = field(default_factory=free_udp_port)
     media_port: int = field(default_factory=lambda: free_udp_port(even=True))
     proc: asyncio.subprocess.Process | None = None
@@ -90,11 +101,14 @@ class Sipp:
             "-timeout", f"{int(self.timeout_s)}s", "-timeout_error", "-nostdin",
             "-trace_err", "-error_file", str(self.error_file), *self.extra,
         ]
+        if self.transport == "tcp":
+            cmd += ["-t", "t1"]
         self.proc = await asyncio.create_subprocess_exec(
             *cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, cwd=self.workdir
         )
         deadline = time.monotonic() + 5
-        while not _udp_port_taken(self.port):
+        up = _tcp_listening if self.transport == "tcp" else _udp_port_taken
+        while not up(self.port):
             if self.proc.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"sipp did not start: {await self._stderr()}")
             await asyncio.sleep(0.02)
