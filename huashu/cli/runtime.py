@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -16,6 +17,29 @@ __all__ = ["cli"]
 @click.group()
 def cli() -> None:
     """Run a runtime node: scheduler and dialer."""
+
+
+def _best_times_file(path: Path | None) -> Path | None:
+    """Check ``--best-times`` before the node starts: a node that cannot read its rates would
+    quietly dial best-time tasks in plain order. Unreadable: exit 2; not a rates file: exit 1."""
+    if path is None:
+        return None
+    from runtime.analytics.besttime import load_rates
+
+    if not path.is_file():
+        click.echo(f"error: --best-times {path}: no such file", err=True)
+        sys.exit(2)
+    try:
+        path.read_bytes()
+    except OSError as e:
+        click.echo(f"error: --best-times {path}: cannot read it ({e.strerror})", err=True)
+        sys.exit(2)
+    try:
+        load_rates(path)
+    except ValueError as e:
+        click.echo(f"error: --best-times {e} (write one with 'huashu report best-time ... --save PATH')", err=True)
+        sys.exit(1)
+    return path
 
 
 @cli.command("run")
@@ -34,10 +58,13 @@ def cli() -> None:
               help="Serve /metrics, /healthz and /readyz on this port (0: any free port, printed).")
 @click.option("--metrics-host", default="0.0.0.0", show_default=True,
               help="Address of the metrics server (all interfaces, so cluster probes reach it).")
+@click.option("--best-times", "best_times", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Best-time rates file for best-time tasks (default: <data_dir>/best_times.json).")
 def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, line_concurrency: int,
             line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
-            metrics_port: int | None, metrics_host: str) -> None:
+            metrics_port: int | None, metrics_host: str, best_times: Path | None) -> None:
     """Run until interrupted (or, with --once, until no due work is left)."""
+    rates_file = _best_times_file(best_times)
     from runtime.campaigns.database import open_engine
     from runtime.campaigns.dialer import LineLimits
     from runtime.campaigns.loading import source_rows
@@ -64,6 +91,7 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
     node = RuntimeNode(
         engine, MeteredRunner(call_runner, nid), source_rows(engine), node_id=nid,
         region=get_settings().phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
+        best_times=rates_file,
     )
 
     async def report(stop: asyncio.Event) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Any
 
 from designer.model import Script
 from runtime.calls import VirtualClock, run_call
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
-from runtime.campaigns.sim_runner import report_from_result
+from runtime.campaigns.sim_runner import CURVE_VARIABLE, report_from_result, script_variables
 from runtime.demo.dayclock import VirtualDay, slot_of_local
 from runtime.dialog.render import VariableError
 from telephony.contract import OriginateRequest
@@ -26,8 +25,6 @@ from telephony.simulator import SimulatorDriver
 from telephony.simulator.carrier import parse_answer_curve
 
 __all__ = ["DemoRunner", "CURVE_VARIABLE"]
-
-CURVE_VARIABLE = "answer_by_half_hour"
 
 
 class DemoRunner:
@@ -60,7 +57,7 @@ class DemoRunner:
             # attempt's own slot makes the answer chance the one of the virtual time, whatever the clock says.
             p = parse_answer_curve(str(curve_text))[slot_of_local(when)]
             origin_vars[CURVE_VARIABLE] = ",".join([f"{p:.4f}"] * 48)
-        variables: dict[str, Any] = {k: v for k, v in req.variables.items() if v is not None and k != CURVE_VARIABLE}
+        variables = script_variables(req.variables)
         origin = OriginateRequest(req.phone, req.caller_id or "95555", f"attempt-{req.attempt_id}", variables=origin_vars)
         try:
             res = await run_call(self.driver, origin, script, variables, clock=self.clock)

@@ -164,3 +164,79 @@ def test_client_command(tmp_path):
     assert r.exit_code == 1 and "unknown scope" in r.output
     assert CliRunner().invoke(cli, ["client", "--db", url, "revoke", made["client_id"]]).exit_code == 0
     assert CliRunner().invoke(cli, ["client", "--db", url, "revoke", made["client_id"]]).exit_code == 1
+
+
+def _audience(engine, phones: list[str]) -> int:
+    import numpy as np
+
+    from runtime.audience.control import set_policy
+    from runtime.audience.store import save_audience
+
+    frame = {"customer_id": np.arange(1, len(phones) + 1, dtype=np.int64), "phone": np.asarray(phones, dtype=object),
+             "plan": np.asarray(["4g_58"] * len(phones), dtype=object)}
+    with Session(engine) as s:
+        set_policy(s, 0.0, "api-salt")  # no hold-out: every member is callable
+        aud = save_audience(s, "winback", frame, np.arange(len(phones)), None, "rule")
+        s.commit()
+        assert aud.id is not None
+        return aud.id
+
+
+def test_task_from_a_saved_audience_dials_its_members(app_env):
+    client, engine = app_env
+    h = _auth(client, engine)
+    phones = ["13900000101", "13900000102", "13900000103"]
+    aid = _audience(engine, phones)
+    r = client.post("/api/v1/tasks", headers=h, json={
+        "name": "winback", "business": "data", "script_id": "data-pack-upgrade", "script_version": 1, "windows": "",
+        "audience_id": aid, "calls_per_second": 100})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["audience_id"], body["best_time"], body["source_id"]) == (aid, False, None)
+    tid = body["id"]
+    assert client.get(f"/api/v1/tasks/{tid}", headers=h).json()["audience_id"] == aid
+    assert client.post(f"/api/v1/tasks/{tid}/status", headers=h, json={"action": "start"}).status_code == 200
+
+    import asyncio
+
+    from runtime.campaigns.loading import source_rows
+    from runtime.campaigns.node import RuntimeNode
+    from runtime.campaigns.scripts import store_resolver
+    from runtime.campaigns.sim_runner import SimulatorRunner
+
+    node = RuntimeNode(engine, SimulatorRunner(store_resolver(engine), seed=1), source_rows(engine), node_id="api-aud")
+    asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005))
+    calls = client.get(f"/api/v1/calls?task_id={tid}", headers=h).json()["calls"]
+    assert {c["phone"] for c in calls} == {f"+86{p}" for p in phones}
+    assert client.get(f"/api/v1/tasks/{tid}", headers=h).json()["status"] == "completed"
+
+    r = client.post("/api/v1/tasks", headers=h, json={
+        "name": "best", "business": "card", "script_id": "data-pack-upgrade", "audience_id": aid, "best_time": True})
+    assert r.status_code == 201 and r.json()["best_time"] is True
+
+
+def test_audience_and_data_source_together_are_refused(app_env):
+    client, engine = app_env
+    h = _auth(client, engine)
+    aid = _audience(engine, ["13900000201"])
+    base = {"name": "x", "business": "b", "script_id": "data-pack-upgrade"}
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "audience_id": aid, "source_id": 1})
+    assert r.status_code == 400 and r.json()["status"] == 400
+    assert r.json()["error"].startswith("audience_id:") and "source_id" in r.json()["error"]
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "audience_id": aid, "query": "SELECT 1"})
+    assert r.status_code == 400 and r.json()["error"].startswith("query:")
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "audience_id": aid + 99})
+    assert r.status_code == 400 and r.json()["error"] == f"audience_id: no audience with id {aid + 99}"
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "audience_id": 0})
+    assert r.status_code == 400 and "audience_id" in r.json()["error"]
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "best_time": "often"})
+    assert r.status_code == 400
+    assert client.get("/api/v1/tasks", headers=h).json() == []  # nothing half-created
+
+
+def test_openapi_shows_the_audience_fields(app_env):
+    client, _ = app_env
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    task_in = next(v for k, v in schemas.items() if k.endswith("TaskIn"))
+    assert {"audience_id", "best_time"} <= set(task_in["properties"])
+    assert "boolean" in json.dumps(task_in["properties"]["best_time"])

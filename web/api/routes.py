@@ -191,6 +191,26 @@ class TaskIn:
     caller_id: str | None = None
     dedupe_days: int | None = None
     misfire: Literal["fire_once", "skip"] = "fire_once"
+    #: numbers from a saved audience (its members at each run) instead of a data source
+    audience_id: int | None = None
+    #: defer each number to its segment's best half hour within the windows
+    best_time: bool = False
+
+
+def _check_number_source(data: TaskIn) -> None:
+    """A task reads a data source or a saved audience, never both: refuse the mix here, naming
+    the fields, rather than keep one and silently ignore the other."""
+    if data.audience_id is None:
+        return
+    if data.audience_id < 1:
+        raise HTTPException(f"audience_id: must be a positive id, got {data.audience_id}", status_code=400)
+    if data.source_id is not None:
+        raise HTTPException("audience_id: a task takes its numbers from a data source (source_id) or a saved "
+                            "audience (audience_id), not both", status_code=400)
+    for name in ("query", "query_params"):
+        if getattr(data, name):
+            raise HTTPException(f"{name}: applies to a data source only; a task with audience_id reads the "
+                                "audience's members", status_code=400)
 
 
 @dataclass
@@ -233,14 +253,20 @@ def _task_error(e: Exception) -> HTTPException:
         return NotFoundException(str(e))
     if isinstance(e, TaskStateError):
         return HTTPException(str(e), status_code=409)
-    return HTTPException(str(e), status_code=400)
+    message = str(e)
+    if message.startswith("audience:"):  # the core names the concept; the API names its field
+        message = "audience_id:" + message.removeprefix("audience:")
+    return HTTPException(message, status_code=400)
 
 
 @post("/tasks", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=201, sync_to_thread=False)
 def create_task_route(request: Request[Any, Any, Any], data: JSONBody[TaskIn]) -> dict[str, Any]:
-    """Create a task in draft (start it with ``POST /tasks/{id}/status``)."""
+    """Create a task in draft (start it with ``POST /tasks/{id}/status``). Numbers come from
+    ``source_id`` (+ ``query``), from the saved audience ``audience_id``, or are added later
+    with ``POST /tasks/{id}/numbers``; ``best_time`` defers each number to its best half hour."""
     from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
 
+    _check_number_source(data)
     spec = TaskSpec(**{k: v for k, v in asdict(data).items() if k != "schedule"}, schedule_kind=data.schedule)
     try:
         t = create_task(_engine(request), spec)
