@@ -33,12 +33,8 @@ class MeteredRunner:
         return getattr(self._runner, name)
 
     async def __call__(self, req: Any) -> Any:
-        gauge = metrics.CALLS_UP.labels(node=self._node)
-        gauge.inc()
-        try:
+        with metrics.call_up(self._node):  # counted once even when the session counts too
             report = await self._runner(req)
-        finally:
-            gauge.dec()
         metrics.observe_attempt(str(req.task_id), str(report.outcome))
         return report
 

@@ -7,6 +7,11 @@ that cannot compute it.
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = [
@@ -17,9 +22,19 @@ __all__ = [
     "ASR_LATENCY",
     "TTS_LATENCY",
     "QUEUE_DEPTH",
+    "CONTENT_TYPE",
     "observe_attempt",
+    "observe_asr",
+    "observe_tts",
+    "call_up",
+    "set_node",
+    "node_name",
     "render",
 ]
+
+# What a ``/metrics`` response declares: ``generate_latest`` writes the classic text format,
+# which every Prometheus version parses under this type.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -45,6 +60,40 @@ TTS_LATENCY = Histogram(
 QUEUE_DEPTH = Gauge("huashu_dial_queue_depth", "Numbers queued and not yet dialled", ["campaign"], registry=REGISTRY)
 
 _attempts: dict[str, list[int]] = {}
+_node = socket.gethostname()
+_counted: ContextVar[bool] = ContextVar("huashu_call_counted", default=False)
+
+
+def set_node(node_id: str) -> None:
+    """Name this process's node in ``huashu_calls_up`` (a runtime node calls it with its node id)."""
+    global _node
+    if not node_id.strip():
+        raise ValueError("node id is empty")
+    _node = node_id
+
+
+def node_name() -> str:
+    return _node
+
+
+@contextmanager
+def call_up(node: str | None = None) -> Iterator[None]:
+    """``huashu_calls_up`` +1 while the block runs, -1 however it ends.
+
+    Counted once per call: a nested ``call_up`` in the same task (a runner wrapper around a
+    session that also counts) does not count the call twice.
+    """
+    if _counted.get():
+        yield
+        return
+    gauge = CALLS_UP.labels(node=node or _node)
+    token = _counted.set(True)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
+        _counted.reset(token)
 
 
 def observe_attempt(campaign: str, outcome: str) -> None:
@@ -57,5 +106,16 @@ def observe_attempt(campaign: str, outcome: str) -> None:
     CONNECT_RATE.labels(campaign=campaign).set(tally[0] / tally[1])
 
 
+def observe_asr(provider: str, seconds: float) -> None:
+    """End of the customer's speech to the recogniser's final result, in seconds."""
+    ASR_LATENCY.labels(provider=provider).observe(max(0.0, seconds))
+
+
+def observe_tts(provider: str, cached: bool, seconds: float) -> None:
+    """One prompt render; ``cached`` splits disk/memory hits from real synthesis."""
+    TTS_LATENCY.labels(provider=provider, cache="hit" if cached else "miss").observe(max(0.0, seconds))
+
+
 def render() -> bytes:
+    """The registry in Prometheus text format, for a ``/metrics`` response."""
     return generate_latest(REGISTRY)

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -29,9 +30,11 @@ from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from huashu import __version__
+from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from web.auth.routes import SESSION_COOKIE
@@ -44,12 +47,47 @@ WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 10 MB script plus the multipart envelope; more is refused early
 SESSION_MAX_AGE_S = 8 * 3600
 _STATIC_PREFIXES = ["/static", "/vendor"]
+# Probes and scrapes: no session, no login (a scraper has no account); their handlers opt out
+# of CSRF. Anchored: the middleware searches the path, and "/metrics" must not exempt
+# "/operator/metrics".
+_PROBE_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$"]
 _log = logging.getLogger(__name__)
 
 
 @get("/healthz", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=False)
 def _healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
+
+
+def _database_problem(engine: Engine) -> str | None:
+    """None when the database answers ``SELECT 1``, else why not (its first line)."""
+    try:
+        with engine.connect() as c:
+            c.execute(text("SELECT 1"))
+    except Exception as e:  # any driver error means "not ready", with the driver's reason
+        return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return None
+
+
+@get("/readyz", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=True)
+def _readyz(state: State) -> Response[dict[str, str]]:
+    """Ready = the database answers; 503 with the reason otherwise (the load balancer waits)."""
+    problem = _database_problem(state.engine)
+    if problem is not None:
+        return Response({"status": "unavailable", "reason": f"database: {problem}"}, status_code=503)
+    return Response({"status": "ok"}, status_code=200)
+
+
+@get("/metrics", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=False)
+def _metrics() -> Response[bytes]:
+    return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
+
+def _logging_choice() -> dict[str, Any]:
+    """Leave logging alone when the process has configured it (``huashu serve`` sets JSON or
+    text lines before the app loads); Litestar's default setup otherwise, which would
+    replace the root handler and its format."""
+    return {"logging_config": None} if logging.getLogger().handlers else {}
 
 
 def _is_loopback(host: str) -> bool:
@@ -122,7 +160,7 @@ def create_app(
     secret = server_secret(settings)
     sessions_dir = Path(settings.data_dir) / "sessions"
 
-    handlers: list[ControllerRouterHandler] = [_healthz, *auth_routes(), *page_routes()]
+    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes()]
     handlers.append(
         create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     )
@@ -143,7 +181,7 @@ def create_app(
         secure=secure,
         httponly=True,
         samesite="lax",
-        exclude=_STATIC_PREFIXES,
+        exclude=[*_STATIC_PREFIXES, *_PROBE_PATHS],
     )
     csrf_config = CSRFConfig(
         secret=secret,
@@ -172,6 +210,7 @@ def create_app(
         },
         request_max_body_size=MAX_UPLOAD_BYTES,
         debug=debug,
+        **_logging_choice(),
     )
     app.state.engine = engine
     app.state.settings = settings

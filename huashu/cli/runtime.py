@@ -60,10 +60,16 @@ def _best_times_file(path: Path | None) -> Path | None:
               help="Address of the metrics server (all interfaces, so cluster probes reach it).")
 @click.option("--best-times", "best_times", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Best-time rates file for best-time tasks (default: <data_dir>/best_times.json).")
+@click.option("--log-format", type=click.Choice(["json", "text"]), default=None,
+              help="Log lines as JSON (default when stderr is not a terminal) or text.")
+@click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
 def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, line_concurrency: int,
             line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
-            metrics_port: int | None, metrics_host: str, best_times: Path | None) -> None:
+            metrics_port: int | None, metrics_host: str, best_times: Path | None, log_format: str | None,
+            log_level: str) -> None:
     """Run until interrupted (or, with --once, until no due work is left)."""
+    if log_format is None:
+        log_format = "text" if sys.stderr.isatty() else "json"
     rates_file = _best_times_file(best_times)
     from runtime.campaigns.database import open_engine
     from runtime.campaigns.dialer import LineLimits
@@ -80,6 +86,11 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
     from runtime.health import HealthServer, MeteredRunner
 
     nid = node_id or default_node_id()
+    from runtime import metrics
+    from runtime.logs import configure_logging
+
+    configure_logging(log_level, json_lines=log_format == "json")
+    metrics.set_node(nid)
     health = None
     if metrics_port is not None:
         try:

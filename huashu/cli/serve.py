@@ -13,15 +13,27 @@ __all__ = ["cli"]
 @click.option("--host", default=None, help="Address to listen on (default: settings, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: settings, 8000).")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@click.option("--log-format", type=click.Choice(["json", "text"]), default=None,
+              help="Log lines as JSON objects (for log collectors) or plain text. Default: text on a terminal, else json.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, help="Least severe level logged.")
 @click.option("--insecure-cookies", is_flag=True, help="Send cookies over plain HTTP even off loopback (behind a TLS proxy that strips TLS, say). Not for production.")
-def cli(host: str | None, port: int | None, reload: bool, insecure_cookies: bool) -> None:
-    """Run the web app (editor, review, operator pages, REST API) and print its URL."""
+def cli(host: str | None, port: int | None, reload: bool, log_format: str | None, log_level: str,
+        insecure_cookies: bool) -> None:
+    """Run the web app (editor, review, operator pages, REST API) and print its URL.
+
+    Logs (uvicorn's access and error lines included) go to stderr in one format, JSON lines
+    by default when stderr is not a terminal (a container, a service manager).
+    """
     import os
 
     import uvicorn
 
     from runtime.config import get_settings
+    from runtime.logs import logging_config
 
+    # uvicorn applies the dict itself, here and in the worker that --reload starts
+    json_lines = (log_format or ("text" if sys.stderr.isatty() else "json")) == "json"
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
@@ -32,7 +44,7 @@ def cli(host: str | None, port: int | None, reload: bool, insecure_cookies: bool
     click.echo(f"Huashu web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/schema)")
     try:
         uvicorn.run("web.asgi:app", host=host, port=port, reload=reload,
-                    log_level="info", proxy_headers=True)
+                    log_level=log_level, log_config=logging_config(log_level, json_lines), proxy_headers=True)
     except OSError as e:
         click.echo(f"error: cannot listen on {host}:{port}: {e.strerror}", err=True)
         sys.exit(2)

@@ -11,11 +11,13 @@ silence, measured on the session's clock.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runtime import metrics
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
@@ -91,11 +93,15 @@ class Ear:
         self.pre.clear()
 
     async def _ended(self, done: Any) -> None:
+        # ASR latency is real (wall) time from the end of speech to the final result: the
+        # recogniser's CPU work, which virtual time does not see.
+        t0 = time.perf_counter()
         if self.oracle:
             result = done.finish()
         else:
             with holding(self._clock):
                 result = await asyncio.to_thread(done.finish)
+        metrics.observe_asr(str(getattr(self.asr, "name", type(self.asr).__name__)), time.perf_counter() - t0)
         # The provider already decided rejection on its own scale; dialog_confidence carries that
         # decision to the matcher (0.0 when rejected, above its threshold when accepted).
         conf = result.dialog_confidence if hasattr(result, "dialog_confidence") else (

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from designer.model import Script
+from runtime import metrics
 from runtime.calls.listening import Ear, Heard, Hearing, listen
 from runtime.calls.result import CallResult
 from runtime.calls.speech import SpeechKit, silent_prompt
 from runtime.calls.turns import bot_turn_for
 from runtime.dialog import actions as act
 from runtime.dialog import events as ev
+from runtime.logs import call_context
 from telephony.contract import (
     Answered,
     CallEvent,
@@ -52,6 +55,7 @@ __all__ = ["run_call", "CallSession", "EngineLike"]
 
 _HANGUP_GRACE_S = 10.0  # after we hang up, how long the driver has to confirm
 _BY = {"remote": "customer", "local": "bot", "network": "network"}
+_log = logging.getLogger(__name__)
 
 
 class EngineLike(Protocol):
@@ -115,8 +119,13 @@ class CallSession:
         recording_store: RecordingStore | None = None,
         clock: Clock | None = None,
         engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
+        campaign: str | None = None,
+        node: str | None = None,
     ) -> None:
         self.driver = driver
+        # Log and metric labels: the campaign defaults to the request's ``campaign`` variable.
+        self.campaign = campaign if campaign is not None else str(request.variables.get("campaign", ""))
+        self.node = node
         self.request = request
         self.script = script
         self.speech = speech
@@ -140,6 +149,7 @@ class CallSession:
         self._hearing = False
         self._held_silence: _Fired | None = None
         self.barge_ins = 0
+        self._up = contextlib.ExitStack()  # holds the calls-up count from answer to the end
 
     # -- small helpers --------------------------------------------------------------
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
@@ -155,6 +165,16 @@ class CallSession:
 
     # -- the run ------------------------------------------------------------------------
     async def run(self) -> CallResult:
+        """The whole attempt, with every log line (tasks included) carrying the call id."""
+        with call_context(self.request.call_id, campaign=self.campaign), self._up:
+            result = await self._run()
+            _log.info(
+                "call ended: %s", result.outcome.value,
+                extra={"hs_outcome": result.outcome.value, "hs_talk_ms": result.talk_ms, "hs_error": result.error},
+            )
+            return result
+
+    async def _run(self) -> CallResult:
         self._t0 = self.clock.now()
         started = self.clock.wall()
         try:
@@ -225,6 +245,7 @@ class CallSession:
             except Exception as exc:  # an engine or TTS failure must not leave the line open
                 if self._error is None:
                     self._error = f"{type(exc).__name__}: {exc}"
+                    _log.warning("call failed, hanging up: %s", self._error)
                 with contextlib.suppress(Exception):
                     await handle.hangup("NORMAL_TEMPORARY_FAILURE")
                 self._arm_guard()
@@ -271,6 +292,8 @@ class CallSession:
 
     async def _on_answered(self, handle: CallHandle) -> None:
         self._answered_t = self.clock.now()
+        self._up.enter_context(metrics.call_up(self.node))
+        _log.info("call answered")
         if self.recording_store is not None:
             self._sink = _CapturingSink(
                 self.recording_store.open(self.request.call_id, started=self.clock.wall())
@@ -389,6 +412,8 @@ async def run_call(
     recording_store: RecordingStore | None = None,
     clock: Clock | None = None,
     engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
+    campaign: str | None = None,
+    node: str | None = None,
 ) -> CallResult:
     """Dial, run the script if answered, and return the finished call.
 
@@ -396,6 +421,8 @@ async def run_call(
     text mode). ``clock`` must be the driver's clock (a :class:`VirtualClock` for fast
     simulation). Raises the engine's ``VariableError`` before dialling when ``variables``
     do not fit the script, and :class:`LineLimitReached` when the driver is full.
+    ``campaign`` labels the call's log lines; ``node`` its ``huashu_calls_up`` count
+    (default: :func:`runtime.metrics.node_name`).
     """
     session = CallSession(
         driver,
@@ -406,5 +433,7 @@ async def run_call(
         recording_store=recording_store,
         clock=clock,
         engine_factory=engine_factory,
+        campaign=campaign,
+        node=node,
     )
     return await session.run()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from runtime import metrics
 from telephony.contract import SAMPLE_RATE
 from telephony.media.vad import FrameVad
 
@@ -65,27 +67,37 @@ class SpeechKit:
     rate: float = 1.0
     vad_factory: Callable[[], FrameVad] = FrameVad
     cache_items: int = 512
-    _cache: OrderedDict[tuple[str, str | None, str | None, float], bytes] = field(default_factory=OrderedDict)
+    # key -> (pcm, provider that rendered it)
+    _cache: OrderedDict[tuple[str, str | None, str | None, float], tuple[bytes, str]] = field(
+        default_factory=OrderedDict
+    )
 
     def cached(self, text: str, audio: str | None) -> bytes | None:
         key = (text, audio, self.voice, self.rate)
-        pcm = self._cache.get(key)
-        if pcm is not None:
-            self._cache.move_to_end(key)
-        return pcm
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        self._cache.move_to_end(key)
+        return hit[0]
 
     async def render(self, text: str, audio: str | None) -> bytes:
-        """8 kHz PCM for a prompt; renders off the event loop, remembers the last ``cache_items``."""
+        """8 kHz PCM for a prompt; renders off the event loop, remembers the last ``cache_items``.
+
+        A hit here is a TTS cache hit in ``huashu_tts_latency_seconds`` (the TTS chain
+        observes its own renders and disk hits, which this memory sits in front of)."""
         key = (text, audio, self.voice, self.rate)
-        hit = self.cached(text, audio)
+        t0 = time.perf_counter()
+        hit = self._cache.get(key)
         if hit is not None:
-            return hit
+            self._cache.move_to_end(key)
+            metrics.observe_tts(hit[1], True, time.perf_counter() - t0)
+            return hit[0]
         if audio:
             out = await asyncio.to_thread(self.tts.render, text or audio, f"recording:{audio}", 1.0)
         else:
             out = await asyncio.to_thread(self.tts.render, text, self.voice, self.rate)
         pcm: bytes = out.pcm
-        self._cache[key] = pcm
+        self._cache[key] = (pcm, str(getattr(out, "provider", getattr(self.tts, "name", "tts"))))
         if len(self._cache) > self.cache_items:
             self._cache.popitem(last=False)
         return pcm

@@ -19,12 +19,14 @@ import json
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from runtime.metrics import observe_tts
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider
 from telephony.media.audio import AudioError, read_wav, write_wav
 
@@ -115,12 +117,15 @@ def render_cached(
 
     if isinstance(tts, FallbackTts) and tts.cache is cache:
         return tts.render(text, voice, rate, refresh=refresh)
+    t0 = time.perf_counter()
     concrete = resolve_voice(tts, text, voice)
     hit = None if refresh else cache.get(tts.name, concrete, rate, text)
     if hit is not None:
+        observe_tts(tts.name, True, time.perf_counter() - t0)
         return hit
     out = tts.render(text, voice, rate)
     cache.put(tts.name, concrete, rate, text, out)
+    observe_tts(tts.name, False, time.perf_counter() - t0)
     return out
 
 

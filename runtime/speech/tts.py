@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runtime.metrics import observe_tts
 from runtime.speech.recordings import RecordingProvider, RecordingStore
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider, VoiceRef, check_rate, parse_voice
 from runtime.speech.tts_edge import EdgeTtsProvider
@@ -101,7 +102,14 @@ class FallbackTts:
         return [(first[0], ref.voice)] + [(p, None) for p in rest]
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0, refresh: bool = False) -> RenderedPrompt:
-        """``refresh=True`` ignores cached renders (re-render after the online voice is back)."""
+        """``refresh=True`` ignores cached renders (re-render after the online voice is back).
+        Each render lands in ``huashu_tts_latency_seconds`` under the provider that spoke."""
+        t0 = time.perf_counter()
+        out = self._render(text, voice, rate, refresh)
+        observe_tts(out.provider, out.cached, time.perf_counter() - t0)
+        return out
+
+    def _render(self, text: str, voice: str | None, rate: float, refresh: bool) -> RenderedPrompt:
         if not text.strip():
             raise TtsError("nothing to say: the prompt text is empty")
         check_rate(rate)
