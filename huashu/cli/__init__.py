@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "client": ("huashu.cli.client", "OAuth2 API clients (client credentials)."),
     "demo": ("huashu.cli.demo", "Run the demo campaign on the simulator end to end."),
     "campaign": ("huashu.cli.campaign", "Call tasks: create, start, pause, stop, progress."),
-    "source": ("huashu.cli.source", "Customer data sources: test, preview."),
+    "source": ("huashu.cli.source", "Customer data sources: add, list, test, preview."),
     "blacklist": ("huashu.cli.blacklist", "Blacklist numbers globally or per task."),
     "runtime": ("huashu.cli.runtime", "Run a runtime node: scheduler and dialer."),
     "data": ("huashu.cli.data", "Synthetic customer data for demos and tests."),
