@@ -27,7 +27,13 @@ def parse_json_bytes(data: bytes, source: str = "input", max_bytes: int = MAX_SC
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise UnreadableInput(f"{source}: not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        raise UnreadableInput(f"{source}: not JSON: {_json_reason(e)}") from None
+
+
+def _json_reason(e: json.JSONDecodeError) -> str:
+    """The decoder's message with its position; some messages already end in "at" ("starting at")."""
+    where = f"line {e.lineno}, column {e.colno}"
+    return f"{e.msg} {where}" if e.msg.endswith(" at") else f"{e.msg} at {where}"
 
 
 def load_json_file(path: str | Path, max_bytes: int = MAX_SCRIPT_BYTES) -> Any:

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -19,7 +20,9 @@ __all__ = ["cli"]
 @click.option("--expect", "-e", multiple=True, help="An expected phrase (repeat). Grammar / hotwords come from these.")
 @click.option("--grammar", is_flag=True, help="vosk: recognise only the --expect phrases.")
 @click.option("--hotword", multiple=True, help="Extra hotword for Whisper (repeat).")
-@click.option("--language", "-l", default=None, help="Language code for Whisper / HTTP (zh, en, ko).")
+@click.option("--lang", "--language", "-l", "language", default=None,
+              help="Language spoken: zh, en, ko ... (default: zh when settings phone_region is CN, "
+                   "else detected by Whisper).")
 @click.option("--g711", type=click.Choice(["none", "ulaw", "alaw"]), default="none",
               help="Pass the audio through a G.711 codec first, as on a phone line.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -35,23 +38,71 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
         pcm = codec.ulaw_decode(codec.ulaw_encode(pcm)) if g711 == "ulaw" else codec.alaw_decode(codec.alaw_encode(pcm))
     if grammar and not expect:
         raise click.UsageError("--grammar needs at least one --expect phrase")
+    settings = get_settings()
+    language = language or _default_language(settings.phone_region)
     try:
-        asr = build_asr(get_settings(), provider=provider, language=language)
+        asr = build_asr(settings, provider=provider, language=language)
+        notes = _model_notes(asr, language)
         started = time.perf_counter()
         result = recognise(asr, pcm, list(expect), grammar=grammar, hotwords=list(hotword))
     except AsrError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _fail(f"{exc}", 1)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     if as_json:
-        click.echo(json.dumps({**result.to_dict(), "elapsed_ms": elapsed_ms}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**result.to_dict(), "elapsed_ms": elapsed_ms, "language": language, **notes},
+                              ensure_ascii=False, indent=2))
         return
+    if "model" in notes:
+        click.echo(f"model: {notes['model']} ({notes['model_language'] or 'language unknown'})", err=True)
+    for w in notes.get("warnings", []):
+        click.echo(f"warning: {w}", err=True)
     conf = "n/a" if result.confidence is None else f"{result.confidence:.2f}"
     click.echo(f"{result.text or '(nothing)'}  [{result.provider}, confidence {conf}, {elapsed_ms} ms]")
     if result.rejected:
         click.echo(f"rejected: {result.reason}")
     if result.oov:
         click.echo(f"not in the model's vocabulary: {' '.join(result.oov)}", err=True)
+
+
+def _default_language(phone_region: str) -> str | None:
+    """Chinese deployments (phone_region CN) speak Chinese; elsewhere let the recogniser detect it.
+
+    Whisper left to detect a short 8 kHz Chinese greeting guesses wrong surprisingly often
+    (German, with middling confidence), so the configured region is the better default."""
+    return "zh" if phone_region.upper() == "CN" else None
+
+
+_LANG_NAMES = {"zh": "Chinese", "en": "English", "ko": "Korean", "ja": "Japanese"}
+
+
+def _model_notes(asr: object, language: str | None) -> dict[str, Any]:
+    """For vosk: which model was loaded, and a warning when it does not speak ``language``
+    (a Korean model fed Chinese returns Korean syllables, never an error)."""
+    from runtime.speech.asr import VoskProvider
+    from runtime.speech.models import vosk_model_language
+
+    if not isinstance(asr, VoskProvider):
+        return {}
+    model_lang = vosk_model_language(asr.model_path)
+    warnings: list[str] = []
+    if language and model_lang and model_lang != language.split("-")[0].lower():
+        def name(code: str) -> str:
+            return _LANG_NAMES.get(code, code)
+
+        warnings.append(f"the vosk model speaks {name(model_lang)} ({model_lang}) but the language is "
+                        f"{name(language)} ({language}): expect wrong words; use -p whisper, or set "
+                        f"speech.vosk_model to a {name(language)} model (see `huashu models`)")
+    return {"model": str(asr.model_path), "model_language": model_lang, "warnings": warnings}
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    """Print the error and exit with ``status``; under ``--json`` also as ``{"error": ...}`` on stdout,
+    so a script reading the JSON is not left parsing nothing."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json"):
+        click.echo(json.dumps({"error": message}, ensure_ascii=False))
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
 
 
 def _read_8k(file: Path) -> bytes:
@@ -61,14 +112,12 @@ def _read_8k(file: Path) -> bytes:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        click.echo(f"error: cannot read {file}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        _fail(f"cannot read {file}: {exc.strerror or exc}", 2)
     try:
         pcm, rate = read_wav(file)
     except AudioError:
         try:
             pcm, rate = decode(data, 16000), 16000
         except DecodeError as exc:
-            click.echo(f"error: {file}: not audio ({exc})", err=True)
-            sys.exit(2)
+            _fail(f"{file}: not audio ({exc})", 2)
     return resample_to_8k(pcm, rate)

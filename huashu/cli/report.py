@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -52,7 +52,11 @@ def _open(store: Path | None, read_only: bool = True) -> Iterator[Any]:
         st.close()
 
 
-def _fail(msg: str, code: int = 1) -> None:
+def _fail(msg: str, code: int = 1) -> NoReturn:
+    """Print the error and exit; under ``--json`` the error is also JSON on stdout, as the command promised."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json"):
+        click.echo(json.dumps({"error": msg}, ensure_ascii=False))
     click.echo(f"error: {msg}", err=True)
     sys.exit(code)
 
@@ -259,9 +263,18 @@ def export(campaign: str, out: Path, store: Path | None) -> None:
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
         _fail(f"{out}: export to .csv or .xlsx", 2)
+    if not out.parent.is_dir():  # never create folders the user did not ask for (a typo would litter the disk)
+        _fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
+    cid = _campaign(campaign)
     with _open(store) as st:
-        report = build_report(st, _campaign(campaign))
-    for p in export_report(report, out):
+        if cid is not None and cid not in st.campaigns():
+            _fail(f"campaign {cid} has no call records in {st.path}; nothing to export")
+        report = build_report(st, cid)
+    try:
+        written = export_report(report, out)
+    except OSError as e:
+        _fail(f"cannot write {out}: {e.strerror or e}", 2)
+    for p in written:
         click.echo(str(p))
 
 

@@ -35,7 +35,11 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False, width=width)
 
 
-def _fail(message: str, status: int) -> NoReturn:
+def _fail(message: str, status: int, *, json_error: bool = True) -> NoReturn:
+    """Print the error and exit; a command run with ``--json`` also gets ``{"error": ...}`` on stdout."""
+    ctx = click.get_current_context(silent=True)
+    if json_error and ctx is not None and ctx.params.get("as_json"):
+        click.echo(json.dumps({"error": message}, ensure_ascii=False))
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
 
@@ -53,6 +57,31 @@ def _load(path: str) -> Any:
         return _read(path)
     except UnreadableInput as e:
         _fail(str(e), 2)
+
+
+def _write(path: str, text: str) -> Path:
+    """Write an output file the user named; a missing folder or no permission is exit 2, never a traceback.
+
+    The folder is not created: a typo in a path must not leave new directories behind."""
+    out = Path(path)
+    if not out.parent.is_dir():
+        _fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write {out}: {e.strerror or e}", 2)
+    return out
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _ordered(rows: Sequence[tuple[str, ...]], key_columns: tuple[int, ...]) -> list[tuple[str, ...]]:
+    """Findings in one order whatever the language: severity, then the code/category/node columns.
+
+    Sorting on the language-neutral columns only keeps ``--lang zh`` and ``--lang en`` tables
+    row-for-row comparable."""
+    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r[0], 9), *(r[i] for i in key_columns)))
 
 
 def _dump(obj: Any) -> str:
@@ -180,14 +209,15 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
             click.echo(json.dumps({"valid": False, "errors": [
                 {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}],
                 "warnings": []}, ensure_ascii=False))
-        _fail(str(e), 2)
+        _fail(str(e), 2, json_error=False)
     report = validate(doc, lang=lang)
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:
         con = _console()
-        rows = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
-        rows += [("warning", f.code, f.node or "", f.branch or "", f.message) for f in report.warnings]
+        found = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
+        found += [("warning", f.code, f.node or "", f.branch or "", f.message) for f in report.warnings]
+        rows = _ordered(found, (1, 2, 3))
         if rows:
             con.print(_findings_table(file, rows, ("severity", "code", "node", "branch", "message"), lang))
         con.print(_verdict(file, report.valid, len(report.errors), len(report.warnings), lang))
@@ -212,7 +242,8 @@ def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | N
         click.echo(_dump(report.to_dict()))
     else:
         con = _console()
-        rows = [(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion) for f in report.findings]
+        rows = _ordered([(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion)
+                         for f in report.findings], (1, 2, 3))
         if rows:
             con.print(_findings_table(file, rows, ("severity", "category", "code", "node", "message", "suggestion"),
                                       lang))
@@ -295,21 +326,23 @@ def new_cmd(source: str, output: str | None, new_id: str | None, new_name: str |
     if output is None:
         click.echo(text, nl=False)
         return
-    out = Path(output)
-    if out.exists() and not force:
-        _fail(f"{out} exists; use --force to overwrite it", 2)
-    out.write_text(text, encoding="utf-8")
+    if Path(output).exists() and not force:
+        _fail(f"{output} exists; use --force to overwrite it", 2)
+    out = _write(output, text)
     click.echo(f"wrote {out} (id {doc['id']!r}, from {source})", err=True)
 
 
 def _doc_for_diff(ref: str) -> Any:
     if Path(ref).exists() or "@" not in ref:
         return _load(ref)
-    from designer.store import export_document
+    from designer.store import NotFoundError, export_document
 
     sid, ver = _ref(ref, need_version=False)
     with _session() as s:
-        return export_document(s, sid, ver)
+        try:
+            return export_document(s, sid, ver)
+        except NotFoundError as e:  # neither a file nor a stored version: a wrong argument
+            _fail(f"{ref}: no such file, and {e}", 2)
 
 
 @cli.command("diff")
@@ -336,14 +369,17 @@ def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json:
     """Store FILES as new draft versions (a new script, or the next version of an existing one)."""
     from rich.progress import track
 
-    from designer.store import import_document
+    from designer.store import StoreError, import_document
 
     docs = [(f, _load(f)) for f in files]
     out = []
     with _session() as s:
         items = track(docs, description="importing", disable=len(docs) < 5 or as_json)
         for f, doc in items:
-            v = import_document(s, doc, actor=actor, comment=comment)
+            try:
+                v = import_document(s, doc, actor=actor, comment=comment)
+            except StoreError as e:  # name the file: with several FILES the reader must know which one
+                _fail(f"{f}: {e} (nothing was imported)" if len(docs) > 1 else f"{f}: {e}", 1)
             out.append({"file": f, "id": v.script_id, "version": v.number, "status": v.status})
     if as_json:
         click.echo(_dump(out))
@@ -364,7 +400,7 @@ def export_cmd(ref: str, output: str | None) -> None:
         doc = export_document(s, sid, ver)
     text = _dump(doc) + "\n"
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write(output, text)
     else:
         click.echo(text, nl=False)
 

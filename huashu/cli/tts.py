@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from runtime.speech.cache import PromptCache
+    from runtime.speech.tts_base import RenderedPrompt
 
 __all__ = ["cli"]
 
@@ -40,12 +45,13 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
     from runtime.speech.cache import PromptCache, prerender
     from runtime.speech.tts import TtsError, build_tts
 
+    if text is not None and output is None and no_cache:
+        raise click.UsageError("with --no-cache the audio would be kept nowhere: give -o FILE")
     cache = None if no_cache else PromptCache(settings.data_dir / "prompt-cache")
     try:
         tts = build_tts(settings, cache=cache)
     except TtsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _fail(f"{exc}", 1)
     if script_path is not None:
         script = _load_script(script_path)
         report = prerender(script, tts, cache or PromptCache(settings.data_dir / "prompt-cache"), rate,
@@ -65,39 +71,55 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
     try:
         out = tts.render(text, voice, rate, refresh=refresh)
     except TtsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _fail(f"{exc}", 1)
     if output is not None:
         from telephony.media.audio import write_wav
 
         try:
             write_wav(output, out.pcm)
         except OSError as exc:
-            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(2)
+            _fail(f"cannot write {output}: {exc.strerror or exc}", 2)
+    cached_at = _cache_path(cache, out, rate, text) if output is None else None
     info = {"provider": out.provider, "voice": out.voice, "duration_ms": out.duration_ms, "cached": out.cached,
-            "warnings": list(out.warnings), "output": str(output) if output else None}
+            "warnings": list(out.warnings), "output": str(output) if output else None,
+            "cache_path": str(cached_at) if cached_at else None}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{out.duration_ms} ms by {out.provider}:{out.voice}" + (" (cache)" if out.cached else "")
-                   + (f" -> {output}" if output else ""))
+                   + (f" -> {output}" if output else f" -> {cached_at} (prompt cache; -o FILE to write a copy)"
+                      if cached_at else ""))
         for w in out.warnings:
             click.echo(f"  fallback: {w}", err=True)
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    """Print the error and exit with ``status``; under ``--json`` also as ``{"error": ...}`` on stdout,
+    so a script reading the JSON is not left parsing nothing."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json"):
+        click.echo(json.dumps({"error": message}, ensure_ascii=False))
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def _cache_path(cache: PromptCache | None, out: RenderedPrompt, rate: float, text: str) -> Path | None:
+    """The prompt-cache file holding this render, when there is one (without -o it is the only copy)."""
+    if cache is None:
+        return None
+    path = cache.path_for(out.provider, out.voice, rate, text)
+    return path if path.exists() else None
 
 
 def _load_script(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        click.echo(f"error: cannot read {path}: {exc}", err=True)
-        sys.exit(2)
+        _fail(f"cannot read {path}: {exc}", 2)
     except json.JSONDecodeError as exc:
-        click.echo(f"error: {path}: not JSON (line {exc.lineno}: {exc.msg})", err=True)
-        sys.exit(1)
+        _fail(f"{path}: not JSON (line {exc.lineno}: {exc.msg})", 1)
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
-        click.echo(f"error: {path}: not a huashu script (no 'nodes' list)", err=True)
-        sys.exit(1)
+        _fail(f"{path}: not a huashu script (no 'nodes' list)", 1)
     return data
 
 
@@ -107,13 +129,13 @@ def _upload(path: Path, store_dir: Path, as_json: bool) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        click.echo(f"error: cannot read {path}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        _fail(f"cannot read {path}: {exc.strerror or exc}", 2)
     try:
         rid = RecordingStore(store_dir).save(data, path.name)
     except RecordingError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        # unreadable input (not audio, empty) is 2, like `huashu asr`; too long or silent is 1
+        unreadable = ": not audio" in str(exc) or ": empty file" in str(exc)
+        _fail(f"{exc}", 2 if unreadable else 1)
     if as_json:
         click.echo(json.dumps({"id": rid, "path": str(store_dir / f"{rid}.wav")}))
     else:

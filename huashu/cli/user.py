@@ -27,6 +27,16 @@ def cli() -> None:
     """Users and roles: admin, designer, reviewer, operator."""
 
 
+def _role(value: str) -> str:
+    """An unknown role is a usage error (exit 2), checked before anything is written."""
+    from web.auth.roles import parse_role
+
+    try:
+        return parse_role(value).value
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="ROLE") from None
+
+
 @cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True, help="admin, designer, reviewer or operator.")
@@ -37,6 +47,7 @@ def create(username: str, role: str, password_stdin: bool, as_json: bool) -> Non
     from web.auth.passwords import generate_password
     from web.auth.users import UserError, create_user
 
+    role = _role(role)
     generated = not password_stdin
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -47,6 +58,8 @@ def create(username: str, role: str, password_stdin: bool, as_json: bool) -> Non
     try:
         user = create_user(_engine(), username, password, role)
     except UserError as e:
+        if as_json:  # the command promised JSON on stdout: a script reading it gets the error there
+            click.echo(json.dumps({"error": str(e)}, ensure_ascii=False))
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
     if as_json:
@@ -95,6 +108,7 @@ def set_role_cmd(username: str, role: str) -> None:
     """Give USERNAME the role ROLE (takes effect on their next request)."""
     from web.auth.users import UserError, set_role
 
+    role = _role(role)
     try:
         user = set_role(_engine(), username, role)
     except UserError as e:

@@ -34,7 +34,10 @@ def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def export_report(report: dict[str, Any], path: Path) -> list[Path]:
-    """Write ``path`` (.xlsx: one workbook) or ``path`` stem + ``-<table>.csv`` files; returns what was written."""
+    """Write ``path`` (.xlsx: one workbook) or ``path`` stem + ``-<table>.csv`` files; returns what was written.
+
+    The folder must exist (``OSError`` otherwise): creating it would turn a mistyped path into
+    new directories nobody asked for."""
     tables = report_tables(report)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -49,7 +52,6 @@ def export_report(report: dict[str, Any], path: Path) -> list[Path]:
                 ws.append(cols)
                 for r in rows:
                     ws.append([r.get(c) for c in cols])
-        path.parent.mkdir(parents=True, exist_ok=True)
         wb.save(path)
         return [path]
     if path.suffix.lower() != ".csv":
@@ -57,7 +59,6 @@ def export_report(report: dict[str, Any], path: Path) -> list[Path]:
     written = []
     for name, rows in tables.items():
         p = path.with_name(f"{path.stem}-{name}.csv")
-        p.parent.mkdir(parents=True, exist_ok=True)
         with p.open("w", newline="", encoding="utf-8") as fh:
             if rows:
                 w = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -63,6 +63,11 @@ class PromptCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
 
+    def path_for(self, provider: str, voice: str, rate: float, text: str) -> Path:
+        """Where the render of (provider, voice, rate, text) lives on disk (it may not exist yet);
+        the CLI tells the user this path when no output file was asked for."""
+        return self._path(cache_key(provider, voice, rate, text))
+
     def get(self, provider: str, voice: str, rate: float, text: str) -> RenderedPrompt | None:
         key = cache_key(provider, voice, rate, text)
         with self._lock:

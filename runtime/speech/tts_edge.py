@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
+import re
 
 from runtime.speech.ffmpeg import DecodeError, decode
 from runtime.speech.tts_base import RenderedPrompt, TtsError, check_rate
@@ -19,6 +21,24 @@ __all__ = ["EdgeTtsProvider"]
 
 _DEFAULT_VOICE = "zh-CN-XiaoxiaoNeural"
 _DEFAULT_EN_VOICE = "en-US-AriaNeural"
+_SERVICE_HOST = "speech.platform.bing.com"
+_OBJECT_REPR = re.compile(r"\s*ssl:<[^>]*>|<[^<>]* object at 0x[0-9a-f]+>")
+
+
+def _describe(exc: BaseException, proxy: str | None) -> str:
+    """What went wrong, in words an operator can act on: which host could not be reached and
+    why, rather than aiohttp's text (which embeds the ``ssl.SSLContext`` object's repr)."""
+    os_error = getattr(exc, "os_error", None)
+    host = getattr(exc, "host", None)
+    if host is not None and isinstance(os_error, OSError):
+        reason = (os.strerror(os_error.errno) if isinstance(os_error.errno, int) and os_error.errno > 0
+                  else os_error.strerror or str(os_error) or type(os_error).__name__).lower()
+        via = "the proxy " if proxy and host != _SERVICE_HOST else ""
+        return f"cannot reach {via}{host} ({reason})"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return f"no answer from {_SERVICE_HOST} in time (timed out)"
+    text = _OBJECT_REPR.sub("", str(exc)).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class EdgeTtsProvider:
@@ -62,7 +82,7 @@ class EdgeTtsProvider:
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 mp3 = pool.submit(asyncio.run, self._mp3(text, v, rate)).result()
         except Exception as exc:  # edge-tts/aiohttp raise many kinds; all mean "no audio from edge"
-            raise TtsError(f"edge-tts failed for voice {v!r}: {type(exc).__name__}: {exc}") from exc
+            raise TtsError(f"edge-tts failed for voice {v!r}: {_describe(exc, self.proxy)}") from exc
         if not mp3:
             raise TtsError(f"edge-tts returned no audio for voice {v!r}")
         try:

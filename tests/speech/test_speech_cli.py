@@ -70,7 +70,7 @@ def test_tts_upload_rejects_non_audio(run, tmp_path: Path) -> None:
     f = tmp_path / "notes.mp3"
     f.write_text("hello")
     res = run("tts", "--upload", str(f))
-    assert res.exit_code == 1 and "notes.mp3: not audio" in res.output
+    assert res.exit_code == 2 and "notes.mp3: not audio" in res.output
 
 
 @pytest.mark.audio
