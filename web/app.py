@@ -22,6 +22,7 @@ from litestar.exceptions import (
 )
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -90,12 +91,38 @@ def _logging_choice() -> dict[str, Any]:
     return {"logging_config": None} if logging.getLogger().handlers else {}
 
 
+# The API docs page loads its renderer from web/node_modules through /vendor: it must work on
+# a network without internet (no CDN script, no Google Fonts, no remote favicon).
+_SWAGGER = "/vendor/swagger-ui-dist"
+
+
+def _openapi_config() -> OpenAPIConfig:
+    """``/schema`` renders Swagger UI from the npm package ``swagger-ui-dist``; the JSON stays at
+    ``/schema/openapi.json`` (schemathesis and generated clients read it)."""
+    docs = SwaggerRenderPlugin(
+        js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
+        css_url=f"{_SWAGGER}/swagger-ui.css",
+        standalone_preset_js_url=f"{_SWAGGER}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{_SWAGGER}/favicon-32x32.png'>",
+        path="/",
+    )
+    return OpenAPIConfig(title="Huashu", version=__version__, path="/schema", render_plugins=[docs])
+
+
 def _is_loopback(host: str) -> bool:
     return host in {"127.0.0.1", "localhost", "::1"}
 
 
 def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """HTML for browser navigations (sign-in redirect, error page), JSON for fetch and htmx."""
+    """HTML for browser navigations (sign-in redirect, error page), JSON for fetch and htmx.
+
+    Under ``/api`` and ``/oauth`` the API's own shapes, for routing errors (404/405) too: those
+    never reach the API router's handlers."""
+    if "api" in getattr(request.app.state, "areas", ()):
+        from web.api import errors as api_errors
+
+        if api_errors.handles(request.url.path):
+            return api_errors.error_response(request, exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
     if status == 500:
@@ -200,7 +227,7 @@ def create_app(
         csrf_config=csrf_config,
         stores=stores,
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="Huashu", version=__version__, path="/schema"),
+        openapi_config=_openapi_config(),
         exception_handlers={
             HTTPException: _error_response,
             NotAuthorizedException: _error_response,

@@ -1,8 +1,11 @@
 """``/oauth/token`` and ``/api/v1``: configuration, tasks, numbers, status, calls.
 
 Every ``/api/v1`` handler names the scope it needs (``opt={"scope": ...}``); the guard turns a
-missing/unknown/expired bearer token into 401 and a missing scope into 403, always as JSON
-(``{"error": ..., "status": ...}``). Malformed bodies are 400 from Litestar's validation.
+missing/unknown/expired bearer token into 401 and a missing scope into 403. Every error has
+one JSON shape per surface (``web.api.errors``): ``/api`` answers ``{"error", "status", "detail",
+"status_code"[, "extra"]}``, ``/oauth`` answers RFC 6749's ``{"error", "error_description"}``.
+Malformed bodies are 400 from Litestar's validation; ids in paths are typed ``str`` in the route
+so that ``/tasks/abc`` is a 400 "task id must be a number" rather than a 404 from routing.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, URLEncodedBody
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, StatementError
 
+from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
 
 __all__ = ["router"]
@@ -58,26 +61,6 @@ def _bearer_guard(conn: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHa
     conn.state.principal = principal
 
 
-def _out_of_range(exc: Exception) -> bool:
-    """A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError)."""
-    return isinstance(exc, DataError) or (isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)) \
-        or isinstance(exc, OverflowError)
-
-
-def _api_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if _out_of_range(exc):
-        exc = HTTPException("a number in the request is out of range", status_code=400)
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail: Any = exc.detail if isinstance(exc, HTTPException) else "internal error"
-    # "error"/"status" like the rest of the app; "detail"/"status_code"/"extra" as Litestar's
-    # documented error schema says, so clients generated from the OpenAPI can read it too
-    body: dict[str, Any] = {"error": detail, "status": status, "detail": str(detail), "status_code": status}
-    if isinstance(exc, ValidationException) and exc.extra:
-        body["extra"] = exc.extra
-    headers = {"WWW-Authenticate": 'Bearer realm="huashu"'} if status == 401 else None
-    return Response(body, status_code=status, headers=headers)
-
-
 # ---- OAuth2 token endpoint -------------------------------------------------------------
 
 
@@ -89,16 +72,24 @@ class TokenRequest:
     scope: str | None = None
 
 
-def _oauth_error(code: str, description: str, status: int = 400) -> Response[Any]:
-    headers = {"WWW-Authenticate": 'Basic realm="huashu"'} if status == 401 else {}
-    headers["Cache-Control"] = "no-store"
-    return Response({"error": code, "error_description": description}, status_code=status, headers=headers)
+_FORM = "application/x-www-form-urlencoded"
 
 
 _OAUTH_ERRORS = {
     400: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_request, unsupported_grant_type, invalid_scope"),
     401: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_client"),
 }
+
+
+def _not_a_token_form(request: Request[Any, Any, Any], data: TokenRequest) -> str | None:
+    """Why the request is not an RFC 6749 token request (a JSON body, no body, no grant_type),
+    or None. Said plainly: a JSON body parses as an empty form, and "unsupported_grant_type"
+    would send the caller looking at the wrong thing."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type == _FORM and data.grant_type:
+        return None
+    got = "no body" if not media_type else (f"Content-Type {media_type}" if media_type != _FORM else "no grant_type")
+    return f"the token request must be {_FORM} with grant_type=client_credentials (got {got})"
 
 
 @post("/oauth/token", status_code=200, tags=["oauth"], summary="Client credentials -> access token", responses=_OAUTH_ERRORS)
@@ -108,21 +99,24 @@ async def token(
 ) -> Response[Any]:
     """RFC 6749 4.4: ``grant_type=client_credentials`` with the client id and secret in the
     body or in HTTP Basic auth; optional ``scope`` (a subset of the client's)."""
+    problem = _not_a_token_form(request, data)
+    if problem:
+        return oauth_error("invalid_request", problem)
     client_id, secret = data.client_id, data.client_secret
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("basic "):
         try:
             client_id, _, secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return _oauth_error("invalid_client", "malformed Basic credentials", 401)
+            return oauth_error("invalid_client", "malformed Basic credentials", 401)
     if data.grant_type != "client_credentials":
-        return _oauth_error("unsupported_grant_type", "only grant_type=client_credentials is supported")
+        return oauth_error("unsupported_grant_type", "only grant_type=client_credentials is supported")
     if not client_id or not secret:
-        return _oauth_error("invalid_request", "client_id and client_secret are required")
+        return oauth_error("invalid_request", "client_id and client_secret are required")
     try:
         issued = issue_token(_engine(request), client_id, secret, data.scope)
     except OAuthError as e:
-        return _oauth_error(e.code, e.description, e.status)
+        return oauth_error(e.code, e.description, e.status)
     return Response({"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
                      "scope": issued.scope}, headers={"Cache-Control": "no-store"})
 
@@ -284,7 +278,7 @@ def list_tasks_route(request: Request[Any, Any, Any], name: FromQuery[str | None
     return [_task_out(engine, t) for t in list_tasks(engine, False, name, script)]
 
 
-@get("/tasks/{task_id:int}", opt={"scope": "tasks:read"}, tags=["tasks"], sync_to_thread=False)
+@get("/tasks/{task_id:str}", opt={"scope": "tasks:read"}, tags=["tasks"], sync_to_thread=False)
 def get_task_route(request: Request[Any, Any, Any], task_id: Id) -> dict[str, Any]:
     from runtime.campaigns.tasks import get_task
 
@@ -294,7 +288,7 @@ def get_task_route(request: Request[Any, Any, Any], task_id: Id) -> dict[str, An
     return _task_out(_engine(request), t)
 
 
-@post("/tasks/{task_id:int}/numbers", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
+@post("/tasks/{task_id:str}/numbers", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
 def add_numbers_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBody[NumbersIn]) -> dict[str, Any]:
     """Screen numbers into the task's queue now; every number gets a verdict (see the reasons)."""
     from runtime.campaigns.loading import add_numbers
@@ -323,7 +317,7 @@ def add_numbers_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBo
     return {"run_id": run_id, "total": stats.total, "queued": stats.queued, "dropped": stats.dropped, "dropped_numbers": drops}
 
 
-@post("/tasks/{task_id:int}/status", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
+@post("/tasks/{task_id:str}/status", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
 def status_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBody[StatusIn]) -> dict[str, Any]:
     """start / pause / stop / delete; starting needs an approved script version."""
     from runtime.campaigns.scripts import store_resolver
@@ -373,7 +367,7 @@ def calls_route(
     return {"total": total, "calls": [_call_row(r, False) for r in rows]}
 
 
-@get("/calls/{call_id:int}", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=False)
+@get("/calls/{call_id:str}", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=False)
 def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
     """One attempt with its engine record: the transcript turn by turn, node path and intent."""
     from runtime.campaigns import tables as T
@@ -395,6 +389,6 @@ _v1 = Router(
 
 _HANDLERS: dict[Any, Any] = dict.fromkeys(
     (HTTPException, NotAuthorizedException, PermissionDeniedException, NotFoundException, ValidationException, Exception),
-    _api_error,
+    error_response,
 )
 router = Router(path="/", route_handlers=[token, _v1], exception_handlers=_HANDLERS)
