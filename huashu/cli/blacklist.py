@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -91,25 +89,27 @@ def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool)
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_json: bool) -> None:
     """Import numbers from a CSV (with a phone column) or a plain list; bad lines are reported."""
-    from runtime.campaigns.blacklist import add_many
+    from runtime.campaigns.blacklist import add_many, import_lines
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"cannot read {file}: {e}", 2)
-    lines = text.splitlines()
-    pairs: list[tuple[int, str]] = []
-    if lines and column in next(csv.reader([lines[0]])):
-        reader = csv.DictReader(io.StringIO(text))
-        pairs = [(reader.line_num, row.get(column) or "") for row in reader]
-    else:
-        pairs = [(i, ln.strip()) for i, ln in enumerate(lines, 1) if ln.strip()]
-    added, errors = add_many(engine_of(ctx), pairs, task_id, "import", _region())
+        data = file.read_bytes()
+    except OSError as e:
+        fail(f"cannot read {file}: {e.strerror or e}", 2)
+    pairs, errors = import_lines(data, column)
+    added, bad_numbers = add_many(engine_of(ctx), pairs, task_id, "import", _region())
+    errors = sorted(errors + bad_numbers, key=_line_no)
     if as_json:
         click.echo(json.dumps({"added": added, "errors": errors}, ensure_ascii=False))
     else:
-        click.echo(f"{added} numbers added, {len(errors)} bad lines")
+        click.echo(f"{added} numbers added, {len(errors)} bad lines (skipped; the good lines were imported)"
+                   if errors else f"{added} numbers added")
         for msg in errors:
             click.echo(f"  {msg}", err=True)
     if errors:
         raise SystemExit(1)
+
+
+def _line_no(msg: str) -> int:
+    """Sort key of a "line N: …" message."""
+    head = msg.split(":", 1)[0].removeprefix("line ")
+    return int(head) if head.isdigit() else 0

@@ -16,7 +16,7 @@ __all__ = ["cli"]
 
 @database_group
 def cli() -> None:
-    """Customer data sources: test, preview."""
+    """Customer data sources: add, list, test, preview."""
 
 
 def _spec_options(f: Any) -> Any:
@@ -64,7 +64,7 @@ def _named(ctx: click.Context, name: str) -> Any:
 
     from runtime.campaigns.models import DataSource
     from runtime.campaigns.secrets import DecryptError, SecretBox
-    from runtime.campaigns.sources import spec_from_record
+    from runtime.campaigns.sources import SourceError, spec_from_record
 
     with Session(engine_of(ctx)) as s:
         rec = s.exec(select(DataSource).where(DataSource.name == name)).first()
@@ -72,8 +72,8 @@ def _named(ctx: click.Context, name: str) -> Any:
         fail(f"no data source named {name!r}")
     try:
         return spec_from_record(rec, SecretBox())
-    except DecryptError as e:
-        fail(str(e))
+    except (DecryptError, SourceError) as e:
+        fail(f"data source {name!r}: {e}")
 
 
 @cli.command("add")
@@ -119,18 +119,23 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{r['id']:>4}  {r['name']:24} {r['kind']:10} {r['host'] or r['path'] or r['http_url'] or '(url)'}")
 
 
+_TIMEOUT = click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+                        help="Seconds for connecting and for the query (the driver's own read/statement timeout).")
+
+
 @cli.command("test")
 @click.argument("name", required=False)
 @_spec_options
+@_TIMEOUT
 @click.pass_context
-def test_cmd(ctx: click.Context, name: str | None, **o: Any) -> None:
+def test_cmd(ctx: click.Context, name: str | None, timeout: float, **o: Any) -> None:
     """Test the connection of a saved source NAME, or of the one given by options."""
     from runtime.campaigns.sources import SourceError, check_connection
     from runtime.campaigns.sqlguard import UnsafeQuery
 
     spec = _named(ctx, name) if name else _spec(o)
     try:
-        click.echo(check_connection(spec))
+        click.echo(check_connection(spec, timeout))
     except (SourceError, UnsafeQuery) as e:
         fail(str(e))
 
@@ -141,15 +146,17 @@ def test_cmd(ctx: click.Context, name: str | None, **o: Any) -> None:
 @click.option("--query", help="Read-only SELECT with :name parameters.")
 @click.option("--param", "params", multiple=True, help="KEY=VALUE, repeat.")
 @click.option("--json", "as_json", is_flag=True)
+@_TIMEOUT
 @click.pass_context
-def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params: tuple[str, ...], as_json: bool, **o: Any) -> None:
+def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params: tuple[str, ...], as_json: bool,
+                timeout: float, **o: Any) -> None:
     """The first 20 rows (and any bad rows with their line numbers)."""
     from runtime.campaigns.sources import SourceError, preview, rows_to_csv
     from runtime.campaigns.sqlguard import UnsafeQuery
 
     spec = _named(ctx, name) if name else _spec(o)
     try:
-        rows, errors = preview(spec, query, parse_pairs(params, "--param"))
+        rows, errors = preview(spec, query, parse_pairs(params, "--param"), timeout)
     except (SourceError, UnsafeQuery) as e:
         fail(str(e))
     if as_json:

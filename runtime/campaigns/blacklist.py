@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,8 +15,9 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.models import GLOBAL
 from runtime.campaigns.phones import normalize
+from runtime.campaigns.uploads import RowError, decode_text
 
-__all__ = ["BlacklistError", "add", "add_in", "add_many", "entries", "load_sets", "remove"]
+__all__ = ["BlacklistError", "add", "add_in", "add_many", "entries", "import_lines", "load_sets", "remove"]
 
 
 class BlacklistError(ValueError):
@@ -66,6 +69,32 @@ def add_many(
         if new:
             conn.execute(insert(b), new)
     return len(new), errors
+
+
+def import_lines(data: bytes, column: str = "phone") -> tuple[list[tuple[int, str]], list[str]]:
+    """(line, number) pairs of an import file, and its unreadable lines as "line N: why".
+
+    Decoded like a campaign list (UTF-8 with or without BOM, GBK/GB18030; an undecodable line
+    is reported and skipped, the rest kept). A CSV whose first line names ``column`` is read by
+    that column; anything else is one number a line.
+    """
+    bad: list[RowError] = []
+    text = decode_text(data, bad)
+    lines = text.splitlines()
+    pairs: list[tuple[int, str]] = []
+    if lines and column in next(csv.reader([lines[0]]), []):
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for row in reader:
+            raw = row.get(column)
+            if raw is None or not str(raw).strip():
+                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    bad.append(RowError(reader.line_num, f"no number in column {column!r}"))
+                continue
+            pairs.append((reader.line_num, str(raw).strip()))
+    else:
+        pairs = [(i, ln.strip()) for i, ln in enumerate(lines, 1) if ln.strip()]
+    bad.sort(key=lambda e: e.row_no)
+    return pairs, [str(e) for e in bad]
 
 
 def remove(engine: Engine, phone: str, task_id: int = GLOBAL, region: str = "CN") -> bool:

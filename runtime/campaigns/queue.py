@@ -101,7 +101,22 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
         windows=parse_windows(task.windows),
         default_tz=task.timezone,
+        variable_types=_script_variable_types(conn, task),
     )
+
+
+def _script_variable_types(conn: Connection, task: CallTask) -> dict[str, str]:
+    """The declared variable types of the task's approved script, so bad values are dropped at intake
+    (an unapproved or missing script is refused when the task starts, not here)."""
+    from runtime.campaigns.compliance import variable_types
+    from runtime.campaigns.scripts import ScriptNotApproved, store_resolver
+
+    if not task.script_id:
+        return {}
+    try:
+        return variable_types(store_resolver(conn.engine)(task.script_id, task.script_version))
+    except ScriptNotApproved:
+        return {}
 
 
 _COLUMNS = (

@@ -5,6 +5,11 @@ A :class:`SourceSpec` holds the connection in clear (built from fields or a URL)
 SQL sources run one guarded SELECT with bound ``:name`` parameters inside a read-only
 transaction (``SET TRANSACTION READ ONLY`` on all three servers), so a query that slipped
 past the guard still cannot write.
+
+Previews and connection tests are bounded (:data:`DEFAULT_TIMEOUT_S`, changeable per call) by
+each driver's own statement/read timeout, so a slow query ends on the server's or the
+socket's clock rather than blocking the operator. Errors say which step failed: reaching the
+server (``cannot connect to …``), the query (``… query failed``) or the time limit.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -39,11 +44,14 @@ __all__ = [
     "check_connection",
     "spec_to_record",
     "spec_from_record",
+    "DEFAULT_TIMEOUT_S",
 ]
 
 SQL_KINDS = ("mysql", "postgresql", "oracle")
 KINDS = ("csv", "xlsx", *SQL_KINDS, "http")
 PREVIEW_ROWS = 20
+#: Seconds a preview or connection test may take (connect, query, each read).
+DEFAULT_TIMEOUT_S = 15.0
 _DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg", "oracle": "oracle+oracledb"}
 _DEFAULT_PORTS = {"mysql": 3306, "postgresql": 5432, "oracle": 1521}
 _URL_SCHEMES = {
@@ -75,6 +83,27 @@ class SourceSpec:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise SourceError(f"unknown source kind {self.kind!r}; use one of {', '.join(KINDS)}")
+        if self.kind in SQL_KINDS:
+            self._check_sql_target()
+
+    def _check_sql_target(self) -> None:
+        """A SQL source that names no server or no database can never be read: refuse it now."""
+        what = "service name" if self.kind == "oracle" else "database"
+        if self.url:
+            try:
+                u = make_url(self.url)
+            except ArgumentError as e:
+                raise SourceError(f"not a database URL: {self.url!r}") from e
+            missing = [n for n, v in (("host", u.host), (what, u.database or u.query.get("service_name") or u.query.get("sid")))
+                       if not v]
+            if missing:
+                raise SourceError(f"the {self.kind} URL has no {' and no '.join(missing)}: "
+                                  f"use {self.kind}://user:password@host:port/{'service' if self.kind == 'oracle' else 'database'}")
+            return
+        missing = [n for n, v in (("host", self.host), (what, self.database)) if not v]
+        if missing:
+            raise SourceError(f"a {self.kind} source needs {' and '.join('a ' + m for m in missing)} "
+                              f"(--host/--database, or --url {self.kind}://user:password@host/{'service' if self.kind == 'oracle' else 'database'})")
 
     @classmethod
     def from_url(cls, url: str) -> SourceSpec:
@@ -118,34 +147,89 @@ def sqlalchemy_url(spec: SourceSpec) -> URL:
     )
 
 
-def _sql_rows(spec: SourceSpec, query: str, params: Mapping[str, Any], limit: int | None) -> Iterator[SourceRow]:
+def _connect_args(kind: str, timeout: float | None) -> dict[str, Any]:
+    """Each driver's own connect/read/statement limits (oracle's call timeout is set per connection)."""
+    if timeout is None:
+        return {}
+    if kind == "mysql":
+        return {"connect_timeout": max(1, round(timeout)), "read_timeout": timeout, "write_timeout": timeout}
+    if kind == "postgresql":
+        return {"connect_timeout": max(1, round(timeout)), "options": f"-c statement_timeout={int(timeout * 1000)}"}
+    return {"tcp_connect_timeout": timeout}
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None) or e
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):  # pymysql: (code, message)
+        return args[1].strip().splitlines()[0]
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def _is_timeout(e: BaseException) -> bool:
+    orig = getattr(e, "orig", None) or e
+    if getattr(orig, "sqlstate", None) == "57014":  # postgresql query_canceled (statement_timeout)
+        return True
+    msg = str(orig).lower()
+    return "timed out" in msg or "timeout" in msg or "dpy-4024" in msg
+
+
+def _where(spec: SourceSpec) -> str:
+    u = sqlalchemy_url(spec)
+    return f"{u.host}:{u.port or _DEFAULT_PORTS[spec.kind]}"
+
+
+def _sql_rows(spec: SourceSpec, query: str, params: Mapping[str, Any], limit: int | None,
+              timeout: float | None = None) -> Iterator[SourceRow]:
     sql = check_select(query, spec.kind)
-    engine = create_engine(sqlalchemy_url(spec), poolclass=None, pool_pre_ping=False)
+    engine = create_engine(sqlalchemy_url(spec), poolclass=None, pool_pre_ping=False,
+                           connect_args=_connect_args(spec.kind, timeout))
+    if spec.kind == "oracle" and timeout is not None:
+        ms = int(timeout * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _call_timeout(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.call_timeout = ms
+
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SET TRANSACTION READ ONLY"))
-            result = conn.execution_options(stream_results=True).execute(text(sql), dict(params))
-            cols = list(result.keys())
-            for i, row in enumerate(result, start=1):
-                if limit is not None and i > limit:
-                    break
-                yield SourceRow(i, dict(zip(cols, row, strict=True)))
-            conn.rollback()
-    except SQLAlchemyError as e:
-        msg = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-        raise SourceError(f"{spec.kind} query failed: {msg}") from e
+        try:
+            conn = engine.connect()
+        except SQLAlchemyError as e:
+            why = "timed out" if _is_timeout(e) and timeout is not None else _first_line(e)
+            raise SourceError(f"cannot connect to {spec.kind} at {_where(spec)}: {why}") from e
+        try:
+            with conn:
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+                result = conn.execution_options(stream_results=True).execute(text(sql), dict(params))
+                cols = list(result.keys())
+                for i, row in enumerate(result, start=1):
+                    if limit is not None and i > limit:
+                        break
+                    yield SourceRow(i, dict(zip(cols, row, strict=True)))
+                conn.rollback()
+        except SQLAlchemyError as e:
+            if timeout is not None and _is_timeout(e):
+                raise SourceError(f"{spec.kind} query timed out after {timeout:g} s (the limit for previews and connection tests; "
+                                  f"allow more time or make the query faster)") from e
+            raise SourceError(f"{spec.kind} query failed: {_first_line(e)}") from e
     finally:
         engine.dispose()
 
 
-def _http_rows(spec: SourceSpec, params: Mapping[str, Any], errors: list[RowError]) -> Iterator[SourceRow]:
+def _http_rows(spec: SourceSpec, params: Mapping[str, Any], errors: list[RowError],
+               timeout: float | None = None) -> Iterator[SourceRow]:
     import httpx
 
     if not spec.http_url:
         raise SourceError("an http source needs a URL")
     try:
-        resp = httpx.get(spec.http_url, params={k: str(v) for k, v in params.items()}, timeout=30)
+        resp = httpx.get(spec.http_url, params={k: str(v) for k, v in params.items()}, timeout=timeout or 30)
         resp.raise_for_status()
+    except httpx.TimeoutException as e:
+        raise SourceError(f"HTTP source {spec.http_url} timed out after {timeout or 30:g} s") from e
+    except httpx.ConnectError as e:
+        raise SourceError(f"cannot connect to HTTP source {spec.http_url}: {e}") from e
     except httpx.HTTPError as e:
         raise SourceError(f"HTTP source {spec.http_url} failed: {e}") from e
     fmt = spec.http_format or ("csv" if "csv" in resp.headers.get("content-type", "") else "json")
@@ -173,17 +257,20 @@ def fetch_rows(
     params: Mapping[str, Any] | None = None,
     errors: list[RowError] | None = None,
     limit: int | None = None,
+    timeout: float | None = None,
 ) -> Iterator[SourceRow]:
-    """Rows of the source. Bad rows (uploads, HTTP) are appended to ``errors``, never dropped silently."""
+    """Rows of the source. Bad rows (uploads, HTTP) are appended to ``errors``, never dropped silently.
+
+    ``timeout``: seconds for connecting and for the query (None: the driver's defaults, for loads)."""
     errs = errors if errors is not None else []
     params = params or {}
     if spec.kind in SQL_KINDS:
         if not query:
             raise SourceError(f"a {spec.kind} source needs a SELECT query")
-        yield from _sql_rows(spec, query, params, limit)
+        yield from _sql_rows(spec, query, params, limit, timeout)
         return
     if spec.kind == "http":
-        it = _http_rows(spec, params, errs)
+        it = _http_rows(spec, params, errs, timeout)
     else:
         if not spec.path:
             raise SourceError(f"a {spec.kind} source needs a file path")
@@ -200,24 +287,25 @@ def fetch_rows(
         raise SourceError(str(e)) from e
 
 
-def preview(spec: SourceSpec, query: str | None = None, params: Mapping[str, Any] | None = None) -> tuple[list[SourceRow], list[RowError]]:
+def preview(spec: SourceSpec, query: str | None = None, params: Mapping[str, Any] | None = None,
+            timeout: float | None = DEFAULT_TIMEOUT_S) -> tuple[list[SourceRow], list[RowError]]:
+    """The first rows, bounded by ``timeout`` seconds so a slow query cannot hang the caller."""
     errors: list[RowError] = []
     try:
-        rows = list(fetch_rows(spec, query, params, errors, limit=PREVIEW_ROWS))
+        rows = list(fetch_rows(spec, query, params, errors, limit=PREVIEW_ROWS, timeout=timeout))
     except UploadError as e:
         raise SourceError(str(e)) from e
     return rows, errors
 
 
-def check_connection(spec: SourceSpec) -> str:
+def check_connection(spec: SourceSpec, timeout: float | None = DEFAULT_TIMEOUT_S) -> str:
     """Reach the source and say what was found; raise :class:`SourceError` when it cannot."""
     if spec.kind in SQL_KINDS:
         probe = "SELECT 1 FROM DUAL" if spec.kind == "oracle" else "SELECT 1"
-        list(_sql_rows(spec, probe, {}, 1))
-        u = sqlalchemy_url(spec)
-        return f"connected to {spec.kind} at {u.host}:{u.port or _DEFAULT_PORTS[spec.kind]}"
+        list(_sql_rows(spec, probe, {}, 1, timeout))
+        return f"connected to {spec.kind} at {_where(spec)}"
     if spec.kind == "http":
-        rows, errors = preview(spec)
+        rows, errors = preview(spec, timeout=timeout)
         return f"HTTP source answered: {len(rows)} preview rows, {len(errors)} bad"
     path = Path(spec.path or "")
     if not path.is_file():
@@ -244,20 +332,18 @@ def spec_to_record(name: str, spec: SourceSpec, box: SecretBox) -> DataSource:
 
 
 def spec_from_record(rec: DataSource, box: SecretBox) -> SourceSpec:
-    spec = SourceSpec(
+    """The clear spec of a saved source; one saved before the host/database check is refused here."""
+    return SourceSpec(
         kind=rec.kind,
         host=rec.host,
         port=rec.port,
         database=rec.database,
         user=rec.user,
+        password=box.decrypt(rec.password_enc) if rec.password_enc else None,
+        url=box.decrypt(rec.url_enc) if rec.url_enc else None,
         path=rec.path,
         http_url=rec.http_url,
         http_format=rec.http_format,
-    )
-    return replace(
-        spec,
-        password=box.decrypt(rec.password_enc) if rec.password_enc else None,
-        url=box.decrypt(rec.url_enc) if rec.url_enc else None,
     )
 
 

@@ -16,7 +16,11 @@ from typing import Any
 
 from runtime.campaigns.mapping import SourceRow
 
-__all__ = ["RowError", "UploadError", "read_upload", "read_csv_text", "read_xlsx"]
+__all__ = ["RowError", "UploadError", "decode_text", "read_upload", "read_csv_text", "read_xlsx"]
+
+#: Tried in order on the whole file: Excel in China saves CSV as GBK (GB18030 is its superset).
+_ENCODINGS = ("utf-8-sig", "gb18030")
+_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,40 @@ def read_xlsx(data: bytes, errors: list[RowError]) -> Iterator[SourceRow]:
     wb.close()
 
 
+def decode_text(data: bytes, errors: list[RowError]) -> str:
+    """The text of an uploaded list: UTF-8 (with or without BOM), else GBK/GB18030.
+
+    A file that is neither as a whole is decoded line by line (in the encoding most lines
+    fit), and each undecodable line becomes a :class:`RowError` and an empty line — so one bad
+    byte costs one line, not the file, and the line numbers of the others stay right.
+    """
+    for enc in _ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.split(b"\n")
+    best = max(_ENCODINGS, key=lambda enc: sum(_fits(ln, enc) for ln in lines))
+    out: list[str] = []
+    for no, raw in enumerate(lines, start=1):
+        try:
+            out.append(raw.decode(best))
+        except UnicodeDecodeError as e:
+            errors.append(RowError(no, f"not {_NAMES[best]} text (byte {raw[e.start]:#04x} at column {e.start + 1}); line skipped"))
+            out.append("")
+    return "\n".join(out)
+
+
+def _fits(line: bytes, enc: str) -> bool:
+    try:
+        line.decode(enc)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_upload(path: Path, errors: list[RowError]) -> Iterator[SourceRow]:
     suffix = path.suffix.lower()
     try:
@@ -106,10 +144,7 @@ def read_upload(path: Path, errors: list[RowError]) -> Iterator[SourceRow]:
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(data, errors)
     if suffix in (".csv", ".txt"):
-        for enc in ("utf-8", "gb18030"):
-            try:
-                return read_csv_text(data.decode(enc), errors)
-            except UnicodeDecodeError:
-                continue
-        raise UploadError(f"{path}: not UTF-8 or GB18030 text")
+        if b"\x00" in data[:4096]:
+            raise UploadError(f"{path}: binary data, not a CSV text file (UTF-16 lists: save as UTF-8 or GBK CSV)")
+        return read_csv_text(decode_text(data, errors), errors)
     raise UploadError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
