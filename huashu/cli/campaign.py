@@ -23,12 +23,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise SystemExit(code)
 
 
-def parse_pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
+def parse_pairs(items: tuple[str, ...], what: str, split_commas: bool = False) -> dict[str, str]:
+    """KEY=VALUE options into a dict (exit 2 on a malformed one). ``split_commas``: an item may
+    hold several pairs, ``phone=tel,name=name`` (column names never contain commas)."""
     out: dict[str, str] = {}
-    for it in items:
+    pieces = [p for it in items for p in (it.split(",") if split_commas else [it])]
+    for it in pieces:
         if "=" not in it:
             fail(f"{what} {it!r} is not KEY=VALUE", 2)
         k, v = it.split("=", 1)
+        if not k.strip():
+            fail(f"{what} {it!r} has no KEY before '='", 2)
         out[k.strip()] = v.strip()
     return out
 
@@ -54,6 +59,11 @@ def _upload(engine: Any, path: Path) -> int:
 
     if not path.is_file():
         fail(f"cannot read {path}: no such file", 2)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}", 2)
     kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
     dest_dir = Path(get_settings().data_dir) / "uploads"
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +77,48 @@ def _upload(engine: Any, path: Path) -> int:
         s.commit()
         assert rec.id is not None
         return rec.id
+
+
+def _forget_upload(engine: Any, source_id: int) -> None:
+    """Undo :func:`_upload` when the task it was for is refused: no orphan sources or files."""
+    from sqlmodel import Session
+
+    from runtime.campaigns.models import DataSource
+
+    with Session(engine) as s:
+        rec = s.get(DataSource, source_id)
+        if rec is None:
+            return
+        if rec.path:
+            Path(rec.path).unlink(missing_ok=True)
+        s.delete(rec)
+        s.commit()
+
+
+def _usage_checks(o: dict[str, Any]) -> None:
+    """Option problems a user fixes on the command line: exit 2 before anything is stored."""
+    from zoneinfo import ZoneInfo
+
+    from runtime.campaigns.cronspec import CronError, check_cron
+
+    if sum(bool(o[k]) for k in ("source_name", "file_path", "audience_ref")) > 1:
+        fail("use one of --source, --file or --audience", 2)
+    if not (o["source_name"] or o["file_path"] or o["audience_ref"] or o["numbers_later"]):
+        fail("where do the numbers come from? give --source, --file or --audience "
+             "(or --numbers-later and `huashu campaign add-numbers`)", 2)
+    try:
+        ZoneInfo(o["timezone"])
+    except Exception:
+        fail(f"--tz: unknown time zone {o['timezone']!r} (e.g. Asia/Shanghai)", 2)
+    if o["cron"] is not None:
+        if not o["cron"].strip():
+            fail("--cron: empty expression; leave --cron out for a one-off run", 2)
+        if o["once_at"]:
+            fail("use --cron or --once-at, not both", 2)
+        try:
+            check_cron(o["cron"], o["timezone"])
+        except CronError as e:
+            fail(f"--cron: {e}", 2)
 
 
 def _source_id(engine: Any, name: str) -> int:
@@ -96,62 +148,66 @@ def _audience_id(engine: Any, ref: str) -> int:
 
 
 @cli.command("create")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="Task name shown in lists and reports.")
 @click.option("--business", required=True, help="The dedupe key: numbers called for it recently are skipped.")
-@click.option("--script", "script_id", required=True, help="Script id; only an approved version can start.")
+@click.option("--script", "script_id", required=True, help="Script id in the designer store; only an approved version can start.")
 @click.option("--version", "script_version", type=int, help="Script version (default: newest approved at start).")
 @click.option("--source", "source_name", help="A data source added with `huashu source add`.")
 @click.option("--file", "file_path", type=click.Path(path_type=Path), help="Upload a CSV/XLSX list as the source.")
 @click.option("--audience", "audience_ref", help="Take the numbers from a saved audience (id or name); read anew on every run.")
+@click.option("--numbers-later", is_flag=True, help="No source: numbers come with `huashu campaign add-numbers` (or the API).")
 @click.option("--best-time", is_flag=True, help="Call each number in its segment's best half hour (from `huashu report best-time --save-default`).")
 @click.option("--query", help="Read-only SELECT with :name parameters (SQL sources).")
 @click.option("--param", "params", multiple=True, help="Query parameter KEY=VALUE (repeat).")
-@click.option("--map", "maps", multiple=True, help="phone=COL, secondary_phone=COL, customer_id=COL, name=COL.")
-@click.option("--var", "vars_", multiple=True, help="Script variable VAR=COLUMN (repeat).")
-@click.option("--cron", help="Cron schedule, e.g. '0 9 * * 1-5' (default: run once).")
+@click.option("--map", "maps", multiple=True,
+              help="FIELD=COLUMN, repeat or comma-separate; fields: phone, secondary_phone, customer_id, name "
+                   "(e.g. --map phone=tel,name=cust_name; default phone=phone).")
+@click.option("--var", "vars_", multiple=True, help="Script variable VAR=COLUMN, repeat or comma-separate.")
+@click.option("--cron", help="Cron schedule, e.g. '0 9 * * 1-5' (leave out for one run).")
 @click.option("--once-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="One run at this local time.")
-@click.option("--tz", "timezone", default="Asia/Shanghai", show_default=True)
-@click.option("--windows", default="09:00-12:00,13:30-20:00", show_default=True, help="Calling windows, customer's local time.")
-@click.option("--redial", "redial_count", default=0, show_default=True)
+@click.option("--tz", "timezone", default="Asia/Shanghai", show_default=True, help="Time zone of --cron and --once-at.")
+@click.option("--windows", default="09:00-12:00,13:30-20:00", show_default=True, help="Calling windows, customer's local time ('' = any time).")
+@click.option("--redial", "redial_count", default=0, show_default=True, help="Redials of a number after a redialled outcome (0..20).")
 @click.option("--redial-interval", "redial_interval_s", default=600, show_default=True, help="Seconds.")
-@click.option("--redial-outcomes", default="no_answer,busy", show_default=True)
+@click.option("--redial-outcomes", default="no_answer,busy", show_default=True, help="Outcomes that earn a redial.")
 @click.option("--secondary/--no-secondary", "call_secondary", default=False, help="Call the secondary number (是否呼叫二联).")
-@click.option("--max-concurrent", default=5, show_default=True)
+@click.option("--max-concurrent", default=5, show_default=True, help="Calls of this task up at once.")
 @click.option("--cps", "calls_per_second", default=1.0, show_default=True, help="Calls started per second.")
 @click.option("--spread", is_flag=True, help="Spread the calls over the calling window.")
-@click.option("--agent-group")
-@click.option("--voice")
-@click.option("--caller-id")
+@click.option("--agent-group", help="Agent group that takes transfers to a human.")
+@click.option("--voice", help="TTS voice (default: the script's).")
+@click.option("--caller-id", help="Number shown to the customer.")
 @click.option("--dedupe-days", type=int, help="Override the global dedupe window for this task.")
-@click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True,
+              help="A cron run missed while no node ran: fire once late, or skip it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the created task as JSON.")
 @click.pass_context
 def create_cmd(ctx: click.Context, **o: Any) -> None:
     """Create a task in draft; `huashu campaign start ID` launches it."""
     from zoneinfo import ZoneInfo
 
-    from runtime.campaigns.tasks import TaskError, TaskSpec, create_task
+    from runtime.campaigns.tasks import TaskError, TaskSpec, check_script_exists, create_task
 
     engine = engine_of(ctx)
-    if sum(bool(o[k]) for k in ("source_name", "file_path", "audience_ref")) > 1:
-        fail("use one of --source, --file or --audience", 2)
-    audience_id = _audience_id(engine, o["audience_ref"]) if o["audience_ref"] else None
-    source_id = _source_id(engine, o["source_name"]) if o["source_name"] else None
-    if o["file_path"]:
-        source_id = _upload(engine, o["file_path"])
-    mapping: dict[str, Any] = parse_pairs(o["maps"], "--map")
+    _usage_checks(o)
+    mapping: dict[str, Any] = parse_pairs(o["maps"], "--map", split_commas=True)
     mapping.setdefault("phone", "phone")
     if o["vars_"]:
-        mapping["variables"] = parse_pairs(o["vars_"], "--var")
-    once_at = None
-    if o["once_at"]:
-        try:
-            once_at = o["once_at"].replace(tzinfo=ZoneInfo(o["timezone"]))
-        except Exception:
-            fail(f"unknown time zone {o['timezone']!r}")
+        mapping["variables"] = parse_pairs(o["vars_"], "--var", split_commas=True)
+    query_params = parse_pairs(o["params"], "--param")
+    once_at = o["once_at"].replace(tzinfo=ZoneInfo(o["timezone"])) if o["once_at"] else None
+    if o["file_path"] and not o["file_path"].is_file():
+        fail(f"cannot read {o['file_path']}: no such file", 2)
+    try:
+        check_script_exists(engine, o["script_id"])
+    except TaskError as e:
+        fail(str(e))
+    audience_id = _audience_id(engine, o["audience_ref"]) if o["audience_ref"] else None
+    source_id = _source_id(engine, o["source_name"]) if o["source_name"] else None
+    uploaded = _upload(engine, o["file_path"]) if o["file_path"] else None
     spec = TaskSpec(
-        name=o["name"], business=o["business"], source_id=source_id, query=o["query"],
-        query_params=parse_pairs(o["params"], "--param"), mapping=mapping,
+        name=o["name"], business=o["business"], source_id=uploaded or source_id, query=o["query"],
+        query_params=query_params, mapping=mapping,
         schedule_kind="cron" if o["cron"] else "once", cron=o["cron"], timezone=o["timezone"], once_at=once_at,
         script_id=o["script_id"], script_version=o["script_version"], voice=o["voice"], caller_id=o["caller_id"],
         redial_count=o["redial_count"], redial_interval_s=o["redial_interval_s"], redial_outcomes=o["redial_outcomes"],
@@ -162,7 +218,13 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
     try:
         task = create_task(engine, spec)
     except TaskError as e:
+        if uploaded is not None:
+            _forget_upload(engine, uploaded)
         fail(str(e))
+    except BaseException:
+        if uploaded is not None:
+            _forget_upload(engine, uploaded)
+        raise
     click.echo(json.dumps(_task_dict(task), ensure_ascii=False) if o["as_json"] else f"created task {task.id} ({task.name}), draft")
 
 
@@ -170,7 +232,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
 @click.option("--name", help="Task name contains.")
 @click.option("--script", help="Script id contains.")
 @click.option("--all", "include_deleted", is_flag=True, help="Include deleted tasks.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_deleted: bool, as_json: bool) -> None:
     """Tasks, newest first, with progress and connect rate."""
@@ -194,12 +256,17 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
         p = d["progress"]
         table.add_row(str(d["id"]), d["name"], d["business"], f"{d['script_id']}@{d['script_version'] or 'latest'}",
                       d["status"], str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for d in out:
+        if d["progress"]["last_error"]:
+            console.print(f"task {d['id']} ({d['status']}): [red]{d['progress']['last_error']}[/red]", markup=True,
+                          highlight=False)
 
 
 @cli.command("show")
 @click.argument("task_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """One task's settings."""
@@ -218,7 +285,7 @@ def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
 
 def _action(action: str) -> click.Command:
     @click.argument("task_id", type=int)
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
     @click.pass_context
     def cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
         from runtime.campaigns.scripts import store_resolver
@@ -250,10 +317,12 @@ for _a in ("start", "pause", "stop", "delete"):
 @click.pass_context
 def update_cmd(ctx: click.Context, task_id: int, sets: tuple[str, ...]) -> None:
     """Change fields, also of a running task (pacing, windows and redials apply at once)."""
-    from runtime.campaigns.tasks import TaskError, update_task
+    from runtime.campaigns.tasks import TaskError, TaskSpec, update_task
 
     changes: dict[str, Any] = {}
     for k, v in parse_pairs(sets, "--set").items():
+        if k not in TaskSpec.__dataclass_fields__:
+            fail(f"--set {k}: not a task field; fields: {', '.join(TaskSpec.__dataclass_fields__)}", 2)
         try:
             changes[k] = json.loads(v)
         except json.JSONDecodeError:
@@ -272,6 +341,8 @@ def update_cmd(ctx: click.Context, task_id: int, sets: tuple[str, ...]) -> None:
 @click.pass_context
 def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool) -> None:
     """Screen a CSV/XLSX list into the task's dial queue now (the task's column mapping applies)."""
+    import re
+
     from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import ColumnMapping, MappingError
     from runtime.campaigns.tasks import get_task
@@ -293,23 +364,35 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
         run_id, stats = add_numbers(engine, task_id, rows, get_settings().phone_region, errors=errors)
     except ValueError as e:
         fail(str(e))
+    from sqlalchemy import select
+
+    from runtime.campaigns import tables as T
+
+    j = T.jobs
+    with engine.connect() as conn:  # every dropped row of this run, bad rows included, by line
+        drops = [{"line": r.row_no, "reason": r.drop_reason, "message": re.sub(r"^(?:row|line) \d+: ", "", r.drop_message or "")}
+                 for r in conn.execute(select(j.c.row_no, j.c.drop_reason, j.c.drop_message)
+                                       .where(j.c.run_id == run_id, j.c.state == "dropped").order_by(j.c.row_no, j.c.id))]
     res: dict[str, Any] = {"run_id": run_id, "total": stats.total + len(errors), "queued": stats.queued,
            "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},
-           "bad_rows": [str(e) for e in errors]}
+           "bad_rows": [str(e) for e in errors], "dropped_rows": drops}
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
     click.echo(f"run {run_id}: {res['total']} rows, {res['queued']} queued, {res['dropped']} dropped")
     for k, v in sorted(res["reasons"].items()):
         click.echo(f"  {k}: {v}")
-    for bad in errors:
-        click.echo(f"  {bad}", err=True)
+    shown = 50  # the terminal gets the first ones; --json has them all
+    for d in drops[:shown]:
+        click.echo(f"  line {d['line']}: {d['reason']}: {d['message']}", err=True)
+    if len(drops) > shown:
+        click.echo(f"  … and {len(drops) - shown} more dropped rows (all of them: --json, or campaign export)", err=True)
 
 
 @cli.command("progress")
 @click.argument("task_id", type=int)
 @click.option("--watch", is_flag=True, help="Refresh every second until the task is no longer running.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -> None:
     """Counts by state, drop reason and call outcome, and the connect rate."""
@@ -323,14 +406,21 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
     if as_json:
         click.echo(json.dumps({"status": t.status, **progress(engine, task_id).to_dict()}, ensure_ascii=False))
         return
+    from rich.console import Group
     from rich.live import Live
     from rich.table import Table
+    from rich.text import Text
 
-    def render() -> Table:
+    def render() -> Group:
+        # the heading is its own line: as a table title it wrapped to the two narrow columns
         p = progress(engine, task_id)
         cur = get_task(engine, task_id)
-        table = Table(title=f"task {task_id} — {cur.status if cur else '?'} — {p.finished}/{p.total} finished, "
-                            f"connect rate {p.connect_rate:.1%}, {p.calls_up} calls up")
+        heading = Text(f"task {task_id} — {cur.status if cur else '?'} — {p.finished}/{p.total} finished, "
+                       f"connect rate {p.connect_rate:.1%}, {p.calls_up} calls up", style="bold")
+        parts: list[Any] = [heading]
+        if p.last_error:
+            parts.append(Text(f"last error: {p.last_error}", style="red"))
+        table = Table()
         table.add_column("count")
         table.add_column("value", justify="right")
         for k, v in sorted(p.by_state.items()):
@@ -339,7 +429,7 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
             table.add_row(f"dropped: {k}", str(v))
         for k, v in sorted(p.attempts_by_outcome.items()):
             table.add_row(f"outcome {k}", str(v))
-        return table
+        return Group(*parts, table)
 
     if not watch:
         from rich.console import Console
@@ -384,7 +474,7 @@ def export_cmd(ctx: click.Context, task_id: int, fmt: str, output: Path | None) 
 @click.option("--month", "cap_month", type=int, help="... in 30 days.")
 @click.option("--dedupe-days", type=int, help="Skip numbers called for the same business this many days back.")
 @click.option("--number-format", type=click.Choice(["any", "e164", "national"]))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
     """Show or change the global frequency caps, dedupe window and accepted number format."""

@@ -137,11 +137,24 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
 
     if not as_json:
         click.echo(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}", err=True)
+    from runtime.campaigns.clock import utcnow
+    from runtime.campaigns.progress import idle_reasons
+
+    began = utcnow()
     try:
         asyncio.run(main())
     finally:
         if health is not None:
             health.close()
-    summary = {"node_id": node.node_id, "calls_started": node.dialer.started}
-    click.echo(json.dumps(summary) if as_json else f"node {node.node_id}: {node.dialer.started} calls started")
+    summary: dict[str, object] = {"node_id": node.node_id, "calls_started": node.dialer.started}
+    # a --once run says why numbers were left undialled (window closed, paused, failed run, …)
+    reasons = idle_reasons(engine, since=began) if once else []
+    if once:
+        summary["not_dialled"] = reasons
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        click.echo(f"node {node.node_id}: {node.dialer.started} calls started")
+        for why in reasons:
+            click.echo(f"  {why}")
     sys.stdout.flush()

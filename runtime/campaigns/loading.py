@@ -9,6 +9,7 @@ each number's slot here, in one place.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,8 @@ from runtime.campaigns.uploads import RowError, UploadError
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["add_numbers", "load_pending_runs", "load_run", "RowsFn"]
+
+_log = logging.getLogger(__name__)
 
 #: Reads a task's customer rows; bad rows go to the list given. Replaceable in tests.
 RowsFn = Callable[[CallTask, list[RowError]], Iterable[SourceRow]]
@@ -129,6 +132,8 @@ def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region:
     except (SourceError, MappingError, UploadError, UnsafeQuery, DecryptError, ValueError) as e:
         with engine.begin() as conn:
             conn.execute(update(r).where(r.c.id == run_id, r.c.lease_node == node_id).values(state="failed", error=str(e)))
+        # also in the node's log: an operator watching `runtime run` sees why nothing is dialled
+        _log.warning("run %s of task %s failed: %s", run_id, task.id, e)
         return LoadStats()
     with engine.begin() as conn:
         ctx = build_context(conn, task, region)

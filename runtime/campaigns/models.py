@@ -27,7 +27,8 @@ __all__ = [
     "GLOBAL",
 ]
 
-TASK_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "completed", "deleted")
+#: failed: a one-off task none of whose runs could read its numbers (see its runs' errors)
+TASK_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "completed", "failed", "deleted")
 #: dropped: failed a compliance check (see drop_reason); queued: waits for a dialer;
 #: claimed: a node holds it, no call placed yet; dialing: a call was placed; done: finished.
 JOB_STATES: tuple[str, ...] = ("dropped", "queued", "claimed", "dialing", "done")

@@ -39,7 +39,9 @@ def default_node_id() -> str:
 
 def complete_finished_tasks(engine: Engine) -> list[int]:
     """A one-off task whose trigger fired, whose runs are loaded and whose jobs are all
-    finished is completed; cron tasks keep running until stopped."""
+    finished is completed; cron tasks keep running until stopped. When no run of it loaded
+    and one failed (unreadable source, mapping naming missing columns), it is ``failed``
+    instead — "completed" with 0 numbers would hide the error (the runs keep the message)."""
     tk, tr, r, j = T.tasks, T.triggers, T.runs, T.jobs
     q = (
         select(tk.c.id)
@@ -50,10 +52,13 @@ def complete_finished_tasks(engine: Engine) -> list[int]:
             ~exists().where(j.c.task_id == tk.c.id, j.c.state.in_(OPEN_STATES)),
         )
     )
+    failed_only = (exists().where(r.c.task_id == tk.c.id, r.c.state == "failed")
+                   & ~exists().where(r.c.task_id == tk.c.id, r.c.state == "loaded"))
     done: list[int] = []
     with engine.begin() as conn:
-        for tid in conn.execute(q).scalars().all():
-            res = conn.execute(update(tk).where(tk.c.id == tid, tk.c.status == "running").values(status="completed", updated_at=utcnow()))
+        for tid, failed in conn.execute(q.add_columns(failed_only)).all():
+            res = conn.execute(update(tk).where(tk.c.id == tid, tk.c.status == "running")
+                               .values(status="failed" if failed else "completed", updated_at=utcnow()))
             if res.rowcount:
                 done.append(int(tid))
     return done

@@ -26,13 +26,14 @@ from runtime.campaigns.scripts import Resolver, ScriptNotApproved
 from runtime.campaigns.sqlguard import UnsafeQuery, check_select
 from runtime.campaigns.windows import WindowError, parse_windows, zone
 
-__all__ = ["TaskError", "TaskNotFound", "TaskStateError", "TaskSpec", "create_task", "update_task", "set_status", "get_task", "list_tasks", "ACTIONS"]
+__all__ = ["TaskError", "TaskNotFound", "TaskStateError", "TaskSpec", "create_task", "update_task", "set_status", "get_task",
+           "list_tasks", "check_script_exists", "ACTIONS"]
 
 ACTIONS = {
     "start": ({"draft", "paused"}, "running"),
     "pause": ({"running"}, "paused"),
     "stop": ({"running", "paused"}, "completed"),
-    "delete": ({"draft", "running", "paused", "completed"}, "deleted"),
+    "delete": ({"draft", "running", "paused", "completed", "failed"}, "deleted"),
 }
 
 
@@ -94,6 +95,7 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         elif spec.schedule_kind != "once":
             raise TaskError(f"schedule: {spec.schedule_kind!r} is not 'cron' or 'once'")
         parse_outcomes(spec.redial_outcomes)
+        _check_mapping_values(spec.mapping)
         ColumnMapping.from_dict(spec.mapping)
         if spec.query and source_kind in ("mysql", "postgresql", "oracle"):
             check_select(spec.query, source_kind)
@@ -103,6 +105,7 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError(str(e)) from e
     except ValueError as e:
         raise TaskError(f"redial_outcomes: {e}") from e
+    _check_numbers(spec)
     if spec.misfire not in ("fire_once", "skip"):
         raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
     if spec.redial_count < 0 or spec.redial_count > 20:
@@ -115,6 +118,90 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("calls_per_second: must be above 0")
     if spec.dedupe_days is not None and spec.dedupe_days < 0:
         raise TaskError("dedupe_days: must not be negative")
+
+
+_NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days")
+
+
+def _check_numbers(spec: TaskSpec) -> None:
+    """Numbers may arrive as text (``--set max_concurrent=abc``, a JSON body): name the field
+    instead of failing on a comparison deep inside."""
+    for name in _NUMERIC:
+        v = getattr(spec, name)
+        if v is None and name == "dedupe_days":
+            continue
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TaskError(f"{name}: {v!r} is not a whole number")
+    v = spec.calls_per_second
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TaskError(f"calls_per_second: {v!r} is not a number")
+    for name in ("call_secondary", "spread", "best_time"):
+        if not isinstance(getattr(spec, name), bool):
+            raise TaskError(f"{name}: {getattr(spec, name)!r} is not true or false")
+
+
+def _column_name(where: str, v: Any) -> None:
+    if not isinstance(v, str) or not v.strip():
+        raise TaskError(f"{where}: {v!r} is not a column name")
+    if "," in v or "=" in v:
+        raise TaskError(f"{where}: {v!r} is not a column name (it contains ',' or '='; give one KEY=COLUMN per pair)")
+
+
+def _check_mapping_values(mapping: Any) -> None:
+    """Every mapped column is one plain name: ``"phone,name=name"`` is two pairs run together,
+    and a number is no column — either would only fail later, when the run loads."""
+    if not isinstance(mapping, dict):
+        raise TaskError("mapping: must be an object {field: column}")
+    for k in ("phone", "secondary_phone", "customer_id", "name"):
+        if mapping.get(k) is not None:
+            _column_name(f"mapping {k}", mapping[k])
+    vars_ = mapping.get("variables") or {}
+    if isinstance(vars_, dict):
+        for var, c in vars_.items():
+            _column_name(f"mapping variable {var}", c)
+    elif isinstance(vars_, list):
+        for c in vars_:
+            _column_name("mapping variables", c)
+
+
+def _check_file_source(s: Session, spec: TaskSpec) -> None:
+    """A CSV/XLSX source is read up to its first row now, so a file that is not a list, or a
+    mapping naming columns it lacks, is refused at creation instead of failing the run."""
+    if spec.source_id is None:
+        return
+    from runtime.campaigns.models import DataSource
+    from runtime.campaigns.secrets import SecretBox
+    from runtime.campaigns.sources import SourceError, fetch_rows, spec_from_record
+    from runtime.campaigns.uploads import RowError
+
+    rec = s.get(DataSource, spec.source_id)
+    if rec is None or rec.kind not in ("csv", "xlsx"):
+        return
+    errors: list[RowError] = []
+    try:
+        src = spec_from_record(rec, SecretBox())
+        first = next(iter(fetch_rows(src, None, {}, errors, limit=1)), None)
+    except (SourceError, ValueError, OSError) as e:
+        raise TaskError(f"source {rec.name}: cannot read it as {rec.kind.upper()}: {e}") from e
+    if first is None:
+        detail = f" (first problem: {errors[0]})" if errors else ""
+        raise TaskError(f"source {rec.name}: no customer rows in the file{detail}")
+    try:
+        ColumnMapping.from_dict(spec.mapping).check_columns(first.values.keys())
+    except MappingError as e:
+        raise TaskError(f"mapping: {e}") from e
+
+
+def check_script_exists(engine: Engine, script_id: str | None) -> None:
+    """The script must be in the designer store (any version): a typo would otherwise only show
+    at start. Optional, because tests and the demo run tasks on scripts they resolve themselves."""
+    from designer import store
+
+    if not script_id:
+        raise TaskError("script: a task needs a script id")
+    with Session(engine) as s:
+        if s.get(store.ScriptRecord, script_id) is None:
+            raise TaskError(f"script: no script {script_id!r} in the designer store (see `huashu script list`)")
 
 
 def _check_audience(s: Session, spec: TaskSpec) -> None:
@@ -145,10 +232,15 @@ def _columns(spec: TaskSpec) -> dict[str, Any]:
     return d
 
 
-def create_task(engine: Engine, spec: TaskSpec) -> CallTask:
+def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False) -> CallTask:
+    """Validate and store a draft task. ``require_script``: the script id must exist in the
+    designer store (the CLI asks for it; callers with their own resolver may not)."""
+    if require_script:
+        check_script_exists(engine, spec.script_id)
     with Session(engine, expire_on_commit=False) as s:
         _check_audience(s, spec)
         _validate(spec, _source_kind(s, spec.source_id))
+        _check_file_source(s, spec)
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
         s.add(task)
@@ -172,6 +264,8 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             setattr(current, k, v)
         _check_audience(s, current)
         _validate(current, _source_kind(s, current.source_id))
+        if {"source_id", "mapping"} & set(changes):
+            _check_file_source(s, current)
         for k, v in _columns(current).items():
             setattr(task, k, v)
         task.updated_at = utcnow()

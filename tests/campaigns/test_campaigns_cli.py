@@ -67,7 +67,7 @@ def test_campaign_lifecycle_from_the_command_line(env):
 
 def test_errors_are_messages_with_exit_codes(env):
     url, tmp = env
-    res = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", "s", "--cron", "0 25 * * *"], 1)
+    res = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", "s", "--numbers-later", "--cron", "0 25 * * *"], 2)
     assert "hour field: 25" in res.output
     res = _run(["campaign", "--db", url, "start", "99"], 1)
     assert "no task with id 99" in res.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from click.testing import CliRunner
 from integ_helpers import control_policy, customers, make_audience
@@ -17,20 +18,36 @@ def _run(args: list[str], code: int = 0) -> str:
     return res.output
 
 
+SCRIPT = "mobile-semi-suspension-recharge"
+
+
+def _import_library_script(engine: Any) -> None:
+    """`campaign create` refuses a script id the designer store does not know."""
+    from sqlmodel import Session
+
+    from designer import store
+    from scripts_library import LIBRARY_DIR
+
+    with Session(engine) as s:
+        store.import_document(s, json.loads((LIBRARY_DIR / "mobile_semi_suspension.json").read_text("utf-8")), actor="d")
+        s.commit()
+
+
 def test_create_from_an_audience_with_best_time(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     engine = make_engine(url)
     init_db(engine)
     control_policy(engine, 0.1)
+    _import_library_script(engine)
     aud = make_audience(engine, "winback", customers([1, 2, 3]))
-    out = _run(["campaign", "--db", url, "create", "--name", "wb", "--business", "data", "--script", "s1",
+    out = _run(["campaign", "--db", url, "create", "--name", "wb", "--business", "data", "--script", SCRIPT,
                 "--audience", "winback", "--best-time", "--json"])
     task = json.loads(out)
     assert task["audience_id"] == aud and task["best_time"] is True and task["source_id"] is None
-    err = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", "s1",
+    err = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", SCRIPT,
                 "--audience", "nope"], code=1)
     assert "no audience 'nope'" in err
-    err = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", "s1",
+    err = _run(["campaign", "--db", url, "create", "--name", "x", "--business", "b", "--script", SCRIPT,
                 "--audience", "winback", "--file", "x.csv"], code=2)
     assert "one of --source, --file or --audience" in err
     engine.dispose()

@@ -21,7 +21,7 @@ OUTCOMES: tuple[str, ...] = (
 
 #: Task status -> badge colour class.
 TASK_STATUS_CLASS: dict[str, str] = {
-    "draft": "neutral", "running": "ok", "paused": "warn", "completed": "info", "deleted": "muted",
+    "draft": "neutral", "running": "ok", "paused": "warn", "completed": "info", "failed": "bad", "deleted": "muted",
 }
 
 _EN: dict[str, str] = {
@@ -72,6 +72,8 @@ _EN: dict[str, str] = {
     "op.status.running": "running",
     "op.status.paused": "paused",
     "op.status.completed": "completed",
+    "op.status.failed": "failed",
+    "op.task.last_error": "The last run failed",
     "op.status.deleted": "deleted",
     "op.state.queued": "queued",
     "op.state.claimed": "claimed",
@@ -207,6 +209,8 @@ _ZH: dict[str, str] = {
     "op.status.running": "运行中",
     "op.status.paused": "已暂停",
     "op.status.completed": "已完成",
+    "op.status.failed": "失败",
+    "op.task.last_error": "最近一次执行失败",
     "op.status.deleted": "已删除",
     "op.state.queued": "排队",
     "op.state.claimed": "已领取",
