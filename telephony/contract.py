@@ -13,6 +13,7 @@ hangup are delivered in order and exactly once, and ``events()`` always ends wit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
     "PlaybackFinished",
     "HungUp",
     "CallEvent",
+    "drain_events",
+    "drain_frames",
     "OriginateRequest",
     "RecordingInfo",
     "RecordingSink",
@@ -240,3 +243,21 @@ class SupportsBotTurns(Protocol):
     def bot_turn(self, turn: BotTurn) -> None:
         """Tell the far end what the bot is saying/asking (simulated customers only)."""
         ...
+
+
+async def drain_events(queue: asyncio.Queue[CallEvent]) -> AsyncIterator[CallEvent]:
+    """A handle's ``events()``: everything put on its queue, ending after the hang-up."""
+    while True:
+        ev = await queue.get()
+        yield ev
+        if isinstance(ev, HungUp):
+            return
+
+
+async def drain_frames(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[bytes]:
+    """A handle's ``incoming_frames()``: frames put on its queue until ``None`` marks the hang-up."""
+    while True:
+        frame = await queue.get()
+        if frame is None:
+            return
+        yield frame

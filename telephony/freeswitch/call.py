@@ -23,6 +23,7 @@ from telephony.contract import (
     HungUp,
     PlaybackFinished,
     RecordingSink,
+    drain_events,
 )
 from telephony.freeswitch.client import EslError
 from telephony.freeswitch.commands import DTMF_RE
@@ -60,12 +61,8 @@ class FsCall:
         self.seen_channel = False  # any event for our UUID yet (the channel exists or existed)
 
     # --- contract ---------------------------------------------------------------------------
-    async def events(self) -> AsyncIterator[CallEvent]:
-        while True:
-            ev = await self._events.get()
-            yield ev
-            if isinstance(ev, HungUp):
-                return
+    def events(self) -> AsyncIterator[CallEvent]:
+        return drain_events(self._events)
 
     async def incoming_frames(self) -> AsyncIterator[bytes]:
         await self._media_ready.wait()

@@ -28,6 +28,8 @@ from telephony.contract import (
     RecordingSink,
     Ringing,
     TextUtterance,
+    drain_events,
+    drain_frames,
 )
 from telephony.outcomes import (
     HangupCause,
@@ -232,19 +234,11 @@ class SimCall:
             self._finish_play(cur.play_id, False)
 
     # -- the CallHandle contract ---------------------------------------------------------
-    async def events(self) -> AsyncIterator[CallEvent]:
-        while True:
-            ev = await self._events.get()
-            yield ev
-            if isinstance(ev, HungUp):
-                return
+    def events(self) -> AsyncIterator[CallEvent]:
+        return drain_events(self._events)
 
-    async def incoming_frames(self) -> AsyncIterator[bytes]:
-        while True:
-            frame = await self._frames.get()
-            if frame is None:
-                return
-            yield frame
+    def incoming_frames(self) -> AsyncIterator[bytes]:
+        return drain_frames(self._frames)
 
     async def utterances(self) -> AsyncIterator[TextUtterance]:
         while True:

@@ -25,6 +25,8 @@ from telephony.contract import (
     PlaybackFinished,
     RecordingSink,
     Ringing,
+    drain_events,
+    drain_frames,
 )
 from telephony.outcomes import HangupCause, Outcome, cause_from_freeswitch, outcome_for_call
 from telephony.sip.media import RtpStream
@@ -85,19 +87,11 @@ class SipCall:
         self.timers: list[asyncio.Task[None]] = []
 
     # --- contract: CallHandle -------------------------------------------------------------
-    async def events(self) -> AsyncIterator[CallEvent]:
-        while True:
-            ev = await self._events.get()
-            yield ev
-            if isinstance(ev, HungUp):
-                return
+    def events(self) -> AsyncIterator[CallEvent]:
+        return drain_events(self._events)
 
-    async def incoming_frames(self) -> AsyncIterator[bytes]:
-        while True:
-            frame = await self._frames.get()
-            if frame is None:
-                return
-            yield frame
+    def incoming_frames(self) -> AsyncIterator[bytes]:
+        return drain_frames(self._frames)
 
     async def play(self, pcm: bytes, play_id: int) -> None:
         if self.state == CallState.ENDED:
