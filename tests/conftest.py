@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,3 +45,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def library_dir() -> Path:
     return ROOT / "scripts_library"
+
+
+# --- databases: a fresh SQLite file per test, or one emptied throwaway PostgreSQL database per run ---
+
+
+@pytest.fixture(scope="session")
+def _pg_session_url() -> Iterator[str]:
+    """One throwaway database for the whole run (creating one per test costs seconds)."""
+    from tests.pgdb import throwaway_database
+
+    with throwaway_database("hs_test") as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(_pg_session_url: str) -> str:
+    """The session database, emptied: every test starts from no rows and ids from 1."""
+    from tests.pgdb import truncate_all
+
+    truncate_all(_pg_session_url)
+    return _pg_session_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'huashu.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    from runtime.db import init_db, make_engine
+
+    eng = make_engine(db_url)
+    init_db(eng)
+    yield eng
+    eng.dispose()

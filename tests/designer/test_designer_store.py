@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,15 @@ def _tables() -> list[Any]:
 
 
 def _postgres() -> Iterator[Engine]:
-    import psycopg
+    from tests.pgdb import throwaway_database
 
-    name = f"huashu_test_{uuid.uuid4().hex[:12]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    engine = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    try:
-        SQLModel.metadata.create_all(engine, tables=_tables())
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("huashu_test") as url:
+        engine = create_engine(url)
+        try:
+            SQLModel.metadata.create_all(engine, tables=_tables())
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,24 +35,19 @@ def test_sqlite_empty_to_head_matches_the_models(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    import psycopg
+def fresh_pg_url() -> Iterator[str]:
+    """An empty database of its own: migrations must start from nothing, not from the shared one."""
+    from tests.pgdb import throwaway_database
 
-    name = f"huashu_mig_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("huashu_mig") as url:
+        yield url
 
 
 @pytest.mark.postgres
-def test_postgres_empty_to_head_matches_the_models(pg_url: str) -> None:
-    upgrade(pg_url)
-    assert _diffs(pg_url) == []
-    engine = make_engine(pg_url)
+def test_postgres_empty_to_head_matches_the_models(fresh_pg_url: str) -> None:
+    upgrade(fresh_pg_url)
+    assert _diffs(fresh_pg_url) == []
+    engine = make_engine(fresh_pg_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     engine.dispose()
