@@ -29,3 +29,31 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     eng = make_engine(pg_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch) -> Iterator[tuple[str, Engine]]:
+    """For CLI tests: the data dir in ``tmp_path``, and a SQLite database in which the library's
+    ``data-pack-upgrade`` script is approved (so tasks can start)."""
+    import json
+
+    from sqlmodel import Session
+
+    from designer import store
+    from runtime.config import get_settings
+    from scripts_library import LIBRARY_DIR
+
+    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    with Session(engine) as s:
+        doc = json.loads((LIBRARY_DIR / "data_pack_upgrade.json").read_text(encoding="utf-8"))
+        v = store.import_document(s, doc, actor="d")
+        store.submit(s, v.script_id, v.number, actor="d")
+        store.approve(s, v.script_id, v.number, actor="r")
+        s.commit()
+    yield url, engine
+    engine.dispose()
+    get_settings.cache_clear()

@@ -7,32 +7,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlmodel import Session
 
-from designer import store
 from huashu.cli import cli
-from runtime.db import init_db, make_engine
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
-    from runtime.config import get_settings
-
-    get_settings.cache_clear()
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    init_db(engine)
-    with Session(engine) as s:
-        v = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
+def env(cli_db, tmp_path):
+    url, _ = cli_db
     yield url, tmp_path
-    engine.dispose()
-    get_settings.cache_clear()
 
 
 def _run(args, code=0):

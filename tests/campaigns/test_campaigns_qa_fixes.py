@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from designer import store
 from huashu.cli import cli
 from runtime.campaigns.models import DataSource
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, update_task
@@ -23,24 +22,11 @@ SID = "data-pack-upgrade"
 
 
 @pytest.fixture
-def qa_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
-    from runtime.config import get_settings
-
-    get_settings.cache_clear()
-    url = f"sqlite:///{tmp_path / 'qa.db'}"
-    engine = make_engine(url)
-    init_db(engine)
-    with Session(engine) as s:
-        v = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
+def qa_env(cli_db, tmp_path):
+    url, engine = cli_db
     lst = tmp_path / "list.csv"
     lst.write_text("phone,name\n13800000010,Li\n13800000021,Wang\n", encoding="utf-8")
     yield url, tmp_path, engine, lst
-    engine.dispose()
-    get_settings.cache_clear()
 
 
 def _cli(args: list[str], code: int) -> str:
