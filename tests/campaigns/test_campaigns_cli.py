@@ -10,8 +10,6 @@ from click.testing import CliRunner
 
 from huashu.cli import cli
 
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
-
 
 @pytest.fixture
 def env(cli_db, tmp_path):

@@ -17,7 +17,6 @@ from runtime.campaigns.models import DataSource
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, update_task
 from runtime.db import init_db, make_engine
 
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 SID = "data-pack-upgrade"
 
 
