@@ -8,8 +8,31 @@ Sources:
 - RFC 3398 section 8.2.6.1 ("SIP Status Code to ISUP Cause Code Mapping") for SIP -> Q.850.
 - FreeSWITCH "Hangup Cause Code Table" (developer docs; ``switch_types.h``
   ``switch_call_cause_t``) for the cause names and their Q.850 numbers, and mod_sofia's
-  ``sofia_glue_sip_cause_to_freeswitch()`` (SIP status -> cause), which this table follows
-  except where RFC 3398 is more exact (404/485/604 -> UNALLOCATED_NUMBER, not NO_ROUTE_DESTINATION).
+  ``sofia_glue_sip_cause_to_freeswitch()`` (``src/mod/endpoints/mod_sofia/sofia_glue.c``,
+  lines 1813-1886 at signalwire/freeswitch cc93a683, August 2026), transcribed below as
+  :data:`SOFIA_SIP_STATUS_CAUSES`. Our SIP table follows it except where RFC 3398 is more
+  exact: 485 and 604 are UNALLOCATED_NUMBER (Q.850 1, RFC 3398), where sofia says
+  NO_ROUTE_DESTINATION (3).
+
+One source of truth for a carrier's answer: when the SIP final status is known (the SIP
+driver's response, or FreeSWITCH's ``sip_term_status`` channel variable, which sofia sets
+next to the cause it derives from the same status: ``sofia.c`` lines 8727-8750 for a final
+response, 1020-1036 for a BYE), :func:`outcome_for_call` takes the outcome from the SIP
+table, not from the cause. So a dead number (空号, 404/604) is ``invalid_number`` on both
+drivers even though FreeSWITCH names 604 NO_ROUTE_DESTINATION (``unreachable`` in the cause
+table). The cause decides only when it says more than the status: a ``Reason: Q.850;cause=N``
+header (both drivers honour it; sofia prefers it to the status unless ``ignore_q850_reason``
+is set), a local cause (our cancel, a timer), or no SIP status at all.
+
+Decision on an unanswered NORMAL_CLEARING (a BYE, or a teardown without a final error
+status, during ringing or early media, e.g. after a carrier announcement): ``no_answer``,
+never ``connected``. Nobody picked up; the far end ended the attempt without saying why (a
+carrier that means "switched off" or "no such number" says so with a status or a Reason
+header, which win). ``no_answer`` keeps the number eligible for a redial; ``connected``
+would count a call nobody took in the connect rate, and ``invalid_number`` would bar a live
+number. FreeSWITCH records such a BYE with ``sip_term_status`` 200 (the BYE transaction's
+status, ``sofia.c`` lines 946 and 1035 with ``MANUAL_BYE`` set in ``mod_sofia.h``), so a 2xx
+term status on an unanswered call is not an answer.
 
 Decision on 408 (Request Timeout): both RFC 3398 and FreeSWITCH give RECOVERY_ON_TIMER_EXPIRE,
 but a 408 to an INVITE comes from a proxy whose timer C ran out while the phone rang, so the
@@ -34,6 +57,7 @@ __all__ = [
     "Q850_NAMES",
     "FREESWITCH_CAUSE_OUTCOMES",
     "SIP_STATUS_OUTCOMES",
+    "SOFIA_SIP_STATUS_CAUSES",
     "OUTCOME_LABELS_ZH",
     "outcome_for_sip_status",
     "outcome_for_freeswitch_cause",
@@ -129,6 +153,11 @@ Q850_NAMES: dict[str, int | None] = {
     "USER_NOT_REGISTERED": None,
     "PROGRESS_TIMEOUT": None,
     "GATEWAY_DOWN": None,
+    "UNWANTED": None,  # FreeSWITCH 819, for SIP 607 (RFC 8197)
+    "NO_IDENTITY": None,  # 820..823: STIR/SHAKEN refusals (SIP 428, 429, 437, 438)
+    "BAD_IDENTITY_INFO": None,
+    "UNSUPPORTED_CERTIFICATE": None,
+    "INVALID_IDENTITY": None,
 }
 
 _Q850_TO_NAME: dict[int, str] = {v: k for k, v in Q850_NAMES.items() if v is not None}
@@ -148,12 +177,16 @@ SIP_STATUS_TO_Q850: dict[int, str] = {
     408: "RECOVERY_ON_TIMER_EXPIRE",  # 102
     410: "NUMBER_CHANGED",  # 22
     413: "INTERWORKING",  # 127
-    414: "INVALID_NUMBER_FORMAT",  # 28
+    414: "INTERWORKING",  # 127 (RFC 3398 and sofia alike)
     415: "SERVICE_NOT_IMPLEMENTED",  # 79
     416: "INTERWORKING",  # 127
     420: "INTERWORKING",  # 127
     421: "INTERWORKING",  # 127
     423: "INTERWORKING",  # 127
+    428: "NO_IDENTITY",  # FreeSWITCH (RFC 8224 "Use Identity Header")
+    429: "BAD_IDENTITY_INFO",  # FreeSWITCH
+    437: "UNSUPPORTED_CERTIFICATE",  # FreeSWITCH
+    438: "INVALID_IDENTITY",  # FreeSWITCH
     480: "NO_USER_RESPONSE",  # 18
     481: "NORMAL_TEMPORARY_FAILURE",  # 41
     482: "EXCHANGE_ROUTING_ERROR",  # 25
@@ -174,14 +207,45 @@ SIP_STATUS_TO_Q850: dict[int, str] = {
     603: "CALL_REJECTED",  # 21
     604: "UNALLOCATED_NUMBER",  # 1
     606: "INCOMPATIBLE_DESTINATION",  # FreeSWITCH; RFC 3398: 58
+    607: "UNWANTED",  # FreeSWITCH; RFC 8197 "Unwanted"
     608: "CALL_REJECTED",  # RFC 8688 "Rejected" (analytics/robocall filter)
 }
 
+#: What mod_sofia's ``sofia_glue_sip_cause_to_freeswitch()`` gives for a SIP final status
+#: (sofia_glue.c lines 1813-1886 at signalwire/freeswitch cc93a683); any other status is
+#: NORMAL_UNSPECIFIED there. Kept as data so :func:`outcome_for_call` can tell "FreeSWITCH
+#: derived this cause from the status alone" from "a Reason header or a local event said more".
+SOFIA_SIP_STATUS_CAUSES: dict[int, str] = {
+    200: "NORMAL_CLEARING",
+    **dict.fromkeys((401, 402, 403, 407, 603, 608), "CALL_REJECTED"),
+    607: "UNWANTED",
+    404: "UNALLOCATED_NUMBER",
+    **dict.fromkeys((485, 604), "NO_ROUTE_DESTINATION"),
+    **dict.fromkeys((408, 504), "RECOVERY_ON_TIMER_EXPIRE"),
+    410: "NUMBER_CHANGED",
+    **dict.fromkeys((413, 414, 416, 420, 421, 423, 505, 513), "INTERWORKING"),
+    480: "NO_USER_RESPONSE",
+    **dict.fromkeys((400, 481, 500, 503), "NORMAL_TEMPORARY_FAILURE"),
+    **dict.fromkeys((486, 600), "USER_BUSY"),
+    484: "INVALID_NUMBER_FORMAT",
+    **dict.fromkeys((488, 606), "INCOMPATIBLE_DESTINATION"),
+    502: "NETWORK_OUT_OF_ORDER",
+    405: "SERVICE_UNAVAILABLE",
+    **dict.fromkeys((406, 415, 501), "SERVICE_NOT_IMPLEMENTED"),
+    **dict.fromkeys((482, 483), "EXCHANGE_ROUTING_ERROR"),
+    487: "ORIGINATOR_CANCEL",
+    428: "NO_IDENTITY",
+    429: "BAD_IDENTITY_INFO",
+    437: "UNSUPPORTED_CERTIFICATE",
+    438: "INVALID_IDENTITY",
+}
+
 #: FreeSWITCH cause -> outcome for a call that was *not* answered (an answered call is
-#: always CONNECTED; see :func:`outcome_for_call`).
+#: always CONNECTED; see :func:`outcome_for_call`). No row is CONNECTED: a call nobody
+#: answered was never connected, whatever the cause (see the NORMAL_CLEARING decision above).
 FREESWITCH_CAUSE_OUTCOMES: dict[str, Outcome] = {
-    "NORMAL_CLEARING": Outcome.CONNECTED,
-    "SUCCESS": Outcome.CONNECTED,
+    "NORMAL_CLEARING": Outcome.NO_ANSWER,
+    "SUCCESS": Outcome.NO_ANSWER,
     "USER_BUSY": Outcome.BUSY,
     "NORMAL_CIRCUIT_CONGESTION": Outcome.NETWORK_ERROR,
     "NO_ANSWER": Outcome.NO_ANSWER,
@@ -190,6 +254,11 @@ FREESWITCH_CAUSE_OUTCOMES: dict[str, Outcome] = {
     "OUTGOING_CALL_BARRED": Outcome.REJECTED,
     "INCOMING_CALL_BARRED": Outcome.REJECTED,
     "BEARERCAPABILITY_NOTAUTH": Outcome.REJECTED,
+    "UNWANTED": Outcome.REJECTED,
+    "NO_IDENTITY": Outcome.REJECTED,  # the carrier refused the call (4xx, as the SIP fallback)
+    "BAD_IDENTITY_INFO": Outcome.REJECTED,
+    "UNSUPPORTED_CERTIFICATE": Outcome.REJECTED,
+    "INVALID_IDENTITY": Outcome.REJECTED,
     "UNALLOCATED_NUMBER": Outcome.INVALID_NUMBER,
     "INVALID_NUMBER_FORMAT": Outcome.INVALID_NUMBER,
     "NUMBER_CHANGED": Outcome.INVALID_NUMBER,
@@ -220,8 +289,9 @@ FREESWITCH_CAUSE_OUTCOMES: dict[str, Outcome] = {
 }
 
 #: SIP final status -> outcome, derived from the two tables above so they cannot disagree.
-#: Where the operator's view of a SIP status differs from its cause's (see 408 above).
-_SIP_OUTCOME_OVERRIDES: dict[int, Outcome] = {408: Outcome.NO_ANSWER}
+#: Where the operator's view of a SIP status differs from its cause's: 408 (see above), and
+#: 200, which as the final response to the INVITE *is* the answer.
+_SIP_OUTCOME_OVERRIDES: dict[int, Outcome] = {200: Outcome.CONNECTED, 408: Outcome.NO_ANSWER}
 
 SIP_STATUS_OUTCOMES: dict[int, Outcome] = {
     status: _SIP_OUTCOME_OVERRIDES.get(status) or FREESWITCH_CAUSE_OUTCOMES.get(name, Outcome.NETWORK_ERROR)
@@ -271,10 +341,12 @@ _SIP_FOR_CAUSE.update({"NO_ANSWER": 480, "SUBSCRIBER_ABSENT": 480, "NO_USER_RESP
 
 
 def outcome_for_sip_status(status: int) -> Outcome:
-    """Outcome of an unanswered INVITE that ended with ``status``."""
+    """Outcome of an INVITE whose final response was ``status`` (2xx: it was answered)."""
     _check_status(status)
     if status in SIP_STATUS_OUTCOMES:
         return SIP_STATUS_OUTCOMES[status]
+    if 200 <= status < 300:
+        return Outcome.CONNECTED
     return outcome_for_freeswitch_cause(_fallback_sip_cause(status))
 
 
@@ -288,11 +360,26 @@ def outcome_for_freeswitch_cause(name: str) -> Outcome:
     return FREESWITCH_CAUSE_OUTCOMES.get(key, Outcome.NETWORK_ERROR)
 
 
+def _status_alone_causes(status: int) -> set[str]:
+    """The causes a final ``status`` gives with nothing else said: ours and mod_sofia's."""
+    return {
+        SIP_STATUS_TO_Q850.get(status) or _fallback_sip_cause(status),
+        SOFIA_SIP_STATUS_CAUSES.get(status, "NORMAL_UNSPECIFIED"),
+    }
+
+
 def outcome_for_call(cause: HangupCause, answered: bool) -> Outcome:
-    """The outcome of one call: answered calls are connected whoever hung up and why."""
+    """The outcome of one call, the same for every driver.
+
+    Answered calls are connected whoever hung up and why. An unanswered call is never
+    connected. When the INVITE's final status is known (3xx-6xx) and the cause is just what
+    that status implies (in our table or in mod_sofia's), the SIP table decides, so SIP and
+    FreeSWITCH agree on the same carrier answer; otherwise (a Reason header, a local cause, no
+    status, or a 2xx term status, which on an unanswered call is a BYE's) the cause decides.
+    """
     if answered:
         return Outcome.CONNECTED
-    sip = cause.sip_status
-    if sip is not None and sip in _SIP_OUTCOME_OVERRIDES and cause.name == SIP_STATUS_TO_Q850.get(sip):
-        return _SIP_OUTCOME_OVERRIDES[sip]
+    status = cause.sip_status
+    if status is not None and 300 <= status <= 699 and cause.name.strip().upper() in _status_alone_causes(status):
+        return outcome_for_sip_status(status)
     return outcome_for_freeswitch_cause(cause.name)

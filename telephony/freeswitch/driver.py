@@ -14,7 +14,7 @@ import logging
 import uuid as uuidlib
 from typing import Any
 
-from telephony.contract import HangupBy, OriginateRequest
+from telephony.contract import HangupBy, LineLimitReached, OriginateRequest
 from telephony.freeswitch.call import FsCall
 from telephony.freeswitch.client import EslClient, EslError
 from telephony.freeswitch.commands import originate_command
@@ -23,10 +23,10 @@ from telephony.freeswitch.limits import CpsPacer
 from telephony.freeswitch.protocol import EslEvent
 from telephony.freeswitch.settings import FreeswitchSettings
 from telephony.outcomes import HangupCause, cause_from_freeswitch
-from telephony.sip.driver import LineLimitReached, SipDriver
+from telephony.sip.driver import SipDriver
 from telephony.sip.trunk import SipTrunk
 
-__all__ = ["FreeswitchDriver", "LineLimitReached"]
+__all__ = ["FreeswitchDriver", "LineLimitReached"]  # the contract's, re-exported for old imports
 
 _log = logging.getLogger(__name__)
 
@@ -156,7 +156,10 @@ class FreeswitchDriver:
             # The CHANNEL_HANGUP_COMPLETE (with who and the SIP status) usually came first;
             # without one (GATEWAY_DOWN, no route ...) the job's result is all there is.
             by: HangupBy = "network" if cause in NETWORK_CAUSES else "remote"
-            call.finish_without_event(cause_from_freeswitch(cause), by)
+            # No SIP status was seen: keep none, as FsCallState.hangup does without
+            # sip_term_status (an inferred 408 would make a dead gateway's timer "no answer").
+            named = cause_from_freeswitch(cause)
+            call.finish_without_event(HangupCause(named.name, named.q850, None), by)
 
     async def _reattach(self) -> None:
         """After a reconnect: find out what became of every call we were following."""

@@ -20,7 +20,7 @@ from typing import Any
 from aiosipua import SdpMessage, SipDigestAuth, SipRequest, SipResponse, SipUAS, parse_sdp
 from aiosipua.registration import Registration
 
-from telephony.contract import OriginateRequest
+from telephony.contract import LineLimitReached, OriginateRequest
 from telephony.outcomes import Q850_NAMES, HangupCause, cause_from_sip_status
 from telephony.sip.call import CallState, SipCall
 from telephony.sip.clock import MediaClock
@@ -33,6 +33,8 @@ from telephony.sip.tcp import GlueTcpTransport
 from telephony.sip.trunk import SipTrunk
 from telephony.sip.uaglue import GlueUAC, GlueUdpTransport, in_dialog_reply, info_dtmf_digit, non2xx_ack
 
+# ``LineLimitReached`` is the contract's (a DriverError), re-exported here because this module
+# used to define its own (a bare RuntimeError) and callers import it from telephony.sip.
 __all__ = ["SipDriver", "LineLimitReached", "RegistrationFailed", "reason_header"]
 
 _log = logging.getLogger(__name__)
@@ -45,10 +47,6 @@ _HEADER_KEY = re.compile(r"[^A-Za-z0-9-]")
 # would read as "no answer" when the trunk is really unreachable).
 _NO_RESPONSE = HangupCause("RECOVERY_ON_TIMER_EXPIRE", 102, None)
 _Q850 = re.compile(r"Q\.850\s*;\s*cause\s*=\s*(\d+)", re.IGNORECASE)
-
-
-class LineLimitReached(RuntimeError):
-    """The trunk's ``max_concurrent`` calls are already up."""
 
 
 class RegistrationFailed(RuntimeError):

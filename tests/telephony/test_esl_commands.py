@@ -77,6 +77,48 @@ def test_busy_hangup_maps_to_busy_by_remote() -> None:
     assert outcome_for_call(hung.cause, answered=False) is Outcome.BUSY
 
 
+def _refused(cause: str, q850: str, status: str | None) -> str:
+    body = (FIXTURES / "channel_hangup_complete_busy.event").read_text()
+    body = body.replace("USER_BUSY", cause).replace("cause_q850: 17", f"cause_q850: {q850}")
+    term = "variable_sip_term_status: 486\n"
+    return body.replace(term, f"variable_sip_term_status: {status}\n" if status else "")
+
+
+@pytest.mark.parametrize("status", ["604", "485"])
+def test_dead_number_is_invalid_like_on_the_sip_driver(status: str) -> None:
+    # sofia_glue_sip_cause_to_freeswitch() turns 604/485 into NO_ROUTE_DESTINATION; the SIP
+    # driver calls them UNALLOCATED_NUMBER. With sip_term_status known, both are 空号.
+    (hung,) = FsCallState().apply(parse_event_plain(_refused("NO_ROUTE_DESTINATION", "3", status).encode()))
+    assert isinstance(hung, HungUp) and hung.cause.name == "NO_ROUTE_DESTINATION" and hung.cause.sip_status == int(status)
+    assert outcome_for_call(hung.cause, answered=False) is Outcome.INVALID_NUMBER
+
+
+def test_bye_during_early_media_is_no_answer() -> None:
+    # The carrier plays an announcement as early media and then sends BYE: NORMAL_CLEARING,
+    # sip_term_status 200 (the BYE's), never answered.
+    state = FsCallState()
+    state.apply(ev("channel_progress_media.event"))
+    body = (FIXTURES / "channel_hangup_complete.event").read_text()
+    (hung,) = state.apply(parse_event_plain(body.encode()))
+    assert isinstance(hung, HungUp) and hung.cause.name == "NORMAL_CLEARING" and hung.cause.sip_status == 200
+    assert not state.answered and outcome_for_call(hung.cause, state.answered) is Outcome.NO_ANSWER
+
+
+def test_originate_job_error_alone_keeps_no_sip_status() -> None:
+    # "-ERR RECOVERY_ON_TIMER_EXPIRE" with no CHANNEL_HANGUP_COMPLETE: no SIP status was seen,
+    # so the outcome is the cause's (network_error), as for the same hangup event without
+    # sip_term_status, not the 408 row's no_answer.
+    from telephony.freeswitch import FreeswitchDriver, FreeswitchSettings
+    from telephony.freeswitch.call import FsCall
+    from telephony.freeswitch.protocol import EslEvent
+
+    driver = FreeswitchDriver(FreeswitchSettings())
+    call = FsCall("c-1", "u-1", driver)
+    driver._jobs["job-1"] = call
+    driver._on_job(EslEvent({"Event-Name": "BACKGROUND_JOB", "Job-UUID": "job-1"}, "-ERR RECOVERY_ON_TIMER_EXPIRE\n"))
+    assert call.state.ended and call.outcome is Outcome.NETWORK_ERROR
+
+
 def test_pacer_spaces_starts_evenly() -> None:
     now = [100.0]
     pacer = CpsPacer(4, now=lambda: now[0])
