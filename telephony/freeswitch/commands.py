@@ -77,7 +77,13 @@ def originate_command(
             "origination_caller_id_name": caller_id,
             # A backstop: the driver cancels at the ring timeout itself (outcome "cancelled").
             "originate_timeout": str(max(1, round(ring_timeout_s)) + 5),
-            "ignore_early_media": "false",
+            # Wait for the answer. Unset or "false", switch_ivr_originate() counts early media
+            # as success (early_ok = 1, switch_ivr_originate.c line 2227; returns on
+            # CF_EARLY_MEDIA, line 777) and mod_commands' originate then runs the &bridge app
+            # at once (mod_commands.c lines 5164-5191): the runtime's media leg would come up
+            # during the carrier's ringback or announcement, before the customer answered,
+            # and hear it as the customer. "true" clears early_ok (line 2534).
+            "ignore_early_media": "true",
             "hangup_after_bridge": "true",
         }
     )

@@ -30,7 +30,7 @@ def test_originate_line_bridges_to_the_runtime_endpoint() -> None:
     assert line == (
         "originate {origination_uuid=u-1,huashu_call_id=call-42,huashu_campaign_id=7,"
         "origination_caller_id_number=95500,origination_caller_id_name=95500,originate_timeout=35,"
-        "ignore_early_media=false,hangup_after_bridge=true}sofia/gateway/carrier/13800000000 "
+        "ignore_early_media=true,hangup_after_bridge=true}sofia/gateway/carrier/13800000000 "
         "&bridge([sip_h_X-Huashu-Call-Id=call-42]sofia/external/huashu@10.0.0.5:5080)"
     )
 

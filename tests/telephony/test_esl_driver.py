@@ -116,6 +116,33 @@ def test_bridged_media_both_ways() -> None:
     run(main())
 
 
+def test_media_leg_waits_for_the_answer_not_early_media() -> None:
+    # "late": 0.5 s of early media (ringback, an announcement) before the customer answers.
+    # FreeSWITCH runs &bridge when originate returns; with early media counted as success the
+    # runtime's leg would be bridged to the ringback and hear it as the customer.
+    async def main() -> tuple[list[Any], bool | None, str]:
+        driver = await make_driver()
+        try:
+            call = await driver.originate(OriginateRequest("late", "95500", "c-late"))
+            events = await collect_until(call, lambda e: isinstance(e, Answered))
+            originate = next(c for c in driver.fake.commands if c.startswith("bgapi originate"))
+            for _ in range(100):  # the bridge follows the answer
+                if driver.fake.calls[call.uuid].bridged_before_answer is not None:
+                    break
+                await asyncio.sleep(0.02)
+            bridged_early = driver.fake.calls[call.uuid].bridged_before_answer
+            await call.hangup()
+            await collect_until(call, lambda e: False)
+        finally:
+            await driver.aclose()
+        return events, bridged_early, originate
+
+    events, bridged_early, originate = run(main())
+    assert [type(e) for e in events] == [Ringing, EarlyMedia, Answered]
+    assert "ignore_early_media=true" in originate
+    assert bridged_early is False
+
+
 def test_socket_drop_mid_call_reconnects_and_keeps_the_call() -> None:
     async def main() -> None:
         driver = await make_driver()

@@ -4,7 +4,15 @@ bridge to the runtime's SIP endpoint (a real SIP leg with audio, placed with our
 
 The dialled number picks the script: answer, dtmf, hangup (customer hangs up), busy, invalid,
 reject, ring (rings until uuid_kill), drop (answers, then the socket drops), gwdown
-(no channel, the originate job fails with GATEWAY_DOWN).
+(no channel, the originate job fails with GATEWAY_DOWN), late (early media for 0.5 s, then
+the answer).
+
+``originate`` returns as FreeSWITCH's does: on the answer, or already on early media unless
+``ignore_early_media`` is true (``switch_ivr_originate.c``: ``early_ok = 1`` by default, line
+2227; cleared by a true ``ignore_early_media``, lines 2534-2537; success on ``CF_EARLY_MEDIA``
+when ``early_ok``, line 777). Only then does the ``&bridge`` application run
+(``mod_commands.c`` ``originate_function``, lines 5164-5191), so a bridge placed during early
+media reaches the runtime before the customer answered; ``bridged_before_answer`` says so.
 """
 
 from __future__ import annotations
@@ -62,7 +70,9 @@ class _Call:
     number: str
     job: str
     bridge: str | None
+    early_ok: bool = True
     answered: bool = False
+    bridged_before_answer: bool | None = None
     ended: bool = False
     leg: SipCall | None = None
     task: asyncio.Task[None] | None = None
@@ -175,7 +185,11 @@ class FakeFreeswitch:
         number = re.search(r"sofia/gateway/[^/]+/(\S+)", args)
         bridge = re.search(r"&bridge\(\[[^\]]*\]sofia/external/([^)]+)\)", args)
         assert uuid and call_id and number, args
-        call = _Call(uuid.group(1), call_id.group(1), number.group(1), job, bridge.group(1) if bridge else None)
+        ignore = re.search(r"ignore_early_media=([^,}]+)", args)
+        # switch_true() values, and the two other modes that also clear early_ok
+        early_ok = not ignore or ignore.group(1).lower() not in {"true", "yes", "on", "1", "consume", "ring_ready"}
+        call = _Call(uuid.group(1), call_id.group(1), number.group(1), job, bridge.group(1) if bridge else None,
+                     early_ok=early_ok)
         self.calls[call.uuid] = call
         call.task = asyncio.get_running_loop().create_task(self._script(call))
 
@@ -196,12 +210,18 @@ class FakeFreeswitch:
             return  # until uuid_kill
         await asyncio.sleep(0.05)
         self._event("channel_progress_media.event", call)
-        await asyncio.sleep(0.05)
+        returned = call.early_ok  # originate succeeds on early media unless told to ignore it
+        if returned:
+            self._job_done(call, f"+OK {call.uuid}")
+            if call.bridge:
+                await self._bridge(call)
+        await asyncio.sleep(0.5 if call.number == "late" else 0.05)
         call.answered = True
         self._event("channel_answer.event", call)
-        self._job_done(call, f"+OK {call.uuid}")
-        if call.bridge:
-            await self._bridge(call)
+        if not returned:
+            self._job_done(call, f"+OK {call.uuid}")
+            if call.bridge:
+                await self._bridge(call)
         if call.number == "dtmf":
             await asyncio.sleep(0.2)
             self._event("dtmf.event", call)
@@ -215,6 +235,7 @@ class FakeFreeswitch:
     async def _bridge(self, call: _Call) -> None:
         """What ``&bridge(sofia/external/user@host:port)`` does: a SIP call to the runtime."""
         assert call.bridge is not None
+        call.bridged_before_answer = not call.answered
         user, _, hostport = call.bridge.partition("@")
         host, _, port = hostport.partition(":")
         if self._sip is None:
