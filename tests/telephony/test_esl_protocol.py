@@ -11,6 +11,7 @@ Content-Type: text/event-%s\\n\\n") and ``send_disconnect``. Event bodies: see e
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +32,29 @@ SESSION = (
     b"Content-Type: command/reply\nReply-Text: +OK Job-UUID: " + JOB.encode() + b"\nJob-UUID: " + JOB.encode() + b"\n\n"
     b"Content-Type: api/response\nContent-Length: 5\n\ntrue\n"
 )
+
+
+# switch_url_encode() as switch_event_serialize() calls it for `event plain` listeners
+# (signalwire/freeswitch cc93a683: src/switch_utils.c switch_url_encode_opt, lines 3494-3537;
+# the unsafe set SWITCH_URL_UNSAFE, src/include/switch_utils.h line 47; serialise with
+# encode=SWITCH_TRUE, mod_event_socket.c line 1428; "%s: %s\n" per header, switch_event.c
+# line 1603). Bytes below space or above '~' (all of UTF-8's multi-byte sequences) and the
+# unsafe set become %XX (upper-case hex); a '%' already followed by two upper-case hex digits
+# is left alone (not double-encoded).
+_FS_UNSAFE = frozenset(b'\r\n #%&+:;<=>?@[\\]^`{|}"')
+_HEX = b"0123456789ABCDEF"
+
+
+def fs_url_encode(value: str) -> str:
+    data = value.encode()
+    out = bytearray()
+    for i, c in enumerate(data):
+        kept_escape = c == 0x25 and len(data) - i > 2 and data[i + 1] in _HEX and data[i + 2] in _HEX
+        if not kept_escape and (c < 0x20 or c > 0x7E or c in _FS_UNSAFE):
+            out += b"%" + bytes((_HEX[c >> 4], _HEX[c & 15]))
+        else:
+            out.append(c)
+    return out.decode("ascii")
 
 
 def event_frame(name: str) -> bytes:
@@ -63,9 +87,36 @@ def test_channel_event_headers_are_url_decoded() -> None:
     assert ev is not None and ev.name == "CHANNEL_ANSWER"
     assert ev.uuid == "5c2a7c2e-3f4b-4d7a-9e6c-1b2d3e4f5a6b"
     assert ev.get("Event-Date-GMT") == "Fri, 16 Aug 2024 16:46:02 GMT"
+    assert ev.get("Event-Date-Local") == "2024-08-16 13:46:02"  # on the wire: 2024-08-16%2013%3A46%3A02
+    assert ev.get("FreeSWITCH-IPv6") == "::1"  # on the wire: %3A%3A1
     assert ev.get("Answer-State") == "answered"
     assert ev.var("huashu_call_id") == "call-42" and ev.var("huashu_campaign_id") == "7"
     assert ev.body == ""
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.event")))
+def test_fixtures_are_serialised_as_freeswitch_writes_them(name: str) -> None:
+    head = (FIXTURES / name).read_text().partition("\n\n")[0]
+    for line in head.split("\n"):
+        header, sep, value = line.partition(": ")
+        assert sep and value, line  # FreeSWITCH writes "_undef_" for an empty value, never nothing
+        assert value == fs_url_encode(unquote(value)), f"{name}: {header} is not switch_url_encode() output"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}", fullmatch=True).filter(lambda n: n != "Content-Length"),
+                       st.text(min_size=1, max_size=40).filter(lambda v: "\x00" not in v), max_size=8))
+def test_any_serialised_header_value_decodes_back(values: dict[str, str]) -> None:
+    # What switch_event_serialize() + mod_event_socket's framing write, for any values
+    # (Chinese caller names, SIP URIs with @ and ;, times with :) -> the same values back.
+    import re
+
+    values = {k: v for k, v in values.items() if not re.search("%[0-9A-F]{2}", v)}  # FreeSWITCH keeps those as-is
+    body = "".join(f"{k}: {fs_url_encode(v)}\n" for k, v in {"Event-Name": "CUSTOM", **values}.items()) + "\n"
+    data = body.encode()
+    (msg,) = EslParser().feed(b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(data) + data)
+    assert msg.event is not None
+    assert {k: msg.event.get(k) for k in values} == values
 
 
 def test_background_job_carries_the_originate_result_as_body() -> None:
