@@ -27,6 +27,8 @@ class CompiledScript:
         self.matcher = Matcher(script, semantic=semantic)
         self.used_variables = frozenset(v for n in script.nodes for v in placeholders(n.prompt.text))
         self._listen: dict[str, Listen] = {}
+        self._give_up: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._quiet: dict[str, bool] = {}
 
     def barge_in(self, node: Node) -> bool:
         return self.script.settings.barge_in if node.barge_in is None else node.barge_in
@@ -53,6 +55,58 @@ class CompiledScript:
             )
             self._listen[node.id] = found
         return found
+
+    def give_up(self, node: Node, event: str) -> tuple[str, str] | None:
+        """Where the call ends politely when ``node``'s retries for ``event`` ("silence" or
+        "no_match") are used up and the spent branch has no ``else_goto``: ``(target, how it was
+        chosen)``, or None when the script has no such ending.
+
+        Only targets that end the call without asking anything more count (an end or transfer
+        node, maybe after ``say`` nodes), tried in this order, ``event`` before the other kind:
+        the ``else_goto`` of the node's (then the global) silence / no-match branches, their
+        ``goto``, then the first ``else_goto`` of any silence / no-match branch in the script
+        (the script's own "we give up" goodbye)."""
+        key = (node.id, event)
+        if key not in self._give_up:
+            self._give_up[key] = self._find_give_up(node, event)
+        return self._give_up[key]
+
+    def _find_give_up(self, node: Node, event: str) -> tuple[str, str] | None:
+        kinds = (event, "no_match" if event == "silence" else "silence")
+        own = [c.branch for kind in kinds for c in self.matcher.events(node, kind)]
+        for b in own:
+            if b.else_goto and self._ends_quietly(b.else_goto):
+                return b.else_goto, f"the else_goto of {b.id}"
+        for b in own:
+            if self._ends_quietly(b.goto):
+                return b.goto, f"the {b.when.value} path {b.id}"
+        for kind in kinds:
+            for n in self.script.nodes:
+                for b in n.branches:
+                    if (b.when.kind == "event" and b.when.value == kind and b.else_goto
+                            and self._ends_quietly(b.else_goto)):
+                        return b.else_goto, f"the script's {kind} ending (else_goto of {n.id}/{b.id})"
+        return None
+
+    def _ends_quietly(self, target: str) -> bool:
+        """``target`` ends the call without listening again: an end or transfer node, or say /
+        condition nodes that lead only there."""
+        found = self._quiet.get(target)
+        if found is not None:
+            return found
+        self._quiet[target] = False  # a cycle of say nodes never ends
+        node = self.script.by_id.get(target)
+        ok = False
+        if node is not None:
+            if node.type in ("end", "transfer"):
+                ok = True
+            elif node.type == "say":
+                ok = node.next is not None and self._ends_quietly(node.next)
+            elif node.type == "condition":
+                outs = [b.goto for b in node.branches] + ([node.default] if node.default else [])
+                ok = bool(node.default) and all(self._ends_quietly(t) for t in outs)
+        self._quiet[target] = ok
+        return ok
 
     def _expected(self, node: Node) -> tuple[str, ...]:
         """Phrases the node's branches and the global handlers listen for: the vocabulary of an

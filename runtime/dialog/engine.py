@@ -78,6 +78,7 @@ class DialogEngine:
         self._end_reason: str | None = None
         self._at_end_node = False
         self._last_answer = ""
+        self._unanswered: Turn | None = None  # the question playing or waiting, until a turn answers it
         self.listen_seq = 0  # grows each time the engine starts waiting for an answer
 
     # ---- public view -----------------------------------------------------------------------
@@ -187,6 +188,14 @@ class DialogEngine:
                 self._play_id += 1
                 self._playing = self._play_id
                 acts.append(Play(self._play_id, node.id, text, node.prompt.audio, self._c.barge_in(node)))
+                # Every prompt is part of the transcript: a question becomes a turn when it is
+                # answered (or, unanswered, when the call ends); anything else is a turn at once.
+                heard = Turn(node.id, text, None, 0.0, None, "", self._now - self._start_ms,
+                             "no_answer" if node.type == "say_listen" else "prompt")
+                if node.type == "say_listen":
+                    self._unanswered = heard
+                else:
+                    self._record.turns.append(heard)
             else:
                 self._playing = None
             if node.type == "say_listen":
@@ -281,7 +290,17 @@ class DialogEngine:
         self._finish()
         return [HangupCall(reason)]
 
+    def _add_turn(self, turn: Turn) -> None:
+        """A customer turn (speech, keys, silence): it answers the question that was playing."""
+        self._unanswered = None
+        self._record.turns.append(turn)
+
     def _finish(self) -> None:
+        if self._unanswered is not None:  # the call ended on a question nobody answered
+            t, self._unanswered = self._unanswered, None
+            self._record.turns.append(Turn(t.node, t.bot, None, 0.0, None,
+                                           f"no answer: the call ended ({self._record.ended_by})", t.at_ms,
+                                           "no_answer"))
         self.finished = True
         self._state = _DONE
         self._playing = None
@@ -391,17 +410,44 @@ class DialogEngine:
         res, target = found
         return self._take(node, res.branch, res.scope, target, "speech", text, confidence, res.why)
 
-    def _no_match(self, node: Node, kind: str, customer: str, confidence: float, why: str,
-                  event: str = "no_match") -> list[Action]:
+    def _event_path(self, node: Node, event: str) -> tuple[Candidate, str] | None:
+        """The first branch for ``event`` (node, then global) that may still fire, with its target."""
         for c in self._c.matcher.events(node, event):
             target = self._resolve(c.branch, c.scope)
             if target is not None:
-                return self._take(node, c.branch, c.scope, target, kind, customer, confidence,
-                                  f"{why}; event {event} -> {c.branch.id}")
+                return c, target
+        return None
+
+    def _no_match(self, node: Node, kind: str, customer: str, confidence: float, why: str,
+                  event: str = "no_match") -> list[Action]:
+        found = self._event_path(node, event)
+        if found is not None:
+            c, target = found
+            return self._take(node, c.branch, c.scope, target, kind, customer, confidence,
+                              f"{why}; event {event} -> {c.branch.id}")
         if event != "no_match":
             return self._no_match(node, kind, customer, confidence, why)
+        spent = self._c.matcher.events(node, "no_match")
+        if spent:  # there is a no-match path, but its max_times is used up and it has no else_goto
+            ids = ", ".join(c.branch.id for c in spent)
+            return self._give_up(node, kind, customer, confidence, f"{why}; no_match path {ids} used up", "no_match")
         return self._take(node, None, "node", node.id, kind, customer, confidence,
                           f"{why}; no no_match path, repeating {node.id}")
+
+    def _give_up(self, node: Node, kind: str, customer: str, confidence: float, why: str,
+                 event: str) -> list[Action]:
+        """The retries of ``node`` are used up: end through the script's polite ending for ``event``
+        (see :meth:`CompiledScript.give_up`), or hang up when the script has none."""
+        found = self._c.give_up(node, event)
+        if found is not None:
+            target, via = found
+            return self._take(node, None, "node", target, kind, customer, confidence, f"{why}; ending via {via}")
+        self._turns += 1
+        if kind != "silence":
+            self._record.customer_spoke = True
+        self._add_turn(Turn(node.id, self._bot_text, customer, confidence, None,
+                            f"{why}; no polite ending in the script, hanging up", self._now - self._start_ms, kind))
+        return self._end("silence" if event == "silence" else "retries_exhausted")
 
     def _take(self, node: Node, branch: Branch | None, scope: str, target: str, kind: str, customer: str,
               confidence: float, why: str) -> list[Action]:
@@ -413,8 +459,8 @@ class DialogEngine:
             self._end_reason = None
         elif kind == "silence":
             self._end_reason = "silence"  # an end reached from here on was reached through silence
-        self._record.turns.append(Turn(node.id, self._bot_text, customer, confidence,
-                                       branch.id if branch else None, why, self._now - self._start_ms, kind))
+        self._add_turn(Turn(node.id, self._bot_text, customer, confidence,
+                            branch.id if branch else None, why, self._now - self._start_ms, kind))
         if self._turns > self.script.settings.max_turns:
             return self._end("max_turns")
         acts: list[Action] = []
@@ -476,32 +522,47 @@ class DialogEngine:
         return []
 
     def _on_silence(self) -> list[Action]:
+        """Each silence is a turn. Below the limit: the node's silence path, then (when that is used
+        up) its no-match path. At the limit: the silence path's give-up target (``else_goto``), else
+        the script's polite ending. A silence beyond the limit (the path at the limit asked another
+        question) ends the call politely too — never with a bare hang-up when there is a goodbye."""
         node = self._node
         assert node is not None
         self._silences += 1
         limit = self.script.settings.max_consecutive_silences
         why = f"silence {self._silences}/{limit}"
         if self._silences > limit:
-            self._record.turns.append(Turn(node.id, self._bot_text, "", 0.0, None, why + "; hanging up",
-                                           self._now - self._start_ms, "silence"))
-            return self._end("silence")
+            return self._give_up(node, "silence", "", 0.0, f"{why}: over the limit", "silence")
         cands = self._c.matcher.events(node, "silence")
         if self._silences >= limit:
-            if cands:
-                # the last allowed silence: take the branch's give-up path (else_goto) if it has one
-                c = cands[0]
+            for c in cands:
+                # the last allowed silence: the branch's give-up path (else_goto), or its goto while
+                # max_times allows; a spent branch without else_goto is passed over
                 key = self._fire_key(c.branch, c.scope)
-                self._fired[key] = self._fired.get(key, 0) + 1
-                return self._take(node, c.branch, c.scope, c.branch.else_goto or c.branch.goto, "silence", "",
-                                  0.0, f"{why}: the script's silence path {c.branch.id}")
-            self._record.turns.append(Turn(node.id, self._bot_text, "", 0.0, None, why + "; no silence path",
-                                           self._now - self._start_ms, "silence"))
-            return self._end("silence")
-        for c in cands:
-            nxt = self._resolve(c.branch, c.scope)
-            if nxt is not None:
-                return self._take(node, c.branch, c.scope, nxt, "silence", "", 0.0, f"{why} -> {c.branch.id}")
-        return self._take(node, None, "node", node.id, "silence", "", 0.0, f"{why}; repeating {node.id}")
+                count = self._fired.get(key, 0)
+                if c.branch.else_goto:
+                    target = c.branch.else_goto
+                elif c.branch.max_times is None or count < c.branch.max_times:
+                    target = c.branch.goto
+                else:
+                    continue
+                self._fired[key] = count + 1
+                return self._take(node, c.branch, c.scope, target, "silence", "", 0.0,
+                                  f"{why}: the script's silence path {c.branch.id}")
+            used = f"; silence path {', '.join(c.branch.id for c in cands)} used up" if cands else "; no silence path"
+            return self._give_up(node, "silence", "", 0.0, why + used, "silence")
+        found = self._event_path(node, "silence")
+        if found is not None:
+            c, nxt = found
+            return self._take(node, c.branch, c.scope, nxt, "silence", "", 0.0, f"{why} -> {c.branch.id}")
+        if not cands:
+            return self._take(node, None, "node", node.id, "silence", "", 0.0, f"{why}; repeating {node.id}")
+        why += f"; silence path {', '.join(c.branch.id for c in cands)} used up"
+        found = self._event_path(node, "no_match")
+        if found is not None:
+            c, nxt = found
+            return self._take(node, c.branch, c.scope, nxt, "silence", "", 0.0, f"{why}, no_match path {c.branch.id}")
+        return self._give_up(node, "silence", "", 0.0, why, "silence")
 
     def _on_transfer_failed(self) -> list[Action]:
         if self._state != _TRANSFERRING or self._node is None:

@@ -63,7 +63,7 @@ class BotTurn:
 class ChatStep:
     reply: Reply
     bot: list[BotTurn] = field(default_factory=list)
-    turns: list[Turn] = field(default_factory=list)  # record turns this reply produced (branch, why)
+    turns: list[Turn] = field(default_factory=list)  # customer turns this reply produced (branch, why)
     finished: bool = False
     interrupted: BotTurn | None = None  # the bot turn a barge reply cut short (None: it stopped nothing)
 
@@ -133,7 +133,7 @@ class ChatSession:
         self._history.append(r)
         self._run()
         step.bot = self._out
-        step.turns = list(self.engine.turns[before:])
+        step.turns = [t for t in self.engine.turns[before:] if t.customer is not None]
         step.finished = self.finished
         step.interrupted = self._interrupted
         return step

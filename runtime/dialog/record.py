@@ -23,15 +23,18 @@ NO_INTENT = IntentResult("无意向", "no_intent")
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One customer turn: what the bot had said, what came back, and which branch it chose and why.
+    """One turn of the conversation: what the bot said, what came back, and which branch it chose and why.
 
-    ``kind`` is speech | dtmf | silence | dtmf_timeout; ``branch`` is None when nothing matched
-    and the node had no path for it.
+    ``kind`` is speech | dtmf | silence | dtmf_timeout for a customer turn; ``branch`` is None when
+    nothing matched and the node had no path for it. Prompts nobody answered are turns too, with
+    ``customer`` None: ``prompt`` for a prompt that does not wait for an answer (a ``say`` node, a
+    goodbye, a transfer announcement; ``at_ms`` is when it began) and ``no_answer`` for a question
+    the call ended on (the customer hung up, the time ran out; ``at_ms`` is when it began).
     """
 
     node: str
     bot: str
-    customer: str
+    customer: str | None
     confidence: float
     branch: str | None
     why: str
@@ -59,6 +62,11 @@ class CallRecord:
     customer_spoke: bool = False
     intent: IntentResult = NO_INTENT
     transferred_to: str | None = None
+
+    @property
+    def customer_turns(self) -> list[Turn]:
+        """The turns the customer took (speech, keys, silences): ``turns`` without unanswered prompts."""
+        return [t for t in self.turns if t.customer is not None]
 
     @property
     def last_node(self) -> str | None:

@@ -78,7 +78,7 @@ def test_barge_talks_over_the_question_and_stops_it() -> None:
 
 def test_an_ordinary_reply_waits_for_the_question_to_end() -> None:
     r = run_script(_doc(), ["好的"])
-    assert r.turns[0].at_ms == _ms(INTRO) + _ms(QUESTION) + REPLY_DELAY_MS
+    assert r.customer_turns[0].at_ms == _ms(INTRO) + _ms(QUESTION) + REPLY_DELAY_MS
 
 
 def test_barge_without_barge_in_is_ignored_and_the_call_goes_on() -> None:
@@ -112,7 +112,7 @@ def test_barge_after_earlier_replies_replays_the_call_exactly() -> None:
     assert step.interrupted is not None and step.interrupted.node == "q"
     assert step.turns[0].at_ms == q_started + BARGE_INTO_MS
     assert first.turns[0].kind == "silence"
-    assert [t.branch for t in s.record.turns] == ["silent", "again", "no"]
+    assert [t.branch for t in s.record.customer_turns] == ["silent", "again", "no"]
     assert s.record.to_dict() == run_script(doc, ["<silence>", "再说", "<barge:不需要>"]).to_dict()
 
 

@@ -86,7 +86,7 @@ def test_global_silence_handler_is_the_silence_path() -> None:
     assert of(out, Play)[0].node_id == "bye"
     finish_prompt(e, out, 5000)
     assert e.record.ended_by == "silence" and e.record.outcome == "silence"
-    assert e.record.turns[-1].kind == "silence" and not e.record.customer_spoke
+    assert e.record.customer_turns[-1].kind == "silence" and not e.record.customer_spoke
 
 
 def test_silence_without_any_path_repeats_the_node_then_hangs_up() -> None:
@@ -175,7 +175,7 @@ def test_dtmf_waits_for_more_digits_then_times_out() -> None:
     assert (timer.kind, timer.after_ms) == ("dtmf", 2000)
     out = e.handle(Timer(3500, "dtmf", timer.token))
     assert of(out, Play)[0].node_id == "late"
-    assert e.record.turns[-1].kind == "dtmf_timeout"
+    assert e.record.customer_turns[-1].kind == "dtmf_timeout"
 
 
 def test_dtmf_sequence_completes() -> None:

@@ -43,7 +43,7 @@ def test_run_script_keys_silence_and_running_out() -> None:
     r = run_script(doc, [], EN_VARS)  # no replies: the customer hangs up after the first prompt
     assert r.ended_by == "customer_hangup" and r.path == ["route", "hello"] and not r.customer_spoke
     r = run_script(doc, ["<hangup>", "yes"], EN_VARS)
-    assert r.ended_by == "customer_hangup" and not r.turns
+    assert r.ended_by == "customer_hangup" and not r.customer_turns
 
 
 def test_virtual_time_advances_with_prompts() -> None:

@@ -41,7 +41,7 @@ def test_opt_out_during_a_say_node_stops_the_intro_and_is_taken() -> None:
     acts = e.handle(Speech(1500, "别再给我打电话了"))
     assert acts[0] == StopPlayback(intro.play_id)
     assert SetTag("opt_out") in acts and _play(acts).node_id == "bye_opt"
-    turn = e.turns[-1]
+    turn = e.record.customer_turns[-1]
     assert (turn.node, turn.branch, turn.kind) == ("intro", "g_opt", "speech")
     assert "heard during the prompt of intro" in turn.why
     e.handle(PromptFinished(4000, _play(acts).play_id))
@@ -54,7 +54,7 @@ def test_other_speech_during_a_say_node_is_still_ignored() -> None:
     assert e.handle(Speech(1000, "你是谁")) == []  # a non-override handler waits for a listening node
     assert e.handle(Speech(1200, "好的")) == []
     assert e.handle(Speech(1300, "别再打了", final=False)) == []  # partial: wait for the final result
-    assert e.playing == intro.play_id and e.turns == []
+    assert e.playing == intro.play_id and e.record.customer_turns == []
 
 
 def test_opt_out_during_a_prompt_without_barge_in() -> None:
@@ -64,7 +64,7 @@ def test_opt_out_during_a_prompt_without_barge_in() -> None:
     assert e.handle(Speech(3500, "好的")) == []  # no barge-in: ordinary answers wait for the prompt's end
     acts = e.handle(Speech(3800, "我要投诉你们"))
     assert acts[0] == StopPlayback(q.play_id) and _play(acts).node_id == "sorry"
-    assert e.turns[-1].branch == "g_comp"
+    assert e.record.customer_turns[-1].branch == "g_comp"
     # "@return" after the apology goes back to the question, which is asked again
     again = _play(e.handle(PromptFinished(5000, _play(acts).play_id)))
     assert again.node_id == "q"
@@ -112,7 +112,7 @@ def test_a_contradicted_yes_explains_the_no_match() -> None:
     q = _play(e.handle(PromptFinished(3000, intro.play_id)))
     e.handle(PromptFinished(4000, q.play_id))
     e.handle(Speech(4500, "好的不需要"))
-    turn = e.turns[-1]
+    turn = e.record.customer_turns[-1]
     assert turn.branch is None
     assert "no branch matched (branch yes ('好的') dropped: affirm contradicted by '不需要')" in turn.why
 
@@ -124,7 +124,7 @@ def test_an_override_key_works_during_the_intro_other_keys_do_not() -> None:
     assert e.handle(Dtmf(500, "1")) == []
     acts = e.handle(Dtmf(800, "9"))
     assert acts[0] == StopPlayback(intro.play_id) and _play(acts).node_id == "bye_opt"
-    t = e.turns[-1]
+    t = e.record.customer_turns[-1]
     assert (t.branch, t.kind, t.customer) == ("g_key", "dtmf", "<dtmf:9>")
     assert "heard during the prompt of intro" in t.why and e.record.customer_spoke
 

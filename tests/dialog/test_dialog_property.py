@@ -20,7 +20,7 @@ from runtime.nlu.builtin_intents import BUILTIN
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_FILES = sorted((ROOT / "scripts_library").glob("*.json")) + sorted((Path(__file__).parent / "scripts").glob("*.json"))
 ENDINGS = {"end_node", "customer_hangup", "silence", "max_turns", "max_duration", "transfer", "opt_out",
-           "dead_end", "transfer_failed"}
+           "dead_end", "transfer_failed", "retries_exhausted"}
 SAMPLE_VALUES = {"string": "张三", "number": 12, "amount": "36.5", "date": "2024-05-01", "phone": "13800138000"}
 
 

@@ -62,7 +62,7 @@ def test_cases_cover_success_failure_silence_opt_out_and_no_match(cases_file: Pa
         seen.add(r.intent.category)
         if r.ended_by in ("silence", "opt_out"):
             seen.add(r.ended_by)
-        if any(t.branch is None or "no_match" in t.why for t in r.turns):
+        if any(t.branch is None or "no_match" in t.why for t in r.customer_turns):
             seen.add("no_match")
     missing = {"success", "failure", "silence", "opt_out", "no_match"} - seen
     assert not missing, f"{cases_file.name}: no replay case reaches {sorted(missing)}"
