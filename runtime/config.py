@@ -22,7 +22,7 @@ from pydantic_settings import (
 from telephony.freeswitch.settings import FreeswitchSettings
 from telephony.sip.settings import SipSettings
 
-__all__ = ["Settings", "SpeechSettings", "get_settings", "config_file"]
+__all__ = ["Settings", "SpeechSettings", "RecordingSettings", "get_settings", "config_file"]
 
 
 def config_file() -> Path | None:
@@ -42,6 +42,26 @@ class SpeechSettings(BaseModel):
     asr_http_url: str | None = None
 
 
+class RecordingSettings(BaseModel):
+    """Call recordings (both parties, stereo WAV): where they go, how many, how long they stay.
+
+    ``s3_endpoint`` + ``s3_bucket`` switch the store to an S3-compatible bucket (recordings
+    are spooled locally and uploaded when the call ends). ``sample`` records that share of
+    answered calls, chosen by call id so every node agrees (QA teams often record a sample).
+    """
+
+    enabled: bool = True  # HUASHU_RECORDINGS__ENABLED
+    dir: Path | None = None  # default: <data_dir>/call-recordings
+    sample: float = Field(1.0, ge=0.0, le=1.0)
+    retention_days: int | None = Field(180, ge=0)  # None: keep for ever
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str = "recordings/"
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -57,6 +77,7 @@ class Settings(BaseSettings):
     telephony_driver: str = "simulator"  # simulator | sip | freeswitch
     forbidden_words: list[str] = Field(default_factory=list)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    recordings: RecordingSettings = Field(default_factory=RecordingSettings)  # HUASHU_RECORDINGS__SAMPLE, ...
     sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Nothing a test runs (CLI subprocesses included) writes into the checkout's ./var: one
+# throwaway data directory per test session unless a test sets its own.
+os.environ["HUASHU_DATA_DIR"] = tempfile.mkdtemp(prefix="huashu-test-var-")
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -52,7 +52,10 @@ def _accounts_lines(accounts: list[Any]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="With --headless: print the result as JSON.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Web app address (not headless).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Web app port.")
-def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, port: int) -> None:
+@click.option("--record-sample", default=0.1, show_default=True, type=click.FloatRange(0.0, 1.0),
+              help="Share of answered demo calls recorded with audio (bot: offline TTS; customer: a second voice). "
+                   "Production nodes take recordings.sample from the settings (default: every call).")
+def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, port: int, record_sample: float) -> None:
     """Set up the demo (script library, approved script, synthetic customers, a campaign task, users)
     and run it: the web app with a runtime node, or with --headless the whole campaign and its report.
 
@@ -80,13 +83,30 @@ def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, por
         _fail(f"demo set-up failed: {e}")
     if state.params_note:
         say(f"note: {state.params_note}")
+    runner = _runner(engine, settings, state, record_sample, "demo" if headless else "demo-web")
     if headless:
-        _headless(engine, settings, state, as_json)
+        _headless(engine, settings, state, runner, as_json)
     else:
-        _serve(engine, settings, state, host, port)
+        _serve(engine, settings, state, runner, host, port)
 
 
-def _headless(engine: Any, settings: Any, state: Any, as_json: bool) -> None:
+def _runner(engine: Any, settings: Any, state: Any, record_sample: float, node: str) -> Any:
+    """The demo's call runner, recording ``record_sample`` of the answered calls."""
+    from runtime.campaigns.drivers import RunnerError, simulator_recording_kw
+    from runtime.campaigns.scripts import store_resolver
+    from runtime.demo.runner import DemoRunner
+    from runtime.health import MeteredRunner
+
+    try:
+        recording = simulator_recording_kw(settings) if record_sample > 0 else {}
+    except RunnerError as e:
+        _fail(str(e), 2)
+    if recording:
+        recording["record_sample"] = record_sample
+    return MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed, **recording), node)
+
+
+def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -94,14 +114,9 @@ def _headless(engine: Any, settings: Any, state: Any, as_json: bool) -> None:
     from runtime.analytics.store import AnalyticsStore
     from runtime.demo.headless import run_to_end, start_task
     from runtime.demo.results import load_results
-    from runtime.demo.runner import DemoRunner
-    from runtime.health import MeteredRunner
 
     tid = state.task.task_id
     status = start_task(engine, tid)
-    from runtime.campaigns.scripts import store_resolver
-
-    runner = MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed), "demo")
     bar = Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                    TimeElapsedColumn(), console=Console(stderr=True), transient=as_json)
     with bar:
@@ -146,19 +161,15 @@ def _headless(engine: Any, settings: Any, state: Any, as_json: bool) -> None:
     click.echo("\n".join(["users:", *_accounts_lines(state.accounts)]))
 
 
-def _serve(engine: Any, settings: Any, state: Any, host: str, port: int) -> None:
-    from runtime.campaigns.scripts import store_resolver
+def _serve(engine: Any, settings: Any, state: Any, runner: Any, host: str, port: int) -> None:
     from runtime.demo.results import load_results
-    from runtime.demo.runner import DemoRunner
     from runtime.demo.serve import port_free, serve_with_node
-    from runtime.health import MeteredRunner
     from web.app import create_app
 
     why = port_free(host, port)
     if why is not None:
         _fail(f"cannot listen on {host}:{port}: {why} (choose another --port)", 2)
     app = create_app(settings.model_copy(update={"host": host, "port": port}), engine)
-    runner = MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed), "demo-web")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
     click.echo("\n".join([

@@ -44,9 +44,12 @@ def _best_times_file(path: Path | None) -> Path | None:
 
 @cli.command("run")
 @click.option("--db", "db_url", help="Database URL (default: the configured one).")
-@click.option("--node-id", help="Stable id of this node; a restart with the same id recovers its calls at once.")
+@click.option("--node-id", envvar="HUASHU_NODE_ID", show_envvar=True,
+              help="Stable id of this node; a restart with the same id recovers its calls at once.")
 @click.option("--once", is_flag=True, help="Fire due triggers, dial every due number, then exit.")
-@click.option("--runner", default="simulator", show_default=True, help="'simulator' or module:factory returning a call runner.")
+@click.option("--runner", default=None,
+              help="simulator, sip, freeswitch, or module:factory returning a call runner "
+                   "(default: the telephony_driver setting, HUASHU_TELEPHONY_DRIVER).")
 @click.option("--line-concurrency", default=60, show_default=True, help="Calls the line carries at once.")
 @click.option("--line-cps", default=50.0, show_default=True, help="Call attempts per second the line accepts.")
 @click.option("--lease", "lease_s", default=30.0, show_default=True, help="Seconds a claim lives without a heartbeat.")
@@ -63,7 +66,7 @@ def _best_times_file(path: Path | None) -> Path | None:
 @click.option("--log-format", type=click.Choice(["json", "text"]), default=None,
               help="Log lines as JSON (default when stderr is not a terminal) or text.")
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
-def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, line_concurrency: int,
+def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | None, line_concurrency: int,
             line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
             metrics_port: int | None, metrics_host: str, best_times: Path | None, log_format: str | None,
             log_level: str) -> None:
@@ -79,10 +82,18 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
     from runtime.config import get_settings
 
     engine = open_engine(db_url)
+    settings = get_settings()
     try:
-        call_runner = load_runner(runner, engine=engine, fast=not real_time, seed=seed)
+        call_runner = load_runner(runner, engine=engine, settings=settings, fast=not real_time, seed=seed)
     except RunnerError as e:
         raise click.UsageError(str(e)) from e
+    store = getattr(call_runner, "recording_store", None)
+    if store is not None:
+        from runtime.recordings import recover
+
+        recovered = recover(store)
+        if recovered:
+            click.echo(f"recordings: {recovered} left by an earlier run finished or uploaded", err=True)
     from runtime.health import HealthServer, MeteredRunner
 
     nid = node_id or default_node_id()
@@ -101,7 +112,7 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
         click.echo(f"metrics on http://{metrics_host}:{health.port}/metrics (/healthz, /readyz)", err=True)
     node = RuntimeNode(
         engine, MeteredRunner(call_runner, nid), source_rows(engine), node_id=nid,
-        region=get_settings().phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
+        region=settings.phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
         best_times=rates_file,
     )
 
@@ -130,10 +141,21 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str, li
         reporter = None
         if progress_every > 0 and not as_json:
             reporter = asyncio.create_task(report(stop))
-        await node.run(stop, once=once)
-        stop.set()
-        if reporter is not None:
-            await reporter
+        retention = None
+        if store is not None and not once:
+            from runtime.recordings import retention_loop
+
+            retention = asyncio.create_task(retention_loop(store, settings.recordings.retention_days, stop))
+        try:
+            await node.run(stop, once=once)
+        finally:
+            stop.set()
+            for t in (reporter, retention):
+                if t is not None:
+                    await t
+            close = getattr(call_runner, "aclose", None)
+            if close is not None:
+                await close()
 
     if not as_json:
         click.echo(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}", err=True)

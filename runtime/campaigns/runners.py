@@ -1,5 +1,6 @@
-"""Call runners the dialer can drive: the real call path over the telephony simulator, or any
-``module:factory`` given on the command line (a factory returning a :class:`CallRunner`).
+"""Call runners the dialer can drive: the real call path over the simulator, a SIP trunk or
+FreeSWITCH (``telephony_driver`` in the settings, see :mod:`runtime.campaigns.drivers`), or
+any ``module:factory`` given on the command line (a factory returning a :class:`CallRunner`).
 """
 
 from __future__ import annotations
@@ -9,18 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.campaigns.dialer import CallRunner
+from runtime.campaigns.drivers import DRIVERS, RunnerError, build_runner
 
 __all__ = ["RunnerError", "load_runner"]
-
-
-class RunnerError(RuntimeError):
-    """The requested runner cannot be built; the message says why."""
 
 
 def _factory(spec: str) -> Callable[..., Any]:
     mod_name, _, attr = spec.partition(":")
     if not attr:
-        raise RunnerError(f"runner {spec!r}: use 'simulator' or 'module:factory'")
+        raise RunnerError(f"runner {spec!r}: use one of {', '.join(DRIVERS)} or 'module:factory'")
     try:
         mod = importlib.import_module(mod_name)
     except ImportError as e:
@@ -31,7 +29,19 @@ def _factory(spec: str) -> Callable[..., Any]:
     return fn
 
 
-def load_runner(spec: str, **kwargs: Any) -> CallRunner:
-    fn = _factory("runtime.campaigns.sim_runner:simulator_runner" if spec == "simulator" else spec)
-    runner: CallRunner = fn(**kwargs)
+def load_runner(spec: str | None, *, engine: Any = None, settings: Any = None, **kwargs: Any) -> CallRunner:
+    """``spec`` None: the settings' ``telephony_driver``. ``kwargs`` (seed, fast) go to the
+    simulator or to a ``module:factory``; the real drivers take theirs from the settings."""
+    if settings is None:
+        from runtime.config import get_settings
+
+        settings = get_settings()
+    name = spec or settings.telephony_driver
+    if name in DRIVERS:
+        from runtime.campaigns.database import open_engine
+        from runtime.campaigns.scripts import store_resolver
+
+        resolver = store_resolver(engine if engine is not None else open_engine(None))
+        return build_runner(name, resolver, settings, **(kwargs if name == "simulator" else {}))
+    runner: CallRunner = _factory(name)(engine=engine, **kwargs)
     return runner

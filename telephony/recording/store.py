@@ -7,6 +7,7 @@ whole days and an operator can find a call by date on disk.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
 
 __all__ = ["RecordingStore", "LocalRecordingStore", "RecordingStoreError", "valid_call_id"]
 
+_log = logging.getLogger(__name__)
 _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
 
@@ -108,5 +110,14 @@ class LocalRecordingStore:
         return deleted
 
     def recover_partials(self) -> list[Path]:
-        """Finish recordings a crashed runtime left as ``.part`` files (run at start-up)."""
-        return [recover_partial(p) for _, d in self._days() for p in sorted(d.glob(f"*{PART_SUFFIX}"))]
+        """Finish recordings a crashed runtime left as ``.part`` files (run at start-up). A part
+        too short to hold any audio (the process died before its buffer reached the disk) is
+        logged and left where it is; it never stops the recovery of the others."""
+        done: list[Path] = []
+        for _, d in self._days():
+            for p in sorted(d.glob(f"*{PART_SUFFIX}")):
+                try:
+                    done.append(recover_partial(p))
+                except (ValueError, OSError) as e:
+                    _log.warning("recording not recovered: %s", e)
+        return done

@@ -39,7 +39,7 @@ from telephony.outcomes import (
     outcome_for_call,
 )
 from telephony.simulator.carrier import DialPlan, PlanKind
-from telephony.simulator.clock import Clock
+from telephony.simulator.clock import Clock, holding
 from telephony.simulator.media import (
     InboundSpeech,
     OutboundQueue,
@@ -84,6 +84,7 @@ class SimCall:
         clock: Clock,
         *,
         voice: CustomerVoice | None,
+        recording_voice: CustomerVoice | None = None,
         network: SimulatedNetwork | None = None,
         on_answer: Callable[[SimCall], None],
         on_end: Callable[[SimCall], None],
@@ -103,6 +104,7 @@ class SimCall:
         self._rng = rng
         self._clock = clock
         self._voice = voice
+        self._recording_voice = recording_voice
         self._on_answer = on_answer
         self._on_end = on_end
         self.network: SimulatedNetwork | None = network
@@ -343,6 +345,10 @@ class SimCall:
         self.log.said.append((now, action.text, action.intent))
         if self._voice is None:
             conf = round(self._rng.uniform(0.75, 0.98), 3)
+            if self._timeline is not None and self._recording_voice is not None:
+                with holding(self._clock):  # rendering must not let virtual time run on
+                    pcm = trim_silence(await self._recording_voice(action.text, lang))
+                self._timeline.customer(now, pcm)
             self._texts.put_nowait(TextUtterance(action.text, conf, barge_in=self._out.playing))
             return
         pcm = trim_silence(await self._voice(action.text, lang))

@@ -101,13 +101,18 @@ class SimulatorDriver:
         clock: Clock | None = None,
         *,
         customer_voice: CustomerVoice | None = None,
+        recording_voice: CustomerVoice | None = None,
         max_concurrent: int | None = None,
     ) -> None:
+        """``recording_voice`` (text mode only): how a recorded call's customer side sounds —
+        the customer's words reach the engine as text, and this voice renders them into the
+        recording so that an operator hears both parties."""
         self.seed = seed
         self.carrier = carrier or CarrierProfile()
         self.personas = personas or PersonaMix.default()
         self.clock: Clock = clock or RealClock()
         self.customer_voice = customer_voice
+        self.recording_voice = recording_voice
         self.max_concurrent = max_concurrent
         self.stats = DriverStats()
         self.calls: dict[str, SimCall] = {}
@@ -136,6 +141,7 @@ class SimulatorDriver:
             rng_for(self.seed, "customer", req.number, attempt),
             self.clock,
             voice=self.customer_voice,
+            recording_voice=self.recording_voice,
             network=self._network(req.number, attempt),
             on_answer=self._answered,
             on_end=self._ended,

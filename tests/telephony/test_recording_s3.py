@@ -192,3 +192,17 @@ def test_bad_config_is_rejected() -> None:
         S3Config("s3.example.com", "b", AK, SK)
     with pytest.raises(ValueError, match="bucket"):
         S3Config("http://x", "a/b", AK, SK)
+
+
+def test_the_web_fetches_a_recording_another_node_uploaded(s3: str, tmp_path: Path) -> None:
+    """The attempt row names the writing node's spool path; on the web's machine that file is
+    not there, so the configured bucket serves it by call id."""
+    from web.operator.recording import recording_path
+
+    node = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "node" / "spool")
+    _record(node, "attempt-9")
+    node.flush_pending()
+    stored = str(tmp_path / "web-data" / "call-recordings" / "2026" / "12" / "06" / "attempt-9.wav")
+    web_store = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "web-data" / "spool", background=False)
+    p = recording_path(tmp_path / "web-data", stored, 9, store=web_store)
+    assert p.read_bytes() == _FakeS3.objects["recordings/attempt-9.wav"][0]

@@ -1,0 +1,147 @@
+"""The dialer's call runner over any telephony driver: one dial request -> one call through
+:func:`runtime.calls.run_call` -> the report the claims layer stores.
+
+The same runner drives the simulator (demo, load tests), a SIP trunk and FreeSWITCH; what
+differs is the driver, whether the call needs speech (real lines always do; the simulator's
+text mode only to make a recording sound like the call), and which calls are recorded
+(``recordings.sample``). Subclasses add line-only call variables (:meth:`line_variables`)
+or annotate the report (:meth:`annotate`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from designer.model import Script
+from runtime.calls import CallResult, Clock, RealClock, run_call
+from runtime.calls.speech import SpeechKit
+from runtime.campaigns.claims import CallReport
+from runtime.campaigns.dialer import DialRequest
+from runtime.campaigns.scripts import Resolver
+from runtime.dialog.render import VariableError
+from runtime.recordings import should_record
+from telephony.contract import Driver, OriginateRequest
+from telephony.recording.store import RecordingStore
+
+__all__ = ["DriverRunner", "SpeechFactory", "report_from_result", "call_id_for"]
+
+#: builds the speech side for a script (voice, recogniser for its language)
+SpeechFactory = Callable[[Script], SpeechKit]
+
+
+def call_id_for(req: DialRequest) -> str:
+    """The call id every layer uses (logs, recordings, the driver): one per dial attempt."""
+    return f"attempt-{req.attempt_id}"
+
+
+def report_from_result(res: CallResult) -> CallReport:
+    rec = res.engine_record
+    opt_out = bool(rec and (rec.ended_by == "opt_out" or "opt_out" in rec.tags))
+    return CallReport(
+        outcome=str(res.outcome),
+        cause=res.cause.name,
+        ring_ms=res.ring_ms,
+        talk_ms=res.talk_ms,
+        recording=str(res.recording.path) if res.recording else None,
+        intent=rec.intent.category if rec else None,
+        opt_out=opt_out,
+        record=res.to_dict(),
+    )
+
+
+class DriverRunner:
+    """A :class:`runtime.campaigns.dialer.CallRunner` over ``driver``.
+
+    ``speech``: how calls hear and speak (None: text mode, simulator only).
+    ``speech_when_recording_only``: the simulator's text mode needs speech only to render a
+    recorded call's prompts as audio; unrecorded calls skip the TTS.
+    ``recording_store`` + ``record_sample``: which answered calls are recorded.
+    """
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        driver: Driver,
+        *,
+        clock: Clock | None = None,
+        speech: SpeechFactory | None = None,
+        speech_when_recording_only: bool = False,
+        recording_store: RecordingStore | None = None,
+        record_sample: float = 1.0,
+        default_caller_id: str = "95555",
+    ) -> None:
+        self.driver = driver
+        self.clock: Clock = clock or RealClock()
+        self.recording_store = recording_store
+        self.record_sample = record_sample
+        self._resolver = resolver
+        self._speech_factory = speech
+        self._speech_when_recording_only = speech_when_recording_only
+        self._scripts: dict[tuple[str, int | None], Script] = {}
+        self._kits: dict[tuple[str, int | None], SpeechKit] = {}
+        self._caller = default_caller_id
+
+    def _key(self, req: DialRequest) -> tuple[str, int | None]:
+        if not req.script_id:
+            raise ValueError(f"task {req.task_id} has no script")
+        return (req.script_id, req.script_version)
+
+    def _script(self, req: DialRequest) -> Script:
+        key = self._key(req)
+        if key not in self._scripts:
+            self._scripts[key] = Script.from_dict(self._resolver(*key))
+        return self._scripts[key]
+
+    def _speech(self, req: DialRequest, script: Script, recorded: bool) -> SpeechKit | None:
+        if self._speech_factory is None or (self._speech_when_recording_only and not recorded):
+            return None
+        key = self._key(req)
+        if key not in self._kits:  # one kit per script version: its voice, its cache of prompts
+            self._kits[key] = self._speech_factory(script)
+        return self._kits[key]
+
+    # -- hooks ----------------------------------------------------------------------------
+    def line_variables(self, req: DialRequest) -> dict[str, str]:
+        """Channel variables for the driver (not the script). ValueError cancels this call
+        before dialling, with the message as the cause."""
+        return {"attempt": str(req.attempt_id), "campaign": str(req.task_id)}
+
+    def script_variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """The variables the script renders with: the set ones."""
+        return {k: v for k, v in variables.items() if v is not None}
+
+    def annotate(self, req: DialRequest, report: CallReport) -> CallReport:
+        return report
+
+    # -- the call -------------------------------------------------------------------------
+    async def __call__(self, req: DialRequest) -> CallReport:
+        script = self._script(req)
+        try:
+            line_vars = self.line_variables(req)
+        except ValueError as e:  # a broken line variable cancels this call only, before dialling
+            return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")
+        call_id = call_id_for(req)
+        recorded = self.recording_store is not None and should_record(call_id, self.record_sample)
+        origin = OriginateRequest(req.phone, req.caller_id or self._caller, call_id, variables=line_vars)
+        try:
+            res = await run_call(
+                self.driver, origin, script, self.script_variables(req.variables), clock=self.clock,
+                speech=self._speech(req, script, recorded),
+                recording_store=self.recording_store if recorded else None,
+                campaign=str(req.task_id),
+            )
+        except VariableError as e:  # raised before dialling: no call was placed
+            return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")
+        return self.annotate(req, report_from_result(res))
+
+    async def aclose(self) -> None:
+        """Close the driver (sockets, the Event Socket connection) and flush recordings."""
+        close = getattr(self.driver, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
+        store_close = getattr(self.recording_store, "close", None)
+        if callable(store_close):
+            store_close()

@@ -1,0 +1,111 @@
+"""Call recordings as the runtime and the web use them: the configured store, the recording
+sample, retention, and finding a call's file to serve.
+
+The stores themselves (local folder, S3-compatible) live in :mod:`telephony.recording`; this
+module turns :class:`runtime.config.RecordingSettings` into one and applies the policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from runtime.config import RecordingSettings, Settings
+from telephony.recording.store import LocalRecordingStore, RecordingStore, RecordingStoreError
+
+__all__ = ["RecordingConfigError", "open_recording_store", "recordings_dir", "should_record", "apply_retention",
+           "recover", "retention_loop", "RecordingStoreError"]
+
+_log = logging.getLogger(__name__)
+
+
+class RecordingConfigError(ValueError):
+    """The recording settings cannot make a store; the message names the setting."""
+
+
+def recordings_dir(settings: Settings) -> Path:
+    """Where call recordings (or the S3 store's local spool) live."""
+    rs = settings.recordings
+    return Path(rs.dir) if rs.dir is not None else Path(settings.data_dir) / "call-recordings"
+
+
+def open_recording_store(settings: Settings) -> RecordingStore | None:
+    """The store the settings ask for; None when recording is switched off."""
+    rs: RecordingSettings = settings.recordings
+    if not rs.enabled:
+        return None
+    root = recordings_dir(settings)
+    if rs.s3_endpoint or rs.s3_bucket:
+        from telephony.recording.s3 import S3Config, S3RecordingStore
+
+        missing = [n for n in ("s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key") if not getattr(rs, n)]
+        if missing:
+            raise RecordingConfigError(
+                "S3 recordings need " + ", ".join(f"recordings.{n}" for n in missing)
+                + " (HUASHU_RECORDINGS__" + missing[0].upper() + ", ...)"
+            )
+        try:
+            config = S3Config(str(rs.s3_endpoint), str(rs.s3_bucket), str(rs.s3_access_key), str(rs.s3_secret_key),
+                              region=rs.s3_region, prefix=rs.s3_prefix)
+        except ValueError as e:
+            raise RecordingConfigError(f"recordings: {e}") from e
+        return S3RecordingStore(config, root)
+    try:
+        return LocalRecordingStore(root)
+    except OSError as e:
+        raise RecordingConfigError(f"recordings.dir {root}: cannot create it ({e.strerror})") from e
+
+
+def should_record(call_id: str, sample: float) -> bool:
+    """Whether this call is in the recording sample: a hash of the call id, so the decision is
+    the same on every node and in every rerun (no random state)."""
+    if sample >= 1.0:
+        return True
+    if sample <= 0.0:
+        return False
+    h = int.from_bytes(hashlib.blake2b(call_id.encode(), digest_size=8).digest(), "big")
+    return h / 2**64 < sample
+
+
+def apply_retention(store: RecordingStore, days: int | None, now: datetime | None = None) -> int:
+    """Delete recordings older than ``days`` (None: keep for ever); returns how many went."""
+    if days is None:
+        return 0
+    deleted = store.delete_older_than(days, now)
+    if deleted:
+        _log.info("recording retention: %d recordings older than %d days deleted", deleted, days,
+                  extra={"hs_deleted": deleted})
+    return deleted
+
+
+def recover(store: RecordingStore) -> int:
+    """At start-up: finish the recordings a crashed node left half-written (local ``.part``
+    files) and upload the ones whose upload was never confirmed (S3). Returns how many."""
+    done = 0
+    spool = getattr(store, "spool", store)
+    fix = getattr(spool, "recover_partials", None)
+    if callable(fix):
+        done += len(fix())
+    flush = getattr(store, "flush_pending", None)
+    if callable(flush):
+        try:
+            done += int(flush())
+        except RecordingStoreError as e:  # the bucket is down: the spool keeps them for the next start
+            _log.warning("recordings: pending uploads not flushed: %s", e)
+    return done
+
+
+async def retention_loop(store: RecordingStore, days: int | None, stop: asyncio.Event, every_s: float = 3600.0) -> None:
+    """Apply retention now and then every ``every_s`` until ``stop``; a failure is logged and
+    tried again next time (a node must not die because the bucket is briefly down)."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(apply_retention, store, days)
+        except (RecordingStoreError, OSError) as e:
+            _log.warning("recording retention failed: %s", e)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
