@@ -3,11 +3,18 @@
 A campaign must never stall or go silent because the online voice is slow or down:
 :class:`FallbackTts` tries providers in order, skips one that failed recently (cool-down),
 and returns the first real audio together with ``warnings`` naming what failed and why.
-If every provider fails it raises :class:`TtsError` — never silence.
+If every provider fails it raises :class:`TtsError` — never silence. A provider that fails in
+any way (a :class:`TtsError`, or an exception it did not expect: OSError, an onnxruntime error,
+a timeout) hands over to the next one; the failure is logged and listed in ``warnings``.
+
+A prompt is at most :data:`MAX_PROMPT_CHARS` characters, checked here, once, for every
+provider: a longer "prompt" is a mistake (a pasted document, a runaway variable), and
+rendering it costs without bound (60,000 characters made piper ask onnxruntime for 78 GB).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -39,7 +46,32 @@ __all__ = [
     "FallbackTts",
     "build_tts",
     "resolve_voice",
+    "MAX_PROMPT_CHARS",
+    "PromptTooLong",
+    "check_prompt_length",
 ]
+
+_log = logging.getLogger(__name__)
+
+#: The longest prompt text (after variables are filled in), in characters. 1,000 characters
+#: are about 4 minutes of Chinese (espeak 3.8 characters/s) or 50-60 s of English (espeak
+#: 17.5, piper ~19 characters/s), as long as the 60 s limit on uploaded recordings or far
+#: longer; the longest prompt in scripts_library/ is 118. At the limit a render stays bounded:
+#: measured here, piper 0.4 GB peak (1 GB with no punctuation at all) and ~25 s, espeak ~8 s.
+MAX_PROMPT_CHARS = 1000
+
+
+class PromptTooLong(TtsError):
+    """The prompt text is longer than :data:`MAX_PROMPT_CHARS`; no provider was asked."""
+
+
+def check_prompt_length(text: str) -> str:
+    if len(text) > MAX_PROMPT_CHARS:
+        raise PromptTooLong(
+            f"the prompt is {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,} "
+            "(about 4 minutes of Chinese speech): split it into shorter prompts"
+        )
+    return text
 
 
 def resolve_voice(provider: TtsProvider, text: str, voice: str | None) -> str:
@@ -112,6 +144,7 @@ class FallbackTts:
     def _render(self, text: str, voice: str | None, rate: float, refresh: bool) -> RenderedPrompt:
         if not text.strip():
             raise TtsError("nothing to say: the prompt text is empty")
+        check_prompt_length(text)
         check_rate(rate)
         warnings: list[str] = []
         order = [(p, v) for p, v in self._order(parse_voice(voice), text, warnings) if _speaks(p, text, v)]
@@ -127,10 +160,16 @@ class FallbackTts:
                 out = provider.render(text, v, rate)
                 if out.duration_ms <= 0 or not any(out.pcm):
                     raise TtsError("rendered silence")
-            except TtsError as exc:
+            except Exception as exc:  # any failure of one provider is a reason to try the next
+                if isinstance(exc, TtsError):
+                    reason = str(exc)
+                    _log.warning("TTS provider %s failed, trying the next: %s", provider.name, reason)
+                else:  # the provider did not expect this: keep the traceback in the log
+                    reason = f"{type(exc).__name__}: {exc}"
+                    _log.warning("TTS provider %s raised %s, trying the next", provider.name, reason, exc_info=True)
                 if getattr(provider, "may_be_down", False):  # an outage, not this one request
-                    self._failed_at[provider.name] = (self._clock(), str(exc))
-                warnings.append(f"{provider.name}: {exc}")
+                    self._failed_at[provider.name] = (self._clock(), reason)
+                warnings.append(f"{provider.name}: {reason}")
                 continue
             self._failed_at.pop(provider.name, None)
             if self.cache is not None:

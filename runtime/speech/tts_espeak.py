@@ -85,9 +85,12 @@ class EspeakProvider:
             v = _ZH_VOICE  # the plain cmn voice mangles characters (已 -> "yi three")
         with tempfile.TemporaryDirectory(prefix="huashu-espeak-") as tmp:
             out = Path(tmp) / "out.wav"
-            cmd = [exe, "-v", v, "-s", str(round(_BASE_WPM * rate)), "-w", str(out), "--", spoken]
+            # The text goes on stdin: an argument is limited to 128 KiB (MAX_ARG_STRLEN) and
+            # a long one failed with "Argument list too long"; stdin also never reads as an option.
+            cmd = [exe, "-v", v, "-s", str(round(_BASE_WPM * rate)), "-w", str(out), "--stdin"]
             try:
-                proc = subprocess.run(cmd, capture_output=True, timeout=self.timeout_s, check=False)
+                proc = subprocess.run(cmd, input=spoken.encode(), capture_output=True, timeout=self.timeout_s,
+                                      check=False)
             except subprocess.TimeoutExpired as exc:
                 raise TtsError(f"espeak-ng timed out after {self.timeout_s} s") from exc
             err = proc.stderr.decode(errors="replace").strip()

@@ -56,6 +56,14 @@ def test_tts_usage_errors(run, tmp_path: Path) -> None:
     assert res.exit_code == 1 and "unknown TTS provider 'acme'" in res.output
 
 
+def test_tts_too_long_text_is_a_clear_error(run, tmp_path: Path) -> None:
+    # Was: a traceback (OSError: Argument list too long, from espeak's argv).
+    out = tmp_path / "x.wav"
+    res = run("tts", "你好" * 20000, "-o", str(out), "--json")
+    assert res.exit_code == 1 and not out.exists()
+    assert json.loads(res.stdout.splitlines()[0])["error"].startswith("the prompt is 40,000 characters; the limit is 1,000")
+
+
 @pytest.mark.audio
 def test_tts_prerenders_a_library_script(run, library_dir: Path) -> None:
     script = next(library_dir.glob("*.json"))

@@ -7,9 +7,11 @@ import socket
 import pytest
 
 from runtime.speech.tts import (
+    MAX_PROMPT_CHARS,
     EdgeTtsProvider,
     EspeakProvider,
     FallbackTts,
+    PromptTooLong,
     RenderedPrompt,
     TtsError,
     VoiceRef,
@@ -166,3 +168,82 @@ def test_edge_mp3_becomes_8k_with_headroom(tmp_path) -> None:
     assert edge.asked == ("hello there", "en-US-AriaNeural", 1.0)  # voice follows the text's language
     assert out.provider == "edge" and abs(out.duration_ms - 1500) <= 80 and peak_dbfs(out.pcm) <= -0.95
     assert edge.voice_for("您好") == "zh-CN-XiaoxiaoNeural"
+
+
+class _Crashing:
+    """A provider failing the way engines really do: not with TtsError."""
+
+    may_be_down = False
+
+    def __init__(self, name: str, exc: BaseException) -> None:
+        self.name = name
+        self.exc = exc
+        self.calls = 0
+
+    def render(self, text: str, voice: str | None = None, rate: float = 1.0) -> RenderedPrompt:
+        self.calls += 1
+        raise self.exc
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [OSError(7, "Argument list too long"), RuntimeError("onnxruntime: Failed to allocate memory for 78 GB"),
+     TimeoutError("read timed out"), ValueError("odd input")],
+    ids=["oserror", "onnxruntime", "timeout", "valueerror"],
+)
+def test_any_provider_exception_falls_back_and_is_reported(exc: BaseException, caplog: pytest.LogCaptureFixture) -> None:
+    crashing = _Crashing("piper", exc)
+    tts = FallbackTts([crashing, _Good()])
+    with caplog.at_level("WARNING", logger="runtime.speech.tts"):
+        out = tts.render("hello")
+    assert out.provider == "good" and crashing.calls == 1
+    assert out.warnings == (f"piper: {type(exc).__name__}: {exc}",)
+    (record,) = [r for r in caplog.records if "piper" in r.getMessage()]
+    assert type(exc).__name__ in record.getMessage() and record.exc_info is not None  # with the traceback
+
+
+def test_an_online_provider_crashing_cools_down_like_any_outage() -> None:
+    crashing = _Crashing("edge", TimeoutError("read timed out"))
+    crashing.may_be_down = True
+    tts = FallbackTts([crashing, _Good()], cooldown_s=30, clock=lambda: 0.0)
+    tts.render("a")
+    assert tts.render("b").warnings == ("edge: skipped, failed 0 s ago (TimeoutError: read timed out)",)
+    assert crashing.calls == 1
+
+
+def test_every_provider_crashing_is_a_tts_error_not_a_crash() -> None:
+    tts = FallbackTts([_Crashing("piper", OSError("boom")), _Crashing("espeak", MemoryError())])
+    with pytest.raises(TtsError, match="every TTS provider failed: piper: OSError: boom; espeak: MemoryError"):
+        tts.render("hello")
+
+
+def test_prompt_longer_than_the_limit_is_refused_before_any_provider() -> None:
+    good = _Good()
+    tts = FallbackTts([good])
+    assert tts.render("好" * MAX_PROMPT_CHARS).provider == "good"
+    with pytest.raises(PromptTooLong, match=f"the prompt is 40,000 characters; the limit is {MAX_PROMPT_CHARS:,}"):
+        tts.render("你好" * 20000)
+    assert good.calls == 1
+    assert issubclass(PromptTooLong, TtsError)
+
+
+@pytest.mark.audio
+def test_espeak_reads_the_text_from_stdin_not_argv(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess as sp
+
+    from runtime.speech import tts_espeak
+
+    seen: list[tuple[list[str], bytes | None]] = []
+    real_run = sp.run
+
+    def spy(cmd, *args, **kw):  # type: ignore[no-untyped-def]
+        if "-w" in cmd:
+            seen.append((list(cmd), kw.get("input")))
+        return real_run(cmd, *args, **kw)
+
+    monkeypatch.setattr(tts_espeak.subprocess, "run", spy)
+    text = "--help me, this starts like an option"
+    out = EspeakProvider().render(text, "en-us")
+    ((cmd, given),) = seen
+    assert all(text not in part for part in cmd) and given == text.encode()
+    assert out.duration_ms > 1000  # spoken, not taken as an option
