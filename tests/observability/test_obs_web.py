@@ -103,3 +103,25 @@ def test_the_app_keeps_the_logging_that_serve_configured(tmp_path: Path) -> None
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
     assert handlers == [ours] and isinstance(ours.formatter, JsonFormatter)
+
+
+def test_web_metrics_carry_the_queue_depth_from_the_database(tmp_path: Path) -> None:
+    """The web process dials nothing, but it knows from the database how many numbers wait."""
+    from datetime import UTC, datetime
+
+    from runtime.campaigns import tables as T
+
+    settings = Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
+    engine = make_engine(settings.db_url)
+    app = create_app(settings, engine, secure_cookies=False)
+    with TestClient(app) as client:
+        now = datetime.now(UTC)
+        with engine.begin() as c:
+            tid = c.execute(T.tasks.insert().values(name="q", business="b", status="running",
+                                                    created_at=now, updated_at=now)).inserted_primary_key[0]
+            c.execute(T.jobs.insert(), [{"task_id": tid, "run_id": 1, "business": "b", "created_at": now,
+                                         "phone": f"+8613800000{i:03d}", "state": "queued"} for i in range(7)])
+        r = client.get("/metrics")
+    values = {(s.name, tuple(sorted(s.labels.items()))): s.value
+              for f in text_string_to_metric_families(r.text) for s in f.samples}
+    assert values[("huashu_dial_queue_depth", (("campaign", str(tid)),))] == 7
