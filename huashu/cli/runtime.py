@@ -101,6 +101,16 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
     from runtime.logs import configure_logging
 
     configure_logging(log_level, json_lines=log_format == "json")
+    if log_format == "json":  # every stderr line is JSON then, the start-up ones too
+        import logging
+
+        log = logging.getLogger("huashu.runtime")
+
+        def say(msg: str) -> None:
+            log.info(msg)
+    else:
+        def say(msg: str) -> None:
+            click.echo(msg, err=True)
     metrics.set_node(nid)
     health = None
     if metrics_port is not None:
@@ -109,7 +119,7 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
         except OSError as e:
             click.echo(f"error: cannot serve metrics on {metrics_host}:{metrics_port}: {e.strerror}", err=True)
             sys.exit(2)
-        click.echo(f"metrics on http://{metrics_host}:{health.port}/metrics (/healthz, /readyz)", err=True)
+        say(f"metrics on http://{metrics_host}:{health.port}/metrics (/healthz, /readyz)")
     node = RuntimeNode(
         engine, MeteredRunner(call_runner, nid), source_rows(engine), node_id=nid,
         region=settings.phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
@@ -158,7 +168,7 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
                 await close()
 
     if not as_json:
-        click.echo(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}", err=True)
+        say(f"runtime node {node.node_id} on {engine.url.render_as_string(hide_password=True)}")
     from runtime.campaigns.clock import utcnow
     from runtime.campaigns.progress import idle_reasons
 

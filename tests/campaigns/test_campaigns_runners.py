@@ -125,3 +125,19 @@ def test_retention_and_recovery(tmp_path: Path) -> None:
     assert apply_retention(store, None) == 0
     assert apply_retention(store, 180) == 1
     assert store.path_for("old-1") is None and store.path_for("new-1") is not None
+
+
+def test_json_logs_are_json_from_the_first_line(cli_db: tuple[str, object], tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    url, _ = cli_db
+    env = {**os.environ, "HUASHU_DATA_DIR": str(tmp_path / "var")}
+    res = subprocess.run([sys.executable, "-m", "huashu", "runtime", "run", "--db", url, "--once", "--log-format",
+                          "json", "--metrics-port", "0", "--metrics-host", "127.0.0.1"],
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines and all(json.loads(ln) for ln in lines), lines[:3]
+    assert any("runtime node" in json.loads(ln)["msg"] for ln in lines)
