@@ -25,13 +25,16 @@ __all__ = ["cli"]
                    "else detected by Whisper).")
 @click.option("--g711", type=click.Choice(["none", "ulaw", "alaw"]), default="none",
               help="Pass the audio through a G.711 codec first, as on a phone line.")
+@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Refuse audio longer than this, judged from the file's header before decoding "
+                   "(a customer's reply is seconds long).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool, hotword: tuple[str, ...],
-        language: str | None, g711: str, as_json: bool) -> None:
+        language: str | None, g711: str, max_seconds: float, as_json: bool) -> None:
     from runtime.config import get_settings
     from runtime.speech.asr import AsrError, build_asr, recognise
 
-    pcm = _read_8k(file)
+    pcm = _read_8k(file, max_seconds)
     if g711 != "none":
         from telephony.media import g711 as codec
 
@@ -105,19 +108,15 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def _read_8k(file: Path) -> bytes:
-    from runtime.speech.ffmpeg import DecodeError, decode
-    from telephony.media.audio import AudioError, read_wav, resample_to_8k
+def _read_8k(file: Path, max_seconds: float) -> bytes:
+    """The file as 8 kHz PCM; too long (from its header) exits 1, unreadable or not audio 2."""
+    from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
 
     try:
-        data = file.read_bytes()
+        return read_reply_8k(file, max_seconds)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror or exc}", 2)
-    try:
-        pcm, rate = read_wav(file)
-    except AudioError:
-        try:
-            pcm, rate = decode(data, 16000), 16000
-        except DecodeError as exc:
-            _fail(f"{file}: not audio ({exc})", 2)
-    return resample_to_8k(pcm, rate)
+    except NotAudio as exc:
+        _fail(f"{file}: not audio ({exc})", 2)
+    except ReplyTooLong as exc:
+        _fail(str(exc), 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 __all__ = ["DecodeError", "decode", "probe_duration_s"]
 
@@ -26,12 +27,22 @@ def _exe(name: str) -> str:
     return exe
 
 
-def probe_duration_s(data: bytes, timeout_s: float = 30.0) -> float | None:
+def _input(source: bytes | Path) -> tuple[str, bytes | None]:
+    """ffmpeg's ``-i`` argument and stdin: bytes go through a pipe, a file is read by ffmpeg
+    itself (never loaded here); ``file:`` keeps a path with ``:`` from naming a protocol."""
+    if isinstance(source, Path):
+        return f"file:{source.resolve()}", None
+    return "pipe:0", source
+
+
+def probe_duration_s(source: bytes | Path, timeout_s: float = 30.0) -> float | None:
     """Duration from the container header, or None when it does not say (raw streams).
     Raises :class:`DecodeError` if there is no audio stream at all."""
+    url, data = _input(source)
     proc = subprocess.run(
-        [_exe("ffprobe"), "-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-i", "pipe:0"],
+        [_exe("ffprobe"), "-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-i", url],
         input=data,
+        stdin=subprocess.DEVNULL if data is None else None,
         capture_output=True,
         timeout=timeout_s,
         check=False,
@@ -47,14 +58,19 @@ def probe_duration_s(data: bytes, timeout_s: float = 30.0) -> float | None:
         return None
 
 
-def decode(data: bytes, rate: int = DECODE_RATE, max_seconds: float | None = None, timeout_s: float = 60.0) -> bytes:
-    """Any audio -> 16-bit mono PCM at ``rate``; stops after ``max_seconds`` (+1 s, to tell "too long")."""
-    cmd = [_exe("ffmpeg"), "-nostdin", "-v", "error", "-i", "pipe:0", "-vn", "-ac", "1", "-ar", str(rate)]
+def decode(
+    source: bytes | Path, rate: int = DECODE_RATE, max_seconds: float | None = None, timeout_s: float = 60.0
+) -> bytes:
+    """Any audio (bytes, or a file ffmpeg reads itself) -> 16-bit mono PCM at ``rate``;
+    stops after ``max_seconds`` (+1 s, to tell "too long")."""
+    url, data = _input(source)
+    cmd = [_exe("ffmpeg"), "-nostdin", "-v", "error", "-i", url, "-vn", "-ac", "1", "-ar", str(rate)]
     if max_seconds is not None:
         cmd += ["-t", str(max_seconds + 1)]
     cmd += ["-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"]
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout_s, check=False)
+        proc = subprocess.run(cmd, input=data, stdin=subprocess.DEVNULL if data is None else None,
+                              capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
         raise DecodeError(f"ffmpeg took longer than {timeout_s} s") from exc
     if proc.returncode != 0:

@@ -25,6 +25,7 @@ __all__ = [
     "resample",
     "resample_to_8k",
     "read_wav",
+    "to_mono16",
     "write_wav",
     "wav_bytes",
     "duration_ms",
@@ -105,6 +106,12 @@ def read_wav(path: str | Path) -> tuple[bytes, int]:
     except (wave.Error, EOFError) as exc:
         raise AudioError(f"{path}: not a PCM WAV file ({exc})") from exc
     return _mono16(raw, width, channels, str(path)), rate
+
+
+def to_mono16(raw: bytes, width: int, channels: int, where: str = "audio") -> bytes:
+    """Whole interleaved integer PCM frames (8/16/24/32-bit, any channels) -> 16-bit mono, as
+    :func:`read_wav` converts them; for reading a WAV a chunk of frames at a time."""
+    return _mono16(raw, width, channels, where)
 
 
 def _mono16(raw: bytes, width: int, channels: int, where: str) -> bytes:

@@ -99,3 +99,23 @@ def test_asr_bad_input(run, tmp_path: Path) -> None:
     res = run("asr", str(f))
     assert res.exit_code == 2 and "not audio" in res.output
     assert run("asr", str(tmp_path / "missing.wav")).exit_code == 2
+
+
+def test_asr_refuses_a_long_reply_from_its_header(run, tmp_path: Path) -> None:
+    # Was: 15 minutes of audio decoded and recognised (196 s, 1.26 GB) before "nothing recognised".
+    from runtime.speech.replyfile import DEFAULT_MAX_SECONDS
+    from telephony.media.audio import silence, write_wav
+
+    wav = tmp_path / "long.wav"
+    write_wav(wav, silence(90_000))
+    res = run("asr", str(wav), "-p", "http", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["error"] == f"{wav}: 90.0 s of audio; the limit for a reply is 60 s (--max-seconds to raise it)"
+    # Raised, the file is read and the run goes on (to the recogniser, unconfigured here).
+    res = run("asr", str(wav), "-p", "http", "--max-seconds", "120")
+    assert res.exit_code == 1 and "limit for a reply" not in res.output and "asr_http_url" in res.output
+    assert run("asr", str(wav), "--max-seconds", "0").exit_code == 2
+    from huashu.cli.asr import cli as asr_cli
+
+    default = next(p for p in asr_cli.params if p.name == "max_seconds").default
+    assert default == DEFAULT_MAX_SECONDS
