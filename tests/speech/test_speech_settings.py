@@ -43,6 +43,20 @@ def test_configured_vosk_path_that_is_not_a_model(tmp_path: Path) -> None:
         build_asr(_settings(tmp_path, asr_provider="vosk", vosk_model=str(tmp_path)))
 
 
+def test_configured_vosk_path_says_which_mistake_it_is(tmp_path: Path) -> None:
+    missing = tmp_path / "vosk-model-small-cn-0.22"
+    with pytest.raises(AsrError, match=f"vosk model: {missing} does not exist; see `huashu models`"):
+        build_asr(_settings(tmp_path, asr_provider="vosk", vosk_model=str(missing)))
+    archive = tmp_path / "vosk-model-small-cn-0.22.zip"
+    archive.write_bytes(b"PK")
+    with pytest.raises(AsrError, match="is a file, not a vosk model directory"):
+        build_asr(_settings(tmp_path, asr_provider="vosk", vosk_model=str(archive)))
+    from runtime.speech.models import installed_models
+
+    (row,) = [r for r in installed_models(vosk_model=str(missing)) if r.language == "configured"]
+    assert not row.installed and row.how_to_get.startswith(f"speech.vosk_model: {missing} does not exist")
+
+
 @pytest.mark.audio
 def test_default_vosk_is_the_packaged_korean_model(tmp_path: Path, vosk_ko: VoskProvider) -> None:
     asr = build_asr(_settings(tmp_path, asr_provider="vosk"))
