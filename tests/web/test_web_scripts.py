@@ -65,7 +65,13 @@ def test_import_rejects_broken_json_huge_files_and_non_scripts(client_for: Any) 
     r = _import(c, big, "big.json")
     assert r.status_code in (413, 422) and "too large" in r.json()["error"]
     r = _import(c, b"x" * (50 * 1024 * 1024), "fifty.json")
-    assert r.status_code == 413 and "too large" in r.json()["error"]
+    assert r.status_code == 413 and "too large" in r.json()["error"] and "50.0 MB" in r.json()["error"]
+    # the list page's form (a browser navigation): back to the list with the limit and the size
+    r = c.post("/scripts/import", files={"file": ("fifty.json", b" " * (50 * 1024 * 1024), "application/json")},
+               data={"_csrf_token": csrf_of(c)}, headers=HTML, follow_redirects=False)
+    assert r.status_code in (302, 303) and r.headers["location"].startswith("/scripts?too_large=5242")
+    listing = c.get(r.headers["location"], headers={**HTML, "accept-language": "zh"}).text
+    assert "文件太大，无法上传：文件大小为 50.0 MB，上限为 12 MB。" in listing and 'id="import-form"' in listing
     # nothing got stored
     assert "data-script=" not in c.get("/scripts", headers=HTML).text
 

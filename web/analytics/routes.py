@@ -8,24 +8,30 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import FromPath
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from runtime.analytics.export import export_report, report_tables
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.db import session_scope
+from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
-from web.pages._common import Form
-from web.render import flash, page
+from web.i18n import Translator
+from web.pages._common import Form, too_large_flash, too_large_handler
+from web.render import flash, page, translator, wants_html
 
 __all__ = ["router", "TEMPLATES"]
 
@@ -91,16 +97,43 @@ def _campaign_rows(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _view(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
+    """A page of this area: the shared context plus ``f``, the formatter of numbers and codes."""
+    _ensure_templates(request)
+    return page(request, template, status_code=status_code, f=Formatter(translator(request)), **context)
+
+
+def _campaign_ids(request: Request[Any, Any, Any]) -> list[int]:
+    path = _store_path(request)
+    if not path.exists():
+        return []
+    with _open(path) as st:
+        return sorted(int(c) for c in st.campaigns())
+
+
 @get("/", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
 def analytics_index(request: Request[Any, Any, Any]) -> Template:
-    _ensure_templates(request)
-    return page(request, "analytics_index.html", campaigns=_campaign_rows(request))
+    return _view(request, "analytics_index.html", campaigns=_campaign_rows(request))
+
+
+def _chart_labels(t: Translator, f: Formatter, report: dict[str, Any]) -> dict[str, Any]:
+    """What the ECharts code writes on the charts (legends, titles, funnel steps), in the page's language."""
+    return {
+        "connect_rate": t("an.col.connect_rate"),
+        "effective": t("an.dist.effective"),
+        "rest": t("an.dist.rest"),
+        "funnel": [f.funnel(x["step"]) for x in report.get("funnel", [])],
+        "columns": {col: f.metric(col) for col in report.get("distributions", {})},
+    }
 
 
 @get("/{campaign:str}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
 def analytics_report(request: Request[Any, Any, Any], campaign: FromPath[str]) -> Template:
-    _ensure_templates(request)
-    return page(request, "analytics_report.html", report=_report(request, campaign), campaign=campaign)
+    report = _report(request, campaign)
+    t = translator(request)
+    others = [c for c in _campaign_ids(request) if str(c) != campaign]
+    return _view(request, "analytics_report.html", report=report, campaign=campaign, others=others,
+                 chart_labels=_chart_labels(t, Formatter(t), report))
 
 
 @get("/{campaign:str}/report.json", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
@@ -140,21 +173,44 @@ def analytics_csv(request: Request[Any, Any, Any], campaign: FromPath[str], tabl
     )
 
 
+def _compare_refusal(request: Request[Any, Any, Any], message: str, a: int | None, b: int | None) -> Template:
+    """400: a page that says what is wrong and offers the picker again (JSON clients get the API shape)."""
+    if not wants_html(request):
+        raise ClientException(message)
+    return _view(request, "analytics_compare.html", status_code=400, error=message, c=None, a=a, b=b,
+                 b_pick=b, campaigns=_campaign_ids(request))
+
+
+@get("/compare", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def compare_pick(request: Request[Any, Any, Any], a: FromQuery[str] = "", b: FromQuery[str] = "") -> Response[Any]:
+    """The pickers' target (report page, campaign list): on to ``/analytics/compare/A/B``."""
+    t = translator(request)
+    if not (a.isdigit() and b.isdigit()):
+        return _compare_refusal(request, t("an.compare.pick_two"), int(a) if a.isdigit() else None,
+                                int(b) if b.isdigit() else None)
+    if a == b:
+        return _compare_refusal(request, t("an.compare.same", id=a), int(a), int(b))
+    return Redirect(path=f"/analytics/compare/{int(a)}/{int(b)}")
+
+
 @get("/compare/{a:int}/{b:int}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
 def analytics_compare(request: Request[Any, Any, Any], a: FromPath[int], b: FromPath[int]) -> Template:
     """Two campaigns side by side (AI vs manual calling): differences with intervals and tests."""
     from runtime.analytics.compare import compare_campaigns
 
-    _ensure_templates(request)
+    t = translator(request)
+    if a == b:
+        return _compare_refusal(request, t("an.compare.same", id=a), a, b)
     path = _store_path(request)
     if not path.exists():
-        raise NotFoundException("no analytics data yet")
+        raise NotFoundException(t("an.index.no_data"))
     with _open(path) as st:
         try:
             result = compare_campaigns(st, a, b)
         except ValueError as e:
             raise NotFoundException(str(e)) from e
-    return page(request, "analytics_compare.html", c=result, a=a, b=b)
+    return _view(request, "analytics_compare.html", c=result, a=a, b=b, b_pick=b, error=None,
+                 campaigns=_campaign_ids(request))
 
 
 @get("/audiences/list", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
@@ -163,86 +219,348 @@ def audiences_page(request: Request[Any, Any, Any]) -> Template:
 
     from runtime.audience.models import Audience, AudienceModel
 
-    _ensure_templates(request)
     with Session(request.app.state.engine) as s:
         audiences = s.exec(select(Audience).order_by(Audience.id)).all()  # type: ignore[arg-type]
         models = s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
-    return page(request, "analytics_audiences.html", audiences=audiences, models=models)
+    return _view(request, "analytics_audiences.html", audiences=audiences, models=models)
 
 
-_FORM_ROWS = 5
+# ---- the rule builder ----
+
+MAX_RULE_ROWS = 50
+_ROW_KEY = re.compile(r"field(\d+)")
+
+
+def _data_dir(request: Request[Any, Any, Any]) -> Path:
+    return Path(request.app.state.settings.data_dir)
 
 
 def _customer_files(request: Request[Any, Any, Any]) -> list[str]:
     """Customer files the pages may use: .parquet/.csv files in the data directory (never elsewhere)."""
-    root = Path(request.app.state.settings.data_dir)
+    root = _data_dir(request)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.suffix.lower() in (".parquet", ".csv") and p.is_file())
+    return sorted(p.name for p in root.iterdir()
+                  if p.suffix.lower() in (".parquet", ".csv") and not p.name.startswith(".") and p.is_file())
+
+
+def _columns(path: Path) -> list[str]:
+    from runtime.audience.frame import FrameError, frame_columns
+
+    try:
+        return frame_columns(path)
+    except FrameError:
+        return []
+
+
+def _is_customer_base(columns: list[str]) -> bool:
+    """A list the campaigns can call: a customer id and a phone number per row (calls, business
+    data and outcome files in the same directory have no phone column)."""
+    return "customer_id" in columns and "phone" in columns
+
+
+def _file_choices(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """The data directory's files, customer bases first (``customers.*`` before the others)."""
+    root = _data_dir(request)
+    out: list[dict[str, Any]] = []
+    for name in _customer_files(request):
+        cols = _columns(root / name)
+        out.append({"name": name, "customers": _is_customer_base(cols), "columns": cols})
+    out.sort(key=lambda x: (not x["customers"], not str(x["name"]).startswith("customers."), str(x["name"])))
+    return out
+
+
+def _fields_of(columns: list[str]) -> list[str]:
+    """The columns a rule may use, plus ``x_days`` for each timestamp column ``x_at``."""
+    return [*columns, *(f"{c.removesuffix('_at')}_days" for c in columns if c.endswith("_at"))]
+
+
+def _form_rows(data: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The builder's rows in page order (rows can be added and removed, so their numbers have gaps)."""
+    numbers = sorted({int(m.group(1)) for k in data if (m := _ROW_KEY.fullmatch(k))})
+    return [(data.get(f"field{i}", ""), data.get(f"op{i}", "=="), data.get(f"value{i}", "")) for i in numbers]
+
+
+class _FormProblem(ValueError):
+    """A mistake in the builder's form, already said in the user's language."""
+
+
+def _rule_of(t: Translator, combinator: str, rows: list[tuple[str, str, str]], fields: list[str]) -> dict[str, Any]:
+    """The rule of the form, every mistake named with its row in the page's language."""
+    from runtime.audience.rules import OPS, RuleError, rule_from_rows
+
+    if len(rows) > MAX_RULE_ROWS:
+        raise _FormProblem(t("an.rule.too_many", n=MAX_RULE_ROWS))
+    known = set(fields)
+    used = 0
+    for i, (fld, op, text) in enumerate(rows, start=1):
+        fld, text = fld.strip(), text.strip()
+        if not fld:
+            continue
+        used += 1
+        if fld not in known:
+            raise _FormProblem(t("an.rule.unknown_field", row=i, field=fld))
+        if op not in OPS:
+            raise _FormProblem(t("an.rule.unknown_op", row=i, op=op))
+        if op not in ("is_null", "not_null") and not text:
+            raise _FormProblem(t("an.rule.needs_value", row=i, field=fld, op=Formatter(t).op(op)))
+        if op == "between" and len([v for v in text.split(",") if v.strip()]) != 2:
+            raise _FormProblem(t("an.rule.between", row=i))
+    if not used:
+        raise _FormProblem(t("an.rule.no_condition"))
+    try:
+        return rule_from_rows(combinator if combinator in ("all", "any") else "all", rows)
+    except RuleError as e:
+        raise _FormProblem(t("an.rule.invalid", error=str(e))) from e
+
+
+def _default_file(files: list[dict[str, Any]], wanted: str | None) -> str | None:
+    names = [f["name"] for f in files]
+    if wanted in names:
+        return wanted
+    return files[0]["name"] if files else None
+
+
+def _rule_form(request: Request[Any, Any, Any], chosen: str | None, status_code: int = 200,
+               values: dict[str, str] | None = None) -> Template:
+    from runtime.audience.rules import OPS
+
+    files = _file_choices(request)
+    chosen = _default_file(files, chosen)
+    info = next((f for f in files if f["name"] == chosen), None)
+    fields = _fields_of(info["columns"]) if info else []
+    values = values or {}
+    rows = _form_rows(values) or [("", "==", "")]
+    return _view(request, "analytics_rule_form.html", status_code=status_code, files=files, chosen=chosen,
+                 chosen_is_customers=bool(info and info["customers"]), fields=fields, ops=OPS, rows=rows,
+                 values=values, max_rows=MAX_RULE_ROWS, max_upload_mb=MAX_CUSTOMER_UPLOAD // (1024 * 1024))
 
 
 @get("/audiences/new", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def rule_form(request: Request[Any, Any, Any], customers: str | None = None) -> Template:
+def rule_form(request: Request[Any, Any, Any], customers: FromQuery[str | None] = None,
+              too_large: FromQuery[int | None] = None) -> Template:
     """The visual rule builder: conditions over the fields of a customer file, combined by AND / OR."""
-    from runtime.audience.frame import FrameError, frame_columns
-    from runtime.audience.rules import OPS
+    too_large_flash(request, too_large, MAX_CUSTOMER_UPLOAD)
+    return _rule_form(request, customers)
 
-    _ensure_templates(request)
-    files = _customer_files(request)
-    chosen = customers if customers in files else (files[0] if files else None)
-    fields: list[str] = []
-    if chosen:
-        try:
-            fields = frame_columns(Path(request.app.state.settings.data_dir) / chosen)
-        except FrameError:
-            fields = []
-    fields += [f"{c.removesuffix('_at')}_days" for c in fields if c.endswith("_at")]
-    return page(request, "analytics_rule_form.html", files=files, chosen=chosen, fields=fields, ops=OPS,
-                rows=range(_FORM_ROWS))
+
+# One customer file kept in memory between previews (keyed by path, size and modification
+# time): the match count is asked for on every change of the form.
+_FRAME_CACHE: dict[str, Any] = {}
+_FRAME_LOCK = threading.Lock()
+
+
+def _cached_frame(path: Path) -> Any:
+    from runtime.audience.frame import read_frame
+
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _FRAME_LOCK:
+        if _FRAME_CACHE.get("key") == key:
+            return _FRAME_CACHE["frame"]
+    frame = read_frame(path)
+    with _FRAME_LOCK:
+        _FRAME_CACHE.update(key=key, frame=frame)
+    return frame
+
+
+@post("/audiences/preview", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def rule_preview(request: Request[Any, Any, Any], data: Form) -> Template:
+    """htmx: how many customers the rule on screen selects (and how many of them can be called)."""
+    import numpy as np
+
+    from runtime.audience.frame import FrameError, frame_len
+    from runtime.audience.rules import RuleError, rule_mask
+    from runtime.audience.store import reachable
+
+    t = translator(request)
+    chosen = data.get("customers") or ""
+    ctx: dict[str, Any] = {"total": None, "matched": None, "callable": None, "problem": None}
+    if chosen not in _customer_files(request):
+        ctx["problem"] = t("an.rule.no_file", name=chosen)
+        return _view(request, "analytics_rule_preview.html", **ctx)
+    path = _data_dir(request) / chosen
+    try:
+        frame = _cached_frame(path)
+        ctx["total"] = frame_len(frame)
+        rows = _form_rows(data)
+        if any(f.strip() for f, _, _ in rows):
+            rule = _rule_of(t, data.get("combinator", "all"), rows, _fields_of(list(frame)))
+            mask = rule_mask(rule, frame, np.datetime64("now", "s"))
+            ctx["matched"] = int(mask.sum())
+            if "customer_id" in frame and "phone" in frame:
+                ctx["callable"] = int((mask & reachable(frame)).sum())
+    except _FormProblem as e:
+        ctx["problem"] = str(e)
+    except (RuleError, FrameError) as e:
+        ctx["problem"] = t("an.rule.invalid", error=str(e))
+    return _view(request, "analytics_rule_preview.html", **ctx)
 
 
 @post("/audiences/rule", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def create_rule_audience(request: Request[Any, Any, Any], data: Form) -> Redirect:
-    """Create (or replace) a rule audience from the builder's form; errors come back as a message."""
+def create_rule_audience(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    """Create (or replace) a rule audience from the builder's form; a mistake shows the form again,
+    with what was typed and the reason in the user's language."""
     import numpy as np
 
     from runtime.audience.frame import FrameError, read_frame
-    from runtime.audience.rules import RuleError, rule_from_rows, rule_mask
+    from runtime.audience.rules import RuleError, rule_mask
     from runtime.audience.store import reachable, save_audience
 
+    t = translator(request)
     name = (data.get("name") or "").strip()
     chosen = data.get("customers") or ""
     cron = (data.get("cron") or "").strip() or None
     try:
         if not name:
-            raise RuleError("give the audience a name")
+            raise _FormProblem(t("an.rule.need_name"))
         if chosen not in _customer_files(request):
-            raise RuleError(f"no customer file {chosen!r} in the data directory")
+            raise _FormProblem(t("an.rule.no_file", name=chosen))
+        path = _data_dir(request) / chosen
+        columns = _columns(path)
+        if not _is_customer_base(columns):
+            raise _FormProblem(t("an.rule.not_customers", name=chosen))
         if cron:
             from croniter import croniter
 
             if not croniter.is_valid(cron):
-                raise RuleError(f"{cron!r} is not a valid cron expression")
-        rows = [(data.get(f"field{i}", ""), data.get(f"op{i}", ""), data.get(f"value{i}", "")) for i in range(_FORM_ROWS)]
-        rule = rule_from_rows(data.get("combinator", "all"), rows)
-        path = Path(request.app.state.settings.data_dir) / chosen
+                raise _FormProblem(t("an.rule.bad_cron", cron=cron))
+        rule = _rule_of(t, data.get("combinator", "all"), _form_rows(data), _fields_of(columns))
         frame = read_frame(path)
-        mask = rule_mask(rule, frame, np.datetime64("now", "s"))
+        try:
+            mask = rule_mask(rule, frame, np.datetime64("now", "s"))
+        except RuleError as e:
+            raise _FormProblem(t("an.rule.invalid", error=str(e))) from e
         ok = reachable(frame)
         skipped = int((mask & ~ok).sum())
         with session_scope(request.app.state.engine) as s:
             aud = save_audience(s, name, frame, np.flatnonzero(mask & ok), None, "rule", str(path), rule=rule,
                                 refresh_cron=cron)
             size, held = aud.size, aud.held_out
-    except (RuleError, FrameError) as e:
+    except (_FormProblem, FrameError) as e:
         flash(request, str(e), "error")
-        return Redirect(path=f"/analytics/audiences/new?customers={chosen}")
-    note = f"; {skipped:,} matching rows skipped (no customer id or phone)" if skipped else ""
-    flash(request, f"audience {name!r}: {size:,} to call, {held:,} held out (control){note}")
+        return _rule_form(request, chosen or None, status_code=400, values=dict(data))
+    note = t("an.rule.skipped", n=f"{skipped:,}") if skipped else ""
+    flash(request, t("an.rule.saved", name=name, size=f"{size:,}", held=f"{held:,}") + note)
     return Redirect(path="/analytics/audiences/list")
+
+
+# ---- customer files: upload into the data directory ----
+
+MAX_CUSTOMER_UPLOAD = 100 * 1024 * 1024
+_UPLOAD_TYPES = (".csv", ".xlsx", ".parquet")
+_SAFE_NAME = re.compile(r"[^\w.-]+")
+
+
+def _upload_name(filename: str) -> str:
+    """The stored name: the upload's base name, made safe, always ``.parquet``."""
+    stem = _SAFE_NAME.sub("_", Path(filename.replace("\\", "/")).stem).strip("._") or "customers"
+    return f"{stem[:80]}.parquet"
+
+
+def read_customer_upload(raw: bytes, filename: str, t: Translator) -> tuple[Any, list[str]]:
+    """(frame, row problems) of an uploaded customer file, or ``_FormProblem`` saying why not.
+
+    CSV (UTF-8 or GBK) and XLSX go through the campaign list reader (every bad row reported with
+    its line); Parquet is read as it is. The file must have ``customer_id`` and ``phone``."""
+    from runtime.audience.frame import FrameError, frame_len, read_frame
+    from runtime.audience.from_source import frame_from_rows
+    from runtime.campaigns.uploads import RowError, UploadError, decode_text, read_csv_text, read_xlsx
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _UPLOAD_TYPES:
+        raise _FormProblem(t("an.upload.type", name=filename, types=", ".join(_UPLOAD_TYPES)))
+    if not raw:
+        raise _FormProblem(t("an.upload.empty", name=filename))
+    problems: list[RowError] = []
+    if suffix == ".parquet":
+        with tempfile.TemporaryDirectory() as tmp:
+            p = Path(tmp) / "upload.parquet"
+            p.write_bytes(raw)
+            try:
+                frame = read_frame(p)
+            except FrameError as e:
+                raise _FormProblem(t("an.upload.unreadable", name=filename,
+                                     error=str(e).replace(str(p), filename))) from e
+        missing = [c for c in ("customer_id", "phone") if c not in frame]
+        if missing:
+            raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
+                                 have=", ".join(list(frame)[:20])))
+        if frame_len(frame) == 0:
+            raise _FormProblem(t("an.upload.empty", name=filename))
+        return frame, []
+    try:
+        if suffix == ".xlsx":
+            rows = [r.values for r in read_xlsx(raw, problems)]
+        else:
+            if b"\x00" in raw[:4096]:
+                raise UploadError(t("an.upload.binary"))
+            rows = [r.values for r in read_csv_text(decode_text(raw, problems), problems)]
+    except UploadError as e:
+        raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
+    if not rows:
+        raise _FormProblem(t("an.upload.empty", name=filename))
+    names = list(rows[0])
+    missing = [c for c in ("customer_id", "phone") if c not in names]
+    if missing:
+        raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
+                             have=", ".join(names[:20])))
+    try:
+        frame = frame_from_rows(rows)
+    except ValueError as e:
+        raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
+    return frame, [str(p) for p in problems]
+
+
+@post("/audiences/upload", guards=[require_permission], opt=OPERATOR, sync_to_thread=True,
+      request_max_body_size=MAX_CUSTOMER_UPLOAD + 64 * 1024,
+      exception_handlers={413: too_large_handler("/analytics/audiences/new", MAX_CUSTOMER_UPLOAD)})
+def upload_customers(
+    request: Request[Any, Any, Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[Any]:
+    """A customer file (CSV/XLSX/Parquet) into the data directory as Parquet, for the rule builder
+    and ``huashu audience``; refused with the reason, never half written."""
+    from runtime.audience.frame import frame_len, write_frame
+    from runtime.audience.store import reachable
+
+    t = translator(request)
+    upload = data.get("file")
+    replace = data.get("replace") in ("1", "on", "true")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        flash(request, t("an.upload.no_file"), "error")
+        return _rule_form(request, None, status_code=400)
+    raw = upload.file.read(MAX_CUSTOMER_UPLOAD + 1)
+    try:
+        if len(raw) > MAX_CUSTOMER_UPLOAD:
+            raise _FormProblem(t("an.upload.too_large", name=upload.filename,
+                                 limit=MAX_CUSTOMER_UPLOAD // (1024 * 1024)))
+        target = _data_dir(request) / _upload_name(upload.filename)
+        if target.exists() and not replace:
+            raise _FormProblem(t("an.upload.exists", name=target.name))
+        frame, problems = read_customer_upload(raw, upload.filename, t)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".part-{target.name}")
+        try:
+            write_frame(frame, tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except _FormProblem as e:
+        flash(request, str(e), "error")
+        return _rule_form(request, None, status_code=400)
+    rows = frame_len(frame)
+    callable_rows = int(reachable(frame).sum())
+    msg = t("an.upload.saved", name=target.name, rows=f"{rows:,}", callable=f"{callable_rows:,}")
+    if problems:
+        shown = "; ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
+        msg += " " + t("an.upload.row_problems", n=len(problems), problems=shown)
+    flash(request, msg, "warn" if problems else "ok")
+    return Redirect(path=f"/analytics/audiences/new?customers={target.name}")
 
 
 router = Router(
     path="/analytics",
-    route_handlers=[analytics_index, audiences_page, rule_form, create_rule_audience, analytics_compare, analytics_json, analytics_xlsx, analytics_csv, analytics_report],
+    route_handlers=[analytics_index, audiences_page, rule_form, rule_preview, create_rule_audience, upload_customers,
+                    compare_pick, analytics_compare, analytics_json, analytics_xlsx, analytics_csv, analytics_report],
 )

@@ -26,7 +26,7 @@ from web.documents import (
     slug_for,
     unique_id,
 )
-from web.pages._common import Form, actor, db
+from web.pages._common import Form, actor, db, too_large_flash, too_large_handler
 from web.render import flash, page, translator
 
 __all__ = ["script_routes", "filter_scripts"]
@@ -54,7 +54,9 @@ def home() -> Redirect:
 
 
 @get("/scripts", guards=[require_permission], opt=VIEW, sync_to_thread=True)
-def list_page(request: Request[Any, Any, Any], q: FromQuery[str] = "", status: FromQuery[str] = "") -> Template:
+def list_page(request: Request[Any, Any, Any], q: FromQuery[str] = "", status: FromQuery[str] = "",
+              too_large: FromQuery[int | None] = None) -> Template:
+    too_large_flash(request, too_large)  # an import refused for its size came back here
     with db(request) as s:
         rows = filter_scripts(store.list_scripts(s), q, status)
     template = "scripts_table.html" if request.headers.get("hx-request") else "scripts.html"
@@ -91,7 +93,8 @@ def new_from_library(request: Request[Any, Any, Any], data: Form) -> Redirect:
     return _create(request, doc, f"from the library ({data.get('file')})")
 
 
-@post("/scripts/import", guards=[require_permission], opt=EDIT, sync_to_thread=True)
+@post("/scripts/import", guards=[require_permission], opt=EDIT, sync_to_thread=True,
+      exception_handlers={413: too_large_handler("/scripts")})
 def import_file(
     request: Request[Any, Any, Any],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
