@@ -7,7 +7,7 @@ import re
 from designer._context import CheckContext
 from designer.builtins import BUILTIN_INTENTS
 from designer.expr import ExprError, parse_expr
-from designer.model import Branch
+from designer.model import Branch, Node, Script
 
 __all__ = ["check_content", "PLACEHOLDER_RE", "normalize_phrase"]
 
@@ -17,8 +17,70 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def normalize_phrase(s: str) -> str:
-    """Keyword comparison ignores case and spacing, as the matcher does."""
-    return _SPACE_RE.sub("", s).casefold()
+    """A keyword as the matcher compares it: folded the same way (traditional -> simplified,
+    full-width -> half-width, case, punctuation) and, as before, without spaces."""
+    from runtime.nlu.normalize import normalize  # the matcher's own folding, so both agree
+
+    return _SPACE_RE.sub("", normalize(s)).casefold()
+
+
+def _intent_phrases(s: Script, name: str, cache: dict[str, frozenset[str]]) -> frozenset[str]:
+    """Every phrase the matcher hears as intent ``name`` in this script (built-in list in the
+    script's language, plus the script's own keywords, synonyms and examples), folded."""
+    found = cache.get(name)
+    if found is None:
+        from runtime.nlu.builtin_intents import BUILTIN  # the runtime owns the built-in phrases
+
+        phrases: list[str] = []
+        builtin = BUILTIN.get(name)
+        if builtin is not None:
+            phrases += [*(builtin.zh if s.is_chinese else ()), *builtin.en, *builtin.en_whole]
+        own = s.intents.get(name)
+        if own is not None:
+            phrases += own.phrases()
+        found = frozenset(f for f in map(normalize_phrase, phrases) if f)
+        cache[name] = found
+    return found
+
+
+def _leads_elsewhere(a: Branch, b: Branch) -> bool:
+    """Two branches that answer the same words differently (another target or other tags)."""
+    return a.goto != b.goto or a.else_goto != b.else_goto or set(a.tags) != set(b.tags)
+
+
+def _check_overlaps(ctx: CheckContext, n: Node, cache: dict[str, frozenset[str]]) -> None:
+    """A node keyword that another branch of the node (by its intent) or a global handler (by a
+    keyword or its intent) also hears: one answer, two meanings. A warning naming both and the
+    branch the call takes (override handlers first, then the node's own words, then branch order)."""
+    s = ctx.script
+    for i, b in enumerate(n.branches):
+        if b.when.kind != "keywords":
+            continue
+        words = [(normalize_phrase(k), k) for k in b.when.value]
+        for j, o in enumerate(n.branches):
+            if o is b or o.when.kind != "intent" or not _leads_elsewhere(b, o):
+                continue
+            heard = _intent_phrases(s, o.when.value, cache)
+            hit = next((k for f, k in words if f in heard), None)
+            if hit is not None:
+                ctx.warn("ambiguous_branch.intent", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
+                         other=o.id, intent=o.when.value, value=hit, winner=(b if i < j else o).id)
+        for h in s.global_handlers:
+            if not _leads_elsewhere(b, h):
+                continue
+            if h.when.kind == "keywords":
+                theirs = {normalize_phrase(k) for k in h.when.value}
+                key = "ambiguous_branch.handler"
+            elif h.when.kind == "intent":
+                theirs = set(_intent_phrases(s, h.when.value, cache))
+                key = "ambiguous_branch.handler_intent"
+            else:
+                continue
+            hit = next((k for f, k in words if f in theirs), None)
+            if hit is not None:
+                ctx.warn(key, n.id, b.id, ctx.node_path(n.id, b.id, "when"), other=h.id,
+                         intent=h.when.value if h.when.kind == "intent" else "", value=hit,
+                         winner=(h if h.override else b).id)
 
 
 def _check_branch_kinds(ctx: CheckContext) -> None:
@@ -66,24 +128,30 @@ def _check_when(ctx: CheckContext, node: str | None, b: Branch) -> None:
 
 def _check_branches(ctx: CheckContext) -> None:
     s = ctx.script
+    cache: dict[str, frozenset[str]] = {}
     for n in s.nodes:
         seen: dict[tuple[str, str], str] = {}
         for b in n.branches:
             _check_when(ctx, n.id, b)
-            keys: list[tuple[str, str]]
+            keys: list[tuple[str, str, str]]  # (kind, folded value, value as written)
             if b.when.kind == "keywords":
-                keys = [("keyword", normalize_phrase(k)) for k in b.when.value]
+                keys = [("keyword", normalize_phrase(k), k) for k in b.when.value]
             elif b.when.kind in ("dtmf", "intent", "event"):
-                keys = [(b.when.kind, str(b.when.value))]
+                keys = [(b.when.kind, str(b.when.value), str(b.when.value))]
             else:
                 keys = []
-            for key in dict.fromkeys(keys):
-                other = seen.get(key)
+            unique: dict[tuple[str, str], str] = {}
+            for kind, folded, written in keys:
+                unique.setdefault((kind, folded), written)
+            for (kind, folded), written in unique.items():
+                other = seen.get((kind, folded))
                 if other is not None and other != b.id:
                     ctx.error("ambiguous_branch", n.id, b.id, ctx.node_path(n.id, b.id, "when"),
-                              other=other, kind=key[0], value=key[1])
+                              other=other, kind=kind, value=written)
                 else:
-                    seen[key] = b.id
+                    seen[(kind, folded)] = b.id
+        if n.listens:
+            _check_overlaps(ctx, n, cache)
     for h in s.global_handlers:
         _check_when(ctx, None, h)
     for name, intent in s.intents.items():

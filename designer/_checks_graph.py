@@ -7,7 +7,8 @@ from collections import Counter
 import networkx as nx
 
 from designer._context import CheckContext
-from designer.graph import GLOBAL_HUB, RETURN_HUB, VIRTUAL, Exit, branch_is_bounded
+from designer.graph import GLOBAL_HUB, RETURN_HUB, VIRTUAL, Exit, branch_is_bounded, max_times_without_else
+from designer.model import Branch
 
 __all__ = ["check_graph"]
 
@@ -116,6 +117,13 @@ def _check_loops(ctx: CheckContext) -> None:
         members = sorted(comp, key=lambda x: order.get(x, 1 << 30))
         first = next((m for m in members if m not in VIRTUAL), members[0])
         culprit = _loop_branch(ctx, first, comp)
+        spent = _spent_without_way_out(ctx, comp)
+        if spent is not None:  # the loop's only limit is a max_times that names no way out
+            node, b = spent
+            path = ctx.node_path(node, b.id) if node is not None else ctx.handler_path(b.id)
+            ctx.error("unbounded_loop.no_else", node, b.id, path,
+                      nodes=tuple(members[:_LOOP_SHOWN]), times=b.max_times)
+            continue
         ctx.error(_loop_key(members, culprit), first, culprit, ctx.node_path(first, culprit),
                   nodes=tuple(members[:_LOOP_SHOWN]), more=len(members) - _LOOP_SHOWN, total=len(members))
     # The return loop of a global handler: fire it on a node, come back, fire it again...
@@ -123,7 +131,10 @@ def _check_loops(ctx: CheckContext) -> None:
         if branch_is_bounded(h):
             continue
         if h.goto == RETURN_HUB or _returns_unbounded(ctx, h.goto):
-            ctx.error("unbounded_loop.handler", None, h.id, ctx.handler_path(h.id))
+            if max_times_without_else(h):
+                ctx.error("unbounded_loop.handler_no_else", None, h.id, ctx.handler_path(h.id), times=h.max_times)
+            else:
+                ctx.error("unbounded_loop.handler", None, h.id, ctx.handler_path(h.id))
 
 
 def _loop_branch(ctx: CheckContext, node_id: str, comp: set[str]) -> str | None:
@@ -133,6 +144,39 @@ def _loop_branch(ctx: CheckContext, node_id: str, comp: set[str]) -> str | None:
         if e.branch is not None and not e.bounded and target in comp:
             return e.branch
     return None
+
+
+def _spent_without_way_out(ctx: CheckContext, comp: set[str]) -> tuple[str | None, Branch] | None:
+    """``(node, branch)`` of the first branch that keeps the loop ``comp`` going and has max_times
+    but no else_goto, when every way round the loop is like that (no branch without any limit, no
+    ``next``/``default`` and no else_goto back into it): the designer meant to limit the loop and
+    only the way out is missing. ``node`` is None for a global handler."""
+    s = ctx.script
+
+    def stays(source: str, target: str | None) -> bool:
+        if target == RETURN_HUB:
+            return source in comp if source != GLOBAL_HUB else False
+        return target in comp
+
+    found: tuple[str | None, Branch] | None = None
+    members = sorted((m for m in comp if m not in VIRTUAL), key=lambda x: ctx.node_index.get(x, 1 << 30))
+    owners: list[tuple[str | None, tuple[Branch, ...]]] = [(m, s.by_id[m].branches) for m in members]
+    if GLOBAL_HUB in comp:
+        owners.append((None, s.global_handlers))
+    for owner, branches in owners:
+        source = owner if owner is not None else GLOBAL_HUB
+        for b in branches:
+            if b.else_goto and stays(source, b.else_goto):
+                return None  # the way out leads back into the loop
+            if not stays(source, b.goto) or branch_is_bounded(b):
+                continue
+            if not max_times_without_else(b):
+                return None  # a branch without any limit: the ordinary unbounded_loop
+            if found is None:
+                found = (owner, b)
+        if owner is not None and (s.by_id[owner].next in comp or s.by_id[owner].default in comp):
+            return None
+    return found
 
 
 def _returns_unbounded(ctx: CheckContext, start: str) -> bool:

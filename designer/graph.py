@@ -26,6 +26,7 @@ __all__ = [
     "build_graph",
     "Exit",
     "branch_is_bounded",
+    "max_times_without_else",
     "node_exits",
 ]
 
@@ -38,8 +39,19 @@ BOUNDED_EVENTS = frozenset({"silence"})
 
 
 def branch_is_bounded(b: Branch) -> bool:
-    """A branch that cannot fire forever: it carries max_times, or it is a silence event."""
-    return b.max_times is not None or (b.when.kind == "event" and b.when.value in BOUNDED_EVENTS)
+    """A branch that cannot keep a loop going forever: it carries max_times *and* says where the
+    call goes after that (else_goto), or it is a silence event.
+
+    ``max_times`` alone does not count: once it is used up nothing in the script says what
+    happens next (the runtime then falls back to the no-match path or its polite give-up), so
+    the designer must name the way out."""
+    return ((b.max_times is not None and b.else_goto is not None)
+            or (b.when.kind == "event" and b.when.value in BOUNDED_EVENTS))
+
+
+def max_times_without_else(b: Branch) -> bool:
+    """A retry limit with no way out named: the loop it was meant to bound is still open."""
+    return b.max_times is not None and b.else_goto is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,16 @@ MESSAGES: dict[str, Text] = {
                                  "fire again and again; give it max_times and an else_goto.",
                                  "全局处理{branch!q}会把通话带回同一个问题，并且可以反复触发；"
                                  "请给它设置“最多次数”和“超过后转到”。"),
+    "unbounded_loop.no_else": _T("The call can go round {nodes:loop} again and again: branch {branch!q} may fire "
+                                 "at most {times} time(s) (max_times), but nothing says where the call goes after "
+                                 "that (no else_goto).",
+                                 "通话可能在（{nodes:loop}）中反复绕圈：分支{branch!q}设置了“最多次数”（{times} 次），"
+                                 "但没有设置“超过后转到”，次数用完后通话该去哪里没有说明。"),
+    "unbounded_loop.handler_no_else": _T("Global handler {branch!q} brings the call back to the same question; it may "
+                                         "fire at most {times} time(s) (max_times), but nothing says where the call "
+                                         "goes after that (no else_goto).",
+                                         "全局处理{branch!q}会把通话带回同一个问题；它设置了“最多次数”（{times} 次），"
+                                         "但没有设置“超过后转到”，次数用完后通话该去哪里没有说明。"),
     "return_outside_handler": _T("Node {node!n} goes to @return, but no global handler leads to it, "
                                  "so there is no question to return to.",
                                  "节点{node!n}设置了“返回原问题”，但没有任何全局处理会走到它，因此没有可以返回的问题。"),
@@ -210,6 +220,20 @@ MESSAGES: dict[str, Text] = {
     "ambiguous_branch": _T("In node {node!n}, branches {other!q} and {branch!q} both react to {kind} {value!q}; "
                            "only the first would ever fire.",
                            "节点{node!n}中，分支{other!q}和{branch!q}都响应{kind!w}{value!q}，只有前一个会生效。"),
+    "ambiguous_branch.intent": _T("In node {node!n}, the answer {value!q} fits both branch {branch!q} (a keyword) "
+                                  "and branch {other!q} (intent {intent!q} includes it); the call always takes "
+                                  "{winner!q}.",
+                                  "节点{node!n}中，客户回答{value!q}时，分支{branch!q}（关键词）和分支{other!q}"
+                                  "（意图{intent!q}也包含这个说法）都符合，通话总是走{winner!q}。"),
+    "ambiguous_branch.handler": _T("In node {node!n}, the answer {value!q} fits both branch {branch!q} and global "
+                                   "handler {other!q} (both list it as a keyword); the call always takes {winner!q}.",
+                                   "节点{node!n}中，客户回答{value!q}时，分支{branch!q}和全局处理{other!q}"
+                                   "（两者都设置了这个关键词）都符合，通话总是走{winner!q}。"),
+    "ambiguous_branch.handler_intent": _T("In node {node!n}, the answer {value!q} fits both branch {branch!q} "
+                                          "(a keyword) and global handler {other!q} (intent {intent!q} includes it); "
+                                          "the call always takes {winner!q}.",
+                                          "节点{node!n}中，客户回答{value!q}时，分支{branch!q}（关键词）和全局处理"
+                                          "{other!q}（意图{intent!q}也包含这个说法）都符合，通话总是走{winner!q}。"),
     "empty_prompt": _T("Node {node!n} has nothing to say: give it a text or a recording.",
                        "节点{node!n}没有话术内容：请填写播报文字或上传录音。"),
     "empty_prompt.end": _T("End node {node!n} hangs up without a word; a short goodbye is kinder.",
@@ -345,9 +369,24 @@ SUGGESTIONS: dict[str, Text] = {
                                   "请添加“未识别”分支或全局未识别处理。"),
     "unbounded_loop.handler": _T("Give the global handler max_times and an else_goto.",
                                  "请给这个全局处理设置“最多次数”和“超过后转到”。"),
+    "unbounded_loop.no_else": _T("Give branch {branch!q} an else_goto, e.g. a polite goodbye, for when its "
+                                 "{times} time(s) are used up.",
+                                 "请给分支{branch!q}设置“超过后转到”，例如一个礼貌告别的结束节点，{times} 次用完后就走这里。"),
+    "unbounded_loop.handler_no_else": _T("Give the global handler an else_goto, e.g. a polite goodbye, for when its "
+                                         "{times} time(s) are used up.",
+                                         "请给这个全局处理设置“超过后转到”，例如一个礼貌告别的结束节点，"
+                                         "{times} 次用完后就走这里。"),
     "unbounded_loop": _T("Give the retry branch max_times and an else_goto that leaves the loop.",
                          "请给重试分支设置“最多次数”，以及离开循环的“超过后转到”。"),
     "ambiguous_branch": _T("Keep each keyword / key in one branch only.", "同一个关键词或按键只放在一个分支里。"),
+    "ambiguous_branch.intent": _T("Remove the keyword from one of the two branches, or send both to the same place.",
+                                  "请从其中一个分支删掉这个说法，或者让两个分支跳到同一个地方。"),
+    "ambiguous_branch.handler": _T("Remove the keyword from the branch or from the global handler, or send both to "
+                                   "the same place.",
+                                   "请从分支或全局处理中删掉这个关键词，或者让两者跳到同一个地方。"),
+    "ambiguous_branch.handler_intent": _T("Remove the keyword from the branch, or send it where the global handler "
+                                          "goes.",
+                                          "请从分支中删掉这个说法，或者让它跳到全局处理去的地方。"),
     "empty_prompt": _T("Write the text the bot says, or attach a recording.", "请填写机器人要说的话，或者上传录音。"),
     "undefined_variable": _T("Declare the variable in 'variables', or fix its name.",
                              "请在变量列表中声明这个变量，或者改正变量名。"),
