@@ -36,7 +36,8 @@ BUILTIN: dict[str, BuiltinIntent] = {
         BuiltinIntent(
             "affirm",
             _w("好的 好啊 好呀 好吧 好 行 行啊 行吧 可以 可以的 嗯嗯 嗯 是的 是啊 是我 是 对 对的 对啊 没错 没问题 "
-               "当然 需要 要的 愿意 同意 方便 知道了 明白 好滴 中 成 ok 可以啊 那行 那好 不介意 没意见 你说吧 说吧 请说 请讲 你讲吧"),
+               "当然 需要 要的 愿意 同意 方便 知道了 明白 好滴 中 成 ok 可以啊 那行 那好 不介意 没意见 你说吧 说吧 请说 请讲 你讲吧 "
+               "没有问题"),
             _w("yes yeah yep yup sure ok okay alright correct certainly absolutely agreed definitely"),
             en_whole=_w("right fine speaking"),
             en_regex=(r"\bno (?:problem|worries)\b", r"\bof course\b", r"\bthat is me\b", r"\bthats me\b", r"\bsounds good\b", r"\bgo ahead\b",
@@ -45,9 +46,15 @@ BUILTIN: dict[str, BuiltinIntent] = {
         ),
         BuiltinIntent(
             "deny",
+            # "不" alone ("不不不") counts only as a whole answer or its first clause, like every
+            # one-character phrase; "没钱" (can't afford it) is a refusal of the offer too.
             _w("不用 不要 不需要 不想 没兴趣 不感兴趣 算了 不了 不行 不可以 不是 不对 不方便 不愿意 没必要 用不着 "
-               "不必 免了 拒绝 没需要 不考虑 不同意 不办"),
+               "不必 免了 拒绝 没需要 不考虑 不同意 不办 不 没钱 没有钱 钱不够 没那么多钱 充不起 交不起"),
             _w("nope nah"),
+            # "没有" / "没有没有" / "还没呢" as the answer (or its first clause) is a no; inside a
+            # sentence it is only a negator ("没有问题" is a yes, "有没有优惠" a question).
+            zh_regex=(r"^(?:(?:嗯|呃|额|啊) ?)?(?:还|暂时|真的?|确实|并)?没有?(?:呢|啊|呀|的|了|哦|吧|哈|嘛)*"
+                      r"(?: ?(?:还|真的?)?没有?(?:呢|啊|呀|的|了|哦|吧|哈|嘛)*)*(?= |$)",),
             en_regex=(r"\bno\b(?! (?:problem|worries|doubt))", r"\bnot interested\b", r"\bno thanks?\b", r"\bi dont\b(?! mind)", r"\bdont want\b", r"\bdont need\b",
                       r"\bnot now\b", r"\bnot me\b", r"\bnot really\b",
                       r"\b(?:absolutely|definitely|certainly|of course|probably) not\b"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_negated", "is_a_not_a"]
+__all__ = ["is_negated", "is_a_not_a", "is_double_negative_head"]
 
 _ZH = re.compile(
     r"(?:不|没有|没|别|未|无|甭|非|莫|勿)"
@@ -25,18 +25,34 @@ _EN = re.compile(
 )
 
 
+# "It is not that ...": a negation of the negation that follows ("我不是不需要" = I do need it).
+_NOT_THAT = re.compile(r"[^\s](?:不是|并非)$")
+_NOT_THAT_HEADS = ("不是", "并非")
+
+
 def is_negated(prefix: str) -> bool:
     """True when ``prefix`` (normalised text before a match) ends in a negation.
 
-    An A-not-A question ("是不是骗子", "要不要办理", "有没有优惠") asks, it does not deny.
+    An A-not-A question ("是不是骗子", "要不要办理", "有没有优惠") asks, it does not deny, and a
+    double negative inside a clause ("我不是不需要", "也不是没兴趣") affirms. At the start of an
+    answer "不是不需要" stays a denial: without punctuation it is most often "不是，不需要".
     """
     tail = prefix[-16:]
     if not tail:
         return False
     m = _ZH.search(tail)
-    if m is not None and not is_a_not_a(tail, m.start()):
+    if m is not None and not is_a_not_a(tail, m.start()) and not _NOT_THAT.search(tail[:m.start()]):
         return True
     return bool(_EN.search(tail))
+
+
+def is_double_negative_head(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is the "不是" of a double negative: "我不是不需要" holds no
+    denial "不是". Only inside a clause (something before it), only when a negator follows
+    directly, and not when the phrase just repeats ("不是不是" is a plain no)."""
+    phrase = text[start:end]
+    return (phrase.endswith(_NOT_THAT_HEADS) and start > 0 and not text[start - 1].isspace()
+            and text[end:end + 1] in ("不", "没") and not text.startswith(phrase, end))
 
 
 def is_a_not_a(text: str, i: int) -> bool:

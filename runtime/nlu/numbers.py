@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from decimal import Decimal
 from functools import lru_cache
 
 import cn2an
@@ -34,6 +35,13 @@ _ZH_SINGLE_OK = frozenset("十百千万亿")
 _MEASURES = set("块元毛角分个天月号年岁次张条位期")
 # "一块五" / "99块9" / "3元5角": yuan followed by a single jiao digit is a decimal amount.
 _YUAN_JIAO = re.compile(r"(\d+)[块元](\d)(?:毛|角)?(?![\d.])")
+# ASR mixes digits and Chinese units: "2百" (200), "3万5千", "1.5万". The digits around a unit
+# are put into Chinese numerals so the run reads as one number; a decimal before a unit is
+# multiplied out (cn2an cannot read "一点五万").
+_UNITS = "十百千万亿"
+_UNIT_VALUE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+_DECIMAL_UNIT = re.compile(r"(\d+\.\d+)([十百千万亿])")
+_DIGITS_BY_UNIT = re.compile(r"\d+(?=[十百千万亿])|(?<=[十百千万亿])\d+(?![\d.])")
 
 
 def _en_words_to_number(words: list[str]) -> int | None:
@@ -70,6 +78,19 @@ def _measured(text: str, start: int, end: int) -> bool:
     return (end < len(text) and text[end] in _MEASURES) or (start > 0 and text[start - 1] in "块元")
 
 
+def _mixed(text: str) -> str:
+    """Digits next to a Chinese unit as Chinese numerals: "2百5" -> "二百五", "1.5万" -> "15000"."""
+    if not any(u in text for u in _UNITS) or not any(c.isdigit() for c in text):
+        return text
+
+    def decimal(m: re.Match[str]) -> str:
+        value = Decimal(m.group(1)) * _UNIT_VALUE[m.group(2)]
+        return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+
+    text = _DECIMAL_UNIT.sub(decimal, text)
+    return _DIGITS_BY_UNIT.sub(lambda m: str(cn2an.an2cn(str(int(m.group(0))), "low")), text)
+
+
 def _replace_zh(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         run = m.group(0)
@@ -96,7 +117,7 @@ def _replace_zh(text: str) -> str:
 @lru_cache(maxsize=4096)
 def to_arabic(text: str) -> str:
     """``text`` with Chinese and English number words turned into Arabic digits."""
-    return _replace_en(_YUAN_JIAO.sub(r"\1.\2元", _replace_zh(text)))
+    return _replace_en(_YUAN_JIAO.sub(r"\1.\2元", _replace_zh(_mixed(text))))
 
 
 def extract_numbers(text: str) -> list[float]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from runtime.nlu.negation import is_a_not_a, is_negated
+from runtime.nlu.negation import is_a_not_a, is_double_negative_head, is_negated
 from runtime.nlu.normalize import is_cjk, normalize
 from runtime.nlu.pinyin import fuzzy_key
 from runtime.nlu.utterance import Utterance, strip_degree
@@ -63,7 +63,7 @@ def _find_free(text: str, phrase: str) -> int:
     while i >= 0:
         ok = not (left_word and i > 0 and _is_word_char(text[i - 1]))
         ok = ok and not (right_word and i + n < len(text) and _is_word_char(text[i + n]))
-        if ok and _free(text, i):
+        if ok and _free(text, i, i + n):
             return i
         i = text.find(phrase, i + 1)
     return -1
@@ -177,10 +177,11 @@ class PhraseSet:
         return None
 
 
-def _free(text: str, i: int) -> bool:
-    """A match at ``i`` counts: not negated, and not half of an A-not-A question — "是不是骗子"
-    holds no denial "不是", and "要不要钱" asks about "要钱" rather than refusing it."""
-    if is_a_not_a(text, i):
+def _free(text: str, i: int, end: int) -> bool:
+    """A match at ``text[i:end]`` counts: not negated, not half of an A-not-A question — "是不是骗子"
+    holds no denial "不是", and "要不要钱" asks about "要钱" rather than refusing it — and not the
+    first half of a double negative ("我不是不需要" holds no denial "不是")."""
+    if is_a_not_a(text, i) or is_double_negative_head(text, i, end):
         return False
     return not is_negated(text[:i]) or is_a_not_a(text, i - 1)
 
@@ -188,7 +189,7 @@ def _free(text: str, i: int) -> bool:
 def _find_free_keyed(text: str, key: str, k: str) -> int:
     i = key.find(k)
     while i >= 0:
-        if _free(text, i):
+        if _free(text, i, i + len(k)):
             return i
         i = key.find(k, i + 1)
     return -1
