@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult
+from runtime.speech.rejection import ToneDetector
 from telephony.media.audio import SAMPLE_RATE, wav_bytes
 
 __all__ = ["HttpAsrProvider", "HttpAsrStream"]
@@ -24,12 +25,18 @@ class HttpAsrStream:
         self._provider = provider
         self._prompt = prompt
         self._pcm = bytearray()
+        self._tone = ToneDetector()
 
     def accept(self, pcm_frame: bytes) -> None:
         self._pcm += pcm_frame
+        self._tone.add(pcm_frame)
         return None
 
     def finish(self) -> AsrResult:
+        tone = self._tone.reason()
+        if tone is not None:  # not sent to the server: it would only make words of it
+            return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
+                             audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
         return self._provider.transcribe(bytes(self._pcm), self._prompt)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult, Partial, Word
 from runtime.speech.models import vosk_model_problem
-from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, verdict
+from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, ToneDetector, verdict
 from telephony.media.audio import SAMPLE_RATE
 
 __all__ = ["VoskProvider", "VoskStream", "load_vosk_model", "grammar_for"]
@@ -95,9 +95,11 @@ class VoskStream:
         self._segments: list[dict[str, Any]] = []
         self._last_partial = ""
         self._bytes = 0
+        self._tone = ToneDetector()
 
     def accept(self, pcm_frame: bytes) -> Partial | None:
         self._bytes += len(pcm_frame)
+        self._tone.add(pcm_frame)
         if self._rec.AcceptWaveform(pcm_frame):
             self._segments.append(json.loads(self._rec.Result()))
             self._last_partial = ""
@@ -118,7 +120,8 @@ class VoskStream:
         )
         text = " ".join(w.word for w in words)
         confs = [w.confidence for w in words]
-        rejected, reason = verdict(text, confs, self._policy, self._phrases if self.grammar else ())
+        rejected, reason = verdict(text, confs, self._policy, self._phrases if self.grammar else (),
+                                   non_speech=self._tone.reason())
         if any(w.get("word") == "[unk]" for seg in self._segments for w in seg.get("result", ())) and not words:
             reason = "out of grammar ([unk])"
         return AsrResult(

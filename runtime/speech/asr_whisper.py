@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from runtime.speech.asr_base import AsrError, AsrResult, Word
+from runtime.speech.rejection import ToneDetector
 from telephony.media.audio import SAMPLE_RATE, resample
 
 __all__ = ["WhisperProvider", "WhisperStream", "to_simplified"]
@@ -64,12 +65,18 @@ class WhisperStream:
         self._provider = provider
         self._hotwords = hotwords
         self._pcm = bytearray()
+        self._tone = ToneDetector()
 
     def accept(self, pcm_frame: bytes) -> None:
         self._pcm += pcm_frame
+        self._tone.add(pcm_frame)
         return None  # no partials: whisper decodes whole utterances
 
     def finish(self) -> AsrResult:
+        tone = self._tone.reason()
+        if tone is not None:  # not sent to the model: it would only make words of it
+            return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
+                             audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
         return self._provider.transcribe(bytes(self._pcm), self._hotwords)
 
 

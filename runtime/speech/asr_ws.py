@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult, Partial, Word
-from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, verdict
+from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, ToneDetector, verdict
 from telephony.media.audio import SAMPLE_RATE
 
 __all__ = ["VoskServerProvider", "VoskServerStream"]
@@ -37,6 +37,7 @@ class VoskServerStream:
         self._segments: list[dict[str, Any]] = []
         self._last_partial = ""
         self._bytes = 0
+        self._tone = ToneDetector()
 
     def _exchange(self, message: bytes | str) -> dict[str, Any]:
         from websockets.exceptions import WebSocketException
@@ -55,6 +56,7 @@ class VoskServerStream:
     def accept(self, pcm_frame: bytes) -> Partial | None:
         self._buf += pcm_frame
         self._bytes += len(pcm_frame)
+        self._tone.add(pcm_frame)
         if len(self._buf) < _CHUNK_BYTES:
             return None
         reply = self._exchange(bytes(self._buf))
@@ -88,7 +90,8 @@ class VoskServerStream:
             str(s.get("text", "")) for s in self._segments if s.get("text")
         ).strip()
         confs = [w.confidence for w in words]
-        rejected, reason = verdict(text, confs or ([1.0] if text else []), self._policy, self._phrases)
+        rejected, reason = verdict(text, confs or ([1.0] if text else []), self._policy, self._phrases,
+                                   non_speech=self._tone.reason())
         return AsrResult(
             text=text,
             confidence=(sum(confs) / len(confs)) if confs else None,
