@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 __all__ = ["cli"]
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -52,16 +52,28 @@ def _load_script(path: Path, as_json: bool) -> Any:
 
 
 def _read_replies(path: Path) -> list[Any]:
+    """The replies file under the rules ``validate`` applies to a script: a regular file, at most
+    10 MB, UTF-8 text; anything else is exit 2 with the reason."""
+    from designer.loader import MAX_SCRIPT_BYTES
     from runtime.dialog.harness import ReplyError, parse_replies
 
+    limit = MAX_SCRIPT_BYTES
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        _fail(f"{path}: no such file", 2)
-    except IsADirectoryError:
-        _fail(f"{path}: not a file", 2)
+        if not path.exists():
+            _fail(f"{path}: no such file", 2)
+        if not path.is_file():
+            _fail(f"{path}: not a file", 2)
+        size = path.stat().st_size
+        if size > limit:
+            _fail(f"{path}: {size:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+        with path.open("rb") as f:
+            data = f.read(limit + 1)  # the file may have grown since stat
     except OSError as e:
         _fail(f"{path}: cannot read: {e.strerror}", 2)
+    if len(data) > limit:
+        _fail(f"{path}: more than {limit:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         _fail(f"{path}: not UTF-8 text (bad byte at offset {e.start})", 2)
     try:

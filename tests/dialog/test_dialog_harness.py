@@ -111,6 +111,26 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(huashu, ["chat", "--help"]).exit_code == 0
 
 
+def test_cli_replies_file_follows_the_script_file_rules(tmp_path: Path) -> None:
+    # a 60 MB replies file was read with exit 0; validate refuses a script over 10 MB with exit 2
+    runner = CliRunner()
+    given = ["--var", "name=Ann", "--var", "due=36.5"]
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(60 * 1024 * 1024)  # sparse: costs no disk
+    res = runner.invoke(huashu, ["chat", str(EN), *given, "--replies", str(big)])
+    assert res.exit_code == 2 and "too large" in res.output and "10,485,760" in res.output
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("好的\n".encode("gbk"))
+    res = runner.invoke(huashu, ["chat", str(EN), *given, "--replies", str(gbk)])
+    assert res.exit_code == 2 and "not UTF-8" in res.output
+    res = runner.invoke(huashu, ["chat", str(EN), *given, "--replies", str(tmp_path)])
+    assert res.exit_code == 2 and "not a file" in res.output
+    ok = tmp_path / "ok.txt"
+    ok.write_text("yes\n", encoding="utf-8")
+    assert runner.invoke(huashu, ["chat", str(EN), *given, "--replies", str(ok)]).exit_code == 0
+
+
 def test_chat_session_say_before_start_answers_first() -> None:
     s = ChatSession(json.loads(EN.read_text()), EN_VARS)
     step = s.say("yes")
