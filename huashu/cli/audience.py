@@ -273,36 +273,111 @@ def train(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], st
 @_with_outcomes
 @click.option("--name", default=None)
 @click.option("--split-seed", type=int, default=0, show_default=True)
-@click.option("--cut", type=click.FloatRange(0.001, 1.0), default=0.2, show_default=True)
+@click.option("--cut", type=click.FloatRange(0.001, 0.999), default=0.2, show_default=True)
+@click.option("--estimator", type=click.Choice(["auto", "s_logit", "t_gbm"]), default="auto", show_default=True,
+              help="auto: s_logit unless t_gbm is clearly better on the validation part.")
+@click.option("--synthetic-truth", is_flag=True,
+              help="CUSTOMERS come from `huashu data synth`: also report the model against the known true uplift.")
 @click.option("--json", "as_json", is_flag=True)
 def uplift(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], store: Path | None, target: str,
-           name: str | None, split_seed: int, cut: float, as_json: bool) -> None:
-    """Train an uplift model (treated vs hold-out control): who a call moves, judged by Qini and uplift at the cut."""
+           name: str | None, split_seed: int, cut: float, estimator: str, synthetic_truth: bool, as_json: bool) -> None:
+    """Train an uplift model (treated vs hold-out control): who a call moves, with intervals on every figure."""
     from runtime.audience.store import save_model
-    from runtime.audience.uplift import outcome_arrays, train_uplift
+    from runtime.audience.uplift import outcome_arrays, outcome_column, train_uplift
 
     frame = _read(customers)
     labels = _outcomes(outcomes, campaigns, store)
+    truth = delivered = None
+    if synthetic_truth:
+        from runtime.audience.truth import delivered_effect, true_uplift
+
+        try:
+            truth = true_uplift(frame)
+        except KeyError as e:
+            _fail(f"--synthetic-truth: {customers} has no column {e.args[0]!r}; is it from `huashu data synth`?", 2)
+        if "effective" in labels and "connected" in labels:
+            delivered = delivered_effect(outcome_column(frame, labels, "effective"),
+                                         outcome_column(frame, labels, "connected"))
     with _progress(as_json) as say:
         try:
             y, t = outcome_arrays(frame, labels, target)
-            model = train_uplift(frame, y, t, target, split_seed, cut, progress=say)
+            model = train_uplift(frame, y, t, target, split_seed, cut, progress=say, estimator=estimator,
+                                 truth=truth, delivered=delivered)
         except ValueError as e:
             _fail(str(e))
     with _session() as s:
         row = save_model(s, model, name or f"uplift-{target}", _models_dir())
         model_id = row.id
     result = {"model_id": model_id, "kind": "uplift", "target": target, "metrics": model.metrics}
+    _emit(result, as_json, lambda: _render_uplift(model_id, target, model.metrics))
 
-    def render() -> None:
-        m = model.metrics
-        click.echo(f"uplift model version {model_id} (T-learner, target {target})")
-        _table("Hold-out (test)", ["overall uplift", f"uplift @ top {cut:.0%}", "response model @ same cut",
-                                   "Qini", "response model Qini"],
-               [[m["overall_uplift"], m["uplift_at_cut"], m["response_model_uplift_at_cut"], m["qini"]["coefficient"],
-                 m["response_model_qini"]]])
 
-    _emit(result, as_json, render)
+_ESTIMATOR_WORDS = {
+    "s_logit": "one logistic regression with treatment x feature interactions",
+    "t_gbm": "T-learner, two gradient-boosted models (called / control)",
+}
+
+
+def _render_uplift(model_id: int | None, target: str, m: dict[str, Any]) -> None:
+    from runtime.audience.uplifteval import pp
+
+    ev, cut = m["evaluation"], m["cut_share"]
+    k = f"{cut:.0%}"
+
+    def ci(g: dict[str, Any]) -> str:
+        if g.get("estimate") is None:
+            return ""
+        return f"{100 * g['estimate']:+.2f}  ({100 * g['low']:+.2f} to {100 * g['high']:+.2f})"
+
+    def qi(g: dict[str, Any]) -> str:  # Qini coefficients are small: shown x 1000
+        if g.get("low") is None:
+            return ""
+        return f"{1000 * g['estimate']:+.2f}  ({1000 * g['low']:+.2f} to {1000 * g['high']:+.2f})"
+
+    est = m["estimator"]
+    click.echo(f"uplift model version {model_id}: {est} ({_ESTIMATOR_WORDS.get(est, est)}), target {target}")
+    sel = m["selection"]
+    if sel["candidates"]:
+        _table(f"Estimator chosen on the validation part ({sel['validation']['treated']:,} called, "
+               f"{sel['validation']['control']:,} control)",
+               ["estimator", "validation Qini x 1000", f"minus {sel['default']}'s (95 % interval)", "chosen"],
+               [[c["estimator"], f"{1000 * c['validation_qini']:+.2f}", qi(c["vs_default"]) if c["estimator"] != sel["default"]
+                 else "", "yes" if c["estimator"] == sel["chosen"] else ""] for c in sel["candidates"]])
+    r = ev.get("response_model", {})
+    mr = ev.get("model_minus_response", {})
+    rows = [
+        [f"uplift in the top {k}", ci(ev["model"]["top"]), ci(r.get("top", {})), ci(mr.get("top", {}))],
+        [f"uplift in the other {1 - cut:.0%}", ci(ev["model"]["rest"]), ci(r.get("rest", {})), ""],
+        [f"top {k} minus the rest", ci(ev["model"]["gain"]), ci(r.get("gain", {})), ""],
+        ["Qini coefficient x 1000", qi(ev["model"]["qini"]), qi(r.get("qini", {})), qi(mr.get("qini", {}))],
+        ["everyone (calling at random)", ci(ev["everyone"]), "", ""],
+    ]
+    pw = ev["power"]
+    _table(f"Hold-out (test part: {pw.get('test_treated', 0):,} called, {pw.get('test_control', 0):,} control), "
+           f"percentage points with {ev['level']:.0%} intervals",
+           ["", "uplift model", "response model", "uplift minus response"], rows)
+    for line in ev["verdict"]:
+        click.echo("  " + line)
+    truth = m.get("synthetic_truth")
+    if truth:
+        tu = truth["true_uplift_of_an_effective_call"]
+        trows = [["true uplift of an effective call", pp(tu["model_top"]), pp(tu["response_model_top"]),
+                  pp(tu["everyone"]), pp(tu["best_possible_top"])]]
+        cu = truth.get("true_campaign_uplift")
+        if cu:
+            trows.append(["true uplift of the campaign's calls", pp(cu["model_top"]), pp(cu["response_model_top"]),
+                          pp(cu["everyone"]), ""])
+        _table("SYNTHETIC DATA ONLY: the known true uplift on the test part (a real base has no such figure)",
+               ["", f"model's top {k}", f"response model's top {k}", "everyone", f"best possible top {k}"], trows)
+        click.echo(f"  The model's top {k} have {truth['lift_at_cut']:.2f}x the average true uplift "
+                   f"(response model {truth['response_model_lift_at_cut']:.2f}x); correlation with the true "
+                   f"uplift {truth['correlation']:.2f}.")
+        inside = truth.get("inside_interval")
+        if inside:
+            said = {True: "inside", False: "OUTSIDE", None: "n/a"}
+            click.echo(f"  The true campaign uplift is {said[inside['model_top']]} the interval for the top {k}, "
+                       f"{said[inside['model_gain']]} the one for top minus rest, "
+                       f"{said[inside['everyone']]} the one for everyone.")
 
 
 def _score(model: Any, frame: dict[str, Any]) -> tuple[Any, Any]:
@@ -522,6 +597,9 @@ def models(as_json: bool) -> None:
         if t:
             return f"AUC {t['auc']}, lift {t['lift_at_cut']}"
         q = m["metrics"].get("qini")
+        iv = m["metrics"].get("evaluation", {}).get("model", {}).get("qini", {})
+        if q and iv.get("low") is not None:
+            return f"Qini {q['coefficient']} (95 % interval {iv['low']} to {iv['high']})"
         return f"Qini {q['coefficient']}" if q else ""
 
     _emit(rows, as_json, lambda: _table("Model versions", ["id", "name", "kind", "target", "parent", "hold-out"],

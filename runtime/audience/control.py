@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from runtime.audience.models import ControlPolicy
 
-__all__ = ["control_mask", "is_control", "get_policy", "set_policy", "DEFAULT_FRACTION"]
+__all__ = ["hash_unit", "control_mask", "is_control", "get_policy", "set_policy", "DEFAULT_FRACTION"]
 
 DEFAULT_FRACTION = 0.10
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -36,14 +36,19 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+def hash_unit(customer_ids: np.ndarray, salt: str) -> np.ndarray:
+    """A number in [0, 1) per customer id, uniform and stable for the same id and salt."""
+    ids = np.asarray(customer_ids).astype(np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix(ids ^ _salt_key(salt))
+    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def control_mask(customer_ids: np.ndarray, salt: str, fraction: float) -> np.ndarray:
     """True for customers in the hold-out group."""
     if not 0.0 <= fraction < 1.0:
         raise ValueError("the control fraction must be in [0, 1)")
-    ids = np.asarray(customer_ids).astype(np.int64).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = _mix(ids ^ _salt_key(salt))
-    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < fraction
+    return hash_unit(customer_ids, salt) < fraction
 
 
 def is_control(customer_id: int, salt: str, fraction: float) -> bool:

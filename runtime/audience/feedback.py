@@ -62,6 +62,12 @@ def labels_from_store(store: AnalyticsStore, campaign_ids: list[int]) -> Frame:
     }
 
 
+def _split_kind(model: Any) -> str:
+    """How a version's test part was drawn: stratified by arm and outcome (uplift) or by the hash split."""
+    split = str(getattr(model, "metrics", {}).get("split", ""))
+    return "stratified" if getattr(model, "kind", "") == "uplift" and split.startswith("stratified") else "hash"
+
+
 def compare_versions(
     versions: list[tuple[int, Any]], frame: Frame, outcomes: Frame, target: str, cut_share: float = 0.2
 ) -> list[dict[str, Any]]:
@@ -71,13 +77,20 @@ def compare_versions(
     flagged ``same_holdout: False`` rather than silently compared.
     """
     from runtime.audience.train import score_frame
-    from runtime.audience.uplift import outcome_arrays, score_uplift
+    from runtime.audience.uplift import outcome_arrays, score_uplift, stratified_split
 
     if not versions:
         return []
-    seed = versions[0][1].split_seed
+    first = versions[0][1]
+    seed = first.split_seed
     y_all = join_target(frame, outcomes, target)
-    part = split_masks(np.asarray(frame["customer_id"]), seed)
+    split_kind = _split_kind(first)
+    if split_kind == "stratified":
+        # Uplift versions split within each (arm, outcome); the same outcomes give the same test part.
+        yy_all, tt_all = outcome_arrays(frame, outcomes, target)
+        part = stratified_split(np.asarray(frame["customer_id"]), tt_all, yy_all, seed)
+    else:
+        part = split_masks(np.asarray(frame["customer_id"]), seed)
     test = (part == 2) & (y_all >= 0)
     sub = {k: v[test] for k, v in frame.items()}
     y = y_all[test]
@@ -94,6 +107,6 @@ def compare_versions(
             metrics = cut_metrics(y[keep], s, cut_share)
         out.append(
             {"model_id": model_id, "kind": model.kind, "target": model.target, "test_customers": int(keep.sum()),
-             "same_holdout": model.split_seed == seed, **metrics}
+             "same_holdout": model.split_seed == seed and _split_kind(model) == split_kind, **metrics}
         )
     return out

@@ -14,9 +14,19 @@ import numpy as np
 from runtime.audience.frame import Frame, frame_len
 from runtime.audience.synth import REFERENCE_TIME
 
-__all__ = ["base_rate", "true_uplift", "draw_recharge", "TOPUP_AMOUNTS", "outcomes_for_assignment"]
+__all__ = [
+    "base_rate",
+    "true_uplift",
+    "draw_recharge",
+    "TOPUP_AMOUNTS",
+    "SHORT_CALL_EFFECT",
+    "delivered_effect",
+    "outcomes_for_assignment",
+]
 
 TOPUP_AMOUNTS: tuple[float, ...] = (30.0, 50.0, 100.0, 200.0, 300.0, 500.0)
+# A connected call under 20 s delivers this share of the true uplift (as runtime/analytics/simulate.py draws it).
+SHORT_CALL_EFFECT = 0.3
 
 
 def _col(frame: Frame, name: str, fill: float) -> np.ndarray:
@@ -66,6 +76,13 @@ def draw_recharge(
     idx = np.clip(np.round(np.log(arpu / 12.0) + rng.normal(0, 0.8, len(p))), 0, len(TOPUP_AMOUNTS) - 1)
     amount = np.where(recharged, np.asarray(TOPUP_AMOUNTS)[idx.astype(int)], 0.0)
     return recharged, amount
+
+
+def delivered_effect(effective: np.ndarray, connected: np.ndarray) -> np.ndarray:
+    """The share of the true uplift a called customer received: 1 effective, 0.3 short connected, 0 none."""
+    eff = np.nan_to_num(np.asarray(effective, dtype=float)) > 0
+    con = np.nan_to_num(np.asarray(connected, dtype=float)) > 0
+    return np.where(eff, 1.0, np.where(con, SHORT_CALL_EFFECT, 0.0))
 
 
 def outcomes_for_assignment(frame: Frame, treated: np.ndarray, seed: int = 11) -> Frame:

@@ -75,8 +75,22 @@ def test_prepare_train_select_show(env) -> None:
 def test_uplift_and_rules_and_control(env) -> None:
     runner, _, w = env
     c, o = w["customers"]["path"], w["outcomes"]["path"]
-    up = _json(runner, ["audience", "uplift", c, "--outcomes", o])
-    assert "qini" in up["metrics"]
+    up = _json(runner, ["audience", "uplift", c, "--outcomes", o, "--synthetic-truth"])
+    m = up["metrics"]
+    assert "qini" in m and m["estimator"] in ("s_logit", "t_gbm")
+    ev = m["evaluation"]
+    assert ev["model"]["top"]["low"] <= ev["model"]["top"]["estimate"] <= ev["model"]["top"]["high"]
+    assert ev["power"]["mde_gain"] > 0 and ev["verdict"]
+    assert m["synthetic_truth"]["true_uplift_of_an_effective_call"]["everyone"] > 0
+    res = runner.invoke(cli, ["audience", "uplift", c, "--outcomes", o, "--estimator", "t_gbm", "--synthetic-truth"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "uplift in the top 20%" in text and "SYNTHETIC DATA ONLY" in text and "cannot be told apart" in text
+    again = _json(runner, ["audience", "compare", str(up["model_id"]), str(up["model_id"] + 1), "--customers", c,
+                           "--outcomes", o])
+    assert [r["same_holdout"] for r in again] == [True, True] and again[0]["test_customers"] == ev["power"]["test_treated"] + ev["power"]["test_control"]
+    res = runner.invoke(cli, ["audience", "uplift", str(w["business"]["path"]), "--outcomes", o, "--synthetic-truth"])
+    assert res.exit_code == 2 and "huashu data synth" in res.output
     rule = '{"all":[{"field":"status","op":"==","value":"semi_suspended"}]}'
     r = _json(runner, ["audience", "rules", "create", "semi", "--customers", c, "--rule", rule, "--cron", "0 6 * * *"])
     assert r["callable"] > 0

@@ -85,6 +85,8 @@ def test_missing_outcomes_are_not_used_for_training(data) -> None:
 
 
 def test_uplift_model_finds_who_is_moved(data) -> None:
+    # The idealised setup (40 % control, every treated customer gets the full effect); the realistic
+    # one (10 % control, effect only where a call got through) is in test_audience_uplift.py.
     f, o = data
     y, t = outcome_arrays(f, o, "recharged")
     m = train_uplift(f, y, t)
