@@ -70,9 +70,25 @@ def _check_reading(ctx: QAContext, n: Node) -> None:
         ctx.add("mixed_language", "warning", "prompts", n.id)
 
 
+def _check_optional(ctx: QAContext, n: Node, reported: set[str]) -> None:
+    """``${x}`` of an optional variable without a default: a call without it leaves a gap in the
+    sentence ("请问是${name}吗？" -> "请问是吗？"). Once per variable, at the first prompt."""
+    text = n.prompt.text
+    for m in _PLACEHOLDER.finditer(text):
+        var = ctx.script.variables.get(m.group(1))
+        if var is None or var.required or var.default is not None or var.name in reported:
+            continue
+        reported.add(var.name)
+        sentence = next((x for x in sentences(text) if m.group(0) in x), text)
+        gap = re.compile(r"\$\{\s*" + re.escape(var.name) + r"\s*\}")
+        heard = gap.sub("", sentence).strip()
+        ctx.add("optional_variable_in_prompt", "warning", "prompts", n.id, var=var.name, heard=heard[:40])
+
+
 def check_prompts(ctx: QAContext) -> None:
     total = 0.0
     longest = 0.0
+    optional: set[str] = set()
     for n in ctx.script.nodes:
         if not n.speaks or not n.prompt.text.strip():
             continue
@@ -80,5 +96,6 @@ def check_prompts(ctx: QAContext) -> None:
         total += secs
         longest = max(longest, secs)
         _check_reading(ctx, n)
+        _check_optional(ctx, n, optional)
     ctx.metrics["max_prompt_seconds"] = round(longest, 1)
     ctx.metrics["total_prompt_seconds"] = round(total, 1)

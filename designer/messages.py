@@ -292,6 +292,10 @@ MESSAGES: dict[str, Text] = {
     "tts_amount_unit": _T("${{{var}}} in {node!n} looks like money but has type {type!q} and no unit follows it; "
                           "the customer hears a bare number.",
                           "节点{node!n}中的 ${{{var}}} 看起来是金额，但类型是{type!w}，后面也没有单位，客户只会听到一个数字。"),
+    "optional_variable_in_prompt": _T("Node {node!n} says ${{{var}}}, but {var!q} is optional and has no default: on a "
+                                      "call without it the customer hears {heard!q}.",
+                                      "节点{node!n}的话术用到了${{{var}}}，但变量{var!q}不是必填，也没有默认值："
+                                      "外呼时缺少它，客户会听到{heard!q}。"),
     "tts_date_variable": _T("${{{var}}} in {node!n} looks like a date but has type {type!q}; '2026-11-15' read "
                             "aloud is hard to follow.",
                             "节点{node!n}中的 ${{{var}}} 看起来是日期，但类型是{type!w}；“2026-11-15”直接读出来很难听懂。"),
@@ -436,6 +440,9 @@ SUGGESTIONS: dict[str, Text] = {
     "tts_amount_unit": _T("Declare {var!q} with type 'amount' (the voice then says 元 / dollars), or write the unit "
                           "after it.",
                           "请把变量{var!q}的类型设为金额（语音会自动读出“元”），或者在它后面写上单位。"),
+    "optional_variable_in_prompt": _T("Mark {var!q} required: true (then no call starts without it), or give it a "
+                                      "default the bot says instead.",
+                                      "请把变量{var!q}设为必填（缺少时不外呼），或者给它设置一个默认值，缺少时就读默认值。"),
     "tts_date_variable": _T("Declare {var!q} with type 'date' so it is read as a date.",
                             "请把变量{var!q}的类型设为日期，这样会按日期读出。"),
     "tts_abbreviation": _T("Write the Chinese name, or check the recording of it.",

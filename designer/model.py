@@ -50,6 +50,7 @@ class Variable:
     example: str | float | None = None
     required: bool = False
     description: str = ""
+    default: str | float | None = None  # used when the call has no value for it
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from runtime.dialog.render import (
     VariableError,
     check_variables,
     render_text,
+    with_defaults,
 )
 from runtime.nlu.matcher import Candidate, MatchResult, SemanticMatcher
 
@@ -56,7 +57,7 @@ class DialogEngine:
                  semantic: SemanticMatcher | None = None) -> None:
         self._c: CompiledScript = compile_script(script, semantic)
         self.script = script
-        self.variables: dict[str, Any] = dict(variables or {})
+        self.variables: dict[str, Any] = with_defaults(script, variables or {})
         self._spoken = check_variables(script, self.variables, self._c.used_variables)
         self._record = CallRecord(script_id=script.id)
         self.finished = False

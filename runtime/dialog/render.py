@@ -16,7 +16,7 @@ from designer.model import Script
 from runtime.dialog import spoken
 
 __all__ = ["VariableError", "MissingVariableError", "InvalidVariableError", "PLACEHOLDER", "placeholders",
-           "check_variables", "render_value", "render_text"]
+           "check_variables", "render_value", "render_text", "with_defaults"]
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # "欠费${arrears}元": the prompt already says the unit, so the amount is read as a bare number.
@@ -70,10 +70,23 @@ def _render(value: Any, vtype: str, chinese: bool) -> str:
     return str(value)
 
 
+def with_defaults(script: Script, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's variables with the ``default`` of each optional variable filling a missing (or
+    blank) value. A required variable must come with the call (campaigns check their column
+    mapping for it), so its default, if any, is not used."""
+    out = dict(variables)
+    for name, decl in script.variables.items():
+        if decl.default is not None and not decl.required and _blank(out.get(name)):
+            out[name] = decl.default
+    return out
+
+
 def check_variables(script: Script, variables: Mapping[str, Any], used: Iterable[str]) -> dict[str, str]:
     """Render every variable once, or raise: missing required/used ones, or values of the wrong type.
 
-    Returns name -> spoken text. A declared, optional variable without a value renders as "".
+    Returns name -> spoken text. Give it :func:`with_defaults` of the call's values, so an
+    optional variable's ``default`` stands in for a missing value; a declared, optional variable
+    without value or default renders as "" (QA warns about that: ``optional_variable_in_prompt``).
     """
     used = set(used)
     missing = {n for n, v in script.variables.items() if v.required and _blank(variables.get(n))}
