@@ -7,7 +7,9 @@ compliance, flow and settings. The score is deterministic and documented
     penalty(code)     = min(CODE_CAP[severity], count x SEVERITY_WEIGHT[severity])
                         weights error 10, warning 4, info 1; caps 20, 8, 3
     penalty(category) = min(30, sum of its codes)   -- one category cannot sink a script alone
-    score             = max(0, 100 - sum of category penalties), at most 49 if validation fails
+    score             = max(0, 100 - sum of category penalties); when validation fails,
+                        max(0, floor(49 x rest / 100) - 3 x (validation errors - 1)) where rest =
+                        max(0, 100 - sum of the other categories' penalties)
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_CAP",
     "CODE_CAP",
+    "INVALID_ERROR_STEP",
     "INVALID_SCORE_CAP",
     "SEVERITY_WEIGHT",
     "QAFinding",
@@ -22,6 +23,7 @@ SEVERITY_WEIGHT: dict[str, int] = {"error": 10, "warning": 4, "info": 1}
 CODE_CAP: dict[str, int] = {"error": 20, "warning": 8, "info": 3}
 CATEGORY_CAP = 30
 INVALID_SCORE_CAP = 49
+INVALID_ERROR_STEP = 3  # an invalid script loses this much more for each validation error after the first
 CATEGORIES: tuple[str, ...] = ("validation", "coverage", "prompts", "compliance", "flow", "settings")
 
 
@@ -58,7 +60,13 @@ def score_findings(findings: Iterable[QAFinding], *, valid: bool) -> tuple[int, 
 
     penalty(code)     = min(CODE_CAP[severity], count * SEVERITY_WEIGHT[severity])
     penalty(category) = min(CATEGORY_CAP, sum of its codes' penalties)
-    score             = max(0, 100 - sum of category penalties), at most 49 when validation fails.
+    score             = max(0, 100 - sum of category penalties)
+    invalid script    : rest  = max(0, 100 - sum of the penalties of the other categories)
+                        score = max(0, floor(49 * rest / 100) - 3 * (validation errors - 1))
+
+    The category cap keeps one category from sinking a script alone, so a plain "at most 49"
+    gave every invalid script 49, one error or twenty. Scaling the rest of the report into
+    0-49 and taking 3 per further validation error keeps "how broken" visible.
     """
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for f in findings:
@@ -71,5 +79,8 @@ def score_findings(findings: Iterable[QAFinding], *, valid: bool) -> tuple[int, 
     capped = {c: min(CATEGORY_CAP, p) for c, p in per_category.items()}
     score = max(0, 100 - sum(capped.values()))
     if not valid:
-        score = min(score, INVALID_SCORE_CAP)
+        errors = sum(n for (category, _code, severity), n in counts.items()
+                     if category == "validation" and severity == "error")
+        rest = max(0, 100 - sum(p for c, p in capped.items() if c != "validation"))
+        score = max(0, INVALID_SCORE_CAP * rest // 100 - INVALID_ERROR_STEP * max(errors - 1, 0))
     return score, capped
