@@ -63,6 +63,8 @@ def _render(value: Any, vtype: str, chinese: bool) -> str:
         return spoken.number_zh(value) if chinese else spoken.number_en(value)
     if vtype == "amount":
         return spoken.amount_zh(value) if chinese else spoken.amount_en(value)
+    if vtype == BARE:  # an amount whose unit the prompt says itself
+        return spoken.amount_number_zh(value) if chinese else spoken.number_en(value)
     if vtype == "date":
         return spoken.date_zh(value) if chinese else spoken.date_en(value)
     if vtype == "phone":
@@ -100,7 +102,7 @@ def check_variables(script: Script, variables: Mapping[str, Any], used: Iterable
         try:
             out[name] = render_value(variables.get(name), vtype, script.is_chinese)
             if vtype == "amount":
-                out[name + BARE] = render_value(variables.get(name), "number", script.is_chinese)
+                out[name + BARE] = render_value(variables.get(name), BARE, script.is_chinese)
         except ValueError as e:
             raise InvalidVariableError(f"variable {name!r} ({vtype}): {e}") from None
     return out
@@ -118,8 +120,9 @@ def render_text(text: str, rendered: Mapping[str, str]) -> str:
         name, dollars = m.group(1), m.group(2)
         bare = rendered.get(name + BARE)
         full = rendered.get(name, "")
-        if bare is not None and dollars and "dollars" in full:
-            # "${amount} dollars": "forty-five dollars and ninety cents", not "forty-five point nine dollars"
+        if bare is not None and dollars and ("dollar" in full or "cent" in full):
+            # "${amount} dollars": "forty-five dollars and ninety cents", not "forty-five point nine
+            # dollars"; "five cents", not "zero point zero five dollars"
             return full
         if bare is not None and (dollars or _UNIT_AFTER.match(text, m.end())):
             return bare + (dollars or "")

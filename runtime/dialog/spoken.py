@@ -11,8 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import cn2an
 
-__all__ = ["as_decimal", "number_zh", "number_en", "amount_zh", "amount_en", "phone_zh", "phone_en",
-           "date_zh", "date_en"]
+__all__ = ["as_decimal", "number_zh", "number_en", "amount_zh", "amount_en", "amount_number_zh", "phone_zh",
+           "phone_en", "date_zh", "date_en"]
 
 _EN_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
@@ -66,6 +66,22 @@ def number_zh(value: object) -> str:
     return str(cn2an.an2cn(text, "low"))
 
 
+def _liang(reading: str) -> str:
+    """A count of two before a unit is 两, not 二: "两元", "两百元", "两万" ("二十", "十二" stay)."""
+    sign = "负" if reading.startswith("负") else ""
+    rest = reading[len(sign):]
+    if rest == "二" or (rest[:1] == "二" and rest[1:2] in ("百", "千", "万", "亿")):
+        return sign + "两" + rest[1:]
+    return reading
+
+
+def amount_number_zh(value: object) -> str:
+    """An amount as a bare number, for a prompt that says the unit itself ("欠费${x}元"):
+    2 -> 两, 200 -> 两百, 2.5 -> 二点五."""
+    d = as_decimal(value)
+    return _liang(number_zh(value)) if d == d.to_integral_value() else number_zh(value)
+
+
 def _cents(value: object) -> tuple[str, int, int]:
     d = as_decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if d < 0 else ""
@@ -74,26 +90,33 @@ def _cents(value: object) -> tuple[str, int, int]:
 
 
 def amount_zh(value: object) -> str:
-    """36.5 -> 三十六元五角; 0.05 -> 五分; 100 -> 一百元."""
+    """36.5 -> 三十六元五角; 0.05 -> 五分; 100 -> 一百元; 2 -> 两元; 0.2 -> 两角; 200 -> 两百元."""
     sign, yuan, cents = _cents(value)
     jiao, fen = divmod(cents, 10)
-    parts = ["负" if sign else ""]
+    parts: list[str] = []
     if yuan or not cents:
         parts.append(str(cn2an.an2cn(str(yuan), "low")) + "元")
     if jiao:
         parts.append(_ZH_DIGITS[jiao] + "角")
     if fen:
         parts.append(("零" if yuan and not jiao else "") + _ZH_DIGITS[fen] + "分")
-    return "".join(parts)
+    parts[0] = _liang(parts[0][:-1]) + parts[0][-1]  # the first count said: 两元, 两角, 两分
+    return ("负" if sign else "") + "".join(parts)
+
+
+def _unit_en(n: int, plural: str) -> str:
+    return plural[:-1] if n == 1 and plural.endswith("s") else plural
 
 
 def amount_en(value: object, currency: str = "dollars", cents_word: str = "cents") -> str:
-    """36.5 -> thirty-six dollars and fifty cents."""
+    """36.5 -> thirty-six dollars and fifty cents; 0.05 -> five cents; 1.01 -> one dollar and one cent."""
     sign, whole, cents = _cents(value)
-    out = ("minus " if sign else "") + f"{_int_en(whole)} {currency}"
+    parts: list[str] = []
+    if whole or not cents:
+        parts.append(f"{_int_en(whole)} {_unit_en(whole, currency)}")
     if cents:
-        out += f" and {_int_en(cents)} {cents_word}"
-    return out
+        parts.append(f"{_int_en(cents)} {_unit_en(cents, cents_word)}")
+    return ("minus " if sign else "") + " and ".join(parts)
 
 
 def phone_zh(value: object) -> str:

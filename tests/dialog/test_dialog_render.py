@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from designer.model import Script
 from runtime.dialog import spoken
+from runtime.dialog.harness import ChatSession
 from runtime.dialog.render import render_text
 
 
@@ -42,3 +44,38 @@ def test_amount_followed_by_unit_reads_as_plain_number() -> None:
     assert render_text("欠费${due}元", rendered) == "欠费三十六点五元"
     assert render_text("欠费${due}。", rendered) == "欠费三十六元五角。"
     assert render_text("no placeholders", rendered) == "no placeholders"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (2, "两元"), (200, "两百元"), (2000, "两千元"), (20000, "两万元"), (2.5, "两元五角"), ("0.2", "两角"),
+    ("0.02", "两分"), (22, "二十二元"), (12, "十二元"), (220, "两百二十元"), (-2, "负两元"),
+])
+def test_two_of_an_amount_is_liang(value: object, text: str) -> None:
+    assert spoken.amount_zh(value) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("0.05", "five cents"), (1, "one dollar"), ("1.01", "one dollar and one cent"), ("0.01", "one cent"),
+    (-0.05, "minus five cents"), (0, "zero dollars"), (2, "two dollars"),
+])
+def test_english_amounts_say_only_what_is_there(value: object, text: str) -> None:
+    assert spoken.amount_en(value) == text
+
+
+def test_amounts_in_prompts_through_the_engine() -> None:
+    def said(language: str, text: str, value: object) -> str:
+        script = Script.from_dict({
+            "format": "huashu.script/1", "id": "t", "name": "t", "language": language, "start": "a",
+            "variables": {"x": {"type": "amount", "required": True}},
+            "nodes": [{"id": "a", "type": "end", "prompt": {"text": text}, "outcome": "ok"}],
+        })
+        return ChatSession(script, {"x": value}).start()[0].text
+
+    assert said("zh-CN", "欠费${x}。", 2) == "欠费两元。"
+    assert said("zh-CN", "欠费${x}元。", 2) == "欠费两元。"  # the prompt says the unit: bare number
+    assert said("zh-CN", "欠费${x}元。", 200) == "欠费两百元。"
+    assert said("zh-CN", "欠费${x}元。", 2.5) == "欠费二点五元。"
+    assert said("en-US", "You owe ${x}.", 0.05) == "You owe five cents."
+    assert said("en-US", "You owe ${x} dollars.", 0.05) == "You owe five cents."
+    assert said("en-US", "You owe ${x} dollars.", 1) == "You owe one dollar."
+    assert said("en-US", "You owe ${x} dollars.", 45.9) == "You owe forty-five dollars and ninety cents."
