@@ -35,3 +35,13 @@ def test_library_script_is_valid_and_scores_well(path: Path) -> None:
     assert not report.warnings, [w.to_dict() for w in report.warnings]
     q = qa(doc)
     assert q.score >= 80, [f.to_dict() for f in q.findings]
+
+
+@pytest.mark.parametrize("cases_file", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+def test_replay_cases_pin_intent_and_full_paths(cases_file: Path) -> None:
+    """Every case says which intent the call gets; the success and failure cases pin the whole path."""
+    cases = json.loads(cases_file.read_text(encoding="utf-8"))["cases"]
+    assert [c["name"] for c in cases if "intent" not in c["expect"]] == []
+    for category in ("success", "failure"):
+        pinned = [c for c in cases if c["expect"]["intent"].get("category") == category and "path" in c["expect"]]
+        assert pinned, f"{cases_file.name}: no {category} case expects the full path"
