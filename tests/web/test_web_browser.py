@@ -322,3 +322,58 @@ def test_two_tabs_the_later_save_is_told_not_silently_lost(browser: Any, live: L
     tab2.click("#banner button[data-action='ed.use_server']")
     tab2.wait_for_function("() => window.hsEditor.doc.nodes[0].title === 'from the first tab'")
     tab1.context.close()
+
+
+def test_library_map_draws_every_branch_and_speaks_chinese(browser: Any, live: LiveServer) -> None:
+    """suspended_winback: the four "ask again" branches are loops on their own node; every link is
+    drawn (no "invalid endpoints"), labels are cut to fit with the whole text on hover, the QA
+    metrics are labelled values, and a rejected recording is explained and cleared."""
+    page = _page(browser, live, "dora", locale="zh-CN")
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+    page.select_option("select[name=file]", value="suspended_winback.json")
+    page.click("#create-from-library")
+    page.wait_for_selector("body[data-ready='1']")
+    loops = page.evaluate(
+        """() => window.hsEditor.canvas.cy.edges().filter((e) => e.source().id() === e.target().id())
+             .map((e) => ({id: e.id(), w: e.renderedBoundingBox().w, label: e.data('label')}))""")
+    assert len(loops) == 4 and all(x["w"] > 5 for x in loops), loops
+    assert {x["label"] for x in loops} == {"⟨静默⟩", "⟨未识别⟩"}
+    assert not [w for w in warnings if "invalid endpoints" in w], warnings
+    # a loop's node gets room above it: nothing in its column sits within a loop's height
+    room = page.evaluate(
+        """() => { const cy = window.hsEditor.canvas.cy; const n = cy.getElementById('open');
+                   const above = cy.nodes().filter((m) => m.id() !== 'open' && Math.abs(m.position('x') - n.position('x')) < 10
+                                                  && m.position('y') < n.position('y'));
+                   return above.length ? n.position('y') - Math.max(...above.map((m) => m.position('y'))) : 999; }""")
+    assert room >= 54 + 22
+    labels = page.evaluate("() => window.hsEditor.canvas.cy.edges().map((e) => [e.data('label'), e.data('short')])")
+    flat = {full for full, _ in labels}
+    assert "否则" in flat and "肯定" in flat and "else" not in flat and "affirm" not in flat
+    cut = [(full, short) for full, short in labels if full != short]
+    assert cut and all(short.endswith("…") and full.startswith(short[:-1]) for full, short in cut)
+    assert page.evaluate("() => window.hsEditor.canvas.cy.getElementById('⚑global').data('label')") == "⚑ 全局处理"
+    # QA metrics: labels and values in words, the deductions as a table, inside the panel
+    page.click("[data-tab=check]")
+    page.wait_for_selector("#qa-metrics")
+    metrics = page.locator("#qa-metrics").inner_text()
+    assert "成功结束节点" in metrics and "扣分明细" in metrics and "success_ends" not in metrics
+    assert "[" not in metrics and "{" not in metrics and "true" not in metrics
+    assert page.locator("#qa-penalties tr").count() >= 7
+    panel = page.locator("#tab-check").bounding_box()
+    table = page.locator("#qa-metrics").bounding_box()
+    assert table["x"] + table["width"] <= panel["x"] + panel["width"] + 1
+    hint = page.locator("#talk-hint")
+    assert "huashu chat" in (hint.text_content() or "") and "`" not in (hint.text_content() or "")
+    assert hint.locator("code").count() == 1
+    # a file that is not audio: a sentence in Chinese, and the file input is empty again
+    page.click("[data-tab=inspector]")
+    fake = ARTIFACTS / "not-audio.wav"
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake.write_bytes(b"hello this is not audio" * 50)
+    page.set_input_files("#recording-file", str(fake))
+    page.wait_for_selector("#toast:not([hidden])")
+    assert "不是可读取的音频" in page.locator("#toast").inner_text() and "pipe:" not in page.locator("#toast").inner_text()
+    assert page.evaluate("() => document.querySelector('#recording-file').value") == ""
+    page.screenshot(path=str(ARTIFACTS / "editor-library-zh.png"))
+    page.context.close()

@@ -82,14 +82,20 @@ def _tone_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
 def test_recording_upload_accepts_audio_and_rejects_the_rest(client_for: Any) -> None:
     c = client_for("designer")
 
-    def upload(name: str, data: bytes) -> Any:
+    def upload(name: str, data: bytes, lang: str = "en") -> Any:
         return c.post("/scripts/any/recordings", files={"file": (name, data)}, data={"_csrf_token": csrf_of(c)},
-                      headers={"accept": "application/json"})
+                      headers={"accept": "application/json", "accept-language": lang})
 
     r = upload("hello.wav", _tone_wav())
     assert r.status_code == 201 and len(r.json()["audio"]) >= 16
     played = c.get(r.json()["url"])
     assert played.status_code == 200 and played.content[:4] == b"RIFF"
     r = upload("notes.wav", b"this is not audio at all" * 100)
-    assert r.status_code == 400 and "notes.wav: not audio" in r.json()["error"]
+    # a sentence for the designer; the decoder's own words only in "detail"
+    assert r.status_code == 400 and r.json()["error"] == "notes.wav: this file is not audio we can read. Use a WAV, MP3 or OGG recording."
+    assert "notes.wav: not audio" in r.json()["detail"] and "pipe:" not in r.json()["error"]
+    r = upload("notes.wav", b"this is not audio at all" * 100, lang="zh")
+    assert r.json()["error"].startswith("notes.wav：这个文件不是可读取的音频")
+    r = upload("empty.wav", b"")
+    assert r.status_code == 400 and r.json()["error"] == "empty.wav: the file is empty."
     assert client_for("operator").post("/scripts/any/recordings", files={"file": ("a.wav", _tone_wav())}).status_code == 403

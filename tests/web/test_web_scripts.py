@@ -147,6 +147,10 @@ def test_submit_review_reject_then_approve(client_for: Any) -> None:
     assert f"/scripts/{key}/review?version=1" in queue
     page = reviewer.get(f"/scripts/{key}/review?version=1", headers=HTML).text
     assert 'id="approve"' in page and "review-qa-score" in page
+    # QA metrics in words: labels, yes/no, titles as chips, the deductions as a table; no Python reprs
+    metrics = page.split('id="qa-metrics"', 1)[1].split("</section>", 1)[0]
+    assert "Successful endings" in metrics and 'id="qa-penalties"' in metrics and ">yes<" in metrics
+    assert ">success_ends<" not in metrics and "True" not in metrics and "[&#39;" not in metrics and "{&#34;" not in metrics
     # rejecting needs a comment
     _form(reviewer, f"/scripts/{key}/versions/1/reject", {"comment": ""})
     assert "needs a comment" in reviewer.get(f"/scripts/{key}/review?version=1", headers=HTML).text

@@ -71,3 +71,32 @@ def test_filter_and_safe_redirects_and_examples() -> None:
     assert safe_next("/scripts/a/edit") == "/scripts/a/edit"
     assert safe_next("https://evil.example") == "/scripts" and safe_next("//evil") == "/scripts"
     assert fill_examples("Hi ${name}, ${ missing }", {"name": "Ann"}) == "Hi Ann, ${ missing }"
+
+
+def test_qa_metrics_read_as_words() -> None:
+    from web.i18n import Translator
+    from web.pages.qa_view import qa_metric_rows
+
+    metrics = {"penalties": {"validation": 0, "prompts": 4}, "valid": True, "success_ends": ["a_end", "b"],
+               "max_prompt_seconds": 11.1, "nodes": 20, "brand_new": [1, 2]}
+    rows = {r.key: r for r in qa_metric_rows(metrics, Translator("zh"), {"a_end": "接受"}, score=96)}
+    assert list(rows)[:2] == ["valid", "nodes"] and rows["valid"].label == "完整（通过校验）"
+    assert rows["valid"].text == "是" and rows["success_ends"].items == ["接受", "b"]
+    assert rows["max_prompt_seconds"].text == "11.1 秒（朗读）"
+    assert rows["penalties"].table == [("完整性校验", "0"), ("话术质量", "\u22124")]
+    assert rows["penalties"].total == ("得分 = 100 − 4", "96")
+    assert rows["brand_new"].label == "brand_new" and rows["brand_new"].text == "1, 2"
+    en = {r.key: r for r in qa_metric_rows(metrics, Translator("en"))}
+    assert en["valid"].text == "yes" and en["success_ends"].label == "Successful endings"
+
+
+def test_recording_problems_in_words() -> None:
+    from web.i18n import Translator
+    from web.pages.speech import recording_problem
+
+    en, zh = Translator("en"), Translator("zh")
+    raw = "x.wav: not audio (pipe:0: Invalid data found when processing input)"
+    assert recording_problem(en, "x.wav", raw) == "x.wav: this file is not audio we can read. Use a WAV, MP3 or OGG recording."
+    assert "pipe" not in recording_problem(zh, "x.wav", raw)
+    assert recording_problem(en, "x.wav", "x.wav: too long (61.0 s; the limit is 60 s)") == "x.wav: the recording is too long (at most 60 s)."
+    assert recording_problem(zh, "x.wav", "x.wav: the recording is silent") == "x.wav：录音没有声音。"

@@ -14,10 +14,12 @@ from sqlmodel import col, select
 
 from designer import store
 from designer.diff import diff_scripts
+from designer.localize import titles_of
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
 from web.pages._common import Form, actor, db, user_of
+from web.pages.qa_view import qa_metric_rows
 from web.render import flash, language_of, page, translator
 
 __all__ = ["review_routes"]
@@ -84,9 +86,12 @@ def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: Fr
                 "submitted_by": chosen.submitted_by, "reviewed_by": chosen.reviewed_by,
                 "review_comment": chosen.review_comment, "based_on": previous[-1].number if previous else None}
     report = check_document(doc, language_of(request))
+    qa_report = report.get("qa") or {}
+    metric_rows = qa_metric_rows(qa_report.get("metrics") or {}, translator(request), titles_of(doc),
+                                 qa_report.get("score"))
     may_review = can(request, Permission.REVIEW_SCRIPTS) and info["status"] == "in_review"
     own = info["submitted_by"] == user_of(request).username and user_of(request).role != "admin"
-    return page(request, "review.html", v=info, report=report, events=events, diff=diff,
+    return page(request, "review.html", v=info, report=report, metric_rows=metric_rows, events=events, diff=diff,
                 may_review=may_review and not own, own_submission=own and may_review,
                 variables={k: (v or {}).get("example", "") for k, v in (doc.get("variables") or {}).items()})
 

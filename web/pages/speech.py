@@ -21,8 +21,11 @@ from litestar.types import ControllerRouterHandler
 
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.i18n import Translator
+from web.pages._common import too_large_handler
+from web.render import translator
 
-__all__ = ["speech_routes", "fill_examples", "MAX_RECORDING_BYTES"]
+__all__ = ["speech_routes", "fill_examples", "recording_problem", "MAX_RECORDING_BYTES"]
 
 MAX_RECORDING_BYTES = 10 * 1024 * 1024
 _VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -79,26 +82,50 @@ def tts_preview(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]])
     guards=[require_permission],
     opt={"permission": Permission.EDIT_SCRIPTS},
     sync_to_thread=True,
+    exception_handlers={413: too_large_handler("/scripts")},
 )
 def upload_recording(
     request: Request[Any, Any, Any],
     key: FromPath[str],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-) -> dict[str, Any]:
+) -> Any:
     from runtime.speech.recordings import RecordingError, RecordingStore
 
+    t = translator(request)
     upload = data.get("file")
     if upload is None or not isinstance(upload, UploadFile):
-        raise ClientException("no file in the upload (the form field is 'file')")
+        raise ClientException(t("ed.rec.no_file"))
+    name = upload.filename or "upload"
     raw = upload.file.read(MAX_RECORDING_BYTES + 1)
     if len(raw) > MAX_RECORDING_BYTES:
-        raise ClientException(f"{upload.filename}: too large (the limit is {MAX_RECORDING_BYTES // 1048576} MB)")
+        return _refused(t("ed.rec.too_large", name=name, limit=MAX_RECORDING_BYTES // 1048576), "")
     store = RecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
     try:
-        rid = store.save(raw, upload.filename or "upload")
+        rid = store.save(raw, name)
     except RecordingError as e:
-        raise ClientException(str(e)) from None
+        return _refused(recording_problem(t, name, str(e)), str(e))
     return {"audio": rid, "url": f"/recordings/{rid}"}
+
+
+def _refused(message: str, detail: str) -> Response[Any]:
+    """400 with the user's sentence in ``error`` and the decoder's own words in ``detail``."""
+    return Response({"error": message, "detail": detail, "status": 400}, status_code=400)
+
+
+def recording_problem(t: Translator, name: str, technical: str) -> str:
+    """Why an upload is not used, in the user's language; the decoder's text (ffmpeg's
+    "pipe:0: Invalid data found ...") is no help to a designer and stays in ``detail``."""
+    reason = technical.removeprefix(f"{name}: ")
+    if reason.startswith("not audio"):
+        return t("ed.rec.not_audio", name=name)
+    if reason.startswith("empty file"):
+        return t("ed.rec.empty", name=name)
+    if reason.startswith("too long"):
+        m = re.search(r"the limit is ([\d.]+) s", reason)
+        return t("ed.rec.too_long", name=name, limit=m.group(1) if m else "?")
+    if reason.startswith("the recording is silent"):
+        return t("ed.rec.silent", name=name)
+    return t("ed.rec.other", name=name, reason=reason)
 
 
 @get("/recordings/{rid:str}", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True)

@@ -17,20 +17,47 @@ const STYLE = [
   { selector: "node.onpath", style: { "background-color": "#dff5df" } },
   { selector: "node.current", style: { "background-color": "#8fd98f" } },
   { selector: "node.drop-target", style: { "background-color": "#ffe0b3" } },
+  // Edge labels. Tree links: on the last, horizontal stretch into the child (one row per child,
+  // so siblings' labels never meet), above the line. Jumps and loops: at the middle of the curve.
+  // Long labels are cut to fit (data(short)); hover or select a link for the whole text.
   { selector: "edge", style: {
       width: 1.5, "line-color": "#98a2b3", "target-arrow-color": "#98a2b3", "target-arrow-shape": "triangle",
-      "curve-style": "taxi", "taxi-direction": "rightward", "taxi-turn": 40, label: "data(label)", "font-size": 10,
-      "text-background-color": "#fff", "text-background-opacity": 0.9, "text-background-padding": 1,
-      "text-rotation": "none", color: "#555", "source-text-offset": 60 } },
+      "curve-style": "taxi", "taxi-direction": "rightward", "taxi-turn": 16, "taxi-turn-min-distance": 4,
+      label: "", "target-label": "data(short)", "target-text-offset": 62, "target-text-margin-y": -8,
+      "font-size": 10, color: "#444", "text-rotation": "none",
+      "text-background-color": "#fff", "text-background-opacity": 0.92, "text-background-padding": 2,
+      "text-background-shape": "roundrectangle" } },
   { selector: "node.global", style: { shape: "tag", "background-color": "#f3f0e8", "border-style": "dotted" } },
-  { selector: "edge.jump", style: { "curve-style": "unbundled-bezier", "line-style": "dashed", "line-color": "#d08a2a", "target-arrow-color": "#d08a2a", "control-point-distances": 60, "control-point-weights": 0.5 } },
-  { selector: "edge.loop", style: { "curve-style": "bezier", "loop-direction": "-60deg", "loop-sweep": "-40deg", "control-point-step-size": 50 } },
+  { selector: "edge.jump", style: { "curve-style": "unbundled-bezier", "line-style": "dashed", "line-color": "#d08a2a", "target-arrow-color": "#d08a2a", "control-point-distances": 60, "control-point-weights": 0.5,
+      "target-label": "", label: "data(short)", color: "#8a5a12", "text-border-width": 1, "text-border-color": "#f0d2a8", "text-border-opacity": 1 } },
+  // a branch back into its own node ("ask again"): a loop above the node, over what is above it
+  { selector: "edge.loop", style: { "curve-style": "bezier", "loop-direction": "0deg", "loop-sweep": "-70deg", "control-point-step-size": 44,
+      "z-index-compare": "manual", "z-index": 2, "target-label": "", label: "data(short)", "text-margin-y": -2 } },
   { selector: "edge.onpath", style: { "line-color": "#2e9b2e", "target-arrow-color": "#2e9b2e", width: 3 } },
+  { selector: "edge.tree.hover, edge.tree:selected", style: { "target-label": "data(label)", "font-size": 11, "text-background-opacity": 1, "z-index-compare": "manual", "z-index": 9 } },
+  { selector: "edge.jump.hover, edge.jump:selected, edge.loop.hover, edge.loop:selected", style: { label: "data(label)", "font-size": 11, "text-background-opacity": 1, "z-index-compare": "manual", "z-index": 9 } },
+  { selector: "edge:selected", style: { width: 3, "overlay-opacity": 0 } },
 ];
 
+/** The label cut to about `px` pixels of 10 px text (CJK characters count double), with "…". */
+export function shortLabel(text, px) {
+  let w = 0;
+  let out = "";
+  for (const ch of String(text || "")) {
+    w += /[\u2e80-\u9fff\uff00-\uffef]/.test(ch) ? 10 : 5.8;
+    if (w > px) return `${out.trimEnd()}…`;
+    out += ch;
+  }
+  return out;
+}
+
+const TREE_LABEL_PX = 100;
+const JUMP_LABEL_PX = 84;
+
 export class Canvas {
-  constructor(container, handlers) {
+  constructor(container, handlers, T = null) {
     this.handlers = handlers;
+    this.T = T;
     this.tree = null;
     this.cy = window.cytoscape({
       container, style: STYLE, elements: [], minZoom: 0.05, maxZoom: 3,
@@ -48,6 +75,9 @@ export class Canvas {
       handlers.onSelect(id);
     });
     this.cy.on("tap", (e) => { if (e.target === this.cy) { lastTap = null; handlers.onSelect(null); } });
+    // the whole label of a link (cut on the canvas) while the pointer is on it
+    this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
+    this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
     this.cy.on("drag", "node", (e) => this._markDropTarget(e.target));
     this.cy.on("dragfree", "node", (e) => {
       const target = this._nodeUnder(e.target);
@@ -74,7 +104,7 @@ export class Canvas {
 
   /** Redraw from the document: only what changed is touched, so a 500-node script stays fast. */
   render(doc, { findings = new Set(), path = [], current = null } = {}) {
-    const tree = (this.tree = buildTree(doc));
+    const tree = (this.tree = buildTree(doc, this.T || undefined));
     const collapsed = (doc.layout && doc.layout.collapsed) || [];
     const hidden = hiddenSet(tree, collapsed);
     const auto = layout(tree, collapsed);
@@ -102,7 +132,9 @@ export class Canvas {
       seenEdge.add(eid);
       const jump = !tree.treeLinkIds.has(l.id);
       const cls = [jump ? "jump" : "tree", l.source === l.target ? "loop" : "", pathEdges.has(`${l.source}>${l.target}`) ? "onpath" : ""].filter(Boolean).join(" ");
-      want.set(eid, { group: "edges", data: { id: eid, source: l.source, target: l.target, label: l.label || "", link: l.id }, classes: cls });
+      const label = l.label || "";
+      const short = shortLabel(label, jump ? JUMP_LABEL_PX : TREE_LABEL_PX);
+      want.set(eid, { group: "edges", data: { id: eid, source: l.source, target: l.target, label, short, link: l.id }, classes: cls });
     }
     cy.batch(() => {
       cy.elements().forEach((el) => {
@@ -117,8 +149,9 @@ export class Canvas {
         if (el.empty()) { add.push(w); continue; }
         // touch only what changed: every write makes cytoscape restyle the element
         const d = el.data();
-        if (d.label !== w.data.label || d.color !== w.data.color) el.data(w.data);
-        if (el.classes().join(" ") !== w.classes) el.classes(w.classes);
+        if (d.label !== w.data.label || d.color !== w.data.color || d.short !== w.data.short) el.data(w.data);
+        const keep = el.hasClass("hover") ? " hover" : "";
+        if (el.classes().filter((c) => c !== "hover").join(" ") !== w.classes) el.classes(w.classes + keep);
         if (w.position && !el.grabbed()) {
           const p = el.position();
           if (p.x !== w.position.x || p.y !== w.position.y) el.position(w.position);

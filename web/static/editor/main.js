@@ -30,7 +30,7 @@ class Editor {
       onSelect: (id) => this.handleCanvasClick(id),
       onDrop: (id, target, pos) => this.handleDrop(id, target, pos),
       onToggleCollapse: (id) => this.toggleCollapse(id),
-    });
+    }, T);
     this.forms = new Forms(T, (final) => this.changed({ structure: false, final }), () => this.changed({ structure: true }));
     this.scriptForms = new Forms(T, (final) => this.changed({ structure: false, final, scriptForm: true }), () => this.changed({ structure: true }));
     this.check = new CheckPanel($("#check-panel"), T, boot.csrf, (node) => this.focusNode(node));
@@ -346,12 +346,17 @@ class Editor {
     audio.play().catch(() => {});
   }
 
-  async uploadRecording(file) {
+  async uploadRecording(file, input = null) {
     const form = new FormData();
     form.append("file", file);
     const r = await fetch(`/scripts/${encodeURIComponent(boot.scriptKey)}/recordings`, { method: "POST", headers: { "x-csrftoken": boot.csrf, Accept: "application/json" }, body: form });
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) return this.toast(body.error || r.statusText);
+    if (!r.ok) {
+      // the server says why in the user's language; the decoder's own text goes to the console
+      if (body.detail) console.info("recording refused:", body.detail);
+      if (input) input.value = ""; // the refused file is not "chosen" any more
+      return this.toast(body.error || T("ed.rec.failed", { status: r.status }));
+    }
     const node = nodeById(this.doc, this.selected);
     node.prompt = node.prompt || {};
     node.prompt.audio = body.audio;
@@ -388,7 +393,7 @@ class Editor {
       const chip = ev.target.closest("[data-insert]");
       if (chip) this.insertVariable(chip.dataset.insert);
     });
-    $("#inspector").addEventListener("change", (ev) => { if (ev.target.id === "recording-file" && ev.target.files[0]) this.uploadRecording(ev.target.files[0]); });
+    $("#inspector").addEventListener("change", (ev) => { if (ev.target.id === "recording-file" && ev.target.files[0]) this.uploadRecording(ev.target.files[0], ev.target); });
     $("#script-form").addEventListener("click", (ev) => {
       if (this.scriptForms.click(ev)) return;
       const id = ev.target.id;

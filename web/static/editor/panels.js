@@ -16,7 +16,7 @@ async function postJSON(url, body, csrf) {
 export class CheckPanel {
   constructor(root, T, csrf, onFocus) {
     this.root = root; this.T = T; this.csrf = csrf; this.onFocus = onFocus;
-    this.timer = null; this.seq = 0; this.errorNodes = new Set(); this.last = null;
+    this.timer = null; this.seq = 0; this.errorNodes = new Set(); this.last = null; this.titles = {};
     root.addEventListener("click", (ev) => {
       const li = ev.target.closest("[data-node]");
       if (li && li.dataset.node) onFocus(li.dataset.node, li.dataset.branch || null);
@@ -30,6 +30,7 @@ export class CheckPanel {
 
   async run(doc) {
     const seq = ++this.seq;
+    this.titles = Object.fromEntries((doc.nodes || []).filter((n) => n.title).map((n) => [n.id, n.title]));
     const t0 = performance.now();
     const { ok, status, data } = await postJSON("/check", { doc }, this.csrf);
     if (seq !== this.seq) return null; // a newer edit is being checked
@@ -59,10 +60,44 @@ export class CheckPanel {
       // validation findings are listed above already; QA adds coverage, prompts, compliance, flow
       for (const f of (qa.findings || []).filter((x) => x.category !== "validation")) h += `<li class="finding ${esc(f.severity || "info")}" data-node="${esc(f.node || "")}"><code>${esc(f.code || "")}</code> ${f.node ? `<a href="#" class="goto-node">${esc(f.node)}</a>` : ""} ${esc(f.message || "")}</li>`;
       h += `</ul>`;
-      if (qa.metrics) h += `<table class="metrics">${Object.entries(qa.metrics).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</td></tr>`).join("")}</table>`;
+      if (qa.metrics) h += metricsTable(qa.metrics, T, this.titles, qa.score);
     }
     this.root.innerHTML = h;
   }
+}
+
+// The QA metrics as a reader sees them: labelled, yes/no, lists joined, seconds with their unit,
+// the score's deductions as a small table. Metrics this page does not know are shown as they come.
+const METRIC_ORDER = ["valid", "nodes", "reachable_nodes", "listening_nodes", "end_nodes", "success_ends", "turns_to_success", "max_prompt_seconds", "total_prompt_seconds", "penalties"];
+
+export function metricValue(key, v, T, titles = {}) {
+  if (typeof v === "boolean") return esc(v ? T("ed.yes") : T("ed.no"));
+  if (v === null || v === undefined) return "—";
+  if (key.endsWith("_seconds") && typeof v === "number") return esc(T("ed.metric.seconds", { n: v }));
+  if (key === "success_ends" && Array.isArray(v)) return v.length ? v.map((id) => `<span class="chip-ro" title="${esc(id)}">${esc(titles[id] || id)}</span>`).join(" ") : esc(T("ed.metric.none"));
+  if (Array.isArray(v)) return esc(v.join(", "));
+  if (typeof v === "object") return `<table class="sub">${Object.entries(v).map(([k, x]) => `<tr><td>${esc(T(`ed.qa_cat.${k}`) === `ed.qa_cat.${k}` ? k : T(`ed.qa_cat.${k}`))}</td><td>${esc(typeof x === "object" ? JSON.stringify(x) : x)}</td></tr>`).join("")}</table>`;
+  return esc(v);
+}
+
+export function metricsTable(metrics, T, titles = {}, score = null) {
+  const keys = [...METRIC_ORDER.filter((k) => k in metrics), ...Object.keys(metrics).filter((k) => !METRIC_ORDER.includes(k))];
+  let h = `<table class="metrics" id="qa-metrics">`;
+  for (const k of keys) {
+    const label = T(`ed.metric.${k}`);
+    const v = metrics[k];
+    if (k === "penalties" && v && typeof v === "object") {
+      const rows = Object.entries(v);
+      const total = rows.reduce((a, [, x]) => a + (Number(x) || 0), 0);
+      h += `<tr data-metric="${esc(k)}"><th>${esc(label)}</th><td><table class="sub" id="qa-penalties"><thead><tr><th>${esc(T("ed.metric.category"))}</th><th>${esc(T("ed.metric.deducted"))}</th></tr></thead>`;
+      for (const [cat, x] of rows) h += `<tr class="${x ? "minus" : ""}"><td>${esc(T(`ed.qa_cat.${cat}`) === `ed.qa_cat.${cat}` ? cat : T(`ed.qa_cat.${cat}`))}</td><td>${x ? `−${esc(x)}` : "0"}</td></tr>`;
+      if (score !== null) h += `<tr class="total"><td>${esc(T("ed.metric.score_line", { total }))}</td><td>${esc(score)}</td></tr>`;
+      h += `</table></td></tr>`;
+      continue;
+    }
+    h += `<tr data-metric="${esc(k)}"><th>${esc(label === `ed.metric.${k}` ? k : label)}</th><td>${metricValue(k, v, T, titles)}</td></tr>`;
+  }
+  return h + `</table>`;
 }
 
 export class TalkPanel {

@@ -2,26 +2,38 @@
 // breadth-first order from the start node) and which are jumps, and a tidy left-to-right
 // layout. Pure functions of the document: no DOM, no canvas.
 
-export const COL_W = 230;
+// Node width 170: a column leaves 120 px between nodes, room for a branch label on the last
+// (horizontal) stretch of the link into each child, one label per row.
+export const COL_W = 290;
 export const ROW_H = 54;
+// extra room above a node with self-loops ("ask again" branches), per loop, so the loop drawn
+// above it does not run into the node above
+export const LOOP_ROOM = 22;
 
-/** Every way out of a node, in the order the runtime tries them. */
-export function links(node) {
+const BUILTIN_INTENTS = new Set(["affirm", "deny", "opt_out", "complaint", "who_are_you", "busy_later", "ask_price", "repeat", "already_done"]);
+// without a translator (tests, benchmarks): the codes themselves
+const PLAIN = { "ed.edge.else": "else", "ed.edge.default": "default", "ed.global_node": "global" };
+const plain = (k) => PLAIN[k] || k.replace(/^ed\.(edge|intent_name)\./, "");
+
+/** Every way out of a node, in the order the runtime tries them; `T` names the conditions in the UI language. */
+export function links(node, T = plain) {
   const out = [];
   for (const b of node.branches || []) {
-    out.push({ id: `${node.id}|${b.id}|goto`, source: node.id, target: b.goto, branch: b.id, kind: "goto", label: b.label || whenLabel(b.when) });
-    if (b.else_goto) out.push({ id: `${node.id}|${b.id}|else`, source: node.id, target: b.else_goto, branch: b.id, kind: "else", label: "else" });
+    out.push({ id: `${node.id}|${b.id}|goto`, source: node.id, target: b.goto, branch: b.id, kind: "goto", label: b.label || whenLabel(b.when, T) });
+    if (b.else_goto) out.push({ id: `${node.id}|${b.id}|else`, source: node.id, target: b.else_goto, branch: b.id, kind: "else", label: T("ed.edge.else") });
   }
   if (node.next) out.push({ id: `${node.id}|_next|goto`, source: node.id, target: node.next, branch: null, kind: "next", label: "" });
-  if (node.default) out.push({ id: `${node.id}|_default|goto`, source: node.id, target: node.default, branch: null, kind: "default", label: "default" });
+  if (node.default) out.push({ id: `${node.id}|_default|goto`, source: node.id, target: node.default, branch: null, kind: "default", label: T("ed.edge.default") });
   return out;
 }
 
-export function whenLabel(when) {
+/** A branch's condition in a few words: built-in intents and events translated, keywords joined. */
+export function whenLabel(when, T = plain) {
   if (!when) return "?";
   const [k, v] = Object.entries(when)[0] || ["?", ""];
   if (k === "keywords") return (v || []).join("/");
-  if (k === "event") return `⟨${v}⟩`;
+  if (k === "event") return `⟨${T(`ed.edge.${v}`)}⟩`;
+  if (k === "intent" && BUILTIN_INTENTS.has(v)) return T(`ed.intent_name.${v}`);
   if (k === "dtmf") return `☎${v}`;
   if (k === "regex") return `/${v}/`;
   return String(v);
@@ -30,17 +42,17 @@ export function whenLabel(when) {
 /** Parent/children of the mind map, tree edges and jump edges. Unreachable nodes become extra roots. */
 export const GLOBAL_ID = "⚑global";
 
-export function buildTree(doc) {
+export function buildTree(doc, T = plain) {
   const byId = new Map();
   for (const n of doc.nodes || []) if (!byId.has(n.id)) byId.set(n.id, n);
   // global handlers hang under one pseudo node, so their targets are not shown as orphans
   const handlers = doc.global_handlers || [];
-  if (handlers.length && !byId.has(GLOBAL_ID)) byId.set(GLOBAL_ID, { id: GLOBAL_ID, type: "global", title: "⚑ global", branches: handlers, pseudo: true });
+  if (handlers.length && !byId.has(GLOBAL_ID)) byId.set(GLOBAL_ID, { id: GLOBAL_ID, type: "global", title: `⚑ ${T("ed.global_node")}`, branches: handlers, pseudo: true });
   const parent = new Map();
   const children = new Map([...byId.keys()].map((id) => [id, []]));
   const treeEdge = new Map(); // child id -> link id
   const allLinks = [];
-  for (const n of byId.values()) allLinks.push(...links(n));
+  for (const n of byId.values()) allLinks.push(...links(n, T));
   const out = new Map([...byId.keys()].map((id) => [id, []]));
   for (const l of allLinks) if (out.has(l.source)) out.get(l.source).push(l);
   const visited = new Set();
@@ -65,7 +77,9 @@ export function buildTree(doc) {
     }
   }
   const treeLinkIds = new Set(treeEdge.values());
-  return { byId, parent, children, roots, links: allLinks, treeLinkIds, treeEdge };
+  const loops = new Map(); // node id -> how many links go back into it
+  for (const l of allLinks) if (l.source === l.target && byId.has(l.source)) loops.set(l.source, (loops.get(l.source) || 0) + 1);
+  return { byId, parent, children, roots, links: allLinks, treeLinkIds, treeEdge, loops };
 }
 
 export function descendants(tree, id) {
@@ -96,6 +110,7 @@ export function layout(tree, collapsed) {
     const stack = [[root, 0, false]];
     while (stack.length) {
       const [id, depth, done] = stack.pop();
+      if (!done && tree.loops && tree.loops.has(id)) nextY += LOOP_ROOM * tree.loops.get(id);
       const kids = collapsedSet.has(id) ? [] : tree.children.get(id) || [];
       if (!done && kids.length) {
         stack.push([id, depth, true]);
