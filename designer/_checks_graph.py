@@ -124,6 +124,11 @@ def _check_loops(ctx: CheckContext) -> None:
             ctx.error("unbounded_loop.no_else", node, b.id, path,
                       nodes=tuple(members[:_LOOP_SHOWN]), times=b.max_times)
             continue
+        if culprit is not None and _else_back(ctx, first, culprit, comp):
+            # the branch has its limit, but the way out after it leads back into the same loop
+            ctx.error("unbounded_loop.else_back", first, culprit, ctx.node_path(first, culprit, "else_goto"),
+                      nodes=tuple(members[:_LOOP_SHOWN]))
+            continue
         ctx.error(_loop_key(members, culprit), first, culprit, ctx.node_path(first, culprit),
                   nodes=tuple(members[:_LOOP_SHOWN]), more=len(members) - _LOOP_SHOWN, total=len(members))
     # The return loop of a global handler: fire it on a node, come back, fire it again...
@@ -144,6 +149,13 @@ def _loop_branch(ctx: CheckContext, node_id: str, comp: set[str]) -> str | None:
         if e.branch is not None and not e.bounded and target in comp:
             return e.branch
     return None
+
+
+def _else_back(ctx: CheckContext, node_id: str, branch_id: str, comp: set[str]) -> bool:
+    """The branch keeps the loop going only through its else_goto (its goto is bounded)."""
+    exits = [e for e in ctx.graph.exits.get(node_id, ()) if e.branch == branch_id]
+    staying = [e for e in exits if not e.bounded and (node_id if e.target == RETURN_HUB else e.target) in comp]
+    return bool(staying) and all(e.field == "else_goto" for e in staying)
 
 
 def _spent_without_way_out(ctx: CheckContext, comp: set[str]) -> tuple[str | None, Branch] | None:

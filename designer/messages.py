@@ -178,6 +178,10 @@ MESSAGES: dict[str, Text] = {
                                  "that (no else_goto).",
                                  "通话可能在（{nodes:loop}）中反复绕圈：分支{branch!q}设置了“最多次数”（{times} 次），"
                                  "但没有设置“超过后转到”，次数用完后通话该去哪里没有说明。"),
+    "unbounded_loop.else_back": _T("The call can go round {nodes:loop} forever: branch {branch!q} stops after its "
+                                   "max_times, but its else_goto leads back into the same loop.",
+                                   "通话可能陷入无限循环（{nodes:loop}）：分支{branch!q}达到“最多次数”后，"
+                                   "“超过后转到”又回到了同一个循环里。"),
     "unbounded_loop.handler_no_else": _T("Global handler {branch!q} brings the call back to the same question; it may "
                                          "fire at most {times} time(s) (max_times), but nothing says where the call "
                                          "goes after that (no else_goto).",
@@ -376,6 +380,8 @@ SUGGESTIONS: dict[str, Text] = {
     "unbounded_loop.no_else": _T("Give branch {branch!q} an else_goto, e.g. a polite goodbye, for when its "
                                  "{times} time(s) are used up.",
                                  "请给分支{branch!q}设置“超过后转到”，例如一个礼貌告别的结束节点，{times} 次用完后就走这里。"),
+    "unbounded_loop.else_back": _T("Point the else_goto of branch {branch!q} out of the loop, e.g. to a polite goodbye.",
+                                   "请把分支{branch!q}的“超过后转到”指向循环之外，例如一个礼貌告别的结束节点。"),
     "unbounded_loop.handler_no_else": _T("Give the global handler an else_goto, e.g. a polite goodbye, for when its "
                                          "{times} time(s) are used up.",
                                          "请给这个全局处理设置“超过后转到”，例如一个礼貌告别的结束节点，"

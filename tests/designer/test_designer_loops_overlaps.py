@@ -42,8 +42,9 @@ def test_retry_with_max_times_but_no_else_goto_is_an_unbounded_loop(base: Doc) -
 
 def test_else_goto_back_into_the_loop_is_still_unbounded(base: Doc) -> None:
     branch(base, "offer", "f_nm")["else_goto"] = "offer"
-    found = _loops(base)
-    assert found and found[0].node == "offer" and found[0].key != "unbounded_loop.no_else"
+    (f,) = _loops(base)
+    assert (f.node, f.branch, f.key) == ("offer", "f_nm", "unbounded_loop.else_back")
+    assert "else_goto leads back" in f.message and f.path.endswith(".else_goto")
 
 
 def test_loop_with_a_branch_without_any_limit_keeps_the_ordinary_message(base: Doc) -> None:
