@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -62,20 +62,12 @@ def init_db(engine: Engine) -> None:
     database gets the tables of the current models and is stamped at head, so later releases
     migrate it. On PostgreSQL an advisory lock keeps concurrent starts of several nodes apart.
     """
+    from runtime.migrate import migration_lock
+
     import_table_modules()
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _INIT_LOCK_KEY})
-        try:
-            _migrate_or_create(conn)
-            conn.commit()
-        finally:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _INIT_LOCK_KEY})
-                conn.commit()
-
-
-_INIT_LOCK_KEY = 0x68756173  # "huas"
+    with engine.connect() as conn, migration_lock(conn):  # the lock `huashu db upgrade` takes too
+        _migrate_or_create(conn)
+        conn.commit()
 
 
 def _migrate_or_create(conn: Connection) -> None:
