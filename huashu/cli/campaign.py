@@ -345,7 +345,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
 
     from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import ColumnMapping, MappingError
-    from runtime.campaigns.tasks import get_task
+    from runtime.campaigns.tasks import TaskError, check_file_mapping, get_task
     from runtime.campaigns.uploads import RowError, UploadError, read_upload
     from runtime.config import get_settings
 
@@ -353,6 +353,10 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     task = get_task(engine, task_id)
     if task is None:
         fail(f"no task with id {task_id}")
+    try:
+        check_file_mapping(engine, task)
+    except TaskError as e:
+        fail(str(e))
     errors: list[RowError] = []
     try:
         rows = list(ColumnMapping.from_dict(json.loads(task.mapping)).apply(read_upload(file, errors)))
@@ -367,26 +371,34 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     from sqlalchemy import select
 
     from runtime.campaigns import tables as T
+    from runtime.campaigns.queue import flagged_rows
 
     j = T.jobs
     with engine.connect() as conn:  # every dropped row of this run, bad rows included, by line
         drops = [{"line": r.row_no, "reason": r.drop_reason, "message": re.sub(r"^(?:row|line) \d+: ", "", r.drop_message or "")}
                  for r in conn.execute(select(j.c.row_no, j.c.drop_reason, j.c.drop_message)
                                        .where(j.c.run_id == run_id, j.c.state == "dropped").order_by(j.c.row_no, j.c.id))]
+        flagged = flagged_rows(conn, run_id)  # kept, but part of the row ignored (a bad secondary number)
     res: dict[str, Any] = {"run_id": run_id, "total": stats.total + len(errors), "queued": stats.queued,
            "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},
-           "bad_rows": [str(e) for e in errors], "dropped_rows": drops}
+           "flags": stats.flagged, "bad_rows": [str(e) for e in errors], "dropped_rows": drops, "flagged_rows": flagged}
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
     click.echo(f"run {run_id}: {res['total']} rows, {res['queued']} queued, {res['dropped']} dropped")
     for k, v in sorted(res["reasons"].items()):
         click.echo(f"  {k}: {v}")
+    for k, v in sorted(stats.flagged.items()):
+        click.echo(f"  flagged {k}: {v}")
     shown = 50  # the terminal gets the first ones; --json has them all
     for d in drops[:shown]:
         click.echo(f"  line {d['line']}: {d['reason']}: {d['message']}", err=True)
     if len(drops) > shown:
         click.echo(f"  … and {len(drops) - shown} more dropped rows (all of them: --json, or campaign export)", err=True)
+    for d in flagged[:shown]:
+        click.echo(f"  line {d['line']}: {d['reason']}: {d['message']}", err=True)
+    if len(flagged) > shown:
+        click.echo(f"  … and {len(flagged) - shown} more flagged rows (all of them: --json)", err=True)
 
 
 @cli.command("progress")

@@ -26,11 +26,11 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from runtime.campaigns import tables as T
-from runtime.campaigns.blacklist import add_in, load_sets
+from runtime.campaigns.blacklist import add_in
 from runtime.campaigns.clock import utcnow
-from runtime.campaigns.compliance import Caps, ScreenContext, screen_one_number
+from runtime.campaigns.compliance import screen_one_number
 from runtime.campaigns.policy import RedialPolicy, next_step, parse_outcomes
-from runtime.campaigns.queue import compliance_settings, count_calls
+from runtime.campaigns.queue import number_context
 
 __all__ = ["Claimed", "CallReport", "claim", "start_attempt", "finish_attempt", "heartbeat", "recover", "policy_of"]
 
@@ -160,12 +160,8 @@ def _apply_next(conn: Connection, job_id: int, task: Any, outcome: str, now: dat
         conn.execute(update(j).where(j.c.id == job_id).values(state="queued", not_before=step.not_before, **base))
         return
     if step.action == "secondary" and step.phone:
-        cfg = compliance_settings(conn)
-        g, t = load_sets(conn, int(task.id))
-        ctx = ScreenContext(now_utc=now, region=region, global_blacklist=g, task_blacklist=t,
-                            counts=count_calls(conn, now, [step.phone]),
-                            caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])))
-        blocked = screen_one_number(step.phone, ctx)
+        # the same screen as a primary, in the same order: blacklists, same business, caps
+        blocked = screen_one_number(step.phone, number_context(conn, task, step.phone, region, now))
         if blocked is None:
             conn.execute(update(j).where(j.c.id == job_id).values(
                 state="queued", leg="secondary", dial_phone=step.phone, attempts=0, not_before=None, **base))

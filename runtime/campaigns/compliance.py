@@ -4,7 +4,8 @@
 their declared types (``bad_variable``: an amount of "abc" is dropped at intake with its line,
 not found at dial time), then the random hold-out control group
 (``held_out``: never called by any campaign), 2. global and per-task blacklist,
-3. same business within the dedupe window (and repeats inside the same list),
+3. same business within the dedupe window — called, or already queued and not called yet —
+(and repeats inside the same list),
 4. frequency caps per number per day / 7 days / month, 5. calling window in the customer's
 time zone (outside it the number is deferred to the next opening, not dropped), then — for a
 best-time task — the customer's best half hour later today (deferred too), 6. queued.
@@ -26,7 +27,7 @@ from runtime.campaigns.windows import Windows, zone
 from runtime.dialog.render import render_value
 
 __all__ = ["Caps", "ScreenContext", "Verdict", "screen", "screen_one_number", "best_start", "DROP_REASONS",
-           "CHECKED_TYPES", "variable_types", "check_row_variables"]
+           "FLAG_REASONS", "SECONDARY_IGNORED", "CHECKED_TYPES", "variable_types", "check_row_variables"]
 
 #: Declared variable types whose values can be wrong (a ``string`` is always fine).
 CHECKED_TYPES = frozenset({"number", "amount", "date", "phone"})
@@ -42,11 +43,20 @@ DROP_REASONS: dict[str, str] = {
     "blacklisted": "on the global blacklist",
     "blacklisted_task": "on this task's blacklist",
     "duplicate_in_list": "appears earlier in the same list",
-    "recent_business": "already called for the same business within the dedupe window",
+    "recent_business": "already called, or queued and not yet called, for the same business within the dedupe window",
     "cap_day": "daily call cap reached for this number",
     "cap_week": "7-day call cap reached for this number",
     "cap_month": "monthly call cap reached for this number",
 }
+
+
+#: flag code -> what it means: a row kept (or dropped for its own reason) with part of it ignored.
+FLAG_REASONS: dict[str, str] = {
+    "bad_secondary": "the secondary number is not a valid phone number; it is ignored and the primary kept",
+}
+
+#: how a verdict's note starts when the row's secondary number was ignored (reason ``bad_secondary``)
+SECONDARY_IGNORED = "secondary number ignored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +73,11 @@ class ScreenContext:
     number_format: str = "any"
     global_blacklist: set[str] = field(default_factory=set)
     task_blacklist: set[str] = field(default_factory=set)
+    #: numbers called (a call placed) for the task's business within the dedupe window
     recent_business: set[str] = field(default_factory=set)
+    #: numbers queued for the business and not called yet (open jobs): dropped like the called
+    #: ones, with a message that says so
+    recent_queued: set[str] = field(default_factory=set)
     dedupe_days: int = 30
     #: phone -> (calls today, last 7 days, last 30 days), attempts plus open jobs
     counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
@@ -140,12 +154,24 @@ def check_row_variables(variables: Mapping[str, Any], types: Mapping[str, str]) 
 
 
 def screen_one_number(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
-    """Checks 2 and 4 for an already valid E.164 number (used again for the secondary leg)."""
+    """Checks 2, 3 (same business) and 4, in that order, for an already valid E.164 number —
+    the secondary leg gets the same screen as a primary before it is dialled."""
     if phone in ctx.global_blacklist:
         return "blacklisted", f"{phone} is on the global blacklist"
     if phone in ctx.task_blacklist:
         return "blacklisted_task", f"{phone} is on this task's blacklist"
+    recent = _recent(phone, ctx)
+    if recent is not None:
+        return "recent_business", recent
     return _caps(phone, ctx)
+
+
+def _recent(phone: str, ctx: ScreenContext) -> str | None:
+    if phone in ctx.recent_business:
+        return f"{phone} was called for this business in the last {ctx.dedupe_days} days"
+    if phone in ctx.recent_queued:
+        return f"{phone} is already queued for this business (not called yet)"
+    return None
 
 
 def _caps(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
@@ -185,7 +211,7 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]
         if row.phone2 not in (None, ""):
             chk2 = normalize(row.phone2, ctx.region, ctx.number_format)
             if chk2.e164 is None:
-                note = f"secondary number ignored: {chk2.message}"
+                note = f"{SECONDARY_IGNORED}: {chk2.message}"
             elif chk2.e164 != phone:
                 phone2 = chk2.e164
         if phone in ctx.global_blacklist:
@@ -199,11 +225,9 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]
             yield Verdict(row, "dropped", phone, raw, phone2, "duplicate_in_list", f"row {row.row_no}: {phone} already in row {first}", note=note)
             continue
         seen[phone] = row.row_no
-        if phone in ctx.recent_business:
-            yield Verdict(
-                row, "dropped", phone, raw, phone2, "recent_business",
-                f"row {row.row_no}: {phone} was called for this business in the last {ctx.dedupe_days} days", note=note,
-            )
+        if phone in ctx.recent_business or phone in ctx.recent_queued:
+            yield Verdict(row, "dropped", phone, raw, phone2, "recent_business", f"row {row.row_no}: {_recent(phone, ctx)}",
+                          note=note)
             continue
         capped = _caps(phone, ctx)
         if capped is not None:

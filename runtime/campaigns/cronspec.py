@@ -1,17 +1,26 @@
 """Cron schedules with a time zone: validation with a message that names the field, and the next
 fire time in UTC. Pure (croniter does the arithmetic).
+
+An expression whose fields are each in range can still never fire (``0 9 31 2 *``: no 31
+February). :func:`check_cron` therefore also computes the next fire time, within
+:data:`HORIZON_YEARS`, and :func:`next_fire` raises only :class:`CronError` (a ``ValueError``
+with a readable message), never croniter's own exceptions.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 from runtime.campaigns.clock import as_utc
 from runtime.campaigns.windows import WindowError, zone
 
-__all__ = ["CronError", "check_cron", "next_fire"]
+__all__ = ["CronError", "HORIZON_YEARS", "check_cron", "next_fire"]
+
+#: How far ahead a next fire time must exist. Eight years, so that a 29 February schedule
+#: (which skips 2100) is accepted; nothing that fires less often is a campaign schedule.
+HORIZON_YEARS = 8
 
 _FIELDS = ("minute", "hour", "day of month", "month", "day of week")
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
@@ -51,11 +60,37 @@ def check_cron(expr: str, tz: str = "UTC") -> str:
         zone(tz)
     except WindowError as e:
         raise CronError(str(e)) from e
-    return " ".join(fields)
+    normalised = " ".join(fields)
+    next_fire(normalised, tz, datetime.now(UTC))  # raises CronError when it never fires
+    return normalised
+
+
+def _never_fires(expr: str) -> CronError:
+    fields = expr.split()
+    if len(fields) == 5 and fields[4] in ("*", "?"):
+        # with any weekday, only the day of month and the month can fail to meet
+        return CronError(f"cron {expr!r} never fires: the day of month field ({fields[2]}) never falls in the "
+                         f"month field ({fields[3]}) within {HORIZON_YEARS} years")
+    return CronError(f"cron {expr!r} never fires within {HORIZON_YEARS} years (check the day of month, month "
+                     "and day of week fields)")
 
 
 def next_fire(expr: str, tz: str, after_utc: datetime) -> datetime:
-    """The first fire time strictly after ``after_utc`` (naive input is taken as UTC), in UTC."""
-    start = as_utc(after_utc).astimezone(zone(tz))
-    nxt = croniter(expr, start).get_next(datetime)
+    """The first fire time strictly after ``after_utc`` (naive input is taken as UTC), in UTC.
+
+    :class:`CronError` when there is none within :data:`HORIZON_YEARS` (an impossible date such
+    as 31 February), or the expression or time zone is unusable (a value stored before it was
+    checked) — never a croniter exception."""
+    try:
+        start = as_utc(after_utc).astimezone(zone(tz))
+    except WindowError as e:
+        raise CronError(str(e)) from e
+    try:
+        it = croniter(expr, start, max_years_between_matches=HORIZON_YEARS)
+    except (CroniterError, ValueError, TypeError) as e:
+        raise CronError(f"cron {expr!r} is not valid: {e}") from e
+    try:
+        nxt = it.get_next(datetime)
+    except CroniterError as e:
+        raise _never_fires(expr) from e
     return nxt.astimezone(UTC)

@@ -4,6 +4,10 @@ The screen's inputs (blacklists, numbers already used for the business, call cou
 read once per run; rows are screened in memory and written in batches inside *one*
 transaction that also marks the run ``loaded`` — so a crash mid-load leaves nothing half
 done, and the run is loaded again from the start by whoever claims it next.
+
+An attempt on which no call was placed (the runner cancelled it before dialling because the
+row's variables could not render, cause ``bad_variables: …``) counts neither towards the caps
+nor as "called for the business" (:func:`placed_call`).
 """
 
 from __future__ import annotations
@@ -15,21 +19,25 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import ColumnElement, case, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from runtime.campaigns import tables as T
 from runtime.campaigns.blacklist import load_sets
 from runtime.campaigns.bulk import big_write, bulk_insert
 from runtime.campaigns.clock import utcnow
-from runtime.campaigns.compliance import Caps, ScreenContext, Verdict, screen
+from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext, Verdict, screen
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
 from runtime.campaigns.windows import parse_windows
 
-__all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "OPEN_STATES"]
+__all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
+           "number_context", "placed_call", "flagged_rows", "OPEN_STATES", "NO_CALL_CAUSE"]
 
 OPEN_STATES = ("queued", "claimed", "dialing")
+#: Cause prefix of an attempt the runner cancelled before dialling (no call placed): the
+#: simulator and demo runners report ``CallReport("cancelled", cause="bad_variables: …")``.
+NO_CALL_CAUSE = "bad_variables"
 _BATCH = 20000
 
 
@@ -39,6 +47,8 @@ class LoadStats:
     queued: int = 0
     dropped: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    #: rows kept with a part ignored, by flag (``bad_secondary``): see :func:`flagged_rows`
+    flagged: dict[str, int] = field(default_factory=dict)
 
 
 def compliance_settings(conn: Connection) -> dict[str, Any]:
@@ -51,8 +61,16 @@ def compliance_settings(conn: Connection) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+def placed_call() -> ColumnElement[bool]:
+    """SQL condition on ``campaign_attempt``: a call was placed (or is up). False only for an
+    attempt cancelled before dialling for bad variables; NULL-safe for attempts still up."""
+    a = T.attempts
+    return or_(a.c.outcome.is_(None), a.c.outcome != "cancelled", a.c.cause.is_(None),
+               not_(a.c.cause.like(NO_CALL_CAUSE + "%")))
+
+
 def count_calls(conn: Connection, now: datetime, phones: Iterable[str] | None = None) -> dict[str, tuple[int, int, int]]:
-    """phone -> calls in the last day / 7 days / 30 days: attempts made plus jobs still open."""
+    """phone -> calls in the last day / 7 days / 30 days: attempts that placed a call plus jobs still open."""
     a, j = T.attempts, T.jobs
     day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
     q = select(
@@ -60,7 +78,7 @@ def count_calls(conn: Connection, now: datetime, phones: Iterable[str] | None = 
         func.sum(case((a.c.started_at >= day, 1), else_=0)),
         func.sum(case((a.c.started_at >= week, 1), else_=0)),
         func.count(),
-    ).where(a.c.started_at >= month)
+    ).where(a.c.started_at >= month, placed_call())
     q2 = select(j.c.dial_phone, func.count()).where(j.c.state.in_(OPEN_STATES))
     if phones is not None:
         lst = list(phones)
@@ -75,27 +93,60 @@ def count_calls(conn: Connection, now: datetime, phones: Iterable[str] | None = 
     return out
 
 
+def recent_for_business(conn: Connection, business: str, days: int, now: datetime,
+                        phones: Iterable[str] | None = None) -> tuple[set[str], set[str]]:
+    """(called, queued) for the dedupe check, over the business's jobs created in the last ``days``:
+    numbers a call was placed to (either leg, whatever became of the job since — a task stopped
+    between redials still called them), and numbers waiting in an open job, not called yet.
+    A job closed without a placed call (cancelled before dialling, dropped) counts for neither."""
+    if days <= 0:
+        return set(), set()
+    j, a = T.jobs, T.attempts
+    since = now - timedelta(days=days)
+    called_q = (select(a.c.phone).select_from(j.join(a, a.c.job_id == j.c.id))
+                .where(j.c.business == business, j.c.created_at >= since, placed_call()).distinct())
+    queued_q = select(j.c.dial_phone).where(j.c.business == business, j.c.created_at >= since,
+                                            j.c.state.in_(OPEN_STATES), j.c.dial_phone.is_not(None)).distinct()
+    if phones is not None:
+        lst = list(phones)
+        called_q = called_q.where(a.c.phone.in_(lst))
+        queued_q = queued_q.where(j.c.dial_phone.in_(lst))
+    called = set(conn.execute(called_q).scalars())
+    return called, set(conn.execute(queued_q).scalars()) - called
+
+
+def _dedupe_days(task: CallTask, cfg: dict[str, Any]) -> int:
+    return int(task.dedupe_days) if task.dedupe_days is not None else int(cfg["dedupe_days"])
+
+
+def number_context(conn: Connection, task: CallTask, phone: str, region: str, now: datetime) -> ScreenContext:
+    """The screen's inputs for one number outside a load (the secondary leg before it is
+    dialled): blacklists, the business's called/queued numbers and the caps, as a load has them."""
+    assert task.id is not None
+    cfg = compliance_settings(conn)
+    days = _dedupe_days(task, cfg)
+    g, t = load_sets(conn, task.id)
+    called, queued = recent_for_business(conn, task.business, days, now, [phone])
+    return ScreenContext(now_utc=now, region=region, global_blacklist=g, task_blacklist=t, recent_business=called,
+                         recent_queued=queued, dedupe_days=days, counts=count_calls(conn, now, [phone]),
+                         caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])))
+
+
 def build_context(conn: Connection, task: CallTask, region: str, now: datetime | None = None) -> ScreenContext:
     assert task.id is not None
     now = now or utcnow()
     cfg = compliance_settings(conn)
-    days = task.dedupe_days if task.dedupe_days is not None else int(cfg["dedupe_days"])
+    days = _dedupe_days(task, cfg)
     g, t = load_sets(conn, task.id)
-    j = T.jobs
-    recent = set(
-        conn.execute(
-            select(j.c.phone).where(
-                j.c.business == task.business, j.c.created_at >= now - timedelta(days=days), j.c.state != "dropped"
-            )
-        ).scalars()
-    ) if days > 0 else set()
+    called, queued = recent_for_business(conn, task.business, days, now)
     return ScreenContext(
         now_utc=now,
         region=region,
         number_format=str(cfg["number_format"]),
         global_blacklist=g,
         task_blacklist=t,
-        recent_business=recent,
+        recent_business=called,
+        recent_queued=queued,
         dedupe_days=days,
         counts=count_calls(conn, now),
         caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
@@ -103,6 +154,17 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         default_tz=task.timezone,
         variable_types=_script_variable_types(conn, task),
     )
+
+
+def flagged_rows(conn: Connection, run_id: int) -> list[dict[str, Any]]:
+    """The run's rows with an ignored secondary number (queued on the primary, or dropped for
+    their own reason), by line: ``{"line", "reason": "bad_secondary", "message"}``."""
+    j = T.jobs
+    rows = conn.execute(select(j.c.row_no, j.c.note, j.c.state)
+                        .where(j.c.run_id == run_id, j.c.note.like(SECONDARY_IGNORED + "%")).order_by(j.c.row_no, j.c.id))
+    return [{"line": r.row_no, "reason": "bad_secondary",
+             "message": str(r.note).split("; ")[0] + ("" if r.state == "dropped" else "; the primary number is kept")}
+            for r in rows]
 
 
 def _script_variable_types(conn: Connection, task: CallTask) -> dict[str, str]:
@@ -176,6 +238,8 @@ def _screen_into(
             stats.dropped += 1
             key = v.reason or "unknown"
             stats.reasons[key] = stats.reasons.get(key, 0) + 1
+        if v.note is not None and v.note.startswith(SECONDARY_IGNORED):
+            stats.flagged["bad_secondary"] = stats.flagged.get("bad_secondary", 0) + 1
         batch.append(_row(v, tid, business, run_id, now))
         if len(batch) >= _BATCH:
             bulk_insert(conn, T.jobs, _COLUMNS, batch)

@@ -10,6 +10,7 @@ missed times, ``skip`` fires none; both then move on to the next future time.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,11 +19,13 @@ from sqlalchemy.engine import Engine
 
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
-from runtime.campaigns.cronspec import next_fire
+from runtime.campaigns.cronspec import CronError, next_fire
 
 __all__ = ["Fire", "fire_due", "MISFIRE_POLICIES"]
 
 MISFIRE_POLICIES = ("fire_once", "skip")
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,11 @@ def fire_due(engine: Engine, now: datetime | None = None) -> list[Fire]:
     for tid, task_id, due_at, kind, cron, tz, misfire, grace in due:
         late = now - due_at > timedelta(seconds=grace or 0)
         fire = not (late and misfire == "skip")
-        new_next = next_fire(cron, tz, now) if kind == "cron" and cron else None
+        try:
+            new_next = next_fire(cron, tz, now) if kind == "cron" and cron else None
+        except CronError as e:  # no later fire time: this fire is the last, the node goes on
+            _log.warning("task %s: %s; the trigger will not fire again", task_id, e)
+            new_next = None
         with engine.begin() as conn:
             values: dict[str, object] = {"next_fire_at": new_next}
             if fire:

@@ -7,7 +7,7 @@ script document, or :class:`ScriptNotApproved`. Tests and the demo may pass thei
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from designer import store
 
-__all__ = ["Resolver", "ScriptNotApproved", "store_resolver"]
+__all__ = ["Resolver", "ScriptNotApproved", "store_resolver", "store_document", "required_variables"]
 
 Resolver = Callable[[str, int | None], dict[str, Any]]
 
@@ -45,3 +45,39 @@ def store_resolver(engine: Engine) -> Resolver:
             return dict(v.document)
 
     return resolve
+
+
+def store_document(engine: Engine, script_id: str, version: int | None) -> dict[str, Any] | None:
+    """The document a task on (script id, version) will most likely run, for checks at creation,
+    before any version need be approved: that version, else the newest approved, else the newest.
+    None when the store does not have it (callers with their own resolver)."""
+    with Session(engine) as s:
+        if version is not None:
+            try:
+                return dict(store.get_version(s, script_id, version).document)
+            except store.NotFoundError:
+                return None
+        v = s.exec(
+            select(store.ScriptVersion)
+            .where(store.ScriptVersion.script_id == script_id, store.ScriptVersion.status == "approved")
+            .order_by(col(store.ScriptVersion.number).desc())
+        ).first()
+        if v is None:
+            try:
+                v = store.get_version(s, script_id)
+            except store.NotFoundError:
+                return None
+        return dict(v.document)
+
+
+def required_variables(document: Mapping[str, Any]) -> frozenset[str]:
+    """The variables a call of this script cannot start without: the declared ``required`` ones
+    and any ``${name}`` a prompt uses without declaring it — the dialog engine's own rule
+    (:func:`runtime.dialog.render.check_variables` over the prompts' placeholders)."""
+    from designer.model import Script
+    from runtime.dialog.render import placeholders
+
+    script = Script.from_dict(dict(document))
+    declared = {n for n, v in script.variables.items() if v.required}
+    used = {v for n in script.nodes for v in placeholders(n.prompt.text)}
+    return frozenset(declared | {v for v in used if v not in script.variables})

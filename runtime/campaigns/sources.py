@@ -63,6 +63,14 @@ _URL_SCHEMES = {
 }
 
 
+#: what ``--url`` / :meth:`SourceSpec.from_url` accepts, for messages
+ACCEPTED_SCHEMES = "http:// or https:// (JSON/CSV over HTTP), mysql://, mariadb://, postgresql:// (or postgres://), oracle://"
+
+
+def _is_http(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
 class SourceError(ValueError):
     """The source cannot be reached or read; the message says which and why."""
 
@@ -85,6 +93,8 @@ class SourceSpec:
             raise SourceError(f"unknown source kind {self.kind!r}; use one of {', '.join(KINDS)}")
         if self.kind in SQL_KINDS:
             self._check_sql_target()
+        if self.kind == "http" and self.http_url is not None and not _is_http(self.http_url):
+            raise SourceError(f"an http source needs an http:// or https:// URL, not {self.http_url!r}")
 
     def _check_sql_target(self) -> None:
         """A SQL source that names no server or no database can never be read: refuse it now."""
@@ -108,16 +118,16 @@ class SourceSpec:
     @classmethod
     def from_url(cls, url: str) -> SourceSpec:
         """A SQL source from a URL such as ``postgresql://u:p@host:5432/db`` or ``oracle://u:p@h/service``."""
-        if url.startswith(("http://", "https://")):
+        if _is_http(url):
             return cls(kind="http", http_url=url)
         try:
             u = make_url(url)
         except ArgumentError as e:
-            raise SourceError(f"not a database URL: {url!r}") from e
+            raise SourceError(f"not a source URL: {url!r}; accepted: {ACCEPTED_SCHEMES}") from e
         scheme = u.drivername.split("+")[0]
         kind = _URL_SCHEMES.get(scheme)
         if kind is None:
-            raise SourceError(f"unsupported URL scheme {scheme!r}; use mysql, mariadb, postgresql or oracle")
+            raise SourceError(f"unsupported URL scheme {scheme!r}; accepted: {ACCEPTED_SCHEMES}")
         return cls(kind=kind, url=url)
 
 

@@ -1,13 +1,15 @@
 """Call tasks: create, change (also while running), start / pause / stop / delete, and their trigger.
 
-Validation happens here once, with messages that name the field: cron and time zone,
-calling windows, redialled outcomes, pacing limits, the column mapping, the query guard
-and — at start — that the script version is approved.
+Validation happens here once, with messages that name the field: cron and time zone
+(including a cron that never fires), calling windows, redialled outcomes, pacing limits, the
+column mapping, the query guard, that the mapping gives every variable the script requires
+(a task reading a data source), and — at start — that the script version is approved.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,12 +24,12 @@ from runtime.campaigns.cronspec import CronError, check_cron, next_fire
 from runtime.campaigns.mapping import ColumnMapping, MappingError
 from runtime.campaigns.models import CallTask, Trigger
 from runtime.campaigns.policy import parse_outcomes
-from runtime.campaigns.scripts import Resolver, ScriptNotApproved
+from runtime.campaigns.scripts import Resolver, ScriptNotApproved, required_variables, store_document
 from runtime.campaigns.sqlguard import UnsafeQuery, check_select
 from runtime.campaigns.windows import WindowError, parse_windows, zone
 
 __all__ = ["TaskError", "TaskNotFound", "TaskStateError", "TaskSpec", "create_task", "update_task", "set_status", "get_task",
-           "list_tasks", "check_script_exists", "ACTIONS"]
+           "list_tasks", "check_script_exists", "check_mapping_variables", "check_file_mapping", "missing_variables", "ACTIONS"]
 
 ACTIONS = {
     "start": ({"draft", "paused"}, "running"),
@@ -94,6 +96,10 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
             spec.cron = check_cron(spec.cron, spec.timezone)
         elif spec.schedule_kind != "once":
             raise TaskError(f"schedule: {spec.schedule_kind!r} is not 'cron' or 'once'")
+        elif spec.cron:
+            # stored unchecked it would only confuse: refuse the mix instead of ignoring one half
+            raise TaskError(f"cron: a one-off task (schedule 'once') takes no cron expression, got {spec.cron!r}; "
+                            "use schedule 'cron' or leave cron out")
         parse_outcomes(spec.redial_outcomes)
         _check_mapping_values(spec.mapping)
         ColumnMapping.from_dict(spec.mapping)
@@ -192,6 +198,48 @@ def _check_file_source(s: Session, spec: TaskSpec) -> None:
         raise TaskError(f"mapping: {e}") from e
 
 
+def missing_variables(mapping: Mapping[str, Any], document: Mapping[str, Any]) -> list[str]:
+    """The variables the script requires that the column mapping does not supply, sorted."""
+    have = set(ColumnMapping.from_dict(mapping).variables)
+    return sorted(required_variables(document) - have)
+
+
+def check_mapping_variables(task_id: int | None, mapping: Mapping[str, Any], document: Mapping[str, Any],
+                            script_id: str | None) -> None:
+    """Refuse a mapping that lacks a variable the script requires: every call would be cancelled
+    before dialling (``bad_variables``), the whole list spent for nothing."""
+    missing = missing_variables(mapping, document)
+    if missing:
+        names = ", ".join(missing)
+        what = f"task {task_id}: " if task_id is not None else ""
+        raise TaskError(f"{what}mapping: script {script_id!r} requires variable(s) {names}, which the column mapping "
+                        "does not supply (map each to a column: --var NAME=COLUMN, or mapping.variables in the API)")
+
+
+def _reads_mapped_rows(source_id: int | None) -> bool:
+    """A task reading a data source gets its variables through the column mapping. Numbers handed
+    over (``add_numbers``: API, CLI ``add-numbers``) and audience members bring their own."""
+    return source_id is not None
+
+
+def _check_variables_at_create(engine: Engine, spec: TaskSpec) -> None:
+    if not (_reads_mapped_rows(spec.source_id) and spec.script_id):
+        return
+    doc = store_document(engine, spec.script_id, spec.script_version)
+    if doc is not None:  # a script the store lacks is checked at start, through the resolver
+        check_mapping_variables(None, spec.mapping, doc, spec.script_id)
+
+
+def check_file_mapping(engine: Engine, task: CallTask) -> None:
+    """Before a file is read through the task's mapping outside a run (``campaign add-numbers``):
+    the same required-variables check as at creation, whatever the task's source."""
+    if not task.script_id:
+        return
+    doc = store_document(engine, task.script_id, task.script_version)
+    if doc is not None:
+        check_mapping_variables(task.id, json.loads(task.mapping or "{}"), doc, task.script_id)
+
+
 def check_script_exists(engine: Engine, script_id: str | None) -> None:
     """The script must be in the designer store (any version): a typo would otherwise only show
     at start. Optional, because tests and the demo run tasks on scripts they resolve themselves."""
@@ -241,6 +289,7 @@ def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False)
         _check_audience(s, spec)
         _validate(spec, _source_kind(s, spec.source_id))
         _check_file_source(s, spec)
+        _check_variables_at_create(engine, spec)
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
         s.add(task)
@@ -262,10 +311,14 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             if k not in TaskSpec.__dataclass_fields__:
                 raise TaskError(f"{k}: not a task field")
             setattr(current, k, v)
+        if current.schedule_kind == "once" and "cron" not in changes:
+            current.cron = None  # a one-off run has no expression: switching to it drops the old one
         _check_audience(s, current)
         _validate(current, _source_kind(s, current.source_id))
         if {"source_id", "mapping"} & set(changes):
             _check_file_source(s, current)
+        if {"source_id", "mapping", "script_id", "script_version"} & set(changes):
+            _check_variables_at_create(engine, current)
         for k, v in _columns(current).items():
             setattr(task, k, v)
         task.updated_at = utcnow()
@@ -287,9 +340,13 @@ def _arm_trigger(s: Session, task: CallTask) -> None:
     trig.timezone = task.timezone
     trig.misfire = task.misfire
     if task.schedule_kind == "cron":
-        assert task.cron is not None
+        if not task.cron:
+            raise TaskStateError(f"cannot start task {task.id}: its cron schedule has no expression")
         if trig.next_fire_at is None or trig.cron != task.cron:
-            trig.next_fire_at = next_fire(task.cron, task.timezone, now)
+            try:
+                trig.next_fire_at = next_fire(task.cron, task.timezone, now)
+            except CronError as e:  # a value stored before it was checked: say so, do not crash
+                raise TaskStateError(f"cannot start task {task.id}: {e}") from e
     elif trig.fire_count == 0:
         trig.next_fire_at = task.once_at or now
     s.add(trig)
@@ -313,9 +370,14 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
             if resolver is None:
                 raise TaskError("no script resolver configured")
             try:
-                resolver(task.script_id, task.script_version)
+                document = resolver(task.script_id, task.script_version)
             except ScriptNotApproved as e:
                 raise TaskStateError(f"cannot start task {task_id}: {e}") from e
+            if _reads_mapped_rows(task.source_id):
+                try:
+                    check_mapping_variables(task_id, json.loads(task.mapping or "{}"), document, task.script_id)
+                except TaskError as e:
+                    raise TaskStateError(f"cannot start {e}") from e
             _arm_trigger(s, task)
         if action in ("stop", "delete"):
             j = T.jobs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,18 +51,71 @@ def _header(cells: list[Any], where: str) -> list[str]:
     return names
 
 
+#: one physical line with its ending (\r\n, \n or \r), or the last line without one
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str, start: int, starts: list[int]) -> Iterator[str]:
+    """Physical lines from ``start``; each line's offset is appended to ``starts``."""
+    for m in _LINE.finditer(text, start):
+        starts.append(m.start())
+        yield m.group()
+
+
+def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every CSV record; a record with broken quoting is a RowError.
+
+    Parsed strictly, so a quote that never closes (the rest of the file would become one cell)
+    or that closes on a later line followed by text (the lines between would vanish into it)
+    is caught: the error names the line where the record starts, and reading starts again on
+    the next line, so the rows after a stray quote are read as rows, not lost. A quirk confined
+    to one line (``"Zhang" San``) is read leniently, as before."""
+    offset, line_no = 0, 1
+    while True:
+        starts: list[int] = []  # offsets of the physical lines of the record being read
+        reader = csv.reader(_lines(text, offset, starts), strict=True)
+        done = 0  # physical lines of the records already yielded
+        try:
+            for cells in reader:
+                yield line_no + done, cells
+                done = reader.line_num
+                starts.clear()
+            return
+        except csv.Error as e:
+            bad, last = line_no + done, line_no + reader.line_num - 1
+            first = _LINE.match(text, starts[0]) if starts else None
+            if first is None:
+                return
+            eof = "unexpected end of data" in str(e)
+            if len(starts) == 1 and not eof:
+                try:
+                    yield bad, next(csv.reader([first.group()]))
+                except csv.Error as e1:
+                    errors.append(RowError(bad, f"not CSV ({e1}); line skipped"))
+            elif eof:
+                errors.append(RowError(bad, "unterminated quote: the quoted field that opens on this line never closes"
+                                            + (f" (it runs to the end of the file, line {last})" if last > bad else "")
+                                            + "; line skipped, the lines after it are read as rows"))
+            else:
+                errors.append(RowError(bad, f"broken quoting: a quoted field that opens on this line closes on line {last} "
+                                            f"followed by text ({e}); line skipped, the lines after it are read as rows"))
+            offset, line_no = first.end(), bad + 1
+
+
 def read_csv_text(text: str, errors: list[RowError]) -> Iterator[SourceRow]:
-    """Rows of a CSV document; bad rows go to ``errors`` with their line numbers."""
+    """Rows of a CSV document; bad rows go to ``errors`` with their line numbers (a row that
+    spans lines inside a quoted field is numbered by its first line)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        first = next(reader)
-    except StopIteration:
-        raise UploadError("the file is empty") from None
-    header = _header(list(first), "line 1")
-    for cells in reader:
-        line = reader.line_num
+    before = len(errors)
+    records = _records(text, errors)
+    first = next(records, None)
+    if len(errors) > before and errors[before].row_no == 1:
+        raise UploadError(f"line 1 (the header): {errors.pop(before).message.split('; line skipped')[0]}")
+    if first is None:
+        raise UploadError("the file is empty")
+    header = _header(list(first[1]), "line 1")
+    for line, cells in records:
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(header):

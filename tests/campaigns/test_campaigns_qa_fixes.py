@@ -18,13 +18,14 @@ from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, update_tas
 from runtime.db import init_db, make_engine
 
 SID = "data-pack-upgrade"
+FEE = ("--var", "extra_fee=fee")  # the script requires extra_fee: a task from a file must map it
 
 
 @pytest.fixture
 def qa_env(cli_db, tmp_path):
     url, engine = cli_db
     lst = tmp_path / "list.csv"
-    lst.write_text("phone,name\n13800000010,Li\n13800000021,Wang\n", encoding="utf-8")
+    lst.write_text("phone,name,fee\n13800000010,Li,20\n13800000021,Wang,35\n", encoding="utf-8")
     yield url, tmp_path, engine, lst
 
 
@@ -48,8 +49,8 @@ def _uploads(engine, tmp: Path) -> tuple[int, list[Path]]:
 
 def test_comma_separated_map_is_two_pairs(qa_env):
     url, _, _, lst = qa_env
-    task = json.loads(_create(url, "--file", str(lst), "--map", "phone=phone,name=name", "--json"))
-    assert task["mapping"] == {"phone": "phone", "name": "name"}
+    task = json.loads(_create(url, "--file", str(lst), "--map", "phone=phone,name=name", *FEE, "--json"))
+    assert task["mapping"] == {"phone": "phone", "name": "name", "variables": {"extra_fee": "fee"}}
 
 
 @pytest.mark.parametrize("args, code, words", [
@@ -95,7 +96,7 @@ def test_core_refuses_bad_mapping_values_and_numbers(qa_env):
 
 def test_update_usage_errors_exit_2_and_bad_values_exit_1(qa_env):
     url, _, _, lst = qa_env
-    tid = json.loads(_create(url, "--file", str(lst), "--json"))["id"]
+    tid = json.loads(_create(url, "--file", str(lst), *FEE, "--json"))["id"]
     assert "not a task field" in _cli(["campaign", "--db", url, "update", str(tid), "--set", "nosuchfield=1"], 2)
     assert "'abc' is not a whole number" in _cli(["campaign", "--db", url, "update", str(tid), "--set", "max_concurrent=abc"], 1)
     assert "'zz' not in the source" in _cli(["campaign", "--db", url, "update", str(tid), "--set", 'mapping={"phone": "zz"}'], 1)
@@ -103,7 +104,7 @@ def test_update_usage_errors_exit_2_and_bad_values_exit_1(qa_env):
 
 def test_a_run_that_cannot_read_its_source_fails_the_task_visibly(qa_env):
     url, tmp, engine, lst = qa_env
-    tid = json.loads(_create(url, "--file", str(lst), "--windows", "", "--json"))["id"]
+    tid = json.loads(_create(url, "--file", str(lst), *FEE, "--windows", "", "--json"))["id"]
     _, files = _uploads(engine, tmp)
     files[0].unlink()  # the list disappears between creation and the run
     _cli(["campaign", "--db", url, "start", str(tid)], 0)
@@ -122,7 +123,7 @@ def test_a_run_that_cannot_read_its_source_fails_the_task_visibly(qa_env):
 
 def test_good_run_still_completes_without_error(qa_env):
     url, _, _, lst = qa_env
-    tid = json.loads(_create(url, "--file", str(lst), "--windows", "", "--cps", "100", "--json"))["id"]
+    tid = json.loads(_create(url, "--file", str(lst), *FEE, "--windows", "", "--cps", "100", "--json"))["id"]
     _cli(["campaign", "--db", url, "start", str(tid)], 0)
     summary = json.loads(_cli(["runtime", "run", "--db", url, "--once", "--node-id", "qa", "--json"], 0).strip().splitlines()[-1])
     assert summary["calls_started"] == 2
@@ -133,7 +134,7 @@ def test_good_run_still_completes_without_error(qa_env):
 def test_once_run_says_numbers_wait_for_the_window_or_task_is_paused(qa_env):
     url, _, _, lst = qa_env
     hour = (datetime.now(ZoneInfo("Asia/Shanghai")).hour + 3) % 24  # a window that is closed now
-    tid = json.loads(_create(url, "--file", str(lst), "--windows", f"{hour:02d}:00-{hour:02d}:30", "--json"))["id"]
+    tid = json.loads(_create(url, "--file", str(lst), *FEE, "--windows", f"{hour:02d}:00-{hour:02d}:30", "--json"))["id"]
     _cli(["campaign", "--db", url, "start", str(tid)], 0)
     out = _cli(["runtime", "run", "--db", url, "--once", "--node-id", "qa"], 0)
     assert "0 calls started" in out and f"task {tid} (qa): 2 numbers wait for the calling window" in out
@@ -144,7 +145,7 @@ def test_once_run_says_numbers_wait_for_the_window_or_task_is_paused(qa_env):
 
 def test_progress_heading_uses_the_terminal_width(qa_env, monkeypatch):
     url, _, _, lst = qa_env
-    tid = json.loads(_create(url, "--file", str(lst), "--json"))["id"]
+    tid = json.loads(_create(url, "--file", str(lst), *FEE, "--json"))["id"]
     monkeypatch.setenv("COLUMNS", "200")
     out = _cli(["campaign", "--db", url, "progress", str(tid)], 0)
     assert f"task {tid} — draft — 0/0 finished, connect rate 0.0%, 0 calls up" in out

@@ -309,12 +309,17 @@ def add_numbers_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBo
     except ValueError as e:
         raise HTTPException(str(e), status_code=409) from e
     from runtime.campaigns import tables as T
+    from runtime.campaigns.queue import flagged_rows
 
     with engine.connect() as c:
         drops = [{"index": r.row_no, "reason": r.drop_reason, "message": r.drop_message} for r in c.execute(
             select(T.jobs.c.row_no, T.jobs.c.drop_reason, T.jobs.c.drop_message)
             .where(T.jobs.c.run_id == run_id, T.jobs.c.state == "dropped").order_by(T.jobs.c.row_no))]
-    return {"run_id": run_id, "total": stats.total, "queued": stats.queued, "dropped": stats.dropped, "dropped_numbers": drops}
+        # kept on the primary number, with the secondary ignored: said per number like a drop
+        flagged = [{"index": f["line"], "reason": f["reason"], "message": f"row {f['line']}: {f['message']}"}
+                   for f in flagged_rows(c, run_id)]
+    return {"run_id": run_id, "total": stats.total, "queued": stats.queued, "dropped": stats.dropped, "dropped_numbers": drops,
+            "flagged": len(flagged), "flagged_numbers": flagged}
 
 
 @post("/tasks/{task_id:str}/status", opt={"scope": "tasks:write"}, tags=["tasks"], status_code=200, sync_to_thread=False)
