@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from designer._context import CheckContext
+from designer.builtin_phrases import BUILTIN
 from designer.builtins import BUILTIN_INTENTS
 from designer.expr import ExprError, parse_expr
 from designer.model import Branch, Node, Script
+from designer.textfold import normalize  # the matcher's own folding, so both agree
 
 __all__ = ["check_content", "PLACEHOLDER_RE", "normalize_phrase"]
 
@@ -19,8 +21,6 @@ _SPACE_RE = re.compile(r"\s+")
 def normalize_phrase(s: str) -> str:
     """A keyword as the matcher compares it: folded the same way (traditional -> simplified,
     full-width -> half-width, case, punctuation) and, as before, without spaces."""
-    from runtime.nlu.normalize import normalize  # the matcher's own folding, so both agree
-
     return _SPACE_RE.sub("", normalize(s)).casefold()
 
 
@@ -29,8 +29,6 @@ def _intent_phrases(s: Script, name: str, cache: dict[str, frozenset[str]]) -> f
     script's language, plus the script's own keywords, synonyms and examples), folded."""
     found = cache.get(name)
     if found is None:
-        from runtime.nlu.builtin_intents import BUILTIN  # the runtime owns the built-in phrases
-
         phrases: list[str] = []
         builtin = BUILTIN.get(name)
         if builtin is not None:

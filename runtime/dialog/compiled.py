@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from designer.builtin_phrases import BUILTIN
 from designer.model import Node, Script
 from runtime.dialog.actions import Listen
 from runtime.dialog.render import placeholders
-from runtime.nlu.builtin_intents import BUILTIN
 from runtime.nlu.matcher import Matcher, SemanticMatcher
 
 __all__ = ["CompiledScript", "compile_script"]

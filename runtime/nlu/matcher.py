@@ -14,9 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from designer.builtin_phrases import BUILTIN
 from designer.expr import ExprError, ExprEvalError, ParsedExpr, eval_expr, parse_expr
 from designer.model import Branch, Node, Script
-from runtime.nlu.builtin_intents import BUILTIN
 from runtime.nlu.phrases import PASSES, Hit, PhraseSet
 from runtime.nlu.ranking import AFFIRM, Cues, Entry, answer_cues, rank
 from runtime.nlu.utterance import Utterance

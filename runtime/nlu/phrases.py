@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from designer.textfold import is_cjk, normalize
 from runtime.nlu.negation import is_a_not_a, is_double_negative_head, is_negated
-from runtime.nlu.normalize import is_cjk, normalize
 from runtime.nlu.pinyin import fuzzy_key
 from runtime.nlu.utterance import Utterance, strip_degree
 

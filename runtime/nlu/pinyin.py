@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-from runtime.nlu.normalize import is_cjk
+from designer.textfold import is_cjk
 
 __all__ = ["fold_syllable", "fuzzy_key", "syllable_of"]
 

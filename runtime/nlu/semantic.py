@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
 
-from runtime.nlu.normalize import is_cjk, normalize
+from designer.textfold import is_cjk, normalize
 
 __all__ = ["NgramSimilarity", "similarity"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from runtime.nlu.normalize import has_cjk, normalize
+from designer.textfold import has_cjk, normalize
 from runtime.nlu.numbers import extract_numbers, to_arabic
 from runtime.nlu.pinyin import fuzzy_key
 

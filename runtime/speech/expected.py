@@ -22,7 +22,7 @@ def expected_phrases(script: Script, node: Node, limit: int = 60, builtin: bool 
     """``builtin=False`` leaves out the generic built-in intent phrases: as Whisper hotwords
     they are too many and make it hallucinate them (measured: 60 hotwords turned robotic
     "不用了" into "已缴费"); use :func:`hotwords_for` there."""
-    from runtime.nlu.builtin_intents import BUILTIN
+    from designer.builtin_phrases import BUILTIN
 
     zh = script.is_chinese
     out: list[str] = []

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import pytest
 
 from designer.model import Script
+from designer.textfold import normalize
 from runtime.nlu.matcher import Matcher
 from runtime.nlu.negation import is_negated
-from runtime.nlu.normalize import normalize
 from runtime.nlu.numbers import extract_numbers, first_number, to_arabic
 from runtime.nlu.phrases import PhraseSet
 from runtime.nlu.pinyin import fold_syllable, fuzzy_key

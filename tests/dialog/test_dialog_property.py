@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from designer.builtin_phrases import BUILTIN
 from designer.model import Script
 from runtime.dialog.actions import HangupCall, Play, StartTimer, StopPlayback, Transfer
 from runtime.dialog.engine import DialogEngine
 from runtime.dialog.events import Dtmf, Hangup, PromptFinished, Speech, Timer, TransferFailed
-from runtime.nlu.builtin_intents import BUILTIN
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_FILES = sorted((ROOT / "scripts_library").glob("*.json")) + sorted((Path(__file__).parent / "scripts").glob("*.json"))

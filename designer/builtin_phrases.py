@@ -1,4 +1,5 @@
-"""Phrases of the built-in intents in Chinese and English.
+"""Phrases of the built-in intents in Chinese and English (part of the script format: the
+runtime's matcher hears them, validation checks keywords against them).
 
 Designers reuse these by name (``{"intent": "affirm"}``) without writing phrase lists; a
 script's own ``intents`` entry with the same name adds its phrases to these. The lists are

@@ -3,7 +3,8 @@
 ASR output differs from what a designer typed in ways that carry no meaning: traditional vs
 simplified characters, full-width digits and letters, case, punctuation, apostrophes in
 English contractions. Everything the matcher compares goes through :func:`normalize` first,
-keywords and customer text alike, so both sides are folded the same way.
+keywords and customer text alike, so both sides are folded the same way. It lives in the
+designer because validation folds keywords the same way to find overlapping branches.
 """
 
 from __future__ import annotations
