@@ -448,6 +448,24 @@ def _transition(ref: str, action: str, actor: str, comment: str | None, role: st
             v = store.retire(s, sid, ver, actor=actor, comment=comment)
     extra = f", QA score {v.qa_score}" if action == "submit" else ""
     click.echo(f"{sid}@{ver} is now {v.status}{extra}")
+    if action == "approve":
+        _prerender(v.document)
+
+
+def _prerender(document: dict[str, Any]) -> None:
+    """An approved version's static prompts go into the prompt cache now, not on a call."""
+    from runtime.speech.preview import prerender_version
+    from runtime.speech.tts_base import TtsError
+
+    try:
+        report = prerender_version(document)
+    except TtsError as e:  # no TTS engine at all here: approval stands, calls render with fallback
+        click.echo(f"  prompts not pre-rendered: {e}", err=True)
+        return
+    click.echo(f"  prompts: {report.rendered} rendered, {report.from_cache} already cached, "
+               f"{len(report.with_variables)} with variables (rendered at call time)")
+    for line in report.warnings + report.failures:
+        click.echo(f"  {line}", err=True)
 
 
 @cli.command("submit")

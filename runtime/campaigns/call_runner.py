@@ -10,7 +10,9 @@ or annotate the report (:meth:`annotate`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +28,8 @@ from telephony.contract import Driver, OriginateRequest
 from telephony.recording.store import RecordingStore
 
 __all__ = ["DriverRunner", "SpeechFactory", "report_from_result", "call_id_for"]
+
+_log = logging.getLogger(__name__)
 
 #: builds the speech side for a script (voice, recogniser for its language)
 SpeechFactory = Callable[[Script], SpeechKit]
@@ -58,6 +62,8 @@ class DriverRunner:
     ``speech_when_recording_only``: the simulator's text mode needs speech only to render a
     recorded call's prompts as audio; unrecorded calls skip the TTS.
     ``recording_store`` + ``record_sample``: which answered calls are recorded.
+    ``prerender``: before the first call of a script version, render its static prompts into
+    the TTS chain's cache (this node's disk), so no call waits for TTS on them.
     """
 
     def __init__(
@@ -71,6 +77,7 @@ class DriverRunner:
         recording_store: RecordingStore | None = None,
         record_sample: float = 1.0,
         default_caller_id: str = "95555",
+        prerender: bool = False,
     ) -> None:
         self.driver = driver
         self.clock: Clock = clock or RealClock()
@@ -80,7 +87,10 @@ class DriverRunner:
         self._speech_factory = speech
         self._speech_when_recording_only = speech_when_recording_only
         self._scripts: dict[tuple[str, int | None], Script] = {}
+        self._docs: dict[tuple[str, int | None], dict[str, Any]] = {}
         self._kits: dict[tuple[str, int | None], SpeechKit] = {}
+        self._prerender = prerender
+        self._ready: dict[tuple[str, int | None], asyncio.Future[Any]] = {}
         self._caller = default_caller_id
 
     def _key(self, req: DialRequest) -> tuple[str, int | None]:
@@ -91,7 +101,8 @@ class DriverRunner:
     def _script(self, req: DialRequest) -> Script:
         key = self._key(req)
         if key not in self._scripts:
-            self._scripts[key] = Script.from_dict(self._resolver(*key))
+            self._docs[key] = self._resolver(*key)
+            self._scripts[key] = Script.from_dict(self._docs[key])
         return self._scripts[key]
 
     def _speech(self, req: DialRequest, script: Script, recorded: bool) -> SpeechKit | None:
@@ -99,8 +110,29 @@ class DriverRunner:
             return None
         key = self._key(req)
         if key not in self._kits:  # one kit per script version: its voice, its cache of prompts
-            self._kits[key] = self._speech_factory(script)
+            kit = self._kits[key] = self._speech_factory(script)
+            tts: Any = kit.tts
+            if self._prerender and getattr(tts, "cache", None) is not None:
+                from runtime.speech.cache import prerender
+
+                self._ready[key] = asyncio.ensure_future(asyncio.to_thread(prerender, self._docs[key], tts, tts.cache))
         return self._kits[key]
+
+    async def _prompts_ready(self, req: DialRequest) -> None:
+        """Wait for the version's static prompts (rendered once, by the first call's request);
+        a failed render is logged and the calls render at call time with fallback."""
+        fut = self._ready.get(self._key(req))
+        if fut is None:
+            return
+        try:
+            report = await asyncio.shield(fut)
+        except Exception as e:  # noqa: BLE001 - a TTS outage must not stop the campaign
+            _log.warning("prompts of %s@%s not pre-rendered: %s", req.script_id, req.script_version, e)
+            return
+        if report.failures and not getattr(fut, "_hs_logged", False):
+            fut._hs_logged = True  # type: ignore[attr-defined]
+            _log.warning("prompts of %s@%s not pre-rendered: %s", req.script_id, req.script_version,
+                         "; ".join(report.failures))
 
     # -- hooks ----------------------------------------------------------------------------
     def line_variables(self, req: DialRequest) -> dict[str, str]:
@@ -125,10 +157,12 @@ class DriverRunner:
         call_id = call_id_for(req)
         recorded = self.recording_store is not None and should_record(call_id, self.record_sample)
         origin = OriginateRequest(req.phone, req.caller_id or self._caller, call_id, variables=line_vars)
+        speech = self._speech(req, script, recorded)
+        await self._prompts_ready(req)
         try:
             res = await run_call(
                 self.driver, origin, script, self.script_variables(req.variables), clock=self.clock,
-                speech=self._speech(req, script, recorded),
+                speech=speech,
                 recording_store=self.recording_store if recorded else None,
                 campaign=str(req.task_id),
             )

@@ -125,4 +125,4 @@ def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: An
     _check_asr(settings)
     store = _store(settings)
     return DriverRunner(resolver, driver, speech=speech_factory(settings), recording_store=store,
-                        record_sample=settings.recordings.sample)
+                        record_sample=settings.recordings.sample, prerender=True)

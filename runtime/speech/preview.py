@@ -12,14 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runtime.speech.cache import PromptCache, render_prompt
+from runtime.speech.cache import PrerenderReport, PromptCache, prerender, render_prompt
 from runtime.speech.tts import FallbackTts, RenderedPrompt, build_tts
 from telephony.media.audio import wav_bytes
 
 if TYPE_CHECKING:
     from runtime.config import Settings
 
-__all__ = ["prompt_cache", "default_tts", "preview_wav"]
+__all__ = ["prompt_cache", "default_tts", "preview_wav", "prerender_version"]
 
 
 def prompt_cache(settings: Settings) -> PromptCache:
@@ -61,3 +61,13 @@ def preview_wav(
     assert tts.cache is not None
     out = render_prompt(tts, tts.cache, text, variables, voice, rate)
     return wav_bytes(out.pcm), out
+
+
+def prerender_version(document: Mapping[str, Any], settings: Settings | None = None) -> PrerenderReport:
+    """Render every static prompt of an approved version into this machine's prompt cache, with
+    the script's voice through the configured chain, so no call waits for TTS on them.
+    Failures are in the report (the runtime still renders them at call time, with fallback)."""
+    tts = default_tts(settings)
+    assert tts.cache is not None
+    return prerender(document, tts, tts.cache)
+

@@ -141,3 +141,25 @@ def test_json_logs_are_json_from_the_first_line(cli_db: tuple[str, object], tmp_
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines and all(json.loads(ln) for ln in lines), lines[:3]
     assert any("runtime node" in json.loads(ln)["msg"] for ln in lines)
+
+
+def test_a_versions_static_prompts_are_rendered_before_its_first_call(tmp_path: Path) -> None:
+    """A real line (here the simulator standing in for it) never waits for TTS on a static prompt:
+    the runner renders them all into the cache before the version's first call."""
+    from runtime.calls import VirtualClock
+    from runtime.calls.speech import SpeechKit
+    from runtime.speech.cache import PromptCache, static_prompts
+    from runtime.speech.tts import FallbackTts
+    from runtime.speech.tts_espeak import EspeakProvider
+    from telephony.simulator import SimulatorDriver
+
+    cache = PromptCache(tmp_path / "prompts")
+    tts = FallbackTts([EspeakProvider()], cache=cache)
+    clock = VirtualClock()
+    runner = DriverRunner(lambda sid, v: DOC, SimulatorDriver(seed=1, carrier=ALWAYS, clock=clock), clock=clock,
+                          speech=lambda script: SpeechKit(tts=tts), prerender=True)
+    _calls(runner, 1)
+    todo = static_prompts(DOC)
+    assert len(todo) > 5
+    missing = [t for _, t in todo if cache.get("espeak", EspeakProvider().voice_for(t, None), 1.0, t) is None]
+    assert not missing, missing

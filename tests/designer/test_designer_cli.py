@@ -122,7 +122,8 @@ def test_version_workflow_and_db_diff(db_env: Path, base: Doc) -> None:
     assert run("submit", f"{base['id']}@1", "--by", "ann").exit_code == 0
     r = CliRunner().invoke(cli, ["approve", f"{base['id']}@1", "--by", "ann"])
     assert r.exit_code == 1 and "cannot review" in r.output
-    assert run("approve", f"{base['id']}@1", "--by", "bob").exit_code == 0
+    r = run("approve", f"{base['id']}@1", "--by", "bob")
+    assert r.exit_code == 0 and "prompts: " in r.output  # the static prompts are rendered on approval
     r = CliRunner().invoke(cli, ["submit", f"{base['id']}@1", "--by", "ann"])
     assert r.exit_code == 1 and "approved" in r.output
     listing = json.loads(run("list", "--json").output)
