@@ -168,7 +168,8 @@ def _analytics_pages(c: TestClient[Any]) -> dict[str, str]:
     out = {}
     for lang in ("en", "zh"):
         for path in ("/analytics", "/analytics/1", "/analytics/all", "/analytics/compare/1/2",
-                     "/analytics/compare/1/1", "/analytics/audiences/list", "/analytics/audiences/new"):
+                     "/analytics/compare/1/1", "/analytics/audiences/list", "/analytics/audiences/new",
+                     "/analytics/audiences/model"):
             r = c.get(path, headers={"accept": "text/html", "accept-language": lang})
             assert r.status_code in (200, 400), (path, r.text[:300])
             out[f"{lang} {path}"] = r.text
@@ -225,13 +226,16 @@ def test_catalogue_names_every_analytics_key_and_code() -> None:
 
     root = Path(__file__).resolve().parents[2]
     used: set[str] = set()
-    for p in [*(root / _ANALYTICS_TEMPLATES).glob("*.html"), root / "web/analytics/routes.py"]:
-        used |= set(re.findall(r"""\bt\(\s*['"]((?:an|upload)\.[A-Za-z_.]+)['"]""", p.read_text(encoding="utf-8")))
+    for p in [*(root / _ANALYTICS_TEMPLATES).glob("*.html"), root / "web/analytics/routes.py",
+              root / "web/analytics/jobs.py"]:
+        used |= set(re.findall(r"""\bt\(\s*['"]((?:an|upload)\.[A-Za-z_.]*[A-Za-z_])['"]""", p.read_text(encoding="utf-8")))
     assert len(used) > 100
     used |= {f"an.outcome.{c}" for c in OUTCOME_CODES} | {f"an.category.{c}" for c in CATEGORY_CODES}
     used |= {f"an.class.{c}" for c in CLASS_CODES} | {f"an.op.{o}" for o in OPS}
     used |= {f"an.metric.{m}" for m in ("connect_rate", "recharge_rate", "mean_recharge", "balance", "recharge_amount")}
     used |= {"an.test.two_proportion_z", "an.test.Welch_t", "an.funnel.called", "an.funnel.talked"}
+    used |= {f"an.job.state.{s}" for s in ("running", "done", "failed")}
+    used |= {f"an.job.step.{s}" for s in ("read", "prepare", "rank", "fit", "save_model", "score", "save_audience")}
     assert set(CATEGORY_LEVEL) <= set(CATEGORY_CODES)
     for lang in ("en", "zh"):
         missing = sorted(k for k in used if k not in catalogue(lang))
@@ -329,3 +333,59 @@ def test_customer_files_upload_into_the_data_directory(app) -> None:
                    headers={"accept-language": "zh"}, follow_redirects=False)
         assert r.status_code == 400 and "x.csv 缺少列 customer_id, phone" in r.text
         assert not (settings.data_dir / "nophone.parquet").exists()
+
+
+def test_train_a_model_and_select_an_audience_with_progress(app) -> None:
+    import time
+
+    from runtime.analytics.simulate import CampaignSpec, customer_outcomes, simulate_campaign
+    from runtime.audience.frame import write_frame
+    from runtime.audience.synth import synth_customers
+
+    settings = app.state.settings
+    frame = synth_customers(3000)
+    calls, business = simulate_campaign(frame, CampaignSpec(9, first_call_id=9_000_000))
+    write_frame(frame, settings.data_dir / "customers.parquet")
+    write_frame(customer_outcomes(frame, calls, business), settings.data_dir / "customers-outcomes.parquet")
+
+    def wait(c: TestClient[Any], location: str, lang: str = "en") -> str:
+        job = location.split("job=")[1]
+        for _ in range(240):
+            html = c.get(f"/analytics/jobs/{job}", headers={"accept": "text/html", "accept-language": lang}).text
+            if 'data-state="running"' not in html:
+                return html
+            assert 'hx-trigger="every 1s"' in html and "<progress" in html  # the page keeps asking
+            time.sleep(0.25)
+        raise AssertionError("the job did not finish")
+
+    with TestClient(app) as c:
+        _sign_in(c, "op")
+        page = c.get("/analytics/audiences/model", headers={"accept": "text/html", "accept-language": "zh"}).text
+        assert 'id="train-form"' in page and "<option selected>customers-outcomes.parquet</option>" in page
+        token = c.cookies.get("huashu_csrf")
+        r = c.post("/analytics/audiences/train", data={"_csrf_token": token, "customers": "customers.parquet",
+                                                       "outcomes": "customers-outcomes.parquet", "target": "recharged",
+                                                       "kind": "tree", "name": "web-tree"},
+                   follow_redirects=False)
+        assert r.status_code in (302, 303) and "/analytics/audiences/model?job=" in r.headers["location"]
+        done = wait(c, r.headers["location"], "zh")
+        assert 'data-state="done"' in done, done
+        assert "准备数据" in done and "拟合决策树（depth=" in done and "已保存模型版本" in done
+        model_id = re.search(r"已保存模型版本 (\d+)", done).group(1)  # type: ignore[union-attr]
+        r = c.post("/analytics/audiences/select", data={"_csrf_token": token, "name": "web-top", "model": model_id,
+                                                        "customers": "customers.parquet", "top": "500"},
+                   follow_redirects=False)
+        done = wait(c, r.headers["location"])
+        assert 'data-state="done"' in done and "Audience saved: 500 to call" in done
+        assert "web-top" in c.get("/analytics/audiences/list", headers={"accept": "text/html"}).text
+        # mistakes are said before anything runs; a failing job says why
+        r = c.post("/analytics/audiences/train", data={"_csrf_token": token, "customers": "customers.parquet",
+                                                       "outcomes": "customers.parquet", "target": "recharged",
+                                                       "kind": "tree"}, follow_redirects=False)
+        assert r.status_code == 400 and "customers.parquet has no column recharged." in r.text
+        r = c.post("/analytics/audiences/select", data={"_csrf_token": token, "name": "x", "model": "999",
+                                                        "customers": "customers.parquet", "top": "5"},
+                   follow_redirects=False)
+        failed = wait(c, r.headers["location"])
+        assert 'data-state="failed"' in failed and "no model version 999" in failed
+        assert c.get("/analytics/jobs/424242", headers={"accept": "application/json"}).status_code == 404

@@ -559,8 +559,113 @@ def upload_customers(
     return Redirect(path=f"/analytics/audiences/new?customers={target.name}")
 
 
+# ---- model audiences: train a model, select by score (background jobs, progress by htmx polling) ----
+
+_TARGETS = ("recharged", "effective", "connected", "intent")
+
+
+def _model_page(request: Request[Any, Any, Any], status_code: int = 200, job: int | None = None,
+                values: dict[str, str] | None = None) -> Template:
+    from sqlmodel import Session, select
+
+    from runtime.audience.models import AudienceModel
+
+    files = _file_choices(request)
+    with Session(request.app.state.engine) as s:
+        models = s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
+    customers = [f["name"] for f in files if f["customers"]]
+    labelled = [f["name"] for f in files if "customer_id" in f["columns"] and any(t in f["columns"] for t in _TARGETS)]
+    values = values or {}
+    default_outcomes = next((n for n in labelled if "outcome" in n), labelled[0] if labelled else None)
+    return _view(request, "analytics_model.html", status_code=status_code, customers=customers, labelled=labelled,
+                 default_outcomes=default_outcomes, models=models, targets=_TARGETS, job=job, values=values)
+
+
+@get("/audiences/model", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def model_page(request: Request[Any, Any, Any], job: FromQuery[int | None] = None) -> Template:
+    """Train a model over a customer file and its outcomes, or select an audience by a model's score."""
+    return _model_page(request, job=job)
+
+
+def _start(request: Request[Any, Any, Any], data: dict[str, str], kind: str, title: str, steps: int,
+           work: Any) -> Response[Any]:
+    from web.analytics.jobs import JobBusy, start_job
+
+    try:
+        job = start_job(request.app.state, kind, title, steps, work)
+    except JobBusy:
+        flash(request, translator(request)("an.job.busy"), "error")
+        return _model_page(request, status_code=409, values=data)
+    return Redirect(path=f"/analytics/audiences/model?job={job.id}")
+
+
+@post("/audiences/train", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def train_start(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    from web.analytics.jobs import train_job
+
+    t = translator(request)
+    files = _customer_files(request)
+    customers, outcomes = data.get("customers", ""), data.get("outcomes", "")
+    target, kind = data.get("target", "recharged"), data.get("kind", "tree")
+    name = (data.get("name") or "").strip() or f"{kind}-{target}"
+    problem = None
+    if customers not in files:
+        problem = t("an.rule.no_file", name=customers)
+    elif outcomes not in files:
+        problem = t("an.rule.no_file", name=outcomes)
+    elif target not in _TARGETS or kind not in ("tree", "logistic"):
+        problem = t("an.job.bad_choice")
+    elif target not in _columns(_data_dir(request) / outcomes):
+        problem = t("an.job.no_target", name=outcomes, target=target)
+    if problem:
+        flash(request, problem, "error")
+        return _model_page(request, status_code=400, values=dict(data))
+    root = _data_dir(request)
+    work = train_job(root / customers, root / outcomes, target, kind, name, root / "models", request.app.state.engine)
+    steps = 2 + 3 + 1 if kind == "tree" else 2 + 2 + 1
+    return _start(request, dict(data), "train", t("an.job.train_title", name=name), steps, work)
+
+
+@post("/audiences/select", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def select_start(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    from web.analytics.jobs import select_job
+
+    t = translator(request)
+    name = (data.get("name") or "").strip()
+    customers = data.get("customers", "")
+    model, top = data.get("model", ""), data.get("top", "")
+    problem = None
+    if not name:
+        problem = t("an.rule.need_name")
+    elif customers not in _customer_files(request):
+        problem = t("an.rule.no_file", name=customers)
+    elif not model.isdigit():
+        problem = t("an.job.pick_model")
+    elif not top.isdigit() or int(top) < 1:
+        problem = t("an.job.bad_top")
+    if problem:
+        flash(request, problem, "error")
+        return _model_page(request, status_code=400, values=dict(data))
+    work = select_job(name, int(model), _data_dir(request) / customers, int(top), request.app.state.engine)
+    return _start(request, dict(data), "select", t("an.job.select_title", name=name), 3, work)
+
+
+@get("/jobs/{job_id:int}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
+def job_status(request: Request[Any, Any, Any], job_id: FromPath[int]) -> Template:
+    """htmx, every second while running: the job's steps, a bar, and at the end what it made."""
+    from web.analytics.jobs import get_job, step_text
+
+    job = get_job(request.app.state, job_id)
+    if job is None:
+        raise NotFoundException(translator(request)("an.job.unknown", id=job_id))
+    t = translator(request)
+    steps = [step_text(t, k, p) for k, p in job.steps]
+    return _view(request, "analytics_job.html", job=job, steps=steps)
+
+
 router = Router(
     path="/analytics",
     route_handlers=[analytics_index, audiences_page, rule_form, rule_preview, create_rule_audience, upload_customers,
+                    model_page, train_start, select_start, job_status,
                     compare_pick, analytics_compare, analytics_json, analytics_xlsx, analytics_csv, analytics_report],
 )

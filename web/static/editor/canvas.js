@@ -52,7 +52,7 @@ export function shortLabel(text, px) {
 }
 
 const TREE_LABEL_PX = 100;
-const JUMP_LABEL_PX = 84;
+const JUMP_LABEL_PX = 96;
 
 export class Canvas {
   constructor(container, handlers, T = null) {
