@@ -85,6 +85,9 @@ def test_call_detail_shows_transcript_path_and_intent(client_as: Any, op_app: An
     for node in rec["path"]:
         assert f"<code>{node}</code>" in html
     assert html.count('class="t" data-node=') == len(rec["turns"]) > 0
+    # a prompt the bot said without waiting for an answer has no customer bubble
+    assert html.count("<strong>Customer</strong>") == sum(t["kind"] not in ("prompt", "no_answer") for t in rec["turns"])
+    assert "Said · prompt" not in html and "Customer</strong> · prompt" not in html
     assert intent and intent in html
     assert 'id="no-recording"' in html  # the simulator does not record
 

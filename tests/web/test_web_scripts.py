@@ -160,7 +160,10 @@ def test_submit_review_reject_then_approve(client_for: Any) -> None:
     # a new draft from the rejected version, submit, approve
     _form(designer, f"/scripts/{key}/versions/1/new-draft", {})
     _form(designer, f"/scripts/{key}/submit", {})
+    cache = reviewer.app.state.settings.data_dir / "prompt-cache"
+    before = len(list(cache.rglob("*.wav"))) if cache.exists() else 0
     _form(reviewer, f"/scripts/{key}/versions/2/approve", {"comment": "fine"})
+    assert len(list(cache.rglob("*.wav"))) > before  # the approved version's static prompts are rendered
     hist = designer.get(f"/scripts/{key}/history", headers=HTML).text
     assert 'data-version="2"' in hist and "approved" in hist and 'id="diff' in hist
 

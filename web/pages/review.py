@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -21,6 +23,8 @@ from web.checking import check_document
 from web.pages._common import Form, actor, db, user_of
 from web.pages.qa_view import qa_metric_rows
 from web.render import flash, language_of, page, translator
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["review_routes"]
 
@@ -99,17 +103,32 @@ def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: Fr
 def _decide(request: Request[Any, Any, Any], key: str, number: int, decision: str, comment: str) -> Redirect:
     t = translator(request)
     user = user_of(request)
+    background = None
     try:
         with db(request) as s:
             if decision == "approve":
-                store.approve(s, key, number, actor=actor(request), role=user.role, comment=comment or None)
+                v = store.approve(s, key, number, actor=actor(request), role=user.role, comment=comment or None)
+                # the static prompts go into the prompt cache now, after the reviewer has the page back
+                background = BackgroundTask(_prerender, dict(v.document), request.app.state.settings)
             else:
                 store.reject(s, key, number, actor=actor(request), role=user.role, comment=comment)
     except store.StoreError as e:
         flash(request, str(e), "error")
     else:
         flash(request, t(f"review.done.{decision}", number=number))
-    return Redirect(path=f"/scripts/{quote(key, safe='')}/review?version={number}")
+    return Redirect(path=f"/scripts/{quote(key, safe='')}/review?version={number}", background=background)
+
+
+def _prerender(document: dict[str, Any], settings: Any) -> None:
+    from runtime.speech.preview import prerender_version
+
+    try:
+        report = prerender_version(document, settings)
+    except Exception as e:  # noqa: BLE001 - no TTS here: the approval stands, calls render with fallback
+        _log.warning("prompts of %s not pre-rendered: %s", document.get("id"), e)
+        return
+    if report.failures:
+        _log.warning("prompts of %s not pre-rendered: %s", document.get("id"), "; ".join(report.failures))
 
 
 @post("/scripts/{key:str}/versions/{number:int}/approve", guards=[require_permission], opt=REVIEW, sync_to_thread=True)
