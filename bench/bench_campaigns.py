@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rich.progress import Progress  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from runtime.campaigns import tables as T  # noqa: E402
 from runtime.campaigns.clock import utcnow  # noqa: E402
@@ -73,6 +73,11 @@ def _seed_history(engine, phones: list[str], task_id: int) -> None:
         for table, rows in ((T.blacklist, bl), (T.jobs, hist), (T.attempts, att)):
             for i in range(0, len(rows), 50000):
                 c.execute(insert(table), rows[i:i + 50000])
+        # "called for the business" means a call was placed: each seeded job has its attempt
+        called = c.execute(select(T.jobs.c.id, T.jobs.c.phone).where(T.jobs.c.run_id == 0)).all()
+        placed = [{**att[0], "job_id": jid, "phone": ph, "started_at": now - timedelta(days=3)} for jid, ph in called]
+        for i in range(0, len(placed), 50000):
+            c.execute(insert(T.attempts), placed[i:i + 50000])
 
 
 def bench_screen(url: str, n: int, label: str) -> float:

@@ -14,6 +14,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import replace
@@ -62,19 +63,23 @@ def _one_run(nodes: int, numbers: int, concurrency: int) -> tuple[float, int, in
         assert task.id is not None
         add_numbers(engine, task.id, _rows(numbers))
         set_status(engine, task.id, "start", store_resolver(engine))
+        # stderr to files, not pipes: a node logs a JSON line per call event, and an undrained
+        # pipe (64 KiB) would stop it mid-campaign
+        logs = [tempfile.TemporaryFile() for _ in range(nodes)]  # noqa: SIM115 - closed with the run
         procs = [subprocess.Popen(
             [sys.executable, "-m", "huashu", "runtime", "run", "--db", url, "--node-id", f"bench-{i}", "--once",
              "--json", "--line-concurrency", str(concurrency), "--line-cps", "1000", "--seed", str(i)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(nodes)]
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=logs[i]) for i in range(nodes)]
         peak = 0
         with engine.connect() as c:
             while any(p.poll() is None for p in procs):
                 peak = max(peak, c.execute(select(func.count()).where(T.attempts.c.state == "up")).scalar_one())
                 c.rollback()
                 time.sleep(0.05)
-            for p in procs:
+            for p, log in zip(procs, logs, strict=True):
                 if p.returncode != 0:
-                    raise SystemExit(f"a runtime node failed: {p.stderr.read().decode()[-2000:] if p.stderr else ''}")
+                    log.seek(0)
+                    raise SystemExit(f"a runtime node failed: {log.read().decode(errors='replace')[-2000:]}")
             first, last, n = c.execute(select(func.min(T.attempts.c.started_at), func.max(T.attempts.c.ended_at),
                                               func.count())).one()
         return n / max((last - first).total_seconds(), 1e-3), peak, int(n)
