@@ -1,5 +1,6 @@
 """End to end: a synthesised customer reply -> 8 kHz -> G.711 -> VAD gate -> ASR -> the dialog
-matcher's branch. Asserts on the matched branch, never on the transcript."""
+engine's matched branch (the engine's own call record, and the matcher it uses). Asserts on the
+matched branch, never on the transcript."""
 
 from __future__ import annotations
 
@@ -54,8 +55,21 @@ def _listen(asr: AsrProvider, script: Script, line_audio: bytes) -> AsrResult:
 
 
 def _branch(script: Script, result: AsrResult) -> str | None:
+    """The branch the dialog engine takes on this result, as a call would feed it (the prompt
+    plays to its end, then the final speech event), checked against the matcher alone."""
+    from runtime.dialog import actions as act
+    from runtime.dialog import events as ev
+    from runtime.dialog.engine import DialogEngine
+
+    engine = DialogEngine(script, {})
+    plays = [a for a in engine.start(0) if isinstance(a, act.Play)]
+    engine.handle(ev.PromptFinished(3000, plays[-1].play_id))
+    engine.handle(ev.Speech(4000, result.text, True, result.dialog_confidence))
+    turns = [t for t in engine.record.turns if t.node == "ask" and t.customer is not None]
+    taken = turns[-1].branch if turns else None
     m = Matcher(script).match(script.node("ask"), result.text, result.dialog_confidence)
-    return m.branch.id if m else None
+    assert taken == (m.branch.id if m else None), (taken, m)
+    return taken
 
 
 def _line(pcm: bytes, law: str) -> bytes:
