@@ -24,15 +24,19 @@ class ScriptNotApproved(LookupError):
     """The task's script version does not exist or is not approved."""
 
 
+def _newest_approved(s: Session, script_id: str) -> store.ScriptVersion | None:
+    return s.exec(
+        select(store.ScriptVersion)
+        .where(store.ScriptVersion.script_id == script_id, store.ScriptVersion.status == "approved")
+        .order_by(col(store.ScriptVersion.number).desc())
+    ).first()
+
+
 def store_resolver(engine: Engine) -> Resolver:
     def resolve(script_id: str, version: int | None) -> dict[str, Any]:
         with Session(engine) as s:
             if version is None:
-                v = s.exec(
-                    select(store.ScriptVersion)
-                    .where(store.ScriptVersion.script_id == script_id, store.ScriptVersion.status == "approved")
-                    .order_by(col(store.ScriptVersion.number).desc())
-                ).first()
+                v = _newest_approved(s, script_id)
                 if v is None:
                     raise ScriptNotApproved(f"script {script_id!r} has no approved version")
             else:
@@ -57,11 +61,7 @@ def store_document(engine: Engine, script_id: str, version: int | None) -> dict[
                 return dict(store.get_version(s, script_id, version).document)
             except store.NotFoundError:
                 return None
-        v = s.exec(
-            select(store.ScriptVersion)
-            .where(store.ScriptVersion.script_id == script_id, store.ScriptVersion.status == "approved")
-            .order_by(col(store.ScriptVersion.number).desc())
-        ).first()
+        v = _newest_approved(s, script_id)
         if v is None:
             try:
                 v = store.get_version(s, script_id)

@@ -5,42 +5,25 @@ response did not mention."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from litestar.testing import TestClient
 from sqlalchemy import update
 from sqlmodel import Session
 
-from designer import store
 from runtime.campaigns import tables as T
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
 from web.api.oauth import create_client
 
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 ALL = "config:read tasks:read tasks:write calls:read"
 SID = "data-pack-upgrade"
 
 
 @pytest.fixture
-def api(tmp_path):
-    from web.app import create_app
-
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}", secret_key="test-secret")
-    engine = make_engine(settings.db_url)
-    init_db(engine)
-    with Session(engine) as s:
-        v = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
+def api(app_env, tmp_path):
+    client, engine = app_env
     cid, secret = create_client(engine, "crm", ALL)
-    with TestClient(create_app(settings, engine, debug=True)) as client:
-        r = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret})
-        assert r.status_code == 200, r.text
-        yield client, {"Authorization": f"Bearer {r.json()['access_token']}"}, engine, tmp_path
-    engine.dispose()
+    r = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret})
+    assert r.status_code == 200, r.text
+    yield client, {"Authorization": f"Bearer {r.json()['access_token']}"}, engine, tmp_path
 
 
 def _task(client, h, **kw) -> dict:

@@ -5,40 +5,15 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-from litestar.testing import TestClient
 from sqlalchemy import update
 from sqlmodel import Session
 
-from designer import store
 from runtime.campaigns.clock import utcnow
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
 from web.api.models import ApiToken
 from web.api.oauth import create_client, revoke_client
 
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 ALL = "config:read tasks:read tasks:write calls:read"
-
-
-@pytest.fixture
-def app_env(tmp_path):
-    from web.app import create_app
-
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'api.db'}", secret_key="test-secret")
-    engine = make_engine(settings.db_url)
-    init_db(engine)
-    with Session(engine) as s:
-        v = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
-    app = create_app(settings, engine, debug=True)
-    with TestClient(app) as client:
-        yield client, engine
-    engine.dispose()
 
 
 def _token(client, cid, secret, scope=None):
