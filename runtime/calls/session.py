@@ -296,7 +296,8 @@ class CallSession:
         _log.info("call answered")
         if self.recording_store is not None:
             self._sink = _CapturingSink(
-                self.recording_store.open(self.request.call_id, started=self.clock.wall())
+                # filed under the real date, not a virtual clock's: retention deletes by that date
+                self.recording_store.open(self.request.call_id)
             )
             await handle.start_recording(self._sink)
         self._engine_started = True

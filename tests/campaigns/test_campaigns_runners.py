@@ -50,8 +50,13 @@ def test_simulated_calls_are_recorded_with_both_parties(tmp_path: Path) -> None:
     reports = _calls(runner, 3)
     connected = [r for r in reports if r.outcome == "connected"]
     assert connected and all(r.recording for r in connected)
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)  # filed by the real date, not the virtual clock's: retention deletes by it
+    days = {(now - timedelta(minutes=m)).strftime("%Y/%m/%d") for m in (0, 5)}
     for r in connected:
         assert Path(r.recording).is_relative_to(tmp_path / "var" / "call-recordings")
+        assert Path(r.recording).parent.relative_to(tmp_path / "var" / "call-recordings").as_posix() in days
         with wave.open(r.recording) as w:
             assert (w.getnchannels(), w.getframerate()) == (2, 8000)
             data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
