@@ -121,18 +121,17 @@ class DriverRunner:
     async def _prompts_ready(self, req: DialRequest) -> None:
         """Wait for the version's static prompts (rendered once, by the first call's request);
         a failed render is logged and the calls render at call time with fallback."""
-        fut = self._ready.get(self._key(req))
+        key = self._key(req)
+        fut = self._ready.get(key)
         if fut is None:
             return
         try:
             report = await asyncio.shield(fut)
+            failures = "; ".join(report.failures)
         except Exception as e:  # noqa: BLE001 - a TTS outage must not stop the campaign
-            _log.warning("prompts of %s@%s not pre-rendered: %s", req.script_id, req.script_version, e)
-            return
-        if report.failures and not getattr(fut, "_hs_logged", False):
-            fut._hs_logged = True  # type: ignore[attr-defined]
-            _log.warning("prompts of %s@%s not pre-rendered: %s", req.script_id, req.script_version,
-                         "; ".join(report.failures))
+            failures = str(e)
+        if self._ready.pop(key, None) is fut and failures:  # the first call back says it, once
+            _log.warning("prompts of %s@%s not pre-rendered: %s", req.script_id, req.script_version, failures)
 
     # -- hooks ----------------------------------------------------------------------------
     def line_variables(self, req: DialRequest) -> dict[str, str]:

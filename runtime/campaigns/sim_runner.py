@@ -92,18 +92,13 @@ class SimulatorRunner(DriverRunner):
         return script_variables(variables)
 
 
-def simulator_runner(resolver: Resolver | None = None, engine: Any = None, settings: Any = None,
-                     **kw: Any) -> SimulatorRunner:
-    """Factory for ``--runner simulator``: scripts come from the approved versions in the
-    store; recordings follow the settings (``recordings.*``)."""
-    from runtime.campaigns.drivers import simulator_recording_kw
-
+def simulator_runner(resolver: Resolver | None = None, engine: Any = None, **kw: Any) -> SimulatorRunner:
+    """A simulator runner over the approved versions in the store, without recordings: for
+    ``module:factory`` runners that wrap it (``--runner simulator`` itself is built by
+    :func:`runtime.campaigns.drivers.build_runner`, recordings included)."""
     if resolver is None:
         from runtime.campaigns.database import open_engine
         from runtime.campaigns.scripts import store_resolver
 
         resolver = store_resolver(engine or open_engine(kw.pop("db_url", None)))
-    if settings is not None:
-        for k, v in simulator_recording_kw(settings).items():
-            kw.setdefault(k, v)
     return SimulatorRunner(resolver, **kw)

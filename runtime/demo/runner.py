@@ -13,6 +13,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from runtime.campaigns.call_runner import DriverRunner
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
@@ -37,7 +38,7 @@ class DemoRunner(SimulatorRunner):
     def line_variables(self, req: DialRequest) -> dict[str, str]:
         self._attempts[req.phone] += 1
         when = self._when[req.attempt_id] = self.day.time_of(req.phone, self._attempts[req.phone])
-        out = {"attempt": str(req.attempt_id), "campaign": str(req.task_id)}
+        out = DriverRunner.line_variables(self, req)  # not the simulator's: the curve is read below
         curve_text = req.variables.get(CURVE_VARIABLE)
         if curve_text:
             # The driver reads the curve at the (shared) virtual clock's hour; a flat curve at this
