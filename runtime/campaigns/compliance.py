@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from runtime.campaigns.mapping import CustomerRow
-from runtime.campaigns.phones import normalize, number_timezone
+from runtime.campaigns.phones import national_checker, normalize, number_timezone
 from runtime.campaigns.windows import Windows, zone
 from runtime.dialog.render import render_value
 
@@ -188,36 +188,56 @@ def _caps(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
     return None
 
 
-def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]:
-    """One verdict per row, in input order; nothing is skipped without a verdict."""
-    seen: dict[str, int] = {}
+def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int] | None = None) -> Iterator[Verdict]:
+    """One verdict per row, in input order; nothing is skipped without a verdict.
+
+    ``seen`` (number -> row) carries "earlier in the same list" across calls when one list is
+    screened in parts. Written for million-row lists: the context's sets are bound once, a plain
+    national number is checked by one precompiled pattern (:func:`national_checker`,
+    :func:`normalize` for the rest and for the reasons), and the calling window is decided once
+    per time zone."""
+    if seen is None:
+        seen = {}
+    region, fmt = ctx.region, ctx.number_format
+    national = national_checker(region, fmt)
+    g_black, t_black, called, queued = ctx.global_blacklist, ctx.task_blacklist, ctx.recent_business, ctx.recent_queued
+    counts, held_out, types = ctx.counts, ctx.held_out, ctx.variable_types
+    windowed, best = bool(ctx.windows.spans), ctx.best_slots is not None
+    deferral: dict[str, tuple[datetime | None, str | None]] = {}  # time zone -> (not before, note)
     for row in rows:
-        raw = None if row.phone is None else str(row.phone)
-        chk = normalize(row.phone, ctx.region, ctx.number_format)
-        if chk.e164 is None:
-            yield Verdict(row, "dropped", None, raw, reason=chk.reason, message=f"row {row.row_no}: {chk.message}")
-            continue
-        phone = chk.e164
-        if ctx.variable_types and row.variables:
-            why = check_row_variables(row.variables, ctx.variable_types)
+        p1 = row.phone
+        phone = national(p1)
+        raw = p1 if type(p1) is str else (None if p1 is None else str(p1))
+        if phone is None:
+            chk = normalize(p1, region, fmt)
+            if chk.e164 is None:
+                yield Verdict(row, "dropped", None, raw, reason=chk.reason, message=f"row {row.row_no}: {chk.message}")
+                continue
+            phone = chk.e164
+        if types and row.variables:
+            why = check_row_variables(row.variables, types)
             if why is not None:
                 yield Verdict(row, "dropped", phone, raw, reason="bad_variable", message=f"row {row.row_no}: {why}")
                 continue
-        if row.customer_id is not None and row.customer_id in ctx.held_out:
+        if held_out and row.customer_id is not None and row.customer_id in held_out:
             yield Verdict(row, "dropped", phone, raw, reason="control_group",
                           message=f"row {row.row_no}: customer {row.customer_id} is in the hold-out control group")
             continue
         phone2, note = None, None
-        if row.phone2 not in (None, ""):
-            chk2 = normalize(row.phone2, ctx.region, ctx.number_format)
-            if chk2.e164 is None:
-                note = f"{SECONDARY_IGNORED}: {chk2.message}"
-            elif chk2.e164 != phone:
+        p2 = row.phone2
+        if p2 is not None and p2 != "":
+            phone2 = national(p2)
+            if phone2 is None:
+                chk2 = normalize(p2, region, fmt)
+                if chk2.e164 is None:
+                    note = f"{SECONDARY_IGNORED}: {chk2.message}"
                 phone2 = chk2.e164
-        if phone in ctx.global_blacklist:
+            if phone2 == phone:
+                phone2 = None
+        if phone in g_black:
             yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted", f"row {row.row_no}: {phone} is on the global blacklist", note=note)
             continue
-        if phone in ctx.task_blacklist:
+        if phone in t_black:
             yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted_task", f"row {row.row_no}: {phone} is on this task's blacklist", note=note)
             continue
         first = seen.get(phone)
@@ -225,23 +245,34 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext) -> Iterator[Verdict]
             yield Verdict(row, "dropped", phone, raw, phone2, "duplicate_in_list", f"row {row.row_no}: {phone} already in row {first}", note=note)
             continue
         seen[phone] = row.row_no
-        if phone in ctx.recent_business or phone in ctx.recent_queued:
+        if phone in called or phone in queued:
             yield Verdict(row, "dropped", phone, raw, phone2, "recent_business", f"row {row.row_no}: {_recent(phone, ctx)}",
                           note=note)
             continue
-        capped = _caps(phone, ctx)
-        if capped is not None:
-            yield Verdict(row, "dropped", phone, raw, phone2, capped[0], f"row {row.row_no}: {capped[1]}", note=note)
-            continue
+        if phone in counts:
+            capped = _caps(phone, ctx)
+            if capped is not None:
+                yield Verdict(row, "dropped", phone, raw, phone2, capped[0], f"row {row.row_no}: {capped[1]}", note=note)
+                continue
         not_before = None
-        if ctx.windows.spans:
+        if windowed:
             tz = number_timezone(phone, ctx.default_tz)
-            if not ctx.windows.is_open(ctx.now_utc, tz):
-                not_before = ctx.windows.next_open(ctx.now_utc, tz)
-                note = (note + "; " if note else "") + f"outside the calling window ({tz}); deferred"
-        if ctx.best_slots is not None:
+            got = deferral.get(tz)
+            if got is None:
+                got = deferral[tz] = _deferral(ctx, tz)
+            not_before = got[0]
+            if got[1] is not None:
+                note = (note + "; " if note else "") + got[1]
+        if best:
             not_before, note = _best_time(row, phone, ctx, not_before, note)
-        yield Verdict(row, "queued", phone, raw, phone2, not_before=not_before, note=note)
+        yield Verdict(row, "queued", phone, raw, phone2, None, None, not_before, note)
+
+
+def _deferral(ctx: ScreenContext, tz: str) -> tuple[datetime | None, str | None]:
+    """(not before, note) for a number in time zone ``tz`` at the run's "now": one answer a zone."""
+    if ctx.windows.is_open(ctx.now_utc, tz):
+        return None, None
+    return ctx.windows.next_open(ctx.now_utc, tz), f"outside the calling window ({tz}); deferred"
 
 
 def _best_time(row: CustomerRow, phone: str, ctx: ScreenContext, not_before: datetime | None,

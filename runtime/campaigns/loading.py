@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,8 @@ def add_numbers(
         run_id = int(conn.execute(insert(T.runs).values(task_id=task_id, fired_at=now, state="loaded", total=0, queued=0, dropped=0)
                                   .returning(T.runs.c.id)).one()[0])
         ctx = build_context(conn, task, region, now)
-        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx, progress)
+        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx, progress,
+                               size_hint=len(rows) if isinstance(rows, Sized) else None)
         _bad_rows(conn, task, run_id, errors or [], now)
     return run_id, stats
 
@@ -137,7 +138,8 @@ def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region:
         return LoadStats()
     with engine.begin() as conn:
         ctx = build_context(conn, task, region)
-        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx)
+        stats = write_verdicts(conn, task, run_id, _screen_inputs(conn, ctx, rows, chooser), ctx,
+                               size_hint=len(rows) if isinstance(rows, Sized) else None)
         _bad_rows(conn, task, run_id, errors, ctx.now_utc)
         done = conn.execute(update(r).where(r.c.id == run_id, r.c.lease_node == node_id, r.c.state == "loading")
                             .values(state="loaded", lease_node=None, lease_until=None))

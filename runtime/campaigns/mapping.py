@@ -23,8 +23,11 @@ class SourceRow:
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CustomerRow:
+    """One customer of a list, as mapped from its source. Not frozen: a frozen dataclass costs
+    five times as much to build, and a big list builds a million (nothing changes them later)."""
+
     row_no: int
     phone: Any
     phone2: Any = None

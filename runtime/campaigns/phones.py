@@ -8,6 +8,7 @@ same metadata, so a million-row list validates in seconds. Tests compare both pa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
@@ -16,7 +17,7 @@ from phonenumbers import PhoneNumber, PhoneNumberFormat
 from phonenumbers.tzdata import TIMEZONE_DATA as _TZ_DATA
 from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX as _TZ_LONGEST
 
-__all__ = ["PhoneCheck", "normalize", "FORMATS", "number_timezone"]
+__all__ = ["PhoneCheck", "normalize", "national_checker", "FORMATS", "number_timezone"]
 
 FORMATS: tuple[str, ...] = ("any", "e164", "national")
 _STRIP = re.compile(r"[\s\-().]")
@@ -78,6 +79,42 @@ def _region_fast(region: str) -> tuple[int, re.Pattern[str]] | None:
     return md.country_code, re.compile("|".join(f"(?:{p})" for p in parts))
 
 
+@cache
+def _national_patterns(region: str) -> tuple[str, dict[int, re.Pattern[str]]] | None:
+    """``_region_fast`` and ``_validator`` folded into one pattern per number length: no national,
+    carrier or international prefix and no country code in front, the general pattern, one type's
+    pattern — a single ``fullmatch`` says "valid" for a plain national digit string."""
+    fast, v = _region_fast(region), _validator(region.upper())
+    if fast is None or v is None:
+        return None
+    cc, lead = fast
+    lengths, general, by_len = v
+    combined = {n: re.compile(f"(?!{cc})(?!{lead.pattern})(?=(?:{general.pattern})\\Z)(?:{typed.pattern})", re.ASCII)
+                for n, typed in by_len.items() if n <= 17 and (not lengths or n in lengths)}
+    return f"+{cc}", combined
+
+
+def national_checker(region: str = "CN", fmt: str = "any") -> Callable[[object], str | None]:
+    """A per-list shortcut for :func:`normalize`: ``check(raw)`` is the E.164 form of a plain
+    national digit string that :func:`normalize` accepts, else None — then ask :func:`normalize`,
+    which also says why (any other spelling, a prefix, an invalid number). About a quarter of
+    ``normalize``'s cost on the common row of a million-number list."""
+    pats = None if fmt == "e164" else _national_patterns(region)
+    if pats is None:
+        return lambda raw: None
+    plus_cc, by_len = pats
+    get = by_len.get
+
+    def check(raw: object) -> str | None:
+        if type(raw) is str and raw.isascii() and raw.isdigit():
+            p = get(len(raw))
+            if p is not None and p.fullmatch(raw) is not None:
+                return plus_cc + raw
+        return None
+
+    return check
+
+
 def _slow(raw: str, region: str) -> PhoneCheck:
     try:
         num = phonenumbers.parse(raw, region)
@@ -106,7 +143,7 @@ def normalize(raw: object, region: str = "CN", fmt: str = "any") -> PhoneCheck:
         return PhoneCheck(None, "wrong_format", f"{raw!r} is not in E.164 form (+<country><number>)")
     if fmt == "national" and s.startswith("+"):
         return PhoneCheck(None, "wrong_format", f"{raw!r} is not a national number")
-    if s.isdigit():
+    if s.isascii() and s.isdigit():  # full-width digits (１３８…) take the slow path, which reads them
         fast = _region_fast(region)
         if fast is not None and not s.startswith(str(fast[0])) and fast[1].match(s) is None:
             if len(s) > 17 or not _valid_national(region.upper(), fast[0], s):

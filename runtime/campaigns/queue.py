@@ -12,11 +12,10 @@ nor as "called for the business" (:func:`placed_call`).
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, insert, not_, or_, select, update
@@ -26,9 +25,10 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.blacklist import load_sets
 from runtime.campaigns.bulk import big_write, bulk_insert
 from runtime.campaigns.clock import utcnow
-from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext, Verdict, screen
+from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
+from runtime.campaigns.screening import COLUMNS, screened_batches
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
@@ -181,30 +181,6 @@ def _script_variable_types(conn: Connection, task: CallTask) -> dict[str, str]:
         return {}
 
 
-_COLUMNS = (
-    "task_id", "run_id", "business", "row_no", "customer_id", "name", "phone", "phone_raw", "phone2", "variables",
-    "state", "drop_reason", "drop_message", "note", "dial_phone", "leg", "attempts", "not_before", "created_at",
-)
-
-
-def _json_value(v: Any) -> Any:
-    """Database values that JSON lacks: DECIMAL stays a number (script amounts), dates become ISO text."""
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    if isinstance(v, date | datetime | time):
-        return v.isoformat()
-    return str(v)
-
-
-def _row(v: Verdict, task_id: int, business: str, run_id: int, now: datetime) -> tuple[Any, ...]:
-    r: CustomerRow = v.row
-    variables = json.dumps(dict(r.variables), ensure_ascii=False, default=_json_value) if r.variables else "{}"
-    return (
-        task_id, run_id, business, r.row_no, r.customer_id, r.name, v.phone, v.phone_raw, v.phone2, variables,
-        v.state, v.reason, v.message, v.note, v.phone if v.state == "queued" else None, "primary", 0, v.not_before, now,
-    )
-
-
 def write_verdicts(
     conn: Connection,
     task: CallTask,
@@ -212,13 +188,13 @@ def write_verdicts(
     rows: Iterable[CustomerRow],
     ctx: ScreenContext,
     progress: Callable[[int], None] | None = None,
+    size_hint: int | None = None,
 ) -> LoadStats:
-    """Screen and insert; the caller owns the transaction (and marks the run loaded in it)."""
+    """Screen and insert; the caller owns the transaction (and marks the run loaded in it).
+    ``size_hint``: the number of rows when known (a big list screens on a second core at once)."""
     stats = LoadStats()
-    now = ctx.now_utc
-    tid, business = int(task.id or 0), task.business
     with big_write(conn):
-        _screen_into(conn, screen(rows, ctx), tid, business, run_id, now, stats, progress)
+        _screen_into(conn, rows, ctx, int(task.id or 0), task.business, run_id, stats, progress, size_hint)
     conn.execute(
         update(T.runs).where(T.runs.c.id == run_id).values(total=stats.total, queued=stats.queued, dropped=stats.dropped)
     )
@@ -226,27 +202,23 @@ def write_verdicts(
 
 
 def _screen_into(
-    conn: Connection, verdicts: Iterable[Verdict], tid: int, business: str, run_id: int, now: datetime,
-    stats: LoadStats, progress: Callable[[int], None] | None,
+    conn: Connection, rows: Iterable[CustomerRow], ctx: ScreenContext, tid: int, business: str, run_id: int,
+    stats: LoadStats, progress: Callable[[int], None] | None, size_hint: int | None,
 ) -> None:
-    batch: list[tuple[Any, ...]] = []
-    for v in verdicts:
-        stats.total += 1
-        if v.state == "queued":
-            stats.queued += 1
-        else:
-            stats.dropped += 1
-            key = v.reason or "unknown"
-            stats.reasons[key] = stats.reasons.get(key, 0) + 1
-        if v.note is not None and v.note.startswith(SECONDARY_IGNORED):
-            stats.flagged["bad_secondary"] = stats.flagged.get("bad_secondary", 0) + 1
-        batch.append(_row(v, tid, business, run_id, now))
-        if len(batch) >= _BATCH:
-            bulk_insert(conn, T.jobs, _COLUMNS, batch)
-            batch = []
-            if progress:
-                progress(stats.total)
-    if batch:
-        bulk_insert(conn, T.jobs, _COLUMNS, batch)
+    constants = {"task_id": tid, "run_id": run_id, "business": business, "leg": "primary", "attempts": 0,
+                 "created_at": ctx.now_utc}
+    for batch in screened_batches(rows, ctx, size_hint=size_hint):
+        # COLUMNS: 7 state, 8 drop_reason, 10 note
+        reasons = Counter(t[8] or "unknown" for t in batch if t[7] != "queued")
+        dropped = sum(reasons.values())
+        stats.total += len(batch)
+        stats.queued += len(batch) - dropped
+        stats.dropped += dropped
+        for key, n in reasons.items():
+            stats.reasons[key] = stats.reasons.get(key, 0) + n
+        flagged = sum(1 for t in batch if t[10] is not None and t[10].startswith(SECONDARY_IGNORED))
+        if flagged:
+            stats.flagged["bad_secondary"] = stats.flagged.get("bad_secondary", 0) + flagged
+        bulk_insert(conn, T.jobs, COLUMNS, batch, constants)
         if progress:
             progress(stats.total)
