@@ -87,16 +87,24 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _picklable(obj: object) -> bool:
+    try:
+        pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def screened_batches(rows: Iterable[CustomerRow], ctx: ScreenContext, *, size_hint: int | None = None,
                      worker: bool = True) -> Iterator[list[tuple[Any, ...]]]:
     """Screen ``rows`` into lists of :data:`COLUMNS` tuples, one list per :data:`BATCH` rows, in order.
 
     Past :data:`BIG_LIST` rows a worker process takes over the screening (not with ``worker``
-    False, on one CPU, or for a best-time task, whose slot function stays in this process);
+    False, on one CPU, or when the context cannot be pickled);
     ``size_hint``: the list's length when known, so a big list starts its worker at once."""
     batch, big_list = BATCH, BIG_LIST
     seen: dict[str, int] = {}
-    use_worker = worker and ctx.best_slots is None and _cpus() > 1
+    use_worker = worker and _cpus() > 1 and _picklable(ctx.best_slots)
     helper: _Worker | None = None
     in_flight = 0
     done = 0

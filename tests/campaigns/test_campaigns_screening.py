@@ -99,6 +99,26 @@ def test_worker_screens_row_for_row_like_this_process(small_batches, size_hint):
     assert any(t[3] == "+8613900001234" for t in got)  # the full-width number was read
 
 
+def test_best_time_tasks_screen_through_the_worker_too(small_batches):
+    from runtime.analytics.besttime import SlotRate
+    from runtime.campaigns.best_time import SlotChooser
+
+    rates = [SlotRate(seg, slot, 100, int(100 * r), r) for seg, best in (("owl", 40), ("lark", 22))
+             for slot, r in ((best, 0.6), (best + 1, 0.4), (21, 0.1))]
+
+    def ctx() -> ScreenContext:
+        c = _ctx()
+        c.windows = parse_windows("")
+        c.best_slots = SlotChooser("chronotype", rates, set(range(48)))
+        return c
+
+    rows = [CustomerRow(i + 2, f"139{i:08d}", variables={"chronotype": ("owl", "lark", "")[i % 3]}) for i in range(600)]
+    expected = job_rows(screen(rows, ctx()))
+    got = [t for b in screened_batches(rows, ctx()) for t in b]
+    assert small_batches["receive"] > 5 and got == expected
+    assert sum(1 for t in got if t[10] and t[10].startswith("best time 20:00")) > 190  # 200 owls wait for 20:00
+
+
 def test_no_worker_for_a_short_list_or_when_told_not_to(small_batches):
     ctx = _ctx()
     assert [t for b in screened_batches(_rows(90), ctx) for t in b] == job_rows(screen(_rows(90), _ctx()))
