@@ -80,11 +80,33 @@ def job_rows(verdicts: Iterable[Verdict]) -> list[tuple[Any, ...]]:
             for v in verdicts for r in (v.row,)]
 
 
-def _cpus() -> int:
+def _cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may use: its affinity, capped by a container's CPU limit."""
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    limit = cgroup_cpu_limit(cgroup)
+    return n if limit is None else min(n, limit)
+
+
+def cgroup_cpu_limit(root: Path) -> int | None:
+    """A container's CPU limit in whole CPUs (at least 1), from cgroup v2 ``cpu.max`` or v1
+    ``cpu.cfs_quota_us``; None when there is none (a pod limited to 1 CPU gets no worker that
+    would only compete with it)."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max"
+        return None
+    return max(1, q // p) if q > 0 and p > 0 else None
 
 
 def _picklable(obj: object) -> bool:

@@ -157,3 +157,20 @@ def test_a_big_load_through_the_worker_stores_every_row(small_batches, engine):
         got = c.execute(select(T.jobs.c.row_no, T.jobs.c.state, T.jobs.c.variables).order_by(T.jobs.c.id)).all()
     assert [r.row_no for r in got] == list(range(2, 2002))  # input order kept
     assert json.loads(got[7].variables) == {"n": 7}
+
+
+def test_a_container_cpu_limit_caps_the_worker(tmp_path):
+    from runtime.campaigns.screening import cgroup_cpu_limit
+
+    assert cgroup_cpu_limit(tmp_path) is None  # no cgroup files: no limit
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_limit(tmp_path) is None
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # 1.5 CPUs: one whole CPU, no worker
+    assert cgroup_cpu_limit(tmp_path) == 1 and screening._cpus(tmp_path) == 1
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("400000\n")  # cgroup v1
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert cgroup_cpu_limit(tmp_path) == 4
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cgroup_cpu_limit(tmp_path) is None
