@@ -106,6 +106,10 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     page.click("[data-tab=script]")
     page.fill("#new-var", "name")
     page.click("#add-var")
+    page.fill("#var-default-name", "customer")  # what a call without a name says
+    page.locator("#var-default-name").dispatch_event("change")
+    assert _doc(page)["variables"]["name"] == {"type": "string", "default": "customer"}
+    page.locator("fieldset.var").screenshot(path=str(ARTIFACTS / "editor-variable-default.png"))
     page.click("[data-tab=inspector]")
     _click_node(page, "open")
     page.fill("#prompt-text", "Hello ")

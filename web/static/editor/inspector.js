@@ -167,10 +167,12 @@ export class Forms {
     for (const [name, v] of Object.entries(doc.variables)) {
       h += `<fieldset class="var"><legend>\${${esc(name)}}</legend><div class="row">`;
       h += this.select(T("ed.var_type"), VAR_TYPES.map((x) => [x, x]), () => v.type || "string", (x) => { v.type = x; });
-      h += this.input(T("ed.example"), () => v.example ?? "", setOpt(v, "example"));
       h += this.input(T("ed.required"), () => !!v.required, (x) => { v.required = x; }, { kind: "bool" });
       const rm = this.bind(() => null, () => { delete doc.variables[name]; return "structure"; }, "button");
-      h += `<button type="button" class="small danger" data-action="k" ${rm}>${esc(T("ed.remove"))}</button></div></fieldset>`;
+      h += `<button type="button" class="small danger" data-action="k" ${rm}>${esc(T("ed.remove"))}</button></div><div class="row">`;
+      h += this.input(T("ed.example"), () => v.example ?? "", setOpt(v, "example"));
+      h += this.input(T("ed.var_default"), () => v.default ?? "", setOpt(v, "default"), { attrs: `id="var-default-${esc(name)}" title="${esc(T("ed.var_default_hint"))}"` });
+      h += `</div></fieldset>`;
     }
     h += `<div class="row"><input id="new-var" placeholder="${esc(T("ed.var_name"))}"><button type="button" class="small" id="add-var">+ ${esc(T("ed.add_variable"))}</button></div>`;
     h += `<h3>${esc(T("ed.global_handlers"))}</h3>`;
