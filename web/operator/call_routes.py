@@ -21,7 +21,7 @@ from web.operator.call_views import (
     iter_calls,
     parse_call_filter,
 )
-from web.operator.exports import csv_chunks, xlsx_bytes
+from web.operator.exports import csv_chunks, header, xlsx_bytes
 from web.operator.filters import FilterError
 
 __all__ = ["call_routes"]
@@ -52,6 +52,11 @@ def _label(request: Request[Any, Any, Any]) -> Any:
     return lambda code: t("op.calls.in_call") if code == IN_CALL else t("op.outcome." + code)
 
 
+def _names(request: Request[Any, Any, Any]) -> list[str]:
+    """Header row: the UI's language, or the column keys with ``?header=keys`` (for scripts)."""
+    return header(None if request.query_params.get("header") == "keys" else translator_of(request))
+
+
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
@@ -64,7 +69,7 @@ def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
         return Response({"error": str(e)}, status_code=400)
     rows = iter_calls(engine_of(request), f)
     return Stream(
-        csv_chunks(rows, _label(request)), media_type="text/csv; charset=utf-8",
+        csv_chunks(rows, _label(request), names=_names(request)), media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.csv"'},
     )
 
@@ -75,7 +80,7 @@ def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
         f = parse_call_filter(query_of(request))
     except FilterError as e:
         return Response({"error": str(e)}, status_code=400)
-    body = xlsx_bytes(iter_calls(engine_of(request), f), _label(request))
+    body = xlsx_bytes(iter_calls(engine_of(request), f), _label(request), names=_names(request))
     return Response(body, media_type=_XLSX,
                     headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.xlsx"'})
 

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from web.operator.call_views import CallRow
 
-__all__ = ["COLUMNS", "row_values", "csv_chunks", "xlsx_bytes", "safe_cell"]
+__all__ = ["COLUMNS", "header", "row_values", "csv_chunks", "xlsx_bytes", "safe_cell"]
 
 COLUMNS: tuple[str, ...] = (
     "call_id", "task_id", "task", "customer_id", "name", "phone", "leg", "outcome", "outcome_label", "cause",
     "started_at_utc", "ended_at_utc", "ring_s", "talk_s", "intent", "opt_out",
 )
+
+
+def header(t: Callable[[str], str] | None) -> list[str]:
+    """The header row in the reader's language (``t``), or the column keys (None)."""
+    return list(COLUMNS) if t is None else [t("op.export.col." + k) for k in COLUMNS]
 
 
 def safe_cell(value: Any) -> Any:
@@ -44,12 +49,13 @@ def row_values(r: CallRow, label: Callable[[str], str]) -> list[Any]:
     ]
 
 
-def csv_chunks(rows: Iterable[CallRow], label: Callable[[str], str], rows_per_chunk: int = 500) -> Iterator[bytes]:
+def csv_chunks(rows: Iterable[CallRow], label: Callable[[str], str], rows_per_chunk: int = 500,
+               names: Sequence[str] = COLUMNS) -> Iterator[bytes]:
     """Streamed in chunks, so an export of a big campaign never sits whole in memory."""
     buf = io.StringIO()
     w = csv.writer(buf)
     buf.write("\ufeff")
-    w.writerow(COLUMNS)
+    w.writerow(names)
     for n, r in enumerate(rows, 1):
         w.writerow(row_values(r, label))
         if n % rows_per_chunk == 0:
@@ -59,7 +65,8 @@ def csv_chunks(rows: Iterable[CallRow], label: Callable[[str], str], rows_per_ch
     yield buf.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(rows: Iterable[CallRow], label: Callable[[str], str], sheet: str = "calls") -> bytes:
+def xlsx_bytes(rows: Iterable[CallRow], label: Callable[[str], str], sheet: str = "calls",
+               names: Sequence[str] = COLUMNS) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -68,7 +75,7 @@ def xlsx_bytes(rows: Iterable[CallRow], label: Callable[[str], str], sheet: str 
     ws = wb.create_sheet(sheet)
     bold = Font(bold=True)
     header = []
-    for name in COLUMNS:
+    for name in names:
         c = WriteOnlyCell(ws, value=name)
         c.font = bold
         header.append(c)

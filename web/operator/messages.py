@@ -160,6 +160,23 @@ _EN: dict[str, str] = {
     "op.set.fmt.national": "national only",
     "op.set.save": "Save",
     "op.set.saved": "Settings saved.",
+    # export headers: English keeps the column keys scripts read; Chinese for Excel users
+    "op.export.col.call_id": "call_id",
+    "op.export.col.task_id": "task_id",
+    "op.export.col.task": "task",
+    "op.export.col.customer_id": "customer_id",
+    "op.export.col.name": "name",
+    "op.export.col.phone": "phone",
+    "op.export.col.leg": "leg",
+    "op.export.col.outcome": "outcome",
+    "op.export.col.outcome_label": "outcome_label",
+    "op.export.col.cause": "cause",
+    "op.export.col.started_at_utc": "started_at_utc",
+    "op.export.col.ended_at_utc": "ended_at_utc",
+    "op.export.col.ring_s": "ring_s",
+    "op.export.col.talk_s": "talk_s",
+    "op.export.col.intent": "intent",
+    "op.export.col.opt_out": "opt_out",
 }
 
 _ZH: dict[str, str] = {
@@ -298,6 +315,22 @@ _ZH: dict[str, str] = {
     "op.set.fmt.national": "仅国内格式",
     "op.set.save": "保存",
     "op.set.saved": "设置已保存。",
+    "op.export.col.call_id": "呼叫ID",
+    "op.export.col.task_id": "任务ID",
+    "op.export.col.task": "任务",
+    "op.export.col.customer_id": "客户ID",
+    "op.export.col.name": "姓名",
+    "op.export.col.phone": "号码",
+    "op.export.col.leg": "主/副号码",
+    "op.export.col.outcome": "结果代码",
+    "op.export.col.outcome_label": "呼叫结果",
+    "op.export.col.cause": "原因",
+    "op.export.col.started_at_utc": "开始时间(UTC)",
+    "op.export.col.ended_at_utc": "结束时间(UTC)",
+    "op.export.col.ring_s": "振铃秒数",
+    "op.export.col.talk_s": "通话秒数",
+    "op.export.col.intent": "意向",
+    "op.export.col.opt_out": "退订",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
