@@ -194,7 +194,7 @@ class _Worker:
     def _send_loop(self, ctx: ScreenContext) -> None:
         try:
             self._spawn(ctx)
-        except (OSError, EOFError, ScreenWorkerError, pickle.PickleError) as e:
+        except Exception as e:  # noqa: BLE001 - whatever stops the worker, the screening stays here
             _log.warning("screening worker not started, screening in this process: %r", e)
             self._stop()
             return

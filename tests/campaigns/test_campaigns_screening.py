@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -174,3 +175,20 @@ def test_a_container_cpu_limit_caps_the_worker(tmp_path):
     assert cgroup_cpu_limit(tmp_path) == 4
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
     assert cgroup_cpu_limit(tmp_path) is None
+
+
+def test_a_worker_that_cannot_start_leaves_the_screening_here(monkeypatch, caplog):
+    import sys
+
+    monkeypatch.setattr(screening, "BATCH", 40)
+    monkeypatch.setattr(screening, "BIG_LIST", 100)
+    monkeypatch.setattr(screening, "_cpus", lambda: 2)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    rows = _rows(3000)
+    with caplog.at_level("WARNING", logger="runtime.campaigns.screening"):
+        got = [t for b in screened_batches(rows, _ctx(), size_hint=3000) for t in b]
+        assert got == job_rows(screen(rows, _ctx()))
+        deadline = time.monotonic() + 10  # the start is tried in a thread of its own
+        while "screening worker not started" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert "screening worker not started" in caplog.text
