@@ -28,7 +28,7 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
-from runtime.campaigns.screening import COLUMNS, screened_batches
+from runtime.campaigns.screening import COLUMNS, paused_gc, screened_batches
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
@@ -207,7 +207,13 @@ def _screen_into(
 ) -> None:
     constants = {"task_id": tid, "run_id": run_id, "business": business, "leg": "primary", "attempts": 0,
                  "created_at": ctx.now_utc}
-    for batch in screened_batches(rows, ctx, size_hint=size_hint):
+    with paused_gc():
+        _write_batches(conn, screened_batches(rows, ctx, size_hint=size_hint), constants, stats, progress)
+
+
+def _write_batches(conn: Connection, batches: Iterable[list[tuple[Any, ...]]], constants: dict[str, Any],
+                   stats: LoadStats, progress: Callable[[int], None] | None) -> None:
+    for batch in batches:
         # COLUMNS: 7 state, 8 drop_reason, 10 note
         reasons = Counter(t[8] or "unknown" for t in batch if t[7] != "queued")
         dropped = sum(reasons.values())

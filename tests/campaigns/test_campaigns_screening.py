@@ -192,3 +192,22 @@ def test_a_worker_that_cannot_start_leaves_the_screening_here(monkeypatch, caplo
         while "screening worker not started" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.01)
     assert "screening worker not started" in caplog.text
+
+
+def test_collection_is_paused_for_a_load_and_restored():
+    import gc
+
+    from runtime.campaigns.screening import paused_gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError("a failed load")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
