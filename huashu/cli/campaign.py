@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 import uuid
 from datetime import datetime
@@ -357,17 +358,27 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
         check_file_mapping(engine, task)
     except TaskError as e:
         fail(str(e))
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     errors: list[RowError] = []
-    try:
-        rows = list(ColumnMapping.from_dict(json.loads(task.mapping)).apply(read_upload(file, errors)))
-    except UploadError as e:
-        fail(str(e), 2)
-    except MappingError as e:
-        fail(str(e))
-    try:
-        run_id, stats = add_numbers(engine, task_id, rows, get_settings().phone_region, errors=errors)
-    except ValueError as e:
-        fail(str(e))
+    # on the terminal only (stderr), gone when done: a million-row list takes a while
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, disable=as_json or not sys.stderr.isatty()) as bar:
+        reading = bar.add_task(f"reading {file.name}", total=None)
+        try:
+            rows = list(ColumnMapping.from_dict(json.loads(task.mapping)).apply(read_upload(file, errors)))
+        except UploadError as e:
+            fail(str(e), 2)
+        except MappingError as e:
+            fail(str(e))
+        bar.update(reading, total=len(rows), completed=len(rows))
+        screening = bar.add_task("screening", total=len(rows))
+        try:
+            run_id, stats = add_numbers(engine, task_id, rows, get_settings().phone_region, errors=errors,
+                                        progress=lambda n: bar.update(screening, completed=n))
+        except ValueError as e:
+            fail(str(e))
     from sqlalchemy import select
 
     from runtime.campaigns import tables as T
