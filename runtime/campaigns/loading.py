@@ -28,6 +28,7 @@ from runtime.campaigns.holdout import mark_held_out, read_policy
 from runtime.campaigns.mapping import ColumnMapping, CustomerRow, MappingError, SourceRow
 from runtime.campaigns.models import CallTask, DataSource
 from runtime.campaigns.queue import LoadStats, build_context, write_verdicts
+from runtime.campaigns.screening import paused_gc
 from runtime.campaigns.secrets import DecryptError, SecretBox
 from runtime.campaigns.sources import SourceError, fetch_rows, spec_from_record
 from runtime.campaigns.sqlguard import UnsafeQuery
@@ -128,7 +129,8 @@ def load_run(engine: Engine, run_id: int, node_id: str, rows_fn: RowsFn, region:
             rows = audience_rows(engine, task.audience_id)
         else:
             mapping = ColumnMapping.from_dict(json.loads(task.mapping or "{}"))
-            rows = list(mapping.apply(rows_fn(task, errors)))
+            with paused_gc():  # a million source rows, none of them in a cycle
+                rows = list(mapping.apply(rows_fn(task, errors)))
         chooser = _chooser(task, best_times)
     except (SourceError, MappingError, UploadError, UnsafeQuery, DecryptError, ValueError) as e:
         with engine.begin() as conn:

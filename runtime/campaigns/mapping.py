@@ -15,7 +15,7 @@ class MappingError(ValueError):
     """The mapping names a column the source does not have, or is malformed."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceRow:
     """One row of a data source with its line (CSV), row (XLSX) or index (SQL/HTTP) number."""
 

@@ -115,13 +115,14 @@ def read_csv_text(text: str, errors: list[RowError]) -> Iterator[SourceRow]:
     if first is None:
         raise UploadError("the file is empty")
     header = _header(list(first[1]), "line 1")
+    width, strip = len(header), str.strip
     for line, cells in records:
-        if not cells or all(not c.strip() for c in cells):
+        if not "".join(cells).strip():  # no cells, or only blank ones
             continue
-        if len(cells) != len(header):
-            errors.append(RowError(line, f"has {len(cells)} cells, the header has {len(header)}"))
+        if len(cells) != width:
+            errors.append(RowError(line, f"has {len(cells)} cells, the header has {width}"))
             continue
-        yield SourceRow(line, dict(zip(header, (c.strip() for c in cells), strict=True)))
+        yield SourceRow(line, dict(zip(header, map(strip, cells), strict=True)))
 
 
 def read_xlsx(data: bytes, errors: list[RowError]) -> Iterator[SourceRow]:
