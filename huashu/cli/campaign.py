@@ -54,8 +54,7 @@ def cli() -> None:
 
 def _upload(engine: Any, path: Path) -> int:
     """Copy an uploaded CSV/XLSX into the data dir and register it as a source."""
-    from runtime.campaigns.secrets import SecretBox
-    from runtime.campaigns.sources import SourceSpec, spec_to_record
+    from runtime.campaigns.sources import SourceSpec, save_source
     from runtime.config import get_settings
 
     if not path.is_file():
@@ -70,14 +69,7 @@ def _upload(engine: Any, path: Path) -> int:
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / f"{uuid.uuid4().hex[:8]}_{path.name}"
     shutil.copyfile(path, dest)
-    from sqlmodel import Session
-
-    rec = spec_to_record(f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())), SecretBox())
-    with Session(engine, expire_on_commit=False) as s:
-        s.add(rec)
-        s.commit()
-        assert rec.id is not None
-        return rec.id
+    return save_source(engine, f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())))
 
 
 def _forget_upload(engine: Any, source_id: int) -> None:

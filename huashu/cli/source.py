@@ -83,18 +83,12 @@ def _named(ctx: click.Context, name: str) -> Any:
 def add_cmd(ctx: click.Context, name: str, **o: Any) -> None:
     """Save a data source under NAME (passwords and URLs are stored encrypted)."""
     from sqlalchemy.exc import IntegrityError
-    from sqlmodel import Session
 
-    from runtime.campaigns.secrets import SecretBox
-    from runtime.campaigns.sources import spec_to_record
+    from runtime.campaigns.sources import save_source
 
     spec = _spec(o)
-    rec = spec_to_record(name, spec, SecretBox())
     try:
-        with Session(engine_of(ctx)) as s:
-            s.add(rec)
-            s.commit()
-            click.echo(f"source {name!r} ({spec.kind}) saved as id {rec.id}")
+        click.echo(f"source {name!r} ({spec.kind}) saved as id {save_source(engine_of(ctx), name, spec)}")
     except IntegrityError:
         fail(f"a data source named {name!r} exists already")
 

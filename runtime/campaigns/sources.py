@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from runtime.campaigns.clock import utcnow
@@ -43,6 +43,7 @@ __all__ = [
     "preview",
     "check_connection",
     "spec_to_record",
+    "save_source",
     "spec_from_record",
     "DEFAULT_TIMEOUT_S",
 ]
@@ -339,6 +340,19 @@ def spec_to_record(name: str, spec: SourceSpec, box: SecretBox) -> DataSource:
         http_format=spec.http_format,
         created_at=utcnow(),
     )
+
+
+def save_source(engine: Engine, name: str, spec: SourceSpec, box: SecretBox | None = None) -> int:
+    """Store ``spec`` as the data source ``name``, its secrets encrypted; returns its id. A name
+    already taken raises SQLAlchemy's ``IntegrityError``."""
+    from sqlmodel import Session
+
+    rec = spec_to_record(name, spec, box or SecretBox())
+    with Session(engine, expire_on_commit=False) as s:
+        s.add(rec)
+        s.commit()
+    assert rec.id is not None
+    return rec.id
 
 
 def spec_from_record(rec: DataSource, box: SecretBox) -> SourceSpec:

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session
 
 from runtime.campaigns import tables as T
 from web.api.oauth import create_client
@@ -51,19 +50,15 @@ def test_cron_with_a_one_off_schedule_is_refused_not_stored(api):
 
 
 def test_a_mapping_without_a_required_variable_is_refused(api):
-    from runtime.campaigns.secrets import SecretBox
-    from runtime.campaigns.sources import SourceSpec, spec_to_record
+    from runtime.campaigns.sources import SourceSpec, save_source
 
     client, h, engine, tmp = api
     f = tmp / "l.csv"
     f.write_text("phone,fee\n13800000010,20\n", encoding="utf-8")
-    with Session(engine, expire_on_commit=False) as s:
-        rec = spec_to_record("l", SourceSpec(kind="csv", path=str(f)), SecretBox())
-        s.add(rec)
-        s.commit()
-    got = _task(client, h, source_id=rec.id, mapping={"phone": "phone"})
+    source_id = save_source(engine, "l", SourceSpec(kind="csv", path=str(f)))
+    got = _task(client, h, source_id=source_id, mapping={"phone": "phone"})
     assert got["http"] == 400 and "extra_fee" in got["error"] and got["error"].startswith("mapping:")
-    got = _task(client, h, source_id=rec.id, mapping={"phone": "phone", "variables": {"extra_fee": "fee"}})
+    got = _task(client, h, source_id=source_id, mapping={"phone": "phone", "variables": {"extra_fee": "fee"}})
     assert got["http"] == 201
     with engine.begin() as c:  # stored before the check: start says why instead of cancelling every call
         c.execute(update(T.tasks).where(T.tasks.c.id == got["id"]).values(mapping=json.dumps({"phone": "phone"})))

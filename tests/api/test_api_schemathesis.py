@@ -32,8 +32,7 @@ from runtime.campaigns.claims import CallReport, claim, finish_attempt, start_at
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.scripts import store_resolver
-from runtime.campaigns.secrets import SecretBox
-from runtime.campaigns.sources import SourceSpec, spec_to_record
+from runtime.campaigns.sources import SourceSpec, save_source
 from runtime.campaigns.tasks import TaskSpec, create_task, get_task, set_status
 from runtime.config import Settings
 from runtime.db import init_db, make_engine
@@ -62,10 +61,7 @@ def _seed() -> tuple[list[int], list[int]]:
     resolver = store_resolver(_ENGINE)
     lst = _TMP / "list.csv"
     lst.write_text("phone,fee\n13800000010,20\n13800000021,35\n", encoding="utf-8")
-    with Session(_ENGINE, expire_on_commit=False) as s:
-        src = spec_to_record("list", SourceSpec(kind="csv", path=str(lst)), SecretBox())
-        s.add(src)
-        s.commit()
+    source_id = save_source(_ENGINE, "list", SourceSpec(kind="csv", path=str(lst)))
 
     def task(name: str, **kw: Any) -> int:
         t = create_task(_ENGINE, TaskSpec(name=name, business="data", script_id=SID, windows="", **kw))
@@ -76,8 +72,8 @@ def _seed() -> tuple[list[int], list[int]]:
     ids = {
         "draft": task("draft"),
         "bad_cron": task("bad cron", schedule_kind="cron", cron="0 9 * * *", timezone="UTC"),
-        "no_var": task("no variable", source_id=src.id, mapping=fee),
-        "running": task("running", source_id=src.id, mapping=fee),
+        "no_var": task("no variable", source_id=source_id, mapping=fee),
+        "running": task("running", source_id=source_id, mapping=fee),
         "paused": task("paused"),
         "completed": task("completed"),
         "cron": task("cron", schedule_kind="cron", cron="*/5 * * * *"),

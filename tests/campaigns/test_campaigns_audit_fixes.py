@@ -136,21 +136,15 @@ def test_core_refuses_at_creation_update_and_start_naming_the_variables(env):
 
 
 def test_start_checks_the_resolved_script_when_the_store_does_not_have_it(sqlite_engine, tmp_path):
-    from sqlmodel import Session
-
-    from runtime.campaigns.secrets import SecretBox
-    from runtime.campaigns.sources import SourceSpec, spec_to_record
+    from runtime.campaigns.sources import SourceSpec, save_source
 
     f = tmp_path / "l.csv"
     f.write_text("phone,fee\n13800000010,1\n", encoding="utf-8")
-    with Session(sqlite_engine, expire_on_commit=False) as s:
-        rec = spec_to_record("l", SourceSpec(kind="csv", path=str(f)), SecretBox())
-        s.add(rec)
-        s.commit()
+    source_id = save_source(sqlite_engine, "l", SourceSpec(kind="csv", path=str(f)))
     doc = {"format": "huashu.script/1", "id": "own", "name": "own", "language": "zh-CN", "start": "a",
            "variables": {"fee": {"type": "amount", "required": True}},
            "nodes": [{"id": "a", "type": "end", "outcome": "done", "prompt": {"text": "${fee} ${who}"}}]}
-    t = create_task(sqlite_engine, TaskSpec(name="x", business="b", script_id="own", source_id=rec.id,
+    t = create_task(sqlite_engine, TaskSpec(name="x", business="b", script_id="own", source_id=source_id,
                                             mapping={"phone": "phone", "variables": {"fee": "fee"}}))
     with pytest.raises(TaskStateError, match=r"requires variable\(s\) who"):  # used in a prompt, undeclared
         set_status(sqlite_engine, t.id, "start", lambda sid, v: doc)
