@@ -1,5 +1,5 @@
 # The two commands of the README. Everything they need is installed by tools/setup.sh.
-.PHONY: run test lint bench
+.PHONY: run test test-fast lint bench
 
 run:
 	@tools/setup.sh run
@@ -8,6 +8,11 @@ run:
 test:
 	@tools/setup.sh test
 	.venv/bin/python -m pytest -q -p no:cacheprovider
+
+# The developers' loop: no browser, no SIP/FreeSWITCH peers, nothing marked slow.
+test-fast:
+	@tools/setup.sh test
+	.venv/bin/python -m pytest -q -p no:cacheprovider -m "not browser and not sipp and not baresip and not freeswitch and not slow"
 
 lint:
 	.venv/bin/ruff check .
