@@ -40,7 +40,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -f web/package.json ]; then
-  if [ ! -d web/node_modules ] || [ web/package.json -nt web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package.json -nt web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
     echo "==> npm install (web front-end packages)"
     (cd web && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi)
     touch web/node_modules
