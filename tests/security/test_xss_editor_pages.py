@@ -57,6 +57,8 @@ class Watch:
         self.errors: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # the pages must work under the CSP: a refused script or style is a bug of ours
+        self.page.on("console", lambda m: "Content Security Policy" in m.text and self.errors.append(m.text))
         self.page.goto(f"{server.url}/login")
         self.page.fill("input[name=username]", user)
         self.page.fill("input[name=password]", PASSWORD)
