@@ -39,7 +39,7 @@ from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from web.auth.routes import SESSION_COOKIE
-from web.csp import SelfHostedSwagger, security_headers_middleware
+from web.csp import SelfHostedSwagger, add_security_headers
 from web.render import page, wants_html
 from web.secret import server_secret
 
@@ -231,7 +231,8 @@ def create_app(
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[security_headers_middleware, session_config.middleware],
+        middleware=[session_config.middleware],
+        before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),

@@ -18,10 +18,11 @@ import json
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
-__all__ = ["CSP", "SECURITY_HEADERS", "security_headers_middleware", "SelfHostedSwagger", "SWAGGER_INIT"]
+__all__ = ["CSP", "SECURITY_HEADERS", "add_security_headers", "SelfHostedSwagger", "SWAGGER_INIT"]
 
 _DIRECTIVES: dict[str, str] = {
     "default-src": "'self'",
@@ -45,33 +46,22 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),  # frame-ancestors for browsers that predate it
 )
-_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Wrap ``app`` so every HTTP response carries :data:`SECURITY_HEADERS` (JSON, files and
-    error pages too: a JSON body sniffed as HTML would be a page without them). A header the
-    handler set itself is left as it is."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                present = {bytes(k).lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return wrapped
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: every HTTP response gets :data:`SECURITY_HEADERS` -- pages, JSON,
+    static files, and the 404/405 answers of the router, which app middleware never sees. A
+    header the handler set itself is left as it is."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS:
+        if name.decode() not in headers:
+            headers[name.decode()] = value.decode()
 
 
 SWAGGER_INIT = "/static/swagger-init.js"
+_VENDOR = "/vendor/swagger-ui-dist"
 
 
 def _json_block(value: Any) -> str:
@@ -106,3 +96,9 @@ class SelfHostedSwagger(SwaggerRenderPlugin):
 <script type="application/json" id="swagger-oauth">{_json_block(self.init_oauth)}</script>
 </body></html>"""
         return page.encode("utf-8")
+
+    @staticmethod
+    def render_oauth2_redirect() -> bytes:
+        """Swagger UI's OAuth2 redirect page, its script from the package (Litestar's copy is inline)."""
+        return (f'<!doctype html><html lang="en-US"><body><script src="{_VENDOR}/oauth2-redirect.js"></script>'
+                "</body></html>").encode()

@@ -55,15 +55,23 @@ class Watch:
         self.page = self.ctx.new_page()
         self.dialogs: list[str] = []
         self.errors: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         # the pages must work under the CSP: a refused script or style is a bug of ours
-        self.page.on("console", lambda m: "Content Security Policy" in m.text and self.errors.append(m.text))
+        self.page.on("console", self._console)
         self.page.goto(f"{server.url}/login")
         self.page.fill("input[name=username]", user)
         self.page.fill("input[name=password]", PASSWORD)
         self.page.click("#login-form button[type=submit]")
         self.page.wait_for_url(re.compile(r".*/scripts$"))
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.errors.append(message.text)
 
     def assert_clean(self, where: str) -> None:
         injected = self.page.evaluate(
