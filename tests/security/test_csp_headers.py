@@ -150,7 +150,7 @@ def test_swagger_and_htmx_work_under_the_policy(tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     from web.testing import BROWSER_ARGS, LiveServer
 
-    with LiveServer(tmp_path / "var", {"dora": "designer"}, "correct-horse-1") as server, playwright.sync_playwright() as p:
+    with LiveServer(tmp_path / "var", {"dora": "admin"}, "correct-horse-1") as server, playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
         try:
             page = browser.new_page()
@@ -173,6 +173,38 @@ def test_swagger_and_htmx_work_under_the_policy(tmp_path: Path) -> None:
             page.wait_for_function("() => !document.querySelector('#script-table [data-script]')")
             page.fill("#q", "zeta")
             page.wait_for_selector("#script-table [data-script]")
+            _confirm_still_asks(page, server)
             assert not reports, reports
         finally:
             browser.close()
+
+
+def _confirm_still_asks(page: Any, server: Any) -> None:
+    """The operator's "delete task" asks first (data-confirm, from /static/page.js, not onclick)."""
+    import json
+
+    from sqlmodel import Session
+
+    from designer import store
+    from runtime.campaigns.tasks import TaskSpec, create_task
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "scripts_library" / "data_pack_upgrade.json").read_text("utf-8"))
+    with Session(server.engine) as s:
+        script_id = store.import_document(s, doc, actor="dora").script_id
+        s.commit()
+    task = create_task(server.engine, TaskSpec(name="Confirm me", business="x", script_id=script_id, script_version=1))
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.goto(f"{server.url}/operator/tasks/{task.id}")
+    page.once("dialog", lambda d: answer(d, False))
+    page.click("button[data-action=delete]")
+    page.wait_for_timeout(300)
+    assert len(asked) == 1 and page.url.endswith(f"/operator/tasks/{task.id}")  # dismissed: nothing sent
+    page.once("dialog", lambda d: answer(d, True))
+    with page.expect_navigation():
+        page.click("button[data-action=delete]")
+    assert len(asked) == 2
