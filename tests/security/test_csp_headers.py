@@ -47,7 +47,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Litestar,
     cheap_hashing(mp)
     try:
         app = make_app(tmp_path_factory.mktemp("csp") / "var")
-        ids = seed_hostile(app.state.engine)
+        ids = seed_hostile(app.state.engine, app.state.settings.data_dir)
         with app.state.engine.connect() as c:
             ids["call"] = c.execute(select(T.attempts.c.id).order_by(T.attempts.c.id)).scalars().first()
         yield app, ids
@@ -57,7 +57,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Litestar,
 
 def _fill(path: str, ids: dict[str, Any]) -> str:
     values = {"key": ids["script"], "task_id": ids["task"], "attempt_id": ids["call"], "code": "zh",
-              "file_path": "app.css", "job_id": 1, "a": 1, "b": 2, "campaign": "demo", "table": "slots",
+              "file_path": "app.css", "job_id": 1, "a": 1, "b": 1, "campaign": "1", "table": "slots",
               "rid": "none.wav", "call_id": ids["call"], "path": "openapi.json"}
 
     def one(m: re.Match[str]) -> str:

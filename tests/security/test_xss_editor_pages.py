@@ -32,7 +32,7 @@ USERS = {"boss": "admin", "dora": "designer", "otto": "operator"}
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
     with LiveServer(tmp_path_factory.mktemp("xss") / "var", USERS, PASSWORD) as server:
-        ids = seed_hostile(server.engine)
+        ids = seed_hostile(server.engine, server.settings.data_dir)
         with server.engine.connect() as c:
             ids["calls"] = list(c.execute(select(T.attempts.c.id).order_by(T.attempts.c.id)).scalars())[:4]
         yield server, ids
@@ -150,12 +150,16 @@ def test_every_page_renders_hostile_data_as_text(browser: Any, live: tuple[LiveS
             "/scripts/legacy/history", "/scripts/legacy/review?version=1",
             "/operator/tasks", f"/operator/tasks/{ids['task']}", "/operator/calls", "/operator/blacklist",
             "/operator/settings", *[f"/operator/calls/{c}" for c in ids["calls"]],
-            "/analytics", "/analytics/audiences/list", "/analytics/audiences/new", "/users",
+            "/analytics", "/analytics/1", "/analytics/audiences/list", "/analytics/audiences/new", "/users",
         ]
         for url in pages:
             _visit(w, url, server)
             if url == "/scripts":  # a template expression in a name stays text, not 49
                 assert "{{7*7}}" in w.page.locator("#script-table").inner_text()
+            if url == "/analytics/1":  # the charts are drawn by a static script, under the CSP
+                w.page.wait_for_selector("#chart-slots canvas")
+            if url == "/analytics/audiences/list":
+                assert PAYLOADS[0] in w.page.locator("#audiences").inner_text()
         # the review page's test talk replays the version under review
         w.page.goto(f"{server.url}/scripts/hostile/review?version=2")
         w.page.click("#talk-start")

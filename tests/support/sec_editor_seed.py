@@ -93,7 +93,7 @@ def _store_raw(engine: Engine, doc: dict[str, Any]) -> None:
         s.commit()
 
 
-def seed_hostile(engine: Engine) -> dict[str, Any]:
+def seed_hostile(engine: Engine, data_dir: Path | None = None) -> dict[str, Any]:
     """Both scripts, a review history with hostile comments, a second draft (for the diff),
     a campaign with a hostile name, agent group and customer names, run on the simulator."""
     from runtime.campaigns.loading import add_numbers
@@ -130,4 +130,21 @@ def seed_hostile(engine: Engine) -> dict[str, Any]:
     worker = threading.Thread(target=lambda: asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005)))
     worker.start()
     worker.join(timeout=120)
+    _hostile_analytics(engine, data_dir)
     return {"script": "hostile", "legacy": "legacy", "task": task.id, "draft_number": 2}
+
+
+def _hostile_analytics(engine: Engine, data_dir: Path | None) -> None:
+    """An audience whose name, source and refresh schedule carry markup (what the rule form lets
+    an operator type); with ``data_dir``, a small demo campaign in its analytics store, so the
+    report page (charts drawn by /static/analytics/report.js) has something to show."""
+    from runtime.audience.models import Audience
+
+    with Session(engine) as s:
+        s.add(Audience(name="Audience " + PAYLOADS[0], kind="rule", source=PAYLOADS[1], refresh_cron=PAYLOADS[5],
+                       rule={"combinator": "all", "conditions": [{"field": PAYLOADS[2], "op": "==", "value": PAYLOADS[3]}]}))
+        s.commit()
+    if data_dir is not None:
+        from runtime.analytics.demo import build_demo
+
+        build_demo(data_dir / "analytics-demo", customers=2000, store=data_dir / "analytics.duckdb")
