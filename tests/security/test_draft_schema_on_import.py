@@ -159,3 +159,14 @@ def test_cli_import_refuses_and_stores_nothing(tmp_path: Path, monkeypatch: pyte
         assert listed.exit_code == 0 and json.loads(listed.output) == []
     finally:
         get_settings.cache_clear()
+
+
+def test_the_refusal_says_the_rule_in_words_not_a_regex() -> None:
+    doc = _hostile_variants()[0][1]
+    doc["nodes"][0]["branches"][0]["id"] = 'b"><b>'
+    with pytest.raises(store.SchemaRejectedError) as e:
+        store._check_doc(doc)
+    en, zh = e.value.message("en"), e.value.message("zh")
+    assert "is not a name: use ASCII letters, digits and _" in en and "is not an id: use letters (Chinese too)" in en
+    assert "不是有效的名称" in zh and "不是有效的编号" in zh
+    assert "^[" not in en + zh and "Unevaluated properties" not in en  # no regex, no follow-on noise
