@@ -184,3 +184,42 @@ def test_operator_role_sees_hostile_calls_as_text(browser: Any, live: tuple[Live
         assert not w.errors, w.errors
     finally:
         w.ctx.close()
+
+
+def test_typing_markup_as_an_intent_is_refused_on_save_and_shown_as_text(
+        browser: Any, live: tuple[LiveServer, dict[str, Any]]) -> None:
+    """The condition field of a branch takes free text (the intent list is only a suggestion): a
+    designer typing the exploit there gets the save refused with the reason, shown as text, and
+    the stored draft keeps what it had."""
+    import json
+
+    from sqlmodel import Session
+
+    from designer import store
+
+    server, _ = live
+    doc = json.loads((Path(__file__).resolve().parents[2] / "scripts_library" / "data_pack_upgrade.json").read_text("utf-8"))
+    doc["id"] = "typing"
+    with Session(server.engine) as s:
+        store.import_document(s, doc, actor="dora")
+        s.commit()
+    w = Watch(browser, server, "dora", "en-US")
+    try:
+        w.page.goto(f"{server.url}/scripts/typing/edit")
+        w.page.wait_for_selector("body[data-ready='1']")
+        w.page.evaluate("() => window.hsEditor.select('open')")
+        field = w.page.locator("fieldset.branch[data-branch='open_yes'] .cond-value")
+        field.fill(LEGACY_INTENT)
+        field.dispatch_event("change")
+        w.page.wait_for_selector("#save-status[data-state=error]", timeout=10_000)
+        banner = w.page.locator("#banner").inner_text()
+        assert "nothing was stored" in banner and "$.nodes[0].branches[0].when.intent" in banner, banner
+        assert LEGACY_INTENT in banner  # the text itself, shown as text
+        w.assert_clean("editor after a refused save")
+        w.page.screenshot(path=str(ARTIFACTS / "xss-refused-save.png"))
+        with Session(server.engine) as s:
+            stored = store.get_version(s, "typing")
+            assert stored.revision == 1 and stored.document["nodes"][0]["branches"][0]["when"] == {"intent": "affirm"}
+        assert not w.errors, w.errors
+    finally:
+        w.ctx.close()
