@@ -160,6 +160,8 @@ def test_every_page_renders_hostile_data_as_text(browser: Any, live: tuple[LiveS
                 w.page.wait_for_selector("#chart-slots canvas")
             if url == "/analytics/audiences/list":
                 assert PAYLOADS[0] in w.page.locator("#audiences").inner_text()
+            if url == "/analytics/audiences/new":
+                _rule_form_still_works(w)
         # the review page's test talk replays the version under review
         w.page.goto(f"{server.url}/scripts/hostile/review?version=2")
         w.page.click("#talk-start")
@@ -171,6 +173,23 @@ def test_every_page_renders_hostile_data_as_text(browser: Any, live: tuple[LiveS
         assert not w.errors, w.errors
     finally:
         w.ctx.close()
+
+
+def _rule_form_still_works(w: Watch) -> None:
+    """The audience rule form's scripts moved out of the page: rows are added (numbered field
+    names) and removed, and choosing another customer file reloads the form (data-autosubmit)."""
+    rows = "#rule-rows tbody tr"
+    before = w.page.locator(rows).count()
+    w.page.click("#add-row")
+    assert w.page.locator(rows).count() == before + 1
+    assert w.page.locator(rows).last.locator("input").first.get_attribute("name") == f"field{before}"
+    w.page.locator(rows).last.locator(".remove-row").click()
+    assert w.page.locator(rows).count() == before
+    other = w.page.evaluate(
+        "() => [...document.querySelectorAll('#customers-file option')].map((o) => o.value).find((v) => !v.startsWith('customers.'))")
+    with w.page.expect_navigation():
+        w.page.select_option("#customers-file", other)
+    assert f"customers={other}" in w.page.url
 
 
 def test_operator_role_sees_hostile_calls_as_text(browser: Any, live: tuple[LiveServer, dict[str, Any]]) -> None:

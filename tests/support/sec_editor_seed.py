@@ -147,4 +147,4 @@ def _hostile_analytics(engine: Engine, data_dir: Path | None) -> None:
     if data_dir is not None:
         from runtime.analytics.demo import build_demo
 
-        build_demo(data_dir / "analytics-demo", customers=2000, store=data_dir / "analytics.duckdb")
+        build_demo(data_dir, customers=2000, store=data_dir / "analytics.duckdb")  # customers.parquet for the rule form
