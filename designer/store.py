@@ -20,7 +20,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from designer._schema_fast import structural_errors
+from designer.messages import normalize_lang, render
 from designer.qa import qa
+from designer.schema import SchemaError
 from designer.validate import ValidationReport, validate
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "InvalidScriptError",
     "ReviewerConflictError",
     "BadDocumentError",
+    "SchemaRejectedError",
     "import_document",
     "new_draft_from",
     "save_draft",
@@ -131,6 +135,39 @@ class BadDocumentError(StoreError, ValueError):
     """Not a script document at all (not an object, no id or name)."""
 
 
+class SchemaRejectedError(BadDocumentError):
+    """The document does not match the ``huashu.script/1`` JSON Schema; nothing was stored.
+
+    Every import and every draft save is checked: a draft may be incomplete (a branch to
+    nowhere), but it is never malformed. The schema is what keeps identifiers identifiers
+    (an intent name is ``[A-Za-z_][A-Za-z0-9_]*``, never markup a page could run).
+    """
+
+    SHOWN = 3  # problems quoted in the message; ``errors`` has them all
+
+    def __init__(self, errors: list[SchemaError]) -> None:
+        self.errors = errors
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        """What is wrong and where, in ``lang`` (en / zh)."""
+        lang = normalize_lang(lang)
+        parts = [render("schema", {"path": e.path, "detail": _clip(e.message)}, lang) for e in self.errors[:self.SHOWN]]
+        more = len(self.errors) - self.SHOWN
+        if lang == "zh":
+            head = f"话术不符合 huashu.script/1 格式（{len(self.errors)} 处问题），未保存任何内容。"
+            tail = f"另有 {more} 处问题。" if more > 0 else ""
+            return head + "".join(parts) + tail
+        head = f"The script does not match the huashu.script/1 format ({len(self.errors)} problem(s)); nothing was stored. "
+        tail = f" And {more} more." if more > 0 else ""
+        return head + " ".join(parts) + tail
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """A schema complaint quotes the offending value, which may be long: keep the message short."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class StaleDraftError(StoreError):
     def __init__(self, script_id: str, number: int, expected: int, current: int) -> None:
         super().__init__(
@@ -166,6 +203,8 @@ class ScriptSummary:
 
 
 def _check_doc(doc: Any) -> tuple[str, str]:
+    """(id, name) of a document that may be stored: an object with an id and a name that matches
+    the JSON Schema. Completeness (dangling links, dead ends) is checked on submit, not here."""
     if not isinstance(doc, dict):
         raise BadDocumentError("a script document must be a JSON object")
     sid, name = doc.get("id"), doc.get("name")
@@ -173,6 +212,9 @@ def _check_doc(doc: Any) -> tuple[str, str]:
         raise BadDocumentError("the document has no usable 'id' (text up to 64 characters, no '@')")
     if not isinstance(name, str) or not name.strip():
         raise BadDocumentError("the document has no 'name'")
+    problems = structural_errors(doc)
+    if problems:
+        raise SchemaRejectedError(problems)
     return sid, name
 
 

@@ -23,7 +23,6 @@ from litestar.exceptions import (
 )
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -40,6 +39,7 @@ from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from web.auth.routes import SESSION_COOKIE
+from web.csp import SelfHostedSwagger, add_security_headers
 from web.render import page, wants_html
 from web.secret import server_secret
 
@@ -107,7 +107,7 @@ _SWAGGER = "/vendor/swagger-ui-dist"
 def _openapi_config() -> OpenAPIConfig:
     """``/schema`` renders Swagger UI from the npm package ``swagger-ui-dist``; the JSON stays at
     ``/schema/openapi.json`` (schemathesis and generated clients read it)."""
-    docs = SwaggerRenderPlugin(
+    docs = SelfHostedSwagger(
         js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
         css_url=f"{_SWAGGER}/swagger-ui.css",
         standalone_preset_js_url=f"{_SWAGGER}/swagger-ui-standalone-preset.js",
@@ -232,6 +232,7 @@ def create_app(
     app = Litestar(
         route_handlers=handlers,
         middleware=[session_config.middleware],
+        before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),

@@ -44,7 +44,28 @@ def _json_path(parts: Any) -> str:
     return out
 
 
+# Patterns said in words: a reader should not have to decode a regular expression.
+_PATTERN_WORDS = {
+    "identifier": "is not an id: use letters (Chinese too), digits and _ . : - only "
+                  "(no spaces, quotes, < > & /, @ or $)",
+    "name": "is not a name: use ASCII letters, digits and _, not starting with a digit",
+}
+
+
+def _pattern_words(pattern: str) -> str | None:
+    defs = schema()["$defs"]
+    if pattern == defs["identifier"]["pattern"]:
+        return _PATTERN_WORDS["identifier"]
+    if pattern == defs["intent_name"]["pattern"]:
+        return _PATTERN_WORDS["name"]
+    return None
+
+
 def _best_message(err: Any) -> str:
+    if err.validator == "pattern" and isinstance(err.instance, str):
+        words = _pattern_words(str(err.validator_value))
+        if words:
+            return f"{err.instance!r} {words}"
     # oneOf/anyOf/if-then errors say little; the deepest context usually says what is wrong.
     if err.validator in ("anyOf", "oneOf") and err.context:
         deepest = max(err.context, key=lambda e: len(e.absolute_path))
@@ -61,9 +82,15 @@ def _best_message(err: Any) -> str:
 
 def schema_errors(doc: Any) -> list[SchemaError]:
     """All structural errors of ``doc``, sorted by path, each with a JSON path."""
+    raw = list(_validator().iter_errors(doc))
+    paths = [_json_path(err.absolute_path) for err in raw]
     errors = []
-    for err in _validator().iter_errors(doc):
-        errors.append(SchemaError(path=_json_path(err.absolute_path), message=_best_message(err)))
+    for err, path in zip(raw, paths, strict=True):
+        # a branch with a bad field fails its allOf, and unevaluatedProperties then calls every
+        # field "unexpected": noise when the real complaint sits inside the same object
+        if err.validator == "unevaluatedProperties" and any(q.startswith((path + ".", path + "[")) for q in paths):
+            continue
+        errors.append(SchemaError(path=path, message=_best_message(err)))
     errors.sort(key=lambda e: e.path)
     # jsonschema may report the same spot twice through allOf; keep one of each.
     seen: set[tuple[str, str]] = set()

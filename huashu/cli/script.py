@@ -369,7 +369,7 @@ def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json:
     """Store FILES as new draft versions (a new script, or the next version of an existing one)."""
     from rich.progress import track
 
-    from designer.store import StoreError, import_document
+    from designer.store import SchemaRejectedError, StoreError, import_document
 
     docs = [(f, _load(f)) for f in files]
     out = []
@@ -379,7 +379,8 @@ def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json:
             try:
                 v = import_document(s, doc, actor=actor, comment=comment)
             except StoreError as e:  # name the file: with several FILES the reader must know which one
-                _fail(f"{f}: {e} (nothing was imported)" if len(docs) > 1 else f"{f}: {e}", 1)
+                why = e.message(_env_lang()) if isinstance(e, SchemaRejectedError) else str(e)
+                _fail(f"{f}: {why} (nothing was imported)" if len(docs) > 1 else f"{f}: {why}", 1)
             out.append({"file": f, "id": v.script_id, "version": v.number, "status": v.status})
     if as_json:
         click.echo(_dump(out))

@@ -43,10 +43,10 @@ def test_operator_flow_in_chromium(tmp_path: Path, seed: Seed) -> None:
             assert row.get_attribute("data-status") == "draft"
             # htmx filter: the table is swapped in place, the URL follows
             page.fill("#f-name", "Bill")
-            page.wait_for_function("document.querySelectorAll('#task-table tbody tr[data-task]').length === 1")
+            page.wait_for_function("() => document.querySelectorAll('#task-table tbody tr[data-task]').length === 1")
             assert "name=Bill" in page.url
             page.fill("#f-name", "")
-            page.wait_for_function("document.querySelectorAll('#task-table tbody tr[data-task]').length === 4")
+            page.wait_for_function("() => document.querySelectorAll('#task-table tbody tr[data-task]').length === 4")
             row.locator("button[data-action=start]").click()
             page.wait_for_selector(f"#task-{seed.draft_task}[data-status=running]")
             assert row.locator("button[data-action=pause]").is_visible()
@@ -54,16 +54,16 @@ def test_operator_flow_in_chromium(tmp_path: Path, seed: Seed) -> None:
 
             page.goto(f"{server.url}/operator/calls")
             page.click("a[data-outcome=connected]")
-            page.wait_for_function("[...document.querySelectorAll('#call-table tr[data-call]')].every(r => r.dataset.outcome === 'connected')")
+            page.wait_for_function("() => [...document.querySelectorAll('#call-table tr[data-call]')].every(r => r.dataset.outcome === 'connected')")
             assert "outcome=connected" in page.url
             page.screenshot(path=str(ARTIFACTS / "operator_calls.png"), full_page=True)
 
             page.goto(f"{server.url}/operator/calls/{aid}")
-            page.wait_for_function("document.querySelector('#player').readyState >= 1", timeout=10_000)
-            duration = page.evaluate("document.querySelector('#player').duration")
+            page.wait_for_function("() => document.querySelector('#player').readyState >= 1", timeout=10_000)
+            duration = page.evaluate("() => document.querySelector('#player').duration")
             assert abs(duration - 3.0) < 0.1, duration
-            page.evaluate("document.querySelector('#player').currentTime = 2.0")  # seeking uses a range request
-            page.wait_for_function("document.querySelector('#player').readyState >= 2", timeout=10_000)
+            page.evaluate("() => document.querySelector('#player').currentTime = 2.0")  # seeking uses a range request
+            page.wait_for_function("() => document.querySelector('#player').readyState >= 2", timeout=10_000)
             assert page.locator("#transcript .t").count() > 0 and page.locator("#node-path code").count() > 0
             page.screenshot(path=str(ARTIFACTS / "operator_call.png"), full_page=True)
             assert len(body) > 0

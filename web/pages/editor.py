@@ -96,6 +96,9 @@ def save_draft(request: Request[Any, Any, Any], key: FromPath[str], data: JSONBo
         return Response({"error": str(e), "revision": e.current, "by": by}, status_code=409)
     except store.TransitionError as e:
         return Response({"error": str(e)}, status_code=409)
+    except store.SchemaRejectedError as e:  # nothing stored; say what and where, in the reader's language
+        problems = [{"path": x.path, "message": x.message} for x in e.errors]
+        return Response({"error": e.message(translator(request).lang), "problems": problems}, status_code=422)
     except store.BadDocumentError as e:
         return Response({"error": str(e)}, status_code=422)
 

@@ -111,7 +111,8 @@ def import_file(
             v = store.import_document(s, doc, actor=actor(request), comment=f"imported {upload.filename}")
             key, number = v.script_id, v.number
     except (DocumentError, store.BadDocumentError) as e:
-        msg = str(e) if isinstance(e, DocumentError) else f"{upload.filename}: {e}"
+        text = e.message(translator(request).lang) if isinstance(e, store.SchemaRejectedError) else str(e)
+        msg = text if isinstance(e, DocumentError) else f"{upload.filename}: {text}"
         if "application/json" in request.headers.get("accept", ""):
             return Response({"error": msg}, status_code=422)
         flash(request, msg, "error")

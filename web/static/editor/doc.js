@@ -3,6 +3,9 @@
 
 import { links } from "./tree.js";
 
+// The schema's identifier (designer/schema, $defs.identifier): ASCII letters, digits, _ . : - and any
+// non-ASCII letter; no spaces, no markup characters, no @ or $. The server refuses a save that breaks it.
+export const IDENTIFIER = /^(?:[A-Za-z0-9_.:-]|[^\x00-\x7F\s])+$/;
 const INTENT_CYCLE = ["affirm", "deny", "busy_later", "ask_price", "who_are_you", "repeat"];
 
 export function nodeById(doc, id) {
@@ -109,7 +112,7 @@ export function reparent(doc, tree, childId, newParentId) {
 
 /** Rename a node and every reference to it (links, start, intent rules, layout). */
 export function renameNode(doc, oldId, newId) {
-  if (!newId || /[\s@$]/.test(newId)) return "bad_id";
+  if (!newId || !IDENTIFIER.test(newId)) return "bad_id";
   if (nodeById(doc, newId)) return "id_taken";
   const node = nodeById(doc, oldId);
   if (!node) return "no such node";

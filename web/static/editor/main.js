@@ -7,6 +7,7 @@ import { Forms } from "./inspector.js";
 import { GLOBAL_ID } from "./tree.js";
 import { CheckPanel, TalkPanel } from "./panels.js";
 import { DraftStore } from "./store.js";
+import { fill, h } from "./dom.js";
 
 const boot = JSON.parse(document.getElementById("hs-boot").textContent);
 boot.csrf = document.querySelector("meta[name=csrf-token]").content;
@@ -77,18 +78,18 @@ class Editor {
   renderInspector() {
     const node = this.selected ? nodeById(this.doc, this.selected) : null;
     const root = $("#inspector");
-    root.innerHTML = this.forms.renderNode(this.doc, node, {
+    fill(root, this.forms.renderNode(this.doc, node, {
       rename: (oldId, newId) => this.rename(oldId, newId),
       setType: (id, type) => setType(this.doc, id, type),
       addBranch: (id) => this.addBranch(id),
-    });
+    }));
     this.forms.attach(root);
     if (this.readOnly) root.querySelectorAll("input,select,textarea,button:not(#tts-preview)").forEach((el) => { el.disabled = true; });
   }
 
   renderScriptForm() {
     const root = $("#script-form");
-    root.innerHTML = this.scriptForms.renderScript(this.doc);
+    fill(root, this.scriptForms.renderScript(this.doc));
     this.scriptForms.attach(root);
     if (this.readOnly) root.querySelectorAll("input,select,textarea,button").forEach((el) => { el.disabled = true; });
   }
@@ -271,14 +272,10 @@ class Editor {
   banner(kind, text, actions = []) {
     const el = $("#banner");
     el.className = `banner ${kind}`;
-    el.innerHTML = "";
-    const span = document.createElement("span");
-    span.textContent = text;
-    el.appendChild(span);
+    fill(el, h("span", {}, text));
     for (const [label, fn] of actions) {
-      const b = document.createElement("button");
-      b.type = "button"; b.textContent = T(label); b.className = "small"; b.dataset.action = label;
-      b.onclick = fn;
+      const b = h("button", { type: "button", class: "small", dataset: { action: label } }, T(label));
+      b.addEventListener("click", fn);
       el.appendChild(b);
     }
     el.hidden = false;
@@ -420,7 +417,8 @@ class Editor {
     let lastErrorNodes = "";
     document.addEventListener("hs:checked", () => {
       for (const k of Object.keys((this.doc && this.doc.intents) || {})) intents.add(k);
-      $("#intent-names").innerHTML = [...intents].map((i) => `<option value="${i}">`).join("");
+      // intent names are the script's data: option values, never markup
+      fill($("#intent-names"), [...intents].map((i) => h("option", { value: i })));
       const now = [...this.check.errorNodes].sort().join(" ");
       if (now !== lastErrorNodes) { lastErrorNodes = now; this.draw(); } // red borders changed
     });

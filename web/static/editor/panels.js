@@ -1,7 +1,7 @@
 // The validation + QA panel and the test-talk panel. Both post the current draft as it is
 // on screen, so what the user sees checked or talked through is exactly what they edited.
 
-import { esc } from "./inspector.js";
+import { append, fill, h } from "./dom.js";
 
 async function postJSON(url, body, csrf) {
   const r = await fetch(url, {
@@ -34,7 +34,7 @@ export class CheckPanel {
     const t0 = performance.now();
     const { ok, status, data } = await postJSON("/check", { doc }, this.csrf);
     if (seq !== this.seq) return null; // a newer edit is being checked
-    if (!ok) { this.root.innerHTML = `<p class="error">${esc(data.error || status)}</p>`; return null; }
+    if (!ok) { fill(this.root, h("p", { class: "error" }, String(data.error || status))); return null; }
     this.last = data;
     this.render(data, performance.now() - t0);
     document.dispatchEvent(new CustomEvent("hs:checked", { detail: data }));
@@ -46,58 +46,62 @@ export class CheckPanel {
     const items = [...(data.errors || []).map((f) => ["error", f]), ...(data.warnings || []).map((f) => ["warning", f])];
     const qa = data.qa || null;
     this.errorNodes = new Set((data.errors || []).map((f) => f.node).filter(Boolean));
-    let h = `<div class="check-head"><span class="badge ${data.valid ? "ok" : "bad"}" id="check-status">${esc(data.valid ? T("ed.check.valid") : T("ed.check.invalid", { n: (data.errors || []).length }))}</span>`;
-    if (qa) h += ` <span class="badge score" id="qa-score">${esc(T("ed.check.score"))}: ${esc(qa.score)}</span>`;
-    h += ` <span class="muted">${Math.round(ms)} ms</span></div>`;
-    h += `<ul class="findings" id="findings">`;
-    for (const [sev, f] of items) {
-      h += `<li class="finding ${sev}" data-node="${esc(f.node || "")}" data-branch="${esc(f.branch || "")}" data-code="${esc(f.code || "")}"><b>${esc(sev === "error" ? T("ed.check.error") : T("ed.check.warning"))}</b> <code>${esc(f.code || "")}</code> ${f.node ? `<a href="#" class="goto-node">${esc(f.node)}</a>` : ""} ${esc(f.message || "")}</li>`;
-    }
-    if (!items.length) h += `<li class="finding none">${esc(T("ed.check.none"))}</li>`;
-    h += `</ul>`;
+    const gotoNode = (f) => (f.node ? h("a", { href: "#", class: "goto-node" }, f.node) : "");
+    const head = h("div", { class: "check-head" },
+      h("span", { class: `badge ${data.valid ? "ok" : "bad"}`, id: "check-status" }, data.valid ? T("ed.check.valid") : T("ed.check.invalid", { n: (data.errors || []).length })),
+      qa ? [" ", h("span", { class: "badge score", id: "qa-score" }, `${T("ed.check.score")}: ${qa.score}`)] : "",
+      " ", h("span", { class: "muted" }, `${Math.round(ms)} ms`));
+    const findings = h("ul", { class: "findings", id: "findings" },
+      items.map(([sev, f]) => h("li", { class: `finding ${sev}`, dataset: { node: f.node || "", branch: f.branch || "", code: f.code || "" } },
+        h("b", {}, sev === "error" ? T("ed.check.error") : T("ed.check.warning")), " ", h("code", {}, f.code || ""), " ", gotoNode(f), " ", f.message || "")),
+      items.length ? "" : h("li", { class: "finding none" }, T("ed.check.none")));
+    const parts = [head, findings];
     if (qa) {
-      h += `<h3>${esc(T("ed.check.qa"))}</h3><ul class="findings" id="qa-findings">`;
       // validation findings are listed above already; QA adds coverage, prompts, compliance, flow
-      for (const f of (qa.findings || []).filter((x) => x.category !== "validation")) h += `<li class="finding ${esc(f.severity || "info")}" data-node="${esc(f.node || "")}"><code>${esc(f.code || "")}</code> ${f.node ? `<a href="#" class="goto-node">${esc(f.node)}</a>` : ""} ${esc(f.message || "")}</li>`;
-      h += `</ul>`;
-      if (qa.metrics) h += metricsTable(qa.metrics, T, this.titles, qa.score);
+      parts.push(h("h3", {}, T("ed.check.qa")), h("ul", { class: "findings", id: "qa-findings" },
+        (qa.findings || []).filter((x) => x.category !== "validation").map((f) =>
+          h("li", { class: `finding ${f.severity || "info"}`, dataset: { node: f.node || "" } }, h("code", {}, f.code || ""), " ", gotoNode(f), " ", f.message || ""))));
+      if (qa.metrics) parts.push(metricsTable(qa.metrics, T, this.titles, qa.score));
     }
-    this.root.innerHTML = h;
+    fill(this.root, parts);
   }
 }
 
 // The QA metrics as a reader sees them: labelled, yes/no, lists joined, seconds with their unit,
 // the score's deductions as a small table. Metrics this page does not know are shown as they come.
 const METRIC_ORDER = ["valid", "nodes", "reachable_nodes", "listening_nodes", "end_nodes", "success_ends", "turns_to_success", "max_prompt_seconds", "total_prompt_seconds", "penalties"];
+const catName = (T, k) => (T(`ed.qa_cat.${k}`) === `ed.qa_cat.${k}` ? k : T(`ed.qa_cat.${k}`));
 
+/** One metric's value as DOM (text, chips or a small table). */
 export function metricValue(key, v, T, titles = {}) {
-  if (typeof v === "boolean") return esc(v ? T("ed.yes") : T("ed.no"));
+  if (typeof v === "boolean") return v ? T("ed.yes") : T("ed.no");
   if (v === null || v === undefined) return "—";
-  if (key.endsWith("_seconds") && typeof v === "number") return esc(T("ed.metric.seconds", { n: v }));
-  if (key === "success_ends" && Array.isArray(v)) return v.length ? v.map((id) => `<span class="chip-ro" title="${esc(id)}">${esc(titles[id] || id)}</span>`).join(" ") : esc(T("ed.metric.none"));
-  if (Array.isArray(v)) return esc(v.join(", "));
-  if (typeof v === "object") return `<table class="sub">${Object.entries(v).map(([k, x]) => `<tr><td>${esc(T(`ed.qa_cat.${k}`) === `ed.qa_cat.${k}` ? k : T(`ed.qa_cat.${k}`))}</td><td>${esc(typeof x === "object" ? JSON.stringify(x) : x)}</td></tr>`).join("")}</table>`;
-  return esc(v);
+  if (key.endsWith("_seconds") && typeof v === "number") return T("ed.metric.seconds", { n: v });
+  if (key === "success_ends" && Array.isArray(v)) return v.length ? v.map((id, i) => [i ? " " : "", h("span", { class: "chip-ro", title: id }, titles[id] || id)]) : T("ed.metric.none");
+  if (Array.isArray(v)) return v.join(", ");
+  if (typeof v === "object") return h("table", { class: "sub" }, Object.entries(v).map(([k, x]) => h("tr", {}, h("td", {}, catName(T, k)), h("td", {}, typeof x === "object" ? JSON.stringify(x) : String(x)))));
+  return String(v);
 }
 
 export function metricsTable(metrics, T, titles = {}, score = null) {
   const keys = [...METRIC_ORDER.filter((k) => k in metrics), ...Object.keys(metrics).filter((k) => !METRIC_ORDER.includes(k))];
-  let h = `<table class="metrics" id="qa-metrics">`;
+  const table = h("table", { class: "metrics", id: "qa-metrics" });
   for (const k of keys) {
     const label = T(`ed.metric.${k}`);
     const v = metrics[k];
     if (k === "penalties" && v && typeof v === "object") {
       const rows = Object.entries(v);
       const total = rows.reduce((a, [, x]) => a + (Number(x) || 0), 0);
-      h += `<tr data-metric="${esc(k)}"><th>${esc(label)}</th><td><table class="sub" id="qa-penalties"><thead><tr><th>${esc(T("ed.metric.category"))}</th><th>${esc(T("ed.metric.deducted"))}</th></tr></thead>`;
-      for (const [cat, x] of rows) h += `<tr class="${x ? "minus" : ""}"><td>${esc(T(`ed.qa_cat.${cat}`) === `ed.qa_cat.${cat}` ? cat : T(`ed.qa_cat.${cat}`))}</td><td>${x ? `−${esc(x)}` : "0"}</td></tr>`;
-      if (score !== null) h += `<tr class="total"><td>${esc(T("ed.metric.score_line", { total }))}</td><td>${esc(score)}</td></tr>`;
-      h += `</table></td></tr>`;
+      table.append(h("tr", { dataset: { metric: k } }, h("th", {}, label), h("td", {},
+        h("table", { class: "sub", id: "qa-penalties" },
+          h("thead", {}, h("tr", {}, h("th", {}, T("ed.metric.category")), h("th", {}, T("ed.metric.deducted")))),
+          rows.map(([cat, x]) => h("tr", { class: x ? "minus" : "" }, h("td", {}, catName(T, cat)), h("td", {}, x ? `−${x}` : "0"))),
+          score !== null ? h("tr", { class: "total" }, h("td", {}, T("ed.metric.score_line", { total })), h("td", {}, String(score))) : ""))));
       continue;
     }
-    h += `<tr data-metric="${esc(k)}"><th>${esc(label === `ed.metric.${k}` ? k : label)}</th><td>${metricValue(k, v, T, titles)}</td></tr>`;
+    table.append(h("tr", { dataset: { metric: k } }, h("th", {}, label === `ed.metric.${k}` ? k : label), h("td", {}, metricValue(k, v, T, titles))));
   }
-  return h + `</table>`;
+  return table;
 }
 
 export class TalkPanel {
@@ -135,14 +139,13 @@ export class TalkPanel {
 
   async run() {
     const { ok, data } = await postJSON("/talk", { doc: this.getDoc(), variables: this.vars || {}, replies: this.replies }, this.csrf);
-    if (!ok) { this.log.innerHTML += `<div class="turn error">${esc(data.error)}</div>`; return; }
+    if (!ok) { append(this.log, h("div", { class: "turn error" }, String(data.error ?? ""))); return; }
     this.finished = !!data.finished;
-    let h = "";
-    for (const turn of data.turns || []) {
-      h += `<div class="turn ${esc(turn.who)}" data-node="${esc(turn.node || "")}"><b>${esc(this.T(turn.who === "bot" ? "ed.talk.bot" : "ed.talk.customer"))}:</b> ${esc(turn.text || (turn.who === "customer" ? this.T("ed.talk.silence") : ""))}</div>`;
-    }
-    if (data.finished) h += `<div class="turn end" id="talk-end">${esc(this.T("ed.talk.ended"))}: ${esc(data.outcome || "")} ${data.intent ? `· ${esc(data.intent)}` : ""}</div>`;
-    this.log.innerHTML = h;
+    fill(this.log,
+      (data.turns || []).map((turn) => h("div", { class: `turn ${turn.who}`, dataset: { node: turn.node || "" } },
+        h("b", {}, `${this.T(turn.who === "bot" ? "ed.talk.bot" : "ed.talk.customer")}:`), " ",
+        turn.text || (turn.who === "customer" ? this.T("ed.talk.silence") : ""))),
+      data.finished ? h("div", { class: "turn end", id: "talk-end" }, `${this.T("ed.talk.ended")}: ${data.outcome || ""} `, data.intent ? `· ${data.intent}` : "") : "");
     this.log.scrollTop = this.log.scrollHeight;
     this.form.querySelector("button[type=submit]").disabled = this.finished;
     this.onPath(data.path || [], data.current || null);
