@@ -143,7 +143,7 @@ def _ref(text: str, *, need_version: bool) -> tuple[str, int | None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """Call scripts: schema, validate, QA, new, versions, diff, import/export."""
+    """Call scripts: schema, validate, QA, attack, test cases, new, versions, diff, import/export."""
 
 
 @cli.command()
@@ -527,3 +527,14 @@ def history_cmd(script_id: str, as_json: bool) -> None:
         cells = (d["at"], d["version"] or "", d["actor"], d["action"], status, d["comment"] or "")
         table.add_row(*(Text(str(c)) for c in cells))
     _console().print(table)
+
+
+def _add_lab_commands() -> None:
+    """``attack`` and ``test`` live in their own module (the script test lab)."""
+    from huashu.cli import script_lab
+
+    for name in script_lab.__all__:
+        cli.add_command(getattr(script_lab, name))
+
+
+_add_lab_commands()
