@@ -21,6 +21,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from designer.qa import qa
+from designer.robustness import Robustness
 from designer.validate import ValidationReport, validate
 
 __all__ = [
@@ -278,8 +279,9 @@ def _move(session: Session, script_id: str, number: int, to: str, *, actor: str,
 
 
 def submit(session: Session, script_id: str, number: int, *, actor: str, comment: str | None = None,
-           forbidden_words: tuple[str, ...] = ()) -> ScriptVersion:
-    """Freeze a draft for review; only a valid script may be submitted."""
+           forbidden_words: tuple[str, ...] = (), robustness: Robustness | None = None) -> ScriptVersion:
+    """Freeze a draft for review; only a valid script may be submitted. ``robustness`` (the
+    attack, measured by the caller: ``runtime.lab.attack.measure``) counts in the QA score."""
     v = get_version(session, script_id, number)
     report = validate(v.document)
     if not report.valid:
@@ -287,7 +289,7 @@ def submit(session: Session, script_id: str, number: int, *, actor: str, comment
         raise InvalidScriptError(
             f"{script_id}@{number} has {len(report.errors)} validation error(s) and cannot be submitted; "
             f"first: {first.message}", report)
-    score = qa(v.document, forbidden_words=forbidden_words).score
+    score = qa(v.document, forbidden_words=forbidden_words, robustness=robustness).score
     return _move(session, script_id, number, "in_review", actor=actor, comment=comment, action="submit",
                  values={"submitted_by": actor, "submitted_at": _now(), "valid": True, "qa_score": score})
 

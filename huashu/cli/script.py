@@ -157,7 +157,8 @@ def schema() -> None:
 _HEADINGS_ZH = {"severity": "级别", "category": "类别", "code": "代码", "node": "节点", "branch": "分支",
                 "message": "问题", "suggestion": "修改建议",
                 "error": "错误", "warning": "警告", "info": "提示", "validation": "完整性", "coverage": "功能覆盖",
-                "prompts": "话术内容", "compliance": "合规", "flow": "流程", "settings": "参数设置"}
+                "prompts": "话术内容", "compliance": "合规", "flow": "流程", "settings": "参数设置",
+                "robustness": "抗干扰"}
 
 
 def _findings_table(title: str, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...],
@@ -230,14 +231,20 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
 @click.option("--forbid", multiple=True, metavar="WORD", help="Extra forbidden word (repeatable).")
 @click.option("--min-score", type=click.IntRange(0, 100), default=None,
               help="Exit 1 when the score is below this (for CI).")
+@click.option("--no-attack", is_flag=True, help="Leave out the robustness attack (category robustness stays empty).")
 @_LANG
-def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, lang: str) -> None:
-    """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score)."""
+def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, no_attack: bool,
+           lang: str) -> None:
+    """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score).
+
+    The score includes the robustness attack (`huashu script attack`): branches that miss
+    realistic replies or take contrary ones lose points (category robustness)."""
     from designer.qa import qa
+    from runtime.lab.attack import measure
 
     doc = _load(file)
     words = (*_configured_forbidden_words(), *forbid)
-    report = qa(doc, forbidden_words=words, lang=lang)
+    report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc))
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:

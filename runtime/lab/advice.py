@@ -133,9 +133,9 @@ def advise_node(script: Script, node: Node, rep: Any) -> list[Suggestion]:
                                   target="intent" if b.when.kind == "intent" else "keywords",
                                   intent=b.when.value if b.when.kind == "intent" else ""))
         for o in rep.outcomes:
-            if o.variant.against == st.branch and o.taken == st.branch:
+            if o.variant.against == st.branch and not o.ok:
                 out.append(Suggestion("over_capture", node.id, st.branch, _heard(o.why), o.variant.text))
-        stolen = Counter(o.taken for o in own if o.taken not in (st.branch, "no_match"))
+        stolen = Counter(o.taken for o in own if not o.ok and o.taken != "no_match")
         for other, n in stolen.most_common():
             ex = next(o for o in own if o.taken == other)
             if other in global_ids and n >= SHADOW_SHARE * len(own):

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.model import Branch, Node, Script
+from designer.robustness import BranchRobustness, Robustness
 from runtime.dialog.compiled import compile_script
 from runtime.lab.seeds import OFF_SCRIPT_EN, OFF_SCRIPT_ZH, intent_of, seeds_of
 from runtime.lab.variants import CONTRARY, FAMILIES, FAMILIES_EN, code_switch_for, contrary, contrary_en
 from runtime.nlu.matcher import Matcher
 
-__all__ = ["NO_MATCH", "Variant", "Outcome", "BranchStats", "NodeReport", "AttackReport", "attack",
+__all__ = ["NO_MATCH", "robustness_of", "measure", "Variant", "Outcome", "BranchStats", "NodeReport", "AttackReport", "attack",
            "DEFAULT_SEED", "CONFIDENCE"]
 
 NO_MATCH = "no_match"
@@ -54,23 +55,32 @@ class Variant:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """``same`` is true when the branch taken does exactly what the intended one does (same target,
+    same tags, no retry limit): "OK，办理" landing on the affirm branch of a node whose 办理
+    keyword branch goes to the same place is no failure."""
+
     variant: Variant
     taken: str  # branch id or NO_MATCH
     scope: str  # node | global | none
     why: str
+    same: bool = False
 
     @property
     def ok(self) -> bool:
         v = self.variant
         if v.against is not None:
-            return self.taken != v.against
-        return self.taken == (v.intended or NO_MATCH)
+            return not self.same
+        return self.same
 
     def to_dict(self) -> dict[str, Any]:
         v = self.variant
         return {"text": v.text, "family": v.family, "seed": v.seed, "intended": v.intended,
                 "against": v.against, "label": v.label, "taken": self.taken, "scope": self.scope,
                 "why": self.why, "ok": self.ok}
+
+
+def _effect(b: Branch) -> tuple[str, tuple[str, ...], int | None, str | None]:
+    return b.goto, tuple(sorted(b.tags)), b.max_times, b.else_goto
 
 
 @dataclass(slots=True)
@@ -221,9 +231,12 @@ def _attack_node(script: Script, m: Matcher, node: Node, seed: int, variables: M
     variants += _off_script(script, m, node)
     outcomes: list[Outcome] = []
     confusion: dict[str, Counter[str]] = {}
+    effects = {b.id: _effect(b) for b, _ in attacked}
     for v in variants:
         taken, scope, why = _take(m, node, v.text, variables)
-        o = Outcome(v, taken, scope, why)
+        meant = v.against or v.intended or NO_MATCH
+        same = taken == meant or (taken in effects and meant in effects and effects[taken] == effects[meant])
+        o = Outcome(v, taken, scope, why, same)
         outcomes.append(o)
         row = f"not {v.against}" if v.against else (v.intended or f"{OFF_SCRIPT}:{NO_MATCH}")
         if v.family == OFF_SCRIPT and v.intended is not None and v.intended not in stats:
@@ -233,17 +246,17 @@ def _attack_node(script: Script, m: Matcher, node: Node, seed: int, variables: M
             st = stats.get(v.against)
             if st is not None:
                 st.guarded += 1
-                st.captured += taken == v.against
+                st.captured += same
             continue
         if v.intended in stats and v.family != OFF_SCRIPT:
             st = stats[v.intended]
             st.variants += 1
-            st.hits += taken == v.intended
+            st.hits += same
         if v.family == OFF_SCRIPT:
             for st in stats.values():
                 if st.branch != v.intended:
                     st.guarded += 1
-                    st.captured += taken == st.branch
+                    st.captured += taken == st.branch and not same
     return NodeReport(node.id, node.title, list(stats.values()), outcomes,
                       {k: dict(sorted(c.items())) for k, c in confusion.items()})
 
@@ -268,3 +281,28 @@ def attack(doc: Script | Mapping[str, Any], *, seed: int = DEFAULT_SEED, advise:
             rep.suggestions = advise_node(script, node, rep)
         nodes.append(rep)
     return AttackReport(script.id, seed, nodes, time.perf_counter() - started)
+
+
+def robustness_of(report: AttackReport) -> Robustness:
+    """The attack's figures in the form :func:`designer.qa.qa` scores (designer cannot import runtime)."""
+    out = []
+    for n in report.nodes:
+        for b in n.branches:
+            missed = next((o.variant.text for o in n.outcomes
+                           if o.variant.intended == b.branch and o.variant.family != OFF_SCRIPT and not o.ok), "")
+            captured = next((o.variant.text for o in n.outcomes if o.taken == b.branch and not o.ok), "")
+            out.append(BranchRobustness(n.node, b.branch, b.recall, b.false_capture, b.variants, missed, captured))
+    return Robustness.of(out, report.seed, report.variants)
+
+
+def measure(doc: Script | Mapping[str, Any], *, seed: int = DEFAULT_SEED) -> Robustness | None:
+    """Robustness of a document for QA, or None when it cannot be attacked (invalid, uncompilable)."""
+    from designer.validate import validate
+    from runtime.nlu.matcher import ScriptCompileError
+
+    if not isinstance(doc, Script) and not validate(doc).valid:
+        return None
+    try:
+        return robustness_of(attack(doc, seed=seed, advise=False))
+    except ScriptCompileError:
+        return None

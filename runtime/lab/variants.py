@@ -66,17 +66,32 @@ def _cjk(p: str) -> bool:
     return any(is_cjk(c) for c in p)
 
 
+_WRAP_HEAD = ("我跟你说", "是这样的", "就是说", "喂你好", "哎呀", "那个", "这个", "嗯嗯", "嗯", "哦", "呃", "啊", "喂",
+              "你好", "ok", "en")
+_WRAP_TAIL = ("你们就放心吧", "你听我说", "真的", "我这边", "我们", "这个", "ok", "吧", "啊", "呢", "哈", "呀", "嘛")
+_EN_WRAP = re.compile(r"^(?:(?:um|uh|well|oh|hmm|listen|so|i mean|yeah)\b[\s,]*)+|(?:[\s,]*\b(?:you know|then|please|"
+                      r"i guess|yeah|okay))+$")
+
+
 def core_of(text: str) -> str:
-    """The phrase without fillers, hedges and end particles: what a designer would add to a branch."""
-    s = re.sub(r"[，,。.？?！!…\s]+", "", text)
+    """The phrase without fillers, hedges, wrappers and end particles: what a designer would add
+    to a branch ("嗯，那个，充好了吧" -> "充好了", "um, paid then" -> "paid")."""
+    if not _cjk(text):
+        s = re.sub(r"[^a-z0-9' ]+", " ", text.lower())
+        s = re.sub(r"\s+", " ", s).strip()
+        prev = None
+        while prev != s:
+            prev, s = s, _EN_WRAP.sub("", s).strip(" ,")
+        return s
+    s = re.sub(r"[，,。.？?！!…\s]+", "", text.lower())
     changed = True
     while changed and s:
         changed = False
-        for f in ("就是说", "那个", "这个", "嗯嗯", "嗯", "哦", "呃", "啊", "喂", "你好", "哎呀"):
+        for f in _WRAP_HEAD:
             if s.startswith(f) and len(s) > len(f):
                 s, changed = s[len(f):], True
-        for t in ("吧", "啊", "呢", "哈", "呀", "嘛"):
-            if s.endswith(t) and len(s) > 1 + len(t):
+        for t in _WRAP_TAIL:
+            if s.endswith(t) and len(s) > len(t):
                 s, changed = s[: -len(t)], True
     return s
 
@@ -138,7 +153,8 @@ def length(p: str, rng: random.Random) -> list[str]:
             break
     if short != p:
         out.append(short)
-    out.append(_rng_choice(rng, _LONG_ZH).format(p=p))
+    if len(p) > 1:  # "是这样的，成" is not said; a one-character answer stays short
+        out.append(_rng_choice(rng, _LONG_ZH).format(p=p))
     return out
 
 
@@ -250,6 +266,8 @@ def code_switch_for(intent: str | None) -> tuple[str, ...]:
 _NEGATABLE = ("需要", "要", "想", "愿意", "同意", "方便", "可以", "行", "对", "是", "好", "满意", "感兴趣",
               "兴趣", "有", "知道", "明白", "考虑", "办", "充", "交", "缴", "付", "用", "打算", "合适",
               "划算", "喜欢", "认识", "清楚", "贵", "便宜", "快", "稳定", "记得", "接受")
+_GRADED = ("方便", "满意", "需要", "想", "愿意", "感兴趣", "合适", "划算", "喜欢", "清楚", "贵", "便宜", "快", "稳定",
+           "好", "行", "可以")
 _NOT_VERBS = ("你", "我", "他", "她", "这", "那", "请", "说", "再")
 _NEG_HEAD = re.compile(r"^(?:不是|不太|不用|不要|不想|不需|不|没有|没|别|未)")
 _DONE_TAIL = re.compile(r"(?:过了|好了|了)$")
@@ -261,8 +279,8 @@ def contrary(p: str, rng: random.Random) -> list[str]:
     A positive phrase is negated the way people negate it (充了 -> 没充 / 还没充呢; 方便 -> 不太方便;
     需要 -> 不需要). A negative one becomes a double negative inside a clause (不需要 -> 我不是不需要),
     which affirms, or loses its negator (不方便 -> 方便)."""
-    if not _cjk(p):
-        return []
+    if not _cjk(p) or p.endswith(("吗", "呢", "么")):
+        return []  # a question ("要钱吗") has no contrary answer
     out: list[str] = []
     m = _NEG_HEAD.match(p)
     if m is not None:
@@ -282,13 +300,14 @@ def contrary(p: str, rng: random.Random) -> list[str]:
         if stem:
             out += ["没" + stem, "还没" + stem + "呢"]
         return out
-    if not core.startswith(_NEGATABLE):
+    if not core.startswith(_NEGATABLE) or "不" in core or "没" in core:  # "用不着" is negative already
         return out  # "你说吧", "请讲": no natural negation, better none than "不你说吧"
     if len(core) == 1:
         return ["不" + core]
     if core.startswith(("有", "充", "交", "缴", "付", "办")):  # done or had: 没 / 还没, never 不
         return ["没" + core] if core.startswith("有") else ["还没" + core]
-    head = "没" if core.startswith("兴趣") else _rng_choice(rng, ("不", "不太", "不是很"))
+    graded = core.startswith(_GRADED)  # "不太方便" yes, "不太考虑一下" no
+    head = "没" if core.startswith("兴趣") else _rng_choice(rng, ("不", "不太", "不是很")) if graded else "不"
     out.append(head + core)
     return out
 
@@ -296,9 +315,16 @@ def contrary(p: str, rng: random.Random) -> list[str]:
 def contrary_en(p: str, rng: random.Random) -> list[str]:
     """English contrary: "not {p}", "I don't {p}" for a positive phrase; the bare phrase for "not …"."""
     low = p.lower()
+    if low in _INTERJECTIONS or low.startswith(("i ", "it", "we ", "that", "already ", "i'")):
+        return []  # "not nope", "not it's paid": nobody says it
     if low.startswith(("not ", "no ", "don't ", "dont ")):
         return [p.split(" ", 1)[1]]
     return [_rng_choice(rng, ("not {p}", "no, not {p}")).format(p=p)]
+
+
+_INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ok", "okay", "alright", "nope", "nah", "no", "fine",
+                            "right", "speaking", "correct", "certainly", "absolutely", "definitely", "agreed",
+                            "paid", "done", "who", "later", "busy", "driving"})
 
 
 # ---- English families ----------------------------------------------------------------------
