@@ -13,6 +13,7 @@ imports nothing of ``runtime``, so the engine comes from the caller.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ __all__ = [
     "TransitionError",
     "InvalidScriptError",
     "ReviewerConflictError",
+    "CasesFailingError",
+    "previous_approved",
     "BadDocumentError",
     "import_document",
     "new_draft_from",
@@ -153,6 +156,14 @@ class InvalidScriptError(StoreError):
 
 class ReviewerConflictError(StoreError, PermissionError):
     pass
+
+
+class CasesFailingError(StoreError):
+    """Approval refused: regression cases of the version fail (or were not run)."""
+
+    def __init__(self, message: str, failing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.failing = failing
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,8 +317,38 @@ def _review(session: Session, script_id: str, number: int, to: str, *, actor: st
 
 
 def approve(session: Session, script_id: str, number: int, *, actor: str, role: str = "reviewer",
-            comment: str | None = None) -> ScriptVersion:
+            comment: str | None = None, case_failures: Sequence[str] | None = None,
+            override: bool = False) -> ScriptVersion:
+    """Approve a version in review.
+
+    A version whose document keeps regression ``cases`` needs their result: the caller runs them
+    (``runtime.lab.suites.run_suite``; the designer cannot run the engine) and passes the names of
+    the failing ones. While one fails, approval is refused unless the reviewer overrides it with
+    a comment that says why; the override and the failing cases are kept in the history."""
+    v = get_version(session, script_id, number)
+    if v.document.get("cases") and case_failures is None:
+        raise CasesFailingError(f"{script_id}@{number} has regression cases; run them before approving")
+    failing = tuple(case_failures or ())
+    if failing and not override:
+        raise CasesFailingError(
+            f"{len(failing)} regression case(s) of {script_id}@{number} fail: {', '.join(failing[:5])}"
+            f"{' …' if len(failing) > 5 else ''}; fix the script, or override with a comment that says why",
+            failing)
+    if failing and not (comment or "").strip():
+        raise CasesFailingError("overriding failing regression cases needs a comment that says why", failing)
+    if failing:
+        comment = f"override: {len(failing)} failing case(s) ({', '.join(failing)}): {comment}"
     return _review(session, script_id, number, "approved", actor=actor, role=role, comment=comment)
+
+
+def previous_approved(session: Session, script_id: str, number: int) -> ScriptVersion | None:
+    """The newest version before ``number`` that was approved (and maybe retired since): what a
+    reviewer compares a new version with."""
+    q = select(func.max(ScriptEvent.number)).where(ScriptEvent.script_id == script_id,
+                                                   ScriptEvent.action == "approve",
+                                                   col(ScriptEvent.number) < number)
+    found = session.exec(q).one()
+    return get_version(session, script_id, int(found)) if found is not None else None
 
 
 def reject(session: Session, script_id: str, number: int, *, actor: str, role: str = "reviewer",

@@ -433,28 +433,39 @@ def list_cmd(as_json: bool) -> None:
     _console().print(table)
 
 
-def _transition(ref: str, action: str, actor: str, comment: str | None, role: str = "reviewer") -> None:
+def _transition(ref: str, action: str, actor: str, comment: str | None, role: str = "reviewer",
+                override: bool = False) -> None:
     from designer import store
+    from runtime.lab.gate import approve_checked, submit_checked
 
     sid, ver = _ref(ref, need_version=True)
     assert ver is not None
     with _session() as s:
         if action == "submit":
             try:
-                v = store.submit(s, sid, ver, actor=actor, comment=comment,
-                                 forbidden_words=tuple(_configured_forbidden_words()))
+                v, review = submit_checked(s, sid, ver, actor=actor, comment=comment,
+                                           forbidden_words=tuple(_configured_forbidden_words()))
             except store.InvalidScriptError as e:
                 for f in e.report.errors:
                     click.echo(f"  {f.code} {f.node or ''} {f.message}", err=True)
                 raise
         elif action == "approve":
-            v = store.approve(s, sid, ver, actor=actor, role=role, comment=comment)
+            try:
+                v = approve_checked(s, sid, ver, actor=actor, role=role, comment=comment, override=override)
+            except store.CasesFailingError as e:
+                for name in e.failing:
+                    click.echo(f"  failing case: {name}", err=True)
+                raise
         elif action == "reject":
             v = store.reject(s, sid, ver, actor=actor, role=role, comment=comment or "")
         else:
             v = store.retire(s, sid, ver, actor=actor, comment=comment)
     extra = f", QA score {v.qa_score}" if action == "submit" else ""
     click.echo(f"{sid}@{ver} is now {v.status}{extra}")
+    if action == "submit" and review.run.cases:
+        from huashu.cli.script_lab import _print_suite
+
+        _print_suite(f"{sid}@{ver}", review, _env_lang())
     if action == "approve":
         _prerender(v.document)
 
@@ -480,7 +491,10 @@ def _prerender(document: dict[str, Any]) -> None:
 @_BY
 @click.option("--comment")
 def submit_cmd(ref: str, actor: str, comment: str | None) -> None:
-    """Freeze a draft and send it for review (it must be valid)."""
+    """Freeze a draft and send it for review (it must be valid).
+
+    The QA score includes the robustness attack; the version's regression cases run and every
+    case whose path changed since the previous approved version is shown."""
     _transition(ref, "submit", actor, comment)
 
 
@@ -489,9 +503,13 @@ def submit_cmd(ref: str, actor: str, comment: str | None) -> None:
 @_BY
 @click.option("--role", default="reviewer", show_default=True, help="admin may approve their own submission.")
 @click.option("--comment")
-def approve_cmd(ref: str, actor: str, role: str, comment: str | None) -> None:
-    """Approve a version in review; only approved versions can be launched."""
-    _transition(ref, "approve", actor, comment, role)
+@click.option("--override", is_flag=True, help="Approve although regression cases fail (needs --comment saying why).")
+def approve_cmd(ref: str, actor: str, role: str, comment: str | None, override: bool) -> None:
+    """Approve a version in review; only approved versions can be launched.
+
+    The version's regression cases run first; while one fails approval is refused unless
+    --override is given with a --comment."""
+    _transition(ref, "approve", actor, comment, role, override)
 
 
 @cli.command("reject")

@@ -15,7 +15,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["attack_cmd"]
+__all__ = ["attack_cmd", "test_cmd", "cases_cmd"]
 
 _ZH = {"branch": "分支", "recall": "召回率", "false capture": "误捕率", "variants": "说法数", "intended": "应走",
        "taken": "实走", "family": "类型", "reply": "客户说", "node": "节点", "case": "用例", "result": "结果",
@@ -133,3 +133,139 @@ def _print_attack(file: str, report: Any, lang: str) -> None:
         f"{file}: {report.variants} variants, mean recall {_pct(report.recall)}, mean false capture "
         f"{_pct(report.false_capture)} (seed {report.seed}, {report.seconds:.2f} s)")
     con.print(Text(summary, style="bold"))
+
+
+def _doc_and_review(ref: str) -> tuple[Any, Any, str]:
+    """(document, suite review or None, label) for a file or a stored ID[@VERSION]."""
+    from pathlib import Path
+
+    from huashu.cli.script import _fail, _load, _ref, _session
+
+    if Path(ref).exists():
+        return _load(ref), None, ref
+    from designer.store import NotFoundError, get_version
+    from runtime.lab.gate import review_suite
+
+    try:
+        sid, ver = _ref(ref, need_version=False)
+    except click.BadParameter as e:
+        _fail(f"{ref}: no such file, and {e.message}", 2)
+    with _session() as s:
+        try:
+            v = get_version(s, sid, ver)
+        except NotFoundError as e:
+            _fail(f"{ref}: no such file, and {e}", 2)
+        return v.document, review_suite(s, sid, v.number), f"{sid}@{v.number}"
+
+
+@click.command("test")
+@click.argument("ref", metavar="FILE|ID[@VERSION]")
+@click.option("--json", "as_json", is_flag=True, help='Print {"cases", "passed", "failed", "base", "changes"}.')
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the text report.")
+def test_cmd(ref: str, as_json: bool, lang: str | None) -> None:
+    """Run the regression cases kept in a script (its "cases" list). Exit 1 when one fails.
+
+    For a stored version (ID or ID@VERSION) the cases also run on the previous approved
+    version, and every case that now takes another path is shown with the first turn where
+    the two calls part."""
+    from huashu.cli.script import _env_lang, _fail
+    from runtime.lab.gate import SuiteReview
+    from runtime.lab.suites import CaseError, run_suite
+
+    lang = lang or _env_lang()
+    doc, review, label = _doc_and_review(ref)
+    _script_or_fail(doc)
+    try:
+        review = review if review is not None else SuiteReview(run_suite(doc))
+    except CaseError as e:
+        _fail(str(e), 2)
+    if as_json:
+        click.echo(json.dumps(review.to_dict(), ensure_ascii=False, indent=2))
+        sys.exit(0 if review.run.ok else 1)
+    _print_suite(label, review, lang)
+    sys.exit(0 if review.run.ok else 1)
+
+
+def _print_suite(label: str, review: Any, lang: str) -> None:
+    from huashu.cli.script import _console
+
+    con = _console()
+    zh = lang == "zh"
+    if not review.run.cases:
+        con.print(Text(f"{label}：没有回归用例" if zh else f"{label}: no regression cases"))
+        return
+    t = Table(title=label, title_justify="left")
+    for h in ("case", "result", "path"):
+        t.add_column(_w(h, lang), overflow="fold")
+    for c in review.run.cases:
+        result = ("通过" if zh else "pass") if c.ok else ("失败：" if zh else "FAIL: ") + "; ".join(c.problems)
+        t.add_row(Text(c.name), Text(result), Text(" → ".join(c.path)), style="" if c.ok else "red")
+    con.print(t)
+    if review.changes:
+        base = review.base
+        d = Table(title=(f"与上一个已批准版本 @{base} 相比路径变了" if zh else f"paths changed since approved @{base}"),
+                  title_justify="left")
+        for h in ("case", "first difference", "path"):
+            d.add_column(_w(h, lang), overflow="fold")
+        for ch in review.changes:
+            said = f" ({ch.reply})" if ch.reply else ""
+            where = (f"第 {ch.turn} 轮{said}：{ch.old_step} ⇒ {ch.new_step}" if zh
+                     else f"turn {ch.turn}{said}: {ch.old_step} => {ch.new_step}")
+            d.add_row(Text(ch.name), Text(where), Text(" → ".join(ch.new_path)))
+        con.print(d)
+    n, bad = len(review.run.cases), len(review.run.failed)
+    con.print(Text(f"{label}：{n - bad}/{n} 个用例通过" if zh else f"{label}: {n - bad}/{n} cases pass",
+                   style="bold green" if not bad else "bold red"))
+
+
+@click.group("cases")
+def cases_cmd() -> None:
+    """Regression cases kept in a script file: add a conversation, import a replay file, list."""
+
+
+@cases_cmd.command("add")
+@click.argument("file")
+@click.argument("name")
+@click.argument("replies", nargs=-1, required=True)
+@click.option("--vars", "variables", default=None, metavar="JSON", help='Call variables, e.g. \'{"name": "张先生"}\'.')
+def cases_add(file: str, name: str, replies: tuple[str, ...], variables: str | None) -> None:
+    """Run REPLIES on FILE and keep the path and intent they take as case NAME (written into FILE).
+
+    Replies use the chat syntax: text, <silence>, <dtmf:1>, <hangup>. A case of the same name
+    is replaced."""
+    from huashu.cli.script import _fail, _load, _write
+    from runtime.lab.suites import CaseError, add_case, case_from_replies
+
+    doc = _load(file)
+    _script_or_fail(doc)
+    try:
+        var_map = json.loads(variables) if variables else {}
+    except json.JSONDecodeError as e:
+        _fail(f"--vars is not JSON: {e.msg} at column {e.colno}", 2)
+    if not isinstance(var_map, dict):
+        _fail("--vars must be a JSON object", 2)
+    try:
+        case = case_from_replies(doc, name, list(replies), var_map)
+        doc = add_case(doc, case)
+    except CaseError as e:
+        _fail(str(e), 1)
+    _write(file, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    click.echo(f"case {name!r}: {' → '.join(case['expect']['path'])} "
+               f"({case['expect']['intent']['label']}); {len(doc['cases'])} case(s) in {file}")
+
+
+@cases_cmd.command("import")
+@click.argument("file")
+@click.argument("replay_file")
+def cases_import(file: str, replay_file: str) -> None:
+    """Add every case of REPLAY_FILE ({"cases": [...]}, as in scripts_library/cases) to FILE."""
+    from huashu.cli.script import _fail, _load, _write
+    from runtime.lab.suites import CaseError, merge_replay_file
+
+    doc = _load(file)
+    try:
+        doc = merge_replay_file(doc, _load(replay_file))
+    except CaseError as e:
+        _fail(str(e), 1)
+    _write(file, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    click.echo(f"{len(doc.get('cases') or [])} case(s) in {file}")

@@ -5,8 +5,8 @@ Four kinds, each naming what to change and where:
 * ``add_phrase``  -- a variant of branch B matched nothing: add its core (fillers and particles
   dropped) to B's keywords, or to the script intent B listens for. Only suggested when the core
   does not also hear one of B's contrary variants.
-* ``over_capture`` -- a contrary variant landed on B: the phrase of B that heard it is named
-  (keyword 不 in branch Y also catches 我不是不想).
+* ``over_capture`` -- a contrary variant, or an off-script reply meant elsewhere, landed on B:
+  the phrase of B that heard it is named (keyword 你说 in branch Y also catches 你说的这个我不太懂).
 * ``shadowed``    -- most of B's variants are taken by a global handler first: B is unreachable
   in practice.
 * ``overlap``     -- another branch of the node takes several of B's variants.
@@ -40,8 +40,8 @@ _TEXT = {
         "Add {phrase!r} to branch {branch} ({where}): the customer's {example!r} matched nothing.",
         "把「{phrase}」加到分支 {branch}（{where_zh}）：客户说「{example}」时没有任何分支命中。"),
     "over_capture": (
-        "Phrase {phrase!r} in branch {branch} also catches {example!r}, which means the opposite.",
-        "分支 {branch} 的词「{phrase}」也会命中意思相反的「{example}」。"),
+        "Phrase {phrase!r} in branch {branch} also catches {example!r}, which means something else.",
+        "分支 {branch} 的词「{phrase}」也会命中意思不同的「{example}」。"),
     "shadowed": (
         "Branch {branch} is unreachable in practice: global handler {other} hears {count} of its "
         "{total} variants first (e.g. {example!r}).",
@@ -133,7 +133,9 @@ def advise_node(script: Script, node: Node, rep: Any) -> list[Suggestion]:
                                   target="intent" if b.when.kind == "intent" else "keywords",
                                   intent=b.when.value if b.when.kind == "intent" else ""))
         for o in rep.outcomes:
-            if o.variant.against == st.branch and not o.ok:
+            wrongly = o.variant.against == st.branch and not o.ok or (
+                o.variant.family == "off_script" and o.taken == st.branch and not o.ok)
+            if wrongly:
                 out.append(Suggestion("over_capture", node.id, st.branch, _heard(o.why), o.variant.text))
         stolen = Counter(o.taken for o in own if not o.ok and o.taken != "no_match")
         for other, n in stolen.most_common():

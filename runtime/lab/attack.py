@@ -235,7 +235,10 @@ def _attack_node(script: Script, m: Matcher, node: Node, seed: int, variables: M
     for v in variants:
         taken, scope, why = _take(m, node, v.text, variables)
         meant = v.against or v.intended or NO_MATCH
-        same = taken == meant or (taken in effects and meant in effects and effects[taken] == effects[meant])
+        # a contrary reply is captured only by the very branch it contradicts (an equivalent
+        # branch going to the same place is no distinction the script could make)
+        same = taken == meant or (v.against is None and taken in effects and meant in effects
+                                  and effects[taken] == effects[meant])
         o = Outcome(v, taken, scope, why, same)
         outcomes.append(o)
         row = f"not {v.against}" if v.against else (v.intended or f"{OFF_SCRIPT}:{NO_MATCH}")

@@ -268,6 +268,7 @@ _NEGATABLE = ("需要", "要", "想", "愿意", "同意", "方便", "可以", "�
               "划算", "喜欢", "认识", "清楚", "贵", "便宜", "快", "稳定", "记得", "接受")
 _GRADED = ("方便", "满意", "需要", "想", "愿意", "感兴趣", "合适", "划算", "喜欢", "清楚", "贵", "便宜", "快", "稳定",
            "好", "行", "可以")
+_DOUBLED = re.compile(r"(.+)\1|(.).\2")
 _NOT_VERBS = ("你", "我", "他", "她", "这", "那", "请", "说", "再")
 _NEG_HEAD = re.compile(r"^(?:不是|不太|不用|不要|不想|不需|不|没有|没|别|未)")
 _DONE_TAIL = re.compile(r"(?:过了|好了|了)$")
@@ -284,11 +285,14 @@ def contrary(p: str, rng: random.Random) -> list[str]:
     out: list[str] = []
     m = _NEG_HEAD.match(p)
     if m is not None:
-        rest = p[m.end():]
-        if m.group(0) in ("不", "不要", "不想", "不需", "没", "没有") and len(p) >= 2:
+        head = m.group(0)
+        if head in ("不", "不要", "不想", "不需", "没", "没有") and len(p) >= 2:
             out.append("我不是" + p)
-        if len(rest) >= 2 and m.group(0) in ("不", "不太", "没", "没有"):
-            out.append(rest)
+        # the positive it negates: 不需要 -> 需要, 不太方便 -> 方便, 没有钱 -> 有钱
+        positive = p[len(head):] if head in ("不太", "没有", "不是") else p[1:]
+        if (len(positive) >= 2 and head not in ("不是", "不用") and not positive.startswith(("是", "用"))
+                and "不" not in positive and "没" not in positive):
+            out.append(positive)
         return out
     core = p
     for lead in ("已经", "刚刚", "早就", "刚", "都", "我"):
@@ -301,14 +305,18 @@ def contrary(p: str, rng: random.Random) -> list[str]:
             out += ["没" + stem, "还没" + stem + "呢"]
         return out
     if not core.startswith(_NEGATABLE) or "不" in core or "没" in core:  # "用不着" is negative already
-        return out  # "你说吧", "请讲": no natural negation, better none than "不你说吧"
+        return out
+    if len(core) > 4 or _DOUBLED.search(core):
+        return out  # "不可以可以", "不想一想": a long or doubled phrase is not negated word by word  # "你说吧", "请讲": no natural negation, better none than "不你说吧"
     if len(core) == 1:
         return ["不" + core]
     if core.startswith(("有", "充", "交", "缴", "付", "办")):  # done or had: 没 / 还没, never 不
         return ["没" + core] if core.startswith("有") else ["还没" + core]
-    graded = core.startswith(_GRADED)  # "不太方便" yes, "不太考虑一下" no
+    graded = core in _GRADED or core[:-1] in _GRADED  # "不太方便" yes, "不太考虑一下" no
     head = "没" if core.startswith("兴趣") else _rng_choice(rng, ("不", "不太", "不是很")) if graded else "不"
     out.append(head + core)
+    if graded and not core.startswith(("好", "行", "可以")):  # the softer ways to say no
+        out.append(_rng_choice(rng, ("没那么", "不算", "谈不上")) + core)
     return out
 
 
@@ -319,9 +327,13 @@ def contrary_en(p: str, rng: random.Random) -> list[str]:
         return []  # "not nope", "not it's paid": nobody says it
     if low.startswith(("not ", "no ", "don't ", "dont ")):
         return [p.split(" ", 1)[1]]
+    if low.split(" ", 1)[0] not in _EN_NEGATABLE:
+        return []  # "not let me think about it" is not said
     return [_rng_choice(rng, ("not {p}", "no, not {p}")).format(p=p)]
 
 
+_EN_NEGATABLE = frozenset({"interested", "sure", "good", "convenient", "ready", "available", "happy", "keen",
+                           "needed", "necessary", "possible", "now", "today", "really"})
 _INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ok", "okay", "alright", "nope", "nah", "no", "fine",
                             "right", "speaking", "correct", "certainly", "absolutely", "definitely", "agreed",
                             "paid", "done", "who", "later", "busy", "driving"})
