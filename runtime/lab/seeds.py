@@ -13,9 +13,10 @@ import random
 from designer.builtin_phrases import BUILTIN
 from designer.model import Branch, Script
 
-__all__ = ["MAX_SEEDS", "OFF_SCRIPT_ZH", "OFF_SCRIPT_EN", "seeds_of", "intent_of"]
+__all__ = ["MAX_SEEDS", "BUILTIN_SEEDS", "OFF_SCRIPT_ZH", "OFF_SCRIPT_EN", "seeds_of", "intent_of"]
 
-MAX_SEEDS = 8  # phrases per branch: the script's own first, then a seeded sample of built-in ones
+MAX_SEEDS = 8  # the script's own phrases per branch (a seeded sample when it has more)
+BUILTIN_SEEDS = 6  # built-in intent phrases per intent branch, drawn independently of the script's own
 
 # (reply, built-in intent that should hear it, or None: no branch should take it)
 OFF_SCRIPT_ZH: tuple[tuple[str, str | None], ...] = (
@@ -40,21 +41,24 @@ def intent_of(b: Branch) -> str | None:
 
 
 def seeds_of(script: Script, b: Branch, rng: random.Random) -> list[str]:
-    """Up to :data:`MAX_SEEDS` phrases the branch claims to hear; empty for regex/expr/event branches."""
+    """The phrases a branch claims to hear: up to :data:`MAX_SEEDS` of the script's own, plus
+    :data:`BUILTIN_SEEDS` built-in ones drawn by their own generator, so that adding a phrase
+    to the script does not reshuffle which built-in phrases are tried. Empty for regex / expr /
+    event branches (nothing says what they expect)."""
     if b.when.kind == "keywords":
-        own = list(b.when.value)
+        own = list(dict.fromkeys(b.when.value))
         return own if len(own) <= MAX_SEEDS else rng.sample(own, MAX_SEEDS)
     if b.when.kind != "intent":
         return []
     name = b.when.value
     own_def = script.intents.get(name)
     own = list(dict.fromkeys(own_def.phrases())) if own_def is not None else []
+    if len(own) > MAX_SEEDS:
+        own = rng.sample(own, MAX_SEEDS)
     builtin = BUILTIN.get(name)
     pool: list[str] = []
     if builtin is not None:
         pool = list(builtin.zh) if script.is_chinese else list(builtin.en) + list(builtin.en_whole)
-    pool = [p for p in dict.fromkeys(pool) if p not in own]
-    if len(own) >= MAX_SEEDS:
-        return rng.sample(own, MAX_SEEDS)
-    need = MAX_SEEDS - len(own)
-    return own + (pool if len(pool) <= need else rng.sample(pool, need))
+    pool = list(dict.fromkeys(pool))
+    picked = pool if len(pool) <= BUILTIN_SEEDS else random.Random(rng.random()).sample(pool, BUILTIN_SEEDS)
+    return own + [p for p in picked if p not in own]

@@ -54,7 +54,7 @@ def test_library_scripts_are_robust_by_this_measure() -> None:
         r = attack(json.loads(p.read_text(encoding="utf-8")))
         assert r.recall is not None and r.recall >= 0.95, (p.name, r.recall)
         assert r.false_capture is not None and r.false_capture <= 0.05, (p.name, r.false_capture)
-        assert r.variants > 300
+        assert r.variants > 250
 
 
 def test_a_phrase_that_also_hears_something_else_is_reported() -> None:
@@ -90,7 +90,7 @@ def test_a_branch_missing_colloquial_phrases_gets_add_phrase_suggestions() -> No
     remind = _node(attack(doc), "remind")
     done = next(b for b in remind.branches if b.branch == "remind_done")
     adds = [s for s in remind.suggestions if s.kind == "add_phrase" and s.branch == "remind_done"]
-    assert done.recall is not None and done.recall < 0.9
+    assert done.recall is not None and done.recall < 0.95
     assert adds and all(s.target == "intent" and s.intent == "already_done" for s in adds)
     # adding what it suggests makes the branch catch those replies
     doc["intents"]["already_done"] = {"synonyms": [s.phrase for s in adds]}
