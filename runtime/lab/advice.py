@@ -21,14 +21,14 @@ from typing import Any
 
 from designer.builtin_phrases import BUILTIN
 from designer.model import Branch, Node, Script
-from designer.textfold import normalize
+from designer.textfold import is_cjk, normalize
 from runtime.lab.variants import core_of
 from runtime.nlu.phrases import PhraseSet
-from runtime.nlu.utterance import Utterance
+from runtime.nlu.utterance import FILLERS, Utterance
 
 __all__ = ["Suggestion", "advise_node", "MAX_ADD_PER_BRANCH", "SHADOW_SHARE"]
 
-MAX_ADD_PER_BRANCH = 3
+MAX_ADD_PER_BRANCH = 5
 SHADOW_SHARE = 0.5  # share of a branch's variants a global handler must take to call it shadowed
 OVERLAP_MIN = 2
 _PHRASE = re.compile(r"keyword '([^']*)'|matches /(.*)/")
@@ -115,19 +115,25 @@ def advise_node(script: Script, node: Node, rep: Any) -> list[Suggestion]:
     for st in rep.branches:
         b = branches[st.branch]
         own = [o for o in rep.outcomes if o.variant.intended == st.branch and o.variant.family != "off_script"]
-        contrary = [o.variant.text for o in rep.outcomes if o.variant.against == st.branch]
+        # what an added phrase must not hear: the branch's contrary variants and the off-script replies
+        contrary = [o.variant.text for o in rep.outcomes
+                    if o.variant.against == st.branch or o.variant.family == "off_script"]
         missed = sorted((o for o in own if o.taken == "no_match"),
                         key=lambda o: (_FAMILY_RANK.get(o.variant.family, 5), len(o.variant.text)))
         added: list[str] = []
         known = {normalize(x) for x in _phrases_of(script, b)}
         for o in missed:
             phrase = core_of(o.variant.text)
-            if (len(phrase) < 2 or phrase in added or normalize(phrase) in known
+            # one character is safe to add only as a whole answer ("续吧" -> 续): the matcher hears a
+            # one-character phrase only as the whole answer or its first clause
+            single_ok = (len(phrase) == 1 and is_cjk(phrase) and phrase not in FILLERS
+                         and core_of(o.variant.text) == phrase)
+            if ((len(phrase) < 2 and not single_ok) or phrase in added or normalize(phrase) in known
                     or len(added) >= MAX_ADD_PER_BRANCH):
                 continue
             guard = PhraseSet([phrase])
             if any(guard.find(Utterance(c), "exact") for c in contrary):
-                continue  # the phrase would hear the opposite too
+                continue  # the phrase would hear the opposite, or an off-script reply, too
             added.append(phrase)
             out.append(Suggestion("add_phrase", node.id, st.branch, phrase, o.variant.text,
                                   target="intent" if b.when.kind == "intent" else "keywords",

@@ -26,7 +26,7 @@ from typing import Any
 from designer.model import Branch, Node, Script
 from designer.robustness import BranchRobustness, Robustness
 from runtime.dialog.compiled import compile_script
-from runtime.lab.seeds import OFF_SCRIPT_EN, OFF_SCRIPT_ZH, intent_of, seeds_of
+from runtime.lab.seeds import OFF_SCRIPT_EN, OFF_SCRIPT_ZH, echo_replies, intent_of, seeds_of
 from runtime.lab.variants import CONTRARY, FAMILIES, FAMILIES_EN, code_switch_for, contrary, contrary_en
 from runtime.nlu.matcher import Matcher
 
@@ -194,6 +194,10 @@ def _variants_of(script: Script, node: Node, b: Branch, scope: str, seed: int) -
         out += [Variant(t, CONTRARY, s, None, against=b.id) for t in negate(s, rng)]
     if script.is_chinese:
         out += [Variant(t, "english", t, b.id) for t in code_switch_for(intent_of(b))]
+        intent = intent_of(b)
+        out += [Variant(t, "echo", t, b.id) for t in echo_replies(node.prompt.text, intent, rng)]
+        opposite = {"affirm": "deny", "deny": "affirm"}.get(intent or "")
+        out += [Variant(t, CONTRARY, t, None, against=b.id) for t in echo_replies(node.prompt.text, opposite)]
     seen: set[tuple[str, str | None]] = set()
     unique = []
     for v in out:

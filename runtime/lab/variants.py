@@ -32,9 +32,10 @@ _S2T = OpenCC("s2t")
 FILLERS_ZH = ("嗯，", "那个，", "就是说", "哦，", "呃，", "嗯嗯，", "这个，", "啊，")
 HEDGES_ZH = ("应该", "好像", "可能", "我觉得")
 PARTICLES_ZH = ("吧", "啊", "呢", "哈", "呀", "嘛", "的")
-# Adverbs and subjects people add or drop around the core of an answer.
-_LEADS = ("已经", "刚刚", "刚", "早就", "我们", "我", "都", "也", "那", "就")
-_TAILS = ("了吧", "了啊", "了呀", "了", "吧", "啊", "呀", "呢", "哈", "的")
+# Subjects and fillers people add or drop around the core of an answer. Not 已经 / 刚 / 早就:
+# "充值" is not "已经充值" (the aspect carries the meaning).
+_LEADS = ("我们", "我", "都", "也", "那", "就")
+_TAILS = ("吧", "啊", "呀", "呢", "哈", "嘛")  # not 了: "充值了" is done, "充值" is not
 _LONG_ZH = ("我跟你说，{p}，你们就放心吧", "是这样的，{p}", "{p}，你听我说", "喂，你好，{p}", "哎呀，{p}，真的")
 # Confusions ASR systems make on phone audio that pinyin alone does not predict.
 _ASR_CONFUSIONS = {
@@ -111,9 +112,9 @@ def filler(p: str, rng: random.Random) -> list[str]:
 
 def particle(p: str, rng: random.Random) -> list[str]:
     """吧/啊/呢/哈 at the end: politeness and softening."""
-    if p[-1] in PARTICLES_ZH:
-        return [p[:-1] + _rng_choice(rng, PARTICLES_ZH)]
-    return [p + _rng_choice(rng, PARTICLES_ZH)]
+    if p[-1] in "吧啊呢哈呀嘛":  # 了 and 的 carry meaning (充值了 is not 充值吧; 是的 is not 是吧)
+        return [p[:-1] + _rng_choice(rng, PARTICLES_ZH[:-1])]
+    return [p + _rng_choice(rng, PARTICLES_ZH[:-1])]
 
 
 def repeat(p: str, rng: random.Random) -> list[str]:
@@ -234,6 +235,22 @@ def homophone(p: str, rng: random.Random) -> list[str]:
         if alt not in out:
             out.append(alt)
     return out
+
+
+# Everyday words people use for the ones a designer typed (regional and spoken forms).
+_SYNONYMS = (("星期一", "礼拜一"), ("星期二", "礼拜二"), ("星期三", "礼拜三"), ("星期四", "礼拜四"), ("星期五", "礼拜五"),
+             ("星期六", "礼拜六"), ("星期天", "礼拜天"), ("周一", "礼拜一"), ("周二", "礼拜二"), ("周三", "礼拜三"),
+             ("周四", "礼拜四"), ("周五", "礼拜五"), ("周六", "礼拜六"), ("周日", "礼拜天"), ("考虑", "想想"),
+             ("回头", "过后"), ("等会", "一会儿"), ("现在", "这会儿"), ("不用", "不要"), ("怎么", "咋"), ("什么", "啥"),
+             ("知道", "晓得"), ("老", "老是"), ("太", "特别"))
+
+
+def synonym(p: str, rng: random.Random) -> list[str]:
+    """礼拜二 for 周二, 咋 for 怎么, 老是断线 for 老断线: the same words said another way."""
+    for a, b in _SYNONYMS:
+        if a in p and b not in p:
+            return [p.replace(a, b, 1)]
+    return []
 
 
 def traditional(p: str, rng: random.Random) -> list[str]:
@@ -366,6 +383,7 @@ FAMILIES: dict[str, Family] = {
     "length": length,
     "number": number,
     "homophone": homophone,
+    "synonym": synonym,
     "traditional": traditional,
     "english": english,
 }

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from designer.model import Script
 from designer.qa import qa
+from runtime.dialog.compiled import compile_script
 from runtime.dialog.harness import ChatSession
 from runtime.lab.attack import attack, measure, robustness_of
 
@@ -90,12 +92,16 @@ def test_a_branch_missing_colloquial_phrases_gets_add_phrase_suggestions() -> No
     remind = _node(attack(doc), "remind")
     done = next(b for b in remind.branches if b.branch == "remind_done")
     adds = [s for s in remind.suggestions if s.kind == "add_phrase" and s.branch == "remind_done"]
-    assert done.recall is not None and done.recall < 0.95
+    assert done.recall is not None and done.recall < 1.0
     assert adds and all(s.target == "intent" and s.intent == "already_done" for s in adds)
-    # adding what it suggests makes the branch catch those replies
+    # adding what it suggests makes the branch catch exactly the replies it missed
     doc["intents"]["already_done"] = {"synonyms": [s.phrase for s in adds]}
-    fixed = next(b for b in _node(attack(doc), "remind").branches if b.branch == "remind_done")
-    assert fixed.recall is not None and fixed.recall > done.recall
+    script = Script.from_dict(doc)
+    m = compile_script(script).matcher
+    node = script.node("remind")
+    for s in adds:
+        res = m.match(node, s.example)
+        assert res is not None and res.branch.id == "remind_done", s
 
 
 def test_a_branch_a_global_handler_hears_first_is_reported_unreachable() -> None:
@@ -127,6 +133,8 @@ def test_robustness_lowers_the_qa_score_of_a_weak_script() -> None:
     weak["intents"].pop("already_done")
     remind = next(n for n in weak["nodes"] if n["id"] == "remind")
     remind["branches"].insert(0, {"id": "remind_what", "when": {"keywords": ["你说", "什么"]}, "goto": "how_to_pay"})
+    # a keyword branch after the yes-branch hearing the same words: the yes-branch takes them first
+    remind["branches"].append({"id": "remind_ok", "when": {"keywords": ["好的", "可以", "行"]}, "goto": "consider_end"})
     rep = qa(weak, robustness=measure(weak))
     codes = {(f.code, f.branch) for f in rep.findings if f.category == "robustness"}
     assert ("false_capture", "remind_what") in codes

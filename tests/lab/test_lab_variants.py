@@ -37,8 +37,11 @@ def test_reorder_moves_the_adverb_behind_the_verb() -> None:
 
 
 def test_length_gives_a_short_and_a_long_form() -> None:
-    short, long = FAMILIES["length"]("已经充了", _rng())
-    assert short == "充"[:0] + "充了" and "已经充了" in long and len(long) > 8
+    short, long = FAMILIES["length"]("我充了吧", _rng())
+    assert short == "充了" and "我充了吧" in long and len(long) > 8
+    # the aspect stays: "已经充了" is not shortened to "充了" nor "充值了" to "充值"
+    assert all(v.endswith("了") or "已经充了" in v for v in FAMILIES["length"]("已经充了", _rng()))
+    assert "充值" not in FAMILIES["length"]("充值了", _rng())
     assert FAMILIES["length"]("好", _rng()) == []  # "是这样的，好" is not said
 
 
