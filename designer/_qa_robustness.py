@@ -10,11 +10,10 @@ __all__ = ["check_robustness"]
 
 
 def check_robustness(ctx: QAContext, rob: Robustness | None) -> None:
-    """Findings of category ``robustness`` for weak branches; metrics either way."""
+    """Findings of category ``robustness`` for weak branches, and the attack's figures as metrics."""
     if rob is None:
-        ctx.metrics["robustness"] = {"measured": False}
-        return
-    ctx.metrics["robustness"] = rob.metrics()
+        return  # not measured: no metrics, no findings
+    ctx.metrics.update(rob.metrics())
     for b in rob.branches:
         if b.recall is not None and b.recall < RECALL_WARN:
             severity = "error" if b.recall < RECALL_ERROR else "warning"

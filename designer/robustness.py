@@ -55,6 +55,9 @@ class Robustness:
         return sum(vals) / len(vals) if vals else None
 
     def metrics(self) -> dict[str, Any]:
+        """Flat numbers (the pages show each metric as one value): mean recall and false capture
+        over the attacked branches, and how many replies were tried."""
         r, f = self.mean("recall"), self.mean("false_capture")
-        return {"measured": True, "seed": self.seed, "variants": self.variants, "branches": len(self.branches),
-                "recall": None if r is None else round(r, 3), "false_capture": None if f is None else round(f, 3)}
+        return {"robustness_recall": None if r is None else round(r, 3),
+                "robustness_false_capture": None if f is None else round(f, 3),
+                "robustness_variants": self.variants}

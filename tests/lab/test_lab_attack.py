@@ -140,8 +140,9 @@ def test_robustness_lowers_the_qa_score_of_a_weak_script() -> None:
     assert ("false_capture", "remind_what") in codes
     assert any(c == "low_recall" for c, _ in codes)
     assert rep.score < 100 and rep.metrics["penalties"]["robustness"] > 0
-    assert qa(weak).metrics["robustness"] == {"measured": False}  # not measured: not scored
-    assert robustness_of(attack(weak)).metrics()["measured"] is True
+    assert "robustness_recall" not in qa(weak).metrics  # not measured: not scored
+    assert rep.metrics["robustness_recall"] < 1 and rep.metrics["robustness_variants"] > 300
+    assert robustness_of(attack(weak)).metrics()["robustness_false_capture"] > 0
 
 
 def test_english_script() -> None:
