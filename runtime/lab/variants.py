@@ -174,6 +174,8 @@ def number(p: str, rng: random.Random) -> list[str]:
     if m is not None:
         n = m.group(0)
         zh = cn2an.an2cn(n)
+        if zh == "二" and p[m.end():m.end() + 1] in _MEASURE:
+            zh = "两"  # 两天, 两块: 二 is not said before a measure word
         forms = [zh, zh.replace("二百", "两百").replace("二千", "两千").replace("二万", "两万")]
         if m.end() == len(p) or p[m.end()] not in _MEASURE:
             forms.append(n + "块")
@@ -311,6 +313,8 @@ def contrary(p: str, rng: random.Random) -> list[str]:
                 and "不" not in positive and "没" not in positive):
             out.append(positive)
         return out
+    if "不" in p or "没" in p:
+        return out  # "先不发了" is negative already; "没先不发" is not said
     core = p
     for lead in ("已经", "刚刚", "早就", "刚", "都", "我"):
         if core.startswith(lead) and len(core) > len(lead):

@@ -2,7 +2,7 @@
 tests/lab/data, never produced by runtime/lab). ``bench/bench_attack.py`` prints the figures.
 
 Measured (seed 20): the gap of the script's mean recall is 0.6-3 points on the English and the
-survey script and 8.5-16 points on the four Chinese marketing scripts, where real customers use
+survey script and 8.9-16.4 points on the four Chinese marketing scripts, where real customers use
 words the script never mentions ("我想想", "是本人", "没什么原因") that no generator working
 from the script's own words can foresee. The test pins what holds and bounds the rest, so a
 change that makes the attack less honest fails here.
