@@ -3,6 +3,7 @@ is saved as a regression case (headless Debian Chromium against a live server)."
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -63,13 +64,27 @@ def _stored(live: LiveServer, key: str) -> dict[str, Any]:
         return store.export_document(s, key)
 
 
+def _import_without_colloquial_done(live: LiveServer) -> str:
+    """The library script without its colloquial "already recharged" phrases: the attack must find the gap."""
+    from designer import store
+    from runtime.db import session_scope
+
+    doc = json.loads((WEB.parent / "scripts_library" / "mobile_semi_suspension.json").read_text(encoding="utf-8"))
+    doc["id"] = "lab-check-tab"
+    del doc["intents"]["already_done"]
+    with session_scope(live.engine) as s:
+        store.import_document(s, doc, actor="dora")
+    return doc["id"]
+
+
 def test_check_tab_shows_the_attack_and_adds_a_phrase(browser: Any, live: LiveServer) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    key = _import_without_colloquial_done(live)
     page = _editor(browser, live, "zh-CN")
-    # take the library's colloquial "already recharged" phrases away: the attack must find the gap
-    page.evaluate("""() => { const ed = window.hsEditor; delete ed.doc.intents.already_done; ed.changed(); }""")
+    page.goto(f"{live.url}/scripts/{key}/edit")
+    page.wait_for_selector("body[data-ready='1']")
     page.click("[data-tab=check]")
-    page.wait_for_selector("#lab-panel .lab-node[data-node='remind'] .lab-add")
+    page.wait_for_selector("#lab-panel .lab-node[data-node='remind'] .lab-add", timeout=60_000)
     summary = page.locator("#lab-summary").inner_text()
     assert "种真实说法" in summary and "召回率" in summary
     remind = page.locator("#lab-panel .lab-node[data-node='remind']")
@@ -80,13 +95,13 @@ def test_check_tab_shows_the_attack_and_adds_a_phrase(browser: Any, live: LiveSe
     remind.screenshot(path=str(ARTIFACTS / "lab_check_tab_attack.png"))
     button.click()
     page.wait_for_function(
-        "(p) => ((window.hsEditor.doc.intents.already_done || {}).synonyms || []).includes(p)", arg=phrase)
+        "(p) => ((window.hsEditor.doc.intents.already_done || {}).synonyms || []).includes(p)", arg=phrase,
+        timeout=60_000)
     # re-checked: the suggestion for that phrase is gone, and the draft was saved with it
     page.wait_for_function(
         "(p) => ![...document.querySelectorAll('#lab-panel .lab-add')].some((b) => b.dataset.phrase === p)",
-        arg=phrase)
-    page.wait_for_selector("#save-status[data-state=saved]", timeout=10_000)
-    key = page.evaluate("() => window.hsEditor.doc.id")
+        arg=phrase, timeout=60_000)
+    page.wait_for_selector("#save-status[data-state=saved]", timeout=60_000)
     assert phrase in _stored(live, key)["intents"]["already_done"]["synonyms"]
     remind.screenshot(path=str(ARTIFACTS / "lab_check_tab_added.png"))
     # nothing the attack shows is parsed as HTML: a phrase with markup stays text
