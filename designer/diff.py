@@ -1,6 +1,7 @@
 """What changed between two versions of a script, node by node, for reviewers.
 
-The editor layout is ignored: moving a box on the canvas is not a change a reviewer must read.
+The editor layout is ignored: moving a box on the canvas is not a change a reviewer must read. So
+are the regression ``cases`` (the review page shows what they do instead).
 Nodes, global handlers and intent rules are matched by id (label for rules), so reordering
 them is not reported as a change.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 __all__ = ["Change", "ScriptDiff", "diff_scripts"]
 
-_IGNORED_TOP = frozenset({"layout", "nodes", "settings", "global_handlers", "intents", "intent_rules", "variables"})
+_IGNORED_TOP = frozenset({"layout", "cases", "nodes", "settings", "global_handlers", "intents", "intent_rules", "variables"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -347,6 +347,13 @@ MESSAGES: dict[str, Text] = {
     "dtmf_timeout_too_short.node": _T("The key-press timeout of node {node!n} is {seconds:g} s; people need time to "
                                       "find the key.",
                                       "节点{node!n}的按键等待时间只有 {seconds:g} 秒，客户来不及找到按键。"),
+    # --- QA: robustness (the script test lab's attack) ------------------------------------------
+    "low_recall": _T("Branch {branch!q} of {node!n} catches only {pct} % of {variants} realistic ways of saying its "
+                     "answer (missed e.g. {example!q}).",
+                     "节点{node!n}的分支{branch!q}只能识别 {variants} 种常见说法中的 {pct}%（例如没识别{example!q}）。"),
+    "false_capture": _T("Branch {branch!q} of {node!n} takes {pct} % of the replies that mean something else "
+                        "(e.g. {example!q}).",
+                        "节点{node!n}的分支{branch!q}误捕了 {pct}% 意思不同的回答（例如{example!q}）。"),
 }
 
 # The codes validation reports (the rest of MESSAGES are QA's own).
@@ -471,6 +478,12 @@ SUGGESTIONS: dict[str, Text] = {
                                        "请设为 {lo}～{hi} 秒（大多数问题 5 秒合适）。"),
     "too_many_silences": _T("Give up after {limit} silences or fewer.", "请在连续沉默 {limit} 次以内结束通话。"),
     "dtmf_timeout_too_short": _T("Use at least {limit} s.", "请至少设为 {limit} 秒。"),
+    "low_recall": _T("Add the phrases `huashu script attack` suggests (or the editor's Check tab offers) to the "
+                     "branch's keywords or intent.",
+                     "请把攻击测试（编辑器“检查”页或命令行 attack）建议的说法加到该分支的关键词或意图里。"),
+    "false_capture": _T("Replace the short keyword that hears the opposite by longer phrases, or put the opposite "
+                        "answer's branch before it.",
+                        "请把会误捕相反意思的短关键词换成更长的说法，或把相反回答的分支放在它前面。"),
 }
 
 

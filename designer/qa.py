@@ -22,9 +22,11 @@ from designer._qa_context import QAContext
 from designer._qa_coverage import check_coverage
 from designer._qa_flow import check_flow, check_settings
 from designer._qa_prompts import check_prompts
+from designer._qa_robustness import check_robustness
 from designer.messages import SUGGESTIONS as _SUGGESTION_TEXT
 from designer.messages import VALIDATION_CODES, normalize_lang, suggestion
 from designer.qa_findings import QAFinding, QAReport, score_findings
+from designer.robustness import Robustness
 from designer.validate import run_checks
 
 __all__ = ["QAFinding", "QAReport", "qa", "SUGGESTIONS"]
@@ -36,9 +38,13 @@ SUGGESTIONS: dict[str, str] = {
 }
 
 
-def qa(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str = "en") -> QAReport:
+def qa(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str = "en",
+       robustness: Robustness | None = None) -> QAReport:
     """Score ``doc``; the same document (and word list) always gets the same report. Messages and
-    suggestions are in ``lang`` (``en`` or ``zh``); the codes, score and order do not depend on it."""
+    suggestions are in ``lang`` (``en`` or ``zh``); the codes, score and order do not depend on it.
+
+    ``robustness`` is the attack's per-branch recall and false capture, measured by the caller
+    (``runtime.lab.attack.robustness_of``); without it the ``robustness`` category stays empty."""
     lang = normalize_lang(lang)
     report, script, graph = run_checks(doc, lang)
     titles = node_titles(script) if script is not None and lang != "en" else {}
@@ -57,6 +63,7 @@ def qa(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str
         check_compliance(ctx)
         check_flow(ctx)
         check_settings(ctx)
+        check_robustness(ctx, robustness)
         findings += ctx.findings
         metrics.update(ctx.metrics)
         metrics.update(

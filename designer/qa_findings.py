@@ -24,7 +24,7 @@ CODE_CAP: dict[str, int] = {"error": 20, "warning": 8, "info": 3}
 CATEGORY_CAP = 30
 INVALID_SCORE_CAP = 49
 INVALID_ERROR_STEP = 3  # an invalid script loses this much more for each validation error after the first
-CATEGORIES: tuple[str, ...] = ("validation", "coverage", "prompts", "compliance", "flow", "settings")
+CATEGORIES: tuple[str, ...] = ("validation", "coverage", "prompts", "compliance", "flow", "settings", "robustness")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ imports nothing of ``runtime``, so the engine comes from the caller.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from designer._schema_fast import structural_errors
 from designer.messages import normalize_lang, render
 from designer.qa import qa
+from designer.robustness import Robustness
 from designer.schema import SchemaError
 from designer.validate import ValidationReport, validate
 
@@ -39,6 +41,8 @@ __all__ = [
     "TransitionError",
     "InvalidScriptError",
     "ReviewerConflictError",
+    "CasesFailingError",
+    "previous_approved",
     "BadDocumentError",
     "SchemaRejectedError",
     "import_document",
@@ -191,6 +195,14 @@ class ReviewerConflictError(StoreError, PermissionError):
     pass
 
 
+class CasesFailingError(StoreError):
+    """Approval refused: regression cases of the version fail (or were not run)."""
+
+    def __init__(self, message: str, failing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.failing = failing
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptSummary:
     id: str
@@ -320,8 +332,9 @@ def _move(session: Session, script_id: str, number: int, to: str, *, actor: str,
 
 
 def submit(session: Session, script_id: str, number: int, *, actor: str, comment: str | None = None,
-           forbidden_words: tuple[str, ...] = ()) -> ScriptVersion:
-    """Freeze a draft for review; only a valid script may be submitted."""
+           forbidden_words: tuple[str, ...] = (), robustness: Robustness | None = None) -> ScriptVersion:
+    """Freeze a draft for review; only a valid script may be submitted. ``robustness`` (the
+    attack, measured by the caller: ``runtime.lab.attack.measure``) counts in the QA score."""
     v = get_version(session, script_id, number)
     report = validate(v.document)
     if not report.valid:
@@ -329,7 +342,7 @@ def submit(session: Session, script_id: str, number: int, *, actor: str, comment
         raise InvalidScriptError(
             f"{script_id}@{number} has {len(report.errors)} validation error(s) and cannot be submitted; "
             f"first: {first.message}", report)
-    score = qa(v.document, forbidden_words=forbidden_words).score
+    score = qa(v.document, forbidden_words=forbidden_words, robustness=robustness).score
     return _move(session, script_id, number, "in_review", actor=actor, comment=comment, action="submit",
                  values={"submitted_by": actor, "submitted_at": _now(), "valid": True, "qa_score": score})
 
@@ -346,8 +359,38 @@ def _review(session: Session, script_id: str, number: int, to: str, *, actor: st
 
 
 def approve(session: Session, script_id: str, number: int, *, actor: str, role: str = "reviewer",
-            comment: str | None = None) -> ScriptVersion:
+            comment: str | None = None, case_failures: Sequence[str] | None = None,
+            override: bool = False) -> ScriptVersion:
+    """Approve a version in review.
+
+    A version whose document keeps regression ``cases`` needs their result: the caller runs them
+    (``runtime.lab.suites.run_suite``; the designer cannot run the engine) and passes the names of
+    the failing ones. While one fails, approval is refused unless the reviewer overrides it with
+    a comment that says why; the override and the failing cases are kept in the history."""
+    v = get_version(session, script_id, number)
+    if v.document.get("cases") and case_failures is None:
+        raise CasesFailingError(f"{script_id}@{number} has regression cases; run them before approving")
+    failing = tuple(case_failures or ())
+    if failing and not override:
+        raise CasesFailingError(
+            f"{len(failing)} regression case(s) of {script_id}@{number} fail: {', '.join(failing[:5])}"
+            f"{' …' if len(failing) > 5 else ''}; fix the script, or override with a comment that says why",
+            failing)
+    if failing and not (comment or "").strip():
+        raise CasesFailingError("overriding failing regression cases needs a comment that says why", failing)
+    if failing:
+        comment = f"override: {len(failing)} failing case(s) ({', '.join(failing)}): {comment}"
     return _review(session, script_id, number, "approved", actor=actor, role=role, comment=comment)
+
+
+def previous_approved(session: Session, script_id: str, number: int) -> ScriptVersion | None:
+    """The newest version before ``number`` that was approved (and maybe retired since): what a
+    reviewer compares a new version with."""
+    q = select(func.max(ScriptEvent.number)).where(ScriptEvent.script_id == script_id,
+                                                   ScriptEvent.action == "approve",
+                                                   col(ScriptEvent.number) < number)
+    found = session.exec(q).one()
+    return get_version(session, script_id, int(found)) if found is not None else None
 
 
 def reject(session: Session, script_id: str, number: int, *, actor: str, role: str = "reviewer",

@@ -11,6 +11,9 @@ from typing import Any
 
 from designer.qa import qa
 from designer.validate import validate_with_script
+from runtime.lab.attack import AttackReport, attack, robustness_of
+from runtime.lab.view import attack_view
+from runtime.nlu.matcher import ScriptCompileError
 
 __all__ = ["check_document", "node_at_path"]
 
@@ -48,5 +51,18 @@ def check_document(doc: Any, lang: str = "en") -> dict[str, Any]:
             node_id, branch_id = node_at_path(doc, finding.get("path", ""))
             finding["node"] = node_id
             finding["branch"] = finding.get("branch") or branch_id
-    out["qa"] = qa(doc, lang=lang).to_dict() if script is not None else None
+    out["qa"] = None
+    if script is not None:
+        attacked = _attack(doc)
+        robustness = robustness_of(attacked) if attacked is not None else None
+        out["qa"] = qa(doc, lang=lang, robustness=robustness).to_dict()
+        out["attack"] = attack_view(attacked, lang) if attacked is not None else None
     return out
+
+
+def _attack(doc: Any) -> AttackReport | None:
+    """The robustness attack of a valid draft; None when a branch does not compile (validation says why)."""
+    try:
+        return attack(doc)
+    except ScriptCompileError:
+        return None

@@ -143,7 +143,7 @@ def _ref(text: str, *, need_version: bool) -> tuple[str, int | None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """Call scripts: schema, validate, QA, new, versions, diff, import/export."""
+    """Call scripts: schema, validate, QA, attack, test cases, new, versions, diff, import/export."""
 
 
 @cli.command()
@@ -157,7 +157,8 @@ def schema() -> None:
 _HEADINGS_ZH = {"severity": "级别", "category": "类别", "code": "代码", "node": "节点", "branch": "分支",
                 "message": "问题", "suggestion": "修改建议",
                 "error": "错误", "warning": "警告", "info": "提示", "validation": "完整性", "coverage": "功能覆盖",
-                "prompts": "话术内容", "compliance": "合规", "flow": "流程", "settings": "参数设置"}
+                "prompts": "话术内容", "compliance": "合规", "flow": "流程", "settings": "参数设置",
+                "robustness": "抗干扰"}
 
 
 def _findings_table(title: str, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...],
@@ -230,14 +231,20 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
 @click.option("--forbid", multiple=True, metavar="WORD", help="Extra forbidden word (repeatable).")
 @click.option("--min-score", type=click.IntRange(0, 100), default=None,
               help="Exit 1 when the score is below this (for CI).")
+@click.option("--no-attack", is_flag=True, help="Leave out the robustness attack (category robustness stays empty).")
 @_LANG
-def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, lang: str) -> None:
-    """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score)."""
+def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, no_attack: bool,
+           lang: str) -> None:
+    """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score).
+
+    The score includes the robustness attack (`huashu script attack`): branches that miss
+    realistic replies or take contrary ones lose points (category robustness)."""
     from designer.qa import qa
+    from runtime.lab.attack import measure
 
     doc = _load(file)
     words = (*_configured_forbidden_words(), *forbid)
-    report = qa(doc, forbidden_words=words, lang=lang)
+    report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc))
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:
@@ -427,28 +434,39 @@ def list_cmd(as_json: bool) -> None:
     _console().print(table)
 
 
-def _transition(ref: str, action: str, actor: str, comment: str | None, role: str = "reviewer") -> None:
+def _transition(ref: str, action: str, actor: str, comment: str | None, role: str = "reviewer",
+                override: bool = False) -> None:
     from designer import store
+    from runtime.lab.gate import approve_checked, submit_checked
 
     sid, ver = _ref(ref, need_version=True)
     assert ver is not None
     with _session() as s:
         if action == "submit":
             try:
-                v = store.submit(s, sid, ver, actor=actor, comment=comment,
-                                 forbidden_words=tuple(_configured_forbidden_words()))
+                v, review = submit_checked(s, sid, ver, actor=actor, comment=comment,
+                                           forbidden_words=tuple(_configured_forbidden_words()))
             except store.InvalidScriptError as e:
                 for f in e.report.errors:
                     click.echo(f"  {f.code} {f.node or ''} {f.message}", err=True)
                 raise
         elif action == "approve":
-            v = store.approve(s, sid, ver, actor=actor, role=role, comment=comment)
+            try:
+                v = approve_checked(s, sid, ver, actor=actor, role=role, comment=comment, override=override)
+            except store.CasesFailingError as e:
+                for name in e.failing:
+                    click.echo(f"  failing case: {name}", err=True)
+                raise
         elif action == "reject":
             v = store.reject(s, sid, ver, actor=actor, role=role, comment=comment or "")
         else:
             v = store.retire(s, sid, ver, actor=actor, comment=comment)
     extra = f", QA score {v.qa_score}" if action == "submit" else ""
     click.echo(f"{sid}@{ver} is now {v.status}{extra}")
+    if action == "submit" and review.run.cases:
+        from huashu.cli.script_lab import _print_suite
+
+        _print_suite(f"{sid}@{ver}", review, _env_lang())
     if action == "approve":
         _prerender(v.document)
 
@@ -474,7 +492,10 @@ def _prerender(document: dict[str, Any]) -> None:
 @_BY
 @click.option("--comment")
 def submit_cmd(ref: str, actor: str, comment: str | None) -> None:
-    """Freeze a draft and send it for review (it must be valid)."""
+    """Freeze a draft and send it for review (it must be valid).
+
+    The QA score includes the robustness attack; the version's regression cases run and every
+    case whose path changed since the previous approved version is shown."""
     _transition(ref, "submit", actor, comment)
 
 
@@ -483,9 +504,13 @@ def submit_cmd(ref: str, actor: str, comment: str | None) -> None:
 @_BY
 @click.option("--role", default="reviewer", show_default=True, help="admin may approve their own submission.")
 @click.option("--comment")
-def approve_cmd(ref: str, actor: str, role: str, comment: str | None) -> None:
-    """Approve a version in review; only approved versions can be launched."""
-    _transition(ref, "approve", actor, comment, role)
+@click.option("--override", is_flag=True, help="Approve although regression cases fail (needs --comment saying why).")
+def approve_cmd(ref: str, actor: str, role: str, comment: str | None, override: bool) -> None:
+    """Approve a version in review; only approved versions can be launched.
+
+    The version's regression cases run first; while one fails approval is refused unless
+    --override is given with a --comment."""
+    _transition(ref, "approve", actor, comment, role, override)
 
 
 @cli.command("reject")
@@ -528,3 +553,14 @@ def history_cmd(script_id: str, as_json: bool) -> None:
         cells = (d["at"], d["version"] or "", d["actor"], d["action"], status, d["comment"] or "")
         table.add_row(*(Text(str(c)) for c in cells))
     _console().print(table)
+
+
+def _add_lab_commands() -> None:
+    """``attack`` and ``test`` live in their own module (the script test lab)."""
+    from huashu.cli import script_lab
+
+    for name in script_lab.__all__:
+        cli.add_command(getattr(script_lab, name))
+
+
+_add_lab_commands()

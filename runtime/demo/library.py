@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from designer import store
+from runtime.lab.gate import approve_checked, submit_checked
 from scripts_library import library_paths
 
 __all__ = ["LibraryResult", "ensure_library", "ensure_approved", "DESIGNER_ACTOR", "REVIEWER_ACTOR"]
@@ -54,8 +55,9 @@ def ensure_approved(engine: Engine, script_id: str) -> int:
             if v.status == "approved":
                 return v.number
         v = versions[-1]
+        # through the lab's gate: QA with the attack, and a version with regression cases runs them
         if v.status == "draft":
-            store.submit(s, script_id, v.number, actor=DESIGNER_ACTOR, comment="demo: submitted for review")
-        store.approve(s, script_id, v.number, actor=REVIEWER_ACTOR, role="reviewer", comment="demo: approved")
+            submit_checked(s, script_id, v.number, actor=DESIGNER_ACTOR, comment="demo: submitted for review")
+        approve_checked(s, script_id, v.number, actor=REVIEWER_ACTOR, role="reviewer", comment="demo: approved")
         s.commit()
         return v.number

@@ -2,8 +2,9 @@
 
 "不需要" contains "需要", "没充值" contains "充值" and "not interested" contains
 "interested"; none of them means the positive. A match counts only if the text just before
-it does not end in a negator, optionally followed by one softening word ("不太需要",
-"not really interested"). Keywords that themselves start with a negator ("不用") are
+it does not end in a negator, optionally followed by one or two softening words ("不太需要", "不是很方便",
+"没那么需要", "不算方便", "谈不上满意", "not really interested"; the script test lab's attack found
+the last three taken as a yes). Keywords that themselves start with a negator ("不用") are
 unaffected because the check looks only at the text *before* the match.
 """
 
@@ -14,8 +15,8 @@ import re
 __all__ = ["is_negated", "is_a_not_a", "is_double_negative_head"]
 
 _ZH = re.compile(
-    r"(?:不|没有|没|别|未|无|甭|非|莫|勿)"
-    r"(?:太|是|很|大|怎么|再|想|会|用|必|要|能|可能|需|打算|准备|曾|还)?\s*$"
+    r"(?:谈不上|不|没有|没|别|未|无|甭|非|莫|勿)"
+    r"(?:太|是|很|大|怎么|再|想|会|用|必|要|能|可能|需|打算|准备|曾|还|那么|算){0,2}\s*$"
 )
 _EN = re.compile(
     r"\b(?:not|no|never|dont|doesnt|didnt|isnt|arent|wasnt|werent|cant|cannot|wont|havent|hasnt|"

@@ -224,7 +224,8 @@ def test_schema_broken_script_still_gets_a_report() -> None:
 def test_score_formula_caps_per_code_and_category() -> None:
     many = [QAFinding("forbidden_word", "error", f"n{i}", "m", "s", "compliance") for i in range(50)]
     assert score_findings(many, valid=True) == (80, {"validation": 0, "coverage": 0, "prompts": 0,
-                                                     "compliance": 20, "flow": 0, "settings": 0})
+                                                     "compliance": 20, "flow": 0, "settings": 0,
+                                                     "robustness": 0})
     mixed = many + [QAFinding(c, "error", None, "m", "s", "compliance") for c in ("a", "b", "c")]
     assert score_findings(mixed, valid=True)[0] == 70  # category cap 30
     info = [QAFinding("tts_long_number", "info", None, "m", "s", "prompts")] * 2

@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session, col, select
 
 from designer import store
+from runtime.lab.gate import submit_checked
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.pages._common import Form, actor, db
@@ -111,8 +112,8 @@ def submit(request: Request[Any, Any, Any], key: FromPath[str], data: Form) -> R
         with db(request) as s:
             v = editable_version(s, key)
             forbidden = tuple(request.app.state.settings.forbidden_words)
-            store.submit(s, key, v.number, actor=actor(request), comment=data.get("comment") or None,
-                         forbidden_words=forbidden)
+            submit_checked(s, key, v.number, actor=actor(request), comment=data.get("comment") or None,
+                           forbidden_words=forbidden)
             number = v.number
     except store.StoreError as e:
         flash(request, str(e), "error")

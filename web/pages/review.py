@@ -17,6 +17,8 @@ from sqlmodel import col, select
 from designer import store
 from designer.diff import diff_scripts
 from designer.localize import titles_of
+from runtime.lab.gate import approve_checked, review_suite
+from runtime.lab.suites import CaseError
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
@@ -86,6 +88,7 @@ def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: Fr
         events = [e for e in store.history(s, key) if e.number == chosen.number and e.action != "save"]
         previous = [v for v in versions if v.number < chosen.number and v.status in ("approved", "retired")]
         diff = diff_scripts(previous[-1].document, doc) if previous else None
+        suite = _suite(s, key, chosen.number)
         info = {"key": key, "number": chosen.number, "status": chosen.status, "name": doc.get("name", key),
                 "submitted_by": chosen.submitted_by, "reviewed_by": chosen.reviewed_by,
                 "review_comment": chosen.review_comment, "based_on": previous[-1].number if previous else None}
@@ -96,18 +99,30 @@ def review_page(request: Request[Any, Any, Any], key: FromPath[str], version: Fr
     may_review = can(request, Permission.REVIEW_SCRIPTS) and info["status"] == "in_review"
     own = info["submitted_by"] == user_of(request).username and user_of(request).role != "admin"
     return page(request, "review.html", v=info, report=report, metric_rows=metric_rows, events=events, diff=diff,
+                suite=suite, attack=report.get("attack"),
                 may_review=may_review and not own, own_submission=own and may_review,
                 variables={k: (v or {}).get("example", "") for k, v in (doc.get("variables") or {}).items()})
 
 
-def _decide(request: Request[Any, Any, Any], key: str, number: int, decision: str, comment: str) -> Redirect:
+def _suite(s: Any, key: str, number: int) -> dict[str, Any] | None:
+    """The version's regression cases and what changed since the last approved version (None: no cases)."""
+    try:
+        review = review_suite(s, key, number)
+    except CaseError as e:
+        return {"error": str(e), "cases": [], "failed": [], "changes": [], "base": None, "passed": 0}
+    return review.to_dict() if review.run.cases else None
+
+
+def _decide(request: Request[Any, Any, Any], key: str, number: int, decision: str, comment: str,
+            override: bool = False) -> Redirect:
     t = translator(request)
     user = user_of(request)
     background = None
     try:
         with db(request) as s:
             if decision == "approve":
-                v = store.approve(s, key, number, actor=actor(request), role=user.role, comment=comment or None)
+                v = approve_checked(s, key, number, actor=actor(request), role=user.role, comment=comment or None,
+                                    override=override)
                 # the static prompts go into the prompt cache now, after the reviewer has the page back
                 background = BackgroundTask(_prerender, dict(v.document), request.app.state.settings)
             else:
@@ -133,7 +148,8 @@ def _prerender(document: dict[str, Any], settings: Any) -> None:
 
 @post("/scripts/{key:str}/versions/{number:int}/approve", guards=[require_permission], opt=REVIEW, sync_to_thread=True)
 def approve(request: Request[Any, Any, Any], key: FromPath[str], number: FromPath[int], data: Form) -> Redirect:
-    return _decide(request, key, number, "approve", (data.get("comment") or "").strip())
+    return _decide(request, key, number, "approve", (data.get("comment") or "").strip(),
+                   override=data.get("override") in ("1", "on", "true"))
 
 
 @post("/scripts/{key:str}/versions/{number:int}/reject", guards=[require_permission], opt=REVIEW, sync_to_thread=True)

@@ -459,3 +459,5 @@ class Editor {
 const editor = new Editor();
 window.hsEditor = editor;
 editor.start();
+// the script test lab (attack under Check, save test talk as a case): its own module
+import("./lab.js").then((m) => { editor.lab = new m.LabPanel(editor, T, boot.csrf); });
