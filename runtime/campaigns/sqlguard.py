@@ -163,7 +163,7 @@ def _refuse_function(name: str) -> UnsafeQuery:
                        "; a source query may use string, number, date, conditional, aggregate and window functions"))
 
 
-def _check_node(node: exp.Expression) -> None:
+def _check_node(node: exp.Expr) -> None:
     kind = type(node).__name__
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
         # package/schema-qualified call: UTL_HTTP.REQUEST(...), sys.dbms_pipe.receive_message(...)
@@ -185,7 +185,7 @@ def _check_node(node: exp.Expression) -> None:
         raise UnsafeQuery(f"{label} is not allowed in a source query; only a plain SELECT is")
 
 
-def _parse_one(text: str, dialect: str) -> exp.Expression:
+def _parse_one(text: str, dialect: str) -> exp.Expr:
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except SqlglotError as e:  # ParseError, TokenError (an unterminated comment or string), ...
