@@ -171,15 +171,15 @@ def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params:
                 timeout: float, **o: Any) -> None:
     """The first 20 rows (and any bad rows with their line numbers)."""
     from runtime.campaigns.sources import SourceError, preview, rows_to_csv
-    from runtime.campaigns.sqlguard import UnsafeQuery
+    from runtime.campaigns.sqlguard import UnparsableQuery, UnsafeQuery
 
     spec = _named(ctx, name) if name else _spec(o)
     try:
         rows, errors = preview(spec, query, parse_pairs(params, "--param"), timeout)
-    except UnsafeQuery as e:  # the query itself is refused: a usage error, like a bad option
+    except UnparsableQuery as e:  # not SQL at all: unreadable input, like a bad option
         fail(f"--query: {e}", 2)
-    except SourceError as e:
-        fail(str(e))
+    except (SourceError, UnsafeQuery) as e:  # refused by the guard, or the server said no
+        fail(f"--query: {e}" if isinstance(e, UnsafeQuery) else str(e))
     if as_json:
         click.echo(json.dumps({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows],
                                "errors": [str(x) for x in errors]}, ensure_ascii=False, default=str))

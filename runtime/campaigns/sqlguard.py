@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-__all__ = ["UnsafeQuery", "check_select", "DIALECTS", "SAFE_FUNCTIONS"]
+__all__ = ["UnsafeQuery", "UnparsableQuery", "check_select", "DIALECTS", "SAFE_FUNCTIONS"]
 
 DIALECTS = {"mysql": "mysql", "postgresql": "postgres", "oracle": "oracle"}
 #: longest source query accepted (characters): a query is a few lines, not a payload
@@ -148,6 +148,10 @@ class UnsafeQuery(ValueError):
     """The query is not one plain SELECT of allowed constructs; the message says what was found."""
 
 
+class UnparsableQuery(UnsafeQuery):
+    """The query is not SQL of the source's dialect at all (an unterminated comment or string, ...)."""
+
+
 def _func_name(node: exp.Func) -> str:
     """The name the user wrote, as far as the tree keeps it (sqlglot renames some functions)."""
     if isinstance(node, exp.Anonymous):
@@ -190,9 +194,9 @@ def _parse_one(text: str, dialect: str) -> exp.Expr:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except SqlglotError as e:  # ParseError, TokenError (an unterminated comment or string), ...
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise UnsafeQuery(f"the query does not parse as {dialect} SQL: {first[:200]}") from e
+        raise UnparsableQuery(f"the query does not parse as {dialect} SQL: {first[:200]}") from e
     except RecursionError as e:
-        raise UnsafeQuery("the query is nested too deeply") from e
+        raise UnparsableQuery("the query is nested too deeply") from e
     if len(statements) != 1:
         raise UnsafeQuery(f"exactly one statement is allowed, found {len(statements)}")
     return statements[0]
@@ -217,6 +221,15 @@ def check_select(sql: str, kind: str = "postgresql") -> str:
         raise UnsafeQuery(f"only SELECT queries are allowed in a source query; found {stmt.key.upper()}")
     for node in stmt.walk():
         _check_node(node)
-    # keep :name parameters as they were written (the postgres generator would write %(name)s)
-    bound = stmt.transform(lambda n: exp.Var(this=f":{n.name}") if isinstance(n, exp.Placeholder) and n.name else n)
-    return bound.sql(dialect=dialect, comments=False)
+    return stmt.transform(_as_written).sql(dialect=dialect, comments=False)
+
+
+def _as_written(node: exp.Expr) -> exp.Expr:
+    """Keep what the generator would change in meaning: ``:name`` parameters (the postgres
+    generator writes ``%(name)s``) and MySQL's ``DUAL`` (quoted, it names a real table)."""
+    if isinstance(node, exp.Placeholder) and node.name:
+        return exp.Var(this=f":{node.name}")
+    if isinstance(node, exp.Table) and node.name.lower() == "dual" and not node.args.get("db") \
+            and isinstance(node.this, exp.Identifier) and not node.this.quoted:
+        node.set("this", exp.Var(this="DUAL"))
+    return node

@@ -123,3 +123,26 @@ def test_what_runs_is_generated_from_the_tree_without_comments() -> None:
 
 def test_bound_parameters_keep_their_colon_form_for_postgres() -> None:
     assert check_select("SELECT phone FROM customers WHERE city = :city", "postgresql").endswith("city = :city")
+
+
+def test_cli_gives_one_line_errors_exit_2_unparsable_exit_1_refused(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from huashu.cli import source
+
+    def run(query: str) -> tuple[int, str]:
+        r = CliRunner().invoke(source.cli, ["--db", f"sqlite:///{tmp_path / 'h.db'}", "preview", "--url",
+                                            "postgresql://nobody@127.0.0.1:1/none", "--query", query])
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+        return r.exit_code, r.output
+
+    code, out = run("SELECT 1 /* /* */ ; DROP TABLE customers")
+    assert code == 2 and out.startswith("error: --query: the query does not parse") and out.count("\n") == 1
+    assert "Traceback" not in out
+    code, out = run("SELECT pg_read_file('/etc/passwd')")
+    assert code == 1 and "function pg_read_file is not allowed" in out and out.count("\n") == 1
+
+
+def test_dual_stays_the_pseudo_table_in_mysql() -> None:
+    assert check_select("SELECT 1 AS x FROM dual", "mysql") == "SELECT 1 AS x FROM DUAL"
+    assert check_select("SELECT 1 AS x FROM `dual`", "mysql").endswith("FROM `dual`")
