@@ -14,7 +14,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 
-__all__ = ["UploadLimits", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_EXPANDED_BYTES", "size_text", "oversized_part"]
+__all__ = ["UploadLimits", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_EXPANDED_BYTES", "size_text", "oversized_part", "oversized_parquet"]
 
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_MAX_EXPANDED_BYTES = 200 * 1024 * 1024
@@ -47,7 +47,7 @@ class UploadLimits:
 
 def size_text(n: int) -> str:
     """1.0 GB, 200 MB, 512 KB: sizes people read (binary units, as file managers show them)."""
-    if n >= 1024**3:
+    if n >= 1000 * 1024**2:  # 1000 MB and up read better as 1.0 GB
         return f"{n / 1024**3:.1f} GB"
     if n >= 1024**2:
         v = n / 1024**2
@@ -91,4 +91,18 @@ def oversized_part(archive: zipfile.ZipFile, limits: UploadLimits) -> str | None
                 actual += len(chunk)
                 if actual > limit:
                     return f"{_what(info.filename)} expands to more than {size_text(limit)}; the limit is {size_text(limit)}"
+    return None
+
+
+def oversized_parquet(path: str, limits: UploadLimits) -> str | None:
+    """Why a Parquet file is past the limits by its footer (rows; uncompressed size of its row
+    groups), or None: checked before the columns are read and decompressed."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    if meta.num_rows > limits.max_rows:
+        return f"the file has {meta.num_rows:,} rows; the limit is {limits.max_rows:,}"
+    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if expanded > limits.max_expanded_bytes:
+        return f"the data expands to {size_text(expanded)}; the limit is {size_text(limits.max_expanded_bytes)}"
     return None
