@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tempfile
 import threading
@@ -513,26 +514,28 @@ def read_customer_upload(raw: bytes, filename: str, t: Translator,
         if frame_len(frame) == 0:
             raise _FormProblem(t("an.upload.empty", name=filename))
         return frame, []
-    try:
+    try:  # rows stream from the reader into the frame's columns: no list of every row in between
         if suffix == ".xlsx":
-            rows = [r.values for r in read_xlsx(raw, problems, limits)]
+            rows = read_xlsx(raw, problems, limits)
         else:
             if b"\x00" in raw[:4096]:
                 raise UploadError(t("an.upload.binary"))
-            rows = [r.values for r in read_csv_text(decode_text(raw, problems), problems, limits)]
+            rows = read_csv_text(decode_text(raw, problems), problems, limits)
+        first = next(rows, None)
+        if first is None:
+            raise _FormProblem(t("an.upload.empty", name=filename))
+        names = list(first.values)
+        missing = [c for c in ("customer_id", "phone") if c not in names]
+        if missing:
+            raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
+                                 have=", ".join(names[:20])))
+        frame = frame_from_rows(itertools.chain([first.values], (r.values for r in rows)))
+    except _FormProblem:
+        raise
     except UploadTooLarge as e:
         raise _TooLarge(t("an.upload.too_big", name=filename, error=str(e))) from e
     except UploadError as e:
         raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
-    if not rows:
-        raise _FormProblem(t("an.upload.empty", name=filename))
-    names = list(rows[0])
-    missing = [c for c in ("customer_id", "phone") if c not in names]
-    if missing:
-        raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
-                             have=", ".join(names[:20])))
-    try:
-        frame = frame_from_rows(rows)
     except ValueError as e:
         raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
     return frame, [str(p) for p in problems]
