@@ -63,12 +63,13 @@ class RecordingSettings(BaseModel):
 
 
 class UploadSettings(BaseModel):
-    """Limits on reading an uploaded list (CSV/XLSX): rows, and how far an XLSX may expand
+    """Limits on reading an uploaded list (CSV/XLSX): rows, cells, and how far an XLSX may expand
     (each part uncompressed, and all together; shared strings get a quarter). See
     :mod:`runtime.campaigns.upload_limits`."""
 
     max_rows: int = Field(1_000_000, ge=1)  # HUASHU_UPLOADS__MAX_ROWS
     max_expanded_mb: int = Field(200, ge=1)  # HUASHU_UPLOADS__MAX_EXPANDED_MB
+    max_cells: int = Field(5_000_000, ge=1)  # rows x columns; HUASHU_UPLOADS__MAX_CELLS
 
 
 class Settings(BaseSettings):

@@ -14,9 +14,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 
-__all__ = ["UploadLimits", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_EXPANDED_BYTES", "size_text", "oversized_part", "oversized_parquet"]
+__all__ = ["UploadLimits", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_EXPANDED_BYTES", "too_many_rows", "size_text", "oversized_part", "oversized_parquet"]
 
 DEFAULT_MAX_ROWS = 1_000_000
+#: rows x header columns: what an upload costs in memory (~140 bytes a cell on its way to a frame)
+DEFAULT_MAX_CELLS = 5_000_000
 DEFAULT_MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 #: an XLSX has a dozen parts; thousands are a trick (each one costs a directory entry in memory)
 MAX_ZIP_ENTRIES = 10_000
@@ -26,11 +28,13 @@ _CHUNK = 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class UploadLimits:
     """``max_rows``: rows read from one file (blank ones too: reading them costs the same);
-    ``max_expanded_bytes``: the uncompressed size of any one part of an XLSX, and of all parts
+    ``max_cells``: rows times header columns (a 100 MB CSV of one-character cells is 50 million
+    of them); ``max_expanded_bytes``: the uncompressed size of any one part of an XLSX, and of all parts
     together. Shared strings are held in memory by the XLSX reader, so they get a quarter."""
 
     max_rows: int = DEFAULT_MAX_ROWS
     max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
+    max_cells: int = DEFAULT_MAX_CELLS
 
     @classmethod
     def configured(cls) -> UploadLimits:
@@ -38,7 +42,11 @@ class UploadLimits:
         from runtime.config import get_settings
 
         u = get_settings().uploads
-        return cls(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024)
+        return cls(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024, max_cells=u.max_cells)
+
+    def row_cap(self, width: int) -> int:
+        """The most rows a file with ``width`` header columns may have."""
+        return max(1, min(self.max_rows, self.max_cells // max(1, width)))
 
     @property
     def max_shared_strings_bytes(self) -> int:
@@ -55,6 +63,21 @@ def size_text(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.0f} KB"
     return f"{n} bytes"
+
+
+def _cells_note(limits: UploadLimits, width: int) -> str:
+    """Why the row limit is lower than ``max_rows``, when it is."""
+    if limits.row_cap(width) < limits.max_rows:
+        return f" for {width} columns ({limits.max_cells:,} cells)"
+    return ""
+
+
+def too_many_rows(limits: UploadLimits, width: int) -> str:
+    """The sentence for a file past its row cap."""
+    cap = limits.row_cap(width)
+    setting = "uploads.max_cells" if cap < limits.max_rows else "uploads.max_rows"
+    return (f"the file has more than {cap:,} rows; the limit is {cap:,}{_cells_note(limits, width)} "
+            f"({setting} in the configuration)")
 
 
 def _what(name: str) -> str:
@@ -100,8 +123,9 @@ def oversized_parquet(path: str, limits: UploadLimits) -> str | None:
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata
-    if meta.num_rows > limits.max_rows:
-        return f"the file has {meta.num_rows:,} rows; the limit is {limits.max_rows:,}"
+    cap = limits.row_cap(meta.num_columns)
+    if meta.num_rows > cap:
+        return f"the file has {meta.num_rows:,} rows; the limit is {cap:,}" + _cells_note(limits, meta.num_columns)
     expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if expanded > limits.max_expanded_bytes:
         return f"the data expands to {size_text(expanded)}; the limit is {size_text(limits.max_expanded_bytes)}"

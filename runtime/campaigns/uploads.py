@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.campaigns.mapping import SourceRow
-from runtime.campaigns.upload_limits import UploadLimits, oversized_part
+from runtime.campaigns.upload_limits import UploadLimits, oversized_part, too_many_rows
 
 __all__ = ["RowError", "UploadError", "UploadTooLarge", "UploadLimits", "check_xlsx", "decode_text", "read_upload",
            "read_csv_text", "read_xlsx"]
@@ -45,9 +45,6 @@ class UploadTooLarge(UploadError):
     """The file is past a limit of :class:`UploadLimits` (rows, or how far an XLSX expands)."""
 
 
-def _too_many_rows(limit: int) -> UploadTooLarge:
-    return UploadTooLarge(f"the file has more than {limit:,} rows; the limit is {limit:,} "
-                          f"(uploads.max_rows in the configuration)")
 
 
 def _header(cells: list[Any], where: str) -> list[str]:
@@ -118,8 +115,8 @@ def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]
 def read_csv_text(text: str, errors: list[RowError], limits: UploadLimits | None = None) -> Iterator[SourceRow]:
     """Rows of a CSV document; bad rows go to ``errors`` with their line numbers (a row that
     spans lines inside a quoted field is numbered by its first line). More records than
-    ``limits.max_rows`` (default: the configured limits) raise :class:`UploadTooLarge`."""
-    max_rows = (limits or UploadLimits.configured()).max_rows
+    ``limits.row_cap`` (rows, and cells; default: the configured limits) raise :class:`UploadTooLarge`."""
+    limits = limits or UploadLimits.configured()
     if text.startswith("\ufeff"):
         text = text[1:]
     before = len(errors)
@@ -131,9 +128,10 @@ def read_csv_text(text: str, errors: list[RowError], limits: UploadLimits | None
         raise UploadError("the file is empty")
     header = _header(list(first[1]), "line 1")
     width, strip = len(header), str.strip
+    max_rows = limits.row_cap(width)
     for n, (line, cells) in enumerate(records, 1):
         if n > max_rows:
-            raise _too_many_rows(max_rows)
+            raise UploadTooLarge(too_many_rows(limits, width))
         if not "".join(cells).strip():  # no cells, or only blank ones
             continue
         if len(cells) != width:
@@ -181,10 +179,11 @@ def _xlsx_rows(data: bytes, errors: list[RowError], limits: UploadLimits) -> Ite
     while cells and (cells[-1] is None or str(cells[-1]).strip() == ""):
         cells.pop()  # a sheet's used range often runs past the last named column
     header = _header(cells, "row 1")
+    max_rows = limits.row_cap(len(header))
     for i, cells in enumerate(rows, start=2):
-        if i - 1 > limits.max_rows:
+        if i - 1 > max_rows:
             wb.close()
-            raise _too_many_rows(limits.max_rows)
+            raise UploadTooLarge(too_many_rows(limits, len(header)))
         vals = list(cells)
         if all(c is None or str(c).strip() == "" for c in vals):
             continue

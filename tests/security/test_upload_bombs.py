@@ -100,6 +100,17 @@ def test_csv_with_too_many_rows_is_refused_with_the_limit(tmp_path: Path) -> Non
     assert len(list(read_upload(path, errors, UploadLimits(max_rows=1001)))) == 1001
 
 
+def test_a_wide_file_is_held_to_the_cell_limit() -> None:
+    """100 MB of one-character cells would be 50 million Python objects: rows x columns is capped."""
+    header = ",".join(f"c{i}" for i in range(100))
+    text = header + "\n" + ("1," * 99 + "1\n") * 11
+    assert UploadLimits(max_cells=1000).row_cap(100) == 10
+    with pytest.raises(UploadTooLarge, match=r"^the file has more than 10 rows; the limit is 10 for 100 columns "
+                                             r"\(1,000 cells\) \(uploads\.max_cells in the configuration\)$"):
+        list(read_csv_text(text, [], UploadLimits(max_cells=1000)))
+    assert len(list(read_csv_text(text, [], UploadLimits(max_cells=1100)))) == 11
+
+
 def test_limits_are_read_from_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     from runtime.config import Settings, get_settings
 

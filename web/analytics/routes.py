@@ -543,7 +543,7 @@ def read_customer_upload(raw: bytes, filename: str, t: Translator,
 
 def _upload_limits(request: Request[Any, Any, Any]) -> UploadLimits:
     u = request.app.state.settings.uploads
-    return UploadLimits(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024)
+    return UploadLimits(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024, max_cells=u.max_cells)
 
 
 @post("/audiences/upload", guards=[require_permission], opt=OPERATOR, sync_to_thread=True,
