@@ -146,3 +146,29 @@ def test_cli_gives_one_line_errors_exit_2_unparsable_exit_1_refused(tmp_path) ->
 def test_dual_stays_the_pseudo_table_in_mysql() -> None:
     assert check_select("SELECT 1 AS x FROM dual", "mysql") == "SELECT 1 AS x FROM DUAL"
     assert check_select("SELECT 1 AS x FROM `dual`", "mysql").endswith("FROM `dual`")
+
+
+def test_statement_timeout_is_set_per_source_and_kept(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from huashu.cli import source
+
+    db = ["--db", f"sqlite:///{tmp_path / 'h.db'}"]
+    r = CliRunner().invoke(source.cli, [*db, "add", "crm", "--kind", "postgresql", "--host", "h", "--database", "d",
+                                        "--statement-timeout", "7.5"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(source.cli, [*db, "add", "plain", "--kind", "mysql", "--host", "h", "--database", "d"])
+    listed = {s["name"]: s["statement_timeout_s"] for s in json.loads(CliRunner().invoke(source.cli, [*db, "list", "--json"]).stdout)}
+    assert listed == {"crm": 7.5, "plain": 60.0}
+    r = CliRunner().invoke(source.cli, [*db, "add", "bad", "--kind", "mysql", "--host", "h", "--database", "d",
+                                        "--statement-timeout", "0"])
+    assert r.exit_code == 2 and "--statement-timeout" in r.output
+
+
+def test_a_spec_refuses_a_timeout_out_of_range() -> None:
+    from runtime.campaigns.sources import SourceError, SourceSpec
+
+    with pytest.raises(SourceError, match=r"statement timeout: 0 is not a number of seconds from 0\.1 to 86400"):
+        SourceSpec(kind="postgresql", host="h", database="d", statement_timeout_s=0)
