@@ -35,6 +35,8 @@ MAX_QUERY_CHARS = 20_000
 
 #: executable comments and optimizer hints: ``/*!50000 ...*/``, ``/*M!100100 ...*/``, ``/*+ ... */``
 _EXEC_COMMENT = re.compile(r"/\*(M?!|\+)")
+#: a bound parameter's name, as SQLAlchemy's ``:name`` takes it
+_PARAM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: MySQL's file writers, named in the message even where the rest does not parse
 _OUTFILE = re.compile(r"\binto\s+(outfile|dumpfile)\b", re.IGNORECASE)
 
@@ -123,7 +125,7 @@ _CONSTRUCTS: dict[str, str] = {
     "Into": "SELECT ... INTO",
     "Lock": "a locking read (FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE)",
     "SessionParameter": "a server variable (@@name)",
-    "Parameter": "a variable (@name)",
+    "Parameter": "a variable or positional parameter (@name, $1)",
     "PropertyEQ": "an assignment (:=)",
     "Values": "a VALUES list",
     "TableSample": "TABLESAMPLE",
@@ -180,6 +182,10 @@ def _check_node(node: exp.Expr) -> None:
         if kind not in SAFE_FUNCTIONS:
             raise _refuse_function(_func_name(node))
         return
+    if isinstance(node, exp.Placeholder) and not _PARAM.fullmatch(str(node.name or "")):
+        raise UnsafeQuery(f"the parameter {node.sql()} is not allowed in a source query; write parameters as :name")
+    if isinstance(node, exp.Table) and any("@" in str(part.name) for part in node.parts):
+        raise UnsafeQuery(f"a database link ({node.sql()}) is not allowed in a source query: it reaches another server")
     if isinstance(node, exp.DataType):
         if node.this not in _SAFE_TYPES:
             raise UnsafeQuery(f"casting to {node.sql()} is not allowed in a source query; cast to text, number, date or time types")

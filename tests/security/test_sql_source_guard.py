@@ -46,6 +46,9 @@ BYPASSES: list[tuple[str, str, str]] = [
     ("oracle", "SELECT UTL_HTTP.REQUEST('http://127.0.0.1/') FROM dual", "function UTL_HTTP.REQUEST"),
     ("oracle", "SELECT UTL_FILE.FOPEN('/tmp', 'x', 'w') FROM dual", "function UTL_FILE.FOPEN"),
     ("oracle", "SELECT DBMS_LOCK.SLEEP(5) FROM dual", "function DBMS_LOCK.SLEEP"),
+    ("oracle", "SELECT phone FROM customers@remote_link", "database link"),
+    ("postgresql", "SELECT phone FROM customers WHERE city = ?", "write parameters as :name"),
+    ("postgresql", "SELECT phone FROM customers WHERE city = $1", "positional parameter"),
     ("oracle", "SELECT sys.dbms_pipe.receive_message('a', 10) FROM dual", "dbms_pipe.receive_message"),
     # statements and locking
     ("postgresql", "SELECT phone FROM customers FOR UPDATE", "locking read"),
