@@ -224,8 +224,9 @@ def _sql_rows(spec: SourceSpec, query: str, params: Mapping[str, Any], limit: in
                 conn.rollback()
         except SQLAlchemyError as e:
             if is_timeout(e):
+                which = "the source's statement timeout" if timeout is None else "the time limit of this preview or test"
                 raise SourceError(f"{spec.kind} query timed out after {seconds:g} s and was stopped on the server "
-                                  f"(the source's statement timeout; allow more time or make the query faster)") from e
+                                  f"({which}; allow more time or make the query faster)") from e
             raise SourceError(f"{spec.kind} query failed: {_first_line(e)}") from e
     finally:
         engine.dispose()
