@@ -274,3 +274,40 @@ def test_api_answers_400_with_the_reason_for_a_refused_query(tmp_path: Path) -> 
             assert r.status_code == 400, r.text
             assert reason in r.text and "Traceback" not in r.text
     engine.dispose()
+
+
+# --- what runs is generated from the checked tree: ordinary analytic queries still run ----------
+
+
+@pytest.mark.postgres
+def test_generated_text_of_analytic_queries_runs_on_postgres(pg: Accounts) -> None:
+    c = pg.customers
+    queries = [
+        f"WITH recent AS (SELECT id, now() - interval '30 days' AS since FROM {c}) "
+        f"SELECT x.phone, upper(x.name) AS name, coalesce(r.since, now())::date AS d, "
+        f"CASE WHEN x.id < 2 THEN 'low' ELSE 'ok' END AS seg, "
+        f"row_number() OVER (PARTITION BY x.phone ORDER BY x.id DESC) rn, lpad(x.id::text, 4, '0') AS code, "
+        f"extract(year FROM now()) AS y, date_trunc('month', now()) AS m "
+        f"FROM {c} x LEFT JOIN recent r ON r.id = x.id WHERE x.phone LIKE '138%' AND x.id IN (SELECT id FROM {c}) "
+        f"ORDER BY x.id LIMIT 10 -- a comment",
+        f"SELECT string_agg(phone, ',' ORDER BY phone) AS phones, count(DISTINCT name) AS n FROM {c} HAVING count(*) > 1",
+        f"SELECT phone FROM {c} WHERE id > :lo /* only the later ones */ UNION SELECT phone FROM {c} WHERE name ILIKE '%1'",
+    ]
+    counts = [len(list(fetch_rows(pg.read_only, q, {"lo": 1}))) for q in queries]
+    assert counts == [3, 1, 3]
+
+
+@pytest.mark.mariadb
+def test_generated_text_of_analytic_queries_runs_on_mariadb(my: Accounts) -> None:
+    c = my.customers
+    queries = [
+        f"SELECT phone, CONCAT(name, ' ', phone) AS label, DATE_FORMAT(NOW(), '%Y-%m') m, IFNULL(name, '') n, "
+        f"IF(id < 2, 'low', 'ok') seg, TIMESTAMPDIFF(DAY, DATE_SUB(NOW(), INTERVAL 7 DAY), NOW()) AS age, "
+        f"LEFT(phone, 3) p, ROUND(id / 3, 2) r FROM `{c}` WHERE phone LIKE '138%' # a comment",
+        f"SELECT GROUP_CONCAT(phone ORDER BY phone SEPARATOR ',') phones, COUNT(*) n FROM {c} GROUP BY name HAVING n > 0",
+        "SELECT 1 AS phone FROM DUAL WHERE 1 = :one",
+    ]
+    counts = [len(list(fetch_rows(my.read_only, q, {"one": 1}))) for q in queries]
+    assert counts == [3, 3, 1]
+    (row,) = list(fetch_rows(my.read_only, queries[0].replace("WHERE", "WHERE id = 1 AND")))
+    assert row.values["age"] == 7 and row.values["seg"] == "low" and row.values["p"] == "138"
