@@ -22,7 +22,7 @@ from pydantic_settings import (
 from telephony.freeswitch.settings import FreeswitchSettings
 from telephony.sip.settings import SipSettings
 
-__all__ = ["Settings", "SpeechSettings", "RecordingSettings", "get_settings", "config_file"]
+__all__ = ["Settings", "SpeechSettings", "RecordingSettings", "UploadSettings", "get_settings", "config_file"]
 
 
 def config_file() -> Path | None:
@@ -62,6 +62,16 @@ class RecordingSettings(BaseModel):
     s3_prefix: str = "recordings/"
 
 
+class UploadSettings(BaseModel):
+    """Limits on reading an uploaded list (CSV/XLSX): rows, cells, and how far an XLSX may expand
+    (each part uncompressed, and all together; shared strings get a quarter). See
+    :mod:`runtime.campaigns.upload_limits`."""
+
+    max_rows: int = Field(1_000_000, ge=1)  # HUASHU_UPLOADS__MAX_ROWS
+    max_expanded_mb: int = Field(200, ge=1)  # HUASHU_UPLOADS__MAX_EXPANDED_MB
+    max_cells: int = Field(5_000_000, ge=1)  # rows x columns; HUASHU_UPLOADS__MAX_CELLS
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -80,6 +90,7 @@ class Settings(BaseSettings):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)  # HUASHU_RECORDINGS__SAMPLE, ...
     sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
+    uploads: UploadSettings = Field(default_factory=UploadSettings)  # HUASHU_UPLOADS__MAX_ROWS, ...
 
     @classmethod
     def settings_customise_sources(

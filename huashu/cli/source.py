@@ -28,6 +28,9 @@ def _spec_options(f: Any) -> Any:
         click.option("--url", help="Connection URL instead of fields: postgresql://, mysql://, mariadb://, oracle://, http(s)://"),
         click.option("--file", "file_path", type=click.Path(path_type=Path)),
         click.option("--http-format", type=click.Choice(["json", "csv"])),
+        click.option("--statement-timeout", "statement_timeout", type=click.FloatRange(min=0.1, max=86400.0),
+                     help="Seconds one query of this SQL source may run; the database server stops it then "
+                          "(default 60)."),
     ]):
         f = opt(f)
     return f
@@ -41,7 +44,7 @@ def _spec(o: dict[str, Any]) -> Any:
             spec = SourceSpec.from_url(o["url"])
             if spec.kind == "http" and o.get("http_format"):
                 spec = SourceSpec(kind="http", http_url=spec.http_url, http_format=o["http_format"])
-            return spec
+            return _with_timeout(spec, o)
         if o.get("file_path"):
             p: Path = o["file_path"]
             if not p.is_file():
@@ -53,10 +56,18 @@ def _spec(o: dict[str, Any]) -> Any:
         password = o.get("password")
         if o.get("password_prompt"):
             password = click.prompt("password", hide_input=True)
-        return SourceSpec(kind=o["kind"], host=o.get("host"), port=o.get("port"), database=o.get("database"),
-                          user=o.get("user"), password=password)
+        return _with_timeout(SourceSpec(kind=o["kind"], host=o.get("host"), port=o.get("port"),
+                                        database=o.get("database"), user=o.get("user"), password=password), o)
     except SourceError as e:
         fail(str(e), 2)
+
+
+def _with_timeout(spec: Any, o: dict[str, Any]) -> Any:
+    import dataclasses
+
+    if o.get("statement_timeout") is None:
+        return spec
+    return dataclasses.replace(spec, statement_timeout_s=o["statement_timeout"])
 
 
 def _named(ctx: click.Context, name: str) -> Any:
@@ -101,11 +112,13 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from sqlmodel import Session, select
 
     from runtime.campaigns.models import DataSource
+    from runtime.campaigns.sources import DEFAULT_STATEMENT_TIMEOUT_S
 
     with Session(engine_of(ctx)) as s:
         recs = s.exec(select(DataSource).order_by(DataSource.id)).all()  # type: ignore[arg-type]
     rows = [{"id": r.id, "name": r.name, "kind": r.kind, "host": r.host, "database": r.database, "path": r.path,
-             "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc)} for r in recs]
+             "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc),
+             "statement_timeout_s": r.statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S} for r in recs]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -121,17 +134,29 @@ _TIMEOUT = click.option("--timeout", type=click.FloatRange(min=0.1), default=15.
 @click.argument("name", required=False)
 @_spec_options
 @_TIMEOUT
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: message and warnings.")
 @click.pass_context
-def test_cmd(ctx: click.Context, name: str | None, timeout: float, **o: Any) -> None:
-    """Test the connection of a saved source NAME, or of the one given by options."""
-    from runtime.campaigns.sources import SourceError, check_connection
+def test_cmd(ctx: click.Context, name: str | None, timeout: float, as_json: bool, **o: Any) -> None:
+    """Test the connection of a saved source NAME, or of the one given by options.
+
+    For PostgreSQL and MariaDB/MySQL it also says what the account could do beyond reading
+    (superuser, server-file roles or the FILE privilege, dblink/postgres_fdw, write grants):
+    a source should have a read-only account (docs/campaigns.md)."""
+    from runtime.campaigns.sources import SourceError, account_warnings, check_connection
     from runtime.campaigns.sqlguard import UnsafeQuery
 
     spec = _named(ctx, name) if name else _spec(o)
     try:
-        click.echo(check_connection(spec, timeout))
+        message = check_connection(spec, timeout)
+        warnings = account_warnings(spec, timeout)
     except (SourceError, UnsafeQuery) as e:
         fail(str(e))
+    if as_json:
+        click.echo(json.dumps({"message": message, "read_only": not warnings, "warnings": warnings}, ensure_ascii=False))
+        return
+    click.echo(message)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @cli.command("preview")
@@ -146,13 +171,15 @@ def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params:
                 timeout: float, **o: Any) -> None:
     """The first 20 rows (and any bad rows with their line numbers)."""
     from runtime.campaigns.sources import SourceError, preview, rows_to_csv
-    from runtime.campaigns.sqlguard import UnsafeQuery
+    from runtime.campaigns.sqlguard import UnparsableQuery, UnsafeQuery
 
     spec = _named(ctx, name) if name else _spec(o)
     try:
         rows, errors = preview(spec, query, parse_pairs(params, "--param"), timeout)
-    except (SourceError, UnsafeQuery) as e:
-        fail(str(e))
+    except UnparsableQuery as e:  # not SQL at all: unreadable input, like a bad option
+        fail(f"--query: {e}", 2)
+    except (SourceError, UnsafeQuery) as e:  # refused by the guard, or the server said no
+        fail(f"--query: {e}" if isinstance(e, UnsafeQuery) else str(e))
     if as_json:
         click.echo(json.dumps({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows],
                                "errors": [str(x) for x in errors]}, ensure_ascii=False, default=str))

@@ -57,6 +57,19 @@ def _column(values: list[Any]) -> np.ndarray:
     return np.asarray(["" if v is None else str(v).strip() for v in values], dtype=object)
 
 
+def _columns_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' values by column, read in one pass (an upload streams through here: no list of
+    every row's dict is ever held); a column first seen later is None in the rows before it."""
+    columns: dict[str, list[Any]] = {}
+    for n, r in enumerate(rows):
+        for k in r:
+            if k not in columns:
+                columns[k] = [None] * n
+        for k, col in columns.items():
+            col.append(r.get(k))
+    return columns
+
+
 def frame_from_rows(
     rows: Iterable[Mapping[str, Any]], id_column: str = "customer_id", phone_column: str | None = "phone"
 ) -> Frame:
@@ -64,18 +77,16 @@ def frame_from_rows(
 
     ``phone_column=None`` reads data without numbers (business data).
     """
-    rows = list(rows)
-    if not rows:
+    columns = _columns_of(rows)
+    if not columns:
         raise ValueError("the data source returned no rows")
-    names: list[str] = []
-    for r in rows:
-        names += [k for k in r if k not in names]
+    names = list(columns)
     for need in (id_column, phone_column):
         if need is not None and need not in names:
             raise ValueError(f"the data source has no column {need!r} (have: {', '.join(names)})")
     frame: Frame = {}
     for name in names:
-        values = [r.get(name) for r in rows]
+        values = columns.pop(name)  # each column's values go once they are converted
         if name == id_column:
             keys = [customer_key(None if v is None else str(v)) for v in values]
             frame["customer_id"] = np.asarray([-1 if k is None else k for k in keys], dtype=np.int64)

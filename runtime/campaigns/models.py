@@ -51,6 +51,8 @@ class DataSource(SQLModel, table=True):
     path: str | None = None  # csv/xlsx file
     http_url: str | None = None
     http_format: str | None = None  # json | csv
+    #: seconds one query of this source may run on its server (None: the default, 60 s)
+    statement_timeout_s: float | None = None
     created_at: datetime
 
 

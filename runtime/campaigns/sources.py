@@ -6,9 +6,10 @@ SQL sources run one guarded SELECT with bound ``:name`` parameters inside a read
 transaction (``SET TRANSACTION READ ONLY`` on all three servers), so a query that slipped
 past the guard still cannot write.
 
-Previews and connection tests are bounded (:data:`DEFAULT_TIMEOUT_S`, changeable per call) by
-each driver's own statement/read timeout, so a slow query ends on the server's or the
-socket's clock rather than blocking the operator. Errors say which step failed: reaching the
+Every query has a time limit kept by the server itself (:mod:`runtime.campaigns.sqltimeout`):
+a load uses the source's statement timeout (default 60 s), a preview or connection test its
+own (:data:`DEFAULT_TIMEOUT_S`, changeable per call); a query the reader gives up on is
+cancelled on the server, not left running. Errors say which step failed: reaching the
 server (``cannot connect to …``), the query (``… query failed``) or the time limit.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -30,7 +31,16 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.models import DataSource
 from runtime.campaigns.secrets import SecretBox
+from runtime.campaigns.source_privileges import account_risks, describe
 from runtime.campaigns.sqlguard import check_select
+from runtime.campaigns.sqltimeout import (
+    DEFAULT_STATEMENT_TIMEOUT_S,
+    check_timeout,
+    connect_args,
+    is_timeout,
+    limit_session,
+    on_connect,
+)
 from runtime.campaigns.uploads import RowError, UploadError, read_csv_text, read_upload
 
 __all__ = [
@@ -42,10 +52,12 @@ __all__ = [
     "fetch_rows",
     "preview",
     "check_connection",
+    "account_warnings",
     "spec_to_record",
     "save_source",
     "spec_from_record",
     "DEFAULT_TIMEOUT_S",
+    "DEFAULT_STATEMENT_TIMEOUT_S",
 ]
 
 SQL_KINDS = ("mysql", "postgresql", "oracle")
@@ -88,8 +100,14 @@ class SourceSpec:
     path: str | None = None
     http_url: str | None = None
     http_format: str | None = None  # json | csv (default: from the Content-Type)
+    #: seconds one query may run on the server (SQL sources); loads use it, previews their own
+    statement_timeout_s: float = DEFAULT_STATEMENT_TIMEOUT_S
 
     def __post_init__(self) -> None:
+        try:
+            check_timeout(self.statement_timeout_s)
+        except ValueError as e:
+            raise SourceError(str(e)) from e
         if self.kind not in KINDS:
             raise SourceError(f"unknown source kind {self.kind!r}; use one of {', '.join(KINDS)}")
         if self.kind in SQL_KINDS:
@@ -158,17 +176,6 @@ def sqlalchemy_url(spec: SourceSpec) -> URL:
     )
 
 
-def _connect_args(kind: str, timeout: float | None) -> dict[str, Any]:
-    """Each driver's own connect/read/statement limits (oracle's call timeout is set per connection)."""
-    if timeout is None:
-        return {}
-    if kind == "mysql":
-        return {"connect_timeout": max(1, round(timeout)), "read_timeout": timeout, "write_timeout": timeout}
-    if kind == "postgresql":
-        return {"connect_timeout": max(1, round(timeout)), "options": f"-c statement_timeout={int(timeout * 1000)}"}
-    return {"tcp_connect_timeout": timeout}
-
-
 def _first_line(e: BaseException) -> str:
     orig = getattr(e, "orig", None) or e
     args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
@@ -178,14 +185,6 @@ def _first_line(e: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
-def _is_timeout(e: BaseException) -> bool:
-    orig = getattr(e, "orig", None) or e
-    if getattr(orig, "sqlstate", None) == "57014":  # postgresql query_canceled (statement_timeout)
-        return True
-    msg = str(orig).lower()
-    return "timed out" in msg or "timeout" in msg or "dpy-4024" in msg
-
-
 def _where(spec: SourceSpec) -> str:
     u = sqlalchemy_url(spec)
     return f"{u.host}:{u.port or _DEFAULT_PORTS[spec.kind]}"
@@ -193,36 +192,41 @@ def _where(spec: SourceSpec) -> str:
 
 def _sql_rows(spec: SourceSpec, query: str, params: Mapping[str, Any], limit: int | None,
               timeout: float | None = None) -> Iterator[SourceRow]:
+    """Rows of the checked query; the server stops it after ``timeout`` (default: the source's
+    statement timeout), and cancels it when the reader stops early."""
     sql = check_select(query, spec.kind)
-    engine = create_engine(sqlalchemy_url(spec), poolclass=None, pool_pre_ping=False,
-                           connect_args=_connect_args(spec.kind, timeout))
-    if spec.kind == "oracle" and timeout is not None:
-        ms = int(timeout * 1000)
-
-        @event.listens_for(engine, "connect")
-        def _call_timeout(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.call_timeout = ms
-
+    seconds = timeout if timeout is not None else spec.statement_timeout_s
+    engine = create_engine(sqlalchemy_url(spec), pool_pre_ping=False, connect_args=connect_args(spec.kind, seconds))
+    on_connect(engine, spec.kind, seconds)
     try:
         try:
             conn = engine.connect()
         except SQLAlchemyError as e:
-            why = "timed out" if _is_timeout(e) and timeout is not None else _first_line(e)
+            why = "timed out" if is_timeout(e) else _first_line(e)
             raise SourceError(f"cannot connect to {spec.kind} at {_where(spec)}: {why}") from e
         try:
             with conn:
+                cancel = limit_session(engine, conn, spec.kind, seconds)
                 conn.execute(text("SET TRANSACTION READ ONLY"))
-                result = conn.execution_options(stream_results=True).execute(text(sql), dict(params))
-                cols = list(result.keys())
-                for i, row in enumerate(result, start=1):
-                    if limit is not None and i > limit:
-                        break
-                    yield SourceRow(i, dict(zip(cols, row, strict=True)))
+                exhausted, result = False, None
+                try:
+                    result = conn.execution_options(stream_results=True).execute(text(sql), dict(params))
+                    cols = list(result.keys())
+                    for i, row in enumerate(result, start=1):
+                        if limit is not None and i > limit:
+                            break
+                        yield SourceRow(i, dict(zip(cols, row, strict=True)))
+                    else:
+                        exhausted = True
+                finally:
+                    if not exhausted:  # we gave up (enough rows, an error, the consumer left): so does the server
+                        cancel(result.cursor if result is not None else None)
                 conn.rollback()
         except SQLAlchemyError as e:
-            if timeout is not None and _is_timeout(e):
-                raise SourceError(f"{spec.kind} query timed out after {timeout:g} s (the limit for previews and connection tests; "
-                                  f"allow more time or make the query faster)") from e
+            if is_timeout(e):
+                which = "the source's statement timeout" if timeout is None else "the time limit of this preview or test"
+                raise SourceError(f"{spec.kind} query timed out after {seconds:g} s and was stopped on the server "
+                                  f"({which}; allow more time or make the query faster)") from e
             raise SourceError(f"{spec.kind} query failed: {_first_line(e)}") from e
     finally:
         engine.dispose()
@@ -272,7 +276,7 @@ def fetch_rows(
 ) -> Iterator[SourceRow]:
     """Rows of the source. Bad rows (uploads, HTTP) are appended to ``errors``, never dropped silently.
 
-    ``timeout``: seconds for connecting and for the query (None: the driver's defaults, for loads)."""
+    ``timeout``: seconds for connecting and for the query (None: the source's statement timeout)."""
     errs = errors if errors is not None else []
     params = params or {}
     if spec.kind in SQL_KINDS:
@@ -325,6 +329,21 @@ def check_connection(spec: SourceSpec, timeout: float | None = DEFAULT_TIMEOUT_S
     return f"{path.name}: readable, {len(rows)} preview rows, {len(errors)} bad"
 
 
+def account_warnings(spec: SourceSpec, timeout: float = DEFAULT_TIMEOUT_S) -> list[str]:
+    """What the account of a PostgreSQL or MariaDB/MySQL source could do beyond reading, each a
+    sentence, with the read-only advice last (empty: nothing found, or another kind of source)."""
+    if spec.kind not in ("postgresql", "mysql"):
+        return []
+    engine = create_engine(sqlalchemy_url(spec), connect_args=connect_args(spec.kind, timeout))
+    try:
+        with engine.connect() as conn:
+            return describe(account_risks(spec.kind, conn))
+    except SQLAlchemyError as e:
+        raise SourceError(f"could not check the account's privileges on {_where(spec)}: {_first_line(e)}") from e
+    finally:
+        engine.dispose()
+
+
 def spec_to_record(name: str, spec: SourceSpec, box: SecretBox) -> DataSource:
     return DataSource(
         name=name,
@@ -338,6 +357,7 @@ def spec_to_record(name: str, spec: SourceSpec, box: SecretBox) -> DataSource:
         path=spec.path,
         http_url=spec.http_url,
         http_format=spec.http_format,
+        statement_timeout_s=spec.statement_timeout_s if spec.statement_timeout_s != DEFAULT_STATEMENT_TIMEOUT_S else None,
         created_at=utcnow(),
     )
 
@@ -368,6 +388,7 @@ def spec_from_record(rec: DataSource, box: SecretBox) -> SourceSpec:
         path=rec.path,
         http_url=rec.http_url,
         http_format=rec.http_format,
+        statement_timeout_s=rec.statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S,
     )
 
 

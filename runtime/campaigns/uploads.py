@@ -10,14 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runtime.campaigns.mapping import SourceRow
+from runtime.campaigns.upload_limits import UploadLimits, oversized_part, too_many_rows
 
-__all__ = ["RowError", "UploadError", "decode_text", "read_upload", "read_csv_text", "read_xlsx"]
+__all__ = ["RowError", "UploadError", "UploadTooLarge", "UploadLimits", "check_xlsx", "decode_text", "read_upload",
+           "read_csv_text", "read_xlsx"]
 
 #: Tried in order on the whole file: Excel in China saves CSV as GBK (GB18030 is its superset).
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -35,6 +39,12 @@ class RowError:
 
 class UploadError(ValueError):
     """The file cannot be read at all (format, encoding, no header)."""
+
+
+class UploadTooLarge(UploadError):
+    """The file is past a limit of :class:`UploadLimits` (rows, or how far an XLSX expands)."""
+
+
 
 
 def _header(cells: list[Any], where: str) -> list[str]:
@@ -102,9 +112,11 @@ def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]
             offset, line_no = first.end(), bad + 1
 
 
-def read_csv_text(text: str, errors: list[RowError]) -> Iterator[SourceRow]:
+def read_csv_text(text: str, errors: list[RowError], limits: UploadLimits | None = None) -> Iterator[SourceRow]:
     """Rows of a CSV document; bad rows go to ``errors`` with their line numbers (a row that
-    spans lines inside a quoted field is numbered by its first line)."""
+    spans lines inside a quoted field is numbered by its first line). More records than
+    ``limits.row_cap`` (rows, and cells; default: the configured limits) raise :class:`UploadTooLarge`."""
+    limits = limits or UploadLimits.configured()
     if text.startswith("\ufeff"):
         text = text[1:]
     before = len(errors)
@@ -116,7 +128,10 @@ def read_csv_text(text: str, errors: list[RowError]) -> Iterator[SourceRow]:
         raise UploadError("the file is empty")
     header = _header(list(first[1]), "line 1")
     width, strip = len(header), str.strip
-    for line, cells in records:
+    max_rows = limits.row_cap(width)
+    for n, (line, cells) in enumerate(records, 1):
+        if n > max_rows:
+            raise UploadTooLarge(too_many_rows(limits, width))
         if not "".join(cells).strip():  # no cells, or only blank ones
             continue
         if len(cells) != width:
@@ -125,8 +140,29 @@ def read_csv_text(text: str, errors: list[RowError]) -> Iterator[SourceRow]:
         yield SourceRow(line, dict(zip(header, map(strip, cells), strict=True)))
 
 
-def read_xlsx(data: bytes, errors: list[RowError]) -> Iterator[SourceRow]:
-    """Rows of the first sheet of an XLSX workbook (row numbers as Excel shows them)."""
+def check_xlsx(data: bytes, limits: UploadLimits | None = None) -> None:
+    """Refuse a workbook that expands past the limits before anything parses it (a decompression
+    bomb): :class:`UploadTooLarge` saying which part and how far, :class:`UploadError` for a file
+    that is not a zip archive or whose parts do not inflate to what they declare."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            problem = oversized_part(archive, limits or UploadLimits.configured())
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
+        raise UploadError(f"not a readable XLSX workbook: {e}") from e
+    if problem:
+        raise UploadTooLarge(problem)
+
+
+def read_xlsx(data: bytes, errors: list[RowError], limits: UploadLimits | None = None) -> Iterator[SourceRow]:
+    """Rows of the first sheet of an XLSX workbook (row numbers as Excel shows them), streamed
+    (openpyxl read-only mode). :func:`check_xlsx` runs now, before the first row is asked for;
+    more rows than ``limits.max_rows`` raise :class:`UploadTooLarge` as the rows are read."""
+    limits = limits or UploadLimits.configured()
+    check_xlsx(data, limits)
+    return _xlsx_rows(data, errors, limits)
+
+
+def _xlsx_rows(data: bytes, errors: list[RowError], limits: UploadLimits) -> Iterator[SourceRow]:
     from openpyxl import load_workbook
 
     try:
@@ -143,7 +179,11 @@ def read_xlsx(data: bytes, errors: list[RowError]) -> Iterator[SourceRow]:
     while cells and (cells[-1] is None or str(cells[-1]).strip() == ""):
         cells.pop()  # a sheet's used range often runs past the last named column
     header = _header(cells, "row 1")
+    max_rows = limits.row_cap(len(header))
     for i, cells in enumerate(rows, start=2):
+        if i - 1 > max_rows:
+            wb.close()
+            raise UploadTooLarge(too_many_rows(limits, len(header)))
         vals = list(cells)
         if all(c is None or str(c).strip() == "" for c in vals):
             continue
@@ -190,16 +230,17 @@ def _fits(line: bytes, enc: str) -> bool:
     return True
 
 
-def read_upload(path: Path, errors: list[RowError]) -> Iterator[SourceRow]:
+def read_upload(path: Path, errors: list[RowError], limits: UploadLimits | None = None) -> Iterator[SourceRow]:
+    """Rows of a CSV/XLSX list file, within ``limits`` (default: the configured ones)."""
     suffix = path.suffix.lower()
     try:
         data = path.read_bytes()
     except OSError as e:
         raise UploadError(f"cannot read {path}: {e.strerror}") from e
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(data, errors)
+        return read_xlsx(data, errors, limits)
     if suffix in (".csv", ".txt"):
         if b"\x00" in data[:4096]:
             raise UploadError(f"{path}: binary data, not a CSV text file (UTF-16 lists: save as UTF-8 or GBK CSV)")
-        return read_csv_text(decode_text(data, errors), errors)
+        return read_csv_text(decode_text(data, errors), errors, limits)
     raise UploadError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")

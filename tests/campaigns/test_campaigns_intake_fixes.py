@@ -185,7 +185,7 @@ def test_mariadb_preview_times_out():
     spec = SourceSpec(kind="mysql", host="127.0.0.1", user="root", database="test")
     t0 = time.monotonic()
     with pytest.raises(SourceError, match=r"^mysql query timed out after 1 s"):
-        preview(spec, "SELECT sleep(3) AS phone", timeout=1)
+        preview(spec, "SELECT COUNT(*) AS phone FROM seq_1_to_100000 a, seq_1_to_100000 b", timeout=1)
     assert time.monotonic() - t0 < 2.5
     (row,), _ = preview(spec, "SELECT 1 AS phone", timeout=1)
     assert row.values == {"phone": 1}
@@ -196,7 +196,8 @@ def test_postgres_preview_times_out_via_the_cli(env):
     url, _, _ = env
     t0 = time.monotonic()
     res = _run(["source", "--db", url, "preview", "--url", "postgresql://postgres@127.0.0.1:5432/test",
-                "--query", "SELECT pg_sleep(3) AS phone", "--timeout", "1"], code=1)
+                "--query", "SELECT count(*) AS phone FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
+                "--timeout", "1"], code=1)
     assert "postgresql query timed out after 1 s" in res.output
     assert time.monotonic() - t0 < 2.5
 

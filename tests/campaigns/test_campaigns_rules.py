@@ -39,7 +39,7 @@ def test_sql_guard_rejects_writes(kind, sql, needle):
 
 
 def test_sql_guard_accepts_reads_and_literals():
-    assert check_select("select 'drop table t' as a from t where b = :b;") == "select 'drop table t' as a from t where b = :b"
+    assert check_select("select 'drop table t' as a from t where b = :b;") == "SELECT 'drop table t' AS a FROM t WHERE b = :b"
     check_select("with x as (select 1 as a) select a from x union select 2", "mysql")
     with pytest.raises(UnsafeQuery, match="DELETE"):
         check_select("with d as (delete from t returning *) select * from d")

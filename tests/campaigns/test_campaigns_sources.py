@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 
+from runtime.campaigns import sources
 from runtime.campaigns.secrets import DecryptError, SecretBox
 from runtime.campaigns.sources import (
     SourceError,
@@ -94,8 +95,9 @@ def test_mariadb_select_with_bound_parameters(mariadb_table):
 
 
 @pytest.mark.mariadb
-def test_mariadb_query_runs_read_only(mariadb_table):
-    """Even a write hidden from the guard (a stored function) fails inside the read-only transaction."""
+def test_mariadb_query_runs_read_only(mariadb_table, monkeypatch):
+    """The guard refuses a stored function by name; and were it let through (guard switched off
+    here), its write still fails inside the read-only transaction."""
     spec = SourceSpec(kind="mysql", host="127.0.0.1", user="root", database="test")
     fn = f"f_{mariadb_table}"
     eng = create_engine("mysql+pymysql://root@127.0.0.1:3306/test")
@@ -103,6 +105,9 @@ def test_mariadb_query_runs_read_only(mariadb_table):
         c.execute(text(f"CREATE FUNCTION {fn}() RETURNS INT MODIFIES SQL DATA BEGIN "
                        f"DELETE FROM {mariadb_table}; RETURN 1; END"))
     try:
+        with pytest.raises(UnsafeQuery, match=f"function {fn} is not allowed"):
+            preview(spec, f"SELECT {fn}() AS x")
+        monkeypatch.setattr(sources, "check_select", lambda q, _kind: q)
         with pytest.raises(SourceError, match="(?i)read.only"):
             preview(spec, f"SELECT {fn}() AS x")
         with eng.connect() as c:
@@ -114,7 +119,7 @@ def test_mariadb_query_runs_read_only(mariadb_table):
 
 
 @pytest.mark.postgres
-def test_postgres_source_is_read_only_and_previews_20_rows():
+def test_postgres_source_is_read_only_and_previews_20_rows(monkeypatch):
     name = f"hs_{uuid.uuid4().hex[:8]}"
     eng = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
     with eng.begin() as c:
@@ -124,8 +129,12 @@ def test_postgres_source_is_read_only_and_previews_20_rows():
         spec = SourceSpec(kind="postgresql", host="127.0.0.1", user="postgres", database="test")
         rows, _ = preview(spec, f"SELECT * FROM {name} WHERE id > :lo ORDER BY id", {"lo": 5})
         assert len(rows) == 20 and rows[0].values == {"id": 6, "mobile": "13800000006"}
-        with pytest.raises(SourceError, match="read-only transaction"):
+        with pytest.raises(UnsafeQuery, match=f"function {name}_f is not allowed"):
             preview(spec, f"SELECT {name}_f()")
+        with monkeypatch.context() as m:  # the second lock, were the guard fooled
+            m.setattr(sources, "check_select", lambda q, _kind: q)
+            with pytest.raises(SourceError, match="read-only transaction"):
+                preview(spec, f"SELECT {name}_f()")
         with eng.connect() as c:
             assert c.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() == 50
         with pytest.raises(SourceError, match="postgresql query failed"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from litestar.response import Redirect, Template
 from runtime.analytics.export import export_report, report_tables
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
+from runtime.campaigns.upload_limits import UploadLimits
 from runtime.db import session_scope
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
@@ -458,14 +460,31 @@ def _upload_name(filename: str) -> str:
     return f"{stem[:80]}.parquet"
 
 
-def read_customer_upload(raw: bytes, filename: str, t: Translator) -> tuple[Any, list[str]]:
+class _TooLarge(_FormProblem):
+    """The upload is past a row or expanded-size limit (answered 413, not 400)."""
+
+
+def read_customer_upload(raw: bytes, filename: str, t: Translator,
+                         limits: UploadLimits | None = None) -> tuple[Any, list[str]]:
     """(frame, row problems) of an uploaded customer file, or ``_FormProblem`` saying why not.
 
     CSV (UTF-8 or GBK) and XLSX go through the campaign list reader (every bad row reported with
-    its line); Parquet is read as it is. The file must have ``customer_id`` and ``phone``."""
+    its line), streamed, within ``limits`` (rows; how far an XLSX expands, checked before it is
+    parsed); Parquet is read as it is once its footer is within them. The file must have
+    ``customer_id`` and ``phone``."""
     from runtime.audience.frame import FrameError, frame_len, read_frame
     from runtime.audience.from_source import frame_from_rows
-    from runtime.campaigns.uploads import RowError, UploadError, decode_text, read_csv_text, read_xlsx
+    from runtime.campaigns.upload_limits import oversized_parquet
+    from runtime.campaigns.uploads import (
+        RowError,
+        UploadError,
+        UploadTooLarge,
+        decode_text,
+        read_csv_text,
+        read_xlsx,
+    )
+
+    limits = limits or UploadLimits.configured()
 
     suffix = Path(filename).suffix.lower()
     if suffix not in _UPLOAD_TYPES:
@@ -478,6 +497,12 @@ def read_customer_upload(raw: bytes, filename: str, t: Translator) -> tuple[Any,
             p = Path(tmp) / "upload.parquet"
             p.write_bytes(raw)
             try:
+                problem = oversized_parquet(str(p), limits)
+            except Exception as e:  # pyarrow raises several types for a file that is not Parquet
+                raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e).replace(str(p), filename))) from e
+            if problem:
+                raise _TooLarge(t("an.upload.too_big", name=filename, error=problem))
+            try:
                 frame = read_frame(p)
             except FrameError as e:
                 raise _FormProblem(t("an.upload.unreadable", name=filename,
@@ -489,27 +514,36 @@ def read_customer_upload(raw: bytes, filename: str, t: Translator) -> tuple[Any,
         if frame_len(frame) == 0:
             raise _FormProblem(t("an.upload.empty", name=filename))
         return frame, []
-    try:
+    try:  # rows stream from the reader into the frame's columns: no list of every row in between
         if suffix == ".xlsx":
-            rows = [r.values for r in read_xlsx(raw, problems)]
+            rows = read_xlsx(raw, problems, limits)
         else:
             if b"\x00" in raw[:4096]:
                 raise UploadError(t("an.upload.binary"))
-            rows = [r.values for r in read_csv_text(decode_text(raw, problems), problems)]
+            rows = read_csv_text(decode_text(raw, problems), problems, limits)
+        first = next(rows, None)
+        if first is None:
+            raise _FormProblem(t("an.upload.empty", name=filename))
+        names = list(first.values)
+        missing = [c for c in ("customer_id", "phone") if c not in names]
+        if missing:
+            raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
+                                 have=", ".join(names[:20])))
+        frame = frame_from_rows(itertools.chain([first.values], (r.values for r in rows)))
+    except _FormProblem:
+        raise
+    except UploadTooLarge as e:
+        raise _TooLarge(t("an.upload.too_big", name=filename, error=str(e))) from e
     except UploadError as e:
         raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
-    if not rows:
-        raise _FormProblem(t("an.upload.empty", name=filename))
-    names = list(rows[0])
-    missing = [c for c in ("customer_id", "phone") if c not in names]
-    if missing:
-        raise _FormProblem(t("an.upload.columns", name=filename, missing=", ".join(missing),
-                             have=", ".join(names[:20])))
-    try:
-        frame = frame_from_rows(rows)
     except ValueError as e:
         raise _FormProblem(t("an.upload.unreadable", name=filename, error=str(e))) from e
     return frame, [str(p) for p in problems]
+
+
+def _upload_limits(request: Request[Any, Any, Any]) -> UploadLimits:
+    u = request.app.state.settings.uploads
+    return UploadLimits(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024, max_cells=u.max_cells)
 
 
 @post("/audiences/upload", guards=[require_permission], opt=OPERATOR, sync_to_thread=True,
@@ -538,7 +572,7 @@ def upload_customers(
         target = _data_dir(request) / _upload_name(upload.filename)
         if target.exists() and not replace:
             raise _FormProblem(t("an.upload.exists", name=target.name))
-        frame, problems = read_customer_upload(raw, upload.filename, t)
+        frame, problems = read_customer_upload(raw, upload.filename, t, _upload_limits(request))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".part-{target.name}")
         try:
@@ -548,7 +582,7 @@ def upload_customers(
             tmp.unlink(missing_ok=True)
     except _FormProblem as e:
         flash(request, str(e), "error")
-        return _rule_form(request, None, status_code=400)
+        return _rule_form(request, None, status_code=413 if isinstance(e, _TooLarge) else 400)
     rows = frame_len(frame)
     callable_rows = int(reachable(frame).sum())
     msg = t("an.upload.saved", name=target.name, rows=f"{rows:,}", callable=f"{callable_rows:,}")
