@@ -1,0 +1,135 @@
+"""Each answer class end to end on the simulator: the carrier plays it, the call session
+classifies it (text mode, the same clip the network plays) and the outcome follows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from designer.model import Script
+from runtime.answer.consequences import AnswerSetup
+from runtime.answer.references import default_spotter
+from runtime.answer.voices import scene_voice
+from runtime.calls import CallResult, VirtualClock, run_call
+from telephony.contract import OriginateRequest
+from telephony.outcomes import Outcome
+from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver
+from telephony.simulator.carrier import plan_call
+from telephony.simulator.clock import CHINA_TZ
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 3, 2, 12, 0, tzinfo=CHINA_TZ)
+#: Every failure announced, machines and 彩铃 common: each scene is easy to find.
+PROFILE = CarrierProfile(answer_curve=(0.9,) * 48, invalid_share=0.15, powered_off_share=0.15, busy_share=0.1,
+                         network_error_share=0.0, suspended_share=0.15, announce_share=1.0,
+                         announce_after_answer_share=0.3, machine_share=0.5, music_ringback_share=0.3)
+
+
+def _script() -> Script:
+    return Script.from_dict(json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text()))
+
+
+def number_for(label: str, phase: str, profile: CarrierProfile = PROFILE, seed: int = 1) -> str:
+    """The first number whose first attempt plays ``label`` in ``phase``."""
+    for i in range(5000):
+        n = f"1380000{i:04d}"
+        plan = plan_call(seed, n, "1", START, profile)
+        if plan.scene is not None and plan.scene.label == label and plan.scene.phase == phase:
+            return n
+    raise AssertionError(f"no number plays {label} in {phase}")
+
+
+def _call(number: str, setup: AnswerSetup | None, seed: int = 1) -> tuple[CallResult, SimulatorDriver]:
+    async def main() -> tuple[CallResult, SimulatorDriver]:
+        clock = VirtualClock(START)
+        drv = SimulatorDriver(seed=seed, carrier=PROFILE, personas=PersonaMix.only("agreeable"), clock=clock,
+                              scene_voice=scene_voice())
+        res = await run_call(drv, OriginateRequest(number, "95555", "call-1"), _script(), {"extra_fee": 3},
+                             clock=clock, answer=setup)
+        await drv.aclose()
+        return res, drv
+
+    return asyncio.run(main())
+
+
+SETUP = AnswerSetup(spotter=None)
+
+
+@pytest.fixture(scope="module")
+def setup() -> AnswerSetup:
+    return AnswerSetup(spotter=default_spotter())
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize(("label", "phase"), [
+    ("announcement_invalid", "early"),
+    ("announcement_suspended", "early"),
+    ("announcement_powered_off", "early"),
+    ("announcement_busy", "early"),
+    ("announcement_unreachable", "early"),
+    ("announcement_invalid", "answered"),
+    ("announcement_suspended", "answered"),
+    ("voicemail", "answered"),
+    ("screening", "answered"),
+    ("ivr", "answered"),
+    ("fax", "answered"),
+])
+def test_each_scene_becomes_its_outcome(setup: AnswerSetup, label: str, phase: str) -> None:
+    res, drv = _call(number_for(label, phase), setup)
+    assert res.outcome == Outcome(label), res.answer
+    assert res.answer and res.answer[-1]["class"] == label
+    assert res.engine_record is None or not res.engine_record.turns  # the bot never talked to it
+    if phase == "early":
+        assert res.talk_ms == 0 and res.cause.sip_status is not None  # the SIP status it came with stays
+
+
+@pytest.mark.audio
+def test_colour_ringback_does_not_end_the_call_and_the_person_gets_the_script(setup: AnswerSetup) -> None:
+    res, _ = _call(number_for("ringback_music", "early"), setup)
+    assert res.answer[0]["class"] == "ringback_music"
+    if res.outcome is Outcome.CONNECTED:
+        assert res.engine_record is not None and res.engine_record.turns
+
+
+@pytest.mark.audio
+def test_without_classification_an_announcement_after_answer_counts_as_connected() -> None:
+    """The old behaviour, which the classifier fixes: the bot talks to a recording."""
+    res, _ = _call(number_for("announcement_suspended", "answered"), None)
+    assert res.outcome is Outcome.CONNECTED and res.answer == ()
+
+
+@pytest.mark.audio
+def test_a_person_is_not_held_up(setup: AnswerSetup) -> None:
+    for i in range(200):
+        n = f"1391000{i:04d}"
+        plan = plan_call(1, n, "1", START, PROFILE)
+        if plan.kind.value == "answer" and plan.scene is None:
+            break
+    res, _ = _call(n, setup)
+    assert res.outcome is Outcome.CONNECTED and res.answer == ()  # no machine audio: no verdict needed
+    assert res.engine_record is not None and res.engine_record.turns
+
+
+@pytest.mark.audio
+def test_voicemail_gets_the_tasks_message_and_a_screener_the_callers_name(setup: AnswerSetup) -> None:
+    from dataclasses import replace
+
+    msg = replace(setup, on_machine="message", message="您好，这里是话费提醒，请及时充值。")
+    res, drv = _call(number_for("voicemail", "answered"), msg)
+    assert res.outcome is Outcome.VOICEMAIL and res.hangup_by == "local"
+    screen = replace(setup, screener_text="我是移动客服，提醒您充值")
+    res, _ = _call(number_for("screening", "answered"), screen)
+    assert res.outcome is Outcome.SCREENING and res.answer[-1]["class"] == "screening"
+
+
+def test_answer_setup_checks_its_fields() -> None:
+    with pytest.raises(ValueError, match="on_machine must be one of"):
+        AnswerSetup(on_machine="shout")
+    with pytest.raises(ValueError, match="needs the message"):
+        AnswerSetup(on_machine="message")
+    with pytest.raises(ValueError, match="at most 500"):
+        AnswerSetup(screener_text="x" * 501)
