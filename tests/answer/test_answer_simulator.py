@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,30 +16,13 @@ from runtime.answer.voices import scene_voice
 from runtime.calls import CallResult, VirtualClock, run_call
 from telephony.contract import OriginateRequest
 from telephony.outcomes import Outcome
-from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver
+from telephony.simulator import PersonaMix, SimulatorDriver
 from telephony.simulator.carrier import plan_call
-from telephony.simulator.clock import CHINA_TZ
+from tests.support.amd_scenes import PROFILE, START, number_for
 
 ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2026, 3, 2, 12, 0, tzinfo=CHINA_TZ)
-#: Every failure announced, machines and 彩铃 common: each scene is easy to find.
-PROFILE = CarrierProfile(answer_curve=(0.9,) * 48, invalid_share=0.15, powered_off_share=0.15, busy_share=0.1,
-                         network_error_share=0.0, suspended_share=0.15, announce_share=1.0,
-                         announce_after_answer_share=0.3, machine_share=0.5, music_ringback_share=0.3)
-
-
 def _script() -> Script:
     return Script.from_dict(json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text()))
-
-
-def number_for(label: str, phase: str, profile: CarrierProfile = PROFILE, seed: int = 1) -> str:
-    """The first number whose first attempt plays ``label`` in ``phase``."""
-    for i in range(5000):
-        n = f"1380000{i:04d}"
-        plan = plan_call(seed, n, "1", START, profile)
-        if plan.scene is not None and plan.scene.label == label and plan.scene.phase == phase:
-            return n
-    raise AssertionError(f"no number plays {label} in {phase}")
 
 
 def _call(number: str, setup: AnswerSetup | None, seed: int = 1) -> tuple[CallResult, SimulatorDriver]:
