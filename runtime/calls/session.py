@@ -332,7 +332,16 @@ class CallSession:
 
     # -- what answers (issue 21) -------------------------------------------------------
     async def _early_media(self, handle: CallHandle, setup: AnswerSetup) -> None:
-        """Classify early media; an announcement, SIT or busy/congestion tone ends the attempt."""
+        """Classify early media; an announcement, SIT or busy/congestion tone ends the attempt.
+        A failure here is logged and the call goes on as if nothing was classified."""
+        try:
+            await self._classify_early(handle, setup)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the call must not depend on the classifier
+            _log.warning("early-media classification failed: %s: %s", type(exc).__name__, exc)
+
+    async def _classify_early(self, handle: CallHandle, setup: AnswerSetup) -> None:
         clip = getattr(handle, "answer_audio", None)
         if clip is not None and getattr(handle, "text_mode", False):
             pcm = await clip("early")

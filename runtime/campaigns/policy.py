@@ -7,7 +7,8 @@ allows it and the customer has one.
 What answered (issue 21) has its own rules, whatever the task's redial list says: an operator
 announcement that the number is invalid or suspended is never redialled in this campaign (an
 invalid number is also blacklisted for every later one, by the caller of this module), and
-one that the phone is switched off is redialled later the same day. An announcement that the
+one that the phone is switched off is redialled later the same day (after the task's redial
+interval, even when "unreachable" is not in its list and its count is 0: once). An announcement that the
 line is busy or unreachable, a voicemail, screening or IVR answer count as their signalling
 twin (busy, unreachable, no answer) for the task's redial list.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 __all__ = ["RedialPolicy", "Next", "next_step", "FALLBACK_OUTCOMES", "parse_outcomes", "NEVER_REDIAL",
-           "SAME_DAY_REDIAL", "ANSWER_TWINS", "POWERED_OFF_RETRY_S"]
+           "SAME_DAY_REDIAL", "ANSWER_TWINS"]
 
 #: Outcomes of a primary leg after which the secondary number is worth a try.
 FALLBACK_OUTCOMES = frozenset({"no_answer", "busy", "unreachable", "invalid_number", "announcement_invalid",
@@ -28,7 +29,6 @@ FALLBACK_OUTCOMES = frozenset({"no_answer", "busy", "unreachable", "invalid_numb
 NEVER_REDIAL = frozenset({"announcement_invalid", "announcement_suspended", "fax"})
 #: Switched off: try again later the same day (people switch phones back on).
 SAME_DAY_REDIAL = frozenset({"announcement_powered_off"})
-POWERED_OFF_RETRY_S = 2 * 3600
 #: The signalling outcome each other verdict counts as for the task's redial list.
 ANSWER_TWINS = {"announcement_busy": "busy", "announcement_unreachable": "unreachable", "voicemail": "no_answer",
                 "screening": "no_answer", "ivr": "no_answer"}
@@ -69,7 +69,7 @@ def next_step(
     if outcome == "connected":
         return Next("done")
     if outcome in SAME_DAY_REDIAL and attempts_on_leg <= max(1, policy.count):
-        later = now + timedelta(seconds=POWERED_OFF_RETRY_S)
+        later = now + timedelta(seconds=policy.interval_s)
         if later.date() == now.date():
             return Next("redial", later, leg=leg)
     redialled = outcome in policy.outcomes or ANSWER_TWINS.get(outcome) in policy.outcomes

@@ -22,6 +22,7 @@ __all__ = ["Scene", "SceneVoice", "render_scene", "wording", "MACHINE_LABELS", "
 SceneVoice = Callable[[str, str], Awaitable[bytes]]
 MACHINE_LABELS = ("voicemail", "screening", "ivr", "fax")
 _MAX_SCENE_S = 12.0
+_RINGBACK_TUNES = 12  # subscribers pick their 彩铃 from a catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def scene_for(label: str, phase: str, rng: random.Random, language: str = "zh", 
     is_announcement = label.startswith("announcement_")
     return Scene(label, phase, text, language, region,
                  prefix=rng.randrange(2) if is_announcement and rng.random() < 0.7 else None,
-                 beep=label == "voicemail" and rng.random() < 0.6, music_seed=rng.randrange(1 << 30))
+                 beep=label == "voicemail" and rng.random() < 0.6, music_seed=rng.randrange(_RINGBACK_TUNES))
 
 
 async def render_scene(scene: Scene, voice: SceneVoice | None) -> bytes:

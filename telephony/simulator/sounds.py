@@ -143,6 +143,13 @@ def _note(midi: float, seconds: float, t0: float = 0.0) -> _Arr:
     return np.asarray(x * env)
 
 
+def _mix(out: _Arr, at: int, seg: _Arr) -> None:
+    """Add ``seg`` into ``out`` from sample ``at``, cut at the end of ``out``."""
+    k = min(seg.size, out.size - at)
+    if k > 0:
+        out[at : at + k] += seg[:k]
+
+
 def music(rng: random.Random, seconds: float = 8.0, level_db: float = -18.0) -> bytes:
     """A 彩铃: a pentatonic melody over a changing chord, tempo and key drawn from ``rng``."""
     n = int(round(seconds * RATE))
@@ -155,15 +162,12 @@ def music(rng: random.Random, seconds: float = 8.0, level_db: float = -18.0) -> 
         bar_len = beat * 4
         i = int(pos * RATE)
         for step in chord:
-            seg = 0.5 * _note(key - 12 + step, bar_len)
-            out[i : i + seg.size] += seg[: out.size - i]
+            _mix(out, i, 0.5 * _note(key - 12 + step, bar_len))
         t = pos
         while t < pos + bar_len - 1e-6:
             length = beat * rng.choice((0.5, 1.0, 1.0, 2.0))
             midi = key + 12 + _SCALE[rng.randrange(len(_SCALE))] + 12 * rng.choice((0, 0, 1))
-            seg = _note(midi, length)
-            j = int(t * RATE)
-            out[j : j + seg.size] += seg[: out.size - j]
+            _mix(out, int(t * RATE), _note(midi, length))
             t += length
         pos += bar_len
         bar += 1

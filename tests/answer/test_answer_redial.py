@@ -20,7 +20,7 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.node import RuntimeNode
-from runtime.campaigns.policy import POWERED_OFF_RETRY_S, RedialPolicy, next_step, parse_outcomes
+from runtime.campaigns.policy import RedialPolicy, next_step, parse_outcomes
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status
@@ -52,10 +52,11 @@ def test_announced_failures_still_fall_back_to_the_secondary_number() -> None:
 
 
 def test_switched_off_is_redialled_later_the_same_day_only() -> None:
-    step = next_step(RedialPolicy(count=0), "primary", 1, "announcement_powered_off", None, NOON)
-    assert step.action == "redial" and step.not_before == NOON + timedelta(seconds=POWERED_OFF_RETRY_S)
+    two_hours = RedialPolicy(count=0, interval_s=7200, outcomes=frozenset())
+    step = next_step(two_hours, "primary", 1, "announcement_powered_off", None, NOON)
+    assert step.action == "redial" and step.not_before == NOON + timedelta(hours=2)
     late = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
-    assert next_step(RedialPolicy(count=0), "primary", 1, "announcement_powered_off", None, late).action == "done"
+    assert next_step(two_hours, "primary", 1, "announcement_powered_off", None, late).action == "done"
     assert next_step(RedialPolicy(count=2), "primary", 3, "announcement_powered_off", None, NOON).action == "done"
 
 
@@ -84,7 +85,7 @@ def test_campaign_on_the_simulator_outcomes_redials_and_the_invalid_number_marke
     resolver = store_resolver(engine)
     task = create_task(engine, TaskSpec(
         name="semi-suspended", business="recharge", script_id=sid, script_version=1, windows="", redial_count=1,
-        redial_interval_s=0, redial_outcomes="no_answer,busy", max_concurrent=5, calls_per_second=500,
+        redial_interval_s=60, redial_outcomes="no_answer,busy", max_concurrent=5, calls_per_second=500,
         mapping={"phone": "phone", "variables": {"extra_fee": "fee"}},
     ))
     set_status(engine, task.id, "start", resolver)
@@ -114,7 +115,8 @@ def test_campaign_on_the_simulator_outcomes_redials_and_the_invalid_number_marke
     assert jobs[e164["announcement_invalid"]].state == "done"
     assert jobs[e164["announcement_suspended"]].state == "done" and jobs[e164["announcement_suspended"]].attempts == 1
     off = jobs[e164["announcement_powered_off"]]
-    assert off.state == "queued" and off.not_before is not None  # later the same day
+    assert off.state == "queued" and off.not_before is not None  # later the same day, after the task's interval
+    assert off.attempts == 1
     assert (e164["announcement_invalid"], "invalid_number") in bl  # no later campaign dials it
     assert not any(p == e164["announcement_suspended"] for p, _ in bl)
 
@@ -146,3 +148,28 @@ def test_report_counts_reachability_apart_from_the_connect_rate() -> None:
     assert r["calls"] == 4 and r["fully_suspended"] == 3
     assert {o["outcome"] for o in r["by_outcome"]} == {"announcement_suspended", "voicemail"}
     assert Outcome.VOICEMAIL in REACHABILITY_OUTCOMES
+
+
+def test_the_printed_report_shows_reachability_and_the_fully_suspended(capsys: pytest.CaptureFixture[str]) -> None:
+    from huashu.cli.report import _render
+
+    report = {
+        "summary": {"campaign_id": 1, "first_call": None, "last_call": None, "attempts": 10, "connected": 4,
+                    "connect_rate": 0.4, "avg_talk_s": 20, "customers": 10, "effective_calls": 2},
+        "funnel": [], "outcomes": [], "nodes": [], "slots": [], "best_slot": None, "outcome_table": [],
+        "distributions": {}, "control": None,
+        "reachability": {"by_outcome": [{"outcome": "announcement_suspended", "calls": 3, "share": 0.3}],
+                         "calls": 3, "share": 0.3, "fully_suspended": 3},
+    }
+    _render(report)
+    out = capsys.readouterr().out
+    assert "Reachability" in out and "announcement_suspended" in out
+    assert "fully suspended (停机 announcement): 3 calls" in out
+
+
+def test_the_demo_runner_plays_a_chinese_network_and_classifies_it() -> None:
+    from runtime.demo.runner import DemoRunner
+
+    r = DemoRunner(lambda sid, v: {}, seed=7)
+    assert r.driver.carrier.region == "cn" and r.driver.carrier.announce_share > 0.5
+    assert r.answer is not None and r.answer.spotter is not None and r.driver.scene_voice is not None
