@@ -115,3 +115,28 @@ def test_answer_setup_checks_its_fields() -> None:
         AnswerSetup(on_machine="message")
     with pytest.raises(ValueError, match="at most 500"):
         AnswerSetup(screener_text="x" * 501)
+
+
+def _audio_call(number: str, setup: AnswerSetup) -> CallResult:
+    """Audio mode: the scene reaches the session as 20 ms frames, as over SIP."""
+
+    async def quiet_customer(text: str, lang: str) -> bytes:
+        return bytes(3200)
+
+    async def main() -> CallResult:
+        clock = VirtualClock(START)
+        drv = SimulatorDriver(seed=1, carrier=PROFILE, personas=PersonaMix.only("agreeable"), clock=clock,
+                              customer_voice=quiet_customer, scene_voice=scene_voice())
+        res = await run_call(drv, OriginateRequest(number, "95555", "call-a"), _script(), {"extra_fee": 3},
+                             clock=clock, answer=setup)
+        await drv.aclose()
+        return res
+
+    return asyncio.run(main())
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize(("label", "phase"), [("announcement_suspended", "early"), ("voicemail", "answered")])
+def test_audio_mode_frames_reach_the_classifier(setup: AnswerSetup, label: str, phase: str) -> None:
+    res = _audio_call(number_for(label, phase), setup)
+    assert res.outcome == Outcome(label), res.answer

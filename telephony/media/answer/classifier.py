@@ -67,7 +67,7 @@ class Thresholds:
     music_window_s: float = 1.5
     music_min_tonal: float = 0.74  # mean tonal share of a window of music (speech: ~0.6-0.7)
     music_min_notes: int = 4  # distinct strongest-peak pitches in the window
-    music_note_hz: float = 40.0  # pitch buckets for counting notes
+    music_note_hz: float = 60.0  # pitch buckets for counting notes (a whole tone apart at 500 Hz)
     music_max_held_tone_s: float = 0.6  # a tone held this long is a call-progress tone, not a note
     music_max_dips: float = 0.05  # share of frames 8 dB under the window median (speech has many)
     silence_early_s: float = 2.5

@@ -117,6 +117,9 @@ class ToneTracker:
                 seg.end_s = t + FRAME_S
                 self._misses = 0
                 return None
+            if seg is not None and self._misses < self.th.bridge_frames:
+                self._misses += 1  # one odd frame (440+480 Hz beating shows one at 507 Hz) is bridged
+                return None
             closed = self._close()
             self._open = ToneSegment(t, t + FRAME_S, f.peaks_hz, [f.peaks_hz])
             self._misses = 0
