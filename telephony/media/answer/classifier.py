@@ -107,6 +107,7 @@ class AnswerClassifier:
         self._music_since: float | None = None
         self._last_tone_s = -1.0
         self._nearest: PhraseHit | None = None  # best-scoring hit even below acceptance
+        self._cue_before_speech = False
 
     # -- feeding ------------------------------------------------------------------------------
     @property
@@ -146,7 +147,8 @@ class AnswerClassifier:
         if self.decision is not None or self._run is None or self._music_since is not None:
             return None
         run = self._run
-        need = self.th.words_from_s if self.phase is Phase.EARLY else self.th.words_from_answered_s
+        early_like = self.phase is Phase.EARLY or self._cue_before_speech
+        need = self.th.words_from_s if early_like else self.th.words_from_answered_s
         if self.now - run.end_s > self.th.bridge_gap_s or run.end_s - run.start_s < need:
             return None
         if self._words_at is not None and self.now - self._words_at < self.th.words_every_s:
@@ -220,6 +222,8 @@ class AnswerClassifier:
             return
         if not is_progress_band(seg) and seg.main_hz >= _CUE_MIN_HZ and _CUE_S[0] <= seg.duration_s < _CUE_S[1]:
             self._note("tone", f"{seg.describe()} {seg.duration_s:.2f} s (cue)", seg.start_s, seg.end_s, 0.5)
+            if speech == 0.0 and self._run is None:
+                self._cue_before_speech = True  # people do not play a tone before saying 喂
 
     def _decide_words(self, hit: PhraseHit, why: str) -> None:
         self._note("phrase", hit.phrase, hit.start_s, hit.end_s, hit.score)
@@ -268,7 +272,7 @@ class AnswerClassifier:
         horizon = th.max_decision_early_s if early else th.max_decision_answered_s
         run = self._run
         quiet_since = max(run.end_s if run is not None else 0.0, self._last_tone_s)
-        if not early and run is not None and now - quiet_since >= th.human_end_silence_s:
+        if not early and run is not None and now - quiet_since >= th.human_end_silence_s and not self._cue_before_speech:
             total = self._speech_total()
             if 0 < total <= th.human_max_speech_s:
                 self._close_run()
@@ -303,7 +307,10 @@ class AnswerClassifier:
             else:
                 self._set(A.SILENCE, 0.6, "no speech or known tone in early media")
             return
-        if total >= th.machine_min_speech_s and near is not None and near.score >= th.words_score_floor:
+        cued = self._cue_before_speech and near is not None and near.score >= th.words_score_floor
+        if cued and near is not None:
+            self._decide_words(near, "a cue tone, then speech: nearest phrase")
+        elif total >= th.machine_min_speech_s and near is not None and near.score >= th.words_score_floor:
             self._decide_words(near, "a long greeting, nearest phrase")
         elif total >= th.machine_min_speech_s:
             self._set(A.VOICEMAIL, 0.6, f"{total:.1f} s of speech matching no phrase: an unknown greeting")
