@@ -62,6 +62,18 @@ class RecordingSettings(BaseModel):
     s3_prefix: str = "recordings/"
 
 
+class AnswerSettings(BaseModel):
+    """What answers a call (docs/answering.md): classify early media and the first seconds after
+    answer. Off by default for live drivers (it holds the first prompt until the verdict)."""
+
+    enabled: bool = False  # HUASHU_ANSWER__ENABLED=true
+    recogniser: str = "templates"  # templates | whisper | none
+    tables: list[str] = Field(default_factory=lambda: ["zh", "en"])  # built-in languages or JSON files
+    on_machine: str = "hangup"  # hangup | message
+    message: str = ""  # left on a voicemail box when on_machine = "message"
+    screener_text: str = ""  # said to a call screener (the caller's name and purpose)
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -80,6 +92,7 @@ class Settings(BaseSettings):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)  # HUASHU_RECORDINGS__SAMPLE, ...
     sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)  # HUASHU_ANSWER__ENABLED, ...
 
     @classmethod
     def settings_customise_sources(

@@ -16,13 +16,15 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from runtime.config import AnswerSettings
 from telephony.media.answer.classes import TERMINAL_EARLY, AnswerClass, Decision, Phase
 from telephony.media.answer.classifier import Thresholds
 from telephony.media.answer.detector import AnswerDetector
 from telephony.media.answer.phrases import PhraseSpotter
 from telephony.simulator.clock import Clock, holding
 
-__all__ = ["AnswerSetup", "ON_MACHINE", "classify_clip", "ends_early", "machine_action", "listen_for_verdict"]
+__all__ = ["AnswerSetup", "ON_MACHINE", "classify_clip", "ends_early", "machine_action", "listen_for_verdict",
+           "setup_from_settings"]
 
 ON_MACHINE = ("hangup", "message")
 _MAX_TEXT = 500
@@ -108,3 +110,18 @@ async def listen_for_verdict(frames: AsyncIterator[bytes], phase: Phase, setup: 
         if max_s is not None and det.media_s >= max_s:
             return det.finish()
     return None
+
+
+def setup_from_settings(answer: AnswerSettings) -> AnswerSetup | None:
+    """The :class:`AnswerSetup` a runner uses from ``settings.answer`` (None when disabled).
+    ValueError naming the settings when a value is wrong."""
+    from runtime.answer.spotters import SpotterError, build_spotter
+
+    if not answer.enabled:
+        return None
+    try:
+        spotter = build_spotter(answer.recogniser, answer.tables)
+        return AnswerSetup(spotter=spotter, on_machine=answer.on_machine, message=answer.message,
+                           screener_text=answer.screener_text)
+    except (SpotterError, ValueError) as exc:
+        raise ValueError(f"answer settings: {exc}") from None

@@ -140,3 +140,19 @@ def _audio_call(number: str, setup: AnswerSetup) -> CallResult:
 def test_audio_mode_frames_reach_the_classifier(setup: AnswerSetup, label: str, phase: str) -> None:
     res = _audio_call(number_for(label, phase), setup)
     assert res.outcome == Outcome(label), res.answer
+
+
+def test_settings_switch_classification_on_for_a_runner(tmp_path: Path) -> None:
+    from runtime.answer.consequences import setup_from_settings
+    from runtime.campaigns.drivers import RunnerError, build_runner
+    from runtime.config import AnswerSettings, Settings
+
+    assert setup_from_settings(AnswerSettings()) is None  # off unless asked for
+    on = setup_from_settings(AnswerSettings(enabled=True, recogniser="none", on_machine="message", message="请回电"))
+    assert on is not None and on.on_machine == "message" and on.spotter is None
+    with pytest.raises(ValueError, match="answer settings: on_machine must be one of"):
+        setup_from_settings(AnswerSettings(enabled=True, recogniser="none", on_machine="shout"))
+    runner = build_runner("simulator", lambda s, v: {}, Settings(data_dir=tmp_path, answer=AnswerSettings(enabled=True, recogniser="none")))
+    assert runner.answer is not None
+    with pytest.raises(RunnerError, match="answer settings: unknown recogniser"):
+        build_runner("simulator", lambda s, v: {}, Settings(data_dir=tmp_path, answer=AnswerSettings(enabled=True, recogniser="ears")))
