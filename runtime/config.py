@@ -72,6 +72,18 @@ class UploadSettings(BaseModel):
     max_cells: int = Field(5_000_000, ge=1)  # rows x columns; HUASHU_UPLOADS__MAX_CELLS
 
 
+class AnswerSettings(BaseModel):
+    """What answers a call (docs/answering.md): classify early media and the first seconds after
+    answer. Off by default for live drivers (it holds the first prompt until the verdict)."""
+
+    enabled: bool = False  # HUASHU_ANSWER__ENABLED=true
+    recogniser: str = "templates"  # templates | whisper | none
+    tables: list[str] = Field(default_factory=lambda: ["zh", "en"])  # built-in languages or JSON files
+    on_machine: str = "hangup"  # hangup | message
+    message: str = ""  # left on a voicemail box when on_machine = "message"
+    screener_text: str = ""  # said to a call screener (the caller's name and purpose)
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -91,6 +103,7 @@ class Settings(BaseSettings):
     sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
     uploads: UploadSettings = Field(default_factory=UploadSettings)  # HUASHU_UPLOADS__MAX_ROWS, ...
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)  # HUASHU_ANSWER__ENABLED, ...
 
     @classmethod
     def settings_customise_sources(

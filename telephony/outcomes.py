@@ -64,6 +64,9 @@ __all__ = [
     "cause_from_sip_status",
     "cause_from_freeswitch",
     "outcome_for_call",
+    "ANSWER_CLASS_OUTCOMES",
+    "REACHABILITY_OUTCOMES",
+    "outcome_for_answer_class",
 ]
 
 
@@ -79,6 +82,16 @@ class Outcome(StrEnum):
     NETWORK_ERROR = "network_error"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # -- what answered, when it was not a person (issue 21; see ANSWER_CLASS_OUTCOMES) --
+    ANNOUNCEMENT_INVALID = "announcement_invalid"
+    ANNOUNCEMENT_SUSPENDED = "announcement_suspended"
+    ANNOUNCEMENT_POWERED_OFF = "announcement_powered_off"
+    ANNOUNCEMENT_BUSY = "announcement_busy"
+    ANNOUNCEMENT_UNREACHABLE = "announcement_unreachable"
+    VOICEMAIL = "voicemail"
+    SCREENING = "screening"
+    IVR = "ivr"
+    FAX = "fax"
 
 
 #: Labels of the paper's result table, for screens and exports.
@@ -92,6 +105,15 @@ OUTCOME_LABELS_ZH: dict[Outcome, str] = {
     Outcome.NETWORK_ERROR: "网络故障",
     Outcome.CANCELLED: "振铃超时",
     Outcome.INTERRUPTED: "呼叫中断",
+    Outcome.ANNOUNCEMENT_INVALID: "空号(提示音)",
+    Outcome.ANNOUNCEMENT_SUSPENDED: "停机(提示音)",
+    Outcome.ANNOUNCEMENT_POWERED_OFF: "关机(提示音)",
+    Outcome.ANNOUNCEMENT_BUSY: "正在通话中(提示音)",
+    Outcome.ANNOUNCEMENT_UNREACHABLE: "无法接通(提示音)",
+    Outcome.VOICEMAIL: "语音信箱/小秘书",
+    Outcome.SCREENING: "来电筛选",
+    Outcome.IVR: "语音导航",
+    Outcome.FAX: "传真",
 }
 
 
@@ -383,3 +405,32 @@ def outcome_for_call(cause: HangupCause, answered: bool) -> Outcome:
     if status is not None and 300 <= status <= 699 and cause.name.strip().upper() in _status_alone_causes(status):
         return outcome_for_sip_status(status)
     return outcome_for_freeswitch_cause(cause.name)
+
+
+# -- what answered (issue 21) ------------------------------------------------------------
+# The answer classifier (telephony.media.answer) hears an operator's announcement, a
+# voicemail greeting, a screening prompt, an IVR or a fax where the signalling says
+# "answered" or "ringing". Its verdict replaces the signalling's outcome; the call keeps the
+# SIP status and cause it came with (CallResult.cause), so both stay on the record.
+
+#: Answer class -> outcome. Classes not listed (human, ringback, music, silence, busy and
+#: congestion tones, SIT) leave the signalling's outcome as it is.
+ANSWER_CLASS_OUTCOMES: dict[str, Outcome] = {
+    "announcement_invalid": Outcome.ANNOUNCEMENT_INVALID,
+    "announcement_suspended": Outcome.ANNOUNCEMENT_SUSPENDED,
+    "announcement_powered_off": Outcome.ANNOUNCEMENT_POWERED_OFF,
+    "announcement_busy": Outcome.ANNOUNCEMENT_BUSY,
+    "announcement_unreachable": Outcome.ANNOUNCEMENT_UNREACHABLE,
+    "voicemail": Outcome.VOICEMAIL,
+    "screening": Outcome.SCREENING,
+    "ivr": Outcome.IVR,
+    "fax": Outcome.FAX,
+}
+
+#: Outcomes the reports count apart as "reachability" (never in the connect rate).
+REACHABILITY_OUTCOMES: frozenset[Outcome] = frozenset(ANSWER_CLASS_OUTCOMES.values())
+
+
+def outcome_for_answer_class(label: str) -> Outcome | None:
+    """The outcome a classifier verdict stands for, or None when the signalling's stays."""
+    return ANSWER_CLASS_OUTCOMES.get(label)

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "asr": ("huashu.cli.asr", "Recognise speech in a WAV file."),
     "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
+    "media": ("huashu.cli.media", "What answers a call: classify a recording (announcement, ringback, voicemail, person)."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
 }
 

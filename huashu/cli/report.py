@@ -319,6 +319,13 @@ def _render(report: dict[str, Any]) -> None:
                      [[f["step"], f["customers"], _pct(f["share"])] for f in report["funnel"]]))
     con.print(_table("Outcomes (calls)", ["outcome", "calls", "share"],
                      [[o["outcome"], o["calls"], _pct(o["share"])] for o in report["outcomes"]]))
+    reach = report.get("reachability")
+    if reach and reach["calls"]:
+        con.print(_table("Reachability: what answered instead of a person (not in the connect rate)",
+                         ["outcome", "calls", "share"],
+                         [[o["outcome"], o["calls"], _pct(o["share"])] for o in reach["by_outcome"]]))
+        con.print(f"fully suspended (停机 announcement): {reach['fully_suspended']:,} calls; "
+                  f"machines and announcements: {reach['calls']:,} ({_pct(reach['share'])} of attempts)")
     con.print(_table("Where connected calls ended (node)", ["node", "calls", "share", "avg talk (s)"],
                      [[n["node"], n["calls"], _pct(n["share"]), n["avg_talk_s"]] for n in report["nodes"]]))
     best = report["best_slot"]

@@ -14,10 +14,12 @@ from typing import Any
 from runtime.analytics.records import BALANCE_BINS, EFFECTIVE_TALK_S, RECHARGE_BINS
 from runtime.analytics.stats import GroupStats, compare_groups, compare_shares, wilson
 from runtime.analytics.store import AnalyticsStore
+from telephony.outcomes import REACHABILITY_OUTCOMES
 
 __all__ = ["build_report", "slot_label", "bin_labels", "CLASS_ROWS", "MIN_SLOT_ATTEMPTS"]
 
 MIN_SLOT_ATTEMPTS = 30
+_REACHABILITY = frozenset(o.value for o in REACHABILITY_OUTCOMES)
 # (key, label, the customer's best call levels it covers; see records.CATEGORY_LEVEL)
 CLASS_ROWS: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("not_connected", "未接通 not connected", frozenset({0})),
@@ -82,6 +84,14 @@ def build_report(store: AnalyticsStore, campaign_id: int | None = None, tz_hours
         {"outcome": o, "calls": int(n), "share": round(n / attempts, 4) if attempts else 0.0}
         for o, n in q(f"SELECT outcome, sum(n) FROM r_calls WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1", p)
     ]
+    reach = [o for o in outcomes if o["outcome"] in _REACHABILITY]
+    reachability = {
+        # what answered instead of a person: never in the connect rate, counted here apart
+        "by_outcome": reach,
+        "calls": sum(o["calls"] for o in reach),
+        "share": round(sum(o["calls"] for o in reach) / attempts, 4) if attempts else 0.0,
+        "fully_suspended": sum(o["calls"] for o in reach if o["outcome"] == "announcement_suspended"),
+    }
     nodes = [
         {"node": node, "calls": int(n), "share": round(n / connected, 4) if connected else 0.0,
          "avg_talk_s": round(t / n, 1) if n else 0.0}
@@ -106,6 +116,7 @@ def build_report(store: AnalyticsStore, campaign_id: int | None = None, tz_hours
         "summary": summary,
         "funnel": funnel,
         "outcomes": outcomes,
+        "reachability": reachability,
         "nodes": nodes,
         "slots": slots,
         "best_slot": _best_slot(slots, attempts, connected),

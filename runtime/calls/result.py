@@ -30,6 +30,7 @@ class CallResult:
     ended_at: datetime
     transferred_to: str | None = None
     error: str | None = None  # an internal failure during the call (the call was hung up)
+    answer: tuple[dict[str, Any], ...] = ()  # the answer classifier's verdicts (early media, after answer)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class CallResult:
             "ended_at": self.ended_at.isoformat(),
             "transferred_to": self.transferred_to,
             "error": self.error,
+            "answer": list(self.answer),
             "recording": None
             if self.recording is None
             else {

@@ -22,6 +22,13 @@ from typing import Any, Protocol
 
 from designer.model import Script
 from runtime import metrics
+from runtime.answer.consequences import (
+    AnswerSetup,
+    classify_clip,
+    ends_early,
+    listen_for_verdict,
+    machine_action,
+)
 from runtime.calls.listening import Ear, Heard, Hearing, listen
 from runtime.calls.result import CallResult
 from runtime.calls.speech import SpeechKit, silent_prompt
@@ -47,7 +54,14 @@ from telephony.contract import (
     SupportsBotTurns,
     SupportsTextMedia,
 )
-from telephony.outcomes import HangupCause, Outcome, cause_from_freeswitch, outcome_for_call
+from telephony.media.answer.classes import AnswerClass, Decision, Phase
+from telephony.outcomes import (
+    HangupCause,
+    Outcome,
+    cause_from_freeswitch,
+    outcome_for_answer_class,
+    outcome_for_call,
+)
 from telephony.recording.store import RecordingStore
 from telephony.simulator.clock import Clock, RealClock, holding
 
@@ -121,6 +135,7 @@ class CallSession:
         engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
         campaign: str | None = None,
         node: str | None = None,
+        answer: AnswerSetup | None = None,
     ) -> None:
         self.driver = driver
         # Log and metric labels: the campaign defaults to the request's ``campaign`` variable.
@@ -150,6 +165,13 @@ class CallSession:
         self._held_silence: _Fired | None = None
         self.barge_ins = 0
         self._up = contextlib.ExitStack()  # holds the calls-up count from answer to the end
+        # what answers (issue 21): verdicts, the one that decides the outcome, a machine's prompt
+        self.answer = answer
+        self.answer_decisions: list[Decision] = []
+        self._verdict: Decision | None = None
+        self._machine_play: int | None = None
+        self._early_task: asyncio.Task[None] | None = None
+        self._heard_customer = False
 
     # -- small helpers --------------------------------------------------------------
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
@@ -199,6 +221,9 @@ class CallSession:
         cause = hung.cause if hung is not None else cause_from_freeswitch("NORMAL_CLEARING")
         by = hung.by if hung is not None else "local"
         outcome = handle.outcome or outcome_for_call(cause, self._answered_t is not None)
+        verdict = self._verdict
+        if verdict is not None and not (verdict.label is AnswerClass.SCREENING and self._heard_customer):
+            outcome = outcome_for_answer_class(verdict.label.value) or outcome  # the SIP cause stays as it came
         return self._result(cause, by, outcome, started, error=self._error)
 
     def _result(
@@ -228,6 +253,7 @@ class CallSession:
             ended_at=self.clock.wall(),
             transferred_to=self._transferred,
             error=error,
+            answer=tuple(d.to_dict() for d in self.answer_decisions),
         )
 
     async def _pump_events(self, handle: CallHandle) -> None:
@@ -261,11 +287,25 @@ class CallSession:
             return True
         if isinstance(item, _Guard):
             return self._hungup is None
+        if isinstance(item, EarlyMedia) and self.answer is not None and self._early_task is None:
+            self._early_task = self._spawn(self._early_media(handle, self.answer), "early-media")
+            return False
         if isinstance(item, Ringing | EarlyMedia):
             return False
         if isinstance(item, Answered):
-            await self._on_answered(handle)
+            if self._early_task is not None:
+                self._early_task.cancel()
+            if self.answer is not None:
+                await self._answered_with_classifier(handle, self.answer)
+            else:
+                await self._on_answered(handle)
             return False
+        if isinstance(item, PlaybackFinished) and item.play_id == self._machine_play:
+            await handle.hangup("NORMAL_CLEARING")  # the message is left
+            self._arm_guard()
+            return False
+        if isinstance(item, DtmfReceived | Heard):
+            self._heard_customer = True
         if self._error is not None or not self._engine_started:
             return False
         if isinstance(item, PlaybackFinished):
@@ -290,8 +330,64 @@ class CallSession:
                 await self._feed(handle, ev.Timer(self._at_ms(), held.kind, held.token))
         return False
 
-    async def _on_answered(self, handle: CallHandle) -> None:
+    # -- what answers (issue 21) -------------------------------------------------------
+    async def _early_media(self, handle: CallHandle, setup: AnswerSetup) -> None:
+        """Classify early media; an announcement, SIT or busy/congestion tone ends the attempt.
+        A failure here is logged and the call goes on as if nothing was classified."""
+        try:
+            await self._classify_early(handle, setup)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the call must not depend on the classifier
+            _log.warning("early-media classification failed: %s: %s", type(exc).__name__, exc)
+
+    async def _classify_early(self, handle: CallHandle, setup: AnswerSetup) -> None:
+        clip = getattr(handle, "answer_audio", None)
+        if clip is not None and getattr(handle, "text_mode", False):
+            pcm = await clip("early")
+            d = await classify_clip(pcm, Phase.EARLY, setup, self.clock) if pcm else None
+        else:
+            d = await listen_for_verdict(handle.incoming_frames(), Phase.EARLY, setup)
+        if d is None or self._answered_t is not None or self._hungup is not None:
+            return
+        self.answer_decisions.append(d)
+        _log.info("early media: %s (%.2f) at %.2f s", d.label.value, d.confidence, d.decided_at_s)
+        if ends_early(d):
+            self._verdict = d
+            await handle.hangup("ORIGINATOR_CANCEL")
+            self._arm_guard()
+
+    async def _answered_with_classifier(self, handle: CallHandle, setup: AnswerSetup) -> None:
+        """Hold the first prompt until the answer is classified, then act on the verdict."""
         self._answered_t = self.clock.now()
+        clip = getattr(handle, "answer_audio", None)
+        if clip is not None and getattr(handle, "text_mode", False):
+            pcm = await clip("answered")
+            d = await classify_clip(pcm, Phase.ANSWERED, setup, self.clock) if pcm else None
+        else:
+            d = await listen_for_verdict(handle.incoming_frames(), Phase.ANSWERED, setup, setup.hold_max_s)
+        if self._hungup is not None:
+            return
+        if d is not None:
+            self.answer_decisions.append(d)
+            _log.info("answered by: %s (%.2f) at %.2f s", d.label.value, d.confidence, d.decided_at_s)
+        action, text = machine_action(d, setup) if d is not None else ("talk", "")
+        if d is not None and action != "talk":
+            self._verdict = d
+        if action == "hangup":
+            await handle.hangup("NORMAL_CLEARING")
+            self._arm_guard()
+            return
+        if action == "say_then_hangup":
+            self._machine_play = 1_000_000
+            await handle.play(await self._prompt_audio(act.Play(self._machine_play, "answer", text, None, False)), self._machine_play)
+            return
+        if action == "say_then_talk":
+            await handle.play(await self._prompt_audio(act.Play(999_999, "answer", text, None, False)), 999_999)
+        await self._on_answered(handle, answered_at=self._answered_t)
+
+    async def _on_answered(self, handle: CallHandle, answered_at: float | None = None) -> None:
+        self._answered_t = answered_at if answered_at is not None else self.clock.now()
         self._up.enter_context(metrics.call_up(self.node))
         _log.info("call answered")
         if self.recording_store is not None:
@@ -415,6 +511,7 @@ async def run_call(
     engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
     campaign: str | None = None,
     node: str | None = None,
+    answer: AnswerSetup | None = None,
 ) -> CallResult:
     """Dial, run the script if answered, and return the finished call.
 
@@ -423,7 +520,9 @@ async def run_call(
     simulation). Raises the engine's ``VariableError`` before dialling when ``variables``
     do not fit the script, and :class:`LineLimitReached` when the driver is full.
     ``campaign`` labels the call's log lines; ``node`` its ``huashu_calls_up`` count
-    (default: :func:`runtime.metrics.node_name`).
+    (default: :func:`runtime.metrics.node_name`). ``answer``: classify early media and the
+    first seconds after answer (announcements, machines) and act on the verdict; None: every
+    answer is a person, as before.
     """
     session = CallSession(
         driver,
@@ -436,5 +535,6 @@ async def run_call(
         engine_factory=engine_factory,
         campaign=campaign,
         node=node,
+        answer=answer,
     )
     return await session.run()

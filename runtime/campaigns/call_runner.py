@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from designer.model import Script
+from runtime.answer.consequences import AnswerSetup
 from runtime.calls import CallResult, Clock, RealClock, run_call
 from runtime.calls.speech import SpeechKit
 from runtime.campaigns.claims import CallReport
@@ -64,6 +65,8 @@ class DriverRunner:
     ``recording_store`` + ``record_sample``: which answered calls are recorded.
     ``prerender``: before the first call of a script version, render its static prompts into
     the TTS chain's cache (this node's disk), so no call waits for TTS on them.
+    ``answer``: classify early media and the first seconds after answer and act on it
+    (:mod:`runtime.answer.consequences`); None treats every answer as a person.
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class DriverRunner:
         record_sample: float = 1.0,
         default_caller_id: str = "95555",
         prerender: bool = False,
+        answer: AnswerSetup | None = None,
     ) -> None:
         self.driver = driver
+        self.answer = answer  # answer classification (announcements, machines); None: off
         self.clock: Clock = clock or RealClock()
         self.recording_store = recording_store
         self.record_sample = record_sample
@@ -164,6 +169,7 @@ class DriverRunner:
                 speech=speech,
                 recording_store=self.recording_store if recorded else None,
                 campaign=str(req.task_id),
+                answer=self.answer,
             )
         except VariableError as e:  # raised before dialling: no call was placed
             return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")

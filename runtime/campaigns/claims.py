@@ -189,6 +189,8 @@ def finish_attempt(
         )
         if report.opt_out:
             add_in(conn, job.phone, 0, reason="opt_out", source=f"attempt {attempt_id}")
+        if report.outcome == "announcement_invalid":  # the operator said so: no later campaign dials it
+            add_in(conn, job.phone, 0, reason="invalid_number", source=f"attempt {attempt_id}: operator announcement")
         owned = conn.execute(
             select(j.c.id).where(j.c.id == job.job_id, j.c.state == "dialing", j.c.lease_node == node_id)
         ).first()

@@ -102,10 +102,11 @@ def _check_asr(settings: Settings) -> None:
 def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: Any) -> DriverRunner:
     """The runner for ``name`` (one of :data:`DRIVERS`). ``sim_kw`` (seed, fast, ...) apply to
     the simulator only."""
+    answer = _answer(settings)
     if name == "simulator":
         from runtime.campaigns.sim_runner import SimulatorRunner
 
-        kw = {**simulator_recording_kw(settings), **sim_kw}
+        kw = {**simulator_recording_kw(settings), **({"answer": answer} if answer else {}), **sim_kw}
         return SimulatorRunner(resolver, **kw)
     if name not in ("sip", "freeswitch"):
         raise RunnerError(f"telephony driver {name!r}: use one of {', '.join(DRIVERS)} or module:factory")
@@ -125,4 +126,14 @@ def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: An
     _check_asr(settings)
     store = _store(settings)
     return DriverRunner(resolver, driver, speech=speech_factory(settings), recording_store=store,
-                        record_sample=settings.recordings.sample, prerender=True)
+                        record_sample=settings.recordings.sample, prerender=True, answer=answer)
+
+
+def _answer(settings: Settings) -> Any:
+    """Answer classification from ``settings.answer`` (None when off); bad settings stop the node."""
+    from runtime.answer.consequences import setup_from_settings
+
+    try:
+        return setup_from_settings(settings.answer)
+    except ValueError as e:
+        raise RunnerError(str(e)) from e

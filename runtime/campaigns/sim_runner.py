@@ -22,12 +22,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from runtime.answer.consequences import AnswerSetup
 from runtime.calls import RealClock, VirtualClock
 from runtime.campaigns.call_runner import DriverRunner, SpeechFactory, report_from_result
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
 from telephony.recording.store import RecordingStore
-from telephony.simulator import CarrierProfile, CustomerVoice, PersonaMix, SimulatorDriver
+from telephony.simulator import CarrierProfile, CustomerVoice, PersonaMix, SceneVoice, SimulatorDriver
 from telephony.simulator.carrier import parse_answer_curve
 
 __all__ = ["CURVE_VARIABLE", "SimulatorRunner", "customer_curve", "report_from_result", "script_variables",
@@ -69,16 +70,19 @@ class SimulatorRunner(DriverRunner):
                  personas: PersonaMix | None = None, default_caller_id: str = "95555",
                  start: datetime | None = None, recording_store: RecordingStore | None = None,
                  record_sample: float = 1.0, speech: SpeechFactory | None = None,
-                 recording_voice: CustomerVoice | None = None) -> None:
+                 recording_voice: CustomerVoice | None = None, scene_voice: SceneVoice | None = None,
+                 answer: AnswerSetup | None = None) -> None:
         """``start``: fast mode only, the virtual wall time the first call starts at (default
         10:00 China time); it decides which half hour of an answer curve applies.
-        ``speech`` renders recorded calls' prompts, ``recording_voice`` their customer side."""
+        ``speech`` renders recorded calls' prompts, ``recording_voice`` their customer side.
+        ``scene_voice`` speaks the network's announcements and machine greetings (see
+        :func:`runtime.answer.voices.scene_voice`), ``answer`` classifies them."""
         clock = VirtualClock(start) if fast else RealClock()
         driver = SimulatorDriver(seed=seed, carrier=carrier, personas=personas, clock=clock,
-                                 recording_voice=recording_voice)
+                                 recording_voice=recording_voice, scene_voice=scene_voice)
         super().__init__(resolver, driver, clock=clock, speech=speech, speech_when_recording_only=True,
                          recording_store=recording_store, record_sample=record_sample,
-                         default_caller_id=default_caller_id)
+                         default_caller_id=default_caller_id, answer=answer)
         self.driver: SimulatorDriver = driver
 
     def line_variables(self, req: DialRequest) -> dict[str, str]:

@@ -5,6 +5,11 @@ customer's own answer curve (call variable ``answer_by_half_hour``) reaches the 
 carrier, read at the attempt's virtual time of day (:mod:`runtime.demo.dayclock`), and that
 virtual start time is written into the call record as ``virtual_started_at`` so the
 report's half-hour chart shows when the call "happened".
+
+The network is a Chinese one (:meth:`CarrierProfile.for_region`): failures come as operator
+announcements, some after a 200 OK, 彩铃 plays while ringing, and secretaries, screeners,
+IVRs and faxes answer some numbers; the answer classifier tells them apart and the report
+counts them under "reachability" (for this campaign: how many turned fully suspended).
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from runtime.answer.consequences import AnswerSetup
+from runtime.answer.references import default_spotter
+from runtime.answer.voices import scene_voice
 from runtime.campaigns.call_runner import DriverRunner
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
 from runtime.campaigns.sim_runner import CURVE_VARIABLE, SimulatorRunner
 from runtime.demo.dayclock import VirtualDay, slot_of_local
-from telephony.simulator.carrier import parse_answer_curve
+from telephony.simulator.carrier import CarrierProfile, parse_answer_curve
 
 __all__ = ["DemoRunner", "CURVE_VARIABLE"]
 
@@ -29,8 +37,12 @@ class DemoRunner(SimulatorRunner):
     the recording arguments of :func:`runtime.campaigns.drivers.simulator_recording_kw`."""
 
     def __init__(self, resolver: Resolver, *, seed: int = 0, day: VirtualDay | None = None,
-                 **recording: Any) -> None:
-        super().__init__(resolver, seed=seed, fast=True, **recording)
+                 carrier: CarrierProfile | None = None, answer: AnswerSetup | None = None, **recording: Any) -> None:
+        """``carrier``/``answer`` default to a Chinese network and the template classifier."""
+        if answer is None:
+            answer = AnswerSetup(spotter=default_spotter(("zh",)))
+        super().__init__(resolver, seed=seed, fast=True, carrier=carrier or CarrierProfile.for_region("cn"),
+                         scene_voice=scene_voice(), answer=answer, **recording)
         self.day = day or VirtualDay(seed=seed)
         self._attempts: Counter[str] = Counter()  # per number, in this process
         self._when: dict[int, Any] = {}

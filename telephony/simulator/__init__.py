@@ -5,6 +5,7 @@ from telephony.simulator.carrier import CarrierProfile, DialPlan, PlanKind, plan
 from telephony.simulator.clock import Clock, RealClock, VirtualClock
 from telephony.simulator.driver import DriverStats, SimulatorDriver
 from telephony.simulator.personas import PERSONAS, Persona, PersonaMix
+from telephony.simulator.scenes import Scene, SceneVoice
 
 __all__ = [
     "SimulatorDriver",
@@ -22,4 +23,6 @@ __all__ = [
     "Persona",
     "PersonaMix",
     "PERSONAS",
+    "Scene",
+    "SceneVoice",
 ]

@@ -49,6 +49,7 @@ from telephony.simulator.media import (
     trim_silence,
 )
 from telephony.simulator.personas import HangUpNow, Persona, Press, Say, Silent, choose_reply, language_of
+from telephony.simulator.scenes import SceneVoice, render_scene
 
 __all__ = ["SimCall", "CustomerVoice", "CallLog"]
 
@@ -57,6 +58,7 @@ CustomerVoice = Callable[[str, str], Awaitable[bytes]]
 
 _POWERED_OFF_ANNOUNCEMENT_S = 3.0
 _MAX_TALK_S = 900.0
+_MACHINE_WAIT_S = 8.0  # a voicemail box records (or a screener waits) this long after its greeting
 
 
 @dataclass(slots=True)
@@ -86,6 +88,7 @@ class SimCall:
         voice: CustomerVoice | None,
         recording_voice: CustomerVoice | None = None,
         network: SimulatedNetwork | None = None,
+        scene_voice: SceneVoice | None = None,
         on_answer: Callable[[SimCall], None],
         on_end: Callable[[SimCall], None],
     ) -> None:
@@ -107,6 +110,9 @@ class SimCall:
         self._recording_voice = recording_voice
         self._on_answer = on_answer
         self._on_end = on_end
+        self._scene_voice = scene_voice
+        self._scene_pcm: bytes | None = None
+        self.scene_played_at: float | None = None
         self.network: SimulatedNetwork | None = network
         self._events: asyncio.Queue[CallEvent] = asyncio.Queue()
         self._frames: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -166,9 +172,59 @@ class SimCall:
         self._on_end(self)
 
     # -- the carrier ----------------------------------------------------------------
+    async def _scene_audio(self) -> bytes:
+        """The scene's audio, rendered once; virtual time stands still while it renders."""
+        if self._scene_pcm is None:
+            assert self.plan.scene is not None
+            with holding(self._clock):
+                self._scene_pcm = await render_scene(self.plan.scene, self._scene_voice)
+        return self._scene_pcm
+
+    async def answer_audio(self, phase: str) -> bytes | None:
+        """Text mode: what the far end plays in ``phase`` (early | answered) instead of a
+        person, as one clip for the answer classifier; None when a person (or plain
+        ringing) is there. Audio mode carries the same sound as frames."""
+        scene = self.plan.scene
+        if scene is None or scene.phase != phase:
+            return None
+        return await self._scene_audio()
+
+    async def _play_scene(self) -> float:
+        """Start the scene's audio on the line; returns its length in seconds."""
+        pcm = await self._scene_audio()
+        self.scene_played_at = self._clock.now()
+        if not self.text_mode:
+            self._in.say(pcm)
+            self._on_answer(self)  # the media ticker moves frames from now on (early media too)
+        return pcm_seconds(pcm)
+
+    async def _start_scene(self) -> None:
+        await self._play_scene()
+
+    async def _scene_call(self) -> bool:
+        """Announcements and machines; True when the scene decided the whole call."""
+        plan, clock, scene = self.plan, self._clock, self.plan.scene
+        if scene is None or scene.label == "ringback_music":
+            return False
+        if scene.phase == "early":
+            self._emit(EarlyMedia())
+            await clock.sleep(await self._play_scene())
+            assert plan.sip_status is not None
+            self._end(cause_from_sip_status(plan.sip_status, reason_q850=plan.reason_q850), "network")
+            return True
+        if plan.kind is not PlanKind.ANSWER:  # an announcement after a 200 OK: the network answers
+            self._emit(Ringing())
+            self._answer()
+            await clock.sleep(await self._play_scene())
+            self._end(cause_from_freeswitch("NORMAL_CLEARING"), "remote")
+            return True
+        return False
+
     async def _carrier(self) -> None:
         plan, clock = self.plan, self._clock
         await clock.sleep(plan.setup_s)
+        if await self._scene_call():
+            return
         if plan.kind in (PlanKind.INVALID, PlanKind.NETWORK_ERROR):
             assert plan.sip_status is not None
             self._end(cause_from_sip_status(plan.sip_status), "network")
@@ -184,6 +240,8 @@ class SimCall:
         self._emit(Ringing())
         if plan.early_media:
             self._emit(EarlyMedia())
+            if plan.scene is not None and plan.scene.label == "ringback_music" and not self.text_mode:
+                self._spawn(self._start_scene())
         timeout = self.request.ring_timeout_s
         if plan.ring_s >= timeout:
             await clock.sleep(timeout)
@@ -194,6 +252,10 @@ class SimCall:
             self._end(cause_from_sip_status(603), "remote")
         elif plan.kind is PlanKind.NO_ANSWER:
             self._end(HangupCause("NO_ANSWER", 19, 480), "network")
+        elif plan.scene is not None and plan.scene.phase == "answered":  # a machine picks up
+            self._answer()
+            await clock.sleep(await self._play_scene() + _MACHINE_WAIT_S)
+            self._end(cause_from_freeswitch("NORMAL_CLEARING"), "remote")
         else:
             self._answer()
             await clock.sleep(_MAX_TALK_S)
@@ -301,6 +363,8 @@ class SimCall:
         """The bot spoke (and maybe listens): the customer decides how to react, once per turn."""
         if self._ended.is_set() or self.answered_at is None:
             return
+        if self.plan.scene is not None and self.plan.scene.phase == "answered":
+            return  # a machine does not answer the bot
         if self._reaction is not None and not self._reaction.done():
             self._reaction.cancel()
         action = choose_reply(self.persona, self._rng, turn, self._turns)

@@ -14,6 +14,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from telephony.simulator.scenes import MACHINE_LABELS, Scene, scene_for
 
 __all__ = [
     "CarrierProfile",
@@ -24,6 +27,7 @@ __all__ = [
     "rng_for",
     "half_hour_slot",
     "parse_answer_curve",
+    "REGION_MIXES",
 ]
 
 
@@ -67,6 +71,23 @@ class CarrierProfile:
     early_media_share: float = 0.3  # ring-back tone as early media
     network_jitter_ms: float = 0.0  # audio mode: RTP delay spread on the customer's audio (0: ideal)
     packet_loss: float = 0.0  # audio mode: share of the customer's packets lost
+    # -- what answers instead of a person (issue 21); all 0 = signalling only, as before --
+    region: str = "cn"  # tones and the announcements' language: cn | us | eu
+    suspended_share: float = 0.0  # 停机 numbers, fixed per number (of the non-empty ones)
+    announce_share: float = 0.0  # of failures (empty, suspended, off, busy): played as an announcement
+    announce_after_answer_share: float = 0.0  # of those announcements: after a 200 OK, not in early media
+    machine_share: float = 0.0  # of numbers that answer: a machine does (fixed per number)
+    machine_mix: tuple[tuple[str, float], ...] = (("voicemail", 0.6), ("screening", 0.15), ("ivr", 0.15),
+                                                  ("fax", 0.1))
+    music_ringback_share: float = 0.0  # numbers with a 彩铃 (music in early media while ringing)
+    unreachable_share: float = 0.4  # of switched-off numbers: "暂时无法接通" rather than "已关机"
+
+    @classmethod
+    def for_region(cls, region: str, **overrides: Any) -> CarrierProfile:
+        """A profile with the region's typical mix of announcements and machines (REGION_MIXES)."""
+        if region not in REGION_MIXES:
+            raise ValueError(f"unknown region {region!r}; known: {', '.join(sorted(REGION_MIXES))}")
+        return cls(**{**REGION_MIXES[region], **overrides})
 
     def __post_init__(self) -> None:
         if len(self.answer_curve) != 48:
@@ -79,6 +100,15 @@ class CarrierProfile:
             raise ValueError(
                 f"invalid/powered-off/busy/network-error shares must be >= 0 and sum <= 1, got {shares}"
             )
+        for name in ("suspended_share", "announce_share", "announce_after_answer_share", "machine_share",
+                     "music_ringback_share", "unreachable_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"CarrierProfile.{name} must be a share in [0, 1], got {getattr(self, name)!r}")
+        unknown = [m for m, _ in self.machine_mix if m not in MACHINE_LABELS]
+        if unknown or not self.machine_mix or any(w < 0 for _, w in self.machine_mix):
+            raise ValueError(f"CarrierProfile.machine_mix: labels from {MACHINE_LABELS} with weights >= 0")
+        if self.region not in ("cn", "us", "eu"):
+            raise ValueError(f"CarrierProfile.region must be cn, us or eu, got {self.region!r}")
         if self.network_jitter_ms < 0 or not 0 <= self.packet_loss < 1:
             raise ValueError(
                 f"network_jitter_ms must be >= 0 and packet_loss in [0, 1), got {self.network_jitter_ms}, {self.packet_loss}"
@@ -94,8 +124,23 @@ class CarrierProfile:
         return self.answer_curve[half_hour_slot(when)]
 
 
+#: Typical mixes per region: Chinese networks announce nearly every failure (and often after
+#: a 200 OK), 彩铃 is common and the carriers' secretary service answers; elsewhere SIT and
+#: voicemail dominate.
+REGION_MIXES: dict[str, dict[str, Any]] = {
+    "cn": {"region": "cn", "suspended_share": 0.06, "announce_share": 0.9, "announce_after_answer_share": 0.25,
+           "machine_share": 0.08, "music_ringback_share": 0.35},
+    "us": {"region": "us", "suspended_share": 0.02, "announce_share": 0.6, "announce_after_answer_share": 0.1,
+           "machine_share": 0.25, "music_ringback_share": 0.0, "machine_mix": (("voicemail", 0.7), ("screening", 0.2),
+                                                                               ("ivr", 0.08), ("fax", 0.02))},
+    "eu": {"region": "eu", "suspended_share": 0.02, "announce_share": 0.7, "announce_after_answer_share": 0.1,
+           "machine_share": 0.18, "music_ringback_share": 0.05},
+}
+
+
 class PlanKind(StrEnum):
     INVALID = "invalid"
+    SUSPENDED = "suspended"
     POWERED_OFF = "powered_off"
     NETWORK_ERROR = "network_error"
     BUSY = "busy"
@@ -118,6 +163,7 @@ class DialPlan:
     reason_q850: int | None = None
     early_media: bool = False
     draws: dict[str, float] = field(default_factory=dict, compare=False)
+    scene: Scene | None = None  # what plays instead of a person (an announcement, 彩铃, a machine)
 
 
 def rng_for(seed: int, *parts: str) -> random.Random:
@@ -161,8 +207,57 @@ def plan_call(
     """Decide one attempt. Pure: the same arguments always give the same plan.
 
     ``answer_curve`` is this customer's own curve (from the audience model); the profile's
-    curve is the population default.
+    curve is the population default. The scene (announcement, 彩铃, machine) is drawn from
+    streams of its own, so a profile without scenes plans exactly as before.
     """
+    plan = _signalling_plan(seed, number, attempt, when, profile, answer_curve)
+    return _with_scene(seed, number, attempt, plan, profile)
+
+
+_LANG = {"cn": "zh", "us": "en", "eu": "en"}
+
+
+def _with_scene(seed: int, number: str, attempt: str, plan: DialPlan, profile: CarrierProfile) -> DialPlan:
+    from dataclasses import replace
+
+    per_number = rng_for(seed, "scene-number", number)
+    u_suspended, u_machine, u_music, u_off = (per_number.random() for _ in range(4))
+    per_attempt = rng_for(seed, "scene", number, attempt)
+    u_announce, u_after = per_attempt.random(), per_attempt.random()
+    lang = _LANG[profile.region]
+    if plan.kind is not PlanKind.INVALID and u_suspended < profile.suspended_share:
+        plan = replace(plan, kind=PlanKind.SUSPENDED, cause="CALL_REJECTED", sip_status=403, reason_q850=None,
+                       early_media=False)
+    label = {PlanKind.INVALID: "announcement_invalid", PlanKind.SUSPENDED: "announcement_suspended",
+             PlanKind.BUSY: "announcement_busy",
+             PlanKind.POWERED_OFF: "announcement_unreachable" if u_off < profile.unreachable_share
+             else "announcement_powered_off"}.get(plan.kind)
+    if label is not None:
+        if plan.kind is not PlanKind.POWERED_OFF and u_announce >= profile.announce_share:
+            return plan
+        if plan.kind is PlanKind.POWERED_OFF and profile.announce_share == 0:
+            return plan  # the old behaviour: early media, then 480 with Q.850 cause 20
+        phase = "answered" if u_after < profile.announce_after_answer_share else "early"
+        scene = scene_for(label, phase, per_attempt, lang, profile.region)
+        return replace(plan, scene=scene, early_media=phase == "early")
+    if plan.kind is PlanKind.ANSWER and u_machine < profile.machine_share:
+        names = [m for m, _ in profile.machine_mix]
+        machine = per_number.choices(names, weights=[w for _, w in profile.machine_mix])[0]
+        return replace(plan, scene=scene_for(machine, "answered", per_attempt, lang, profile.region))
+    if plan.kind in (PlanKind.ANSWER, PlanKind.NO_ANSWER, PlanKind.REJECT) and u_music < profile.music_ringback_share:
+        return replace(plan, early_media=True, scene=scene_for("ringback_music", "early", per_attempt, lang,
+                                                               profile.region))
+    return plan
+
+
+def _signalling_plan(
+    seed: int,
+    number: str,
+    attempt: str,
+    when: datetime,
+    profile: CarrierProfile,
+    answer_curve: tuple[float, ...] | None = None,
+) -> DialPlan:
     per_number = rng_for(seed, "number", number)
     per_attempt = rng_for(seed, "attempt", number, attempt)
     u_invalid, u_answer, u_reject = per_number.random(), per_number.random(), per_number.random()

@@ -24,6 +24,7 @@ from telephony.simulator.carrier import CarrierProfile, parse_answer_curve, plan
 from telephony.simulator.clock import Clock, RealClock
 from telephony.simulator.media import SimulatedNetwork
 from telephony.simulator.personas import PersonaMix
+from telephony.simulator.scenes import SceneVoice
 
 __all__ = ["SimulatorDriver", "DriverStats"]
 
@@ -102,17 +103,21 @@ class SimulatorDriver:
         *,
         customer_voice: CustomerVoice | None = None,
         recording_voice: CustomerVoice | None = None,
+        scene_voice: SceneVoice | None = None,
         max_concurrent: int | None = None,
     ) -> None:
         """``recording_voice`` (text mode only): how a recorded call's customer side sounds —
         the customer's words reach the engine as text, and this voice renders them into the
-        recording so that an operator hears both parties."""
+        recording so that an operator hears both parties. ``scene_voice`` speaks the network's
+        words (announcements, voicemail and screening greetings, IVR menus) in the carriers'
+        wording; without it those scenes carry their tones only."""
         self.seed = seed
         self.carrier = carrier or CarrierProfile()
         self.personas = personas or PersonaMix.default()
         self.clock: Clock = clock or RealClock()
         self.customer_voice = customer_voice
         self.recording_voice = recording_voice
+        self.scene_voice = scene_voice
         self.max_concurrent = max_concurrent
         self.stats = DriverStats()
         self.calls: dict[str, SimCall] = {}
@@ -143,6 +148,7 @@ class SimulatorDriver:
             voice=self.customer_voice,
             recording_voice=self.recording_voice,
             network=self._network(req.number, attempt),
+            scene_voice=self.scene_voice,
             on_answer=self._answered,
             on_end=self._ended,
         )
@@ -161,7 +167,7 @@ class SimulatorDriver:
         )
 
     def _answered(self, call: SimCall) -> None:
-        if not call.text_mode:
+        if not call.text_mode and call.call_id not in self._ticker.calls:
             self._ticker.add(call)
 
     def _ended(self, call: SimCall) -> None:

@@ -17,6 +17,9 @@ __all__ = ["MESSAGES", "OUTCOMES", "TASK_STATUS_CLASS", "OperatorTranslator"]
 OUTCOMES: tuple[str, ...] = (
     "connected", "no_answer", "busy", "rejected", "invalid_number", "unreachable", "network_error", "cancelled",
     "interrupted",
+    # what answered instead of a person (issue 21)
+    "announcement_invalid", "announcement_suspended", "announcement_powered_off", "announcement_busy",
+    "announcement_unreachable", "voicemail", "screening", "ivr", "fax",
 )
 
 #: Task status -> badge colour class.
@@ -127,6 +130,15 @@ _EN: dict[str, str] = {
     "op.outcome.network_error": "network error",
     "op.outcome.cancelled": "ring timeout",
     "op.outcome.interrupted": "interrupted",
+    "op.outcome.announcement_invalid": "invalid (announcement)",
+    "op.outcome.announcement_suspended": "suspended (announcement)",
+    "op.outcome.announcement_powered_off": "switched off (announcement)",
+    "op.outcome.announcement_busy": "busy (announcement)",
+    "op.outcome.announcement_unreachable": "unreachable (announcement)",
+    "op.outcome.voicemail": "voicemail",
+    "op.outcome.screening": "call screening",
+    "op.outcome.ivr": "IVR",
+    "op.outcome.fax": "fax",
     "op.bl.title": "Blacklist",
     "op.bl.add": "Add a number",
     "op.bl.phone": "Phone number",
@@ -282,6 +294,15 @@ _ZH: dict[str, str] = {
     "op.outcome.network_error": "网络故障",
     "op.outcome.cancelled": "振铃超时",
     "op.outcome.interrupted": "呼叫中断",
+    "op.outcome.announcement_invalid": "空号(提示音)",
+    "op.outcome.announcement_suspended": "停机(提示音)",
+    "op.outcome.announcement_powered_off": "关机(提示音)",
+    "op.outcome.announcement_busy": "正在通话中(提示音)",
+    "op.outcome.announcement_unreachable": "无法接通(提示音)",
+    "op.outcome.voicemail": "语音信箱/小秘书",
+    "op.outcome.screening": "来电筛选",
+    "op.outcome.ivr": "语音导航",
+    "op.outcome.fax": "传真",
     "op.bl.title": "黑名单",
     "op.bl.add": "添加号码",
     "op.bl.phone": "电话号码",

@@ -1,0 +1,105 @@
+"""Answer classifier evaluation: >= 600 generated, labelled clips (announcements in several
+voices, speeds and noise levels through G.711; ringback of three regions, 彩铃 music, busy,
+congestion, SIT; voicemail, screening, IVR, fax; people's first words; dead air).
+
+Prints per-class precision/recall, the confusion matrix, decision time p50/p95 per phase,
+the issue's floors, and CPU per second of audio (so: concurrent calls per core).
+
+Run: nice -n 10 .venv/bin/python bench/bench_answer_classifier.py [--clips 600] [--seed 0] [--json]
+Rendered clips are cached in bench/out/answer-clips-<seed>-<n>.pkl (delete it to re-render).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runtime.answer.clips import Clip, generate  # noqa: E402
+from runtime.answer.evaluation import Report, evaluate  # noqa: E402
+from runtime.answer.references import default_spotter  # noqa: E402
+from telephony.media.answer.classes import ANNOUNCEMENTS, Phase  # noqa: E402
+
+FLOORS = {"human_as_machine": ("<", 0.01), "announcement_right": (">=", 0.97),
+          "decision_early_p95": ("<", 2.5), "decision_answered_p95": ("<", 3.0)}
+
+
+def _clips(n: int, seed: int) -> list[Clip]:
+    cache = ROOT / "bench" / "out" / f"answer-clips-{seed}-{n}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())  # noqa: S301 - our own cache file
+    t0 = time.perf_counter()
+    clips = list(generate(n, seed))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(clips))
+    print(f"rendered {n} clips in {time.perf_counter() - t0:.1f} s -> {cache}", file=sys.stderr)
+    return clips
+
+
+def _print(rep: Report) -> None:
+    d = rep.to_dict()
+    print(f"clips: {d['clips']}   accuracy: {d['accuracy']:.1%}")
+    print("\nper class                 n   precision  recall")
+    for lab, m in sorted(d["per_class"].items()):
+        print(f"  {lab:24s} {int(m['n']):4d}   {m['precision']:7.1%}  {m['recall']:7.1%}")
+    labels = sorted(d["per_class"])
+    short = {lab: lab.replace("announcement_", "ann_")[:10] for lab in labels}
+    print("\nconfusion (rows: truth, columns: verdict)")
+    print(" " * 26 + " ".join(f"{short[c]:>10s}" for c in labels))
+    for t in labels:
+        row = d["confusion"].get(t, {})
+        print(f"  {t:24s}" + " ".join(f"{row.get(c, 0) or '.':>10}" for c in labels))
+    for ph in (Phase.EARLY, Phase.ANSWERED):
+        dt = rep.decision_times(ph)
+        print(f"\ndecision time, {ph.value}: n={dt['n']} p50 {dt['p50']:.2f} s  p95 {dt['p95']:.2f} s  max {dt['max']:.2f} s")
+    ann = [r for r in rep.rows if r.truth in ANNOUNCEMENTS]
+    for ph in (Phase.EARLY, Phase.ANSWERED):
+        ts = sorted(r.decided_at_s for r in ann if r.phase is ph)
+        if ts:
+            print(f"  announcements only, {ph.value}: p50 {ts[len(ts) // 2]:.2f} s  p95 {ts[min(len(ts) - 1, int(0.95 * len(ts)))]:.2f} s")
+    cpu = rep.cpu_per_media_s()
+    print(f"\nCPU: {cpu * 1000:.1f} ms per second of audio classified -> ~{1 / cpu:.0f} calls classifying at once per core"
+          if cpu else "\nCPU: n/a")
+    print("\nfloors (issue 21):")
+    for name, value in _floor_values(rep).items():
+        op, limit = FLOORS[name]
+        ok = value < limit if op == "<" else value >= limit
+        print(f"  {name:24s} {value:8.3f}  {op} {limit:<5}  {'met' if ok else 'NOT MET'}")
+
+
+def _floor_values(rep: Report) -> dict[str, float]:
+    return {"human_as_machine": rep.human_as_machine(), "announcement_right": rep.announcement_right(),
+            "decision_early_p95": rep.decision_times(Phase.EARLY)["p95"],
+            "decision_answered_p95": rep.decision_times(Phase.ANSWERED)["p95"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clips", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    clips = _clips(args.clips, args.seed)
+    t0 = time.perf_counter()
+    spotter = default_spotter()
+    print(f"references rendered in {time.perf_counter() - t0:.1f} s ({len(spotter.templates)} templates)",
+          file=sys.stderr)
+    t0 = time.perf_counter()
+    rep = evaluate(clips, spotter)
+    wall = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({**rep.to_dict(), "floors": _floor_values(rep), "wall_s": round(wall, 1)}, ensure_ascii=False,
+                         indent=2))
+        return
+    _print(rep)
+    print(f"\nwall time {wall:.1f} s for {len(clips)} clips")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The I/O side of answer classification: frames in, features and phrase hits to the classifier.
+
+It keeps the speech heard since the current onset (bounded) so a spotter can judge it, asks
+the spotter only when the classifier wants words (cheap tone and shape rules run first, and
+a recogniser, if one is injected, runs only on long speech), and, in early media, keeps
+listening after a non-final verdict (ringback, 彩铃, silence) so an announcement that follows
+the ringing is still caught.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from telephony.media.answer.classes import TERMINAL_EARLY, AnswerClass, Decision, Phase
+from telephony.media.answer.classifier import AnswerClassifier, Thresholds
+from telephony.media.answer.features import FRAME_S, frame_features
+from telephony.media.answer.phrases import PhraseHit, PhraseSpotter
+
+__all__ = ["AnswerDetector", "DetectorStats", "classify_pcm"]
+
+_FRAME_BYTES = 320
+_QUIET_DB = -45.0  # a new look in early media starts at the first frame below this ...
+_QUIET_DROP_DB = 12.0  # ... or this far below the sound that was judged (over line noise)
+_MAX_SPEECH_S = 8.0  # audio kept for the spotter; a greeting is judged well before this
+
+
+@dataclass(slots=True)
+class DetectorStats:
+    frames: int = 0
+    spots: int = 0
+    feature_s: float = 0.0  # CPU seconds in feature extraction
+    spot_s: float = 0.0  # CPU seconds in the spotter
+
+
+@dataclass(slots=True)
+class AnswerDetector:
+    """Feed 20 ms frames with :meth:`push`; :attr:`decision` is the verdict when there is one.
+
+    ``keep_listening`` (early media): a ringback, music or silence verdict is kept in
+    :attr:`history` and a fresh classifier starts; only a final verdict (announcement, SIT,
+    busy, congestion) or :meth:`finish` ends it.
+    """
+
+    phase: Phase = Phase.EARLY
+    spotter: PhraseSpotter | None = None
+    thresholds: Thresholds | None = None
+    keep_listening: bool = False
+    history: list[Decision] = field(default_factory=list)
+    stats: DetectorStats = field(default_factory=DetectorStats)
+    decision: Decision | None = None
+    _clf: AnswerClassifier = field(init=False)
+    _t: float = 0.0
+    _offset: float = 0.0
+    _pcm: bytearray = field(default_factory=bytearray)
+    _pcm_start: float = 0.0
+    _restart_on_quiet: bool = False
+    _judged_db: float = 0.0
+    _last_db: float = -90.0
+
+    def __post_init__(self) -> None:
+        self.phase = Phase(self.phase)
+        self._clf = AnswerClassifier(self.phase, self.thresholds)
+
+    @property
+    def media_s(self) -> float:
+        return self._t
+
+    def push(self, frame: bytes) -> Decision | None:
+        if self.decision is not None:
+            return self.decision
+        if len(frame) != _FRAME_BYTES:
+            frame = frame[:_FRAME_BYTES].ljust(_FRAME_BYTES, b"\0")
+        t = self._t - self._offset
+        c0 = time.process_time()
+        feats = frame_features(frame)
+        self.stats.feature_s += time.process_time() - c0
+        self.stats.frames += 1
+        if self._restart_on_quiet:
+            if feats.level_db >= max(_QUIET_DB, self._judged_db - _QUIET_DROP_DB):  # what was judged still sounds
+                self._t += FRAME_S
+                return None
+            self._restart()
+            t = 0.0
+        clf = self._clf
+        self._last_db = feats.level_db
+        verdict = clf.frame(t, feats)
+        self._t += FRAME_S
+        onset = clf.speech_onset_s
+        if onset is None:
+            self._pcm.clear()
+        else:
+            if not self._pcm:
+                self._pcm_start = t
+            if len(self._pcm) < _MAX_SPEECH_S * 16000:
+                self._pcm += frame
+        if verdict is None:
+            want = clf.want_words()
+            if want is not None and self.spotter is not None:
+                verdict = clf.words(self._spot(want, final=False))
+        if verdict is not None:
+            self._settle(verdict)
+        return self.decision
+
+    def _spot(self, onset: float, final: bool) -> PhraseHit | None:
+        assert self.spotter is not None
+        skip = max(0, int(round((onset - self._pcm_start) / FRAME_S))) * _FRAME_BYTES
+        c0 = time.process_time()
+        hit = self.spotter.spot(bytes(self._pcm[skip:]), onset + self._offset, final)
+        self.stats.spot_s += time.process_time() - c0
+        self.stats.spots += 1
+        return hit
+
+    def _settle(self, verdict: Decision) -> None:
+        shifted = _shift(verdict, self._offset)
+        if self.keep_listening and self.phase is Phase.EARLY and verdict.label not in TERMINAL_EARLY:
+            self.history.append(shifted)
+            if verdict.label is AnswerClass.SILENCE:
+                self._restart()
+            else:
+                self._restart_on_quiet = True  # a fresh look starts when this sound stops
+                self._judged_db = self._last_db
+            return
+        self.decision = shifted
+
+    def _restart(self) -> None:
+        self._restart_on_quiet = False
+        self._offset = self._t
+        self._clf = AnswerClassifier(self.phase, self.thresholds)
+        self._pcm.clear()
+
+    def finish(self) -> Decision:
+        """End of media: the verdict with what was heard (the last non-final one if nothing new)."""
+        if self.decision is not None:
+            return self.decision
+        if self.history and (self._restart_on_quiet or (not self._clf._heard_any and not self._clf.segments)):
+            self.decision = self.history[-1]
+            return self.decision
+        verdict = self._clf.finish()
+        self.decision = _shift(verdict, self._offset)
+        return self.decision
+
+    def feed(self, frames: Iterable[bytes]) -> Decision:
+        for f in frames:
+            if self.push(f) is not None:
+                return self.decision  # type: ignore[return-value]
+        return self.finish()
+
+
+def _shift(d: Decision, offset: float) -> Decision:
+    if not offset:
+        return d
+    from dataclasses import replace
+
+    from telephony.media.answer.classes import Evidence
+
+    ev = tuple(Evidence(e.kind, e.what, e.start_s + offset, e.end_s + offset, e.score) for e in d.evidence)
+    return replace(d, decided_at_s=round(d.decided_at_s + offset, 2), evidence=ev)
+
+
+def classify_pcm(pcm: bytes, phase: Phase | str = Phase.EARLY, spotter: PhraseSpotter | None = None,
+                 thresholds: Thresholds | None = None) -> Decision:
+    """Classify a clip of 8 kHz 16-bit mono PCM; the first verdict wins (as on a live call)."""
+    det = AnswerDetector(Phase(phase), spotter, thresholds)
+    return det.feed(pcm[i : i + _FRAME_BYTES] for i in range(0, len(pcm), _FRAME_BYTES))
