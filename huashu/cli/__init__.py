@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "asr": ("huashu.cli.asr", "Recognise speech in a WAV file."),
     "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
+    "freeswitch": ("huashu.cli.freeswitch", "FreeSWITCH: install the Huashu configuration into a switch."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
 }
 

@@ -64,3 +64,19 @@ def test_bad_values_are_refused_with_a_message(tmp_path: Path, values: dict[str,
 def test_a_directory_that_is_not_a_freeswitch_configuration_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DeployError, match="vars.xml not found"):
         install_config(tmp_path)
+
+
+def test_cli_installs_and_reports_bad_values(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from huashu.cli import cli
+
+    conf = _conf(tmp_path)
+    ok = CliRunner().invoke(cli, ["freeswitch", "install-config", str(conf), "--set", "huashu_esl_port=9021", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert "vars_huashu.xml" in json.loads(ok.output)["written"]
+    assert read_vars(conf / "vars_huashu.xml")["huashu_esl_port"] == "9021"
+    bad = CliRunner().invoke(cli, ["freeswitch", "install-config", str(conf), "--set", "nope=1"])
+    assert bad.exit_code != 0 and "unknown variable 'nope'" in bad.output and "Traceback" not in bad.output
