@@ -67,6 +67,7 @@ class Switch:
     agent_dialstring: str = "error/USER_NOT_REGISTERED"
     sessions_per_second: int | None = None  # None: what vars_huashu.xml ships
     extra_vars: dict[str, str] = field(default_factory=dict)
+    timer_b_ms: int | None = None  # sofia's timer-T1X64 on the external profile (32 s by default)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -107,6 +108,10 @@ class Switch:
         if self.sessions_per_second is not None:
             values["huashu_sessions_per_second"] = str(self.sessions_per_second)
         install_config(self.conf, values)
+        if self.timer_b_ms is not None:  # a test knob, not part of a deployment
+            ext = self.conf / "sip_profiles" / "external.xml"
+            ext.write_text(ext.read_text().replace(
+                "<settings>", f'<settings>\n    <param name="timer-T1X64" value="{self.timer_b_ms}"/>', 1))
         # The sample gateway of the distribution (example.com) is not ours; the sample
         # configuration we copy already leaves it out of external/ on the test tarball.
 
