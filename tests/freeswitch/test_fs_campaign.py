@@ -43,24 +43,24 @@ def _env(tmp_path: Path, switch: Switch) -> dict[str, str]:
             "HUASHU_SPEECH__TTS_FALLBACKS": "[]", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
 
-def _task(url: str, tmp_path: Path, env: dict[str, str]) -> int:
+def _task(url: str, tmp_path: Path, env: dict[str, str], n: int = N, cps: str = "20") -> int:
     lst = tmp_path / "list.csv"
-    lst.write_text("phone\n" + "".join(f"1380000{i:04d}\n" for i in range(N)), encoding="utf-8")
+    lst.write_text("phone\n" + "".join(f"1380000{i:04d}\n" for i in range(n)), encoding="utf-8")
     out = _cli(["campaign", "--db", url, "create", "--name", "fs", "--business", "plan", "--script", DOC["id"],
-                "--file", str(lst), "--windows", "", "--redial", "0", "--max-concurrent", "60", "--cps", "20", "--json"], env)
+                "--file", str(lst), "--windows", "", "--redial", "0", "--max-concurrent", "60", "--cps", cps, "--json"], env)
     assert out.returncode == 0, out.stderr
     tid = int(json.loads(out.stdout)["id"])
     assert _cli(["campaign", "--db", url, "start", str(tid)], env).returncode == 0
     return tid
 
 
-def _carrier(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _carrier(tmp_path: Path, hold_ms: str = N_HOLD_MS) -> tuple[subprocess.Popen[bytes], int]:
     """sipp answering for every customer of the list (a plain process: it outlives event loops)."""
     import time
 
     port, media = free_port(), free_port(even=True)
     scenario = tmp_path / "mix.xml"
-    scenario.write_text((FS_SCENARIOS / "uas_campaign_mix.xml").read_text().replace("[hold_ms]", N_HOLD_MS))
+    scenario.write_text((FS_SCENARIOS / "uas_campaign_mix.xml").read_text().replace("[hold_ms]", hold_ms))
     proc = subprocess.Popen(["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
                              "-mp", str(media), "-m", str(10 * N), "-l", str(N), "-nostdin", "-trace_err",
                              "-error_file", str(tmp_path / "sipp-errors.log")],
