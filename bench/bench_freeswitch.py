@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
 import re
@@ -176,13 +177,22 @@ async def bot_call(driver: Any, number: str, hold_s: float, reply: bool, stats: 
                     if quiet >= ENDPOINT_MS:
                         await call.play(tone(1.0, 500), 1)
                         break
+        stats["up"] += 1
+        if stats["up"] == stats["n"]:  # every call is up: measure the CPU of this steady state
+            stats["t_all_up"] = (time.monotonic(), cpu_self(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
+            stats["all_up"].set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stats["all_up"].wait(), 60)
         await asyncio.sleep(hold_s)
+        if "t_hangup" not in stats:
+            stats["t_hangup"] = (time.monotonic(), cpu_self(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
         await call.hangup()
     await asyncio.wait_for(ev_task, 20)
 
 
-async def run_calls(driver: Any, n: int, hold_s: float, reply: bool, prefix: str) -> dict[str, Any]:
-    stats: dict[str, Any] = {"originated": {}, "ended": []}
+async def run_calls(driver: Any, n: int, hold_s: float, reply: bool, prefix: str, fs_pid: int = 0) -> dict[str, Any]:
+    stats: dict[str, Any] = {"originated": {}, "ended": [], "up": 0, "n": n, "all_up": asyncio.Event(),
+                             "fs_pid": fs_pid}
     await driver.start()
     try:
         await asyncio.gather(*(bot_call(driver, f"{prefix}{i:05d}", hold_s, reply, stats) for i in range(n)))
@@ -235,13 +245,13 @@ def main() -> None:
                 # 2. CPU per concurrent call.
                 for level in [int(x) for x in args.levels.split(",")]:
                     drv = fs_driver(sw, free_port(), cps=None, switch_sessions_per_second=1000)
-                    c0, f0, t0 = cpu_self(), cpu_pid(sw.proc.pid), time.monotonic()
-                    st = asyncio.run(run_calls(drv, level, args.hold, False, f"13{level:03d}"))
-                    c1, f1, el = cpu_self(), cpu_pid(sw.proc.pid), time.monotonic() - t0
+                    st = asyncio.run(run_calls(drv, level, args.hold, False, f"13{level:03d}", sw.proc.pid))
+                    (t0, c0, f0), (t1, c1, f1) = st["t_all_up"], st["t_hangup"]
+                    el = t1 - t0
                     ok = sum(1 for _, o in st["ended"] if str(o) == "connected")
                     time.sleep(1)
                     stuck = int(re.search(r"(\d+) total", sw.api("show channels count")).group(1))  # type: ignore[union-attr]
-                    print(f"{level:4d} calls x {args.hold:.0f} s: runtime CPU {100 * (c1 - c0) / el / level:.2f} % of a core "
+                    print(f"{level:4d} calls up for {el:.1f} s: runtime CPU {100 * (c1 - c0) / el / level:.2f} % of a core "
                           f"per call, switch {100 * (f1 - f0) / el / level:.2f} %; {ok}/{level} connected, "
                           f"{len(st['ended'])} ended, {stuck} left on the switch")
                     cust.results(level, 5)
