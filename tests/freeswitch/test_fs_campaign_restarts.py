@@ -82,6 +82,13 @@ def test_switch_restarted_mid_campaign(switch: Switch, tmp_path: Path) -> None:
     rows = _check(url)
     text = log.read_text()
     assert "Event Socket" in text and "lost" in text  # the driver saw the drop and reconnected
+    engine = make_engine(url)
+    with engine.connect() as c:
+        causes = [r[0] for r in c.execute(select(T.attempts.c.cause))]
+    engine.dispose()
+    # The calls up at the crash: after reconnecting, the driver found them gone (uuid_exists)
+    # and ended each one; none waits for an event that will never come.
+    assert causes.count("NORMAL_UNSPECIFIED") >= 1, causes
     last = sorted(rows)[-10:]
     assert sum(1 for _, o, _ in last if o in ("connected", "busy", "no_answer")) >= 8, last  # calls after it work
 
