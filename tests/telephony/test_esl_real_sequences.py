@@ -82,3 +82,15 @@ def test_real_background_job_results() -> None:
     jobs = {n: [e for e in _events(n) if e.name == "BACKGROUND_JOB"] for n in ("busy_486", "answered_dtmf_local_hangup")}
     assert jobs["busy_486"][0].body.strip() == "-ERR USER_BUSY"
     assert jobs["answered_dtmf_local_hangup"][0].body.startswith("+OK ")
+
+
+def test_real_rtp_ports_of_switch_and_runtime_do_not_overlap() -> None:
+    """The switch (deploy files) took its RTP ports from 16384-19998, the runtime's leg from 20000-30000."""
+    from telephony.freeswitch.settings import FreeswitchSettings
+
+    s = FreeswitchSettings()
+    hangups = [e for e in _events("answered_dtmf_local_hangup") if e.name == "CHANNEL_HANGUP_COMPLETE"]
+    for ev in hangups:
+        assert s.switch_rtp_port_min <= int(ev.var("local_media_port")) <= s.switch_rtp_port_max
+    runtime_leg = [e for e in hangups if e.uuid != _events("answered_dtmf_local_hangup")[0].uuid]
+    assert s.media_rtp_port_min <= int(runtime_leg[0].var("remote_media_port")) < s.media_rtp_port_max
