@@ -26,8 +26,9 @@ N = 30
 def test_concurrent_bridged_calls_are_each_their_own(switch: Switch, tmp_path: Path) -> None:
     audio = make_customer_audio(tmp_path)
 
-    async def main() -> tuple[list[object], dict[str, float]]:
+    async def main() -> tuple[list[object], dict[str, float], list[int]]:
         loud: dict[str, float] = {}
+        ports: list[int] = []
         async with customer(switch, tmp_path, "uas_answer_speak.xml", calls=N, audio=str(audio), wait_ms="500",
                             dtmf_after_ms="500"):
             driver = driver_for(switch)
@@ -39,6 +40,8 @@ def test_concurrent_bridged_calls_are_each_their_own(switch: Switch, tmp_path: P
                     async def act(ev: object) -> None:
                         if isinstance(ev, Answered):
                             asyncio.get_running_loop().create_task(listen(call))
+                            port = await driver.client.api(f"uuid_getvar {call.uuid} local_media_port")  # type: ignore[attr-defined]
+                            ports.append(int(port.strip()))
                     return await asyncio.wait_for(collect(call, act), 60)  # type: ignore[arg-type]
 
                 async def listen(call: object) -> None:
@@ -51,9 +54,12 @@ def test_concurrent_bridged_calls_are_each_their_own(switch: Switch, tmp_path: P
                 got = await asyncio.gather(*(one(c) for c in calls))
             finally:
                 await driver.aclose()
-        return [(c.call_id, c.outcome, g.names) for c, g in zip(calls, got, strict=True)], loud
+        return [(c.call_id, c.outcome, g.names) for c, g in zip(calls, got, strict=True)], loud, ports
 
-    results, loud = asyncio.run(main())
+    results, loud, ports = asyncio.run(main())
+    # The switch's RTP ports come from the deploy files' range, below the runtime's 20000-30000
+    # (FreeSWITCH's own default, 16384-32768, would overlap it).
+    assert len(ports) == N and all(16384 <= p <= 19998 for p in ports), ports
     bad = [r for r in results if r[1] is not Outcome.CONNECTED or r[2].count("Answered") != 1 or r[2][-1] != "HungUp"]
     assert not bad, bad
     assert len(loud) == N  # every call heard its own customer (media both ways through the bridge)
