@@ -4,6 +4,7 @@ the runtime's media leg. Each outcome and hang-up cause as the switch really rep
 from __future__ import annotations
 
 import asyncio
+import time
 import wave
 from pathlib import Path
 
@@ -65,18 +66,21 @@ def test_answered_call_is_bridged_both_ways_with_dtmf(switch: Switch, tmp_path: 
 def test_failed_bridge_is_a_network_error_not_connected(switch: Switch, tmp_path: Path) -> None:
     """The customer answers but the switch cannot reach the runtime's media leg."""
 
-    async def main() -> tuple[object, object, list[str]]:
+    async def main() -> tuple[object, object, list[str], float]:
         async with customer(switch, tmp_path, "uas_answer_hangup.xml", hold_ms="20000"):
             driver = driver_for(switch)
             driver.settings.media_endpoint = f"huashu@127.0.0.1:{free_port()}"  # nobody there
             try:
+                t0 = time.monotonic()
                 call = await driver.originate(request("fs-bridge-fail"))
                 got = await asyncio.wait_for(collect(call), 20)
+                took = time.monotonic() - t0
             finally:
                 await driver.aclose()
-        return got.hung_up, call.outcome, got.names
+        return got.hung_up, call.outcome, got.names, took
 
-    hung_up, outcome, names = asyncio.run(main())
+    hung_up, outcome, names, took = asyncio.run(main())
+    assert took < 5, took  # the switch hangs the customer up at once: nobody waits in silence (20 s here)
     assert outcome is Outcome.NETWORK_ERROR and "Answered" not in names
     assert isinstance(hung_up, HungUp) and hung_up.by == "network"
 
