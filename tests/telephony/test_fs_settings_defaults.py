@@ -40,3 +40,13 @@ def test_pacing_never_exceeds_the_switch_session_rate() -> None:
     assert d._paced_cps(1000) == 50
     parked = FreeswitchDriver(FreeswitchSettings(cps=50))
     assert parked._paced_cps(30) == pytest.approx(27)  # one session a call without the media leg
+
+
+def test_runtime_line_cps_follows_the_freeswitch_driver() -> None:
+    from huashu.cli.runtime import default_line_cps
+    from runtime.config import Settings
+
+    fs = Settings(telephony_driver="freeswitch")
+    assert default_line_cps(fs, None) == fs.freeswitch.cps == 20  # was 50: over the switch's default rate
+    assert default_line_cps(Settings(), "freeswitch") == 20
+    assert default_line_cps(Settings(), None) == 50  # the simulator
