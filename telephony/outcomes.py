@@ -175,6 +175,7 @@ Q850_NAMES: dict[str, int | None] = {
     "USER_NOT_REGISTERED": None,
     "PROGRESS_TIMEOUT": None,
     "GATEWAY_DOWN": None,
+    "INVALID_GATEWAY": None,  # FreeSWITCH: originate names a gateway the switch does not have
     "UNWANTED": None,  # FreeSWITCH 819, for SIP 607 (RFC 8197)
     "NO_IDENTITY": None,  # 820..823: STIR/SHAKEN refusals (SIP 428, 429, 437, 438)
     "BAD_IDENTITY_INFO": None,
@@ -299,6 +300,7 @@ FREESWITCH_CAUSE_OUTCOMES: dict[str, Outcome] = {
     "REQUESTED_CHAN_UNAVAIL": Outcome.NETWORK_ERROR,
     "EXCHANGE_ROUTING_ERROR": Outcome.NETWORK_ERROR,
     "GATEWAY_DOWN": Outcome.NETWORK_ERROR,
+    "INVALID_GATEWAY": Outcome.NETWORK_ERROR,
     "MEDIA_TIMEOUT": Outcome.NETWORK_ERROR,
     "INCOMPATIBLE_DESTINATION": Outcome.NETWORK_ERROR,
     "BEARERCAPABILITY_NOTAVAIL": Outcome.NETWORK_ERROR,

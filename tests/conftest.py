@@ -33,6 +33,11 @@ _NEEDS = {
     "sipp": (lambda: shutil.which("sipp") is not None, "sipp is not installed (Debian package sip-tester)"),
     "baresip": (lambda: shutil.which("baresip") is not None, "baresip is not installed"),
     "browser": (lambda: Path("/usr/bin/chromium").exists(), "Debian chromium is not installed"),
+    "freeswitch": (
+        lambda: __import__("tests.freeswitch.switch", fromlist=["fs_available"]).fs_available(),
+        "FreeSWITCH is not installed at $HUASHU_FS_PREFIX (default /opt/fs): `make test` unpacks "
+        "../shared/freeswitch/fs-runtime.tar.gz there when it is beside the checkout",
+    ),
 }
 
 

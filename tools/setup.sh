@@ -22,6 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# A real FreeSWITCH for the `freeswitch` tests: the run-time tarball beside the checkout, if any.
+if [ "$purpose" = test ]; then tools/setup-freeswitch.sh; fi
+
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $($PY --version)"

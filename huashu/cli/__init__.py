@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
     "media": ("huashu.cli.media", "What answers a call: classify a recording (announcement, ringback, voicemail, person)."),
+    "freeswitch": ("huashu.cli.freeswitch", "FreeSWITCH: install the Huashu configuration into a switch."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
 }
 

@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -42,6 +43,14 @@ def _best_times_file(path: Path | None) -> Path | None:
     return path
 
 
+def default_line_cps(settings: Any, runner: str | None) -> float:
+    """The dialer starts calls no faster than the driver paces them: the FreeSWITCH driver's
+    CPS (itself capped by the switch's session rate) with that runner, 50 a second otherwise."""
+    if (runner or settings.telephony_driver) == "freeswitch" and settings.freeswitch.cps:
+        return float(settings.freeswitch.cps)
+    return 50.0
+
+
 @cli.command("run")
 @click.option("--db", "db_url", help="Database URL (default: the configured one).")
 @click.option("--node-id", envvar="HUASHU_NODE_ID", show_envvar=True,
@@ -51,7 +60,9 @@ def _best_times_file(path: Path | None) -> Path | None:
               help="simulator, sip, freeswitch, or module:factory returning a call runner "
                    "(default: the telephony_driver setting, HUASHU_TELEPHONY_DRIVER).")
 @click.option("--line-concurrency", default=60, show_default=True, help="Calls the line carries at once.")
-@click.option("--line-cps", default=50.0, show_default=True, help="Call attempts per second the line accepts.")
+@click.option("--line-cps", type=float, default=None,
+              help="Call attempts per second the line accepts (default: the FreeSWITCH driver's own CPS, "
+                   "HUASHU_FREESWITCH__CPS, with the freeswitch runner; 50 otherwise).")
 @click.option("--lease", "lease_s", default=30.0, show_default=True, help="Seconds a claim lives without a heartbeat.")
 @click.option("--real-time", is_flag=True, help="Simulator: run calls in real time (default: virtual time, calls take ms).")
 @click.option("--seed", default=0, show_default=True, help="Simulator seed (same seed, same customers).")
@@ -67,7 +78,7 @@ def _best_times_file(path: Path | None) -> Path | None:
               help="Log lines as JSON (default when stderr is not a terminal) or text.")
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
 def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | None, line_concurrency: int,
-            line_cps: float, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
+            line_cps: float | None, lease_s: float, real_time: bool, seed: int, progress_every: float, as_json: bool,
             metrics_port: int | None, metrics_host: str, best_times: Path | None, log_format: str | None,
             log_level: str) -> None:
     """Run until interrupted (or, with --once, until no due work is left)."""
@@ -83,6 +94,8 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
 
     engine = open_engine(db_url)
     settings = get_settings()
+    if line_cps is None:
+        line_cps = default_line_cps(settings, runner)
     try:
         call_runner = load_runner(runner, engine=engine, settings=settings, fast=not real_time, seed=seed)
     except RunnerError as e:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -64,7 +65,9 @@ class DriverRunner:
     recorded call's prompts as audio; unrecorded calls skip the TTS.
     ``recording_store`` + ``record_sample``: which answered calls are recorded.
     ``prerender``: before the first call of a script version, render its static prompts into
-    the TTS chain's cache (this node's disk), so no call waits for TTS on them.
+    the TTS chain's cache (this node's disk), so no call waits for TTS on them; and before
+    each call is dialled, its first prompts with the customer's variables (the greeting).
+    A task's ``voice`` is the voice of its calls and of that rendering.
     ``answer``: classify early media and the first seconds after answer and act on it
     (:mod:`runtime.answer.consequences`); None treats every answer as a person.
     """
@@ -93,9 +96,9 @@ class DriverRunner:
         self._speech_when_recording_only = speech_when_recording_only
         self._scripts: dict[tuple[str, int | None], Script] = {}
         self._docs: dict[tuple[str, int | None], dict[str, Any]] = {}
-        self._kits: dict[tuple[str, int | None], SpeechKit] = {}
+        self._kits: dict[tuple[str, int | None, str | None], SpeechKit] = {}
         self._prerender = prerender
-        self._ready: dict[tuple[str, int | None], asyncio.Future[Any]] = {}
+        self._ready: dict[tuple[str, int | None, str | None], asyncio.Future[Any]] = {}
         self._caller = default_caller_id
 
     def _key(self, req: DialRequest) -> tuple[str, int | None]:
@@ -113,20 +116,45 @@ class DriverRunner:
     def _speech(self, req: DialRequest, script: Script, recorded: bool) -> SpeechKit | None:
         if self._speech_factory is None or (self._speech_when_recording_only and not recorded):
             return None
-        key = self._key(req)
-        if key not in self._kits:  # one kit per script version: its voice, its cache of prompts
-            kit = self._kits[key] = self._speech_factory(script)
+        key = self._kit_key(req)
+        if key not in self._kits:  # one kit per script version and voice: its cache of prompts
+            kit = self._speech_factory(script)
+            doc = self._docs[self._key(req)]
+            if req.voice:  # the task's voice (campaign create --voice) wins over the script's
+                kit = dataclasses.replace(kit, voice=req.voice)
+                doc = {**doc, "settings": {**(doc.get("settings") or {}), "voice": req.voice}}
+            self._kits[key] = kit
             tts: Any = kit.tts
             if self._prerender and getattr(tts, "cache", None) is not None:
                 from runtime.speech.cache import prerender
 
-                self._ready[key] = asyncio.ensure_future(asyncio.to_thread(prerender, self._docs[key], tts, tts.cache))
+                self._ready[key] = asyncio.ensure_future(asyncio.to_thread(prerender, doc, tts, tts.cache))
         return self._kits[key]
+
+    def _kit_key(self, req: DialRequest) -> tuple[str, int | None, str | None]:
+        return (*self._key(req), req.voice or None)
+
+    async def _first_prompts(self, script: Script, variables: Mapping[str, Any], speech: SpeechKit) -> None:
+        """Render what the bot says first, with this customer's variables, before dialling:
+        under load (many greetings rendered at once) the customer would otherwise hear
+        silence after answering. A throwaway engine tells which prompts open the call."""
+        from runtime.dialog.actions import Play
+        from runtime.dialog.engine import DialogEngine
+
+        try:
+            plays = [a for a in DialogEngine(script, variables).start(0) if isinstance(a, Play)]
+        except VariableError:
+            return  # run_call reports it, before dialling
+        for play in plays:
+            try:
+                await speech.render(play.text, play.audio)
+            except Exception as e:  # noqa: BLE001 - the call renders again, with fallback
+                _log.warning("first prompt not rendered before dialling: %s", e)
 
     async def _prompts_ready(self, req: DialRequest) -> None:
         """Wait for the version's static prompts (rendered once, by the first call's request);
         a failed render is logged and the calls render at call time with fallback."""
-        key = self._key(req)
+        key = self._kit_key(req)
         fut = self._ready.get(key)
         if fut is None:
             return
@@ -163,6 +191,8 @@ class DriverRunner:
         origin = OriginateRequest(req.phone, req.caller_id or self._caller, call_id, variables=line_vars)
         speech = self._speech(req, script, recorded)
         await self._prompts_ready(req)
+        if speech is not None and self._prerender:
+            await self._first_prompts(script, self.script_variables(req.variables), speech)
         try:
             res = await run_call(
                 self.driver, origin, script, self.script_variables(req.variables), clock=self.clock,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["FsCall"]
 
 _log = logging.getLogger(__name__)
+_DESTINATION = re.compile(r"^[A-Za-z0-9_+*#.-]{1,64}$")
 _HANGUP_GRACE_S = 10.0  # how long a uuid_kill may take to come back as CHANNEL_HANGUP_COMPLETE
 
 
@@ -48,7 +50,7 @@ class FsCall:
         self.outcome: Outcome | None = None
         self.answered_at: float | None = None
         self.ended_at: float | None = None
-        self.state = FsCallState()
+        self.state = FsCallState(bridged=bool(driver.settings.media_endpoint))
         self.recording_path = ""
         self._driver = driver
         self._events: asyncio.Queue[CallEvent] = asyncio.Queue()
@@ -111,7 +113,7 @@ class FsCall:
         """``uuid_kill``; before answer that is a cancel (ORIGINATOR_CANCEL), like SIP's CANCEL."""
         if self.state.ended:
             return
-        if not self.state.answered:
+        if not self.state.customer_answered:
             cause = "ORIGINATOR_CANCEL"
         await self._driver.client.api(f"uuid_kill {self.uuid} {cause.upper()}")
 
@@ -122,7 +124,7 @@ class FsCall:
         over as far as anyone can tell: end it as a network error rather than wait forever.
         """
         await asyncio.sleep(seconds)
-        if self.state.answered or self.state.ended:
+        if self.state.customer_answered or self.state.ended:
             return
         try:
             await self.hangup()
@@ -138,7 +140,12 @@ class FsCall:
     async def transfer(self, destination: str) -> None:
         if not self.state.answered:
             raise RuntimeError(f"call {self.call_id} is not answered; cannot transfer")
-        await self._driver.client.api(f"uuid_transfer {self.uuid} {destination}")
+        if not _DESTINATION.match(destination):
+            raise ValueError(f"transfer destination {destination!r}: letters, digits and _+*#.- only")
+        # Without "XML <context>" FreeSWITCH runs the channel's own context (default), where
+        # the deploy's agent and forward_<n> extensions do not exist.
+        context = self._driver.settings.transfer_context
+        await self._driver.client.api(f"uuid_transfer {self.uuid} {destination} XML {context}")
 
     # --- fed by the driver ----------------------------------------------------------------
     def on_event(self, event: EslEvent) -> None:
@@ -167,6 +174,9 @@ class FsCall:
         self._waiting_plays.clear()
         self._forwarder = asyncio.get_running_loop().create_task(self._forward(leg))
         self._media_ready.set()
+        for ev in self.state.media_up():
+            self.answered_at = time.monotonic()
+            self._events.put_nowait(ev)
 
     async def _forward(self, leg: SipCall) -> None:
         async for ev in leg.events():
@@ -182,7 +192,12 @@ class FsCall:
         for t in self.timers:
             if t is not asyncio.current_task():
                 t.cancel()
-        self.outcome = outcome_for_call(hung_up.cause, self.state.answered)
+        if self.state.customer_answered and not self.state.answered:
+            # Answered, but the bridge to our media leg never came up: the bot could not say a
+            # word. A network failure (worth a redial), whatever cause the switch gave.
+            self.outcome = Outcome.NETWORK_ERROR
+        else:
+            self.outcome = outcome_for_call(hung_up.cause, self.state.answered)
         for _, pid in self._waiting_plays:
             self._events.put_nowait(PlaybackFinished(pid, interrupted=True))
         self._waiting_plays.clear()

@@ -19,6 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
+from telephony.contract import DriverError
 from telephony.freeswitch.protocol import EslEvent, EslMessage, EslParser, EslProtocolError, encode_command
 
 __all__ = ["EslClient", "EslError", "EslAuthError", "EslNotConnected"]
@@ -26,7 +27,7 @@ __all__ = ["EslClient", "EslError", "EslAuthError", "EslNotConnected"]
 _log = logging.getLogger(__name__)
 
 
-class EslError(RuntimeError):
+class EslError(DriverError):
     """FreeSWITCH answered a command with -ERR, or the connection broke under it."""
 
 

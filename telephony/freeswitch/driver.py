@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid as uuidlib
 from typing import Any
 
@@ -49,7 +50,8 @@ class FreeswitchDriver:
     def __init__(self, settings: FreeswitchSettings, media: SipDriver | None = None) -> None:
         self.settings = settings
         self.max_concurrent = settings.max_concurrent
-        self._pacer = CpsPacer(settings.cps)
+        self._pacer = CpsPacer(self._paced_cps(None))
+        self.switch_sessions_per_second: int | None = None  # what the switch said when we connected
         self._calls: dict[str, FsCall] = {}  # by FreeSWITCH UUID
         self._by_call_id: dict[str, FsCall] = {}
         self._jobs: dict[str, FsCall] = {}  # bgapi Job-UUID -> call
@@ -65,7 +67,12 @@ class FreeswitchDriver:
         )
         if media is None and settings.media_endpoint:
             media = SipDriver(
-                SipTrunk(settings.host, local_ip=settings.media_listen_ip, local_port=settings.media_listen_port)
+                SipTrunk(
+                    settings.host,
+                    local_ip=settings.media_listen_ip,
+                    local_port=settings.media_listen_port,
+                    rtp_port_range=(settings.media_rtp_port_min, settings.media_rtp_port_max),
+                )
             )
         self.media = media
         self._started = False
@@ -83,6 +90,8 @@ class FreeswitchDriver:
                 self.media.on_incoming = self._on_media_invite
                 await self.media.start()
             await self.client.start()
+            if self.switch_sessions_per_second is None:
+                await self._read_session_rate()  # pace the first calls to the switch's limit too
             self._started = True
 
     async def aclose(self) -> None:
@@ -161,9 +170,45 @@ class FreeswitchDriver:
             named = cause_from_freeswitch(cause)
             call.finish_without_event(HangupCause(named.name, named.q850, None), by)
 
+    def _paced_cps(self, switch_sps: int | None) -> float:
+        """Calls a second: the configured CPS, but never more than the switch's session rate allows.
+
+        Each bridged call costs the switch two sessions; above ``sessions-per-second`` FreeSWITCH
+        refuses the second leg (``Throttle Error!``) and the customer, already answered, hears
+        nothing. The switch counts sessions per whole second (a counter refilled each second),
+        so evenly spaced calls can put ``cps + 1`` starts into one second: one call a second
+        of headroom, and 10 % for timing jitter, measured on the real switch (tests/freeswitch).
+        """
+        sps = float(switch_sps or self.settings.switch_sessions_per_second)
+        per_call = self.settings.sessions_per_call
+        limit = max(0.5, min(sps * 0.9 / per_call, sps / per_call - 1))
+        return min(self.settings.cps, limit) if self.settings.cps else limit
+
+    async def _read_session_rate(self) -> None:
+        """``status`` says "... per Sec out of max N": pace to the switch's real limit."""
+        try:
+            text = await self.client.api("status")
+        except EslError as exc:
+            _log.warning("cannot read FreeSWITCH's session rate: %s", exc)
+            return
+        m = re.search(r"per Sec out of max (\d+)", text)
+        if m is None:
+            return
+        sps = int(m.group(1))
+        self.switch_sessions_per_second = sps
+        if sps < self.settings.switch_sessions_per_second:
+            _log.warning(
+                "FreeSWITCH allows %s sessions a second, settings assume %s (sessions-per-second in switch.conf.xml,"
+                " huashu_sessions_per_second in vars_huashu.xml); pacing to %.1f calls a second",
+                sps, self.settings.switch_sessions_per_second, self._paced_cps(sps),
+            )
+        self._pacer.set_rate(self._paced_cps(min(sps, self.settings.switch_sessions_per_second)))
+
     async def _reattach(self) -> None:
         """After a reconnect: find out what became of every call we were following."""
-        for uuid, call in list(self._calls.items()):
+        following = list(self._calls.items())  # not calls originated while this runs
+        await self._read_session_rate()
+        for uuid, call in following:
             try:
                 exists = (await self.client.api(f"uuid_exists {uuid}")).strip() == "true"
             except EslError as exc:

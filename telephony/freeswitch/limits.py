@@ -21,6 +21,12 @@ class CpsPacer:
         self._now = now
         self._next = 0.0
 
+    def set_rate(self, cps: float | None) -> None:
+        """Change the rate (the switch told us its own limit); already booked slots stand."""
+        if cps is not None and cps <= 0:
+            raise ValueError(f"cps must be > 0, got {cps}")
+        self.interval = 1.0 / cps if cps else 0.0
+
     def book(self) -> float:
         """Reserve the next start slot; returns how long to wait for it."""
         now = self._now()

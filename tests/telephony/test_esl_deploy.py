@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from telephony.freeswitch import FreeswitchSettings
+from telephony.freeswitch.deploy import read_vars
 from telephony.sip import SipSettings
 
 pytestmark = pytest.mark.offline
@@ -27,8 +28,10 @@ def test_gateway_and_event_socket_match_the_driver_defaults() -> None:
     gw = ET.parse(DEPLOY / "sip_profiles/external/huashu-gateway.xml").getroot().find("gateway")
     assert gw is not None and gw.get("name") == defaults.gateway
     params = {p.get("name"): p.get("value") for p in ET.parse(DEPLOY / "autoload_configs/event_socket.conf.xml").iter("param")}
-    assert params["listen-port"] == str(defaults.port)
-    assert params["listen-ip"] == defaults.host
+    assert params["listen-port"] == "$${huashu_esl_port}" and params["listen-ip"] == "$${huashu_esl_listen_ip}"
+    values = read_vars(DEPLOY / "vars_huashu.xml")
+    assert values["huashu_esl_port"] == str(defaults.port)
+    assert values["huashu_esl_listen_ip"] == defaults.host
 
 
 def test_transfer_targets_exist_in_the_dialplan() -> None:

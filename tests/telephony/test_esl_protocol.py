@@ -86,11 +86,13 @@ def test_channel_event_headers_are_url_decoded() -> None:
     ev = msg.event
     assert ev is not None and ev.name == "CHANNEL_ANSWER"
     assert ev.uuid == "5c2a7c2e-3f4b-4d7a-9e6c-1b2d3e4f5a6b"
-    assert ev.get("Event-Date-GMT") == "Fri, 16 Aug 2024 16:46:02 GMT"
-    assert ev.get("Event-Date-Local") == "2024-08-16 13:46:02"  # on the wire: 2024-08-16%2013%3A46%3A02
-    assert ev.get("FreeSWITCH-IPv6") == "::1"  # on the wire: %3A%3A1
+    # Captured from FreeSWITCH 1.10.12 (tests/freeswitch/record_fixtures.py), identifiers normalised.
+    assert ev.get("Event-Date-GMT") == "Mon, 07 Dec 2026 13:33:51 GMT"
+    assert ev.get("Event-Date-Local") == "2026-12-07 13:33:51"  # on the wire: 2026-12-07%2013%3A33%3A51
+    assert ev.get("FreeSWITCH-IPv6") == "fd00::2"  # on the wire: fd00%3A%3A2
     assert ev.get("Answer-State") == "answered"
-    assert ev.var("huashu_call_id") == "call-42" and ev.var("huashu_campaign_id") == "7"
+    assert ev.get("Channel-Name") == "sofia/external/10086"  # the gateway's profile, not sofia/gateway/...
+    assert ev.var("huashu_call_id") == "call-42" and ev.var("ignore_early_media") == "true"
     assert ev.body == ""
 
 
@@ -124,7 +126,9 @@ def test_background_job_carries_the_originate_result_as_body() -> None:
     ev = msg.event
     assert ev is not None and ev.name == "BACKGROUND_JOB"
     assert ev.get("Job-UUID") == JOB
-    assert ev.get("Job-Command-Arg") == "sofia/default/1005 '&park'"
+    arg = ev.get("Job-Command-Arg")
+    assert arg.startswith("{origination_uuid=5c2a7c2e-3f4b-4d7a-9e6c-1b2d3e4f5a6b,huashu_call_id=call-42,")
+    assert "}sofia/gateway/huashu/10086 &bridge([sip_h_X-Huashu-Call-Id=call-42]sofia/external/huashu@" in arg
     assert ev.body == "+OK 7f4de4bc-17d7-11dd-b7a0-db4edd065621\n"
 
 
