@@ -48,7 +48,13 @@ __all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OP
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 10 MB script plus the multipart envelope; more is refused early
 SESSION_MAX_AGE_S = 8 * 3600
-_STATIC_PREFIXES = ["/static", "/vendor"]
+# Middleware exclusions are regular expressions searched anywhere in the path: each one is
+# anchored at the start and ends at a path-segment boundary, so a user named "apibob", a script
+# id "api-bill" or "static-probe" is never exempt (issue 15, finding 3).
+_STATIC_PREFIXES = ["^/static/", "^/vendor/"]
+# Only these take no CSRF token: the bearer-token API and the OAuth token endpoint (a client
+# without a browser session); every form and fetch of the pages carries one.
+_CSRF_EXEMPT = ["^/api/", "^/oauth/token$"]
 # Probes and scrapes: no session, no login (a scraper has no account); their handlers opt out
 # of CSRF. Anchored: the middleware searches the path, and "/metrics" must not exempt
 # "/operator/metrics".
@@ -224,7 +230,7 @@ def create_app(
         header_name="x-csrftoken",
         cookie_secure=secure,
         cookie_samesite="lax",
-        exclude=["/api", "/oauth", *_STATIC_PREFIXES],
+        exclude=[*_CSRF_EXEMPT, *_STATIC_PREFIXES],
     )
     stores: dict[str, Any] = {
         "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()
