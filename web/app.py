@@ -27,7 +27,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
@@ -40,6 +40,7 @@ from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from web.auth.routes import SESSION_COOKIE
+from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.render import page, wants_html
 from web.secret import server_secret
 
@@ -139,6 +140,8 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
             return api_errors.error_response(request, exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    if (bad := bad_input_message(exc, request.scope.get("path_params"))) is not None:
+        status, detail = HTTP_400_BAD_REQUEST, bad
     if status == 500:
         _log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
@@ -237,7 +240,7 @@ def create_app(
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[session_config.middleware],
+        middleware=[IdRangeMiddleware(), session_config.middleware],
         csrf_config=csrf_config,
         stores=stores,
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
