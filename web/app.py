@@ -39,6 +39,7 @@ from huashu import __version__
 from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
+from runtime.logs import protect_access_log
 from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.render import page, wants_html
@@ -197,6 +198,7 @@ def create_app(
 
     settings = settings or get_settings()
     settings.ensure_dirs()
+    protect_access_log()  # query strings with client_secret/access_token never reach the access log
     if engine is None:
         engine = make_engine(settings.db_url)
     init_db(engine)
