@@ -6,7 +6,6 @@ the pages still show every number as tables.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import tempfile
@@ -22,7 +21,7 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from runtime.analytics.export import export_report, report_tables
+from runtime.analytics.export import export_report, report_tables, write_csv_table
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.db import session_scope
@@ -163,9 +162,7 @@ def analytics_csv(request: Request[Any, Any, Any], campaign: FromPath[str], tabl
     rows = tables[name]
     buf = io.StringIO()
     if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+        write_csv_table(buf, rows)  # no cell a spreadsheet would evaluate
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
