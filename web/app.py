@@ -21,7 +21,6 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -44,6 +43,7 @@ from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.render import page, wants_html
 from web.secret import server_secret
+from web.sessions import SessionConfig, private_dir, session_sweeper
 
 __all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OPTIONAL_ROUTERS"]
 
@@ -204,7 +204,7 @@ def create_app(
     init_db(engine)
     secure = (not _is_loopback(settings.host)) if secure_cookies is None else secure_cookies
     secret = server_secret(settings)
-    sessions_dir = Path(settings.data_dir) / "sessions"
+    sessions_dir = private_dir(Path(settings.data_dir) / "sessions")
 
     handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes()]
     handlers.append(
@@ -220,7 +220,7 @@ def create_app(
             handlers.append(router)
             areas.add(area)
 
-    session_config = ServerSideSessionConfig(
+    session_config = SessionConfig(  # no session for anonymous requests (web.sessions)
         store="sessions",
         key=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_S,
@@ -238,7 +238,7 @@ def create_app(
         exclude=[*_CSRF_EXEMPT, *_STATIC_PREFIXES],
     )
     stores: dict[str, Any] = {
-        "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()
+        "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()  # files 0600
     }
     app = Litestar(
         route_handlers=handlers,
@@ -255,6 +255,7 @@ def create_app(
             Exception: _error_response,
         },
         request_max_body_size=MAX_UPLOAD_BYTES,
+        lifespan=[session_sweeper],  # expired sessions deleted at start and every 10 minutes
         debug=debug,
         **_logging_choice(),
     )
