@@ -49,8 +49,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _create_sqlite_file(url: str) -> None:
+    """Create the database file 0600 (its folder 0700) before SQLite does with the umask's mode;
+    SQLite gives its -wal and -shm files the database file's mode."""
+    from sqlalchemy.engine import make_url
+
+    from runtime.private_files import create_private_file
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        create_private_file(database)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        _create_sqlite_file(url)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -39,11 +39,12 @@ from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from runtime.logs import protect_access_log
+from runtime.private_files import private_dir
 from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.render import page, wants_html
 from web.secret import server_secret
-from web.sessions import SessionConfig, private_dir, session_sweeper
+from web.sessions import SessionConfig, session_sweeper
 
 __all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OPTIONAL_ROUTERS"]
 

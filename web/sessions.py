@@ -26,8 +26,7 @@ from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.types import Empty, Message, ScopeSession
 
-__all__ = ["QuietSessionBackend", "SessionConfig", "sweep_expired", "session_sweeper", "SWEEP_EVERY_S",
-           "private_dir"]
+__all__ = ["QuietSessionBackend", "SessionConfig", "sweep_expired", "session_sweeper", "SWEEP_EVERY_S"]
 
 SWEEP_EVERY_S = 600.0
 _log = logging.getLogger(__name__)
@@ -50,15 +49,6 @@ class SessionConfig(ServerSideSessionConfig):
     """:class:`ServerSideSessionConfig` with :class:`QuietSessionBackend`."""
 
     _backend_class = QuietSessionBackend
-
-
-def private_dir(path: Path) -> Path:
-    """``path`` created (with its missing parents) readable by this user only (0700)."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for p in reversed(missing):
-        p.mkdir(mode=0o700, exist_ok=True)
-    path.chmod(0o700)
-    return path
 
 
 async def sweep_expired(store: Store, now: datetime | None = None) -> int:

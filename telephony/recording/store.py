@@ -81,7 +81,9 @@ class LocalRecordingStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.root.exists():
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.root.chmod(0o700)  # mkdir's mode is filtered by the umask
 
     def _day_dir(self, day: date) -> Path:
         return self.root / f"{day.year:04d}" / f"{day.month:02d}" / f"{day.day:02d}"

@@ -25,6 +25,7 @@ from runtime.analytics.export import export_report, report_tables, write_csv_tab
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.db import session_scope
+from runtime.private_files import make_private, private_dir
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
@@ -536,10 +537,11 @@ def upload_customers(
         if target.exists() and not replace:
             raise _FormProblem(t("an.upload.exists", name=target.name))
         frame, problems = read_customer_upload(raw, upload.filename, t)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         tmp = target.with_name(f".part-{target.name}")
         try:
             write_frame(frame, tmp)
+            make_private(tmp)  # customer data: the server user's only (0600)
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)
