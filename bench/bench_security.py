@@ -26,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -86,7 +87,7 @@ def _start(tree: Path, data_dir: Path) -> tuple[subprocess.Popen[str], str, dict
     return proc, base, info
 
 
-async def _probe(base: str, burst: Callable[[], Awaitable[str]]) -> tuple[list[float], str]:
+async def _probe(base: str, burst: Callable[[], Coroutine[Any, Any, str]]) -> tuple[list[float], str]:
     lat: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=120) as probe:
         task = asyncio.create_task(burst())
@@ -103,7 +104,7 @@ def _token_form(cid: str, secret: str) -> dict[str, str]:
     return {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
 
 
-def _scenarios(info: dict[str, object]) -> dict[str, Callable[[str], Awaitable[str]]]:
+def _scenarios(info: dict[str, object]) -> dict[str, Callable[[str], Coroutine[Any, Any, str]]]:
     clients = [tuple(c) for c in info["clients"]]  # type: ignore[attr-defined]
 
     def codes(rs: list[httpx.Response]) -> str:

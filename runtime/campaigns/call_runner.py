@@ -58,15 +58,19 @@ def report_from_result(res: CallResult, store: RecordingStore | None = None) -> 
     """The row to store for a finished call; ``store``: the recording store that recorded it."""
     rec = res.engine_record
     opt_out = bool(rec and (rec.ended_by == "opt_out" or "opt_out" in rec.tags))
+    location = _recording_location(res, store)
+    record = res.to_dict()
+    if isinstance(record.get("recording"), dict):  # the stored record (API, call page) names no server path
+        record["recording"]["path"] = location
     return CallReport(
         outcome=str(res.outcome),
         cause=res.cause.name,
         ring_ms=res.ring_ms,
         talk_ms=res.talk_ms,
-        recording=_recording_location(res, store),
+        recording=location,
         intent=rec.intent.category if rec else None,
         opt_out=opt_out,
-        record=res.to_dict(),
+        record=record,
     )
 
 

@@ -116,7 +116,7 @@ def test_uploaded_prompt_recordings(tmp_path: Path) -> None:
 
 def test_uploaded_customer_file(sec_app: Litestar, client_for: Any) -> None:
     op = client_for("operator")
-    csv = "customer_id,phone,age\nc1,13900000001,30\nc2,13900000002,40\n".encode()
+    csv = b"customer_id,phone,age\nc1,13900000001,30\nc2,13900000002,40\n"
     r = op.post("/analytics/audiences/upload", files={"file": ("客户.csv", csv, "text/csv")},
                 data={"_csrf_token": csrf_of(op)}, follow_redirects=False)
     assert r.status_code in (200, 302, 303), r.text[:500]

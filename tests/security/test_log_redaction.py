@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ def _serve_and_request(tmp_path: Path, log_config: dict[str, object] | None, wat
     ``watch``: put on uvicorn's access logger once uvicorn has configured logging."""
     app = make_app(make_settings(tmp_path / "var"), users=())
     port = free_port()
-    kw = {"log_config": log_config} if log_config is not None else {}
+    kw: dict[str, Any] = {"log_config": log_config} if log_config is not None else {}
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=True, log_level="info", **kw))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()

@@ -31,9 +31,9 @@ def seed_call(engine: Engine, task_id: int, *, phone: str = "+8613900000001", na
     with engine.begin() as c:
         job_id = c.execute(insert(T.jobs).values(
             task_id=task_id, run_id=0, business="sec", row_no=1, customer_id=customer_id, name=name, phone=phone,
-            phone_raw=phone, state="done", created_at=now)).inserted_primary_key[0]
+            phone_raw=phone, state="done", created_at=now)).inserted_primary_key[0]  # type: ignore[index]
         values = {"job_id": job_id, "task_id": task_id, "phone": phone, "node_id": "sec", "state": "ended",
                   "outcome": "connected", "cause": cause, "started_at": now, "ended_at": now, "ring_ms": 3000,
                   "talk_ms": 20000, "intent": intent, "recording": recording, **attempt}
-        attempt_id = c.execute(insert(T.attempts).values(**values)).inserted_primary_key[0]
+        attempt_id = c.execute(insert(T.attempts).values(**values)).inserted_primary_key[0]  # type: ignore[index]
     return int(attempt_id)
