@@ -83,6 +83,8 @@ _FORM = "application/x-www-form-urlencoded"
 _OAUTH_ERRORS = {
     400: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_request, unsupported_grant_type, invalid_scope"),
     401: ResponseSpec(data_container=dict[str, Any], description="RFC 6749 error: invalid_client"),
+    429: ResponseSpec(data_container=dict[str, Any], description="slow_down: too many attempts for this client or "
+                      "address; retry after the Retry-After header's seconds"),
 }
 
 
