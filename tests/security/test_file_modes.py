@@ -133,6 +133,7 @@ def _approved_script(settings: Settings) -> str:
 
     from designer import store
 
+    settings.ensure_dirs()
     engine = make_engine(settings.db_url)
     init_db(engine)
     doc = json.loads((Path(__file__).resolve().parents[2] / "scripts_library" / "data_pack_upgrade.json")
@@ -159,8 +160,16 @@ def test_a_list_uploaded_with_the_cli(tmp_path: Path, monkeypatch: pytest.Monkey
     res = CliRunner().invoke(cli, ["campaign", "--db", settings.db_url, "create", "--name", "m", "--business", "b",
                                    "--script", script, "--file", str(lst), "--var", "extra_fee=fee", "--windows", "",
                                    "--json"])
-    uploads = list((data / "uploads").glob("*")) if (data / "uploads").exists() else []
-    assert uploads, res.output
-    _private(data / "uploads")
-    for p in uploads:
-        _private(p)
+    assert res.exit_code == 0, res.output
+    from sqlalchemy import select
+
+    from runtime.campaigns import tables as T
+
+    engine = make_engine(settings.db_url)
+    with engine.connect() as c:
+        [stored] = c.execute(select(T.sources.c.path)).scalars().all()
+    engine.dispose()
+    upload = Path(stored)  # where the CLI copied the list (data_dir/uploads)
+    assert upload.parent.name == "uploads"
+    _private(upload.parent)
+    _private(upload)
