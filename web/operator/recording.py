@@ -10,6 +10,7 @@ live in the data directory, which the store refuses as its folder.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
 __all__ = ["recording_routes", "recording_path", "CHUNK"]
 
 CHUNK = 64 * 1024
+_log = logging.getLogger(__name__)
 
 
 def recording_path(store: Any, stored: str | None, attempt_id: int) -> Path:
@@ -40,8 +42,9 @@ def recording_path(store: Any, stored: str | None, attempt_id: int) -> Path:
                                 "not configured correctly (see the server log)")
     try:
         return find_recording(store, attempt_id, stored)
-    except (LookupError, OSError) as e:
-        raise NotFoundException(f"the recording of call {attempt_id} is missing in the recordings store: {e}") from e
+    except (LookupError, OSError) as e:  # the detail (a server folder, a bucket) goes to the log only
+        _log.warning("recording of call %d not served: %s", attempt_id, e)
+        raise NotFoundException(f"the recording of call {attempt_id} is missing in the recordings store") from e
 
 
 def _recording_store(request: Request[Any, Any, Any]) -> Any:
@@ -51,9 +54,7 @@ def _recording_store(request: Request[Any, Any, Any]) -> Any:
         try:
             state.recording_store = open_recording_reader(state.settings)
         except RecordingConfigError as e:
-            import logging
-
-            logging.getLogger(__name__).error("recordings cannot be served: %s", e)
+            _log.error("recordings cannot be served: %s", e)
             state.recording_store = None
     return state.recording_store
 
