@@ -127,7 +127,9 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'huashu.db').resolve()}"
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        from runtime.private_files import private_dir
+
+        private_dir(self.data_dir)  # 0700: the database, the key and customer files live here
 
 
 @cache

@@ -6,10 +6,13 @@ Every module that defines tables registers them on ``SQLModel.metadata`` when im
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -49,10 +52,31 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _private_sqlite_file(url: str) -> Any:
+    """A ``do_connect`` listener that creates the database file 0600 just before SQLite would
+    create it with the umask's mode (SQLite gives its -wal and -shm files the same mode). Only
+    when the folder exists: a missing folder stays an error SQLite reports (``/readyz`` says it)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+
+    def create(*_args: Any) -> None:
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return
+        path = Path(database)
+        if path.parent.is_dir() and not path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.chmod(path, 0o600)
+
+    return create
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
+        event.listen(engine, "do_connect", _private_sqlite_file(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["call_context", "current_call", "configure_logging", "JsonFormatter", "TextFormatter", "LOG_FORMATS", "logging_config"]
+__all__ = ["call_context", "current_call", "configure_logging", "JsonFormatter", "TextFormatter", "LOG_FORMATS", "logging_config",
+           "RedactSecrets", "redact", "protect_access_log"]
 
 LOG_FORMATS = ("json", "text")
 
@@ -69,16 +71,67 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{' '.join(f'{k}={v}' for k, v in ctx.items())}]" if ctx else line
 
 
+# A query-string (or form-encoded) parameter whose value is a credential: an OAuth client that
+# sends ``client_secret`` in the URL, a link with ``access_token=...``. The name may be prefixed
+# (``x_api_key``), the value ends at the next separator.
+_SECRET_PARAM = re.compile(
+    r"(?i)((?:^|[?&;\s\"'])[\w.\-]*(?:client_secret|access_token|refresh_token|id_token|password|passwd|token|secret|"
+    r"api_key|apikey|signature)=)[^&;\s\"'#]*"
+)
+REDACTED = "[REDACTED]"
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every credential parameter replaced by ``[REDACTED]``."""
+    return _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text) if "=" in text else text
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record's message and string arguments so no credential parameter reaches a log.
+
+    uvicorn's access line passes the request path with its query string as an argument, and
+    httpx passes a URL object: arguments are redacted as the text they print as, not only the
+    format string. Never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
+        return True
+
+
+def _redact_arg(value: Any) -> Any:
+    """A log argument as it was, unless the text it prints as holds a credential parameter."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    clean = redact(text)
+    return value if clean == text else clean
+
+
+def protect_access_log() -> None:
+    """Put :class:`RedactSecrets` on uvicorn's access logger itself, once: it then holds for any
+    handler, including uvicorn's own default configuration (``uvicorn web.asgi:app``)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access.filters):
+        access.addFilter(RedactSecrets())
+
+
 def logging_config(level: str = "INFO", json_lines: bool = True) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict: one stderr handler on the root logger, and the
-    uvicorn loggers sent there too. A dict (not objects) so uvicorn can apply it again in
+    uvicorn loggers sent there too; the handler redacts credentials in query strings. A dict (not objects) so uvicorn can apply it again in
     the worker process it starts with ``--reload``."""
     formatter = JsonFormatter if json_lines else TextFormatter
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"hs": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "hs", "stream": "ext://sys.stderr"}},
+        "filters": {"redact": {"()": f"{RedactSecrets.__module__}.{RedactSecrets.__qualname__}"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "hs", "stream": "ext://sys.stderr",
+                                "filters": ["redact"]}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             name: {"handlers": [], "propagate": True, "level": level.upper()}

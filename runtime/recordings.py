@@ -17,8 +17,8 @@ from pathlib import Path
 from runtime.config import RecordingSettings, Settings
 from telephony.recording.store import LocalRecordingStore, RecordingStore, RecordingStoreError
 
-__all__ = ["RecordingConfigError", "open_recording_store", "recordings_dir", "should_record", "apply_retention",
-           "recover", "retention_loop", "RecordingStoreError"]
+__all__ = ["RecordingConfigError", "open_recording_store", "open_recording_reader", "recordings_dir", "should_record",
+           "apply_retention", "recover", "retention_loop", "RecordingStoreError", "attempt_call_id", "find_recording"]
 
 _log = logging.getLogger(__name__)
 
@@ -33,12 +33,37 @@ def recordings_dir(settings: Settings) -> Path:
     return Path(rs.dir) if rs.dir is not None else Path(settings.data_dir) / "call-recordings"
 
 
+def attempt_call_id(attempt_id: int) -> str:
+    """The call id of a dial attempt, the name its recording has in every store."""
+    return f"attempt-{attempt_id}"
+
+
+def _check_private(settings: Settings, root: Path) -> None:
+    """The recordings folder holds recordings only: never the data directory itself or one above
+    it, where the database and the secret key live."""
+    data = Path(settings.data_dir).resolve()
+    where = root.resolve()
+    if data == where or data.is_relative_to(where):
+        raise RecordingConfigError(
+            f"recordings.dir {root} contains the data directory {settings.data_dir} (the database and the "
+            "secret key); give recordings a folder of their own (default: <data_dir>/call-recordings)"
+        )
+
+
 def open_recording_store(settings: Settings) -> RecordingStore | None:
     """The store the settings ask for; None when recording is switched off."""
     rs: RecordingSettings = settings.recordings
     if not rs.enabled:
         return None
+    return open_recording_reader(settings)
+
+
+def open_recording_reader(settings: Settings) -> RecordingStore:
+    """The configured store whether or not new calls are recorded: the web serves the recordings
+    made while recording was on from it."""
+    rs: RecordingSettings = settings.recordings
     root = recordings_dir(settings)
+    _check_private(settings, root)
     if rs.s3_endpoint or rs.s3_bucket:
         from telephony.recording.s3 import S3Config, S3RecordingStore
 
@@ -58,6 +83,15 @@ def open_recording_store(settings: Settings) -> RecordingStore | None:
         return LocalRecordingStore(root)
     except OSError as e:
         raise RecordingConfigError(f"recordings.dir {root}: cannot create it ({e.strerror})") from e
+
+
+def find_recording(store: RecordingStore, attempt_id: int, location: str | None) -> Path:
+    """The local file of attempt ``attempt_id``'s recording, found by its call id in ``store``.
+
+    ``location`` is what the database row says; it is only a hint, used when it is exactly the
+    store's place for this call (``YYYY/MM/DD/attempt-<id>.wav``), never as a path of its own.
+    Raises :class:`RecordingStoreError` (a ``LookupError``) when the store has no such file."""
+    return store.find(attempt_call_id(attempt_id), location)
 
 
 def should_record(call_id: str, sample: float) -> bool:

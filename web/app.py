@@ -21,12 +21,11 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
@@ -38,17 +37,27 @@ from huashu import __version__
 from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
+from runtime.logs import protect_access_log
+from runtime.private_files import private_dir
 from web.auth.routes import SESSION_COOKIE
+from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
 from web.render import page, wants_html
 from web.secret import server_secret
+from web.sessions import SessionConfig, session_sweeper
 
 __all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OPTIONAL_ROUTERS"]
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 10 MB script plus the multipart envelope; more is refused early
 SESSION_MAX_AGE_S = 8 * 3600
-_STATIC_PREFIXES = ["/static", "/vendor"]
+# Middleware exclusions are regular expressions searched anywhere in the path: each one is
+# anchored at the start and ends at a path-segment boundary, so a user named "apibob", a script
+# id "api-bill" or "static-probe" is never exempt (issue 15, finding 3).
+_STATIC_PREFIXES = ["^/static/", "^/vendor/"]
+# Only these take no CSRF token: the bearer-token API and the OAuth token endpoint (a client
+# without a browser session); every form and fetch of the pages carries one.
+_CSRF_EXEMPT = ["^/api/", "^/oauth/token$"]
 # Probes and scrapes: no session, no login (a scraper has no account); their handlers opt out
 # of CSRF. Anchored: the middleware searches the path, and "/metrics" must not exempt
 # "/operator/metrics".
@@ -133,6 +142,8 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
             return api_errors.error_response(request, exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    if (bad := bad_input_message(exc, request.scope.get("path_params"))) is not None:
+        status, detail = HTTP_400_BAD_REQUEST, bad
     if status == 500:
         _log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
@@ -188,12 +199,13 @@ def create_app(
 
     settings = settings or get_settings()
     settings.ensure_dirs()
+    protect_access_log()  # query strings with client_secret/access_token never reach the access log
     if engine is None:
         engine = make_engine(settings.db_url)
     init_db(engine)
     secure = (not _is_loopback(settings.host)) if secure_cookies is None else secure_cookies
     secret = server_secret(settings)
-    sessions_dir = Path(settings.data_dir) / "sessions"
+    sessions_dir = private_dir(Path(settings.data_dir) / "sessions")
 
     handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes()]
     handlers.append(
@@ -209,7 +221,7 @@ def create_app(
             handlers.append(router)
             areas.add(area)
 
-    session_config = ServerSideSessionConfig(
+    session_config = SessionConfig(  # no session for anonymous requests (web.sessions)
         store="sessions",
         key=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_S,
@@ -224,14 +236,14 @@ def create_app(
         header_name="x-csrftoken",
         cookie_secure=secure,
         cookie_samesite="lax",
-        exclude=["/api", "/oauth", *_STATIC_PREFIXES],
+        exclude=[*_CSRF_EXEMPT, *_STATIC_PREFIXES],
     )
     stores: dict[str, Any] = {
-        "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()
+        "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()  # files 0600
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[session_config.middleware],
+        middleware=[IdRangeMiddleware(), session_config.middleware],
         before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,
@@ -245,6 +257,7 @@ def create_app(
             Exception: _error_response,
         },
         request_max_body_size=MAX_UPLOAD_BYTES,
+        lifespan=[session_sweeper],  # expired sessions deleted at start and every 10 minutes
         debug=debug,
         **_logging_choice(),
     )

@@ -65,10 +65,12 @@ def _upload(engine: Any, path: Path) -> int:
     except OSError as e:
         fail(f"cannot read {path}: {e.strerror}", 2)
     kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    dest_dir = Path(get_settings().data_dir) / "uploads"
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    from runtime.private_files import make_private, private_dir
+
+    dest_dir = private_dir(Path(get_settings().data_dir) / "uploads")
     dest = dest_dir / f"{uuid.uuid4().hex[:8]}_{path.name}"
     shutil.copyfile(path, dest)
+    make_private(dest)  # a customer list: the server user's only
     return save_source(engine, f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())))
 
 

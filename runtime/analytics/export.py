@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
-__all__ = ["report_tables", "export_report"]
+from runtime.spreadsheet import csv_row, csv_writer, xlsx_row
+
+__all__ = ["report_tables", "export_report", "write_csv_table"]
 
 
 def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -33,6 +34,14 @@ def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
+def write_csv_table(fh: Any, rows: list[dict[str, Any]]) -> None:
+    """One table as CSV with a header row, every cell safe from formula evaluation."""
+    cols = list(rows[0])
+    w = csv_writer(fh)
+    w.writerow(csv_row(cols))
+    w.writerows(csv_row(r.get(c) for c in cols) for r in rows)
+
+
 def export_report(report: dict[str, Any], path: Path) -> list[Path]:
     """Write ``path`` (.xlsx: one workbook) or ``path`` stem + ``-<table>.csv`` files; returns what was written.
 
@@ -42,16 +51,14 @@ def export_report(report: dict[str, Any], path: Path) -> list[Path]:
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
-        wb = Workbook()
-        if wb.active is not None:
-            wb.remove(wb.active)
+        wb = Workbook(write_only=True)  # text cells string-typed: never a formula (runtime.spreadsheet)
         for name, rows in tables.items():
             ws = wb.create_sheet(name[:31])
             if rows:
                 cols = list(rows[0])
-                ws.append(cols)
+                ws.append(xlsx_row(ws, cols))
                 for r in rows:
-                    ws.append([r.get(c) for c in cols])
+                    ws.append(xlsx_row(ws, [r.get(c) for c in cols]))
         wb.save(path)
         return [path]
     if path.suffix.lower() != ".csv":
@@ -61,8 +68,6 @@ def export_report(report: dict[str, Any], path: Path) -> list[Path]:
         p = path.with_name(f"{path.stem}-{name}.csv")
         with p.open("w", newline="", encoding="utf-8") as fh:
             if rows:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
+                write_csv_table(fh, rows)
         written.append(p)
     return written

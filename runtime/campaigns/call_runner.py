@@ -25,7 +25,7 @@ from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
 from runtime.dialog.render import VariableError
-from runtime.recordings import should_record
+from runtime.recordings import attempt_call_id, should_record
 from telephony.contract import Driver, OriginateRequest
 from telephony.recording.store import RecordingStore
 
@@ -39,21 +39,40 @@ SpeechFactory = Callable[[Script], SpeechKit]
 
 def call_id_for(req: DialRequest) -> str:
     """The call id every layer uses (logs, recordings, the driver): one per dial attempt."""
-    return f"attempt-{req.attempt_id}"
+    return attempt_call_id(req.attempt_id)
 
 
-def report_from_result(res: CallResult) -> CallReport:
+def _recording_location(res: CallResult, store: RecordingStore | None) -> str | None:
+    """The recording's place relative to its store (``YYYY/MM/DD/attempt-N.wav``): the same
+    text means the same file from any node, working directory or machine (issue 17)."""
+    if res.recording is None:
+        return None
+    if store is None:
+        return res.recording.path.name
+    try:
+        return store.location_of(res.recording.path)
+    except ValueError:
+        _log.warning("recording %s is outside its store; stored by name", res.recording.path)
+        return res.recording.path.name
+
+
+def report_from_result(res: CallResult, store: RecordingStore | None = None) -> CallReport:
+    """The row to store for a finished call; ``store``: the recording store that recorded it."""
     rec = res.engine_record
     opt_out = bool(rec and (rec.ended_by == "opt_out" or "opt_out" in rec.tags))
+    location = _recording_location(res, store)
+    record = res.to_dict()
+    if isinstance(record.get("recording"), dict):  # the stored record (API, call page) names no server path
+        record["recording"]["path"] = location
     return CallReport(
         outcome=str(res.outcome),
         cause=res.cause.name,
         ring_ms=res.ring_ms,
         talk_ms=res.talk_ms,
-        recording=str(res.recording.path) if res.recording else None,
+        recording=location,
         intent=rec.intent.category if rec else None,
         opt_out=opt_out,
-        record=res.to_dict(),
+        record=record,
     )
 
 
@@ -203,7 +222,7 @@ class DriverRunner:
             )
         except VariableError as e:  # raised before dialling: no call was placed
             return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")
-        return self.annotate(req, report_from_result(res))
+        return self.annotate(req, report_from_result(res, self.recording_store))
 
     async def aclose(self) -> None:
         """Close the driver (sockets, the Event Socket connection) and flush recordings."""

@@ -3,7 +3,6 @@ paper's result screen (已接通 / 无应答 / ...) and the dropped numbers with
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from runtime.campaigns import tables as T
+from runtime.spreadsheet import csv_row, csv_writer, xlsx_row
 from telephony.outcomes import OUTCOME_LABELS_ZH, Outcome
 
 __all__ = ["call_rows", "export_calls", "HEADER"]
@@ -54,9 +54,9 @@ def export_calls(engine: Engine, task_id: int, fmt: str = "csv") -> bytes:
     rows = call_rows(engine, task_id)
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf)
+        w = csv_writer(buf)  # every text cell safe from formula evaluation (runtime.spreadsheet)
         w.writerow(HEADER)
-        w.writerows(rows)
+        w.writerows(csv_row(r) for r in rows)
         return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese CSV correctly
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -65,7 +65,7 @@ def export_calls(engine: Engine, task_id: int, fmt: str = "csv") -> bytes:
         ws = wb.create_sheet("calls")
         ws.append(list(HEADER))
         for r in rows:
-            ws.append(list(r))
+            ws.append(xlsx_row(ws, r))
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()

@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from runtime.private_files import make_private, private_dir
 from runtime.speech.ffmpeg import DECODE_RATE, DecodeError, decode, probe_duration_s
 from runtime.speech.tts_base import RenderedPrompt, TtsError
 from telephony.media.audio import (
@@ -74,11 +75,12 @@ class RecordingStore:
     def save(self, data: bytes, filename: str, max_seconds: float = MAX_SECONDS) -> str:
         pcm = normalise_upload(data, filename, max_seconds)
         rid = hashlib.sha256(pcm).hexdigest()[:32]
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         path = self.path(rid)
         if not path.exists():
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             write_wav(tmp, pcm)
+            make_private(tmp)  # an uploaded voice: the server user's only
             tmp.replace(path)
         return rid
 

@@ -10,6 +10,7 @@ outage left behind: no recording is lost to a network error. Objects are
 
 from __future__ import annotations
 
+import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -160,8 +161,10 @@ class S3RecordingStore:
                 f"S3 GET {self.config.bucket}/{self._key(call_id)}: HTTP {r.status_code}"
             )
         path = self.spool.root / "fetched" / f"{call_id}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(r.content)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a call's audio: owner only
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(r.content)
         return path
 
     def open_read(self, call_id: str) -> Path:
@@ -169,6 +172,16 @@ class S3RecordingStore:
         if p is None:
             raise RecordingStoreError(f"no recording for call {call_id} in bucket {self.config.bucket}")
         return p
+
+    def find(self, call_id: str, location: str | None = None) -> Path:
+        """The spooled file at ``location`` when it is still here, else fetched by call id."""
+        try:
+            return self.spool.find(call_id, location)
+        except RecordingStoreError:
+            return self.open_read(call_id)
+
+    def location_of(self, path: Path) -> str:
+        return self.spool.location_of(path)
 
     def _list(self) -> list[tuple[str, datetime]]:
         out: list[tuple[str, datetime]] = []

@@ -1,8 +1,11 @@
 """Where recordings live: one small interface, a local-folder store by default.
 
-The web serves recordings with HTTP range requests from :meth:`RecordingStore.open_read`
-(a local path). Files are laid out ``<root>/YYYY/MM/DD/<call_id>.wav`` so retention can drop
-whole days and an operator can find a call by date on disk.
+The web serves recordings with HTTP range requests from :meth:`RecordingStore.find` (a local
+path), always by call id. Files are laid out ``<root>/YYYY/MM/DD/<call_id>.wav`` so retention
+can drop whole days and an operator can find a call by date on disk. The database keeps a
+recording's *location* relative to the root (``2026/07/01/attempt-5.wav``,
+:meth:`RecordingStore.location_of`), so it means the same on the node that recorded it, the web
+app, another working directory and another machine with the same store mounted.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from typing import Protocol, runtime_checkable
 from telephony.contract import RecordingSink
 from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
 
-__all__ = ["RecordingStore", "LocalRecordingStore", "RecordingStoreError", "valid_call_id"]
+__all__ = ["RecordingStore", "LocalRecordingStore", "RecordingStoreError", "valid_call_id", "location_matches"]
 
 _log = logging.getLogger(__name__)
 _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_LOCATION = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.wav$")
 
 
 class RecordingStoreError(LookupError):
@@ -34,6 +38,14 @@ def valid_call_id(call_id: str) -> str:
             f"call id {call_id!r} is not usable as a recording name (letters, digits, _ . -)"
         )
     return call_id
+
+
+def location_matches(location: str | None, call_id: str) -> bool:
+    """True when ``location`` is exactly the store layout's place for ``call_id``'s recording
+    (``YYYY/MM/DD/<call_id>.wav``): anything else in a row (``secret.key``, ``../x``, an
+    absolute path) is never turned into a path."""
+    m = _LOCATION.match(location or "")
+    return m is not None and m.group(4) == call_id
 
 
 @runtime_checkable
@@ -50,6 +62,15 @@ class RecordingStore(Protocol):
         """A local file to serve (the web does range requests on it); raises when missing."""
         ...
 
+    def find(self, call_id: str, location: str | None = None) -> Path:
+        """:meth:`open_read`, looking first at ``location`` (from the database) when it is the
+        layout's place for ``call_id``; raises when missing."""
+        ...
+
+    def location_of(self, path: Path) -> str:
+        """Where a recording this store wrote lives, relative to the store (for the database)."""
+        ...
+
     def delete_older_than(self, days: int, now: datetime | None = None) -> int:
         """Retention: delete recordings from days before ``now - days``; returns how many."""
         ...
@@ -60,7 +81,9 @@ class LocalRecordingStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.root.exists():
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.root.chmod(0o700)  # mkdir's mode is filtered by the umask
 
     def _day_dir(self, day: date) -> Path:
         return self.root / f"{day.year:04d}" / f"{day.month:02d}" / f"{day.day:02d}"
@@ -96,6 +119,22 @@ class LocalRecordingStore:
         if p is None:
             raise RecordingStoreError(f"no recording for call {call_id} under {self.root}")
         return p
+
+    def find(self, call_id: str, location: str | None = None) -> Path:
+        valid_call_id(call_id)
+        if location is not None and location_matches(location, call_id):
+            p = self.root / location
+            if p.is_file():
+                return p
+        return self.open_read(call_id)
+
+    def location_of(self, path: Path) -> str:
+        """``path`` relative to the root, ``YYYY/MM/DD/<call_id>.wav``; ValueError when the file
+        is not where this store puts recordings."""
+        rel = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        if not _LOCATION.match(rel):
+            raise ValueError(f"{path} is not a recording of the store at {self.root}")
+        return rel
 
     def delete_older_than(self, days: int, now: datetime | None = None) -> int:
         if days < 0:

@@ -32,6 +32,17 @@ def _interleave(left: bytes, right: bytes) -> bytes:
     return out.tobytes()
 
 
+def _private_parents(folder: Path) -> None:
+    """``folder`` and its missing parents created 0700 (the day folders of a recordings store)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(p, 0o700)
+
+
 class StereoWavSink:
     """A :class:`~telephony.contract.RecordingSink` that writes one stereo WAV file."""
 
@@ -40,8 +51,10 @@ class StereoWavSink:
         self.path = path
         self.sample_rate = sample_rate
         self._part = path.with_name(path.name + PART_SUFFIX)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._wav: wave.Wave_write | None = wave.open(str(self._part), "wb")  # noqa: SIM115 - open for the whole call
+        _private_parents(path.parent)
+        # a call's audio is the server user's only: 0600 whatever the umask (the .wav it becomes keeps it)
+        self._fh = os.fdopen(os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        self._wav: wave.Wave_write | None = wave.open(self._fh, "wb")  # noqa: SIM115 - open for the whole call
         self._wav.setnchannels(2)
         self._wav.setsampwidth(2)
         self._wav.setframerate(sample_rate)
@@ -61,6 +74,7 @@ class StereoWavSink:
             return self._info
         assert self._wav is not None
         self._wav.close()
+        self._fh.close()  # wave does not close a file object it was given
         self._wav = None
         os.replace(self._part, self.path)
         self._info = RecordingInfo(

@@ -54,10 +54,12 @@ def test_simulated_calls_are_recorded_with_both_parties(tmp_path: Path) -> None:
 
     now = datetime.now(UTC)  # filed by the real date, not the virtual clock's: retention deletes by it
     days = {(now - timedelta(minutes=m)).strftime("%Y/%m/%d") for m in (0, 5)}
+    root = tmp_path / "var" / "call-recordings"
     for r in connected:
-        assert Path(r.recording).is_relative_to(tmp_path / "var" / "call-recordings")
-        assert Path(r.recording).parent.relative_to(tmp_path / "var" / "call-recordings").as_posix() in days
-        with wave.open(r.recording) as w:
+        # stored relative to the recordings root (issue 17): the same text from any working directory
+        assert not Path(r.recording).is_absolute() and r.recording.endswith(".wav")
+        assert Path(r.recording).parent.as_posix() in days
+        with wave.open(str(root / r.recording)) as w:
             assert (w.getnchannels(), w.getframerate()) == (2, 8000)
             data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
         assert np.abs(data[:, 1]).max() > 1000, "the bot's prompts are audio, not silence"

@@ -115,7 +115,8 @@ def test_runtime_node_dials_a_campaign_over_sip_and_records_it(tmp_path: Path) -
     assert row.outcome == "connected" and row.intent == "success", row
     record = row.record if isinstance(row.record, dict) else json.loads(row.record)
     assert record["record"]["path"] == ["ask", "yes_end"], record["record"]
-    with wave.open(row.recording) as w:
+    # stored relative to the recordings store (<data_dir>/call-recordings)
+    with wave.open(str(tmp_path / "var" / "call-recordings" / row.recording)) as w:
         assert w.getnchannels() == 2 and w.getframerate() == 8000
         data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
     assert np.abs(data[:, 0]).max() > 1000 and np.abs(data[:, 1]).max() > 1000  # customer and bot

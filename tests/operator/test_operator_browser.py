@@ -26,11 +26,13 @@ def test_operator_flow_in_chromium(tmp_path: Path, seed: Seed) -> None:
     install(seed, data_dir)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with LiveServer(data_dir, {}, PASSWORD) as server, playwright.sync_playwright() as p:
-        wav = data_dir / "calls" / "call.wav"
-        body = write_wav(wav, seconds=3.0)
+        from runtime.recordings import recordings_dir
+
         with server.engine.begin() as conn:
             aid = conn.execute(select(T.attempts.c.id).where(T.attempts.c.outcome == "connected")).scalars().first()
-            conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=str(wav)))
+            location = f"2026/07/01/attempt-{aid}.wav"  # relative to the recordings store, as the runtime stores it
+            conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=location))
+        body = write_wav(recordings_dir(server.settings) / location, seconds=3.0)
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})

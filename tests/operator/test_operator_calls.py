@@ -92,16 +92,21 @@ def test_call_detail_shows_transcript_path_and_intent(client_as: Any, op_app: An
     assert 'id="no-recording"' in html  # the simulator does not record
 
 
-def _with_recording(op_app: Any, settings: Any, path: Path) -> tuple[int, bytes]:
-    body = write_wav(path)
+def _with_recording(op_app: Any, settings: Any) -> tuple[int, bytes]:
+    """A connected call's recording where the recordings store keeps it, the row saying where
+    relative to the store (as the runtime writes it)."""
+    from runtime.recordings import recordings_dir
+
     with op_app.state.engine.begin() as conn:
         aid = conn.execute(select(T.attempts.c.id).where(T.attempts.c.outcome == "connected")).scalars().first()
-        conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=str(path)))
+        location = f"2026/07/01/attempt-{aid}.wav"
+        conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=location))
+    body = write_wav(recordings_dir(settings) / location)
     return int(aid), body
 
 
 def test_recording_full_partial_suffix_and_unsatisfiable(client_as: Any, op_app: Any, op_settings: Any) -> None:
-    aid, body = _with_recording(op_app, op_settings, op_settings.data_dir / "calls" / "2026" / "a.wav")
+    aid, body = _with_recording(op_app, op_settings)
     c = client_as("operator")
     assert 'id="player"' in c.get(f"/operator/calls/{aid}", headers=HTML).text
     url = f"/operator/calls/{aid}/recording"
@@ -127,14 +132,18 @@ def test_recording_full_partial_suffix_and_unsatisfiable(client_as: Any, op_app:
 
 def test_recording_outside_the_data_dir_or_missing_is_not_served(client_as: Any, op_app: Any, op_settings: Any,
                                                                  tmp_path: Path) -> None:
-    aid, _ = _with_recording(op_app, op_settings, tmp_path / "elsewhere" / "secret.wav")
+    write_wav(tmp_path / "elsewhere" / "secret.wav")
+    aid, _ = _with_recording(op_app, op_settings)
+    from runtime.recordings import recordings_dir
+
+    for f in recordings_dir(op_settings).rglob("*.wav"):
+        f.unlink()
     c = client_as("operator")
-    r = c.get(f"/operator/calls/{aid}/recording")
-    assert r.status_code == 404 and "outside the data directory" in r.json()["error"]
-    with op_app.state.engine.begin() as conn:
-        conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=str(op_settings.data_dir / "gone.wav")))
-    r = c.get(f"/operator/calls/{aid}/recording")
-    assert r.status_code == 404 and "missing on disk" in r.json()["error"]
+    for row in (str(tmp_path / "elsewhere" / "secret.wav"), str(op_settings.data_dir / "gone.wav")):
+        with op_app.state.engine.begin() as conn:
+            conn.execute(update(T.attempts).where(T.attempts.c.id == aid).values(recording=row))
+        r = c.get(f"/operator/calls/{aid}/recording")
+        assert r.status_code == 404 and "missing in the recordings store" in r.json()["error"]
     assert c.get("/operator/calls/99999/recording").status_code == 404
 
 
@@ -146,7 +155,8 @@ def test_exports_parse_back_to_the_filtered_calls(client_as: Any, op_app: Any) -
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert {int(x["call_id"]): x["outcome"] for x in rows} == truth
-    assert all(x["phone"].startswith("+86") for x in rows)
+    # a leading quote keeps +86... text in a spreadsheet (OWASP; no +digit exemption: issue 15)
+    assert all(x["phone"].startswith("'+86") for x in rows)
     c.cookies.set("lang", "zh")
     r = c.get("/operator/calls/export.xlsx?outcome=no_answer")
     assert r.status_code == 200

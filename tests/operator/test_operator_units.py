@@ -62,9 +62,10 @@ def test_caps_validation_names_the_field() -> None:
         parse_caps({**ok, "number_format": "weird"})
 
 
-def test_safe_cell_neutralises_formulas_but_keeps_phone_numbers() -> None:
+def test_safe_cell_neutralises_formulas_phone_numbers_included() -> None:
     assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and safe_cell("@x") == "'@x" and safe_cell("-x") == "'-x"
-    assert safe_cell("+8613900000001") == "+8613900000001" and safe_cell("张三") == "张三" and safe_cell(3) == 3
+    # no +digit exemption (issue 15 finding 7): "+1+cmd|..." starts like a phone number
+    assert safe_cell("+8613900000001") == "'+8613900000001" and safe_cell("张三") == "张三" and safe_cell(3) == 3
 
 
 def test_page_and_day_parsing() -> None:

@@ -204,5 +204,5 @@ def test_the_web_fetches_a_recording_another_node_uploaded(s3: str, tmp_path: Pa
     node.flush_pending()
     stored = str(tmp_path / "web-data" / "call-recordings" / "2026" / "12" / "06" / "attempt-9.wav")
     web_store = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "web-data" / "spool", background=False)
-    p = recording_path(tmp_path / "web-data", stored, 9, store=web_store)
+    p = recording_path(web_store, stored, 9)
     assert p.read_bytes() == _FakeS3.objects["recordings/attempt-9.wav"][0]

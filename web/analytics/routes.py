@@ -6,7 +6,6 @@ the pages still show every number as tables.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import re
@@ -23,11 +22,12 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from runtime.analytics.export import export_report, report_tables
+from runtime.analytics.export import export_report, report_tables, write_csv_table
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.campaigns.upload_limits import UploadLimits
 from runtime.db import session_scope
+from runtime.private_files import make_private, private_dir
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
@@ -165,9 +165,7 @@ def analytics_csv(request: Request[Any, Any, Any], campaign: FromPath[str], tabl
     rows = tables[name]
     buf = io.StringIO()
     if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+        write_csv_table(buf, rows)  # no cell a spreadsheet would evaluate
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -573,10 +571,11 @@ def upload_customers(
         if target.exists() and not replace:
             raise _FormProblem(t("an.upload.exists", name=target.name))
         frame, problems = read_customer_upload(raw, upload.filename, t, _upload_limits(request))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         tmp = target.with_name(f".part-{target.name}")
         try:
             write_frame(frame, tmp)
+            make_private(tmp)  # customer data: the server user's only (0600)
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)

@@ -21,7 +21,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
-from sqlalchemy.exc import DataError, StatementError
+
+from web.bad_input import bad_input_message
 
 __all__ = ["API_PREFIXES", "handles", "api_error_body", "oauth_error", "error_response"]
 
@@ -54,12 +55,6 @@ def oauth_error(code: str, description: str, status: int = 400, headers: dict[st
     return Response({"error": code, "error_description": description}, status_code=status, headers=out)
 
 
-def _out_of_range(exc: Exception) -> bool:
-    """A number the database cannot hold (SQLite: OverflowError; PostgreSQL: DataError)."""
-    return isinstance(exc, (DataError, OverflowError)) or (
-        isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError))
-
-
 def _path_param_message(extra: Any) -> str | None:
     """``task id must be a number`` for ``/tasks/abc``: the first path parameter that failed,
     worded for a person (the path names the thing, so the message does too)."""
@@ -80,8 +75,8 @@ def _path_param_message(extra: Any) -> str | None:
 
 def _describe(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, Any, dict[str, str]]:
     """(status, message, extra, headers) for any exception, Litestar's own included."""
-    if _out_of_range(exc):
-        return 400, "a number in the request is out of range", None, {}
+    if (bad := bad_input_message(exc, request.scope.get("path_params"))) is not None:
+        return 400, bad, None, {}
     if not isinstance(exc, HTTPException):
         _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return 500, "internal error", None, {}

@@ -1,4 +1,5 @@
-"""The users table. Registered on SQLModel.metadata when imported (see ``runtime.db.TABLE_MODULES``)."""
+"""The users table and the sign-in throttle's counters. Registered on SQLModel.metadata when
+imported (see ``runtime.db.TABLE_MODULES``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-__all__ = ["User"]
+__all__ = ["User", "AuthThrottle"]
 
 
 def _now() -> datetime:
@@ -24,3 +25,17 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
     last_login_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuthThrottle(SQLModel, table=True):
+    """Sign-in attempts per key (``user:<name>``, ``client:<id>``, ``addr:<ip>``) since the last
+    success, and until when the key is refused. In the database, so every web process behind a
+    load balancer counts the same attempts (see :mod:`web.auth.throttle`). Times are Unix
+    seconds: one representation on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "auth_throttle"
+
+    key: str = Field(primary_key=True, max_length=160)
+    attempts: int = 0
+    last_at: float = 0.0
+    locked_until: float = 0.0

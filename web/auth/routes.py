@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
@@ -11,12 +13,14 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
+from web.auth import throttle
 from web.auth.guards import SESSION_USER_KEY, current_user
+from web.auth.hashing_pool import off_loop
 from web.auth.users import authenticate
 from web.i18n import LANG_COOKIE, LANGUAGES
 from web.render import page, translator
 
-__all__ = ["auth_routes", "safe_next"]
+__all__ = ["auth_routes", "safe_next", "client_address"]
 
 SESSION_COOKIE = "huashu_session"
 _Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -36,17 +40,33 @@ def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = No
     return page(request, "login.html", next=safe_next(next), error=None, username="")
 
 
-@post("/login", sync_to_thread=True)
-def login(request: Request[Any, Any, Any], data: _Form) -> Template | Redirect:
-    username = (data.get("username") or "").strip()
+def client_address(request: Request[Any, Any, Any]) -> str | None:
+    """The peer's address (uvicorn puts the proxy's X-Forwarded-For here when it trusts it)."""
+    return request.client.host if request.client else None
+
+
+@post("/login")
+async def login(request: Request[Any, Any, Any], data: _Form) -> Template | Redirect:
+    """Sign in. Counted per user name and address before the password is checked (429 with
+    ``Retry-After`` past the limit: :mod:`web.auth.throttle`); argon2 runs in its own pool."""
+    username = (data.get("username") or "").strip()[:64]
     password = data.get("password") or ""
     target = safe_next(data.get("next"))
-    user = authenticate(request.app.state.engine, username, password)
+    engine = request.app.state.engine
+    account, address = ("user", username), client_address(request)
+    refused = await anyio.to_thread.run_sync(throttle.begin, engine, account, address, time.time())
+    t = translator(request)
+    if refused is not None:
+        tpl = page(request, "login.html", status_code=429, next=target, username=username,
+                   error=t("login.throttled", seconds=refused.retry_after_s))
+        tpl.headers["Retry-After"] = str(refused.retry_after_s)
+        return tpl
+    user = await off_loop(authenticate, engine, username, password)
     if user is None:
-        t = translator(request)
         return page(
             request, "login.html", status_code=401, next=target, error=t("login.failed"), username=username
         )
+    await anyio.to_thread.run_sync(throttle.succeeded, engine, account, address)
     # a fresh session id on sign-in: an id planted before (session fixation) stays anonymous
     request.clear_session()
     request.cookies.pop(SESSION_COOKIE, None)

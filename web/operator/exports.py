@@ -1,17 +1,18 @@
 """Call results as CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX (openpyxl, write-only).
 
-Cells a spreadsheet would run as a formula (``=``, ``@``, or ``+``/``-`` not followed by a
-digit) get a leading apostrophe; a phone number such as ``+8613900000000`` stays as it is.
+No cell is ever evaluated by the spreadsheet: rows go through :mod:`runtime.spreadsheet`
+(CSV: OWASP's quote prefix on every text that starts like a formula, phone numbers included;
+XLSX: text as string-typed cells).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from runtime.spreadsheet import csv_cell, csv_row, csv_writer, xlsx_row
 from web.operator.call_views import CallRow
 
 __all__ = ["COLUMNS", "header", "row_values", "csv_chunks", "xlsx_bytes", "safe_cell"]
@@ -28,12 +29,8 @@ def header(t: Callable[[str], str] | None) -> list[str]:
 
 
 def safe_cell(value: Any) -> Any:
-    if not isinstance(value, str) or not value:
-        return value
-    first = value[0]
-    if first in "=@\t\r" or (first in "+-" and not (len(value) > 1 and value[1].isdigit())):
-        return "'" + value
-    return value
+    """The CSV form of one cell (kept for callers of the old name)."""
+    return csv_cell(value)
 
 
 def _iso(dt: datetime | None) -> str:
@@ -41,11 +38,11 @@ def _iso(dt: datetime | None) -> str:
 
 
 def row_values(r: CallRow, label: Callable[[str], str]) -> list[Any]:
+    """One call's cells, unescaped: the writer of each format makes them safe."""
     return [
-        r.id, r.task_id, safe_cell(r.task_name or ""), safe_cell(r.customer_id or ""), safe_cell(r.name or ""),
-        safe_cell(r.phone), r.leg, r.outcome or "in_call", label(r.outcome or "in_call"), safe_cell(r.cause or ""),
-        _iso(r.started_at), _iso(r.ended_at), round(r.ring_ms / 1000, 1), round(r.talk_ms / 1000, 1),
-        safe_cell(r.intent or ""), "yes" if r.opt_out else "no",
+        r.id, r.task_id, r.task_name or "", r.customer_id or "", r.name or "", r.phone, r.leg, r.outcome or "in_call",
+        label(r.outcome or "in_call"), r.cause or "", _iso(r.started_at), _iso(r.ended_at),
+        round(r.ring_ms / 1000, 1), round(r.talk_ms / 1000, 1), r.intent or "", "yes" if r.opt_out else "no",
     ]
 
 
@@ -53,11 +50,11 @@ def csv_chunks(rows: Iterable[CallRow], label: Callable[[str], str], rows_per_ch
                names: Sequence[str] = COLUMNS) -> Iterator[bytes]:
     """Streamed in chunks, so an export of a big campaign never sits whole in memory."""
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     buf.write("\ufeff")
-    w.writerow(names)
+    w.writerow(csv_row(names))
     for n, r in enumerate(rows, 1):
-        w.writerow(row_values(r, label))
+        w.writerow(csv_row(row_values(r, label)))
         if n % rows_per_chunk == 0:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
@@ -77,11 +74,12 @@ def xlsx_bytes(rows: Iterable[CallRow], label: Callable[[str], str], sheet: str 
     header = []
     for name in names:
         c = WriteOnlyCell(ws, value=name)
+        c.data_type = "s"
         c.font = bold
         header.append(c)
     ws.append(header)
     for r in rows:
-        ws.append(row_values(r, label))
+        ws.append(xlsx_row(ws, row_values(r, label)))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -1,14 +1,16 @@
 """Serving a call's recording with HTTP range requests (200 whole, 206 one span, 416 unsatisfiable).
 
-The attempt row stores the recording's local path as the runtime node wrote it. A path that
-resolves outside the data directory and the configured recordings folder is refused, so a
-tampered row cannot make the web serve arbitrary files. When the file is not on this
-machine (another node wrote it, or it lives in an S3 bucket), the configured recording store
-fetches it by call id.
+A recording is served by attempt id from the recordings store only: the store looks up
+``attempt-<id>.wav`` in its own folder (or bucket). The row's ``recording`` column (the location
+relative to the store, ``YYYY/MM/DD/attempt-<id>.wav``) only says that there is one and where
+to look first; it is never joined to a directory, so a row set to ``secret.key``, ``huashu.db``,
+``../x`` or an absolute path serves nothing (issue 15 finding 6). The database and the secret key
+live in the data directory, which the store refuses as its folder.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 
 from runtime.campaigns import tables as T
-from telephony.recording.store import LocalRecordingStore
+from runtime.recordings import RecordingConfigError, find_recording, open_recording_reader
 from web.auth.guards import require_permission
 from web.operator._render import RUN, engine_of
 from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
@@ -28,43 +30,31 @@ from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
 __all__ = ["recording_routes", "recording_path", "CHUNK"]
 
 CHUNK = 64 * 1024
+_log = logging.getLogger(__name__)
 
 
-def recording_path(data_dir: Path, stored: str | None, attempt_id: int, *, roots: tuple[Path, ...] = (),
-                   store: Any = None) -> Path:
-    """The file to serve; NotFoundException with the reason otherwise. ``roots``: folders
-    besides ``data_dir`` that recordings may live in; ``store``: fetches by call id what is
-    not on this machine."""
+def recording_path(store: Any, stored: str | None, attempt_id: int) -> Path:
+    """The file to serve for attempt ``attempt_id``; NotFoundException with the reason otherwise."""
     if not stored:
         raise NotFoundException(f"call {attempt_id} has no recording")
-    root = Path(data_dir).resolve()
-    allowed = (root, *(Path(r).resolve() for r in roots))
-    p = Path(stored)
-    p = (p if p.is_absolute() else root / p).resolve()
-    if not any(p.is_relative_to(r) for r in allowed):
-        raise NotFoundException(f"the recording of call {attempt_id} is outside the data directory; not served")
-    if p.is_file():
-        return p
-    if store is not None and not isinstance(store, LocalRecordingStore):  # a bucket: fetch it by call id
-        try:
-            fetched: Path = store.open_read(p.stem)
-            return fetched
-        except (LookupError, OSError) as e:
-            raise NotFoundException(
-                f"the recording of call {attempt_id} is missing on disk ({p.name}) and in the recording store: {e}"
-            ) from e
-    raise NotFoundException(f"the recording of call {attempt_id} is missing on disk ({p.name})")
+    if store is None:
+        raise NotFoundException(f"the recording of call {attempt_id} cannot be served: the recordings store is "
+                                "not configured correctly (see the server log)")
+    try:
+        return find_recording(store, attempt_id, stored)
+    except (LookupError, OSError) as e:  # the detail (a server folder, a bucket) goes to the log only
+        _log.warning("recording of call %d not served: %s", attempt_id, e)
+        raise NotFoundException(f"the recording of call {attempt_id} is missing in the recordings store") from e
 
 
 def _recording_store(request: Request[Any, Any, Any]) -> Any:
-    """The configured store, opened once per app (None when recording is off or misconfigured)."""
+    """The configured store, opened once per app (None when misconfigured: logged, answered 404)."""
     state = request.app.state
     if not hasattr(state, "recording_store"):
-        from runtime.recordings import RecordingConfigError, open_recording_store
-
         try:
-            state.recording_store = open_recording_store(state.settings)
-        except RecordingConfigError:
+            state.recording_store = open_recording_reader(state.settings)
+        except RecordingConfigError as e:
+            _log.error("recordings cannot be served: %s", e)
             state.recording_store = None
     return state.recording_store
 
@@ -88,11 +78,7 @@ def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]
         row = conn.execute(select(a.c.recording).where(a.c.id == attempt_id)).first()
     if row is None:
         raise NotFoundException(f"no call with id {attempt_id}")
-    from runtime.recordings import recordings_dir
-
-    settings = request.app.state.settings
-    path = recording_path(settings.data_dir, row[0], attempt_id, roots=(recordings_dir(settings),),
-                          store=_recording_store(request))
+    path = recording_path(_recording_store(request), row[0], attempt_id)
     size = path.stat().st_size
     headers = {
         "accept-ranges": "bytes",

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from web.auth.guards import require_permission
+from web.auth.hashing_pool import off_loop
 from web.auth.roles import Permission, Role
 from web.auth.users import UserError, create_user, list_users, set_role
 from web.pages._common import Form
@@ -29,11 +30,11 @@ async def users_page(request: Request[Any, Any, Any]) -> Template:
     return page(request, "users.html", users=users, roles=[r.value for r in Role])
 
 
-@post("/users", guards=[require_permission], opt=ADMIN, sync_to_thread=True)
-def add_user(request: Request[Any, Any, Any], data: Form) -> Redirect:
-    try:
-        u = create_user(request.app.state.engine, (data.get("username") or "").strip(), data.get("password") or "",
-                        data.get("role") or "")
+@post("/users", guards=[require_permission], opt=ADMIN)
+async def add_user(request: Request[Any, Any, Any], data: Form) -> Redirect:
+    try:  # argon2 in the hashing pool, off the event loop and the shared worker threads
+        u = await off_loop(create_user, request.app.state.engine, (data.get("username") or "").strip(),
+                           data.get("password") or "", data.get("role") or "")
     except UserError as e:
         flash(request, str(e), "error")
     else:

@@ -1,6 +1,6 @@
 """per-source statement timeout
 
-Revision ID: 0002_sec_data
+Revision ID: 0002_source_timeout
 Revises: 0001
 Create Date: 2026-12-07 13:30:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_sec_data"
+revision = "0002_source_timeout"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
