@@ -170,7 +170,7 @@ def _serve(engine: Any, settings: Any, state: Any, runner: Any, host: str, port:
     if why is not None:
         _fail(f"cannot listen on {host}:{port}: {why} (choose another --port)", 2)
     app = create_app(settings.model_copy(update={"host": host, "port": port}), engine)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
     url = f"http://{shown}:{port}/"
     click.echo("\n".join([
         f"Huashu demo: {url}  (task page: {url}operator/tasks/{state.task.task_id})",

@@ -70,8 +70,8 @@ def default_line_cps(settings: Any, runner: str | None) -> float:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary at the end (and no progress lines).")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
               help="Serve /metrics, /healthz and /readyz on this port (0: any free port, printed).")
-@click.option("--metrics-host", default="0.0.0.0", show_default=True,
-              help="Address of the metrics server (all interfaces, so cluster probes reach it).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help="Address of the metrics server (0.0.0.0 in a cluster, so its probes reach it).")
 @click.option("--best-times", "best_times", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Best-time rates file for best-time tasks (default: <data_dir>/best_times.json).")
 @click.option("--log-format", type=click.Choice(["json", "text"]), default=None,

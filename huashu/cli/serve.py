@@ -40,7 +40,7 @@ def cli(host: str | None, port: int | None, reload: bool, log_format: str | None
     os.environ["HUASHU_HOST"] = host  # the app factory reads it to decide on secure cookies
     if insecure_cookies:
         os.environ["HUASHU_WEB_INSECURE_COOKIES"] = "1"
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
     click.echo(f"Huashu web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/schema)")
     try:
         uvicorn.run("web.asgi:app", host=host, port=port, reload=reload,

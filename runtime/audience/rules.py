@@ -10,6 +10,7 @@ Fields ending in ``_days`` may name a timestamp column ``<x>_at`` as days before
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,20 +121,35 @@ def evaluate_rule(rule: Mapping[str, Any], frame: Frame, now: np.datetime64, whe
     return _cond(col, rule["op"], rule.get("value"), where)
 
 
-def evaluate_sql(condition: str, frame: Frame) -> np.ndarray:
-    """The mask of customers for which the SQL ``condition`` (a WHERE clause) holds."""
+SQL_TIMEOUT_S = 30.0
+
+
+def evaluate_sql(condition: str, frame: Frame, timeout_s: float = SQL_TIMEOUT_S) -> np.ndarray:
+    """The mask of customers for which the SQL ``condition`` (a WHERE clause) holds.
+
+    The condition is an operator's text: it runs on its own in-memory DuckDB with no access to
+    files or the network, configuration locked, and is interrupted after ``timeout_s`` (a
+    condition such as ``(SELECT count(*) FROM range(1e12)) > 0`` would otherwise hold a worker
+    for hours)."""
     if ";" in condition:
         raise RuleError("sql: only one condition, no ';'")
     con = duckdb.connect()
+    timer = threading.Timer(timeout_s, con.interrupt)
     try:
         con.register("customers", {k: v for k, v in frame.items()})
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
+        timer.start()
         try:
-            rows = con.execute(f"SELECT customer_id FROM customers WHERE {condition}").fetchall()
+            # The condition is the operator's own filter over their in-memory list (no files,
+            # no network, locked settings, bounded time): that is what this feature is.
+            rows = con.execute(f"SELECT customer_id FROM customers WHERE {condition}").fetchall()  # noqa: S608
+        except duckdb.InterruptException as e:
+            raise RuleError(f"sql: the condition ran longer than {timeout_s:g} s and was stopped") from e
         except duckdb.Error as e:
             raise RuleError(f"sql: {str(e).splitlines()[0]}") from e
     finally:
+        timer.cancel()
         con.close()
     chosen = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     return np.isin(np.asarray(frame["customer_id"], dtype=np.int64), chosen)

@@ -205,7 +205,7 @@ class _Worker:
             theirs.close()
         self._conn = Connection(ours.detach())
         self._conn.send_bytes(pickle.dumps(ctx, pickle.HIGHEST_PROTOCOL))
-        if pickle.loads(self._conn.recv_bytes()) != "ready":
+        if pickle.loads(self._conn.recv_bytes()) != "ready":  # noqa: S301 - our own child, over a socketpair
             raise ScreenWorkerError("the screening worker did not start")
 
     def _send_loop(self, ctx: ScreenContext) -> None:
@@ -264,7 +264,7 @@ class _Worker:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     code = self._proc.wait(timeout=5)  # the socket may report before the exit is reaped
             raise ScreenWorkerError(f"the screening worker process ended (exit code {code}): {got!r}")
-        kind, payload = pickle.loads(got)
+        kind, payload = pickle.loads(got)  # noqa: S301 - our own child, over a socketpair
         if kind == "error":
             raise ScreenWorkerError(f"the screening worker failed:\n{payload}")
         return payload
@@ -282,7 +282,7 @@ def _child_main() -> None:
     gc.disable()  # see paused_gc: this process only ever holds a context and a batch or two
     conn = Connection(int(sys.argv[1]))
     try:
-        ctx = pickle.loads(conn.recv_bytes())
+        ctx = pickle.loads(conn.recv_bytes())  # noqa: S301 - our own parent, over a socketpair
     except EOFError:
         return
     conn.send_bytes(pickle.dumps("ready"))
@@ -293,7 +293,7 @@ def _serve(conn: Connection, ctx: ScreenContext) -> None:
     """The worker's loop: batches in, :data:`COLUMNS` tuples out, until ``None`` or the pipe closes."""
     seen: dict[str, int] = {}
     try:
-        while (msg := pickle.loads(conn.recv_bytes())) is not None:
+        while (msg := pickle.loads(conn.recv_bytes())) is not None:  # noqa: S301 - our own parent
             if msg[0] == "seen":
                 seen = msg[1]
                 continue

@@ -129,9 +129,9 @@ class PhraseSet:
         self.size = len(self._exact) + len(self._short) + len(self._regex)
 
     def find(self, u: Utterance, pass_: str) -> Hit | None:
-        if pass_ == "exact":
+        if pass_ == "exact":  # noqa: S105 - a matching pass, not a password
             return self._find_exact(u)
-        if pass_ == "pinyin":
+        if pass_ == "pinyin":  # noqa: S105 - a matching pass, not a password
             return self._find_keyed(u.norm, u.fuzzy, self._fuzzy, self._fuzzy_re, "pinyin")
         if u.stripped == u.norm:
             return None

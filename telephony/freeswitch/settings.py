@@ -28,7 +28,7 @@ class FreeswitchSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(8021, ge=1, le=65535)
-    password: str = "ClueCon"
+    password: str = "ClueCon"  # noqa: S105 - FreeSWITCH's own default; docs/telephony-sip-freeswitch.md says to change it
     gateway: str = "huashu"
     max_concurrent: int | None = Field(None, ge=1)
     cps: float | None = Field(20.0, gt=0)

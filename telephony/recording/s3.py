@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from defusedxml import ElementTree as ET  # a list answer is the server's XML: no entity expansion
 
 from telephony.contract import RecordingInfo, RecordingSink
 from telephony.recording.sigv4 import EMPTY_SHA256, sha256_hex, sign_v4

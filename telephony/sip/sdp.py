@@ -86,6 +86,6 @@ def choose_media(sdp: SdpMessage | str) -> MediaChoice:
         None,
     )
     direction = audio.direction
-    if conn.address == "0.0.0.0" and direction == "sendrecv":
+    if conn.address == "0.0.0.0" and direction == "sendrecv":  # noqa: S104 - reading an SDP, not binding
         direction = "sendonly"  # RFC 2543-style hold
     return MediaChoice((conn.address, audio.port), chosen, dtmf, direction)
