@@ -14,13 +14,25 @@ from __future__ import annotations
 
 import ast
 import operator
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ExprError", "ExprEvalError", "ParsedExpr", "parse_expr", "eval_expr", "MAX_EXPR_LENGTH"]
+__all__ = ["ExprError", "ExprEvalError", "ParsedExpr", "parse_expr", "eval_expr", "MAX_EXPR_LENGTH", "parse_python"]
 
 MAX_EXPR_LENGTH = 1000
+
+# CPython 3.11 keeps the AST builder's recursion count per interpreter, not per thread: two
+# threads building ASTs at once (a web worker checking a condition while another does too)
+# can fail with "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905).
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str, mode: str = "exec") -> Any:  # ast.Module, or ast.Expression for "eval"
+    """``ast.parse`` one thread at a time (see ``_AST_LOCK``)."""
+    with _AST_LOCK:
+        return ast.parse(text, mode=mode)
 _MAX_DEPTH = 50
 _LITERAL_NAMES: dict[str, Any] = {"true": True, "false": False, "True": True, "False": False,
                                   "null": None, "None": None}
@@ -123,7 +135,7 @@ def _check(node: ast.AST, source: str, names: set[str], depth: int = 0) -> None:
 def _completes(text: str) -> bool:
     """Python reports an unfinished expression at column 1; say instead that it ends too early."""
     try:
-        ast.parse(text + " 0", mode="eval")
+        parse_python(text + " 0", mode="eval")
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return False
     return True
@@ -140,7 +152,7 @@ def parse_expr(source: str) -> ParsedExpr:
         raise ExprError("condition is empty", 1, source)
     lead = len(source) - len(source.lstrip())
     try:
-        module = ast.parse(text, mode="eval")
+        module = parse_python(text, mode="eval")
     except SyntaxError as e:
         if _completes(text):
             raise ExprError("the condition ends too early", lead + len(text) + 1, source) from None
