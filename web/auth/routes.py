@@ -27,8 +27,11 @@ _Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODE
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths: a ``next`` pointing elsewhere would make sign-in an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only local paths: a ``next`` pointing elsewhere would make sign-in an open redirect.
+    Browsers drop tabs and newlines from a URL (``/\t/evil.example`` becomes ``//evil.example``),
+    so any control character or space refuses the target too."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target)):
         return "/scripts"
     return target
 
