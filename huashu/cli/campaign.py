@@ -170,6 +170,9 @@ def _audience_id(engine: Any, ref: str) -> int:
 @click.option("--agent-group", help="Agent group that takes transfers to a human.")
 @click.option("--voice", help="TTS voice (default: the script's).")
 @click.option("--caller-id", help="Number shown to the customer.")
+@click.option("--caller-pool", help="Caller-id pool (`huashu callerid import`): each call shows its best local number.")
+@click.option("--priority", type=click.IntRange(0, 9), default=0, show_default=True,
+              help="0..9: tasks sharing the line get its calls by priority (9 first; lower ones keep a small share).")
 @click.option("--dedupe-days", type=int, help="Override the global dedupe window for this task.")
 @click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True,
               help="A cron run missed while no node ran: fire once late, or skip it.")
@@ -203,6 +206,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         query_params=query_params, mapping=mapping,
         schedule_kind="cron" if o["cron"] else "once", cron=o["cron"], timezone=o["timezone"], once_at=once_at,
         script_id=o["script_id"], script_version=o["script_version"], voice=o["voice"], caller_id=o["caller_id"],
+        caller_pool=o["caller_pool"], priority=o["priority"],
         redial_count=o["redial_count"], redial_interval_s=o["redial_interval_s"], redial_outcomes=o["redial_outcomes"],
         call_secondary=o["call_secondary"], windows=o["windows"], max_concurrent=o["max_concurrent"],
         calls_per_second=o["calls_per_second"], spread=o["spread"], agent_group=o["agent_group"],

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -22,6 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from runtime.campaigns import tables as T
+from runtime.campaigns.callerid.dialing import Chosen, PoolCaller
+from runtime.campaigns.callerid.store import PoolError
 from runtime.campaigns.claims import (
     CallReport,
     Claimed,
@@ -98,10 +101,14 @@ class Dialer:
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
     _last_beat: float = -1e9
     _last_recover: float = -1e9
+    _callers: PoolCaller | None = None
     started: int = 0
+    #: a call whose pool has no usable caller id (all capped or resting) waits this long
+    no_caller_wait_s: float = 600.0
 
     def __post_init__(self) -> None:
         self._line_bucket = TokenBucket(self.line.calls_per_second)
+        self._callers = PoolCaller(self.engine, refresh_s=max(self.refresh_s, 1.0), clock=self.clock)
 
     @property
     def inflight(self) -> int:
@@ -179,15 +186,40 @@ class Dialer:
         self.started += launched
         return launched
 
+    def _choose_caller(self, task: CallTask, job: Claimed) -> Chosen | None | str:
+        """The pool's pick for this call; a message (and the job deferred) when there is none."""
+        assert self._callers is not None and task.caller_pool
+        try:
+            chosen = self._callers.choose(task.caller_pool, job.phone)
+        except PoolError as e:
+            note = f"caller-id pool: {e}; deferred"
+        else:
+            if chosen is not None:
+                return chosen
+            note = f"caller-id pool {task.caller_pool}: every number at its daily cap or resting; deferred"
+        wait = utcnow() + timedelta(seconds=self.no_caller_wait_s)
+        requeue(self.engine, job, self.node_id, wait, note)
+        return note
+
     async def _dial(self, task: CallTask, job: Claimed, st: _TaskState) -> None:
         try:
             # database work off the event loop: calls in flight keep their timing while we write
+            chosen: Chosen | None = None
+            if task.caller_pool:
+                got = await asyncio.to_thread(self._choose_caller, task, job)
+                if isinstance(got, str):
+                    _log.info("job %s: %s", job.job_id, got)
+                    return
+                chosen = got
             attempt_id = await asyncio.to_thread(start_attempt, self.engine, job, self.node_id)
             if attempt_id is None:
                 return
+            if chosen is not None:
+                assert self._callers is not None
+                await asyncio.to_thread(self._callers.stamp, attempt_id, chosen)
             req = DialRequest(
                 job_id=job.job_id, attempt_id=attempt_id, task_id=job.task_id, phone=job.phone, leg=job.leg,
-                caller_id=task.caller_id, voice=task.voice, script_id=task.script_id, script_version=task.script_version,
+                caller_id=chosen.pick.caller_id if chosen is not None else task.caller_id, voice=task.voice, script_id=task.script_id, script_version=task.script_version,
                 variables=dict(job.variables), customer_id=job.customer_id, name=job.name,
             )
             try:
@@ -198,6 +230,12 @@ class Dialer:
                 _log.warning("call %s failed in the runner: %s", attempt_id, e)
                 report = CallReport(outcome="network_error", cause=f"runner error: {type(e).__name__}: {e}")
             await self._finish(attempt_id, job, report, task)
+            if chosen is not None:
+                assert self._callers is not None
+                try:
+                    await asyncio.to_thread(self._callers.finished, chosen, report.outcome, report.talk_ms)
+                except OperationalError as e:  # health counts are statistics: a busy database skips one
+                    _log.warning("attempt %s: caller-id health not counted: %s", attempt_id, str(e).splitlines()[0])
         finally:
             st.inflight -= 1
 

@@ -183,6 +183,10 @@ class TaskIn:
     agent_group: str | None = None
     voice: str | None = None
     caller_id: str | None = None
+    #: a caller-id pool's name: each call shows the pool's best-matching number (local first)
+    caller_pool: str | None = None
+    #: 0..9; tasks sharing the line get its capacity by priority (9 first)
+    priority: int = 0
     dedupe_days: int | None = None
     misfire: Literal["fire_once", "skip"] = "fire_once"
     #: numbers from a saved audience (its members at each run) instead of a data source
