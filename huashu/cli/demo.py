@@ -112,6 +112,7 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
 
     from runtime.analytics.report import build_report
     from runtime.analytics.store import AnalyticsStore
+    from runtime.campaigns.callerid.report import answer_by_rule
     from runtime.demo.headless import run_to_end, start_task
     from runtime.demo.results import load_results
 
@@ -146,12 +147,17 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
             "loaded": {"calls": loaded.calls, "treated": loaded.treated, "control": loaded.control},
             "accounts": [{"username": a.username, "role": a.role, "password": a.password} for a in state.accounts],
             "report": report,
+            "caller_ids": answer_by_rule(engine, tid),
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     from huashu.cli.report import _render
 
     _render(report)
+    for r in answer_by_rule(engine, tid):
+        lo, hi = r["ci95"]
+        click.echo(f"caller id by {r['rule']}: {r['attempts']:,} attempts, answer rate {r['answer_rate']:.1%} "
+                   f"(95% CI {lo:.1%}..{hi:.1%})")
     if report["best_slot"] is None:
         from runtime.analytics.report import MIN_SLOT_ATTEMPTS
 

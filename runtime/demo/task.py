@@ -30,11 +30,11 @@ class TaskResult:
     status: str
 
 
-def demo_spec(script_version: int) -> TaskSpec:
+def demo_spec(script_version: int, caller_pool: str | None = None) -> TaskSpec:
     return TaskSpec(
         name=DEMO_TASK_NAME, business=DEMO_BUSINESS, script_id=DEMO_SCRIPT, script_version=script_version,
         windows="", redial_count=2, redial_interval_s=1, redial_outcomes="no_answer,busy,cancelled",
-        call_secondary=False, max_concurrent=60, calls_per_second=100.0,
+        call_secondary=False, max_concurrent=60, calls_per_second=100.0, caller_pool=caller_pool,
     )
 
 
@@ -47,11 +47,11 @@ def find_task(engine: Engine) -> tuple[int, str] | None:
 
 
 def ensure_task(engine: Engine, script_version: int, rows: Sequence[CustomerRow], region: str = "CN",
-                progress: Callable[[int], None] | None = None) -> TaskResult:
+                progress: Callable[[int], None] | None = None, caller_pool: str | None = None) -> TaskResult:
     found = find_task(engine)
     if found is not None:
         return TaskResult(found[0], False, 0, 0, found[1])
-    task = create_task(engine, demo_spec(script_version))
+    task = create_task(engine, demo_spec(script_version, caller_pool))
     assert task.id is not None
     _, stats = add_numbers(engine, task.id, rows, region=region, progress=progress)
     return TaskResult(task.id, True, stats.queued, stats.dropped, task.status)
