@@ -1,5 +1,9 @@
 """The dialer: claims due jobs within the task's and the line's limits and runs the calls.
 
+Tasks sharing the line split its concurrency and calls per second by priority (strict, with a
+small floor for every task with work: :mod:`runtime.campaigns.priority`); priorities are
+re-read with the tasks every ``refresh_s``, so a change applies within a round.
+
 Calls go through a :class:`CallRunner` — any async callable from a :class:`DialRequest` to a
 :class:`~runtime.campaigns.claims.CallReport` — so the queue logic is the same over the
 simulator, SIP or FreeSWITCH (see :mod:`runtime.campaigns.runners`). Limits: the task's
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -39,6 +43,7 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.models import CallTask
 from runtime.campaigns.pacing import TokenBucket, spread_rate
 from runtime.campaigns.phones import number_timezone
+from runtime.campaigns.priority import Want, allocate, allocate_int
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["CallRunner", "DialRequest", "Dialer", "LineLimits"]
@@ -149,19 +154,35 @@ class Dialer:
             recover(self.engine, None, self.region)
             self._last_recover = now
 
+    def _shares(self, tasks: list[CallTask], now: float) -> tuple[dict[Hashable, int], dict[Hashable, float]]:
+        """The line's slots and calls per second per task, by priority (:mod:`runtime.campaigns.priority`).
+        A task waiting for due numbers asks only for what it has in flight, so its share flows on."""
+        slot_wants, cps_wants = [], []
+        for task in tasks:
+            tid = int(task.id or 0)
+            st = self._tasks.setdefault(tid, _TaskState(TokenBucket(task.calls_per_second)))
+            busy = now >= st.idle_until
+            prio = int(task.priority or 0)
+            slot_wants.append(Want(tid, prio, float(task.max_concurrent if busy else st.inflight)))
+            cps_wants.append(Want(tid, prio, self._rate(task, st, now) if busy else 0.0))
+        return (allocate_int(slot_wants, self.line.max_concurrent),
+                allocate(cps_wants, self.line.calls_per_second))
+
     def step(self) -> int:
         """One round: claim what the limits allow and start those calls. Returns calls started."""
         now = self.clock()
         self._maintain(now)
         assert self._line_bucket is not None
         launched = 0
-        for task in self._running_tasks(now):
+        tasks = sorted(self._running_tasks(now), key=lambda t: (-int(t.priority or 0), int(t.id or 0)))
+        slots_of, cps_of = self._shares(tasks, now)
+        for task in tasks:
             tid = int(task.id or 0)
-            st = self._tasks.setdefault(tid, _TaskState(TokenBucket(task.calls_per_second)))
+            st = self._tasks[tid]
             if now < st.idle_until:
                 continue
-            st.bucket.set_rate(self._rate(task, st, now))
-            slots = min(task.max_concurrent - st.inflight, self.line.max_concurrent - self.inflight)
+            st.bucket.set_rate(max(cps_of[tid], 1e-3))
+            slots = min(slots_of[tid] - st.inflight, self.line.max_concurrent - self.inflight)
             n = min(slots, st.bucket.available(now), self._line_bucket.available(now))
             if n <= 0:
                 continue

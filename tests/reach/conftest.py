@@ -16,3 +16,10 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
     init_db(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    eng = make_engine(pg_url)
+    yield eng
+    eng.dispose()
