@@ -23,6 +23,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "designer.store",
     "runtime.campaigns.models",
     "runtime.campaigns.callerid.models",
+    "runtime.campaigns.sms.models",
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",

@@ -33,6 +33,8 @@ _NEEDS = {
     "sipp": (lambda: shutil.which("sipp") is not None, "sipp is not installed (Debian package sip-tester)"),
     "baresip": (lambda: shutil.which("baresip") is not None, "baresip is not installed"),
     "browser": (lambda: Path("/usr/bin/chromium").exists(), "Debian chromium is not installed"),
+    "kannel": (lambda: all(Path(p).exists() for p in ("/usr/sbin/bearerbox", "/usr/sbin/smsbox", "/usr/lib/kannel/test/fakesmsc")),
+               "Kannel is not installed (Debian kannel and kannel-extras)"),
 }
 
 
