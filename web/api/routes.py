@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 
 from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
+from web.api.reach_routes import reach_routes
 
 __all__ = ["router"]
 
@@ -392,7 +393,7 @@ def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
 _v1 = Router(
     path="/api/v1",
     route_handlers=[scripts, voices, lines, create_task_route, list_tasks_route, get_task_route, add_numbers_route,
-                    status_route, calls_route, call_route],
+                    status_route, calls_route, call_route, *reach_routes()],
     guards=[_bearer_guard],
 )
 
