@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from runtime.campaigns.callerid.regions import Region, region_of
+from runtime.campaigns.callerid.regions import Region, lookup
 
 __all__ = ["PoolNumber", "Pick", "Picker", "RULES"]
 
@@ -36,9 +37,8 @@ class PoolNumber:
         return self.used < self.cap and (self.rested_until is None or self.rested_until <= now)
 
 
-@dataclass(frozen=True, slots=True)
-class Pick:
-    """The answer to "which caller id would this call use, and why"."""
+class Pick(NamedTuple):
+    """The answer to "which caller id would this call use, and why" (a tuple: cheap to make)."""
 
     caller_id: str | None
     number_id: int | None
@@ -57,15 +57,6 @@ class Pick:
         }
 
 
-def _keys(r: Region) -> tuple[object, object, object, object]:
-    return (
-        (r.province, r.city) if r.city else None,
-        r.province or None,
-        r.operator or None,
-        "",
-    )
-
-
 @dataclass
 class Picker:
     numbers: list[PoolNumber]
@@ -78,17 +69,18 @@ class Picker:
         self._index = [{} for _ in RULES]
         self._cursor = [{} for _ in RULES]
         for i, n in enumerate(self.numbers):
-            for tier, key in enumerate(_keys(n.region)):
+            for tier, key in enumerate(lookup(n.number)[1]):
                 if key is not None:
                     self._index[tier].setdefault(key, []).append(i)
 
     def pick(self, callee_e164: str, now: datetime, explain: bool = False) -> Pick:
         """Choose (and count: ``used`` goes up by one) the caller id for a call to ``callee_e164``."""
-        callee = region_of(callee_e164)
+        callee, keys = lookup(callee_e164)
         capped: dict[str, None] = {}
         rested: dict[str, None] = {}
         numbers = self.numbers
-        for tier, key in enumerate(_keys(callee)):
+        for tier in range(4):
+            key = keys[tier]
             if key is None:
                 continue
             cands = self._index[tier].get(key)
@@ -100,11 +92,11 @@ class Picker:
             for step in range(size):
                 at = (start + step) % size
                 n = numbers[cands[at]]
-                if n.usable(now):
+                if n.used < n.cap and (n.rested_until is None or n.rested_until <= now):
                     cursors[key] = at + 1
                     n.used += 1
                     return Pick(n.number, n.id, RULES[tier], callee, n.region,
-                                tuple(capped), tuple(rested))
+                                tuple(capped) if capped else (), tuple(rested) if rested else ())
                 if explain:
                     (capped if n.used >= n.cap else rested)[n.number] = None
         return Pick(None, None, "none", callee, None, tuple(capped), tuple(rested))

@@ -1,13 +1,12 @@
 """Where a number belongs: province, city and operator from ``phonenumbers``' geocoder and carrier data.
 
 Lookups go straight to the prefix tables (no parsing) and are cached by the first digits the
-tables can use (``86`` + 7 for a Chinese mobile), so a million callees cost about a microsecond
-each once their prefixes are warm.
+tables can use (``86`` + 7 for a Chinese mobile): a dictionary hit once a prefix was seen, a few
+microseconds the first time.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 from phonenumbers.carrierdata import CARRIER_DATA as _CARRIER
@@ -15,7 +14,7 @@ from phonenumbers.carrierdata import CARRIER_LONGEST_PREFIX as _CARRIER_LONGEST
 from phonenumbers.geodata import GEOCODE_DATA as _GEO
 from phonenumbers.geodata import GEOCODE_LONGEST_PREFIX as _GEO_LONGEST
 
-__all__ = ["Region", "region_of", "UNKNOWN"]
+__all__ = ["Region", "TierKeys", "region_of", "lookup", "clear_cache", "UNKNOWN"]
 
 _KEY_LEN = max(_GEO_LONGEST, _CARRIER_LONGEST)
 
@@ -37,6 +36,9 @@ class Region(NamedTuple):
 
 UNKNOWN = Region()
 
+#: the picker's index keys of a region, best tier first: (province, city), province, operator, "" (any)
+TierKeys = tuple[tuple[str, str] | None, str | None, str | None, str]
+
 
 def _longest(table: dict[str, dict[str, str]], digits: str, longest: int) -> dict[str, str] | None:
     for n in range(min(longest, len(digits)), 0, -1):
@@ -56,14 +58,40 @@ def _split(en: str) -> tuple[str, str]:
     return parts[0], parts[0]
 
 
-@lru_cache(maxsize=65536)
-def _region_for_key(key: str) -> Region:
+#: per number prefix: its region and the picker's tier keys (city, province, operator, any);
+#: identical regions share one value, so a million distinct prefixes cost only their keys
+_CACHE: dict[str, tuple[Region, TierKeys]] = {}
+_SHARED: dict[Region, tuple[Region, TierKeys]] = {}
+_CACHE_MAX = 2_000_000
+
+
+def _compute(key: str) -> tuple[Region, TierKeys]:
     geo = _longest(_GEO, key, _GEO_LONGEST) or {}
     car = _longest(_CARRIER, key, _CARRIER_LONGEST) or {}
     province, city = _split(geo.get("en", ""))
-    return Region(province, city, car.get("en", ""), geo.get("zh", geo.get("en", "")), car.get("zh", car.get("en", "")))
+    r = Region(province, city, car.get("en", ""), geo.get("zh", geo.get("en", "")), car.get("zh", car.get("en", "")))
+    shared = _SHARED.get(r)
+    if shared is None:
+        keys: TierKeys = ((r.province, r.city) if r.city else None, r.province or None, r.operator or None, "")
+        shared = _SHARED[r] = (r, keys)
+    return shared
+
+
+def lookup(e164: str) -> tuple[Region, TierKeys]:
+    """(region, tier keys) of an E.164 number: one dictionary lookup once its prefix was seen."""
+    key = e164[1 : _KEY_LEN + 1] if e164[:1] == "+" else e164[:_KEY_LEN]
+    hit = _CACHE.get(key)
+    if hit is None:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        hit = _CACHE[key] = _compute(key)
+    return hit
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
 
 
 def region_of(e164: str) -> Region:
     """The region of an E.164 number (``+86139...``); :data:`UNKNOWN` fields when the data has none."""
-    return _region_for_key(e164.lstrip("+")[:_KEY_LEN])
+    return lookup(e164)[0]
