@@ -140,7 +140,7 @@ def bench_ab(n: int) -> None:
     local_pool = list(seen.values())[:500] or pool_numbers
 
     def arm(choose) -> tuple[int, int]:  # noqa: ANN001
-        runner = SimulatorRunner(lambda sid, v: doc, seed=11, fast=True, caller_effect=True)  # type: ignore[arg-type, return-value]
+        runner = SimulatorRunner(lambda sid, v: doc, seed=11, fast=True, caller_effect=True)
 
         async def go() -> tuple[int, int]:
             answered = 0
