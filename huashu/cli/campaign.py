@@ -248,11 +248,12 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    table = Table("id", "name", "business", "script", "status", "numbers", "finished", "connect rate", "agent group")
+    table = Table("id", "name", "business", "script", "status", "priority", "numbers", "finished", "connect rate",
+                  "agent group")
     for d in out:
         p = d["progress"]
         table.add_row(str(d["id"]), d["name"], d["business"], f"{d['script_id']}@{d['script_version'] or 'latest'}",
-                      d["status"], str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
+                      d["status"], str(d.get("priority", 0)), str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
     console = Console()
     console.print(table)
     for d in out:

@@ -31,10 +31,10 @@ def _req(caller: str | None, attempt: int) -> DialRequest:
 
 @pytest.mark.offline
 def test_runner_scales_the_answer_curve_by_the_shown_number() -> None:
-    r = SimulatorRunner(lambda sid, v: {}, caller_effect=True)  # type: ignore[arg-type, return-value]
+    r = SimulatorRunner(lambda sid, v: {}, caller_effect=True)
     local = [float(x) for x in r.line_variables(_req("+8613912345678", 1))[CURVE_VARIABLE].split(",")]
     far = [float(x) for x in r.line_variables(_req("+862088881234", 2))[CURVE_VARIABLE].split(",")]
     assert local[24] == pytest.approx(2 * far[24], rel=1e-3)  # noon: city 1.0 vs any 0.5
     assert r.caller_calls["+8613912345678"] == 1
-    plain = SimulatorRunner(lambda sid, v: {})  # type: ignore[arg-type, return-value]
+    plain = SimulatorRunner(lambda sid, v: {})
     assert CURVE_VARIABLE not in plain.line_variables(_req("+862088881234", 3))  # off unless asked

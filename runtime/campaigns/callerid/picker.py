@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from runtime.campaigns.callerid.regions import Region, lookup
 
@@ -48,7 +48,7 @@ class Pick(NamedTuple):
     skipped_capped: tuple[str, ...] = ()
     skipped_rested: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "caller_id": self.caller_id, "rule": self.rule,
             "callee_region": self.callee.as_dict(),
