@@ -29,7 +29,7 @@ from runtime.campaigns.phones import normalize
 
 __all__ = ["PoolError", "ImportReport", "import_numbers", "import_csv", "list_pools", "pool_numbers", "load_picker",
            "take_slot", "record_outcome", "judge_pool", "explain_pick", "day_of", "EARLY_HANGUP_MS", "MAX_ROWS",
-           "ensure_pool", "get_pool", "answered_outcome", "unrest"]
+           "ensure_pool", "get_pool", "answered_outcome", "unrest", "import_csv_bytes"]
 
 pools_t: Table = CallerPool.__table__  # type: ignore[attr-defined]
 numbers_t: Table = CallerNumber.__table__  # type: ignore[attr-defined]
@@ -140,15 +140,22 @@ def import_numbers(engine: Engine, pool: str, rows: list[tuple[int, str, str | N
 def import_csv(engine: Engine, pool: str, path: Path, region: str = "CN", default_cap: int | None = None) -> ImportReport:
     """One number a row, optional second column the daily cap; a header row (``number,cap``) is allowed."""
     try:
-        data = path.read_bytes()[: 64 * MAX_ROWS + 1]
+        with path.open("rb") as f:
+            data = f.read(64 * MAX_ROWS + 1)
     except OSError as e:
         raise PoolError(f"cannot read {path}: {e.strerror}") from None
+    return import_csv_bytes(engine, pool, data, str(path), region, default_cap)
+
+
+def import_csv_bytes(engine: Engine, pool: str, data: bytes, name: str = "upload.csv", region: str = "CN",
+                     default_cap: int | None = None) -> ImportReport:
+    """:func:`import_csv` over bytes already read (an upload); ``name`` is used in messages."""
     if len(data) > 64 * MAX_ROWS:
-        raise PoolError(f"{path}: too large for a caller-id pool (at most {MAX_ROWS} numbers)")
+        raise PoolError(f"{name}: too large for a caller-id pool (at most {MAX_ROWS} numbers)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise PoolError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        raise PoolError(f"{name}: not UTF-8 text (byte {e.start})") from None
     rows: list[tuple[int, str, str | None]] = []
     for line, rec in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not rec or not rec[0].strip() or rec[0].lstrip().startswith("#"):
@@ -157,7 +164,7 @@ def import_csv(engine: Engine, pool: str, path: Path, region: str = "CN", defaul
             continue  # header
         rows.append((line, rec[0], rec[1] if len(rec) > 1 else None))
         if len(rows) > MAX_ROWS:
-            raise PoolError(f"{path}: more than {MAX_ROWS} numbers")
+            raise PoolError(f"{name}: more than {MAX_ROWS} numbers")
     return import_numbers(engine, pool, rows, region, default_cap)
 
 

@@ -13,15 +13,20 @@ from runtime.campaigns.sms.models import SMS_STATES
 from runtime.campaigns.sms.providers import HttpProvider, KannelProvider, SmsProvider
 from runtime.campaigns.sms.rules import messages_t as M
 from runtime.campaigns.sms.rules import rules_t as R
-from runtime.campaigns.sms.segments import MAX_SEGMENTS, measure
+from runtime.campaigns.sms.segments import MAX_SEGMENTS, Length, measure
 from runtime.dialog.render import PLACEHOLDER
 from telephony.outcomes import Outcome
 
 __all__ = ["RuleError", "RuleIn", "add_rule", "list_rules", "remove_rule", "messages", "summary", "build_provider",
-           "MAX_TEMPLATE"]
+           "MAX_TEMPLATE", "template_length"]
 
 MAX_TEMPLATE = 500
 _MAX_LABEL = 64
+
+
+def template_length(template: str) -> Length:
+    """The fixed text's length (variables left out: their values differ per call); what the page's counter shows."""
+    return measure(PLACEHOLDER.sub("", template))
 
 
 class RuleError(ValueError):
@@ -44,7 +49,7 @@ class RuleIn:
             raise RuleError("template: must not be empty")
         if len(tpl) > MAX_TEMPLATE:
             raise RuleError(f"template: at most {MAX_TEMPLATE} characters, got {len(tpl)}")
-        n = measure(PLACEHOLDER.sub("", tpl)).segments
+        n = template_length(tpl).segments
         if n > MAX_SEGMENTS:
             raise RuleError(f"template: {n} segments before variables; at most {MAX_SEGMENTS}")
         intent = (self.intent or "").strip() or None
@@ -68,13 +73,13 @@ def add_rule(engine: Engine, task_id: int, rule: RuleIn) -> dict[str, Any]:
             raise RuleError(f"no task with id {task_id}")
         pk = conn.execute(insert(R).values(task_id=task_id, enabled=True, created_at=utcnow(), **values)).inserted_primary_key
         assert pk is not None
-        return {"id": int(pk[0]), "task_id": task_id, **values, "length": measure(values["template"]).as_dict()}
+        return {"id": int(pk[0]), "task_id": task_id, **values, "length": template_length(values["template"]).as_dict()}
 
 
 def list_rules(engine: Engine, task_id: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(R).where(R.c.task_id == task_id).order_by(R.c.id))]
-    return [r | {"length": measure(r["template"]).as_dict()} for r in rows]
+    return [r | {"length": template_length(r["template"]).as_dict()} for r in rows]
 
 
 def remove_rule(engine: Engine, task_id: int, rule_id: int) -> bool:
