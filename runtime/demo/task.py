@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.sms.store import RuleIn, add_rule
 from runtime.campaigns.tasks import TaskSpec, create_task, list_tasks
 from runtime.demo import DEMO_BUSINESS, DEMO_SCRIPT, DEMO_TASK_NAME
 
-__all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec"]
+__all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec", "DEMO_SMS_RULES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,13 @@ class TaskResult:
     queued: int
     dropped: int
     status: str
+
+
+#: the demo's SMS follow-ups: a confirmation after a success, a text instead of a third call
+DEMO_SMS_RULES: tuple[RuleIn, ...] = (
+    RuleIn("开通确认", "${name}您好，您的流量包已办理成功，详情请查看 https://example.cn/pack 。", intent="success"),
+    RuleIn("两次未接通", "您好，我们两次致电未能联系到您，如需办理流量包升级请回复 1。", outcome="no_answer", attempts=2),
+)
 
 
 def demo_spec(script_version: int, caller_pool: str | None = None) -> TaskSpec:
@@ -53,5 +61,7 @@ def ensure_task(engine: Engine, script_version: int, rows: Sequence[CustomerRow]
         return TaskResult(found[0], False, 0, 0, found[1])
     task = create_task(engine, demo_spec(script_version, caller_pool))
     assert task.id is not None
+    for rule in DEMO_SMS_RULES:
+        add_rule(engine, task.id, rule)
     _, stats = add_numbers(engine, task.id, rows, region=region, progress=progress)
     return TaskResult(task.id, True, stats.queued, stats.dropped, task.status)
