@@ -87,3 +87,29 @@ def test_sms_cli(tmp_path: Path) -> None:
     r = run(cli, ["sms", "count", "您" * 71, "--json"])
     assert json.loads(r.output) == {"encoding": "ucs2", "units": 71, "segments": 2, "per_segment": 67}
     assert json.loads(run(cli, ["sms", "--db", db, "messages", str(tid), "--json"]).output)["messages"] == []
+
+
+def test_campaign_create_with_a_pool_and_priority_and_the_list_shows_it(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(db)
+    init_db(engine)
+    with Session(engine) as s:
+        script_id = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d").script_id
+        s.commit()
+    run = CliRunner().invoke
+    f = tmp_path / "pool.csv"
+    f.write_text("13912345678\n", encoding="utf-8")
+    assert run(cli, ["callerid", "--db", db, "import", "local", str(f)]).exit_code == 0
+    r = run(cli, ["campaign", "--db", db, "create", "--name", "urgent", "--business", "b", "--script", script_id,
+                  "--numbers-later", "--caller-pool", "local", "--priority", "9", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert (d["caller_pool"], d["priority"]) == ("local", 9)
+    r = run(cli, ["campaign", "--db", db, "create", "--name", "x", "--business", "b", "--script", script_id,
+                  "--numbers-later", "--caller-pool", "nope"])
+    assert r.exit_code != 0 and "caller_pool: no caller-id pool named 'nope'" in r.output
+    r = run(cli, ["campaign", "--db", db, "update", str(d["id"]), "--set", "priority=4"])
+    assert r.exit_code == 0, r.output
+    listing = run(cli, ["campaign", "--db", db, "list", "--json"]).output
+    assert json.loads(listing)[0]["priority"] == 4
+    assert "priority" in run(cli, ["campaign", "--db", db, "list"], env={"COLUMNS": "220"}).output
