@@ -63,6 +63,7 @@ class Picker:
     _index: list[dict[object, list[int]]] = field(default_factory=list)
     _cursor: list[dict[object, int]] = field(default_factory=list)
     _by_id: dict[int, PoolNumber] = field(default_factory=dict)
+    _plans: dict[int, list[tuple[int, object, list[int]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_id = {n.id: n for n in self.numbers}
@@ -76,16 +77,14 @@ class Picker:
     def pick(self, callee_e164: str, now: datetime, explain: bool = False) -> Pick:
         """Choose (and count: ``used`` goes up by one) the caller id for a call to ``callee_e164``."""
         callee, keys = lookup(callee_e164)
+        plan = self._plans.get(id(keys))  # keys tuples are shared per region (regions._SHARED): id is stable
+        if plan is None:  # the non-empty tiers for this region, once per region
+            plan = self._plans[id(keys)] = [(tier, key, cands) for tier, key in enumerate(keys)
+                                        if key is not None and (cands := self._index[tier].get(key))]
         capped: dict[str, None] = {}
         rested: dict[str, None] = {}
         numbers = self.numbers
-        for tier in range(4):
-            key = keys[tier]
-            if key is None:
-                continue
-            cands = self._index[tier].get(key)
-            if not cands:
-                continue
+        for tier, key, cands in plan:
             cursors = self._cursor[tier]
             start = cursors.get(key, 0)
             size = len(cands)

@@ -61,19 +61,42 @@ def _split(en: str) -> tuple[str, str]:
 #: per number prefix: its region and the picker's tier keys (city, province, operator, any);
 #: identical regions share one value, so a million distinct prefixes cost only their keys
 _CACHE: dict[str, tuple[Region, TierKeys]] = {}
-_SHARED: dict[Region, tuple[Region, TierKeys]] = {}
+_SHARED: dict[tuple[str, str], tuple[Region, TierKeys]] = {}
+_CARRIER_CACHE: dict[str, dict[str, str]] = {}
 _CACHE_MAX = 2_000_000
 
 
+def _max_lengths(table: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Longest key per two-digit start (China's carrier keys stop at 6 digits, its places at 9)."""
+    out: dict[str, int] = {}
+    for k in table:
+        if len(k) > out.get(k[:2], 0):
+            out[k[:2]] = len(k)
+    return out
+
+
+_CARRIER_LEN = _max_lengths(_CARRIER)
+
+
+def _carrier(key: str) -> dict[str, str]:
+    """Carrier names by the shortest prefix that decides them: a few thousand entries, not a million."""
+    short = key[: _CARRIER_LEN.get(key[:2], _CARRIER_LONGEST)]
+    hit = _CARRIER_CACHE.get(short)
+    if hit is None:
+        hit = _CARRIER_CACHE[short] = _longest(_CARRIER, short, _CARRIER_LONGEST) or {}
+    return hit
+
+
 def _compute(key: str) -> tuple[Region, TierKeys]:
-    geo = _longest(_GEO, key, _GEO_LONGEST) or {}
-    car = _longest(_CARRIER, key, _CARRIER_LONGEST) or {}
-    province, city = _split(geo.get("en", ""))
-    r = Region(province, city, car.get("en", ""), geo.get("zh", geo.get("en", "")), car.get("zh", car.get("en", "")))
-    shared = _SHARED.get(r)
+    geo = _GEO.get(key) or _longest(_GEO, key, _GEO_LONGEST) or {}
+    car = _carrier(key)
+    geo_en, car_en = geo.get("en", ""), car.get("en", "")
+    shared = _SHARED.get((geo_en, car_en))
     if shared is None:
+        province, city = _split(geo_en)
+        r = Region(province, city, car_en, geo.get("zh", geo_en), car.get("zh", car_en))
         keys: TierKeys = ((r.province, r.city) if r.city else None, r.province or None, r.operator or None, "")
-        shared = _SHARED[r] = (r, keys)
+        shared = _SHARED[(geo_en, car_en)] = (r, keys)
     return shared
 
 
