@@ -75,3 +75,16 @@ def test_pick_as_dict_is_the_cli_json_shape() -> None:
     d = _pool(CHANGZHOU_MOBILE).pick("+8613912340000", NOW).as_dict()
     assert set(d) == {"caller_id", "rule", "callee_region", "caller_region", "skipped_capped", "skipped_rested"}
     assert d["callee_region"]["label"] == "江苏省常州市"
+
+
+@pytest.mark.offline
+def test_fast_region_lookup_agrees_with_the_plain_longest_prefix_walk() -> None:
+    import random
+
+    from runtime.audience.synth import MOBILE_PREFIXES
+    from runtime.campaigns.callerid.regions import _GEO, _GEO_LONGEST, _geo, _longest
+
+    rng = random.Random(5)
+    numbers = [f"86{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}" for _ in range(5000)]
+    for key in [n[:9] for n in numbers] + ["862088881", "867551234", "120255501", "441632960"]:
+        assert _geo(key) == (_longest(_GEO, key, _GEO_LONGEST) or {}), key

@@ -87,8 +87,37 @@ def _carrier(key: str) -> dict[str, str]:
     return hit
 
 
+_GEO_LENGTHS: dict[str, tuple[int, ...]] = {}
+
+
+def _geo_lengths() -> dict[str, tuple[int, ...]]:
+    """Key lengths present in the place table per five-digit start, longest first (built once):
+    a lookup then tries only lengths that exist instead of every length from nine down."""
+    if not _GEO_LENGTHS:
+        found: dict[str, set[int]] = {}
+        for k in _GEO:
+            found.setdefault(k[:5], set()).add(len(k))
+        _GEO_LENGTHS.update({p: tuple(sorted(v, reverse=True)) for p, v in found.items()})
+    return _GEO_LENGTHS
+
+
+def _geo(key: str) -> dict[str, str]:
+    hit = _GEO.get(key)
+    if hit is not None:
+        return hit
+    lengths = _geo_lengths().get(key[:5])
+    if lengths is None:
+        return _longest(_GEO, key, min(_GEO_LONGEST, 4)) or {}
+    for n in lengths:
+        if n <= len(key):
+            hit = _GEO.get(key[:n])
+            if hit is not None:
+                return hit
+    return _longest(_GEO, key, min(_GEO_LONGEST, 4)) or {}
+
+
 def _compute(key: str) -> tuple[Region, TierKeys]:
-    geo = _GEO.get(key) or _longest(_GEO, key, _GEO_LONGEST) or {}
+    geo = _geo(key)
     car = _carrier(key)
     geo_en, car_en = geo.get("en", ""), car.get("en", "")
     shared = _SHARED.get((geo_en, car_en))
