@@ -22,7 +22,8 @@ from pydantic_settings import (
 from telephony.freeswitch.settings import FreeswitchSettings
 from telephony.sip.settings import SipSettings
 
-__all__ = ["Settings", "SpeechSettings", "RecordingSettings", "UploadSettings", "get_settings", "config_file"]
+__all__ = ["Settings", "SpeechSettings", "RecordingSettings", "UploadSettings", "SmsSettings", "get_settings",
+           "config_file"]
 
 
 def config_file() -> Path | None:
@@ -84,6 +85,25 @@ class AnswerSettings(BaseModel):
     screener_text: str = ""  # said to a call screener (the caller's name and purpose)
 
 
+class SmsSettings(BaseModel):
+    """SMS follow-up gateway (``HUASHU_SMS__PROVIDER=kannel``, ...): none sends nothing (messages stay queued).
+
+    ``dlr_host``/``dlr_port``: where the runtime node listens for delivery reports;
+    ``dlr_public_url``: how the gateway reaches that listener (default ``http://dlr_host:dlr_port/sms/dlr``).
+    """
+
+    provider: str = "none"  # none | kannel | http
+    kannel_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_username: str = ""
+    kannel_password: str = ""
+    sender: str = ""
+    http_url: str = ""
+    http_token: str = ""
+    dlr_host: str = "127.0.0.1"
+    dlr_port: int = Field(0, ge=0, le=65535)  # 0: no listener
+    dlr_public_url: str | None = None
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -104,6 +124,7 @@ class Settings(BaseSettings):
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
     uploads: UploadSettings = Field(default_factory=UploadSettings)  # HUASHU_UPLOADS__MAX_ROWS, ...
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # HUASHU_ANSWER__ENABLED, ...
+    sms: SmsSettings = Field(default_factory=SmsSettings)  # HUASHU_SMS__PROVIDER, ...
 
     @classmethod
     def settings_customise_sources(

@@ -25,6 +25,8 @@ __all__ = ["TABLE_MODULES", "make_engine", "init_db", "session_scope"]
 TABLE_MODULES: tuple[str, ...] = (
     "designer.store",
     "runtime.campaigns.models",
+    "runtime.campaigns.callerid.models",
+    "runtime.campaigns.sms.models",
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",

@@ -38,6 +38,8 @@ _NEEDS = {
         "FreeSWITCH is not installed at $HUASHU_FS_PREFIX (default /opt/fs): `make test` unpacks "
         "../shared/freeswitch/fs-runtime.tar.gz there when it is beside the checkout",
     ),
+    "kannel": (lambda: all(Path(p).exists() for p in ("/usr/sbin/bearerbox", "/usr/sbin/smsbox", "/usr/lib/kannel/test/fakesmsc")),
+               "Kannel is not installed (Debian kannel and kannel-extras)"),
 }
 
 

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 purpose="${1:-run}"
 
 apt_run=(espeak-ng sox libsox-fmt-mp3 ffmpeg)
-apt_test=(sip-tester baresip chromium fonts-wqy-microhei)
+# kannel + kannel-extras: the SMS tests start their own bearerbox/smsbox and the fake SMSC on free 127.0.0.1 ports
+apt_test=(sip-tester baresip chromium fonts-wqy-microhei kannel kannel-extras)
 want=("${apt_run[@]}")
 [ "$purpose" = test ] && want+=("${apt_test[@]}")
 

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "campaign": ("huashu.cli.campaign", "Call tasks: create, start, pause, stop, progress."),
     "source": ("huashu.cli.source", "Customer data sources: add, list, test, preview."),
     "blacklist": ("huashu.cli.blacklist", "Blacklist numbers globally or per task."),
+    "callerid": ("huashu.cli.callerid", "Caller-id pools: import, health, which number a call would show."),
+    "sms": ("huashu.cli.sms", "SMS follow-up: rules per task, messages and their status, text length."),
     "runtime": ("huashu.cli.runtime", "Run a runtime node: scheduler and dialer."),
     "data": ("huashu.cli.data", "Synthetic customer data for demos and tests."),
     "audience": ("huashu.cli.audience", "Audiences: prepare data, train, score, select, uplift."),

@@ -172,6 +172,9 @@ def _audience_id(engine: Any, ref: str) -> int:
 @click.option("--agent-group", help="Agent group that takes transfers to a human.")
 @click.option("--voice", help="TTS voice (default: the script's).")
 @click.option("--caller-id", help="Number shown to the customer.")
+@click.option("--caller-pool", help="Caller-id pool (`huashu callerid import`): each call shows its best local number.")
+@click.option("--priority", type=click.IntRange(0, 9), default=0, show_default=True,
+              help="0..9: tasks sharing the line get its calls by priority (9 first; lower ones keep a small share).")
 @click.option("--dedupe-days", type=int, help="Override the global dedupe window for this task.")
 @click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True,
               help="A cron run missed while no node ran: fire once late, or skip it.")
@@ -205,6 +208,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         query_params=query_params, mapping=mapping,
         schedule_kind="cron" if o["cron"] else "once", cron=o["cron"], timezone=o["timezone"], once_at=once_at,
         script_id=o["script_id"], script_version=o["script_version"], voice=o["voice"], caller_id=o["caller_id"],
+        caller_pool=o["caller_pool"], priority=o["priority"],
         redial_count=o["redial_count"], redial_interval_s=o["redial_interval_s"], redial_outcomes=o["redial_outcomes"],
         call_secondary=o["call_secondary"], windows=o["windows"], max_concurrent=o["max_concurrent"],
         calls_per_second=o["calls_per_second"], spread=o["spread"], agent_group=o["agent_group"],
@@ -246,11 +250,12 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    table = Table("id", "name", "business", "script", "status", "numbers", "finished", "connect rate", "agent group")
+    table = Table("id", "name", "business", "script", "status", "priority", "numbers", "finished", "connect rate",
+                  "agent group")
     for d in out:
         p = d["progress"]
         table.add_row(str(d["id"]), d["name"], d["business"], f"{d['script_id']}@{d['script_version'] or 'latest'}",
-                      d["status"], str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
+                      d["status"], str(d.get("priority", 0)), str(p["total"]), str(p["finished"]), f"{p['connect_rate']:.1%}", d["agent_group"] or "")
     console = Console()
     console.print(table)
     for d in out:

@@ -106,12 +106,22 @@ def _runner(engine: Any, settings: Any, state: Any, record_sample: float, node: 
     return MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed, **recording), node)
 
 
+def _sms_sender(engine: Any) -> Any:
+    """The demo's SMS follow-ups go to the simulator's SMS sink (counted, never sent)."""
+    from runtime.campaigns.sms.outbox import SmsSender
+    from runtime.campaigns.sms.sink import SmsSink
+
+    return SmsSender(engine, SmsSink(), "demo-sms")
+
+
 def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from runtime.analytics.report import build_report
     from runtime.analytics.store import AnalyticsStore
+    from runtime.campaigns.callerid.report import answer_by_rule
+    from runtime.campaigns.sms.store import summary as sms_summary
     from runtime.demo.headless import run_to_end, start_task
     from runtime.demo.results import load_results
 
@@ -127,7 +137,7 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
                        info=f"{p.attempts} attempts, {p.calls_up} up, connect rate {p.connect_rate:.1%}")
 
         if status == "running":
-            final = asyncio.run(run_to_end(engine, tid, runner, on_progress=show))
+            final = asyncio.run(run_to_end(engine, tid, runner, on_progress=show, sms=_sms_sender(engine)))
         else:
             from runtime.campaigns.progress import progress
 
@@ -146,12 +156,20 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
             "loaded": {"calls": loaded.calls, "treated": loaded.treated, "control": loaded.control},
             "accounts": [{"username": a.username, "role": a.role, "password": a.password} for a in state.accounts],
             "report": report,
+            "caller_ids": answer_by_rule(engine, tid),
+            "sms": sms_summary(engine, tid),
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     from huashu.cli.report import _render
 
     _render(report)
+    for r in answer_by_rule(engine, tid):
+        lo, hi = r["ci95"]
+        click.echo(f"caller id by {r['rule']}: {r['attempts']:,} attempts, answer rate {r['answer_rate']:.1%} "
+                   f"(95% CI {lo:.1%}..{hi:.1%})")
+    counts = sms_summary(engine, tid)
+    click.echo("SMS follow-ups (simulator's SMS sink): " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     if report["best_slot"] is None:
         from runtime.analytics.report import MIN_SLOT_ATTEMPTS
 
@@ -186,4 +204,5 @@ def _serve(engine: Any, settings: Any, state: Any, runner: Any, host: str, port:
         click.echo(f"task {tid} completed: {res.calls:,} calls loaded; report: {url}analytics/{tid}")
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_with_node(app, engine, runner, host, port, task_id=tid, on_complete=loaded))
+        asyncio.run(serve_with_node(app, engine, runner, host, port, task_id=tid, on_complete=loaded,
+                                    sms=_sms_sender(engine)))

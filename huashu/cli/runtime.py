@@ -133,10 +133,21 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
             click.echo(f"error: cannot serve metrics on {metrics_host}:{metrics_port}: {e.strerror}", err=True)
             sys.exit(2)
         say(f"metrics on http://{metrics_host}:{health.port}/metrics (/healthz, /readyz)")
+    from runtime.campaigns.secrets import app_secret
+    from runtime.campaigns.sms.node import sms_for_node
+
+    try:
+        sms_sender, dlr_server = sms_for_node(engine, settings, nid, app_secret(settings))
+    except (OSError, ValueError) as e:
+        click.echo(f"error: SMS gateway: {e}", err=True)
+        sys.exit(2)
+    if sms_sender is not None:
+        say(f"SMS follow-ups through {sms_sender.provider.name}"
+            + (f"; delivery reports on {dlr_server.url}" if dlr_server is not None else ""))
     node = RuntimeNode(
         engine, MeteredRunner(call_runner, nid), source_rows(engine), node_id=nid,
         region=settings.phone_region, line=LineLimits(line_concurrency, line_cps), lease_s=lease_s,
-        best_times=rates_file,
+        best_times=rates_file, sms=sms_sender,
     )
 
     async def report(stop: asyncio.Event) -> None:

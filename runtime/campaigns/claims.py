@@ -31,6 +31,7 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import screen_one_number
 from runtime.campaigns.policy import RedialPolicy, next_step, parse_outcomes
 from runtime.campaigns.queue import number_context
+from runtime.campaigns.sms.rules import enqueue_in, facts_of, variables_of
 
 __all__ = ["Claimed", "CallReport", "claim", "start_attempt", "finish_attempt", "heartbeat", "recover", "policy_of"]
 
@@ -191,6 +192,10 @@ def finish_attempt(
             add_in(conn, job.phone, 0, reason="opt_out", source=f"attempt {attempt_id}")
         if report.outcome == "announcement_invalid":  # the operator said so: no later campaign dials it
             add_in(conn, job.phone, 0, reason="invalid_number", source=f"attempt {attempt_id}: operator announcement")
+        # SMS follow-ups commit with the outcome (outbox): never lost, never queued twice
+        enqueue_in(conn, task_id=job.task_id, attempt_id=attempt_id, phone=job.phone,
+                   facts=facts_of(report.outcome, report.intent, report.record, job.attempts + 1),
+                   variables=variables_of(job.variables, job.name, job.customer_id), now=now)
         owned = conn.execute(
             select(j.c.id).where(j.c.id == job.job_id, j.c.state == "dialing", j.c.lease_node == node_id)
         ).first()

@@ -1,5 +1,9 @@
 """The dialer: claims due jobs within the task's and the line's limits and runs the calls.
 
+Tasks sharing the line split its concurrency and calls per second by priority (strict, with a
+small floor for every task with work: :mod:`runtime.campaigns.priority`); priorities are
+re-read with the tasks every ``refresh_s``, so a change applies within a round.
+
 Calls go through a :class:`CallRunner` — any async callable from a :class:`DialRequest` to a
 :class:`~runtime.campaigns.claims.CallReport` — so the queue logic is the same over the
 simulator, SIP or FreeSWITCH (see :mod:`runtime.campaigns.runners`). Limits: the task's
@@ -13,8 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -22,6 +27,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from runtime.campaigns import tables as T
+from runtime.campaigns.callerid.dialing import Chosen, PoolCaller
+from runtime.campaigns.callerid.store import PoolError
 from runtime.campaigns.claims import (
     CallReport,
     Claimed,
@@ -36,6 +43,7 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.models import CallTask
 from runtime.campaigns.pacing import TokenBucket, spread_rate
 from runtime.campaigns.phones import number_timezone
+from runtime.campaigns.priority import Want, allocate, allocate_int
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["CallRunner", "DialRequest", "Dialer", "LineLimits"]
@@ -98,10 +106,14 @@ class Dialer:
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
     _last_beat: float = -1e9
     _last_recover: float = -1e9
+    _callers: PoolCaller | None = None
     started: int = 0
+    #: a call whose pool has no usable caller id (all capped or resting) waits this long
+    no_caller_wait_s: float = 600.0
 
     def __post_init__(self) -> None:
         self._line_bucket = TokenBucket(self.line.calls_per_second)
+        self._callers = PoolCaller(self.engine, refresh_s=max(self.refresh_s, 1.0), clock=self.clock)
 
     @property
     def inflight(self) -> int:
@@ -142,19 +154,35 @@ class Dialer:
             recover(self.engine, None, self.region)
             self._last_recover = now
 
+    def _shares(self, tasks: list[CallTask], now: float) -> tuple[dict[Hashable, int], dict[Hashable, float]]:
+        """The line's slots and calls per second per task, by priority (:mod:`runtime.campaigns.priority`).
+        A task waiting for due numbers asks only for what it has in flight, so its share flows on."""
+        slot_wants, cps_wants = [], []
+        for task in tasks:
+            tid = int(task.id or 0)
+            st = self._tasks.setdefault(tid, _TaskState(TokenBucket(task.calls_per_second)))
+            busy = now >= st.idle_until
+            prio = int(task.priority or 0)
+            slot_wants.append(Want(tid, prio, float(task.max_concurrent if busy else st.inflight)))
+            cps_wants.append(Want(tid, prio, self._rate(task, st, now) if busy else 0.0))
+        return (allocate_int(slot_wants, self.line.max_concurrent),
+                allocate(cps_wants, self.line.calls_per_second))
+
     def step(self) -> int:
         """One round: claim what the limits allow and start those calls. Returns calls started."""
         now = self.clock()
         self._maintain(now)
         assert self._line_bucket is not None
         launched = 0
-        for task in self._running_tasks(now):
+        tasks = sorted(self._running_tasks(now), key=lambda t: (-int(t.priority or 0), int(t.id or 0)))
+        slots_of, cps_of = self._shares(tasks, now)
+        for task in tasks:
             tid = int(task.id or 0)
-            st = self._tasks.setdefault(tid, _TaskState(TokenBucket(task.calls_per_second)))
+            st = self._tasks[tid]
             if now < st.idle_until:
                 continue
-            st.bucket.set_rate(self._rate(task, st, now))
-            slots = min(task.max_concurrent - st.inflight, self.line.max_concurrent - self.inflight)
+            st.bucket.set_rate(max(cps_of[tid], 1e-3))
+            slots = min(slots_of[tid] - st.inflight, self.line.max_concurrent - self.inflight)
             n = min(slots, st.bucket.available(now), self._line_bucket.available(now))
             if n <= 0:
                 continue
@@ -179,15 +207,40 @@ class Dialer:
         self.started += launched
         return launched
 
+    def _choose_caller(self, task: CallTask, job: Claimed) -> Chosen | None | str:
+        """The pool's pick for this call; a message (and the job deferred) when there is none."""
+        assert self._callers is not None and task.caller_pool
+        try:
+            chosen = self._callers.choose(task.caller_pool, job.phone)
+        except PoolError as e:
+            note = f"caller-id pool: {e}; deferred"
+        else:
+            if chosen is not None:
+                return chosen
+            note = f"caller-id pool {task.caller_pool}: every number at its daily cap or resting; deferred"
+        wait = utcnow() + timedelta(seconds=self.no_caller_wait_s)
+        requeue(self.engine, job, self.node_id, wait, note)
+        return note
+
     async def _dial(self, task: CallTask, job: Claimed, st: _TaskState) -> None:
         try:
             # database work off the event loop: calls in flight keep their timing while we write
+            chosen: Chosen | None = None
+            if task.caller_pool:
+                got = await asyncio.to_thread(self._choose_caller, task, job)
+                if isinstance(got, str):
+                    _log.info("job %s: %s", job.job_id, got)
+                    return
+                chosen = got
             attempt_id = await asyncio.to_thread(start_attempt, self.engine, job, self.node_id)
             if attempt_id is None:
                 return
+            if chosen is not None:
+                assert self._callers is not None
+                await asyncio.to_thread(self._callers.stamp, attempt_id, chosen)
             req = DialRequest(
                 job_id=job.job_id, attempt_id=attempt_id, task_id=job.task_id, phone=job.phone, leg=job.leg,
-                caller_id=task.caller_id, voice=task.voice, script_id=task.script_id, script_version=task.script_version,
+                caller_id=chosen.pick.caller_id if chosen is not None else task.caller_id, voice=task.voice, script_id=task.script_id, script_version=task.script_version,
                 variables=dict(job.variables), customer_id=job.customer_id, name=job.name,
             )
             try:
@@ -198,6 +251,12 @@ class Dialer:
                 _log.warning("call %s failed in the runner: %s", attempt_id, e)
                 report = CallReport(outcome="network_error", cause=f"runner error: {type(e).__name__}: {e}")
             await self._finish(attempt_id, job, report, task)
+            if chosen is not None:
+                assert self._callers is not None
+                try:
+                    await asyncio.to_thread(self._callers.finished, chosen, report.outcome, report.talk_ms)
+                except OperationalError as e:  # health counts are statistics: a busy database skips one
+                    _log.warning("attempt %s: caller-id health not counted: %s", attempt_id, str(e).splitlines()[0])
         finally:
             st.inflight -= 1
 

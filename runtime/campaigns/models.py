@@ -75,6 +75,9 @@ class CallTask(SQLModel, table=True):
     script_version: int | None = None
     voice: str | None = None
     caller_id: str | None = None
+    caller_pool: str | None = None  # a caller-id pool's name: the dialer picks a number per call (local first)
+    # 0..9, higher first among tasks sharing the line (runtime.campaigns.priority); server default for old rows
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     redial_count: int = 0
     redial_interval_s: int = 600
     redial_outcomes: str = "no_answer,busy"
@@ -162,6 +165,8 @@ class CallAttempt(SQLModel, table=True):
     recording: str | None = None
     intent: str | None = None
     opt_out: bool = False
+    caller_id: str | None = None  # the number shown, when picked from a pool
+    caller_rule: str | None = None  # city | province | operator | any: why that number
     record: str | None = Field(default=None, sa_column=Column(Text))  # engine record JSON
 
 

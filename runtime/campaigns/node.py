@@ -27,6 +27,7 @@ from runtime.campaigns.dialer import CallRunner, Dialer, LineLimits
 from runtime.campaigns.loading import RowsFn, load_pending_runs
 from runtime.campaigns.queue import OPEN_STATES
 from runtime.campaigns.scheduler import fire_due
+from runtime.campaigns.sms.outbox import SmsSender
 
 __all__ = ["RuntimeNode", "default_node_id", "complete_finished_tasks"]
 
@@ -79,6 +80,8 @@ class RuntimeNode:
     best_times: Path | None = None
     #: regenerate rule audiences whose cron is due (claimed: one node does each)
     refresh_audiences: bool = True
+    #: sends SMS follow-ups from the outbox (None: messages wait for a node that has a gateway)
+    sms: SmsSender | None = None
     dialer: Dialer = field(init=False)
     _last_schedule: float = -1e9
     _last_work_check: float = -1e9
@@ -117,6 +120,21 @@ class RuntimeNode:
 
     async def run(self, stop: asyncio.Event, once: bool = False, tick: float = 0.02) -> None:
         self.start()
+        sms_stop = asyncio.Event()
+        sms_loop = asyncio.create_task(self.sms.run(sms_stop)) if self.sms is not None else None
+        try:
+            await self._loop(stop, once, tick)
+        finally:
+            sms_stop.set()
+            if sms_loop is not None:
+                await sms_loop
+        if once and self.sms is not None:  # a --once run also empties the outbox it filled
+            for _ in range(100):
+                if not await asyncio.to_thread(self.sms.step) and not await asyncio.to_thread(self.sms.pending):
+                    break
+                await asyncio.sleep(0.1)
+
+    async def _loop(self, stop: asyncio.Event, once: bool, tick: float) -> None:
         while not stop.is_set():
             now = self.clock()
             try:

@@ -18,6 +18,7 @@ operator's player has both parties to listen to. Unrecorded calls stay pure text
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from runtime.answer.consequences import AnswerSetup
 from runtime.calls import RealClock, VirtualClock
 from runtime.campaigns.call_runner import DriverRunner, SpeechFactory, report_from_result
+from runtime.campaigns.callerid.simeffect import answer_factor
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.scripts import Resolver
 from telephony.recording.store import RecordingStore
@@ -71,12 +73,14 @@ class SimulatorRunner(DriverRunner):
                  start: datetime | None = None, recording_store: RecordingStore | None = None,
                  record_sample: float = 1.0, speech: SpeechFactory | None = None,
                  recording_voice: CustomerVoice | None = None, scene_voice: SceneVoice | None = None,
-                 answer: AnswerSetup | None = None) -> None:
+                 answer: AnswerSetup | None = None, caller_effect: bool = False) -> None:
         """``start``: fast mode only, the virtual wall time the first call starts at (default
         10:00 China time); it decides which half hour of an answer curve applies.
         ``speech`` renders recorded calls' prompts, ``recording_voice`` their customer side.
         ``scene_voice`` speaks the network's announcements and machine greetings (see
-        :func:`runtime.answer.voices.scene_voice`), ``answer`` classifies them."""
+        :func:`runtime.answer.voices.scene_voice`), ``answer`` classifies them.
+        ``caller_effect``: customers answer local caller ids more, and a caller id's answer rate
+        falls with its calls that day (:mod:`runtime.campaigns.callerid.simeffect`)."""
         clock = VirtualClock(start) if fast else RealClock()
         driver = SimulatorDriver(seed=seed, carrier=carrier, personas=personas, clock=clock,
                                  recording_voice=recording_voice, scene_voice=scene_voice)
@@ -84,10 +88,24 @@ class SimulatorRunner(DriverRunner):
                          recording_store=recording_store, record_sample=record_sample,
                          default_caller_id=default_caller_id, answer=answer)
         self.driver: SimulatorDriver = driver
+        self.caller_effect = caller_effect
+        self._base_curve = (carrier or CarrierProfile()).answer_curve
+        self._default_caller = default_caller_id
+        self.caller_calls: Counter[str] = Counter()  # per caller id, this runner's (simulated) day
+
+    def caller_factor(self, req: DialRequest) -> float:
+        """The answer multiplier of the number this call shows; counts the call against it."""
+        caller = req.caller_id or self._default_caller
+        factor = answer_factor(caller, req.phone, self.caller_calls[caller])
+        self.caller_calls[caller] += 1
+        return factor
 
     def line_variables(self, req: DialRequest) -> dict[str, str]:
         out = super().line_variables(req)
         curve = customer_curve(req.variables)
+        if self.caller_effect:
+            f = self.caller_factor(req)
+            curve = tuple(min(1.0, p * f) for p in (curve or self._base_curve))
         if curve is not None:
             out[CURVE_VARIABLE] = ",".join(f"{p:g}" for p in curve)
         return out

@@ -67,6 +67,8 @@ class TaskSpec:
     script_version: int | None = None
     voice: str | None = None
     caller_id: str | None = None
+    caller_pool: str | None = None
+    priority: int = 0
     redial_count: int = 0
     redial_interval_s: int = 600
     redial_outcomes: str = "no_answer,busy"
@@ -124,9 +126,26 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("calls_per_second: must be above 0")
     if spec.dedupe_days is not None and spec.dedupe_days < 0:
         raise TaskError("dedupe_days: must not be negative")
+    if not 0 <= spec.priority <= 9:
+        raise TaskError(f"priority: must be 0..9 (9 first), got {spec.priority}")
 
 
-_NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days")
+def _check_caller_pool(engine: Engine, spec: TaskSpec) -> None:
+    """A task may name only a pool that exists and has numbers: a typo would defer every call."""
+    if spec.caller_pool is None:
+        return
+    if not isinstance(spec.caller_pool, str) or not spec.caller_pool.strip():
+        raise TaskError("caller_pool: must be a pool name or left out")
+    from runtime.campaigns.callerid.dialing import check_pool
+    from runtime.campaigns.callerid.store import PoolError
+
+    try:
+        check_pool(engine, spec.caller_pool)
+    except PoolError as e:
+        raise TaskError(f"caller_pool: {e}") from e
+
+
+_NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days", "priority")
 
 
 def _check_numbers(spec: TaskSpec) -> None:
@@ -290,6 +309,7 @@ def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False)
         _validate(spec, _source_kind(s, spec.source_id))
         _check_file_source(s, spec)
         _check_variables_at_create(engine, spec)
+        _check_caller_pool(engine, spec)
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
         s.add(task)
@@ -319,6 +339,8 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             _check_file_source(s, current)
         if {"source_id", "mapping", "script_id", "script_version"} & set(changes):
             _check_variables_at_create(engine, current)
+        if "caller_pool" in changes:
+            _check_caller_pool(engine, current)
         for k, v in _columns(current).items():
             setattr(task, k, v)
         task.updated_at = utcnow()

@@ -18,6 +18,7 @@ from runtime.campaigns.loading import source_rows
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.progress import Progress, progress
 from runtime.campaigns.scripts import store_resolver
+from runtime.campaigns.sms.outbox import SmsSender
 from runtime.campaigns.tasks import get_task, set_status
 
 __all__ = ["start_task", "run_to_end"]
@@ -35,10 +36,11 @@ def start_task(engine: Engine, task_id: int) -> str:
 
 async def run_to_end(engine: Engine, task_id: int, runner: CallRunner, *, node_id: str = "demo",
                      on_progress: Callable[[Progress], None] = lambda _p: None, every_s: float = 0.2,
-                     timeout_s: float = 600.0) -> Progress:
-    """Dial until the task is completed (or stopped); returns the final progress."""
+                     timeout_s: float = 600.0, sms: SmsSender | None = None) -> Progress:
+    """Dial until the task is completed (or stopped); returns the final progress. ``sms``: the
+    follow-up sender (the demo's goes to the simulator's SMS sink); its outbox is emptied at the end."""
     node = RuntimeNode(engine, runner, source_rows(engine), node_id=node_id, line=LineLimits(60, 200.0),
-                       schedule_every_s=0.25)
+                       schedule_every_s=0.25, sms=sms)
     stop = asyncio.Event()
     worker = asyncio.create_task(node.run(stop))
     loop = asyncio.get_running_loop()
@@ -54,6 +56,10 @@ async def run_to_end(engine: Engine, task_id: int, runner: CallRunner, *, node_i
     finally:
         stop.set()
         await worker
+    if sms is not None:
+        for _ in range(1000):
+            if not await asyncio.to_thread(sms.step):
+                break
     final = progress(engine, task_id)
     on_progress(final)
     return final

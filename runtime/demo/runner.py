@@ -38,11 +38,12 @@ class DemoRunner(SimulatorRunner):
 
     def __init__(self, resolver: Resolver, *, seed: int = 0, day: VirtualDay | None = None,
                  carrier: CarrierProfile | None = None, answer: AnswerSetup | None = None, **recording: Any) -> None:
-        """``carrier``/``answer`` default to a Chinese network and the template classifier."""
+        """``carrier``/``answer`` default to a Chinese network and the template classifier; customers
+        answer local caller ids more (the simulator's caller-id effect)."""
         if answer is None:
             answer = AnswerSetup(spotter=default_spotter(("zh",)))
         super().__init__(resolver, seed=seed, fast=True, carrier=carrier or CarrierProfile.for_region("cn"),
-                         scene_voice=scene_voice(), answer=answer, **recording)
+                         scene_voice=scene_voice(), answer=answer, caller_effect=True, **recording)
         self.day = day or VirtualDay(seed=seed)
         self._attempts: Counter[str] = Counter()  # per number, in this process
         self._when: dict[int, Any] = {}
@@ -56,6 +57,7 @@ class DemoRunner(SimulatorRunner):
             # The driver reads the curve at the (shared) virtual clock's hour; a flat curve at this
             # attempt's own slot makes the answer chance the one of the virtual time, whatever the clock says.
             p = parse_answer_curve(str(curve_text))[slot_of_local(when)]
+            p = min(1.0, p * self.caller_factor(req))  # local caller ids are answered more
             out[CURVE_VARIABLE] = ",".join([f"{p:.4f}"] * 48)
         return out
 

@@ -56,11 +56,12 @@ async def _watch(engine: Engine, task_id: int, on_complete: Callable[[], None], 
 
 async def serve_with_node(app: Any, engine: Engine, runner: CallRunner, host: str, port: int, *,
                           task_id: int | None = None, on_complete: Callable[[], None] | None = None,
-                          node_id: str = "demo-web") -> None:
+                          node_id: str = "demo-web", sms: Any = None) -> None:
+    """``sms``: the follow-up sender (the demo's goes to the simulator's SMS sink)."""
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
-    node = RuntimeNode(engine, runner, source_rows(engine), node_id=node_id, line=LineLimits(60, 200.0))
+    node = RuntimeNode(engine, runner, source_rows(engine), node_id=node_id, line=LineLimits(60, 200.0), sms=sms)
     stop = asyncio.Event()
     workers = [asyncio.create_task(node.run(stop))]
     if task_id is not None and on_complete is not None:

@@ -20,6 +20,7 @@ from runtime.db import session_scope
 from runtime.demo import DEMO_SCRIPT
 from runtime.demo.accounts import Account, UserStore, ensure_accounts
 from runtime.demo.audience import DemoAudience, build_audience, customer_rows
+from runtime.demo.callers import DEMO_POOL, ensure_demo_pool
 from runtime.demo.library import LibraryResult, ensure_approved, ensure_library
 from runtime.demo.task import TaskResult, ensure_task, find_task
 
@@ -78,7 +79,10 @@ def prepare(engine: Engine, data_dir: Path, asked: DemoParams, users: UserStore,
     aud = build_audience(params.customers, params.seed, salt, fraction)
     step(f"synthetic base: {params.customers:,} customers, {aud.targets:,} semi-suspended: "
          f"{len(aud.called):,} to call, {len(aud.control):,} held out as control ({fraction:.0%})")
-    task = ensure_task(engine, version, customer_rows(aud), region=region)
+    rows = customer_rows(aud)
+    callers = ensure_demo_pool(engine, rows, region)
+    step(f"caller-id pool {DEMO_POOL}: {callers} local numbers, one per city called")
+    task = ensure_task(engine, version, rows, region=region, caller_pool=DEMO_POOL)
     if task.created:
         _save_params(data_dir, params)
         step(f"demo task {task.task_id} created: {task.queued:,} numbers queued, {task.dropped:,} dropped")

@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
+from runtime.campaigns.sms.store import RuleIn, add_rule
 from runtime.campaigns.tasks import TaskSpec, create_task, list_tasks
 from runtime.demo import DEMO_BUSINESS, DEMO_SCRIPT, DEMO_TASK_NAME
 
-__all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec"]
+__all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec", "DEMO_SMS_RULES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +31,18 @@ class TaskResult:
     status: str
 
 
-def demo_spec(script_version: int) -> TaskSpec:
+#: the demo's SMS follow-ups: a confirmation after a success, a text instead of a third call
+DEMO_SMS_RULES: tuple[RuleIn, ...] = (
+    RuleIn("开通确认", "${name}您好，您的流量包已办理成功，详情请查看 https://example.cn/pack 。", intent="success"),
+    RuleIn("两次未接通", "您好，我们两次致电未能联系到您，如需办理流量包升级请回复 1。", outcome="no_answer", attempts=2),
+)
+
+
+def demo_spec(script_version: int, caller_pool: str | None = None) -> TaskSpec:
     return TaskSpec(
         name=DEMO_TASK_NAME, business=DEMO_BUSINESS, script_id=DEMO_SCRIPT, script_version=script_version,
         windows="", redial_count=2, redial_interval_s=1, redial_outcomes="no_answer,busy,cancelled",
-        call_secondary=False, max_concurrent=60, calls_per_second=100.0,
+        call_secondary=False, max_concurrent=60, calls_per_second=100.0, caller_pool=caller_pool,
     )
 
 
@@ -47,11 +55,13 @@ def find_task(engine: Engine) -> tuple[int, str] | None:
 
 
 def ensure_task(engine: Engine, script_version: int, rows: Sequence[CustomerRow], region: str = "CN",
-                progress: Callable[[int], None] | None = None) -> TaskResult:
+                progress: Callable[[int], None] | None = None, caller_pool: str | None = None) -> TaskResult:
     found = find_task(engine)
     if found is not None:
         return TaskResult(found[0], False, 0, 0, found[1])
-    task = create_task(engine, demo_spec(script_version))
+    task = create_task(engine, demo_spec(script_version, caller_pool))
     assert task.id is not None
+    for rule in DEMO_SMS_RULES:
+        add_rule(engine, task.id, rule)
     _, stats = add_numbers(engine, task.id, rows, region=region, progress=progress)
     return TaskResult(task.id, True, stats.queued, stats.dropped, task.status)

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 
 from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
+from web.api.reach_routes import reach_routes
 from web.auth import throttle
 from web.auth.hashing_pool import off_loop
 from web.auth.routes import client_address
@@ -197,6 +198,10 @@ class TaskIn:
     agent_group: str | None = None
     voice: str | None = None
     caller_id: str | None = None
+    #: a caller-id pool's name: each call shows the pool's best-matching number (local first)
+    caller_pool: str | None = None
+    #: 0..9; tasks sharing the line get its capacity by priority (9 first)
+    priority: int = 0
     dedupe_days: int | None = None
     misfire: Literal["fire_once", "skip"] = "fire_once"
     #: numbers from a saved audience (its members at each run) instead of a data source
@@ -405,7 +410,7 @@ def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
 _v1 = Router(
     path="/api/v1",
     route_handlers=[scripts, voices, lines, create_task_route, list_tasks_route, get_task_route, add_numbers_route,
-                    status_route, calls_route, call_route],
+                    status_route, calls_route, call_route, *reach_routes()],
     guards=[_bearer_guard],
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.i18n import DEFAULT_LANGUAGE, Translator
+from web.operator.reach_messages import REACH_EN, REACH_ZH
 
 __all__ = ["MESSAGES", "OUTCOMES", "TASK_STATUS_CLASS", "OperatorTranslator"]
 
@@ -354,6 +355,8 @@ _ZH: dict[str, str] = {
     "op.export.col.opt_out": "退订",
 }
 
+_EN.update(REACH_EN)
+_ZH.update(REACH_ZH)
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
 
