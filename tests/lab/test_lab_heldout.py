@@ -1,7 +1,7 @@
 """The attack is honest: its per-branch recall against 348 hand-written replies (held out in
 tests/lab/data, never produced by runtime/lab). ``bench/bench_attack.py`` prints the figures.
 
-Measured (seed 20): the gap of the script's mean recall is 0.8-9.2 points on every library
+Measured (seed 20): the gap of the script's mean recall is 0.8-9.5 points on every library
 script (issue 20 asks for 10). The attack says each act also in other people's words
 (:mod:`runtime.lab.paraphrase`, a bank written per customer act, independent of any script and
 of this set), and its recall weighs every way of saying it once; before that, a generator working
