@@ -104,7 +104,7 @@ BUILTIN: dict[str, BuiltinIntent] = {
         BuiltinIntent(
             "ask_price",
             _w("多少钱 什么价格 什么价 价格 资费 收费 费用 多钱 几块钱 贵不贵 怎么收费 要钱吗 收钱吗 免费吗 月租 套餐费 要不要钱 收不收费 收不收钱 贵吗 "
-               "要花多少 要交多少 得多少钱 几块 怎么收 便宜吗 划算吗"),
+               "要花多少 要交多少 得多少钱 一个月几块 怎么收 咋收 便宜吗 划算吗"),
             _w("price cost costs fee fees charge"),
             en_regex=(r"\bhow much\b", r"\bwhat does it cost\b", r"\bis it free\b"),
         ),
