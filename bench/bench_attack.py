@@ -2,10 +2,12 @@
 scripts (floor: a 50-node script in under 5 s on one core), then the honesty check: the
 attack's recall against 348 hand-written held-out replies (tests/lab/data).
 
-    nice -n 10 .venv/bin/python bench/bench_attack.py [--runs 3] [--seed 20]
+    nice -n 10 .venv/bin/python bench/bench_attack.py [--runs 3] [--seed 20] [--speech SCRIPT --limit 1]
 
 Prints, per script: listening nodes, attacked branches, variants, median seconds; then per
-library script the attack's mean recall, the held-out recall and the gap.
+library script the attack's mean recall, the held-out recall and the gap. ``--speech NAME``
+also times the speech-level attack of that library script (espeak-ng, G.711 mu-law, Whisper
+base from ``--whisper-dir`` or <data_dir>/models) twice: audio rendered, then from the cache.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=20)
+    ap.add_argument("--speech", metavar="NAME", help="library script (file name) to attack by speech too")
+    ap.add_argument("--limit", type=int, default=1, help="spoken variants per branch and voice (--speech)")
+    ap.add_argument("--whisper-dir", default=None, help="Whisper base model folder (default: assembled in data_dir)")
     args = ap.parse_args()
     attack(generated(10))  # warm the caches (pypinyin, OpenCC) once, as a running server has them
     print(f"{'script':34} {'nodes':>5} {'listen':>6} {'branches':>8} {'variants':>8} {'median s':>9}")
@@ -104,6 +109,36 @@ def main() -> None:
     close = len([b for b in every if b.gap <= 0.10])
     print(f"{'all ' + str(len(every)) + ' branches':34} {sum(b.heldout for b in every):>7} {att:>7.1%} {held:>8.1%} "
           f"{abs(att - held) * 100:>5.1f}p   ({close}/{len(every)} branches within 10 points)")
+    if args.speech:
+        speech(args.speech, args.limit, args.seed, args.whisper_dir)
+
+
+def speech(name: str, limit: int, seed: int, whisper_dir: str | None) -> None:
+    import tempfile
+
+    from designer.model import Script
+    from runtime.config import get_settings
+    from runtime.lab.speech import DEFAULT_VOICES, speech_attack
+    from runtime.speech.asr import WhisperProvider
+    from runtime.speech.cache import PromptCache
+    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.tts_espeak import EspeakProvider
+
+    script = Script.from_dict(json.loads((LIB / name).read_text(encoding="utf-8")))
+    lang = "zh" if script.is_chinese else "en"
+    folder = Path(whisper_dir) if whisper_dir else whisper_model_dir(Path(get_settings().data_dir) / "models")
+    asr = WhisperProvider(folder, language=lang)
+    report = attack(script, seed=seed)
+    print()
+    print(f"speech attack of {name}: voices {', '.join(DEFAULT_VOICES[lang])}, limit {limit}, mu-law, whisper base")
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in ("rendered", "cached"):
+            rep = speech_attack(script, report, EspeakProvider(), asr, PromptCache(tmp), voices=DEFAULT_VOICES[lang],
+                                limit=limit)
+            per = rep.seconds / max(1, len(rep.spoken))
+            print(f"  audio {run:8}: {len(rep.spoken)} utterances in {rep.seconds:.1f} s ({per:.2f} s each), "
+                  f"speech recall {rep.recall:.1%} vs text {report.recall:.1%}, "
+                  f"{len(rep.failures)} failures, hotwords suggested for {len(rep.hotwords)} nodes")
 
 
 if __name__ == "__main__":

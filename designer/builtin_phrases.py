@@ -38,7 +38,9 @@ BUILTIN: dict[str, BuiltinIntent] = {
             "affirm",
             _w("好的 好啊 好呀 好吧 好 行 行啊 行吧 可以 可以的 嗯嗯 嗯 是的 是啊 是我 是 对 对的 对啊 没错 没问题 "
                "当然 需要 要的 愿意 同意 方便 知道了 明白 好滴 中 成 ok 可以啊 那行 那好 不介意 没意见 你说吧 说吧 请说 请讲 你讲吧 "
-               "没有问题"),
+               "没有问题 "
+               # everyday ways to say yes without any of the words above (the lab's paraphrase attack)
+               "好嘞 得嘞 没毛病 听你的 那就这么办 就这么办 安排 也行 行呀 来吧 妥了 搞一个 嗯呐 给我办 来一个 弄吧"),
             _w("yes yeah yep yup sure ok okay alright correct certainly absolutely agreed definitely"),
             en_whole=_w("right fine speaking"),
             en_regex=(r"\bno (?:problem|worries)\b", r"\bof course\b", r"\bthat is me\b", r"\bthats me\b", r"\bsounds good\b", r"\bgo ahead\b",
@@ -50,7 +52,9 @@ BUILTIN: dict[str, BuiltinIntent] = {
             # "不" alone ("不不不") counts only as a whole answer or its first clause, like every
             # one-character phrase; "没钱" (can't afford it) is a refusal of the offer too.
             _w("不用 不要 不需要 不想 没兴趣 不感兴趣 算了 不了 不行 不可以 不是 不对 不方便 不愿意 没必要 用不着 "
-               "不必 免了 拒绝 没需要 不考虑 不同意 不办 不 没钱 没有钱 钱不够 没那么多钱 充不起 交不起"),
+               "不必 免了 拒绝 没需要 不考虑 不同意 不办 不 没钱 没有钱 钱不够 没那么多钱 充不起 交不起 "
+               "免谈 不弄 不搞 用不上 不合适 没意思 拉倒 不稀罕 不感冒 没这个打算 不听了 别了 省省吧 不为什么 "
+               "没啥原因 没有为什么"),
             _w("nope nah"),
             # "没有" / "没有没有" / "还没呢" as the answer (or its first clause) is a no; inside a
             # sentence it is only a negator ("没有问题" is a yes, "有没有优惠" a question).
@@ -99,7 +103,8 @@ BUILTIN: dict[str, BuiltinIntent] = {
         ),
         BuiltinIntent(
             "ask_price",
-            _w("多少钱 什么价格 什么价 价格 资费 收费 费用 多钱 几块钱 贵不贵 怎么收费 要钱吗 收钱吗 免费吗 月租 套餐费 要不要钱 收不收费 收不收钱 贵吗"),
+            _w("多少钱 什么价格 什么价 价格 资费 收费 费用 多钱 几块钱 贵不贵 怎么收费 要钱吗 收钱吗 免费吗 月租 套餐费 要不要钱 收不收费 收不收钱 贵吗 "
+               "要花多少 要交多少 得多少钱 一个月几块 怎么收 咋收 便宜吗 划算吗"),
             _w("price cost costs fee fees charge"),
             en_regex=(r"\bhow much\b", r"\bwhat does it cost\b", r"\bis it free\b"),
         ),
@@ -116,7 +121,8 @@ BUILTIN: dict[str, BuiltinIntent] = {
         BuiltinIntent(
             "already_done",
             _w("已经充了 充过了 充了 充好了 充值了 已充值 已经充值 已经交了 交过了 交了 缴了 缴过了 已缴费 已经缴费 "
-               "办过了 已经办了 办好了 已经办理 付过了 付了 还过了 已经还了 处理过了 弄好了 搞定了"),
+               "办过了 已经办了 办好了 已经办理 付过了 付了 还过了 已经还了 处理过了 弄好了 搞定了 "
+               "早弄了 续上了 办完了 弄完了 都好了 早就好了 已经处理了"),
             (),
             en_whole=_w("paid done"),
             en_regex=(r"\balready (?:paid|done|did|topped|recharged|renewed|sorted)\b",

@@ -22,7 +22,8 @@ _ZH = {"branch": "分支", "recall": "召回率", "false capture": "误捕率", 
        "first difference": "首个不同", "path": "路径", "count": "次数", "scope": "范围"}
 _FAMILY_ZH = {"plain": "原词", "filler": "语气/犹豫", "particle": "语气词", "repeat": "重复", "reorder": "语序",
               "length": "长短句", "number": "数字写法", "homophone": "同音/近音", "traditional": "繁体",
-              "english": "中英混说", "contrary": "反义", "off_script": "话外"}
+              "english": "中英混说", "contrary": "反义", "off_script": "话外",
+              "paraphrase": "换个说法", "echo": "回应问句", "synonym": "近义说法"}
 
 
 def _w(word: str, lang: str) -> str:
@@ -59,15 +60,34 @@ def _script_or_fail(doc: Any) -> Any:
               help="Exit 1 when the mean false-capture rate is above this, e.g. 0.1.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the text report (default: from the locale).")
+@click.option("--speech", is_flag=True, help="Also speak the variants (espeak-ng voices), send them through G.711 "
+              "and the configured recogniser, to show which branches fail because of recognition rather than "
+              "matching and which phrases the node's asr.hotwords lack. Slow: seconds per utterance.")
+@click.option("--voices", default=None, metavar="V1,V2",
+              help="espeak-ng voices for --speech, comma-separated (default: cmn-latn-pinyin,cmn-latn-pinyin+f3 "
+              "for Chinese, en-us,en-us+f3 for English).")
+@click.option("--limit", type=click.IntRange(1, 50), default=4, show_default=True,
+              help="Spoken variants per branch and voice for --speech (the text attack's right ones).")
+@click.option("--line", "law", type=click.Choice(["ulaw", "alaw"]), default="ulaw", show_default=True,
+              help="G.711 law the spoken variants go through for --speech.")
+@click.option("--audio-cache", type=click.Path(file_okay=False), default=None,
+              help="Folder of the spoken variants' audio for --speech (default: <data_dir>/cache/lab-speech).")
 def attack_cmd(file: str, as_json: bool, seed: int, only: tuple[str, ...], min_recall: float | None,
-               max_false_capture: float | None, lang: str | None) -> None:
+               max_false_capture: float | None, lang: str | None, speech: bool, voices: str | None, limit: int,
+               law: str, audio_cache: str | None) -> None:
     """Attack FILE's listening nodes with realistic replies and report how its branches hold up.
 
     For every branch that listens for words, the script's keywords, synonyms, examples and the
     built-in intent phrases are turned into what people say on the phone (fillers, particles,
     repetition, reordering, short/long forms, numbers, ASR homophones, traditional characters,
     English mixed in) plus contrary variants that must NOT land on the branch and off-script
-    replies. Each is answered through the runtime's matcher. Offline and deterministic.
+    replies, plus each act in other people's words (a built-in paraphrase bank). Each is
+    answered through the runtime's matcher. Offline and deterministic.
+
+    With --speech, up to --limit variants per branch are also spoken by each voice, sent
+    through G.711 and the configured recogniser (settings.speech), and heard through the same
+    matcher: the report adds per-branch speech recall, what was heard instead, and the phrases
+    to add to a node's asr.hotwords. Audio is cached.
     """
     from huashu.cli.script import _env_lang, _fail, _load
     from runtime.lab.attack import attack
@@ -84,10 +104,16 @@ def attack_cmd(file: str, as_json: bool, seed: int, only: tuple[str, ...], min_r
         if missing:
             _fail(f"not a listening node of {file}: {', '.join(sorted(missing))}", 2)
         report.nodes = [n for n in report.nodes if n.node in only]
+    spoken = _speech(script, report, voices, limit, law, audio_cache) if speech else None
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        out = report.to_dict()
+        if spoken is not None:
+            out["speech"] = spoken.to_dict()
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         _print_attack(file, report, lang)
+        if spoken is not None:
+            _print_speech(spoken, lang)
     bad = (min_recall is not None and (report.recall or 0.0) < min_recall) or (
         max_false_capture is not None and (report.false_capture or 0.0) > max_false_capture)
     sys.exit(1 if bad else 0)
@@ -132,6 +158,69 @@ def _print_attack(file: str, report: Any, lang: str) -> None:
                f"{_pct(report.false_capture)}（种子 {report.seed}，{report.seconds:.2f} 秒）") if zh else (
         f"{file}: {report.variants} variants, mean recall {_pct(report.recall)}, mean false capture "
         f"{_pct(report.false_capture)} (seed {report.seed}, {report.seconds:.2f} s)")
+    con.print(Text(summary, style="bold"))
+
+
+def _speech(script: Any, report: Any, voices: str | None, limit: int, law: str, audio_cache: str | None) -> Any:
+    """The speech-level attack with the configured recogniser and espeak-ng voices; a missing
+    engine, model or voice is a clear message (exit 2), never a traceback."""
+    from pathlib import Path
+
+    from huashu.cli.script import _fail
+    from runtime.config import get_settings
+    from runtime.lab.speech import DEFAULT_VOICES, speech_attack
+    from runtime.speech.asr import AsrError, build_asr
+    from runtime.speech.cache import PromptCache
+    from runtime.speech.expected import asr_language
+    from runtime.speech.tts_base import TtsError
+    from runtime.speech.tts_espeak import EspeakProvider
+
+    settings = get_settings()
+    lang = asr_language(script)
+    names = tuple(v.strip() for v in voices.split(",") if v.strip()) if voices else DEFAULT_VOICES.get(lang, ("en-us",))
+    if not names or len(names) > 8 or any(len(v) > 64 for v in names):
+        _fail("--voices: give 1 to 8 espeak-ng voice names, comma-separated (see `espeak-ng --voices`)", 2)
+    cache = PromptCache(Path(audio_cache) if audio_cache else Path(settings.data_dir) / "cache" / "lab-speech")
+    try:
+        asr = build_asr(settings, language=lang)
+        return speech_attack(script, report, EspeakProvider(), asr, cache, voices=names, limit=limit, law=law)
+    except (AsrError, TtsError) as e:
+        _fail(f"speech attack: {e}", 2)
+
+
+def _print_speech(rep: Any, lang: str) -> None:
+    from huashu.cli.script import _console
+
+    con = _console()
+    zh = lang == "zh"
+    t = Table(title=("语音层攻击（TTS → G.711 → 识别 → 匹配）" if zh else "speech attack (TTS -> G.711 -> recogniser -> matcher)"),
+              title_justify="left")
+    for h in (("节点", "分支", "朗读数", "文本召回率", "语音召回率") if zh else
+              ("node", "branch", "spoken", "text recall", "speech recall")):
+        t.add_column(h)
+    for b in rep.branches:
+        worse = (b.recall or 0) < (b.text_recall or 0) - 0.2
+        t.add_row(Text(b.node), Text(b.branch), str(b.spoken), _pct(b.text_recall), _pct(b.recall),
+                  style="yellow" if worse else "")
+    con.print(t)
+    if rep.failures:
+        f = Table(title="识别导致的失败" if zh else "failures caused by recognition", title_justify="left")
+        for h in (("分支", "音色", "客户说", "识别为", "实走") if zh else ("branch", "voice", "reply", "heard", "taken")):
+            f.add_column(h)
+        for s in rep.failures[:20]:
+            heard = s.heard + (f" ({s.reason})" if s.rejected else "")
+            f.add_row(Text(s.branch), Text(s.voice), Text(s.text), Text(heard), Text(s.taken))
+        con.print(f)
+    for node, words in rep.hotwords.items():
+        joined = "、".join(words) if zh else ", ".join(words)
+        con.print(Text((f"  建议：把 {joined} 加到节点 {node} 的识别热词（asr.hotwords）" if zh else
+                        f"  suggestion: add {joined} to node {node}'s asr.hotwords"), style=""))
+    summary = (f"语音层：{len(rep.spoken)} 句（{len(rep.voices)} 个音色，每分支最多 {rep.limit} 个说法，{rep.line}，"
+               f"识别 {rep.recogniser}），平均语音召回率 {_pct(rep.recall)}，{rep.seconds:.1f} 秒，"
+               f"音频缓存命中 {rep.audio_cached}") if zh else (
+        f"speech: {len(rep.spoken)} utterances ({len(rep.voices)} voices, at most {rep.limit} variants a branch, "
+        f"{rep.line}, recogniser {rep.recogniser}), mean speech recall {_pct(rep.recall)}, {rep.seconds:.1f} s, "
+        f"{rep.audio_cached} audio from cache")
     con.print(Text(summary, style="bold"))
 
 

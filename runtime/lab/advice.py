@@ -32,7 +32,7 @@ MAX_ADD_PER_BRANCH = 5
 SHADOW_SHARE = 0.5  # share of a branch's variants a global handler must take to call it shadowed
 OVERLAP_MIN = 2
 _PHRASE = re.compile(r"keyword '([^']*)'|matches /(.*)/")
-_FAMILY_RANK = {"homophone": 0, "reorder": 1, "length": 2, "english": 3, "number": 4, "particle": 5,
+_FAMILY_RANK = {"paraphrase": -1, "homophone": 0, "reorder": 1, "length": 2, "english": 3, "number": 4, "particle": 5,
                 "filler": 6, "repeat": 7, "traditional": 8, "plain": 9}
 
 _TEXT = {

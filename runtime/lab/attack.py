@@ -26,6 +26,7 @@ from typing import Any
 from designer.model import Branch, Node, Script
 from designer.robustness import BranchRobustness, Robustness
 from runtime.dialog.compiled import compile_script
+from runtime.lab.paraphrase import paraphrases_of
 from runtime.lab.seeds import OFF_SCRIPT_EN, OFF_SCRIPT_ZH, echo_replies, intent_of, seeds_of
 from runtime.lab.variants import CONTRARY, FAMILIES, FAMILIES_EN, code_switch_for, contrary, contrary_en
 from runtime.nlu.matcher import Matcher
@@ -37,6 +38,7 @@ NO_MATCH = "no_match"
 DEFAULT_SEED = 20
 CONFIDENCE = 0.9  # what the test-talk harness and replay cases use
 OFF_SCRIPT = "off_script"
+PARAPHRASE = "paraphrase"  # a phrase of the act in other people's words (runtime.lab.paraphrase)
 MAX_WORST = 6
 
 
@@ -93,10 +95,25 @@ class BranchStats:
     hits: int = 0
     guarded: int = 0  # variants that must not land here (contrary + off-script meant elsewhere)
     captured: int = 0
+    by_seed: dict[str, list[int]] = field(default_factory=dict)  # seed phrase -> [variants, hits]
+
+    def count(self, seed: str, hit: bool) -> None:
+        self.variants += 1
+        self.hits += hit
+        row = self.by_seed.setdefault(seed, [0, 0])
+        row[0] += 1
+        row[1] += hit
 
     @property
     def recall(self) -> float | None:
-        return self.hits / self.variants if self.variants else None
+        """Mean over the branch's seed phrases of the share of each one's variants that land:
+        every distinct way of saying it (a keyword, a built-in phrase, an echo of the question,
+        a paraphrase in the customer's own words) counts once, however many perturbations the
+        families could make of it. Counting variants instead would let the script's own words,
+        which yield the most variants, drown out the words it does not know."""
+        if not self.by_seed:
+            return self.hits / self.variants if self.variants else None
+        return sum(h / n for n, h in self.by_seed.values()) / len(self.by_seed)
 
     @property
     def false_capture(self) -> float | None:
@@ -192,6 +209,10 @@ def _variants_of(script: Script, node: Node, b: Branch, scope: str, seed: int) -
         for fam, make in families.items():
             out += [Variant(t, fam, s, b.id) for t in make(s, rng)]
         out += [Variant(t, CONTRARY, s, None, against=b.id) for t in negate(s, rng)]
+    for s in paraphrases_of(script, b, rng):
+        out.append(Variant(s, PARAPHRASE, s, b.id))
+        for fam, make in families.items():
+            out += [Variant(t, fam, s, b.id) for t in make(s, rng)]
     if script.is_chinese:
         out += [Variant(t, "english", t, b.id) for t in code_switch_for(intent_of(b))]
         intent = intent_of(b)
@@ -256,9 +277,7 @@ def _attack_node(script: Script, m: Matcher, node: Node, seed: int, variables: M
                 st.captured += same
             continue
         if v.intended in stats and v.family != OFF_SCRIPT:
-            st = stats[v.intended]
-            st.variants += 1
-            st.hits += same
+            stats[v.intended].count(v.seed, same)
         if v.family == OFF_SCRIPT:
             for st in stats.values():
                 if st.branch != v.intended:

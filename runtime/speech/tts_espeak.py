@@ -80,9 +80,10 @@ class EspeakProvider:
         v = self.voice_for(text, voice)
         if v.split("+")[0].lower() not in _known_voices(exe):
             raise TtsError(f"espeak-ng has no voice {v!r} (see `espeak-ng --voices`)")
-        spoken = to_pinyin(text) if v in (_ZH_VOICE, "cmn", "zh") and has_han(text) else text
-        if v in ("cmn", "zh") and has_han(text):
-            v = _ZH_VOICE  # the plain cmn voice mangles characters (已 -> "yi three")
+        base, plus, variant = v.partition("+")  # "cmn-latn-pinyin+f3": a voice variant (pitch, gender)
+        spoken = to_pinyin(text) if base in (_ZH_VOICE, "cmn", "zh") and has_han(text) else text
+        if base in ("cmn", "zh") and has_han(text):
+            v = _ZH_VOICE + plus + variant  # the plain cmn voice mangles characters (已 -> "yi three")
         with tempfile.TemporaryDirectory(prefix="huashu-espeak-") as tmp:
             out = Path(tmp) / "out.wav"
             # The text goes on stdin: an argument is limited to 128 KiB (MAX_ARG_STRLEN) and

@@ -52,9 +52,11 @@ def test_the_attack_takes_the_branch_the_engine_takes() -> None:
 
 
 def test_library_scripts_are_robust_by_this_measure() -> None:
+    # 0.94, not 1.0: the attack also says the act in other people's words (runtime.lab.paraphrase),
+    # and one-character answers (来吧 -> 来) are not safe to add as phrases
     for p in sorted(LIB.glob("*.json")):
         r = attack(json.loads(p.read_text(encoding="utf-8")))
-        assert r.recall is not None and r.recall >= 0.95, (p.name, r.recall)
+        assert r.recall is not None and r.recall >= 0.94, (p.name, r.recall)
         assert r.false_capture is not None and r.false_capture <= 0.05, (p.name, r.false_capture)
         assert r.variants > 250
 
@@ -150,3 +152,22 @@ def test_english_script() -> None:
     fams = {o.variant.family for n in r.nodes for o in n.outcomes}
     assert {"filler", "particle", "contrary", "off_script"} <= fams
     assert "homophone" not in fams and "traditional" not in fams
+
+
+def test_words_the_script_lacks_lower_recall_and_become_suggestions() -> None:
+    """Break a script on purpose: drop its own consider-later phrases. The act's everyday phrases
+    (我得想一想, 先放着吧 …) now miss; each way of saying it counts once in the recall, so the
+    branch falls well below the old variant-counted figure, and the plain paraphrase, not a
+    misspelt variant of it, is what the attack suggests adding."""
+    doc = _doc("mobile_semi_suspension")
+    doc["intents"].pop("consider_later")
+    node = _node(attack(doc), "remind")
+    st = next(b for b in node.branches if b.branch == "remind_later")
+    para = [o for o in node.outcomes if o.variant.family == "paraphrase" and o.variant.intended == "remind_later"]
+    assert para and any(not o.ok for o in para)
+    assert st.recall is not None and st.recall < st.hits / st.variants + 0.05
+    assert st.recall == pytest.approx(sum(h / n for n, h in st.by_seed.values()) / len(st.by_seed))
+    adds = [s for s in node.suggestions if s.kind == "add_phrase" and s.branch == "remind_later"]
+    missed_plain = {o.variant.text for o in para if o.taken == "no_match"}
+    assert adds and adds[0].example in missed_plain
+    assert adds[0].target == "intent" and adds[0].intent == "consider_later"

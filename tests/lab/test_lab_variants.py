@@ -96,3 +96,26 @@ def test_every_family_is_deterministic_under_a_seed(families: dict) -> None:
         a = [make(p, random.Random(3)) for p in ("已经充了", "不需要", "两百块", "yes please")]
         b = [make(p, random.Random(3)) for p in ("已经充了", "不需要", "两百块", "yes please")]
         assert a == b, name
+
+
+def test_paraphrases_say_the_act_in_other_words() -> None:
+    """A branch gets its act's everyday phrases: intent branches by name, keyword branches by
+    their markers (打错了 -> not_me), nothing for a branch the bank knows no act of."""
+    import json
+    from pathlib import Path
+
+    from designer.model import Script
+    from runtime.lab.paraphrase import BANK_ZH, MAX_PARAPHRASES, act_of, paraphrases_of
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "scripts_library" / "mobile_semi_suspension.json")
+                     .read_text(encoding="utf-8"))
+    script = Script.from_dict(doc)
+    by_id = {b.id: b for n in script.nodes for b in n.branches}
+    assert act_of(script, by_id["remind_later"]) == "consider_later"
+    assert act_of(script, by_id["open_not_me"]) == "not_me"
+    assert act_of(script, by_id["remind_how"]) == "how_to_pay"
+    got = paraphrases_of(script, by_id["remind_later"], random.Random(3))
+    assert len(got) == MAX_PARAPHRASES and set(got) <= set(BANK_ZH["consider_later"])
+    assert got == paraphrases_of(script, by_id["remind_later"], random.Random(3))  # seeded
+    keywords = script.intents["consider_later"].phrases()
+    assert any(not any(k in p for k in keywords) for p in BANK_ZH["consider_later"])  # words the script lacks
