@@ -18,6 +18,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from runtime.answer.per_task import TaskAnswer, check_task_answer
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
@@ -80,6 +81,10 @@ class TaskSpec:
     misfire: str = "fire_once"
     audience_id: int | None = None
     best_time: bool = False
+    answer_mode: str = "node"
+    answer_on_machine: str | None = None
+    answer_message: str | None = None
+    answer_screener_text: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -124,6 +129,10 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("calls_per_second: must be above 0")
     if spec.dedupe_days is not None and spec.dedupe_days < 0:
         raise TaskError("dedupe_days: must not be negative")
+    try:
+        check_task_answer(TaskAnswer.of(spec))
+    except ValueError as e:
+        raise TaskError(str(e)) from e
 
 
 _NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days")
