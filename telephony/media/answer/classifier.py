@@ -29,10 +29,12 @@ from telephony.media.answer.classes import AnswerClass, Decision, Evidence, Phas
 from telephony.media.answer.features import FRAME_S, FrameFeatures
 from telephony.media.answer.phrases import PhraseHit
 from telephony.media.answer.tones import (
+    CADENCES,
     ToneSegment,
     ToneThresholds,
     ToneTracker,
     fax_tone,
+    freq_fit,
     is_beep,
     is_progress_band,
     match_cadence,
@@ -70,7 +72,8 @@ class Thresholds:
     music_note_hz: float = 60.0  # pitch buckets for counting notes (a whole tone apart at 500 Hz)
     music_max_held_tone_s: float = 0.6  # a tone held this long is a call-progress tone, not a note
     music_max_dips: float = 0.05  # share of frames 8 dB under the window median (speech has many)
-    silence_early_s: float = 2.5
+    silence_early_s: float = 2.0  # early: nothing yet means "still ringing quietly"; the detector keeps listening
+    ringback_gap_s: float = 0.95  # a progress tone then this much quiet: only ringback is off this long (busy <= 0.7 s)
     silence_answered_s: float = 2.8
     max_decision_early_s: float = 4.5
     max_decision_answered_s: float = 4.0
@@ -142,8 +145,9 @@ class AnswerClassifier:
             self._decide()
         return self.decision
 
-    def want_words(self) -> float | None:
-        """The onset (s) of speech the spotter should judge now, or None."""
+    def want_words(self, every_s: float | None = None) -> float | None:
+        """The onset (s) of speech the spotter should judge now, or None. ``every_s``: how
+        often to look (default ``words_every_s``; a streaming spotter looks every frame)."""
         if self.decision is not None or self._run is None or self._music_since is not None:
             return None
         run = self._run
@@ -151,7 +155,8 @@ class AnswerClassifier:
         need = self.th.words_from_s if early_like else self.th.words_from_answered_s
         if self.now - run.end_s > self.th.bridge_gap_s or run.end_s - run.start_s < need:
             return None
-        if self._words_at is not None and self.now - self._words_at < self.th.words_every_s:
+        every = self.th.words_every_s if every_s is None else every_s
+        if self._words_at is not None and self.now - self._words_at < every - 1e-9:
             return None
         return run.start_s
 
@@ -230,6 +235,23 @@ class AnswerClassifier:
         label = AnswerClass(hit.label)
         self._set(label, 0.5 + 0.5 * hit.score, f"{why} ({hit.spotter})")
 
+    def _ringback_by_phase(self) -> str | None:
+        """Media that starts late in a ringback burst shows a short burst, too short for
+        :func:`match_cadence`; the silence after it says which cadence it is: only ringback is
+        off longer than ``ringback_gap_s`` (busy and congestion are off 0.25-0.7 s)."""
+        if self.tones.open_segment is not None or not self.segments:
+            return None
+        seg = self.segments[-1]
+        quiet_from = max(seg.end_s, self._last_sound_s or 0.0)
+        if self._heard_any and (self._last_sound_s or 0.0) > seg.start_s:
+            return None  # speech or noise after the tone: a cue before words, not ringing
+        if not is_progress_band(seg) or self.now - quiet_from < self.th.ringback_gap_s:
+            return None
+        rings = [c for c in CADENCES if c.label == "ringback" and freq_fit(seg, c)]
+        if not rings:
+            return None
+        return f"{seg.describe()} on {seg.duration_s:.2f} s, then {self.now - seg.end_s:.2f} s quiet (ringback phase)"
+
     def _music(self) -> bool:
         """Music: loud all through the window, no speech-like dips, mostly tonal, and many
         notes (a steady tone, however long, is not music)."""
@@ -261,6 +283,11 @@ class AnswerClassifier:
             cadence, desc = cad
             self._note("cadence", f"{cadence.name}: {desc}", (open_seg or self.segments[-1]).start_s, now)
             self._set(AnswerClass(cadence.label), 0.9, f"{cadence.name} cadence")
+            return
+        ring = self._ringback_by_phase()
+        if ring is not None:
+            self._note("cadence", ring, self.segments[-1].start_s, now)
+            self._set(A.RINGBACK, 0.8, "a ringback burst, then its long silence")
             return
         if self._music():
             if self._music_since is None:
