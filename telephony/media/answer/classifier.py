@@ -46,6 +46,7 @@ __all__ = ["Thresholds", "AnswerClassifier", "classify_features"]
 A = AnswerClass
 _CUE_MIN_HZ = 500.0  # the prefix cue before an announcement: a short tone above the voice's pitch
 _CUE_S = (0.15, 0.9)
+_GREETINGS = frozenset({A.VOICEMAIL.value, A.SCREENING.value, A.IVR.value})  # what a short look may find
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,9 @@ class Thresholds:
     words_from_s: float = 1.3  # early media: ask the spotter once a stretch of speech is this long
     words_from_answered_s: float = 2.0  # answered: only speech longer than a person's first words
     words_every_s: float = 0.3  # and again this often while it runs
+    short_words_min_s: float = 1.2  # answered: a short utterance this long is looked at once when it ends ...
+    short_words_score: float = 0.6  # ... and is a machine's greeting only if it matches one this well ...
+    short_words_margin: float = 0.2  # ... and this clearly (people measured <= 0.13; a person hung up on is the worst error)
     words_score_min: float = 0.5  # a spotter's score below this is no phrase
     words_score_floor: float = 0.3  # at the horizon, long machine speech takes the nearest phrase above this
     early_speech_is_announcement_s: float = 1.5  # early media: this much speech is an announcement, not 彩铃
@@ -111,6 +115,7 @@ class AnswerClassifier:
         self._last_tone_s = -1.0
         self._nearest: PhraseHit | None = None  # best-scoring hit even below acceptance
         self._cue_before_speech = False
+        self._short_look: str = ""  # "" | "pending" | "done": the one look at a short answered utterance
 
     # -- feeding ------------------------------------------------------------------------------
     @property
@@ -153,7 +158,12 @@ class AnswerClassifier:
         run = self._run
         early_like = self.phase is Phase.EARLY or self._cue_before_speech
         need = self.th.words_from_s if early_like else self.th.words_from_answered_s
-        if self.now - run.end_s > self.th.bridge_gap_s or run.end_s - run.start_s < need:
+        ended = self.now - run.end_s > self.th.bridge_gap_s
+        if (not early_like and ended and not self._short_look
+                and self.th.short_words_min_s <= run.end_s - run.start_s < need):
+            self._short_look = "pending"  # before the short-utterance-is-a-person rule fires
+            return run.start_s
+        if ended or run.end_s - run.start_s < need:
             return None
         every = self.th.words_every_s if every_s is None else every_s
         if self._words_at is not None and self.now - self._words_at < every - 1e-9:
@@ -163,6 +173,12 @@ class AnswerClassifier:
     def words(self, hit: PhraseHit | None) -> Decision | None:
         """The spotter's verdict on the speech since ``want_words()`` (None: nothing near)."""
         self._words_at = self.now
+        if self._short_look == "pending":
+            self._short_look = "done"
+            if (hit is not None and self.decision is None and hit.label in _GREETINGS
+                    and hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin):
+                self._decide_words(hit, "a short greeting matched clearly")
+            return self.decision
         if hit is None or self.decision is not None:
             return self.decision
         if self._nearest is None or hit.score >= self._nearest.score or hit.end_s > self._nearest.end_s:
@@ -242,10 +258,10 @@ class AnswerClassifier:
         if self.tones.open_segment is not None or not self.segments:
             return None
         seg = self.segments[-1]
-        quiet_from = max(seg.end_s, self._last_sound_s or 0.0)
-        if self._heard_any and (self._last_sound_s or 0.0) > seg.start_s:
-            return None  # speech or noise after the tone: a cue before words, not ringing
-        if not is_progress_band(seg) or self.now - quiet_from < self.th.ringback_gap_s:
+        runs = self._runs + ([self._run] if self._run is not None else [])
+        if any(r.voiced_s >= self.th.min_speech_run_s and r.end_s > seg.start_s for r in runs):
+            return None  # sound after the tone (clicks aside): a cue before words, not ringing
+        if not is_progress_band(seg) or self.now - seg.end_s < self.th.ringback_gap_s:
             return None
         rings = [c for c in CADENCES if c.label == "ringback" and freq_fit(seg, c)]
         if not rings:
