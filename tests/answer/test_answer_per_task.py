@@ -26,6 +26,7 @@ from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, set_status, update_task
 from runtime.db import init_db, make_engine
+from tests.api.conftest import app_env  # noqa: F401 - the app over a fresh database
 from tests.support.amd_scenes import CAMPAIGN_PROFILE, START, number_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +146,22 @@ def test_the_runner_applies_each_task_s_setting(engine) -> None:
     assert json.loads(att[on.id].record)["answer"][-1]["class"] == "announcement_invalid"
     assert att[off.id].outcome != "announcement_invalid"
     assert not json.loads(att[off.id].record).get("answer")
+
+
+def test_the_api_takes_the_task_s_answer_fields(app_env) -> None:  # noqa: F811
+    from tests.api.test_api_campaigns import _auth
+
+    client, engine = app_env
+    h = _auth(client, engine)
+    base = {"name": "api", "business": "data", "script_id": "data-pack-upgrade", "script_version": 1, "windows": ""}
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "answer_mode": "on", "answer_on_machine": "message",
+                                                      "answer_message": "请回电 95555"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["answer_mode"], body["answer_on_machine"], body["answer_message"]) == ("on", "message", "请回电 95555")
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "answer_on_machine": "message"})
+    assert r.status_code == 400 and "answer_message:" in r.text
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "answer_mode": "always"})
+    assert r.status_code == 400 and "answer_mode" in r.text
+    r = client.post("/api/v1/tasks", headers=h, json={**base, "answer_screener_text": "x\u0000y"})
+    assert r.status_code == 400 and "answer_screener_text:" in r.text
