@@ -150,16 +150,18 @@ class AnswerClassifier:
             self._decide()
         return self.decision
 
-    def want_words(self, every_s: float | None = None) -> float | None:
+    def want_words(self, every_s: float | None = None, short: bool = True) -> float | None:
         """The onset (s) of speech the spotter should judge now, or None. ``every_s``: how
-        often to look (default ``words_every_s``; a streaming spotter looks every frame)."""
+        often to look (default ``words_every_s``; a streaming spotter looks every frame);
+        ``short``: also one look at a short answered utterance (cheap spotters only: a
+        recogniser would spend a second on every person's "喂，你好")."""
         if self.decision is not None or self._run is None or self._music_since is not None:
             return None
         run = self._run
         early_like = self.phase is Phase.EARLY or self._cue_before_speech
         need = self.th.words_from_s if early_like else self.th.words_from_answered_s
         ended = self.now - run.end_s > self.th.bridge_gap_s
-        if (not early_like and ended and not self._short_look
+        if (short and not early_like and ended and not self._short_look
                 and self.th.short_words_min_s <= run.end_s - run.start_s < need):
             self._short_look = "pending"  # before the short-utterance-is-a-person rule fires
             return run.start_s
@@ -255,8 +257,8 @@ class AnswerClassifier:
         """Media that starts late in a ringback burst shows a short burst, too short for
         :func:`match_cadence`; the silence after it says which cadence it is: only ringback is
         off longer than ``ringback_gap_s`` (busy and congestion are off 0.25-0.7 s)."""
-        if self.tones.open_segment is not None or not self.segments:
-            return None
+        if self.phase is not Phase.EARLY or self.tones.open_segment is not None or not self.segments:
+            return None  # nothing rings after the answer
         seg = self.segments[-1]
         runs = self._runs + ([self._run] if self._run is not None else [])
         if any(r.voiced_s >= self.th.min_speech_run_s and r.end_s > seg.start_s for r in runs):

@@ -104,7 +104,7 @@ class AnswerDetector:
                 self._feats.append((feats.mel, feats.level_db))
         if verdict is None and self.spotter is not None:
             streams = callable(getattr(self.spotter, "stream", None))
-            want = clf.want_words(every_s=FRAME_S if streams else None)
+            want = clf.want_words(every_s=FRAME_S if streams else None, short=streams)
             if want is not None:
                 verdict = clf.words(self._look(want) if streams else self._spot(want, final=False))
         if verdict is not None:
