@@ -6,6 +6,9 @@ Prints per-class precision/recall, the confusion matrix, decision time p50/p95 p
 the issue's floors, and CPU per second of audio (so: concurrent calls per core).
 
 Run: nice -n 10 .venv/bin/python bench/bench_answer_classifier.py [--clips 600] [--seed 0] [--json]
+     nice -n 10 .venv/bin/python bench/bench_answer_classifier.py --prefix-floor
+(--prefix-floor: how long the shared beginning 对不起，您拨打的用户 lasts in each evaluation voice and
+speed, i.e. the earliest any recogniser can know which of its announcements it is.)
 Rendered clips are cached in bench/out/answer-clips-<seed>-<n>.pkl (delete it to re-render).
 """
 
@@ -79,12 +82,29 @@ def _floor_values(rep: Report) -> dict[str, float]:
             "decision_answered_p95": rep.decision_times(Phase.ANSWERED)["p95"]}
 
 
+def _prefix_floor() -> None:
+    from runtime.answer.clips import _RATES, EVAL_VOICES, _say
+    from telephony.simulator import sounds as S
+
+    cue = len(S.prefix_tone(0)) / 16000
+    shared = "对不起，您拨打的用户"
+    print(f"shared beginning {shared!r}: seconds of speech, and + the {cue:.2f} s cue (60% of clips have a cue)")
+    print("voice".ljust(22) + "".join(f"   x{r:<4}  +cue " for r in _RATES))
+    for v in EVAL_VOICES["zh"]:
+        durs = [len(_say(shared, v, r)) / 16000 for r in _RATES]
+        print(v.ljust(22) + "".join(f"  {d:5.2f} {d + cue:5.2f}" for d in durs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--prefix-floor", action="store_true", help="print the shared-prefix durations and stop")
     args = ap.parse_args()
+    if args.prefix_floor:
+        _prefix_floor()
+        return
     clips = _clips(args.clips, args.seed)
     t0 = time.perf_counter()
     spotter = default_spotter()

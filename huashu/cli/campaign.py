@@ -178,6 +178,14 @@ def _audience_id(engine: Any, ref: str) -> int:
 @click.option("--dedupe-days", type=int, help="Override the global dedupe window for this task.")
 @click.option("--misfire", type=click.Choice(["fire_once", "skip"]), default="fire_once", show_default=True,
               help="A cron run missed while no node ran: fire once late, or skip it.")
+@click.option("--answer", "answer_mode", type=click.Choice(["node", "on", "off"]), default="node", show_default=True,
+              help="Classify what answers (operator announcements, voicemail, screening; docs/answering.md): "
+                   "node = the node's [answer] enabled, or on/off for this task.")
+@click.option("--on-machine", "answer_on_machine", type=click.Choice(["hangup", "message"]),
+              help="A voicemail/IVR answers: hang up, or leave --machine-message (default: the node's).")
+@click.option("--machine-message", "answer_message", help="Said to a voicemail box with --on-machine message (<= 500 chars).")
+@click.option("--screener-text", "answer_screener_text",
+              help="Said to a call screener: who calls and why (<= 500 chars); without it screeners are hung up on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the created task as JSON.")
 @click.pass_context
 def create_cmd(ctx: click.Context, **o: Any) -> None:
@@ -213,6 +221,8 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         call_secondary=o["call_secondary"], windows=o["windows"], max_concurrent=o["max_concurrent"],
         calls_per_second=o["calls_per_second"], spread=o["spread"], agent_group=o["agent_group"],
         dedupe_days=o["dedupe_days"], misfire=o["misfire"], audience_id=audience_id, best_time=o["best_time"],
+        answer_mode=o["answer_mode"], answer_on_machine=o["answer_on_machine"], answer_message=o["answer_message"],
+        answer_screener_text=o["answer_screener_text"],
     )
     try:
         task = create_task(engine, spec)

@@ -19,6 +19,7 @@ from typing import Any
 
 from designer.model import Script
 from runtime.answer.consequences import AnswerSetup
+from runtime.answer.per_task import resolve_setup
 from runtime.calls import CallResult, Clock, RealClock, run_call
 from runtime.calls.speech import SpeechKit
 from runtime.campaigns.claims import CallReport
@@ -119,6 +120,7 @@ class DriverRunner:
         self._prerender = prerender
         self._ready: dict[tuple[str, int | None, str | None], asyncio.Future[Any]] = {}
         self._caller = default_caller_id
+        self._task_default: AnswerSetup | None = None  # for tasks that switch it on where the node has it off
 
     def _key(self, req: DialRequest) -> tuple[str, int | None]:
         if not req.script_id:
@@ -198,6 +200,18 @@ class DriverRunner:
     def annotate(self, req: DialRequest, report: CallReport) -> CallReport:
         return report
 
+    async def answer_for(self, req: DialRequest) -> AnswerSetup | None:
+        """The answer handling of this call: the task's (``req.answer``: on/off, machine
+        action) over the runner's. A task that switches it on where the node has it off gets
+        the built-in phrase tables, built once (off the event loop: ~1 s per table)."""
+        task = req.answer
+        if task is not None and task.mode == "on" and self.answer is None and self._task_default is None:
+            from runtime.answer.spotters import build_spotter
+
+            spotter = await asyncio.to_thread(build_spotter, "templates", ("zh", "en"))
+            self._task_default = AnswerSetup(spotter=spotter)
+        return resolve_setup(self.answer, task, lambda: self._task_default or AnswerSetup())
+
     # -- the call -------------------------------------------------------------------------
     async def __call__(self, req: DialRequest) -> CallReport:
         script = self._script(req)
@@ -209,6 +223,10 @@ class DriverRunner:
         recorded = self.recording_store is not None and should_record(call_id, self.record_sample)
         origin = OriginateRequest(req.phone, req.caller_id or self._caller, call_id, variables=line_vars)
         speech = self._speech(req, script, recorded)
+        try:
+            answer = await self.answer_for(req)
+        except ValueError as e:  # a stored setting no longer valid (edited in the database): this call only
+            return CallReport(outcome="cancelled", cause=f"bad_answer_settings: {e}")
         await self._prompts_ready(req)
         if speech is not None and self._prerender:
             await self._first_prompts(script, self.script_variables(req.variables), speech)
@@ -218,7 +236,7 @@ class DriverRunner:
                 speech=speech,
                 recording_store=self.recording_store if recorded else None,
                 campaign=str(req.task_id),
-                answer=self.answer,
+                answer=answer,
             )
         except VariableError as e:  # raised before dialling: no call was placed
             return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")

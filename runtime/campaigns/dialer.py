@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from runtime.answer.per_task import TaskAnswer
 from runtime.campaigns import tables as T
 from runtime.campaigns.callerid.dialing import Chosen, PoolCaller
 from runtime.campaigns.callerid.store import PoolError
@@ -65,6 +66,7 @@ class DialRequest:
     variables: dict[str, Any]
     customer_id: str | None = None
     name: str | None = None
+    answer: TaskAnswer | None = None  # the task's answer handling (None: the runner's own)
 
 
 class CallRunner(Protocol):
@@ -242,6 +244,7 @@ class Dialer:
                 job_id=job.job_id, attempt_id=attempt_id, task_id=job.task_id, phone=job.phone, leg=job.leg,
                 caller_id=chosen.pick.caller_id if chosen is not None else task.caller_id, voice=task.voice, script_id=task.script_id, script_version=task.script_version,
                 variables=dict(job.variables), customer_id=job.customer_id, name=job.name,
+                answer=TaskAnswer.of(task),
             )
             try:
                 report = await self.runner(req)

@@ -122,7 +122,11 @@ def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: An
     else:
         from telephony.freeswitch.driver import FreeswitchDriver
 
-        driver = FreeswitchDriver(settings.freeswitch)
+        fs = settings.freeswitch
+        if answer is not None and not fs.early_media:
+            # classification on for the node: the early phase must reach it (docs/answering.md)
+            fs = fs.model_copy(update={"early_media": True})
+        driver = FreeswitchDriver(fs)
     _check_asr(settings)
     store = _store(settings)
     return DriverRunner(resolver, driver, speech=speech_factory(settings), recording_store=store,

@@ -91,6 +91,11 @@ class CallTask(SQLModel, table=True):
     misfire: str = "fire_once"  # fire_once | skip
     audience_id: int | None = None  # numbers from a saved audience instead of a data source
     best_time: bool = False  # defer each number to its segment's best half hour (runtime.analytics.besttime)
+    # answer classification for this task's calls (runtime.answer.per_task; docs/answering.md)
+    answer_mode: str = Field(default="node", sa_column_kwargs={"server_default": "node"})  # node (the node's [answer] enabled) | on | off
+    answer_on_machine: str | None = None  # hangup | message; None: the node's
+    answer_message: str | None = None  # left on a voicemail box; None: the node's
+    answer_screener_text: str | None = None  # said to a call screener; None: the node's
     created_at: datetime
     updated_at: datetime
 

@@ -18,6 +18,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from runtime.answer.per_task import TaskAnswer, check_task_answer
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
@@ -82,6 +83,10 @@ class TaskSpec:
     misfire: str = "fire_once"
     audience_id: int | None = None
     best_time: bool = False
+    answer_mode: str = "node"
+    answer_on_machine: str | None = None
+    answer_message: str | None = None
+    answer_screener_text: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -128,6 +133,10 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("dedupe_days: must not be negative")
     if not 0 <= spec.priority <= 9:
         raise TaskError(f"priority: must be 0..9 (9 first), got {spec.priority}")
+    try:
+        check_task_answer(TaskAnswer.of(spec))
+    except ValueError as e:
+        raise TaskError(str(e)) from e
 
 
 def _check_caller_pool(engine: Engine, spec: TaskSpec) -> None:

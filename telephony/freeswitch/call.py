@@ -50,7 +50,8 @@ class FsCall:
         self.outcome: Outcome | None = None
         self.answered_at: float | None = None
         self.ended_at: float | None = None
-        self.state = FsCallState(bridged=bool(driver.settings.media_endpoint))
+        self.state = FsCallState(bridged=bool(driver.settings.media_endpoint),
+                                 early_bridge=bool(driver.settings.media_endpoint) and driver.settings.early_media)
         self.recording_path = ""
         self._driver = driver
         self._events: asyncio.Queue[CallEvent] = asyncio.Queue()

@@ -62,6 +62,7 @@ def originate_command(
     ring_timeout_s: float,
     variables: Mapping[str, str],
     media_endpoint: str | None,
+    early_media: bool = False,
 ) -> str:
     """``originate {vars}sofia/gateway/<gw>/<number> &bridge(...)`` (or ``&park()`` without media)."""
     for label, token in (("gateway", gateway), ("number", number), ("caller id", caller_id)):
@@ -83,7 +84,13 @@ def originate_command(
             # at once (mod_commands.c lines 5164-5191): the runtime's media leg would come up
             # during the carrier's ringback or announcement, before the customer answered,
             # and hear it as the customer. "true" clears early_ok (line 2534).
-            "ignore_early_media": "true",
+            #
+            # ``early_media`` (answer classification): "false" on purpose. The bridge then
+            # starts at 183 with SDP and the runtime leg hears the carrier's announcement or
+            # 彩铃; the customer leg stays unanswered (answering an outbound leg is a no-op in
+            # switch_channel_perform_answer), and the driver reports Answered only at that
+            # leg's CHANNEL_ANSWER, so the bot still waits for the customer.
+            "ignore_early_media": "false" if early_media and media_endpoint else "true",
             "hangup_after_bridge": "true",
         }
     )

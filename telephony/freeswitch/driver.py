@@ -117,6 +117,7 @@ class FreeswitchDriver:
             ring_timeout_s=req.ring_timeout_s,
             variables=req.variables,
             media_endpoint=self.settings.media_endpoint,
+            early_media=self.settings.early_media,
         )
         await self.start()
         self._starting += 1

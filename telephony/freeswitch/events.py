@@ -61,6 +61,8 @@ class FsCallState:
     recording_path: str = ""
     bridged: bool = False
     customer_answered: bool = False
+    early_bridge: bool = False  # the media leg may come up on early media, before the customer answers
+    media: bool = False  # the runtime's media leg is up
 
     def apply(self, event: EslEvent) -> list[CallEvent]:
         if self.ended:
@@ -77,7 +79,7 @@ class FsCallState:
             out.append(EarlyMedia())
         elif name == "CHANNEL_ANSWER" and not self.customer_answered:
             self.customer_answered = True
-            if not self.bridged:
+            if not self.bridged or (self.early_bridge and self.media and not self.answered):
                 self.answered = True
                 out.append(Answered())
         elif name == "DTMF" and event.get("DTMF-Digit"):
@@ -92,6 +94,9 @@ class FsCallState:
         """The runtime's media leg is bridged: now the call is answered as far as the bot is concerned."""
         if self.ended or self.answered:
             return []
+        self.media = True
+        if self.early_bridge and not self.customer_answered:
+            return []  # early media: the bridge carries the carrier's 183 audio; Answered comes with CHANNEL_ANSWER
         self.customer_answered = self.answered = True
         return [Answered()]
 

@@ -41,6 +41,10 @@ class FreeswitchSettings(BaseModel):
     switch_rtp_port_min: int = Field(16384, ge=1024, le=65535)
     switch_rtp_port_max: int = Field(19998, ge=1024, le=65535)
     transfer_context: str = Field("huashu", pattern=r"^[A-Za-z0-9_-]+$")
+    #: bridge the carrier's early media (183 with SDP) to the runtime's leg, so the answer
+    #: classifier hears announcements and 彩铃 before answer (docs/answering.md); the bot is
+    #: told "answered" only at the customer's own answer
+    early_media: bool = False
     record_dir: str | None = None  # on the FreeSWITCH host; uuid_record writes <dir>/<call_id>.wav
     reconnect_max_s: float = Field(5.0, gt=0)
 

@@ -208,6 +208,13 @@ class TaskIn:
     audience_id: int | None = None
     #: defer each number to its segment's best half hour within the windows
     best_time: bool = False
+    #: classify what answers (docs/answering.md): node = the node's setting, or on/off for this task
+    answer_mode: Literal["node", "on", "off"] = "node"
+    #: a machine answers: hang up or leave ``answer_message`` (None: the node's)
+    answer_on_machine: Literal["hangup", "message"] | None = None
+    answer_message: str | None = None
+    #: said to a call screener (None: the node's; empty: hang up on screeners)
+    answer_screener_text: str | None = None
 
 
 def _check_number_source(data: TaskIn) -> None:

@@ -29,10 +29,12 @@ from telephony.media.answer.classes import AnswerClass, Decision, Evidence, Phas
 from telephony.media.answer.features import FRAME_S, FrameFeatures
 from telephony.media.answer.phrases import PhraseHit
 from telephony.media.answer.tones import (
+    CADENCES,
     ToneSegment,
     ToneThresholds,
     ToneTracker,
     fax_tone,
+    freq_fit,
     is_beep,
     is_progress_band,
     match_cadence,
@@ -44,6 +46,7 @@ __all__ = ["Thresholds", "AnswerClassifier", "classify_features"]
 A = AnswerClass
 _CUE_MIN_HZ = 500.0  # the prefix cue before an announcement: a short tone above the voice's pitch
 _CUE_S = (0.15, 0.9)
+_GREETINGS = frozenset({A.VOICEMAIL.value, A.SCREENING.value, A.IVR.value})  # what a short look may find
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class Thresholds:
     words_from_s: float = 1.3  # early media: ask the spotter once a stretch of speech is this long
     words_from_answered_s: float = 2.0  # answered: only speech longer than a person's first words
     words_every_s: float = 0.3  # and again this often while it runs
+    short_words_min_s: float = 1.2  # answered: a short utterance this long is looked at once when it ends ...
+    short_words_score: float = 0.6  # ... and is a machine's greeting only if it matches one this well ...
+    short_words_margin: float = 0.2  # ... and this clearly (people measured <= 0.13; a person hung up on is the worst error)
     words_score_min: float = 0.5  # a spotter's score below this is no phrase
     words_score_floor: float = 0.3  # at the horizon, long machine speech takes the nearest phrase above this
     early_speech_is_announcement_s: float = 1.5  # early media: this much speech is an announcement, not 彩铃
@@ -70,7 +76,8 @@ class Thresholds:
     music_note_hz: float = 60.0  # pitch buckets for counting notes (a whole tone apart at 500 Hz)
     music_max_held_tone_s: float = 0.6  # a tone held this long is a call-progress tone, not a note
     music_max_dips: float = 0.05  # share of frames 8 dB under the window median (speech has many)
-    silence_early_s: float = 2.5
+    silence_early_s: float = 2.0  # early: nothing yet means "still ringing quietly"; the detector keeps listening
+    ringback_gap_s: float = 0.95  # a progress tone then this much quiet: only ringback is off this long (busy <= 0.7 s)
     silence_answered_s: float = 2.8
     max_decision_early_s: float = 4.5
     max_decision_answered_s: float = 4.0
@@ -108,6 +115,7 @@ class AnswerClassifier:
         self._last_tone_s = -1.0
         self._nearest: PhraseHit | None = None  # best-scoring hit even below acceptance
         self._cue_before_speech = False
+        self._short_look: str = ""  # "" | "pending" | "done": the one look at a short answered utterance
 
     # -- feeding ------------------------------------------------------------------------------
     @property
@@ -142,22 +150,37 @@ class AnswerClassifier:
             self._decide()
         return self.decision
 
-    def want_words(self) -> float | None:
-        """The onset (s) of speech the spotter should judge now, or None."""
+    def want_words(self, every_s: float | None = None, short: bool = True) -> float | None:
+        """The onset (s) of speech the spotter should judge now, or None. ``every_s``: how
+        often to look (default ``words_every_s``; a streaming spotter looks every frame);
+        ``short``: also one look at a short answered utterance (cheap spotters only: a
+        recogniser would spend a second on every person's "喂，你好")."""
         if self.decision is not None or self._run is None or self._music_since is not None:
             return None
         run = self._run
         early_like = self.phase is Phase.EARLY or self._cue_before_speech
         need = self.th.words_from_s if early_like else self.th.words_from_answered_s
-        if self.now - run.end_s > self.th.bridge_gap_s or run.end_s - run.start_s < need:
+        ended = self.now - run.end_s > self.th.bridge_gap_s
+        if (short and not early_like and ended and not self._short_look
+                and self.th.short_words_min_s <= run.end_s - run.start_s < need):
+            self._short_look = "pending"  # before the short-utterance-is-a-person rule fires
+            return run.start_s
+        if ended or run.end_s - run.start_s < need:
             return None
-        if self._words_at is not None and self.now - self._words_at < self.th.words_every_s:
+        every = self.th.words_every_s if every_s is None else every_s
+        if self._words_at is not None and self.now - self._words_at < every - 1e-9:
             return None
         return run.start_s
 
     def words(self, hit: PhraseHit | None) -> Decision | None:
         """The spotter's verdict on the speech since ``want_words()`` (None: nothing near)."""
         self._words_at = self.now
+        if self._short_look == "pending":
+            self._short_look = "done"
+            if (hit is not None and self.decision is None and hit.label in _GREETINGS
+                    and hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin):
+                self._decide_words(hit, "a short greeting matched clearly")
+            return self.decision
         if hit is None or self.decision is not None:
             return self.decision
         if self._nearest is None or hit.score >= self._nearest.score or hit.end_s > self._nearest.end_s:
@@ -230,6 +253,23 @@ class AnswerClassifier:
         label = AnswerClass(hit.label)
         self._set(label, 0.5 + 0.5 * hit.score, f"{why} ({hit.spotter})")
 
+    def _ringback_by_phase(self) -> str | None:
+        """Media that starts late in a ringback burst shows a short burst, too short for
+        :func:`match_cadence`; the silence after it says which cadence it is: only ringback is
+        off longer than ``ringback_gap_s`` (busy and congestion are off 0.25-0.7 s)."""
+        if self.phase is not Phase.EARLY or self.tones.open_segment is not None or not self.segments:
+            return None  # nothing rings after the answer
+        seg = self.segments[-1]
+        runs = self._runs + ([self._run] if self._run is not None else [])
+        if any(r.voiced_s >= self.th.min_speech_run_s and r.end_s > seg.start_s for r in runs):
+            return None  # sound after the tone (clicks aside): a cue before words, not ringing
+        if not is_progress_band(seg) or self.now - seg.end_s < self.th.ringback_gap_s:
+            return None
+        rings = [c for c in CADENCES if c.label == "ringback" and freq_fit(seg, c)]
+        if not rings:
+            return None
+        return f"{seg.describe()} on {seg.duration_s:.2f} s, then {self.now - seg.end_s:.2f} s quiet (ringback phase)"
+
     def _music(self) -> bool:
         """Music: loud all through the window, no speech-like dips, mostly tonal, and many
         notes (a steady tone, however long, is not music)."""
@@ -261,6 +301,11 @@ class AnswerClassifier:
             cadence, desc = cad
             self._note("cadence", f"{cadence.name}: {desc}", (open_seg or self.segments[-1]).start_s, now)
             self._set(AnswerClass(cadence.label), 0.9, f"{cadence.name} cadence")
+            return
+        ring = self._ringback_by_phase()
+        if ring is not None:
+            self._note("cadence", ring, self.segments[-1].start_s, now)
+            self._set(A.RINGBACK, 0.8, "a ringback burst, then its long silence")
             return
         if self._music():
             if self._music_since is None:

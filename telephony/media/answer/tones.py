@@ -29,6 +29,7 @@ __all__ = [
     "fax_tone",
     "is_beep",
     "is_progress_band",
+    "freq_fit",
 ]
 
 
@@ -179,7 +180,7 @@ def is_progress_band(seg: ToneSegment) -> bool:
     return all(_PROGRESS_BAND[0] <= f <= _PROGRESS_BAND[1] for f in seg.freqs_hz)
 
 
-def _freq_fit(seg: ToneSegment, cad: Cadence) -> bool:
+def freq_fit(seg: ToneSegment, cad: Cadence) -> bool:
     """Do the segment's frequencies fit the cadence's? Tones 40 Hz apart (440+480) are not
     resolved in a 20 ms frame and show as one peak between them; 480+620 shows as two."""
     if len(cad.freqs_hz) == 2 and cad.freqs_hz[1] - cad.freqs_hz[0] > 100:
@@ -197,7 +198,7 @@ def match_cadence(segments: Sequence[ToneSegment], open_seg: ToneSegment | None 
     busy and congestion need one on time and one off time (two bursts) to agree.
     """
     if open_seg is not None and is_progress_band(open_seg) and open_seg.duration_s >= _RINGBACK_MIN_ON_S:
-        rings = [c for c in CADENCES if c.label == "ringback" and _freq_fit(open_seg, c)]
+        rings = [c for c in CADENCES if c.label == "ringback" and freq_fit(open_seg, c)]
         if rings:
             best = min(rings, key=lambda c: abs(sum(c.freqs_hz) / len(c.freqs_hz) - open_seg.main_hz))
             return best, f"{open_seg.describe()} on {open_seg.duration_s:.2f} s"
@@ -205,11 +206,11 @@ def match_cadence(segments: Sequence[ToneSegment], open_seg: ToneSegment | None 
     for prev, nxt in zip(prog[-2:-1], prog[-1:], strict=False):
         on, off = prev.duration_s, nxt.start_s - prev.end_s
         if prev.duration_s >= _RINGBACK_MIN_ON_S:
-            rings = [c for c in CADENCES if c.label == "ringback" and _freq_fit(prev, c)]
+            rings = [c for c in CADENCES if c.label == "ringback" and freq_fit(prev, c)]
             if rings:
                 best = min(rings, key=lambda c: abs(sum(c.freqs_hz) / len(c.freqs_hz) - prev.main_hz))
                 return best, f"{prev.describe()} on {on:.2f} s, off {off:.2f} s"
-        fits = [c for c in CADENCES if c.label != "ringback" and _freq_fit(prev, c)
+        fits = [c for c in CADENCES if c.label != "ringback" and freq_fit(prev, c)
                 and abs(on - c.on_s) <= _CADENCE_TOL and abs(off - c.off_s) <= _CADENCE_TOL]
         if fits:
             best = min(fits, key=lambda c: abs(on - c.on_s) + abs(off - c.off_s))
