@@ -25,6 +25,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",
+    "runtime.audit.models",
+    "runtime.audit.hooks",  # not a table: designer script events -> audit entries
 )
 
 

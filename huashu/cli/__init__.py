@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
+    "audit": ("huashu.cli.audit", "Audit trail: list entries (filters, --json/--csv), verify the hash chain."),
 }
 
 
@@ -66,6 +67,21 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="huashu")
 def cli() -> None:
     """Huashu (话术): design voice-bot call scripts and run them in outbound campaigns."""
+    _bind_cli_actor()
+
+
+def _bind_cli_actor() -> None:
+    """Changes made from the command line are audited as ``cli:<OS user>`` from this host."""
+    import getpass
+    import socket
+
+    from runtime.audit.context import Actor, bind
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    bind(Actor(f"cli:{user}", socket.gethostname()))
 
 
 def main(argv: list[str] | None = None) -> Any:

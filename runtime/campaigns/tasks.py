@@ -18,6 +18,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
@@ -293,6 +294,8 @@ def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False)
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
         s.add(task)
+        s.flush()
+        audit_record(s, "task.create", "task", task.id, after=_columns(spec))
         s.commit()
         return task
 
@@ -311,6 +314,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             if k not in TaskSpec.__dataclass_fields__:
                 raise TaskError(f"{k}: not a task field")
             setattr(current, k, v)
+        before = {k: getattr(task, k) for k in changes}
         if current.schedule_kind == "once" and "cron" not in changes:
             current.cron = None  # a one-off run has no expression: switching to it drops the old one
         _check_audience(s, current)
@@ -325,6 +329,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
         s.add(task)
         if task.status == "running" and {"cron", "timezone", "schedule_kind", "once_at", "misfire"} & set(changes):
             _arm_trigger(s, task)
+        audit_record(s, "task.update", "task", task_id, before=before, after={k: getattr(task, k) for k in changes})
         s.commit()
         return task
 
@@ -388,6 +393,7 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
                         drop_message=f"task {action} before the number was dialled")
             )
             s.connection().execute(update(T.triggers).where(T.triggers.c.task_id == task_id).values(next_fire_at=None))
+        audit_record(s, f"task.{action}", "task", task_id, before={"status": task.status}, after={"status": target})
         task.status = target
         task.updated_at = utcnow()
         s.add(task)

@@ -1,0 +1,57 @@
+"""audit trail: hash-chained entries and the head row that serialises appends
+
+Revision ID: 0002_compliance_audit
+Revises: 0002_sec_data (chained after the migration already on main; the lead re-chains)
+Create Date: 2026-12-07 14:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_compliance_audit"
+down_revision = "0002_sec_data"
+branch_labels = None
+depends_on = None
+
+GENESIS = "0" * 64
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_entry",
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("at", sa.String(length=32), nullable=False),
+        sa.Column("actor", sa.String(length=160), nullable=False),
+        sa.Column("address", sa.String(length=80), nullable=True),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("target_kind", sa.String(length=40), nullable=False),
+        sa.Column("target_id", sa.String(length=200), nullable=False),
+        sa.Column("before", sa.Text(), nullable=True),
+        sa.Column("after", sa.Text(), nullable=True),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    op.create_index("ix_audit_entry_at", "audit_entry", ["at"])
+    op.create_index("ix_audit_entry_actor", "audit_entry", ["actor"])
+    op.create_index("ix_audit_entry_action", "audit_entry", ["action"])
+    op.create_index("ix_audit_entry_target", "audit_entry", ["target_kind", "target_id"])
+    head = op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": GENESIS}])
+
+
+def downgrade() -> None:
+    op.drop_table("audit_head")
+    op.drop_index("ix_audit_entry_target", table_name="audit_entry")
+    op.drop_index("ix_audit_entry_action", table_name="audit_entry")
+    op.drop_index("ix_audit_entry_actor", table_name="audit_entry")
+    op.drop_index("ix_audit_entry_at", table_name="audit_entry")
+    op.drop_table("audit_entry")
