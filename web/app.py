@@ -38,6 +38,7 @@ from huashu import __version__
 from runtime import metrics
 from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
+from web.audit_context import AuditContextMiddleware
 from web.auth.routes import SESSION_COOKIE
 from web.csp import SelfHostedSwagger, add_security_headers
 from web.render import page, wants_html
@@ -231,7 +232,7 @@ def create_app(
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[session_config.middleware],
+        middleware=[session_config.middleware, AuditContextMiddleware],
         before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,

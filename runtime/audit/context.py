@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ class Actor:
     address: str | None = None
 
 
-_current: ContextVar[Actor | None] = ContextVar("huashu_audit_actor", default=None)
+_current: ContextVar[Actor | Callable[[], Actor | None] | None] = ContextVar("huashu_audit_actor", default=None)
 
 
 def system_actor() -> Actor:
@@ -38,11 +38,15 @@ def system_actor() -> Actor:
 
 
 def current_actor() -> Actor:
-    return _current.get() or system_actor()
+    bound = _current.get()
+    if callable(bound):  # a web request: who it is gets known after the binding (by the guard)
+        bound = bound()
+    return bound or system_actor()
 
 
-def bind(actor: Actor) -> None:
-    """Bind for the rest of this context (a request's task, a CLI process)."""
+def bind(actor: Actor | Callable[[], Actor | None]) -> None:
+    """Bind for the rest of this context (a request's task, a CLI process). A callable is asked
+    at each append: the web binds one before the route's guard has read the signed-in user."""
     _current.set(actor)
 
 
@@ -51,5 +55,15 @@ def acting(actor: Actor) -> Iterator[Actor]:
     token = _current.set(actor)
     try:
         yield actor
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def acting_lazily(resolve: Callable[[], Actor | None]) -> Iterator[None]:
+    """Bind a resolver for the duration (a web request)."""
+    token = _current.set(resolve)
+    try:
+        yield
     finally:
         _current.reset(token)

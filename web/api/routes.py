@@ -32,8 +32,6 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from runtime.audit.context import Actor
-from runtime.audit.context import bind as bind_actor
 from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
 
@@ -61,7 +59,6 @@ def _bearer_guard(conn: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHa
     if need and need not in principal.scopes:
         raise PermissionDeniedException(f"the token lacks the scope {need!r}")
     conn.state.principal = principal
-    bind_actor(Actor(f"client:{principal.client_id}", conn.client.host if conn.client else None))
 
 
 # ---- OAuth2 token endpoint -------------------------------------------------------------

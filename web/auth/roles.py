@@ -22,6 +22,10 @@ class Permission(StrEnum):
     TEST_TALK = "scripts.talk"
     MANAGE_USERS = "users.manage"
     RUN_CAMPAIGNS = "campaigns.run"
+    VIEW_AUDIT = "audit.view"  # the audit trail page and its export
+    VIEW_PERSONAL = "personal.view"  # phone numbers and names unmasked
+    PLAY_RECORDINGS = "recordings.play"  # play recordings, read transcripts
+    ERASE_PERSONAL = "personal.erase"  # erase everything held about a number
 
 
 # A designer cannot approve their own work; an operator only reads scripts and runs campaigns.

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Stream, Template
 from litestar.types import ControllerRouterHandler
 
+from runtime.audit.log import record_now as audit_read
 from runtime.campaigns.tasks import list_tasks
 from web.auth.guards import require_permission
 from web.operator._render import RUN, engine_of, is_htmx, op_page, query_of, translator_of
@@ -68,6 +69,7 @@ def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
     except FilterError as e:
         return Response({"error": str(e)}, status_code=400)
     rows = iter_calls(engine_of(request), f)
+    audit_read(engine_of(request), "export.calls", "calls", "csv", after=dict(query_of(request)))
     return Stream(
         csv_chunks(rows, _label(request), names=_names(request)), media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.csv"'},
@@ -81,6 +83,7 @@ def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
     except FilterError as e:
         return Response({"error": str(e)}, status_code=400)
     body = xlsx_bytes(iter_calls(engine_of(request), f), _label(request), names=_names(request))
+    audit_read(engine_of(request), "export.calls", "calls", "xlsx", after=dict(query_of(request)))
     return Response(body, media_type=_XLSX,
                     headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.xlsx"'})
 

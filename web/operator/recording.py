@@ -19,6 +19,7 @@ from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 
+from runtime.audit.log import record_now as audit_read
 from runtime.campaigns import tables as T
 from telephony.recording.store import LocalRecordingStore
 from web.auth.guards import require_permission
@@ -105,6 +106,8 @@ def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]
         return Response({"error": f"range not satisfiable: {e}"}, status_code=416,
                         headers={**headers, "content-range": f"bytes */{size}"})
     status = 206
+    if span is None or span.start == 0:  # a play starts at byte 0; later ranges are the same play seeking
+        audit_read(engine_of(request), "recording.play", "call", attempt_id)
     if span is None:
         span, status = ByteRange(0, size - 1), 200
     else:
