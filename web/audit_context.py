@@ -18,7 +18,7 @@ __all__ = ["AuditContextMiddleware"]
 
 
 def _actor(scope: Scope) -> Actor | None:
-    state: dict[str, Any] = scope.get("state") or {}  # type: ignore[assignment]
+    state: dict[str, Any] = scope.get("state") or {}
     client = scope.get("client")
     address = client[0] if client else None
     user = state.get("hs_user")
