@@ -22,6 +22,7 @@ __all__ = ["TABLE_MODULES", "make_engine", "init_db", "session_scope"]
 TABLE_MODULES: tuple[str, ...] = (
     "designer.store",
     "runtime.campaigns.models",
+    "runtime.campaigns.optout",
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",

@@ -26,9 +26,9 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from runtime.campaigns import tables as T
-from runtime.campaigns.blacklist import add_in
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import screen_one_number
+from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.policy import RedialPolicy, next_step, parse_outcomes
 from runtime.campaigns.queue import number_context
 
@@ -188,7 +188,7 @@ def finish_attempt(
             )
         )
         if report.opt_out:
-            add_in(conn, job.phone, 0, reason="opt_out", source=f"attempt {attempt_id}")
+            record_opt_out(conn, job.phone, "call", f"attempt {attempt_id}", at=now)
         owned = conn.execute(
             select(j.c.id).where(j.c.id == job.job_id, j.c.state == "dialing", j.c.lease_node == node_id)
         ).first()

@@ -88,6 +88,7 @@ class CallTask(SQLModel, table=True):
     misfire: str = "fire_once"  # fire_once | skip
     audience_id: int | None = None  # numbers from a saved audience instead of a data source
     best_time: bool = False  # defer each number to its segment's best half hour (runtime.analytics.besttime)
+    business_type: str | None = None  # marketing | service | collection: the legal bases it needs (consent.py)
     created_at: datetime
     updated_at: datetime
 

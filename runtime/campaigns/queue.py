@@ -26,8 +26,10 @@ from runtime.campaigns.blacklist import load_sets
 from runtime.campaigns.bulk import big_write, bulk_insert
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext
+from runtime.campaigns.consent import required_bases
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
+from runtime.campaigns.optout import opted_out_numbers
 from runtime.campaigns.screening import COLUMNS, paused_gc, screened_batches
 from runtime.campaigns.windows import parse_windows
 
@@ -129,6 +131,7 @@ def number_context(conn: Connection, task: CallTask, phone: str, region: str, no
     called, queued = recent_for_business(conn, task.business, days, now, [phone])
     return ScreenContext(now_utc=now, region=region, global_blacklist=g, task_blacklist=t, recent_business=called,
                          recent_queued=queued, dedupe_days=days, counts=count_calls(conn, now, [phone]),
+                         opted_out=opted_out_numbers(conn),
                          caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])))
 
 
@@ -153,6 +156,8 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         windows=parse_windows(task.windows),
         default_tz=task.timezone,
         variable_types=_script_variable_types(conn, task),
+        opted_out=opted_out_numbers(conn),
+        consent_bases=required_bases(task.business_type),
     )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
+from runtime.campaigns.consent import ConsentError, check_business_type
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
 from runtime.campaigns.mapping import ColumnMapping, MappingError
 from runtime.campaigns.models import CallTask, Trigger
@@ -81,6 +82,7 @@ class TaskSpec:
     misfire: str = "fire_once"
     audience_id: int | None = None
     best_time: bool = False
+    business_type: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -113,6 +115,10 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
     except ValueError as e:
         raise TaskError(f"redial_outcomes: {e}") from e
     _check_numbers(spec)
+    try:
+        check_business_type(spec.business_type)
+    except ConsentError as e:
+        raise TaskError(str(e)) from None
     if spec.misfire not in ("fire_once", "skip"):
         raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
     if spec.redial_count < 0 or spec.redial_count > 20:

@@ -1,4 +1,4 @@
-"""audit trail: hash-chained entries and the head row that serialises appends
+"""compliance: hash-chained audit trail (entries + head row), opt-outs, task business type
 
 Revision ID: 0002_compliance_audit
 Revises: 0002_sec_data (chained after the migration already on main; the lead re-chains)
@@ -46,9 +46,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": GENESIS}])
+    op.create_table(
+        "privacy_opt_out",
+        sa.Column("phone", sa.String(length=32), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("phone"),
+    )
+    with op.batch_alter_table("campaign_task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("business_type", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaign_task", schema=None) as batch_op:
+        batch_op.drop_column("business_type")
+    op.drop_table("privacy_opt_out")
     op.drop_table("audit_head")
     op.drop_index("ix_audit_entry_target", table_name="audit_entry")
     op.drop_index("ix_audit_entry_action", table_name="audit_entry")
