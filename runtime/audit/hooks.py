@@ -4,9 +4,11 @@ and the designer package keeps importing nothing of the runtime."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, Engine
 
 from designer.store import ScriptEvent
 from runtime.audit.context import Actor, current_actor
@@ -15,7 +17,24 @@ from runtime.audit.log import record
 __all__: list[str] = []
 
 
-def _script_event(_mapper: Any, conn: Any, ev: ScriptEvent) -> None:
+_AUDITED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _has_trail(conn: Connection) -> bool:
+    """A database made with the trail (``runtime.db.init_db``); a designer-only one (its own
+    tests, a tool with just the script tables) is left alone. Only a yes is remembered."""
+    engine = conn.engine
+    if engine in _AUDITED:
+        return True
+    if inspect(conn).has_table("audit_head"):
+        _AUDITED.add(engine)
+        return True
+    return False
+
+
+def _script_event(_mapper: Any, conn: Connection, ev: ScriptEvent) -> None:
+    if not _has_trail(conn):
+        return
     target = f"{ev.script_id}@{ev.number}" if ev.number is not None else ev.script_id
     before = {"status": ev.from_status} if ev.from_status else None
     after = {"status": ev.to_status, "comment": ev.comment} if ev.to_status or ev.comment else None

@@ -98,6 +98,8 @@ class ScreenContext:
     opted_out: set[str] = field(default_factory=set)
     #: the legal bases the task's business type accepts; None = consent not checked
     consent_bases: frozenset[str] | None = None
+    #: a region policy's holiday rule: (now, tz) -> (not before, why) or None (:mod:`runtime.campaigns.regions`)
+    holiday_gate: Callable[[datetime, str], tuple[datetime, str] | None] | None = None
 
 
 class Verdict(NamedTuple):
@@ -212,7 +214,7 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
     g_black, t_black, called, queued = ctx.global_blacklist, ctx.task_blacklist, ctx.recent_business, ctx.recent_queued
     counts, held_out, types = ctx.counts, ctx.held_out, ctx.variable_types
     opted_out, bases = ctx.opted_out, ctx.consent_bases
-    windowed, best = bool(ctx.windows.spans), ctx.best_slots is not None
+    windowed, best = bool(ctx.windows.spans) or ctx.holiday_gate is not None, ctx.best_slots is not None
     deferral: dict[str, tuple[datetime | None, str | None]] = {}  # time zone -> (not before, note)
     for row in rows:
         p1 = row.phone
@@ -298,6 +300,10 @@ def _consent_message(value: Any, bases: frozenset[str]) -> str:
 
 def _deferral(ctx: ScreenContext, tz: str) -> tuple[datetime | None, str | None]:
     """(not before, note) for a number in time zone ``tz`` at the run's "now": one answer a zone."""
+    if ctx.holiday_gate is not None:
+        held = ctx.holiday_gate(ctx.now_utc, tz)
+        if held is not None:
+            return held
     if ctx.windows.is_open(ctx.now_utc, tz):
         return None, None
     return ctx.windows.next_open(ctx.now_utc, tz), f"outside the calling window ({tz}); deferred"

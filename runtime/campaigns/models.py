@@ -89,6 +89,7 @@ class CallTask(SQLModel, table=True):
     audience_id: int | None = None  # numbers from a saved audience instead of a data source
     best_time: bool = False  # defer each number to its segment's best half hour (runtime.analytics.besttime)
     business_type: str | None = None  # marketing | service | collection: the legal bases it needs (consent.py)
+    region_policy: str | None = None  # cn | us | eu | a custom one: hours, holidays, attempts, disclosure (regions.py)
     created_at: datetime
     updated_at: datetime
 

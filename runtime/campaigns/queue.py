@@ -30,6 +30,7 @@ from runtime.campaigns.consent import required_bases
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
 from runtime.campaigns.optout import opted_out_numbers
+from runtime.campaigns.regions import effective_caps, effective_windows, holiday_gate, task_policy
 from runtime.campaigns.screening import COLUMNS, paused_gc, screened_batches
 from runtime.campaigns.windows import parse_windows
 
@@ -132,7 +133,8 @@ def number_context(conn: Connection, task: CallTask, phone: str, region: str, no
     return ScreenContext(now_utc=now, region=region, global_blacklist=g, task_blacklist=t, recent_business=called,
                          recent_queued=queued, dedupe_days=days, counts=count_calls(conn, now, [phone]),
                          opted_out=opted_out_numbers(conn),
-                         caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])))
+                         caps=effective_caps(Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
+                                             task_policy(task.region_policy)))
 
 
 def build_context(conn: Connection, task: CallTask, region: str, now: datetime | None = None) -> ScreenContext:
@@ -142,6 +144,8 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
     days = _dedupe_days(task, cfg)
     g, t = load_sets(conn, task.id)
     called, queued = recent_for_business(conn, task.business, days, now)
+    policy = task_policy(task.region_policy)
+    windows = effective_windows(parse_windows(task.windows), policy)
     return ScreenContext(
         now_utc=now,
         region=region,
@@ -152,12 +156,13 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         recent_queued=queued,
         dedupe_days=days,
         counts=count_calls(conn, now),
-        caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
-        windows=parse_windows(task.windows),
+        caps=effective_caps(Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])), policy),
+        windows=windows,
         default_tz=task.timezone,
         variable_types=_script_variable_types(conn, task),
         opted_out=opted_out_numbers(conn),
         consent_bases=required_bases(task.business_type),
+        holiday_gate=holiday_gate(policy, task.business_type, windows),
     )
 
 

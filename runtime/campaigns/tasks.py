@@ -26,6 +26,7 @@ from runtime.campaigns.cronspec import CronError, check_cron, next_fire
 from runtime.campaigns.mapping import ColumnMapping, MappingError
 from runtime.campaigns.models import CallTask, Trigger
 from runtime.campaigns.policy import parse_outcomes
+from runtime.campaigns.regions import PolicyError, effective_windows, task_policy
 from runtime.campaigns.scripts import Resolver, ScriptNotApproved, required_variables, store_document
 from runtime.campaigns.sqlguard import UnsafeQuery, check_select
 from runtime.campaigns.windows import WindowError, parse_windows, zone
@@ -83,6 +84,7 @@ class TaskSpec:
     audience_id: int | None = None
     best_time: bool = False
     business_type: str | None = None
+    region_policy: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -119,6 +121,7 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         check_business_type(spec.business_type)
     except ConsentError as e:
         raise TaskError(str(e)) from None
+    _check_policy(spec)
     if spec.misfire not in ("fire_once", "skip"):
         raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
     if spec.redial_count < 0 or spec.redial_count > 20:
@@ -131,6 +134,36 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
         raise TaskError("calls_per_second: must be above 0")
     if spec.dedupe_days is not None and spec.dedupe_days < 0:
         raise TaskError("dedupe_days: must not be negative")
+
+
+def _check_disclosure(task: CallTask, document: Mapping[str, Any]) -> None:
+    """A task under a region policy starts only with a script whose opening makes the disclosure
+    the policy asks for (caller identified, automated voice said): QA's compliance findings."""
+    policy = task_policy(task.region_policy)
+    if policy is None:
+        return
+    from designer.qa import qa
+
+    codes = ("no_caller_identification", "no_automated_voice_disclosure")
+    found = [f for f in qa(document, disclosure=policy.disclosure_requirements()).findings if f.code in codes]
+    if found:
+        raise TaskStateError(f"cannot start task {task.id}: region policy {policy.name!r}: "
+                             + "; ".join(f.message for f in found))
+
+
+def _check_policy(spec: TaskSpec) -> None:
+    try:
+        policy = task_policy(spec.region_policy)
+    except PolicyError as e:
+        raise TaskError(f"region_policy: {e}") from None
+    if policy is None:
+        return
+    if policy.business_type_required and not spec.business_type:
+        raise TaskError(f"business_type: the region policy {policy.name!r} needs one (marketing, service or collection)")
+    hours = effective_windows(parse_windows(spec.windows), policy)
+    if hours.spans == ((0, 0),):
+        raise TaskError(f"windows: {spec.windows!r} and the calling hours of policy {policy.name!r} "
+                        f"({policy.calling_hours}) do not overlap")
 
 
 _NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days")
@@ -384,6 +417,7 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
                 document = resolver(task.script_id, task.script_version)
             except ScriptNotApproved as e:
                 raise TaskStateError(f"cannot start task {task_id}: {e}") from e
+            _check_disclosure(task, document)
             if _reads_mapped_rows(task.source_id):
                 try:
                     check_mapping_variables(task_id, json.loads(task.mapping or "{}"), document, task.script_id)

@@ -56,10 +56,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("campaign_task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("business_type", sa.String(), nullable=True))
+        batch_op.add_column(sa.Column("region_policy", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("campaign_task", schema=None) as batch_op:
+        batch_op.drop_column("region_policy")
         batch_op.drop_column("business_type")
     op.drop_table("privacy_opt_out")
     op.drop_table("audit_head")
