@@ -23,6 +23,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "designer.store",
     "runtime.campaigns.models",
     "runtime.campaigns.optout",
+    "runtime.privacy.suppression",
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",

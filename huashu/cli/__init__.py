@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
+    "privacy": ("huashu.cli.privacy", "Personal data: erase a number, record an opt-out, run retention."),
     "audit": ("huashu.cli.audit", "Audit trail: list entries (filters, --json/--csv), verify the hash chain."),
 }
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from hashlib import sha256 as _sha256
+from hmac import new as _hmac
 from typing import Any, NamedTuple
 
 from runtime.campaigns.consent import basis_of
@@ -41,6 +43,7 @@ DROP_REASONS: dict[str, str] = {
     "wrong_format": "not in the configured number format",
     "bad_variable": "a script variable's value does not fit its declared type (number, amount, date, phone)",
     "control_group": "the customer is in the random hold-out control group (never called)",
+    "erased": "the number was erased on request (only its keyed hash is kept, on the suppression list)",
     "opted_out": "the number opted out (on a call, by SMS, to an operator): wins over any consent",
     "blacklisted": "on the global blacklist",
     "blacklisted_task": "on this task's blacklist",
@@ -98,6 +101,9 @@ class ScreenContext:
     opted_out: set[str] = field(default_factory=set)
     #: the legal bases the task's business type accepts; None = consent not checked
     consent_bases: frozenset[str] | None = None
+    #: keyed hashes of erased numbers (:mod:`runtime.privacy.suppression`) and the key: never called again
+    suppressed: set[str] = field(default_factory=set)
+    suppress_key: bytes | None = None
     #: a region policy's holiday rule: (now, tz) -> (not before, why) or None (:mod:`runtime.campaigns.regions`)
     holiday_gate: Callable[[datetime, str], tuple[datetime, str] | None] | None = None
 
@@ -214,6 +220,7 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
     g_black, t_black, called, queued = ctx.global_blacklist, ctx.task_blacklist, ctx.recent_business, ctx.recent_queued
     counts, held_out, types = ctx.counts, ctx.held_out, ctx.variable_types
     opted_out, bases = ctx.opted_out, ctx.consent_bases
+    suppressed, key = (ctx.suppressed, ctx.suppress_key) if ctx.suppressed and ctx.suppress_key else (None, b"")
     windowed, best = bool(ctx.windows.spans) or ctx.holiday_gate is not None, ctx.best_slots is not None
     deferral: dict[str, tuple[datetime | None, str | None]] = {}  # time zone -> (not before, note)
     for row in rows:
@@ -246,6 +253,10 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
                 phone2 = chk2.e164
             if phone2 == phone:
                 phone2 = None
+        if suppressed is not None and _hmac(key, phone.encode(), _sha256).hexdigest() in suppressed:
+            yield Verdict(row, "dropped", phone, raw, phone2, "erased", f"row {row.row_no}: the number was erased on request",
+                          note=note)
+            continue
         if phone in opted_out:
             yield Verdict(row, "dropped", phone, raw, phone2, "opted_out", f"row {row.row_no}: {phone} opted out", note=note)
             continue

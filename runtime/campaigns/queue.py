@@ -33,6 +33,8 @@ from runtime.campaigns.optout import opted_out_numbers
 from runtime.campaigns.regions import effective_caps, effective_windows, holiday_gate, task_policy
 from runtime.campaigns.screening import COLUMNS, paused_gc, screened_batches
 from runtime.campaigns.windows import parse_windows
+from runtime.privacy.keyed import number_key
+from runtime.privacy.suppression import suppressed_hashes
 
 __all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
            "number_context", "placed_call", "flagged_rows", "OPEN_STATES", "NO_CALL_CAUSE"]
@@ -163,7 +165,14 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         opted_out=opted_out_numbers(conn),
         consent_bases=required_bases(task.business_type),
         holiday_gate=holiday_gate(policy, task.business_type, windows),
+        **_suppression(conn),
     )
+
+
+def _suppression(conn: Connection) -> dict[str, Any]:
+    """Erased numbers' hashes and the key to hash rows with (no key read when nothing was erased)."""
+    hashes = suppressed_hashes(conn)
+    return {"suppressed": hashes, "suppress_key": number_key() if hashes else None}
 
 
 def flagged_rows(conn: Connection, run_id: int) -> list[dict[str, Any]]:

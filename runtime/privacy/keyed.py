@@ -11,7 +11,12 @@ from functools import lru_cache
 from runtime.config import Settings, get_settings
 from runtime.privacy.secret import server_secret
 
-__all__ = ["number_hash", "number_ref"]
+__all__ = ["number_hash", "number_key", "number_ref"]
+
+
+def number_key(settings: Settings | None = None) -> bytes:
+    """The HMAC key (for the screen, which hashes each row itself when there are erased numbers)."""
+    return _key(settings or get_settings())
 
 
 def _key(settings: Settings) -> bytes:

@@ -37,7 +37,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset(
         {Permission.VIEW_SCRIPTS, Permission.REVIEW_SCRIPTS, Permission.RETIRE_SCRIPTS, Permission.TEST_TALK}
     ),
-    Role.OPERATOR: frozenset({Permission.VIEW_SCRIPTS, Permission.RUN_CAMPAIGNS}),
+    # numbers and names masked (personal.view is the admin's); recordings and transcripts allowed
+    Role.OPERATOR: frozenset({Permission.VIEW_SCRIPTS, Permission.RUN_CAMPAIGNS, Permission.PLAY_RECORDINGS}),
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from runtime.campaigns import tables as T
 from telephony.recording.store import LocalRecordingStore
 from web.auth.guards import require_permission
 from web.operator._render import RUN, engine_of
+from web.operator.privacy import may_play
 from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
 
 __all__ = ["recording_routes", "recording_path", "CHUNK"]
@@ -84,6 +85,8 @@ def _read(path: Path, span: ByteRange) -> Iterator[bytes]:
 
 @get("/operator/calls/{attempt_id:int}/recording", guards=[require_permission], opt=RUN, sync_to_thread=True)
 def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]:
+    if not may_play(request):
+        raise PermissionDeniedException("playing recordings needs the permission recordings.play")
     a = T.attempts
     with engine_of(request).connect() as conn:
         row = conn.execute(select(a.c.recording).where(a.c.id == attempt_id)).first()

@@ -54,6 +54,13 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("phone"),
     )
+    op.create_table(
+        "privacy_suppression",
+        sa.Column("number_hash", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("number_hash"),
+    )
     with op.batch_alter_table("campaign_task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("business_type", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("region_policy", sa.String(), nullable=True))
@@ -63,6 +70,7 @@ def downgrade() -> None:
     with op.batch_alter_table("campaign_task", schema=None) as batch_op:
         batch_op.drop_column("region_policy")
         batch_op.drop_column("business_type")
+    op.drop_table("privacy_suppression")
     op.drop_table("privacy_opt_out")
     op.drop_table("audit_head")
     op.drop_index("ix_audit_entry_target", table_name="audit_entry")
