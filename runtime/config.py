@@ -72,6 +72,17 @@ class UploadSettings(BaseModel):
     max_cells: int = Field(5_000_000, ge=1)  # rows x columns; HUASHU_UPLOADS__MAX_CELLS
 
 
+class RetentionSettings(BaseModel):
+    """How long personal data stays (days; None keeps it for ever), enforced by the runtime's
+    housekeeping (:mod:`runtime.privacy.retention`). Recordings: ``recordings.retention_days``."""
+
+    call_records_days: int | None = Field(365, ge=1)  # call attempts deleted (with their transcripts)
+    transcripts_days: int | None = Field(90, ge=1)  # transcripts / engine records cleared from calls
+    customer_rows_days: int | None = Field(180, ge=1)  # finished queue rows anonymised (number, name, variables)
+    uploads_days: int | None = Field(30, ge=1)  # files under <data_dir>/uploads deleted
+    every_s: float = Field(3600.0, gt=0)  # how often a runtime node runs it
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -91,6 +102,7 @@ class Settings(BaseSettings):
     sip: SipSettings = Field(default_factory=SipSettings)  # HUASHU_SIP__HOST, ...
     freeswitch: FreeswitchSettings = Field(default_factory=FreeswitchSettings)  # HUASHU_FREESWITCH__HOST, ...
     uploads: UploadSettings = Field(default_factory=UploadSettings)  # HUASHU_UPLOADS__MAX_ROWS, ...
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)  # HUASHU_RETENTION__TRANSCRIPTS_DAYS, ...
 
     @classmethod
     def settings_customise_sources(

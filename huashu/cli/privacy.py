@@ -61,3 +61,16 @@ def opt_out_cmd(ctx: click.Context, number: str, channel: str, detail: str | Non
     with engine_of(ctx).begin() as conn:
         new = record_opt_out(conn, chk.e164, channel, detail)
     click.echo("recorded" if new else "already opted out (first opt-out kept)")
+
+
+@cli.command("retention")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@click.pass_context
+def retention_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Apply the retention periods now (a runtime node does it every hour): old call records and
+    transcripts deleted, finished queue rows anonymised, old uploads deleted."""
+    from runtime.config import get_settings
+    from runtime.privacy.retention import apply_retention
+
+    done = apply_retention(engine_of(ctx), get_settings())
+    click.echo(json.dumps(done) if as_json else ", ".join(f"{k}: {v}" for k, v in done.items()))
