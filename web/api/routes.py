@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from runtime.privacy.masking import mask_name, mask_phone
 from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
+from web.api.privacy_routes import privacy_api_routes
 
 __all__ = ["router"]
 
@@ -399,7 +400,7 @@ def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
 _v1 = Router(
     path="/api/v1",
     route_handlers=[scripts, voices, lines, create_task_route, list_tasks_route, get_task_route, add_numbers_route,
-                    status_route, calls_route, call_route],
+                    status_route, calls_route, call_route, *privacy_api_routes()],
     guards=[_bearer_guard],
 )
 
