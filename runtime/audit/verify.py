@@ -5,12 +5,14 @@ Streams the table in sequence order in pages, so a million entries take seconds 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from runtime.audit.chain import entry_hash
+from runtime.audit.chain import FIELDS
 from runtime.audit.models import GENESIS, AuditEntry
 
 __all__ = ["Problem", "Verdict", "verify"]
@@ -44,8 +46,8 @@ def verify(engine: Engine) -> Verdict:
     t = AuditEntry.__table__  # type: ignore[attr-defined]
     v = Verdict()
     prev, expect_seq = GENESIS, 1
-    cols = [t.c.seq, t.c.at, t.c.actor, t.c.address, t.c.action, t.c.target_kind, t.c.target_id,
-            t.c.before, t.c.after, t.c.prev_hash, t.c.hash]
+    cols = [t.c[f] for f in FIELDS] + [t.c.prev_hash, t.c.hash]
+    dumps, sha = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode, hashlib.sha256
     with engine.connect() as conn:
         head_seq, head_hash = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
         after = 0
@@ -54,17 +56,17 @@ def verify(engine: Engine) -> Verdict:
             if not rows:
                 break
             for r in rows:
-                m = r._mapping
-                seq = m["seq"]
+                seq, linked, stored = r[0], r[9], r[10]
                 if seq != expect_seq:
                     _add(v, seq, f"entries {expect_seq}..{seq - 1} are missing")
-                if m["prev_hash"] != prev:
+                if linked != prev:
                     _add(v, seq, "does not link to the entry before it (an entry was removed or replaced)")
-                if entry_hash(m["prev_hash"], m) != m["hash"]:
+                # the same bytes as chain.entry_hash: prev_hash, then the canonical list of FIELDS
+                if sha(linked.encode("ascii") + dumps(list(r[:9])).encode()).hexdigest() != stored:
                     _add(v, seq, "its content does not match its hash (the entry was edited)")
-                prev, expect_seq = m["hash"], seq + 1
-                v.entries += 1
-                v.last_seq = seq
+                prev, expect_seq = stored, seq + 1
+            v.entries += len(rows)
+            v.last_seq = rows[-1][0]
             after = rows[-1][0]
     if head_seq != v.last_seq:
         _add(v, int(head_seq), f"the head says {head_seq} entries were written, the table ends at {v.last_seq}")
