@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -171,20 +170,28 @@ def _cached(name: str, _mtime: int) -> RegionPolicy:
     return load_policy(name)
 
 
-def holiday_gate(policy: RegionPolicy | None, business_type: str | None,
-                 windows: Windows) -> Callable[[datetime, str], tuple[datetime, str] | None] | None:
-    """For the screen and the dialer: (not before, why) when a call now in ``tz`` falls on a public
-    holiday the policy keeps marketing calls off; None when the task has no such rule."""
-    if policy is None or not policy.no_marketing_on_holidays or business_type != "marketing":
-        return None
+@dataclass(frozen=True)
+class HolidayGate:
+    """(now, tz) -> (not before, why) when a marketing call then falls on a public holiday the
+    policy keeps calls off; None otherwise. An object, not a closure: the screen's worker
+    process receives it pickled."""
 
-    def gate(now_utc: datetime, tz: str) -> tuple[datetime, str] | None:
-        why = policy.blocks_marketing(business_type, now_utc, tz)
+    policy: RegionPolicy
+    business_type: str | None
+    windows: Windows
+
+    def __call__(self, now_utc: datetime, tz: str) -> tuple[datetime, str] | None:
+        why = self.policy.blocks_marketing(self.business_type, now_utc, tz)
         if why is None:
             return None
-        return policy.next_working_day(now_utc, tz, windows), f"{why}; deferred"
+        return self.policy.next_working_day(now_utc, tz, self.windows), f"{why}; deferred"
 
-    return gate
+
+def holiday_gate(policy: RegionPolicy | None, business_type: str | None, windows: Windows) -> HolidayGate | None:
+    """The gate for the screen and the dialer; None when the task has no holiday rule."""
+    if policy is None or not policy.no_marketing_on_holidays or business_type != "marketing":
+        return None
+    return HolidayGate(policy, business_type, windows)
 
 
 def effective_windows(task_windows: Windows, policy: RegionPolicy | None) -> Windows:

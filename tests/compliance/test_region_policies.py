@@ -136,3 +136,13 @@ def test_cli_script_qa_with_a_policy(tmp_path: Path) -> None:
     assert "no_automated_voice_disclosure" in r.output
     r = CliRunner().invoke(cli, ["script", "qa", str(f), "--json", "--no-attack", "--policy", "mars"])
     assert r.exit_code == 2 and "no region policy" in r.output
+
+
+def test_a_policy_context_goes_to_the_screen_worker_pickled() -> None:
+    """A big list is screened in a worker process: the holiday rule must travel with the context."""
+    import pickle
+
+    ctx = _ctx("cn", "marketing", datetime(2026, 10, 1, 2, 0, tzinfo=UTC))
+    back = pickle.loads(pickle.dumps(ctx))
+    [v] = screen([CustomerRow(1, "13812340001")], back)
+    assert "National Day" in (v.note or "")
