@@ -191,6 +191,10 @@ class TaskIn:
     audience_id: int | None = None
     #: defer each number to its segment's best half hour within the windows
     best_time: bool = False
+    #: marketing | service | collection: which legal bases (mapping "consent") the numbers need
+    business_type: Literal["marketing", "service", "collection"] | None = None
+    #: a region policy (cn, us, eu or a custom one): hours, holidays, attempts, disclosure
+    region_policy: str | None = None
 
 
 def _check_number_source(data: TaskIn) -> None:
