@@ -33,6 +33,10 @@ def test_api_task_with_business_type_and_policy(tmp_path: Path) -> None:
         got = r.json()
         assert (got["business_type"], got["region_policy"], got["mapping"]["consent"]) == ("marketing", "cn",
                                                                                          {"basis": "basis"})
+        from runtime.audit.log import AuditFilter, list_entries
+
+        e = list_entries(app.state.engine, AuditFilter(action="task.create"))[0]
+        assert e["actor"] == f"client:{cid}" and e["address"] == "testclient"
         bad = c.post("/api/v1/tasks", json={**body, "region_policy": "mars"}, headers=h)
         assert bad.status_code == 400 and "region_policy" in bad.text
         bad = c.post("/api/v1/tasks", json={**body, "business_type": "spam"}, headers=h)
