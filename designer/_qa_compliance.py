@@ -24,6 +24,9 @@ _HARMLESS = re.compile(r"第一(?=[个次步天月年期条项位种档批周])|
 _ZH_ID = re.compile(r"我是|这里是|我们是|客服|工作人员|专员|来电")
 _EN_ID = re.compile(r"\bthis is\b|\bcalling from\b|\bmy name is\b|\bon behalf of\b|\b(i'm|i am)\b.{0,40}\bfrom\b",
                     re.IGNORECASE)
+_ZH_AI = re.compile(r"智能|机器人|人工智能|AI|自动语音|语音助手|虚拟助手|录音播报", re.IGNORECASE)
+_EN_AI = re.compile(r"\bautomated\b|\bartificial\b|\bvirtual (assistant|agent)\b|\bAI\b|\brobot|\brecorded (message|voice)\b|"
+                    r"\bdigital assistant\b", re.IGNORECASE)
 OPT_OUT_TAGS = frozenset({"opt_out", "optout", "do_not_call", "dnc", "blacklist", "unsubscribe", "退订", "拒绝来电"})
 _OPT_OUT_OUTCOME = re.compile(r"opt.?out|unsub|blacklist|do.?not.?call|dnc|退订|拒绝来电|黑名单", re.IGNORECASE)
 
@@ -76,6 +79,17 @@ def _check_identification(ctx: QAContext) -> None:
             ctx.add("no_caller_identification", "error", "compliance", n.id)
 
 
+def _check_ai_disclosure(ctx: QAContext) -> None:
+    """A region policy (TCPA after the FCC's 2024 ruling, MIIT) asks the opening to say the voice
+    is automated; only checked when the caller passes that requirement in."""
+    if not ctx.disclosure.get("automated_voice"):
+        return
+    pattern = _ZH_AI if ctx.script.is_chinese else _EN_AI
+    for n in _opening_nodes(ctx):
+        if not pattern.search(n.prompt.text):
+            ctx.add("no_automated_voice_disclosure", "error", "compliance", n.id)
+
+
 def _opt_out_branches(ctx: QAContext) -> list[tuple[str | None, Branch]]:
     s = ctx.script
     found: list[tuple[str | None, Branch]] = [
@@ -104,5 +118,7 @@ def _check_opt_out(ctx: QAContext) -> None:
 def check_compliance(ctx: QAContext) -> None:
     words = (*BUILTIN_FORBIDDEN, *ctx.script.settings.forbidden_words, *ctx.forbidden_words)
     _check_forbidden(ctx, words)
-    _check_identification(ctx)
+    if ctx.disclosure.get("identify_caller", True):
+        _check_identification(ctx)
+    _check_ai_disclosure(ctx)
     _check_opt_out(ctx)

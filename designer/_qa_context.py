@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,6 +36,9 @@ class QAContext:
     metrics: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"
     titles: dict[str, str] = field(default_factory=dict)
+    #: what a region policy asks the opening to disclose ({"identify_caller": bool, "automated_voice": bool});
+    #: passed in as data by the runtime (designer imports nothing of it)
+    disclosure: Mapping[str, bool] = field(default_factory=dict)
 
     def add(self, key: str, severity: str, category: str, node: str | None, branch: str | None = None,
             **params: Any) -> None:

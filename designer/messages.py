@@ -312,6 +312,9 @@ MESSAGES: dict[str, Text] = {
                          "节点{node!n}中出现了{words:list}，属于绝对化或禁止使用的营销用语。"),
     "no_caller_identification": _T("The opening prompt ({node!n}) does not say who is calling.",
                                    "开场白（{node!n}）没有说明来电方身份。"),
+    "no_automated_voice_disclosure": _T("The opening prompt ({node!n}) does not say that the caller is an automated "
+                                        "(AI) voice, which the task's region policy requires.",
+                                        "开场白（{node!n}）没有告知对方这是智能语音（机器人）来电，而任务的地区政策要求告知。"),
     "opt_out_not_ending.branch": _T("After the customer opts out (branch {branch!q} of {node!n}) the call does not go "
                                     "straight to an end: it would keep talking to someone who asked to be left alone.",
                                     "客户拒绝来电后（节点{node!n}的分支{branch!q}），通话没有直接结束，"
@@ -466,6 +469,9 @@ SUGGESTIONS: dict[str, Text] = {
     "no_caller_identification": _T("Start with the company and role, e.g. '您好，我是XX公司的客服' / "
                                    "'Hello, this is Anna calling from Acme'.",
                                    "开场先说明公司和身份，例如“您好，我是XX公司的客服”。"),
+    "no_automated_voice_disclosure": _T("Say it in the first sentence, e.g. '您好，我是XX公司的智能语音助手' / "
+                                        "'Hello, this is an automated assistant calling from Acme'.",
+                                        "开场第一句说明是智能语音，例如“您好，我是XX公司的智能语音助手”。"),
     "opt_out_not_ending": _T("Point the opt-out branch at an end node (a short goodbye, no more questions).",
                              "请让拒绝来电分支直接跳到结束节点（简短告别，不再提问）。"),
     "opt_out_not_marked": _T("Tag the branch or its end node 'opt_out' (or give the end outcome 'opt_out').",

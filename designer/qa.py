@@ -14,6 +14,7 @@ compliance, flow and settings. The score is deterministic and documented
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from designer._context import node_titles
@@ -39,12 +40,14 @@ SUGGESTIONS: dict[str, str] = {
 
 
 def qa(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str = "en",
-       robustness: Robustness | None = None) -> QAReport:
+       robustness: Robustness | None = None, disclosure: Mapping[str, bool] | None = None) -> QAReport:
     """Score ``doc``; the same document (and word list) always gets the same report. Messages and
     suggestions are in ``lang`` (``en`` or ``zh``); the codes, score and order do not depend on it.
 
     ``robustness`` is the attack's per-branch recall and false capture, measured by the caller
-    (``runtime.lab.attack.robustness_of``); without it the ``robustness`` category stays empty."""
+    (``runtime.lab.attack.robustness_of``); without it the ``robustness`` category stays empty.
+    ``disclosure``: a region policy's requirements for the opening prompt (``{"automated_voice": True}``
+    adds the ``no_automated_voice_disclosure`` compliance finding; see ``runtime.campaigns.regions``)."""
     lang = normalize_lang(lang)
     report, script, graph = run_checks(doc, lang)
     titles = node_titles(script) if script is not None and lang != "en" else {}
@@ -57,7 +60,7 @@ def qa(doc: Any, *, forbidden_words: tuple[str, ...] | list[str] = (), lang: str
     metrics: dict[str, Any] = {"valid": report.valid}
     if script is not None and graph is not None:
         ctx = QAContext(script=script, graph=graph, forbidden_words=tuple(forbidden_words), lang=lang,
-                        titles=titles)
+                        titles=titles, disclosure=dict(disclosure or {}))
         check_coverage(ctx)
         check_prompts(ctx)
         check_compliance(ctx)

@@ -104,6 +104,17 @@ class SmsSettings(BaseModel):
     dlr_public_url: str | None = None
 
 
+class RetentionSettings(BaseModel):
+    """How long personal data stays (days; None keeps it for ever), enforced by the runtime's
+    housekeeping (:mod:`runtime.privacy.retention`). Recordings: ``recordings.retention_days``."""
+
+    call_records_days: int | None = Field(365, ge=1)  # call attempts deleted (with their transcripts)
+    transcripts_days: int | None = Field(90, ge=1)  # transcripts / engine records cleared from calls
+    customer_rows_days: int | None = Field(180, ge=1)  # finished queue rows anonymised (number, name, variables)
+    uploads_days: int | None = Field(30, ge=1)  # files under <data_dir>/uploads deleted
+    every_s: float = Field(3600.0, gt=0)  # how often a runtime node runs it
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change. Sane defaults run the embedded demo with nothing set."""
 
@@ -125,6 +136,7 @@ class Settings(BaseSettings):
     uploads: UploadSettings = Field(default_factory=UploadSettings)  # HUASHU_UPLOADS__MAX_ROWS, ...
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # HUASHU_ANSWER__ENABLED, ...
     sms: SmsSettings = Field(default_factory=SmsSettings)  # HUASHU_SMS__PROVIDER, ...
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)  # HUASHU_RETENTION__TRANSCRIPTS_DAYS, ...
 
     @classmethod
     def settings_customise_sources(

@@ -27,9 +27,13 @@ TABLE_MODULES: tuple[str, ...] = (
     "runtime.campaigns.models",
     "runtime.campaigns.callerid.models",
     "runtime.campaigns.sms.models",
+    "runtime.campaigns.optout",
+    "runtime.privacy.suppression",
     "runtime.audience.models",
     "web.auth.models",
     "web.api.models",
+    "runtime.audit.models",
+    "runtime.audit.hooks",  # not a table: designer script events -> audit entries
 )
 
 

@@ -39,6 +39,7 @@ from runtime.config import Settings, get_settings
 from runtime.db import init_db, make_engine
 from runtime.logs import protect_access_log
 from runtime.private_files import private_dir
+from web.audit_context import AuditContextMiddleware
 from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
@@ -243,7 +244,7 @@ def create_app(
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[IdRangeMiddleware(), session_config.middleware],
+        middleware=[IdRangeMiddleware(), session_config.middleware, AuditContextMiddleware],
         before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,

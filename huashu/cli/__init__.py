@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "media": ("huashu.cli.media", "What answers a call: classify a recording (announcement, ringback, voicemail, person)."),
     "freeswitch": ("huashu.cli.freeswitch", "FreeSWITCH: install the Huashu configuration into a switch."),
     "db": ("huashu.cli.db", "Database: migrate, show the URL."),
+    "privacy": ("huashu.cli.privacy", "Personal data: erase a number, record an opt-out, run retention."),
+    "audit": ("huashu.cli.audit", "Audit trail: list entries (filters, --json/--csv), verify the hash chain."),
 }
 
 
@@ -70,6 +72,21 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="huashu")
 def cli() -> None:
     """Huashu (话术): design voice-bot call scripts and run them in outbound campaigns."""
+    _bind_cli_actor()
+
+
+def _bind_cli_actor() -> None:
+    """Changes made from the command line are audited as ``cli:<OS user>`` from this host."""
+    import getpass
+    import socket
+
+    from runtime.audit.context import Actor, bind
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    bind(Actor(f"cli:{user}", socket.gethostname()))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -158,6 +158,13 @@ def _audience_id(engine: Any, ref: str) -> int:
               help="FIELD=COLUMN, repeat or comma-separate; fields: phone, secondary_phone, customer_id, name "
                    "(e.g. --map phone=tel,name=cust_name; default phone=phone).")
 @click.option("--var", "vars_", multiple=True, help="Script variable VAR=COLUMN, repeat or comma-separate.")
+@click.option("--consent", "consent_maps", multiple=True,
+              help="Consent columns basis=COLUMN[,date=COLUMN][,source=COLUMN] (values: consent, contract, "
+                   "legitimate_interest, none).")
+@click.option("--business-type", type=click.Choice(["marketing", "service", "collection"]),
+              help="Decides the legal bases the numbers need (marketing: consent); numbers without one are dropped.")
+@click.option("--region-policy", help="Region policy: cn, us, eu or a custom one in <data_dir>/policies "
+                                      "(calling hours, holidays, attempts, disclosure).")
 @click.option("--cron", help="Cron schedule, e.g. '0 9 * * 1-5' (leave out for one run).")
 @click.option("--once-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="One run at this local time.")
 @click.option("--tz", "timezone", default="Asia/Shanghai", show_default=True, help="Time zone of --cron and --once-at.")
@@ -200,6 +207,8 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
     mapping.setdefault("phone", "phone")
     if o["vars_"]:
         mapping["variables"] = parse_pairs(o["vars_"], "--var", split_commas=True)
+    if o["consent_maps"]:
+        mapping["consent"] = parse_pairs(o["consent_maps"], "--consent", split_commas=True)
     query_params = parse_pairs(o["params"], "--param")
     once_at = o["once_at"].replace(tzinfo=ZoneInfo(o["timezone"])) if o["once_at"] else None
     if o["file_path"] and not o["file_path"].is_file():
@@ -223,6 +232,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         dedupe_days=o["dedupe_days"], misfire=o["misfire"], audience_id=audience_id, best_time=o["best_time"],
         answer_mode=o["answer_mode"], answer_on_machine=o["answer_on_machine"], answer_message=o["answer_message"],
         answer_screener_text=o["answer_screener_text"],
+        business_type=o["business_type"], region_policy=o["region_policy"],
     )
     try:
         task = create_task(engine, spec)

@@ -180,11 +180,16 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
             from runtime.recordings import retention_loop
 
             retention = asyncio.create_task(retention_loop(store, settings.recordings.retention_days, stop))
+        privacy = None
+        if not once:
+            from runtime.privacy.retention import retention_loop as privacy_retention
+
+            privacy = asyncio.create_task(privacy_retention(engine, settings, stop))
         try:
             await node.run(stop, once=once)
         finally:
             stop.set()
-            for t in (reporter, retention):
+            for t in (reporter, retention, privacy):
                 if t is not None:
                     await t
             close = getattr(call_runner, "aclose", None)

@@ -232,9 +232,11 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
 @click.option("--min-score", type=click.IntRange(0, 100), default=None,
               help="Exit 1 when the score is below this (for CI).")
 @click.option("--no-attack", is_flag=True, help="Leave out the robustness attack (category robustness stays empty).")
+@click.option("--policy", metavar="NAME", default=None,
+              help="Check the opening against this region policy's disclosure rules (cn, us, eu or a custom one).")
 @_LANG
 def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | None, no_attack: bool,
-           lang: str) -> None:
+           lang: str, policy: str | None) -> None:
     """Score FILE 0-100 with findings and suggestions. Exit 1 if invalid (or under --min-score).
 
     The score includes the robustness attack (`huashu script attack`): branches that miss
@@ -244,7 +246,16 @@ def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | N
 
     doc = _load(file)
     words = (*_configured_forbidden_words(), *forbid)
-    report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc))
+    disclosure = None
+    if policy:
+        from runtime.campaigns.regions import PolicyError, load_policy
+
+        try:
+            disclosure = load_policy(policy).disclosure_requirements()
+        except PolicyError as e:
+            raise click.UsageError(str(e)) from None
+    report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc),
+                disclosure=disclosure)
     if as_json:
         click.echo(_dump(report.to_dict()))
     else:

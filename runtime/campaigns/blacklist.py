@@ -11,11 +11,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.models import GLOBAL
 from runtime.campaigns.phones import normalize
 from runtime.campaigns.uploads import RowError, decode_text
+from runtime.privacy.keyed import number_ref
 
 __all__ = ["BlacklistError", "add", "add_in", "add_many", "entries", "import_lines", "load_sets", "remove"]
 
@@ -37,6 +39,7 @@ def add_in(conn: Connection, phone_e164: str, task_id: int = GLOBAL, reason: str
     if conn.execute(select(b.c.id).where(b.c.phone == phone_e164, b.c.task_id == task_id)).first():
         return False
     conn.execute(insert(b).values(phone=phone_e164, task_id=task_id, reason=reason, source=source, created_at=utcnow()))
+    audit_record(conn, "blacklist.add", "phone", number_ref(phone_e164), after={"task_id": task_id, "reason": reason, "source": source})
     return True
 
 
@@ -68,6 +71,8 @@ def add_many(
         new = [{"phone": p, "task_id": task_id, "reason": reason, "source": None, "created_at": now} for p in wanted if p not in have]
         if new:
             conn.execute(insert(b), new)
+            audit_record(conn, "blacklist.import", "blacklist", task_id,
+                         after={"added": len(new), "reason": reason, "first": [number_ref(str(r["phone"])) for r in new[:20]]})
     return len(new), errors
 
 
@@ -102,6 +107,8 @@ def remove(engine: Engine, phone: str, task_id: int = GLOBAL, region: str = "CN"
     b = T.blacklist
     with engine.begin() as conn:
         res = conn.execute(delete(b).where(b.c.phone == e164, b.c.task_id == task_id))
+        if res.rowcount:
+            audit_record(conn, "blacklist.remove", "phone", number_ref(e164), before={"task_id": task_id})
         return bool(res.rowcount)
 
 

@@ -29,6 +29,7 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.blacklist import add_in
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import screen_one_number
+from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.policy import RedialPolicy, next_step, parse_outcomes
 from runtime.campaigns.queue import number_context
 from runtime.campaigns.sms.rules import enqueue_in, facts_of, variables_of
@@ -189,7 +190,7 @@ def finish_attempt(
             )
         )
         if report.opt_out:
-            add_in(conn, job.phone, 0, reason="opt_out", source=f"attempt {attempt_id}")
+            record_opt_out(conn, job.phone, "call", f"attempt {attempt_id}", at=now)
         if report.outcome == "announcement_invalid":  # the operator said so: no later campaign dials it
             add_in(conn, job.phone, 0, reason="invalid_number", source=f"attempt {attempt_id}: operator announcement")
         # SMS follow-ups commit with the outcome (outbox): never lost, never queued twice

@@ -19,8 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from hashlib import sha256 as _sha256
+from hmac import new as _hmac
 from typing import Any, NamedTuple
 
+from runtime.campaigns.consent import basis_of
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.phones import national_checker, normalize, number_timezone
 from runtime.campaigns.windows import Windows, zone
@@ -40,6 +43,8 @@ DROP_REASONS: dict[str, str] = {
     "wrong_format": "not in the configured number format",
     "bad_variable": "a script variable's value does not fit its declared type (number, amount, date, phone)",
     "control_group": "the customer is in the random hold-out control group (never called)",
+    "erased": "the number was erased on request (only its keyed hash is kept, on the suppression list)",
+    "opted_out": "the number opted out (on a call, by SMS, to an operator): wins over any consent",
     "blacklisted": "on the global blacklist",
     "blacklisted_task": "on this task's blacklist",
     "duplicate_in_list": "appears earlier in the same list",
@@ -47,6 +52,7 @@ DROP_REASONS: dict[str, str] = {
     "cap_day": "daily call cap reached for this number",
     "cap_week": "7-day call cap reached for this number",
     "cap_month": "monthly call cap reached for this number",
+    "no_consent": "no legal basis for this task's business type (marketing needs consent)",
 }
 
 
@@ -91,6 +97,15 @@ class ScreenContext:
     best_slots: Callable[[CustomerRow], Sequence[int] | None] | None = None
     #: script variable -> declared type (see :func:`variable_types`); empty = values unchecked
     variable_types: Mapping[str, str] = field(default_factory=dict)
+    #: numbers that opted out (:mod:`runtime.campaigns.optout`)
+    opted_out: set[str] = field(default_factory=set)
+    #: the legal bases the task's business type accepts; None = consent not checked
+    consent_bases: frozenset[str] | None = None
+    #: keyed hashes of erased numbers (:mod:`runtime.privacy.suppression`) and the key: never called again
+    suppressed: set[str] = field(default_factory=set)
+    suppress_key: bytes | None = None
+    #: a region policy's holiday rule: (now, tz) -> (not before, why) or None (:mod:`runtime.campaigns.regions`)
+    holiday_gate: Callable[[datetime, str], tuple[datetime, str] | None] | None = None
 
 
 class Verdict(NamedTuple):
@@ -156,6 +171,8 @@ def check_row_variables(variables: Mapping[str, Any], types: Mapping[str, str]) 
 def screen_one_number(phone: str, ctx: ScreenContext) -> tuple[str, str] | None:
     """Checks 2, 3 (same business) and 4, in that order, for an already valid E.164 number —
     the secondary leg gets the same screen as a primary before it is dialled."""
+    if phone in ctx.opted_out:
+        return "opted_out", f"{phone} opted out"
     if phone in ctx.global_blacklist:
         return "blacklisted", f"{phone} is on the global blacklist"
     if phone in ctx.task_blacklist:
@@ -202,7 +219,9 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
     national = national_checker(region, fmt)
     g_black, t_black, called, queued = ctx.global_blacklist, ctx.task_blacklist, ctx.recent_business, ctx.recent_queued
     counts, held_out, types = ctx.counts, ctx.held_out, ctx.variable_types
-    windowed, best = bool(ctx.windows.spans), ctx.best_slots is not None
+    opted_out, bases = ctx.opted_out, ctx.consent_bases
+    suppressed, key = (ctx.suppressed, ctx.suppress_key) if ctx.suppressed and ctx.suppress_key else (None, b"")
+    windowed, best = bool(ctx.windows.spans) or ctx.holiday_gate is not None, ctx.best_slots is not None
     deferral: dict[str, tuple[datetime | None, str | None]] = {}  # time zone -> (not before, note)
     for row in rows:
         p1 = row.phone
@@ -234,11 +253,22 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
                 phone2 = chk2.e164
             if phone2 == phone:
                 phone2 = None
+        if suppressed is not None and _hmac(key, phone.encode(), _sha256).hexdigest() in suppressed:
+            yield Verdict(row, "dropped", phone, raw, phone2, "erased", f"row {row.row_no}: the number was erased on request",
+                          note=note)
+            continue
+        if phone in opted_out:
+            yield Verdict(row, "dropped", phone, raw, phone2, "opted_out", f"row {row.row_no}: {phone} opted out", note=note)
+            continue
         if phone in g_black:
             yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted", f"row {row.row_no}: {phone} is on the global blacklist", note=note)
             continue
         if phone in t_black:
             yield Verdict(row, "dropped", phone, raw, phone2, "blacklisted_task", f"row {row.row_no}: {phone} is on this task's blacklist", note=note)
+            continue
+        if bases is not None and basis_of(row.consent) not in bases:
+            yield Verdict(row, "dropped", phone, raw, phone2, "no_consent",
+                          f"row {row.row_no}: {_consent_message(row.consent, bases)}", note=note)
             continue
         first = seen.get(phone)
         if first is not None:
@@ -268,8 +298,23 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
         yield Verdict(row, "queued", phone, raw, phone2, None, None, not_before, note)
 
 
+def _consent_message(value: Any, bases: frozenset[str]) -> str:
+    named = basis_of(value)
+    if value is None or not str(value).strip():
+        got = "no legal basis given"
+    elif named is None:
+        got = f"legal basis {str(value)[:40]!r} is not one of consent, contract, legitimate_interest, none"
+    else:
+        got = f"legal basis {named!r}"
+    return f"{got}; this task needs {' or '.join(sorted(bases))}"
+
+
 def _deferral(ctx: ScreenContext, tz: str) -> tuple[datetime | None, str | None]:
     """(not before, note) for a number in time zone ``tz`` at the run's "now": one answer a zone."""
+    if ctx.holiday_gate is not None:
+        held = ctx.holiday_gate(ctx.now_utc, tz)
+        if held is not None:
+            return held
     if ctx.windows.is_open(ctx.now_utc, tz):
         return None, None
     return ctx.windows.next_open(ctx.now_utc, tz), f"outside the calling window ({tz}); deferred"

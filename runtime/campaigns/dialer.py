@@ -45,6 +45,7 @@ from runtime.campaigns.models import CallTask
 from runtime.campaigns.pacing import TokenBucket, spread_rate
 from runtime.campaigns.phones import number_timezone
 from runtime.campaigns.priority import Want, allocate, allocate_int
+from runtime.campaigns.regions import effective_windows, holiday_gate, task_policy
 from runtime.campaigns.windows import parse_windows
 
 __all__ = ["CallRunner", "DialRequest", "Dialer", "LineLimits"]
@@ -195,11 +196,17 @@ class Dialer:
                 continue
             st.bucket.take(len(jobs), now)
             self._line_bucket.take(len(jobs), now)
-            windows = parse_windows(task.windows)
+            policy = task_policy(task.region_policy)
+            windows = effective_windows(parse_windows(task.windows), policy)
+            gate = holiday_gate(policy, task.business_type, windows)
             for job in jobs:
                 tz = number_timezone(job.phone, task.timezone)
                 if not windows.is_open(utcnow(), tz):
                     requeue(self.engine, job, self.node_id, windows.next_open(utcnow(), tz), f"calling window closed ({tz}); deferred")
+                    continue
+                held = gate(utcnow(), tz) if gate is not None else None
+                if held is not None:
+                    requeue(self.engine, job, self.node_id, held[0], held[1])
                     continue
                 st.inflight += 1
                 t = asyncio.get_running_loop().create_task(self._dial(task, job, st))

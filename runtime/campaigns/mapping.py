@@ -34,6 +34,8 @@ class CustomerRow:
     customer_id: str | None = None
     name: str | None = None
     variables: Mapping[str, Any] = field(default_factory=dict)
+    #: the consent column's raw value (see :mod:`runtime.campaigns.consent`); None when unmapped
+    consent: Any = None
 
 
 def _s(v: Any) -> str | None:
@@ -51,11 +53,14 @@ class ColumnMapping:
     customer_id: str | None = None
     name: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)  # script variable -> column
+    #: {"basis": column, "date": column, "source": column}: the legal basis of each number and
+    #: the evidence (when and where it was given), kept with the job as ``_consent_date/_source``
+    consent: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> ColumnMapping:
         d = dict(d or {})
-        unknown = set(d) - {"phone", "secondary_phone", "customer_id", "name", "variables"}
+        unknown = set(d) - {"phone", "secondary_phone", "customer_id", "name", "variables", "consent"}
         if unknown:
             raise MappingError(f"unknown mapping keys: {', '.join(sorted(unknown))}")
         vars_ = d.get("variables") or {}
@@ -64,12 +69,18 @@ class ColumnMapping:
         if not isinstance(vars_, dict):
             raise MappingError("mapping 'variables' must be an object {variable: column} or a list of columns")
         phone = d.get("phone") or "phone"
+        consent = d.get("consent") or {}
+        if not isinstance(consent, dict) or set(consent) - {"basis", "date", "source"}:
+            raise MappingError('mapping "consent" must be an object {"basis": column, "date": column, "source": column}')
+        if consent and not consent.get("basis"):
+            raise MappingError('mapping "consent" needs a "basis" column')
         return cls(
             phone=str(phone),
             secondary_phone=d.get("secondary_phone"),
             customer_id=d.get("customer_id"),
             name=d.get("name"),
             variables={str(k): str(v) for k, v in vars_.items()},
+            consent={str(k): str(v) for k, v in consent.items() if v},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,10 +90,12 @@ class ColumnMapping:
             "customer_id": self.customer_id,
             "name": self.name,
             "variables": dict(self.variables),
+            **({"consent": dict(self.consent)} if self.consent else {}),
         }
 
     def columns(self) -> list[str]:
-        cols = [self.phone, self.secondary_phone, self.customer_id, self.name, *self.variables.values()]
+        cols = [self.phone, self.secondary_phone, self.customer_id, self.name, *self.variables.values(),
+                *self.consent.values()]
         return [c for c in cols if c]
 
     def check_columns(self, available: Iterable[str]) -> None:
@@ -95,6 +108,9 @@ class ColumnMapping:
             )
 
     def apply(self, rows: Iterable[SourceRow]) -> Iterator[CustomerRow]:
+        if self.consent:
+            yield from self._apply_with_consent(rows)
+            return
         checked = False
         for r in rows:
             if not checked:
@@ -108,4 +124,29 @@ class ColumnMapping:
                 customer_id=_s(v.get(self.customer_id)) if self.customer_id else None,
                 name=_s(v.get(self.name)) if self.name else None,
                 variables={k: v.get(c) for k, c in self.variables.items()},
+            )
+
+    def _apply_with_consent(self, rows: Iterable[SourceRow]) -> Iterator[CustomerRow]:
+        """As :meth:`apply`, plus the basis and its evidence (a separate loop: lists without a
+        consent mapping pay nothing for it)."""
+        basis, date_col, source_col = self.consent["basis"], self.consent.get("date"), self.consent.get("source")
+        evidence = bool(date_col or source_col)
+        checked = False
+        for r in rows:
+            if not checked:
+                self.check_columns(r.values.keys())
+                checked = True
+            v = r.values
+            variables = {k: v.get(c) for k, c in self.variables.items()}
+            if evidence:
+                variables["_consent_date"] = _s(v.get(date_col)) if date_col else None
+                variables["_consent_source"] = _s(v.get(source_col)) if source_col else None
+            yield CustomerRow(
+                row_no=r.row_no,
+                phone=v.get(self.phone),
+                phone2=v.get(self.secondary_phone) if self.secondary_phone else None,
+                customer_id=_s(v.get(self.customer_id)) if self.customer_id else None,
+                name=_s(v.get(self.name)) if self.name else None,
+                variables=variables,
+                consent=v.get(basis),
             )

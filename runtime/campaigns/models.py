@@ -96,6 +96,8 @@ class CallTask(SQLModel, table=True):
     answer_on_machine: str | None = None  # hangup | message; None: the node's
     answer_message: str | None = None  # left on a voicemail box; None: the node's
     answer_screener_text: str | None = None  # said to a call screener; None: the node's
+    business_type: str | None = None  # marketing | service | collection: the legal bases it needs (consent.py)
+    region_policy: str | None = None  # cn | us | eu | a custom one: hours, holidays, attempts, disclosure (regions.py)
     created_at: datetime
     updated_at: datetime
 

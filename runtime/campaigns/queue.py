@@ -26,10 +26,15 @@ from runtime.campaigns.blacklist import load_sets
 from runtime.campaigns.bulk import big_write, bulk_insert
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.compliance import SECONDARY_IGNORED, Caps, ScreenContext
+from runtime.campaigns.consent import required_bases
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
+from runtime.campaigns.optout import opted_out_numbers
+from runtime.campaigns.regions import effective_caps, effective_windows, holiday_gate, task_policy
 from runtime.campaigns.screening import COLUMNS, paused_gc, screened_batches
 from runtime.campaigns.windows import parse_windows
+from runtime.privacy.keyed import number_key
+from runtime.privacy.suppression import suppressed_hashes
 
 __all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
            "number_context", "placed_call", "flagged_rows", "OPEN_STATES", "NO_CALL_CAUSE"]
@@ -129,7 +134,9 @@ def number_context(conn: Connection, task: CallTask, phone: str, region: str, no
     called, queued = recent_for_business(conn, task.business, days, now, [phone])
     return ScreenContext(now_utc=now, region=region, global_blacklist=g, task_blacklist=t, recent_business=called,
                          recent_queued=queued, dedupe_days=days, counts=count_calls(conn, now, [phone]),
-                         caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])))
+                         opted_out=opted_out_numbers(conn),
+                         caps=effective_caps(Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
+                                             task_policy(task.region_policy)))
 
 
 def build_context(conn: Connection, task: CallTask, region: str, now: datetime | None = None) -> ScreenContext:
@@ -139,6 +146,8 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
     days = _dedupe_days(task, cfg)
     g, t = load_sets(conn, task.id)
     called, queued = recent_for_business(conn, task.business, days, now)
+    policy = task_policy(task.region_policy)
+    windows = effective_windows(parse_windows(task.windows), policy)
     return ScreenContext(
         now_utc=now,
         region=region,
@@ -149,11 +158,21 @@ def build_context(conn: Connection, task: CallTask, region: str, now: datetime |
         recent_queued=queued,
         dedupe_days=days,
         counts=count_calls(conn, now),
-        caps=Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])),
-        windows=parse_windows(task.windows),
+        caps=effective_caps(Caps(int(cfg["cap_day"]), int(cfg["cap_week"]), int(cfg["cap_month"])), policy),
+        windows=windows,
         default_tz=task.timezone,
         variable_types=_script_variable_types(conn, task),
+        opted_out=opted_out_numbers(conn),
+        consent_bases=required_bases(task.business_type),
+        holiday_gate=holiday_gate(policy, task.business_type, windows),
+        **_suppression(conn),
     )
+
+
+def _suppression(conn: Connection) -> dict[str, Any]:
+    """Erased numbers' hashes and the key to hash rows with (no key read when nothing was erased)."""
+    hashes = suppressed_hashes(conn)
+    return {"suppressed": hashes, "suppress_key": number_key() if hashes else None}
 
 
 def flagged_rows(conn: Connection, run_id: int) -> list[dict[str, Any]]:

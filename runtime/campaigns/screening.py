@@ -253,7 +253,7 @@ class _Worker:
             self._outbox.put(pickle.dumps(("seen", seen), pickle.HIGHEST_PROTOCOL))
             self._handed_over = True
         held = [r.customer_id for r in chunk if r.customer_id in held_out] if held_out else []
-        tuples = [(r.row_no, r.phone, r.phone2, r.customer_id, r.name, r.variables) for r in chunk]
+        tuples = [(r.row_no, r.phone, r.phone2, r.customer_id, r.name, r.variables, r.consent) for r in chunk]
         self._outbox.put(pickle.dumps(("rows", held, tuples), pickle.HIGHEST_PROTOCOL))
 
     def receive(self) -> list[tuple[Any, ...]]:

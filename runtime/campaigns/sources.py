@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from runtime.audit.log import record as audit_record
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.models import DataSource
@@ -370,6 +371,9 @@ def save_source(engine: Engine, name: str, spec: SourceSpec, box: SecretBox | No
     rec = spec_to_record(name, spec, box or SecretBox())
     with Session(engine, expire_on_commit=False) as s:
         s.add(rec)
+        s.flush()
+        audit_record(s, "source.create", "source", rec.id, after={"name": name, "kind": spec.kind, "host": spec.host,
+                                                                  "database": spec.database, "path": spec.path})
         s.commit()
     assert rec.id is not None
     return rec.id

@@ -19,12 +19,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from runtime.answer.per_task import TaskAnswer, check_task_answer
+from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
+from runtime.campaigns.consent import ConsentError, check_business_type
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
 from runtime.campaigns.mapping import ColumnMapping, MappingError
 from runtime.campaigns.models import CallTask, Trigger
 from runtime.campaigns.policy import parse_outcomes
+from runtime.campaigns.regions import PolicyError, effective_windows, task_policy
 from runtime.campaigns.scripts import Resolver, ScriptNotApproved, required_variables, store_document
 from runtime.campaigns.sqlguard import UnsafeQuery, check_select
 from runtime.campaigns.windows import WindowError, parse_windows, zone
@@ -87,6 +90,8 @@ class TaskSpec:
     answer_on_machine: str | None = None
     answer_message: str | None = None
     answer_screener_text: str | None = None
+    business_type: str | None = None
+    region_policy: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
@@ -119,6 +124,11 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
     except ValueError as e:
         raise TaskError(f"redial_outcomes: {e}") from e
     _check_numbers(spec)
+    try:
+        check_business_type(spec.business_type)
+    except ConsentError as e:
+        raise TaskError(str(e)) from None
+    _check_policy(spec)
     if spec.misfire not in ("fire_once", "skip"):
         raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
     if spec.redial_count < 0 or spec.redial_count > 20:
@@ -152,6 +162,36 @@ def _check_caller_pool(engine: Engine, spec: TaskSpec) -> None:
         check_pool(engine, spec.caller_pool)
     except PoolError as e:
         raise TaskError(f"caller_pool: {e}") from e
+
+
+def _check_disclosure(task: CallTask, document: Mapping[str, Any]) -> None:
+    """A task under a region policy starts only with a script whose opening makes the disclosure
+    the policy asks for (caller identified, automated voice said): QA's compliance findings."""
+    policy = task_policy(task.region_policy)
+    if policy is None:
+        return
+    from designer.qa import qa
+
+    codes = ("no_caller_identification", "no_automated_voice_disclosure")
+    found = [f for f in qa(document, disclosure=policy.disclosure_requirements()).findings if f.code in codes]
+    if found:
+        raise TaskStateError(f"cannot start task {task.id}: region policy {policy.name!r}: "
+                             + "; ".join(f.message for f in found))
+
+
+def _check_policy(spec: TaskSpec) -> None:
+    try:
+        policy = task_policy(spec.region_policy)
+    except PolicyError as e:
+        raise TaskError(f"region_policy: {e}") from None
+    if policy is None:
+        return
+    if policy.business_type_required and not spec.business_type:
+        raise TaskError(f"business_type: the region policy {policy.name!r} needs one (marketing, service or collection)")
+    hours = effective_windows(parse_windows(spec.windows), policy)
+    if hours.spans == ((0, 0),):
+        raise TaskError(f"windows: {spec.windows!r} and the calling hours of policy {policy.name!r} "
+                        f"({policy.calling_hours}) do not overlap")
 
 
 _NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days", "priority")
@@ -322,6 +362,8 @@ def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False)
         now = utcnow()
         task = CallTask(**_columns(spec), status="draft", created_at=now, updated_at=now)
         s.add(task)
+        s.flush()
+        audit_record(s, "task.create", "task", task.id, after=_columns(spec))
         s.commit()
         return task
 
@@ -340,6 +382,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
             if k not in TaskSpec.__dataclass_fields__:
                 raise TaskError(f"{k}: not a task field")
             setattr(current, k, v)
+        before = {k: getattr(task, k) for k in changes}
         if current.schedule_kind == "once" and "cron" not in changes:
             current.cron = None  # a one-off run has no expression: switching to it drops the old one
         _check_audience(s, current)
@@ -356,6 +399,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
         s.add(task)
         if task.status == "running" and {"cron", "timezone", "schedule_kind", "once_at", "misfire"} & set(changes):
             _arm_trigger(s, task)
+        audit_record(s, "task.update", "task", task_id, before=before, after={k: getattr(task, k) for k in changes})
         s.commit()
         return task
 
@@ -404,6 +448,7 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
                 document = resolver(task.script_id, task.script_version)
             except ScriptNotApproved as e:
                 raise TaskStateError(f"cannot start task {task_id}: {e}") from e
+            _check_disclosure(task, document)
             if _reads_mapped_rows(task.source_id):
                 try:
                     check_mapping_variables(task_id, json.loads(task.mapping or "{}"), document, task.script_id)
@@ -419,6 +464,7 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
                         drop_message=f"task {action} before the number was dialled")
             )
             s.connection().execute(update(T.triggers).where(T.triggers.c.task_id == task_id).values(next_fire_at=None))
+        audit_record(s, f"task.{action}", "task", task_id, before={"status": task.status}, after={"status": target})
         task.status = target
         task.updated_at = utcnow()
         s.add(task)

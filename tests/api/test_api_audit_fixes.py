@@ -12,7 +12,7 @@ from sqlalchemy import update
 from runtime.campaigns import tables as T
 from web.api.oauth import create_client
 
-ALL = "config:read tasks:read tasks:write calls:read"
+ALL = "config:read tasks:read tasks:write calls:read personal:read"
 SID = "data-pack-upgrade"
 
 

@@ -13,7 +13,7 @@ from runtime.campaigns.clock import utcnow
 from web.api.models import ApiToken
 from web.api.oauth import create_client, revoke_client
 
-ALL = "config:read tasks:read tasks:write calls:read"
+ALL = "config:read tasks:read tasks:write calls:read personal:read"
 
 
 def _token(client, cid, secret, scope=None):

@@ -15,7 +15,7 @@ from runtime.db import init_db, make_engine
 from web.api.errors import error_response
 from web.api.oauth import create_client
 
-ALL = "config:read tasks:read tasks:write calls:read"
+ALL = "config:read tasks:read tasks:write calls:read personal:read"
 _API_KEYS = {"error", "status", "detail", "status_code"}
 _FORM_MSG = "the token request must be application/x-www-form-urlencoded with grant_type=client_credentials"
 

@@ -68,7 +68,7 @@ def test_opted_out_number_is_not_called_again_by_a_later_task(engine):
     _run(_node(engine, FakeRunner(opt_out_suffix="10")))
     t2 = running_task(engine, business="b", name="b")
     _, stats = add_numbers(engine, t2, rows(["13800000010"]))
-    assert stats.reasons == {"blacklisted": 1}
+    assert stats.reasons == {"opted_out": 1}  # recorded as an opt-out (compliance), on the blacklist too
 
 
 def test_concurrency_and_line_limits(engine):

@@ -15,6 +15,8 @@ SCOPES: dict[str, str] = {
     "tasks:read": "read call tasks and their progress",
     "tasks:write": "create tasks, add numbers, change status",
     "calls:read": "read calls and their results",
+    "personal:erase": "erase everything held about a number (POST /api/v1/privacy/erase)",
+    "personal:read": "phone numbers, names and transcripts unmasked (without it they are masked: 138****5678)",
 }
 
 

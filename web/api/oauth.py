@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from runtime.audit.log import record as audit_record
 from runtime.campaigns.clock import as_utc, utcnow
 from web.api.models import SCOPES, ApiClient, ApiToken
 
@@ -69,6 +70,7 @@ def create_client(engine: Engine, name: str, scopes: str, created_by: str | None
     with Session(engine) as s:
         s.add(ApiClient(client_id=client_id, secret_hash=_hasher.hash(secret), name=name, scopes=" ".join(sorted(wanted)),
                         created_by=created_by, created_at=utcnow()))
+        audit_record(s, "client.create", "api_client", client_id, after={"name": name, "scopes": " ".join(sorted(wanted))})
         s.commit()
     return client_id, secret
 
@@ -87,6 +89,7 @@ def revoke_client(engine: Engine, client_id: str) -> bool:
         s.add(c)
         for t in s.exec(select(ApiToken).where(ApiToken.client_id == client_id)).all():
             s.delete(t)
+        audit_record(s, "client.revoke", "api_client", client_id, before={"scopes": c.scopes})
         s.commit()
         return True
 

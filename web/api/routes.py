@@ -34,8 +34,10 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from runtime.privacy.masking import mask_name, mask_phone
 from web.api.errors import error_response, oauth_error
 from web.api.oauth import OAuthError, check_token, issue_token
+from web.api.privacy_routes import privacy_api_routes
 from web.api.reach_routes import reach_routes
 from web.auth import throttle
 from web.auth.hashing_pool import off_loop
@@ -215,6 +217,10 @@ class TaskIn:
     answer_message: str | None = None
     #: said to a call screener (None: the node's; empty: hang up on screeners)
     answer_screener_text: str | None = None
+    #: marketing | service | collection: which legal bases (mapping "consent") the numbers need
+    business_type: Literal["marketing", "service", "collection"] | None = None
+    #: a region policy (cn, us, eu or a custom one): hours, holidays, attempts, disclosure
+    region_policy: str | None = None
 
 
 def _check_number_source(data: TaskIn) -> None:
@@ -368,11 +374,20 @@ def status_route(request: Request[Any, Any, Any], task_id: Id, data: JSONBody[St
 # ---- calls ---------------------------------------------------------------------------------
 
 
-def _call_row(r: Any, full: bool) -> dict[str, Any]:
+def _call_row(r: Any, full: bool, personal: bool = True) -> dict[str, Any]:
+    """``personal``: the token has ``personal:read``; without it numbers and names are masked and
+    the record (the transcript) is withheld."""
     d = {k: _iso(v) for k, v in r._mapping.items() if k != "record"}
+    if not personal:
+        d.update(phone=mask_phone(d.get("phone")), name=mask_name(d.get("name")))
     if full:
-        d["record"] = json.loads(r.record) if r.record else None
+        d["record"] = (json.loads(r.record) if r.record else None) if personal else None
     return d
+
+
+def _personal(request: Request[Any, Any, Any]) -> bool:
+    principal = request.state.get("principal")
+    return principal is not None and "personal:read" in principal.scopes
 
 
 @get("/calls", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=True)
@@ -398,7 +413,8 @@ def calls_route(
     with _engine(request).connect() as c:
         total = int(c.execute(cq).scalar_one())
         rows = c.execute(q.order_by(a.c.id.desc()).limit(limit).offset(offset)).all()
-    return {"total": total, "calls": [_call_row(r, False) for r in rows]}
+    personal = _personal(request)
+    return {"total": total, "calls": [_call_row(r, False, personal) for r in rows]}
 
 
 @get("/calls/{call_id:str}", opt={"scope": "calls:read"}, tags=["calls"], sync_to_thread=True)
@@ -411,13 +427,13 @@ def call_route(request: Request[Any, Any, Any], call_id: Id) -> dict[str, Any]:
         r = c.execute(select(a, j.c.customer_id, j.c.name).join(j, j.c.id == a.c.job_id).where(a.c.id == call_id)).first()
     if r is None:
         raise NotFoundException(f"no call with id {call_id}")
-    return _call_row(r, True)
+    return _call_row(r, True, _personal(request))
 
 
 _v1 = Router(
     path="/api/v1",
     route_handlers=[scripts, voices, lines, create_task_route, list_tasks_route, get_task_route, add_numbers_route,
-                    status_route, calls_route, call_route, *reach_routes()],
+                    status_route, calls_route, call_route, *reach_routes(), *privacy_api_routes()],
     guards=[_bearer_guard],
 )
 

@@ -13,6 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from runtime.audit.context import Actor
+from runtime.audit.context import bind as bind_actor
 from web.auth.models import User
 from web.auth.roles import Permission, allows
 from web.auth.users import get_user
@@ -37,6 +39,8 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
         if found is not None and found.active:
             user = found
     state["hs_user"] = user
+    if user is not None:  # what this request changes is audited as this user, from this address
+        bind_actor(Actor(user.username, connection.client.host if connection.client else None))
     return user
 
 

@@ -22,6 +22,10 @@ class Permission(StrEnum):
     TEST_TALK = "scripts.talk"
     MANAGE_USERS = "users.manage"
     RUN_CAMPAIGNS = "campaigns.run"
+    VIEW_AUDIT = "audit.view"  # the audit trail page and its export
+    VIEW_PERSONAL = "personal.view"  # phone numbers and names unmasked
+    PLAY_RECORDINGS = "recordings.play"  # play recordings, read transcripts
+    ERASE_PERSONAL = "personal.erase"  # erase everything held about a number
 
 
 # A designer cannot approve their own work; an operator only reads scripts and runs campaigns.
@@ -33,7 +37,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset(
         {Permission.VIEW_SCRIPTS, Permission.REVIEW_SCRIPTS, Permission.RETIRE_SCRIPTS, Permission.TEST_TALK}
     ),
-    Role.OPERATOR: frozenset({Permission.VIEW_SCRIPTS, Permission.RUN_CAMPAIGNS}),
+    # numbers and names masked (personal.view is the admin's); recordings and transcripts allowed
+    Role.OPERATOR: frozenset({Permission.VIEW_SCRIPTS, Permission.RUN_CAMPAIGNS, Permission.PLAY_RECORDINGS}),
 }
 
 

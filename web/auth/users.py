@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from runtime.audit.log import record as audit_record
 from web.auth.models import User
 from web.auth.passwords import hash_password, needs_rehash, verify_password
 from web.auth.roles import Role, parse_role
@@ -36,6 +37,7 @@ def create_user(engine: Engine, username: str, password: str, role: str | Role) 
             raise UserError(f"user {username!r} exists already")
         user = User(username=username, password_hash=pw_hash, role=r.value)
         s.add(user)
+        audit_record(s, "user.create", "user", username, after={"role": r.value})
         s.commit()
         s.refresh(user)
         return user
@@ -65,6 +67,7 @@ def set_role(engine: Engine, username: str, role: str | Role) -> User:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise UserError(f"no user named {username!r}")
+        audit_record(s, "user.role", "user", username, before={"role": user.role}, after={"role": r.value})
         user.role = r.value
         s.add(user)
         s.commit()

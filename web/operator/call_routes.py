@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Stream, Template
 from litestar.types import ControllerRouterHandler
 
+from runtime.audit.log import record_now as audit_read
 from runtime.campaigns.tasks import list_tasks
 from web.auth.guards import require_permission
 from web.operator._render import RUN, engine_of, is_htmx, op_page, query_of, translator_of
@@ -23,6 +24,7 @@ from web.operator.call_views import (
 )
 from web.operator.exports import csv_chunks, header, xlsx_bytes
 from web.operator.filters import FilterError
+from web.operator.privacy import masked_rows, may_play, sees_personal
 
 __all__ = ["call_routes"]
 
@@ -39,8 +41,7 @@ def calls_page(request: Request[Any, Any, Any]) -> Template:
     except FilterError as e:
         error, f = str(e), CallFilter()
     listing = call_listing(engine, f)
-    if error:
-        listing.rows = []
+    listing.rows = [] if error else list(masked_rows(listing.rows, sees_personal(request)))
     template = "operator/_calls_table.html" if is_htmx(request) else "operator/calls.html"
     tasks = [] if is_htmx(request) else list_tasks(engine, include_deleted=True)
     return op_page(request, template, listing=listing, f=f, q=q, error=error, tasks=tasks, in_call=IN_CALL,
@@ -67,7 +68,8 @@ def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
         f = parse_call_filter(query_of(request))
     except FilterError as e:
         return Response({"error": str(e)}, status_code=400)
-    rows = iter_calls(engine_of(request), f)
+    rows = masked_rows(iter_calls(engine_of(request), f), sees_personal(request))
+    audit_read(engine_of(request), "export.calls", "calls", "csv", after=dict(query_of(request)))
     return Stream(
         csv_chunks(rows, _label(request), names=_names(request)), media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.csv"'},
@@ -80,7 +82,9 @@ def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
         f = parse_call_filter(query_of(request))
     except FilterError as e:
         return Response({"error": str(e)}, status_code=400)
-    body = xlsx_bytes(iter_calls(engine_of(request), f), _label(request), names=_names(request))
+    body = xlsx_bytes(masked_rows(iter_calls(engine_of(request), f), sees_personal(request)), _label(request),
+                      names=_names(request))
+    audit_read(engine_of(request), "export.calls", "calls", "xlsx", after=dict(query_of(request)))
     return Response(body, media_type=_XLSX,
                     headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.xlsx"'})
 
@@ -90,6 +94,10 @@ def call_page(request: Request[Any, Any, Any], attempt_id: int) -> Template:
     d = call_detail(engine_of(request), attempt_id)
     if d is None:
         raise NotFoundException(f"no call with id {attempt_id}")
+    if not sees_personal(request):
+        d.call = next(iter(masked_rows([d.call], False)))
+    if not may_play(request):  # recordings and transcripts need their own permission
+        d.recording, d.turns = None, []
     return op_page(request, "operator/call.html", d=d, in_call=IN_CALL)
 
 

@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 
+from runtime.audit.log import record_now as audit_read
 from runtime.campaigns import tables as T
 from runtime.recordings import RecordingConfigError, find_recording, open_recording_reader
 from web.auth.guards import require_permission
 from web.operator._render import RUN, engine_of
+from web.operator.privacy import may_play
 from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
 
 __all__ = ["recording_routes", "recording_path", "CHUNK"]
@@ -73,6 +75,8 @@ def _read(path: Path, span: ByteRange) -> Iterator[bytes]:
 
 @get("/operator/calls/{attempt_id:int}/recording", guards=[require_permission], opt=RUN, sync_to_thread=True)
 def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]:
+    if not may_play(request):
+        raise PermissionDeniedException("playing recordings needs the permission recordings.play")
     a = T.attempts
     with engine_of(request).connect() as conn:
         row = conn.execute(select(a.c.recording).where(a.c.id == attempt_id)).first()
@@ -91,6 +95,8 @@ def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]
         return Response({"error": f"range not satisfiable: {e}"}, status_code=416,
                         headers={**headers, "content-range": f"bytes */{size}"})
     status = 206
+    if span is None or span.start == 0:  # a play starts at byte 0; later ranges are the same play seeking
+        audit_read(engine_of(request), "recording.play", "call", attempt_id)
     if span is None:
         span, status = ByteRange(0, size - 1), 200
     else:

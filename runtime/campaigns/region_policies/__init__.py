@@ -1,0 +1,1 @@
+"""Built-in region policy data files (see runtime.campaigns.regions)."""

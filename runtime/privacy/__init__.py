@@ -1,0 +1,1 @@
+"""Personal data: keyed number hashes, masking, erasure and retention."""
