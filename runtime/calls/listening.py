@@ -20,6 +20,7 @@ from typing import Any
 from runtime import metrics
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen
+from runtime.nlu.closedset import ClosedSet, decide
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
 from telephony.simulator.clock import Clock, holding
 
@@ -35,6 +36,8 @@ class Heard:
 
     text: str
     confidence: float
+    branch_hint: str | None = None  # the closed set's choice (runtime.nlu.closedset.decide)
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +59,11 @@ class Ear:
         barge_in: Callable[[], Awaitable[bool]],
         listening: Callable[[], Listen | None],
         clock: Clock | None = None,
+        closed: ClosedSet | None = None,
     ) -> None:
         self.asr = asr
+        self.closed = closed
+        self._lis: Listen | None = None
         self.oracle = oracle
         self._emit = emit
         self._barge_in = barge_in
@@ -85,6 +91,7 @@ class Ear:
         self._emit(Hearing(True))
         await self._barge_in()
         lis = self._listening()
+        self._lis = lis
         self.stream = self.asr.new_stream(
             lis.expected if lis else (), lis.grammar if lis else False, lis.hotwords if lis else ()
         )
@@ -107,7 +114,13 @@ class Ear:
         conf = result.dialog_confidence if hasattr(result, "dialog_confidence") else (
             0.0 if result.rejected else (result.confidence if result.confidence is not None else 1.0)
         )
-        if result.text.strip():
+        if not result.text.strip():
+            return
+        lis = self._lis
+        if self.closed is not None and lis is not None and not self.oracle:
+            v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
+            self._emit(Heard(v.text, v.confidence, v.branch_hint, v.note))
+        else:
             self._emit(Heard(result.text, conf))
 
 

@@ -274,7 +274,8 @@ class CallSession:
         elif isinstance(item, DtmfReceived):
             await self._feed(handle, ev.Dtmf(self._at_ms(), item.digit))
         elif isinstance(item, Heard):
-            await self._feed(handle, ev.Speech(self._at_ms(), item.text, True, item.confidence))
+            await self._feed(handle, ev.Speech(self._at_ms(), item.text, True, item.confidence,
+                                               item.branch_hint, item.note))
         elif isinstance(item, _Fired):
             self._timers.pop(item.kind, None)
             if item.kind == "silence" and self._hearing:
@@ -396,6 +397,7 @@ class CallSession:
                 barge_in=barge_in,
                 listening=lambda: self._listen,
                 clock=self.clock,
+                closed=getattr(self.engine, "closed", None),
             )
 
         await listen(
