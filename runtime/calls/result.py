@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,8 @@ class CallResult:
     ended_at: datetime
     transferred_to: str | None = None
     error: str | None = None  # an internal failure during the call (the call was hung up)
+    # per recognised turn: endpoint / recognise / match / first audio ms (runtime.calls.listening.TurnBudget)
+    turn_budgets: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class CallResult:
             "ended_at": self.ended_at.isoformat(),
             "transferred_to": self.transferred_to,
             "error": self.error,
+            "turn_budgets": self.turn_budgets,
             "recording": None
             if self.recording is None
             else {

@@ -72,12 +72,18 @@ class WhisperStream:
         self._tone.add(pcm_frame)
         return None  # no partials: whisper decodes whole utterances
 
+    def peek(self) -> AsrResult:
+        """Decode the audio so far and keep the stream open: the speculative decode at a pause
+        (runtime.calls.early_turn). Safe from a worker thread while frames keep arriving: it
+        copies the buffer first."""
+        return self.finish()
+
     def finish(self) -> AsrResult:
         tone = self._tone.reason()
         if tone is not None:  # not sent to the model: it would only make words of it
             return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
                              audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
-        return self._provider.transcribe(bytes(self._pcm), self._hotwords)
+        return self._provider.transcribe(bytes(self._pcm), self._hotwords)  # a copy: accept() may go on
 
 
 class WhisperProvider:

@@ -26,19 +26,25 @@ class ScriptedAsr:
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = deque(texts)
         self.asked: list[dict[str, Any]] = []
+        self.peeks = 0  # speculative decodes asked for (streams' peek())
 
     def new_stream(self, expected: Sequence[str] = (), grammar: bool = False, hotwords: Sequence[str] = ()) -> Any:
         self.asked.append({"expected": tuple(expected), "hotwords": tuple(hotwords)})
-        return _Stream(self.texts.popleft() if self.texts else "")
+        return _Stream(self.texts.popleft() if self.texts else "", self)
 
 
 class _Stream:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, owner: ScriptedAsr) -> None:
         self.text = text
+        self.owner = owner
         self.frames = 0
 
     def accept(self, frame: bytes) -> None:
         self.frames += 1
+
+    def peek(self) -> AsrResult:
+        self.owner.peeks += 1
+        return self.finish()
 
     def finish(self) -> AsrResult:
         if not self.text:
