@@ -10,8 +10,8 @@ nearly as close. Below :data:`ACCEPT_AT` the turn is rejected to no-match instea
 
 Substitution costs between two syllables (one character each): same toned syllable 0; same
 syllable, other tone 0.2; a usual confusion (zh/z, n/l, an/ang ...; :func:`fold_syllable`)
-0.4; anything else 1. Insertions and deletions cost 1. Fillers (嗯, 啊, 呃 ...) are dropped
-from the hypothesis first. Similarity is ``1 - distance / max(len)``: a whole-answer match,
+0.4; anything else 1. Insertions and deletions cost 1. Fillers (嗯, 啊, 呃 ...) and courtesy
+words (谢谢, 你好, 喂 ...) are dropped first. Similarity is ``1 - distance / max(len)``: a whole-answer match,
 so an off-script question that merely *contains* "可以" scores low.
 
 Pure functions over small tuples: no recogniser, no clock. The threshold is chosen on the
@@ -21,6 +21,7 @@ threshold).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,10 +87,15 @@ def _syllable(ch: str) -> tuple[str, str, str]:
     return toned, plain, fold_syllable(plain)
 
 
+# Courtesy and hesitation words around an answer ("不需要，谢谢", "喂，你好，是的"): not the answer.
+_COURTESY = re.compile(r"谢谢你|谢谢您|谢谢|多谢|谢了|不好意思|你好|您好|喂|那个|就是说")
+
+
 @lru_cache(maxsize=8192)
 def _units(text: str) -> tuple[tuple[str, str, str], ...]:
-    """The text as syllables: normalised, fillers and spaces out."""
-    norm = normalize(text)
+    """The text as syllables: normalised, courtesy words, fillers and spaces out (a phrase made only
+    of them, such as "谢谢", is kept as it is)."""
+    norm = _COURTESY.sub("", normalize(text)) or normalize(text)
     return tuple(_syllable(c) for c in norm if not c.isspace() and c not in FILLERS)
 
 
