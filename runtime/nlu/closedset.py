@@ -10,7 +10,7 @@ nearly as close. Below :data:`ACCEPT_AT` the turn is rejected to no-match instea
 
 Substitution costs between two syllables (one character each): same toned syllable 0; same
 syllable, other tone 0.2; a usual confusion (zh/z, n/l, an/ang ...; :func:`fold_syllable`)
-0.4; anything else 1. Insertions and deletions cost 1. Fillers (嗯, 啊, 呃 ...) and courtesy
+0.4; anything else 1. Insertions and deletions cost 1, of a negation syllable (不, 没, 别) 2. Fillers (嗯, 啊, 呃 ...) and courtesy
 words (谢谢, 你好, 喂 ...) are dropped first. Similarity is ``1 - distance / max(len)``: a whole-answer match,
 so an off-script question that merely *contains* "可以" scores low.
 
@@ -40,6 +40,8 @@ ACCEPT_AT = 0.6  # calibrated confidence at or above which a choice is accepted
 CLEAR_MARGIN = 0.15  # a runner-up branch this far behind does not lower the confidence
 REJECT_BELOW = 0.5  # runtime.nlu.matcher.MIN_CONFIDENCE: below it the engine takes no-match
 _TONE_COST = 0.2
+_NEGATION_COST = 2.0
+_NEGATORS = frozenset({"bu4", "bu2", "mei2", "bie2"})
 _FOLD_COST = 0.4
 _MAX_CANDIDATES = 400  # per node: bounded work per turn whatever the script holds
 _MAX_HYPOTHESIS = 40  # characters scored; a longer answer is not a closed-set answer
@@ -109,12 +111,20 @@ def _sub_cost(a: tuple[str, str, str], b: tuple[str, str, str]) -> float:
     return 1.0
 
 
+def _gap(x: tuple[str, str, str]) -> float:
+    """Inserting or dropping a syllable costs 1; a negation (不 / 没 / 别, or a homophone the
+    recogniser wrote for it) costs 2: "不明白" is not "明白" with a little noise."""
+    return _NEGATION_COST if x[0] in _NEGATORS else 1.0
+
+
 def _distance(a: tuple[tuple[str, str, str], ...], b: tuple[tuple[str, str, str], ...]) -> float:
-    prev = [float(j) for j in range(len(b) + 1)]
-    for i, x in enumerate(a, 1):
-        cur = [float(i)] + [0.0] * len(b)
+    prev = [0.0]
+    for y in b:
+        prev.append(prev[-1] + _gap(y))
+    for x in a:
+        cur = [prev[0] + _gap(x)] + [0.0] * len(b)
         for j, y in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1.0, cur[j - 1] + 1.0, prev[j - 1] + _sub_cost(x, y))
+            cur[j] = min(prev[j] + _gap(x), cur[j - 1] + _gap(y), prev[j - 1] + _sub_cost(x, y))
         prev = cur
     return prev[-1]
 

@@ -26,6 +26,13 @@ def test_tone_costs_less_than_a_confusion_less_than_another_syllable() -> None:
     assert (tone, fold, other) == (pytest.approx(0.9), pytest.approx(0.8), pytest.approx(0.5))
 
 
+def test_a_negation_is_not_noise() -> None:
+    # measured on Kokoro through Whisper: "不明白" was accepted as affirm's "明白" (0.67)
+    assert similarity("不明白", "明白") < ACCEPT_AT
+    assert similarity("不需要", "需要") < ACCEPT_AT
+    assert similarity("布须要", "不需要") == 1.0  # a homophone of 不 in place of 不 is still a match
+
+
 def test_fillers_and_courtesy_do_not_count() -> None:
     assert similarity("嗯，好的啊", "好的") == 1.0
     assert similarity("不需要谢谢", "不需要") == 1.0  # measured on Kokoro through Whisper: 0.60 before
