@@ -43,3 +43,15 @@ def test_whisper_reads_kokoro_back(kokoro: KokoroProvider, whisper_dir: Path) ->
 
     assert sum(c in text for c in "我已经充值了") >= 4, text  # measured: 我已经控制了 (充值 -> 控制)
     assert similarity(text, "我已经充值了") >= ACCEPT_AT, text  # which the closed set still hears right
+
+
+def test_offline_and_auto_chains_put_kokoro_before_espeak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime.campaigns.drivers import offline_tts
+    from runtime.config import Settings
+    from runtime.speech.tts import build_tts
+
+    settings = Settings(data_dir=tmp_path)
+    names = [p.name for p in offline_tts(settings).providers]
+    assert names.index("kokoro") < names.index("espeak")
+    auto = [p.name for p in build_tts(settings).providers]
+    assert auto[:2] == ["edge", "kokoro"] and auto.index("kokoro") < auto.index("espeak")
