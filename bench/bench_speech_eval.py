@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 from designer.model import Script  # noqa: E402
 from runtime.calls.early_turn import EarlyTurnConfig  # noqa: E402
 from runtime.dialog.compiled import compile_script  # noqa: E402
-from runtime.nlu.closedset import ClosedSet, decide  # noqa: E402
 from telephony.media.g711 import ulaw_decode, ulaw_encode  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "speech-eval"
@@ -213,11 +212,12 @@ def cer(ref: str, hyp: str) -> tuple[int, int]:
     return prev[-1], len(a)
 
 
-def predicted(compiled: Any, node_id: str, turn: Any, closed: ClosedSet) -> str | None:
-    """The branch a call takes for this heard turn (closed-set hint, or the matcher on an open node)."""
+def predicted(compiled: Any, node_id: str, turn: Any) -> str | None:
+    """The branch a call takes for this heard turn (closed-set or forced-scoring hint, or the
+    text matcher when the verdict passes the words on)."""
     if turn.result is None or not turn.result.text.strip() or turn.verdict is None:
         return None
-    v = decide(closed, node_id, turn.result.text, turn.result.dialog_confidence, turn.result.rejected)
+    v = turn.verdict
     if v.branch_hint is not None:
         return v.branch_hint
     if v.confidence < 0.5:
@@ -248,6 +248,7 @@ def main() -> None:
     ap.add_argument("--corpus-only", action="store_true")
     ap.add_argument("--tts-figures", action="store_true",
                     help="only time each voice on the library's prompts (uncached) and print ms per sentence")
+    ap.add_argument("--no-forced", action="store_true", help="without forced scoring (closed set on the words only)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
 
@@ -261,6 +262,11 @@ def main() -> None:
         return
     items = sample(corpus, args.limit)
     print(f"sample: {len(items)} replies")
+    if args.no_forced:
+        import runtime.speech.turn as turn_mod
+
+        turn_mod.rescore = lambda closed, node_id, verdict, score: verdict  # type: ignore[assignment]
+    report_forced = not args.no_forced
 
     from runtime.speech.asr import WhisperProvider
     from runtime.speech.models import whisper_model_dir
@@ -270,7 +276,7 @@ def main() -> None:
     cfg = EarlyTurnConfig()
     scripts = {p.name: Script.from_dict(json.loads(p.read_text("utf-8")))
                for p in (ROOT / "scripts_library").glob("*.json")}
-    report: dict[str, Any] = {"corpus": dict(kinds), "corpus_size": len(corpus), "sample": len(items), "runs": []}
+    report: dict[str, Any] = {"forced_scoring": report_forced, "corpus": dict(kinds), "corpus_size": len(corpus), "sample": len(items), "runs": []}
     for voice in args.voices.split(","):
         for rate in (float(x) for x in args.rates.split(",")):
             for level in args.noise.split(","):
@@ -286,9 +292,11 @@ def main() -> None:
                     wall_ms = (time.perf_counter() - w0) * 1000
                     hyp = turn.result.text if turn.result is not None else ""
                     choice = turn.verdict.choice if turn.verdict is not None else None
-                    conf = choice.confidence if choice is not None else 0.0
+                    conf = turn.verdict.confidence if turn.verdict is not None and turn.verdict.branch_hint else (
+                        choice.confidence if choice is not None else 0.0)
                     row = {"kind": r.kind, "text": r.text, "truth": r.truth, "hyp": hyp,
-                           "pred": predicted(compiled, r.node, turn, compiled.closed),
+                           "pred": predicted(compiled, r.node, turn),
+                           "forced": "forced scoring: the decoder" in (turn.verdict.note if turn.verdict else ""),
                            "conf": conf, "sim": choice.similarity if choice else 0.0,
                            "cpu_ms": cpu_ms, "decode_ms": turn.recognise_ms, "match_ms": turn.match_ms,
                            "wall_ms": wall_ms, "open": compiled.closed.is_open(r.node)}
@@ -335,7 +343,7 @@ def summarise(rows: list[dict[str, Any]], voice: str, rate: float, level: str, c
     in_set = [r for r in rows if r["truth"] is not None]
     out_set = [r for r in rows if r["truth"] is None]
     lat = [latency_ms(r["decode_ms"], r["match_ms"], r["conf"] >= cfg.min_confidence and not r["open"]
-                      and r["pred"] is not None, cfg) for r in rows if r["hyp"]]
+                      and r["pred"] is not None and not r.get("forced"), cfg) for r in rows if r["hyp"]]
     sweep = {}
     for th in (0.5, 0.6, 0.7, 0.8):
         ok = sum(1 for r in in_set if r["pred"] == r["truth"] and (r["conf"] >= th or r["open"]))
@@ -354,7 +362,9 @@ def summarise(rows: list[dict[str, Any]], voice: str, rate: float, level: str, c
         "cpu_ms_per_turn_p50": round(statistics.median(r["cpu_ms"] for r in rows), 0),
         "decode_ms_p50": round(statistics.median(r["decode_ms"] for r in rows if r["hyp"]) if lat else 0, 0),
         "eos_to_first_audio_ms_p50": round(pct(lat, 0.5), 0), "eos_to_first_audio_ms_p95": round(pct(lat, 0.95), 0),
-        "early_ends": sum(1 for r in rows if r["conf"] >= cfg.min_confidence and not r["open"] and r["pred"]),
+        "forced_scoring_accepts": sum(1 for r in rows if r.get("forced")),
+        "early_ends": sum(1 for r in rows if r["conf"] >= cfg.min_confidence and not r["open"] and r["pred"]
+                          and not r.get("forced")),
         "paused_replies": len(paused), "cut_off": sum(r["cut_off"] for r in paused),
         "threshold_sweep": sweep,
     }

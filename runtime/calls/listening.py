@@ -22,6 +22,7 @@ from runtime.calls.early_turn import EarlyTurnConfig, next_step
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen
 from runtime.nlu.closedset import ClosedSet, Verdict, decide
+from runtime.speech.forced import rescore
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
 from telephony.simulator.clock import Clock, holding
 
@@ -195,6 +196,10 @@ class Ear:
         endpoint_ms = (self.early.end_after_ms if early and self.early is not None else self.end_silence_ms)
         if self.closed is not None and lis is not None and not self.oracle:
             v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
+            scorer = getattr(done, "score", None)
+            if scorer is not None and v.choice is not None and v.choice.rejected:
+                with holding(self._clock):  # the decoder's work is real time, as the recognition is
+                    v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer)
             t2 = time.perf_counter()
             budget = TurnBudget(endpoint_ms, (t1 - t0) * 1000, (t2 - t1) * 1000, early, spec is not None)
             self._emit(Heard(v.text, v.confidence, v.branch_hint, v.note, budget))

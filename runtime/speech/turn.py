@@ -17,6 +17,7 @@ from designer.model import Script
 from runtime.dialog.compiled import compile_script
 from runtime.nlu.closedset import Verdict, decide
 from runtime.speech.asr_base import AsrProvider, AsrResult
+from runtime.speech.forced import rescore
 from telephony.media.endpointing import SpeechEnded
 from telephony.media.vad import VadGate
 
@@ -34,7 +35,7 @@ class AudioTurn:
     verdict: Verdict | None
     speech_ms: int  # audio the VAD passed to the recogniser
     recognise_ms: float  # end of speech -> recogniser result (CPU of the recogniser)
-    match_ms: float  # the closed-set pass
+    match_ms: float  # the closed-set pass (and forced scoring when it ran)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,5 +96,6 @@ def hear_turn(asr: AsrProvider, script: Script, node_id: str, pcm8k: bytes) -> A
     t1 = time.perf_counter()
     conf = result.dialog_confidence
     verdict = decide(compiled.closed, node.id, result.text, conf, result.rejected)
+    verdict = rescore(compiled.closed, node.id, verdict, getattr(stream, "score", None))
     t2 = time.perf_counter()
     return AudioTurn(node.id, result, verdict, passed * 20, (t1 - t0) * 1000, (t2 - t1) * 1000)
