@@ -18,7 +18,7 @@ no branch, i.e. out of set). A recognised reply counts as right when the call wo
 same branch; "false accept" is an out-of-set reply sent to a branch.
 
 End of speech -> first bot audio is derived in-process from the measured decode time and the
-early-turn rule (speculation at a 140 ms pause, end at 240 ms when confident, else 600 ms) plus
+early-turn rule (speculation at a 140 ms pause, end at 360 ms when confident, else 600 ms) plus
 the measured matching time and a cached prompt's first frame; it is *not* measured at the
 customer's side over SIP here (see docs/speech.md).
 """
@@ -48,6 +48,7 @@ from runtime.dialog.compiled import compile_script  # noqa: E402
 from telephony.media.g711 import ulaw_decode, ulaw_encode  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "speech-eval"
+PAUSE_MS = 300  # the pause inside a "paused" reply, after its first phrase
 NOISE_DB = {"low": 30.0, "mid": 20.0, "high": 10.0}  # SNR of the line noise, speech RMS over noise RMS
 OFF_SCRIPT = ["今天天气怎么样", "你们公司在哪里", "我在开车不方便说", "我想问一下宽带能不能提速", "你们有没有优惠活动",
               "我的手机老是没信号", "帮我查一下积分", "我要办一张副卡", "能不能换个套餐", "你说的我听不太懂",
@@ -193,7 +194,7 @@ def audio_for(r: Reply, voice: str, rate: float, snr: float, seed: int) -> bytes
     if r.kind == "paused":
         a = speak(voice, r.first, rate)
         b = speak(voice, r.text[len(r.first) + 1:], rate)
-        return on_the_line(a + bytes(300 * 16) + b, snr, seed)
+        return on_the_line(a + bytes(PAUSE_MS * 16) + b, snr, seed)
     return on_the_line(speak(voice, r.text, rate), snr, seed)
 
 
@@ -304,7 +305,9 @@ def main() -> None:
                         first = hear_turn(asr, script, r.node, on_the_line(speak(voice, r.first, rate), NOISE_DB[level], i))
                         fc = first.verdict.choice if first.verdict is not None else None
                         row["cut_off"] = bool(fc is not None and not fc.rejected and not row["open"]
-                                              and fc.confidence >= cfg.min_confidence)
+                                              and fc.confidence >= cfg.min_confidence and cfg.end_after_ms <= PAUSE_MS)
+                        row["first_confident"] = bool(fc is not None and not fc.rejected and not row["open"]
+                                                      and fc.confidence >= cfg.min_confidence)
                     rows.append(row)
                     print(f"  [{voice} x{rate} {level}] {i + 1}/{len(items)} {r.kind:10s} {r.text!r} -> {hyp!r} "
                           f"{row['pred']} (truth {r.truth}) {wall_ms:.0f} ms", flush=True)
@@ -366,6 +369,7 @@ def summarise(rows: list[dict[str, Any]], voice: str, rate: float, level: str, c
         "early_ends": sum(1 for r in rows if r["conf"] >= cfg.min_confidence and not r["open"] and r["pred"]
                           and not r.get("forced")),
         "paused_replies": len(paused), "cut_off": sum(r["cut_off"] for r in paused),
+        "would_cut_at_240ms": sum(r.get("first_confident", False) for r in paused),
         "threshold_sweep": sweep,
     }
 

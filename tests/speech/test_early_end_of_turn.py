@@ -1,4 +1,4 @@
-"""Early end of turn: a confident closed-set match ends the turn at a ~240 ms pause; open or
+"""Early end of turn: a confident closed-set match ends the turn at a ~360 ms pause; open or
 ambiguous answers and speech that goes on after a pause keep the full 600 ms silence, and a
 customer who pauses mid-sentence is not cut off."""
 
@@ -29,10 +29,10 @@ def test_next_step_table() -> None:
     assert next_step(CFG, 100, 800, False, None) == "wait"  # pause too short
     assert next_step(CFG, 160, 200, False, None) == "wait"  # a cough
     assert next_step(CFG, 160, 800, False, None) == "speculate"
-    assert next_step(CFG, 200, 800, True, True) == "wait"  # confident, but the pause is not long enough yet
-    assert next_step(CFG, 260, 800, True, None) == "wait"  # decode still running
-    assert next_step(CFG, 260, 800, True, False) == "wait"  # ambiguous / open: the long silence
-    assert next_step(CFG, 260, 800, True, True) == "end"
+    assert next_step(CFG, 300, 800, True, True) == "wait"  # confident, but a comma's pause: not yet
+    assert next_step(CFG, 380, 800, True, None) == "wait"  # decode still running
+    assert next_step(CFG, 380, 800, True, False) == "wait"  # ambiguous / open: the long silence
+    assert next_step(CFG, 380, 800, True, True) == "end"
 
 
 def _burst(ms: int, seed: int) -> bytes:

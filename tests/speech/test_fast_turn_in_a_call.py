@@ -73,7 +73,7 @@ def test_confident_answer_is_answered_before_the_long_silence() -> None:
     (latency,) = call.log.response_latencies_s  # end of the customer's words -> first reply frame, at the customer
     assert latency < 0.55  # the 600 ms end-of-turn silence alone would be more
     (budget,) = res.turn_budgets
-    assert budget["early"] and budget["endpoint_ms"] == 240 and budget["first_audio_ms"] is not None
+    assert budget["early"] and budget["endpoint_ms"] == EarlyTurnConfig().end_after_ms and budget["first_audio_ms"] is not None
     assert res.to_dict()["turn_budgets"] == res.turn_budgets
 
 

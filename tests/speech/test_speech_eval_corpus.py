@@ -40,6 +40,6 @@ def test_latency_rule() -> None:
 
     b = _bench()
     cfg = EarlyTurnConfig()
-    assert b.latency_ms(50, 1, True, cfg) == 240 + 1 + 20  # decode done within the short pause
+    assert b.latency_ms(50, 1, True, cfg) == cfg.end_after_ms + 1 + 20  # decode done within the short pause
     assert b.latency_ms(900, 1, True, cfg) == 140 + 900 + 1 + 20  # decode is the bottleneck
     assert b.latency_ms(50, 1, False, cfg) == 600 + 1 + 20  # ambiguous: the full silence
