@@ -249,7 +249,7 @@ def main() -> None:
     ap.add_argument("--corpus-only", action="store_true")
     ap.add_argument("--tts-figures", action="store_true",
                     help="only time each voice on the library's prompts (uncached) and print ms per sentence")
-    ap.add_argument("--no-forced", action="store_true", help="without forced scoring (closed set on the words only)")
+    ap.add_argument("--forced", action="store_true", help="with forced scoring of rejected words (off in calls by default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
 
@@ -263,11 +263,7 @@ def main() -> None:
         return
     items = sample(corpus, args.limit)
     print(f"sample: {len(items)} replies")
-    if args.no_forced:
-        import runtime.speech.turn as turn_mod
-
-        turn_mod.rescore = lambda closed, node_id, verdict, score: verdict  # type: ignore[assignment]
-    report_forced = not args.no_forced
+    report_forced = bool(args.forced)
 
     from runtime.speech.asr import WhisperProvider
     from runtime.speech.models import whisper_model_dir
@@ -288,7 +284,7 @@ def main() -> None:
                     pcm = audio_for(r, voice, rate, NOISE_DB[level], seed=i)
                     c0 = time.process_time()
                     w0 = time.perf_counter()
-                    turn = hear_turn(asr, script, r.node, pcm)
+                    turn = hear_turn(asr, script, r.node, pcm, forced=report_forced)
                     cpu_ms = (time.process_time() - c0) * 1000
                     wall_ms = (time.perf_counter() - w0) * 1000
                     hyp = turn.result.text if turn.result is not None else ""
@@ -302,7 +298,8 @@ def main() -> None:
                            "cpu_ms": cpu_ms, "decode_ms": turn.recognise_ms, "match_ms": turn.match_ms,
                            "wall_ms": wall_ms, "open": compiled.closed.is_open(r.node)}
                     if r.kind == "paused":  # what the speculative decode at the pause would have seen
-                        first = hear_turn(asr, script, r.node, on_the_line(speak(voice, r.first, rate), NOISE_DB[level], i))
+                        first = hear_turn(asr, script, r.node, on_the_line(speak(voice, r.first, rate), NOISE_DB[level], i),
+                                           forced=report_forced)
                         fc = first.verdict.choice if first.verdict is not None else None
                         row["cut_off"] = bool(fc is not None and not fc.rejected and not row["open"]
                                               and fc.confidence >= cfg.min_confidence and cfg.end_after_ms <= PAUSE_MS)

@@ -32,10 +32,13 @@ __all__ = ["cli"]
               help="Hear FILE as a reply on --node of this script, as a call would: VAD, the node's "
                    "expected phrases and hotwords, then closed-set matching to a branch.")
 @click.option("--node", "node_id", default=None, help="The listening node of --script the reply answers.")
+@click.option("--forced-scoring", is_flag=True,
+              help="With --script: when the words are rejected, let Whisper's decoder score the node's phrases "
+                   "(experimental: more right answers, but more false accepts).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool, hotword: tuple[str, ...],
         language: str | None, g711: str, max_seconds: float, script_file: Path | None, node_id: str | None,
-        as_json: bool) -> None:
+        forced_scoring: bool, as_json: bool) -> None:
     from runtime.config import get_settings
     from runtime.speech.asr import AsrError, build_asr, recognise
 
@@ -50,7 +53,7 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
         raise click.UsageError("--grammar needs at least one --expect phrase")
     settings = get_settings()
     if script_file is not None and node_id is not None:
-        _node_turn(file, pcm, script_file, node_id, provider, language, as_json)
+        _node_turn(file, pcm, script_file, node_id, provider, language, as_json, forced_scoring)
         return
     language = language or _default_language(settings.phone_region)
     try:
@@ -78,7 +81,7 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
 
 
 def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider: str | None,
-               language: str | None, as_json: bool) -> None:
+               language: str | None, as_json: bool, forced: bool = False) -> None:
     """One reply on a script's node: the hypothesis, the branch, its confidence, rejected or not."""
     from huashu.cli.chat import _load_script
     from runtime.config import get_settings
@@ -90,7 +93,7 @@ def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider
     try:
         asr = build_asr(get_settings(), provider=provider, language=language or asr_language(script))
         started = time.perf_counter()
-        turn = hear_turn(asr, script, node_id, pcm)
+        turn = hear_turn(asr, script, node_id, pcm, forced=forced)
     except NodeNotListening as exc:
         _fail(f"{script_file}: {exc}", 2)
     except AsrError as exc:

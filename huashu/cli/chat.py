@@ -132,6 +132,9 @@ def _print_summary(console: Any, record: Any) -> None:
                    '"audio": per turn the hypothesis, branch, confidence and whether it was rejected.')
 @click.option("--asr", "asr_provider", type=click.Choice(["auto", "vosk", "whisper", "http"]), default=None,
               help="Recogniser for --audio-replies (default: settings speech.asr_provider).")
+@click.option("--forced-scoring", is_flag=True,
+              help="With --audio-replies: when the words are rejected, let Whisper's decoder score the node's "
+                   "phrases (experimental: more right answers, but more false accepts).")
 @click.option("--json", "as_json", is_flag=True, help="Print the call record as JSON.")
 @click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
               help="ASR confidence given to every typed answer.")
@@ -139,7 +142,8 @@ def _print_summary(console: Any, record: Any) -> None:
 @click.option("--similar", is_flag=True,
               help="Also match answers that are merely similar to an intent's phrases (offline n-gram matcher).")
 def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio_replies: str | None,
-        asr_provider: str | None, as_json: bool, confidence: float, examples: bool, similar: bool) -> None:
+        asr_provider: str | None, forced_scoring: bool, as_json: bool, confidence: float, examples: bool,
+        similar: bool) -> None:
     """Talk to the script FILE: the bot's prompt, the node, and why a branch matched.
 
     Interactively, type the customer's answers (<silence>, <dtmf:1>, <hangup>, <barge:text> work too; an empty
@@ -177,7 +181,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
         _print_bot(console, opening)
     heard: list[dict[str, Any]] = []
     if audio_replies is not None:
-        for path, r in _hear_files(session, script, audio_replies, asr_provider, heard):
+        for path, r in _hear_files(session, script, audio_replies, asr_provider, heard, forced_scoring):
             step = session.say(r)
             if not quiet:
                 console.print(f"[bold]customer ({path.name}):[/bold] {r.text or '<silence>'}  "
@@ -225,7 +229,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
 
 
 def _hear_files(session: Any, script: Any, files: str, provider: str | None,
-                heard: list[dict[str, Any]]) -> Any:
+                heard: list[dict[str, Any]], forced: bool = False) -> Any:
     """Yield (file, Reply) for each audio reply, heard on the node the bot is listening on then.
 
     Every file is checked (exists, audio, at most 60 s) before the first is recognised, so a
@@ -259,7 +263,7 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
         if node is None or not script.by_id[node].listens:
             return
         try:
-            turn = hear_turn(asr, script, node, pcm)
+            turn = hear_turn(asr, script, node, pcm, forced=forced)
         except AsrError as e:
             _fail(f"{p}: {e}", 1)
         d = {"file": str(p), **turn.to_dict()}

@@ -90,10 +90,12 @@ class Ear:
         closed: ClosedSet | None = None,
         early: EarlyTurnConfig | None = None,
         end_silence_ms: int = 600,
+        forced: bool = False,
     ) -> None:
         self.asr = asr
         self.closed = closed
         self.early = early
+        self.forced = forced  # forced scoring of rejected words (runtime.speech.forced; off by default)
         self.end_silence_ms = end_silence_ms
         self._lis: Listen | None = None
         self._spec: asyncio.Future[Any] | None = None  # speculative decode of the audio up to this pause
@@ -196,7 +198,7 @@ class Ear:
         endpoint_ms = (self.early.end_after_ms if early and self.early is not None else self.end_silence_ms)
         if self.closed is not None and lis is not None and not self.oracle:
             v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
-            scorer = getattr(done, "score", None)
+            scorer = getattr(done, "score", None) if self.forced else None
             if scorer is not None and v.choice is not None and v.choice.rejected:
                 with holding(self._clock):  # the decoder's work is real time, as the recognition is
                     v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer)

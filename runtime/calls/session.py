@@ -419,6 +419,7 @@ class CallSession:
                 closed=getattr(self.engine, "closed", None),
                 early=speech.early_turn,
                 end_silence_ms=speech.end_silence_ms(),
+                forced=speech.forced_scoring,
             )
 
         await listen(

@@ -69,6 +69,7 @@ class SpeechKit:
     vad_factory: Callable[[], FrameVad] = FrameVad
     # early end of turn for recognisers that can decode speculatively (None: always the full silence)
     early_turn: EarlyTurnConfig | None = field(default_factory=EarlyTurnConfig)
+    forced_scoring: bool = False  # runtime.speech.forced: off until it passes the false-accept floor
     cache_items: int = 512
     # key -> (pcm, provider that rendered it)
     _cache: OrderedDict[tuple[str, str | None, str | None, float], tuple[bytes, str]] = field(

@@ -8,6 +8,12 @@ such replies, 2-5 nats ahead of the next). So when the closed set rejects a hypo
 closed node, the stream scores a few phrases per branch (CTranslate2 ``align``: one encoder
 pass, one short decoder pass per phrase) and the best branch is taken when its phrase is likely
 enough and clearly ahead of every other branch; otherwise the rejection stands.
+
+**Off by default** (``SpeechKit.forced_scoring``, ``huashu asr/chat --forced-scoring``,
+``bench_speech_eval.py --forced``): on the eval sample (60 Kokoro replies, 20 dB SNR) it
+raised in-set intent accuracy from 56.8 % to 59.1 % but accepted 2 of 16 out-of-set replies
+("帮我查一下积分" as a complaint), against 0 without it — above the 1 % floor for false accepts.
+Thresholds that keep it safe need a larger evaluation than this machine allowed.
 """
 
 from __future__ import annotations

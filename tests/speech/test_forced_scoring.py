@@ -80,3 +80,22 @@ def test_whisper_decoder_recovers_a_short_reply(whisper_dir: Path, tmp_path: Pat
     scores = WhisperProvider(whisper_dir, "zh").score(pcm, ["算啦", "好的", "不对", "过两天", "你是谁"])
     best = max(scores, key=lambda p: scores[p])
     assert best == "算啦" and scores["算啦"] - sorted(scores.values())[-2] > MIN_MARGIN, scores
+
+
+def test_hear_turn_scores_only_when_asked() -> None:
+    from runtime.speech.turn import hear_turn
+    from tests.support.speech_closedset import ScriptedAsr, noise_turn
+
+    script = Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8")))
+    asked: list[int] = []
+
+    class Scoring(ScriptedAsr):
+        def new_stream(self, *a, **k):  # type: ignore[no-untyped-def]
+            s = super().new_stream(*a, **k)
+            s.score = lambda phrases: asked.append(len(phrases)) or {p: -1.0 if p == "算啦" else -9.0 for p in phrases}
+            return s
+
+    off = hear_turn(Scoring(["做了"]), script, "open", noise_turn())
+    assert off.verdict is not None and off.verdict.rejected and not asked
+    on = hear_turn(Scoring(["做了"]), script, "open", noise_turn(), forced=True)
+    assert asked and on.verdict is not None and on.verdict.branch_hint == "open_no"
