@@ -35,7 +35,7 @@ def config_file() -> Path | None:
 
 
 class SpeechSettings(BaseModel):
-    tts_provider: str = "auto"  # auto | edge | espeak | piper
+    tts_provider: str = "auto"  # auto | edge | kokoro | espeak | piper
     tts_fallbacks: list[str] = Field(default_factory=lambda: ["espeak", "piper"])
     vosk_model: str | None = None
     whisper_model_dir: str | None = None

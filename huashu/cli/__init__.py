@@ -21,6 +21,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "script": ("huashu.cli.script", "Call scripts: schema, validate, QA, new, versions, diff, import/export."),
     "chat": ("huashu.cli.chat", "Talk to a script in the terminal, or replay a file of answers (--json)."),
+    "hotwords": ("huashu.cli.hotwords", "Each listening node's hotwords and closed-set candidates (--json)."),
     "serve": ("huashu.cli.serve", "Run the web app (editor, operator pages, REST API)."),
     "user": ("huashu.cli.user", "Users and roles: create the first admin, list, change roles."),
     "client": ("huashu.cli.client", "OAuth2 API clients (client credentials)."),

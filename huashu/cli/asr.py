@@ -28,12 +28,22 @@ __all__ = ["cli"]
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="Refuse audio longer than this, judged from the file's header before decoding "
                    "(a customer's reply is seconds long).")
+@click.option("--script", "script_file", type=click.Path(path_type=Path), default=None,
+              help="Hear FILE as a reply on --node of this script, as a call would: VAD, the node's "
+                   "expected phrases and hotwords, then closed-set matching to a branch.")
+@click.option("--node", "node_id", default=None, help="The listening node of --script the reply answers.")
+@click.option("--forced-scoring", is_flag=True,
+              help="With --script: when the words are rejected, let Whisper's decoder score the node's phrases "
+                   "(experimental: more right answers, but more false accepts).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool, hotword: tuple[str, ...],
-        language: str | None, g711: str, max_seconds: float, as_json: bool) -> None:
+        language: str | None, g711: str, max_seconds: float, script_file: Path | None, node_id: str | None,
+        forced_scoring: bool, as_json: bool) -> None:
     from runtime.config import get_settings
     from runtime.speech.asr import AsrError, build_asr, recognise
 
+    if (script_file is None) != (node_id is None):
+        raise click.UsageError("--script and --node go together")
     pcm = _read_8k(file, max_seconds)
     if g711 != "none":
         from telephony.media import g711 as codec
@@ -42,6 +52,9 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
     if grammar and not expect:
         raise click.UsageError("--grammar needs at least one --expect phrase")
     settings = get_settings()
+    if script_file is not None and node_id is not None:
+        _node_turn(file, pcm, script_file, node_id, provider, language, as_json, forced_scoring)
+        return
     language = language or _default_language(settings.phone_region)
     try:
         asr = build_asr(settings, provider=provider, language=language)
@@ -65,6 +78,35 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
         click.echo(f"rejected: {result.reason}")
     if result.oov:
         click.echo(f"not in the model's vocabulary: {' '.join(result.oov)}", err=True)
+
+
+def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider: str | None,
+               language: str | None, as_json: bool, forced: bool = False) -> None:
+    """One reply on a script's node: the hypothesis, the branch, its confidence, rejected or not."""
+    from huashu.cli.chat import _load_script
+    from runtime.config import get_settings
+    from runtime.speech.asr import AsrError, build_asr
+    from runtime.speech.expected import asr_language
+    from runtime.speech.turn import NodeNotListening, hear_turn
+
+    script = _load_script(script_file, as_json)
+    try:
+        asr = build_asr(get_settings(), provider=provider, language=language or asr_language(script))
+        started = time.perf_counter()
+        turn = hear_turn(asr, script, node_id, pcm, forced=forced)
+    except NodeNotListening as exc:
+        _fail(f"{script_file}: {exc}", 2)
+    except AsrError as exc:
+        _fail(f"{exc}", 1)
+    out = {**turn.to_dict(), "file": str(file), "elapsed_ms": round((time.perf_counter() - started) * 1000)}
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    verdict = "rejected -> no_match" if out["rejected"] else f"-> {out['branch'] or '(matcher decides)'}"
+    click.echo(f"{out['hypothesis'] or '(nothing)'}  {verdict}  [confidence {out['confidence']:.2f}, "
+               f"{out['elapsed_ms']} ms]")
+    if out["reason"]:
+        click.echo(out["reason"])
 
 
 def _default_language(phone_region: str) -> str | None:

@@ -126,14 +126,24 @@ def _print_summary(console: Any, record: Any) -> None:
 @click.option("--replies", "replies_file", type=click.Path(path_type=Path), default=None,
               help="Batch mode: one customer turn per line; <silence>, <dtmf:1>, <hangup>, <barge:text> "
                    "(speech over the bot's question), <barge@1500:text> (1.5 s after the bot starts); # comments.")
+@click.option("--audio-replies", "audio_replies", default=None, metavar="A.WAV,B.WAV,...",
+              help="Batch mode from audio: each file is one customer turn, heard as on a call (VAD, the "
+                   "recogniser, closed-set matching on the listening node). The JSON record gains "
+                   '"audio": per turn the hypothesis, branch, confidence and whether it was rejected.')
+@click.option("--asr", "asr_provider", type=click.Choice(["auto", "vosk", "whisper", "http"]), default=None,
+              help="Recogniser for --audio-replies (default: settings speech.asr_provider).")
+@click.option("--forced-scoring", is_flag=True,
+              help="With --audio-replies: when the words are rejected, let Whisper's decoder score the node's "
+                   "phrases (experimental: more right answers, but more false accepts).")
 @click.option("--json", "as_json", is_flag=True, help="Print the call record as JSON.")
 @click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
               help="ASR confidence given to every typed answer.")
 @click.option("--examples", is_flag=True, help="Use each declared variable's example when --var does not give it.")
 @click.option("--similar", is_flag=True,
               help="Also match answers that are merely similar to an intent's phrases (offline n-gram matcher).")
-def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_json: bool, confidence: float,
-        examples: bool, similar: bool) -> None:
+def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio_replies: str | None,
+        asr_provider: str | None, forced_scoring: bool, as_json: bool, confidence: float, examples: bool,
+        similar: bool) -> None:
     """Talk to the script FILE: the bot's prompt, the node, and why a branch matched.
 
     Interactively, type the customer's answers (<silence>, <dtmf:1>, <hangup>, <barge:text> work too; an empty
@@ -153,6 +163,8 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
         for name, v in script.variables.items():
             if name not in variables and v.example is not None:
                 variables[name] = v.example
+    if replies_file is not None and audio_replies is not None:
+        raise click.UsageError("--replies and --audio-replies exclude each other")
     replies = _read_replies(replies_file) if replies_file is not None else None
     try:
         session = ChatSession(script, variables, confidence=confidence,
@@ -163,10 +175,22 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
         _fail(f"{file}: {e}", 1)
     console = Console(stderr=as_json, highlight=False, soft_wrap=True)
     quiet = as_json and replies is not None
+    quiet = quiet or (as_json and audio_replies is not None)
     opening = session.start()
     if not quiet:
         _print_bot(console, opening)
-    if replies is not None:
+    heard: list[dict[str, Any]] = []
+    if audio_replies is not None:
+        for path, r in _hear_files(session, script, audio_replies, asr_provider, heard, forced_scoring):
+            step = session.say(r)
+            if not quiet:
+                console.print(f"[bold]customer ({path.name}):[/bold] {r.text or '<silence>'}  "
+                              f"[dim]{heard[-1]['reason']}[/dim]", highlight=False)
+                _print_turns(console, step.turns)
+                _print_bot(console, step.bot)
+            if session.finished:
+                break
+    elif replies is not None:
         for r in replies:
             if session.finished:
                 break
@@ -196,6 +220,57 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, as_js
             _print_bot(console, step.bot)
     session.hangup()
     if as_json:
-        click.echo(json.dumps(session.record.to_dict(), ensure_ascii=False, indent=2))
+        out = session.record.to_dict()
+        if audio_replies is not None:
+            out["audio"] = heard
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         _print_summary(console, session.record)
+
+
+def _hear_files(session: Any, script: Any, files: str, provider: str | None,
+                heard: list[dict[str, Any]], forced: bool = False) -> Any:
+    """Yield (file, Reply) for each audio reply, heard on the node the bot is listening on then.
+
+    Every file is checked (exists, audio, at most 60 s) before the first is recognised, so a
+    typo in the last name does not cost a minute of recognition first."""
+    from runtime.config import get_settings
+    from runtime.dialog.replies import Reply
+    from runtime.speech.asr import AsrError, build_asr
+    from runtime.speech.expected import asr_language
+    from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
+    from runtime.speech.turn import hear_turn
+
+    paths = [Path(p.strip()) for p in files.split(",") if p.strip()]
+    if not paths:
+        raise click.BadParameter("no file given", param_hint="--audio-replies")
+    pcms: list[bytes] = []
+    for p in paths:
+        try:
+            pcms.append(read_reply_8k(p, 60.0))
+        except OSError as e:
+            _fail(f"{p}: cannot read: {e.strerror or e}", 2)
+        except (NotAudio, ReplyTooLong) as e:
+            _fail(f"{p}: {e}", 2)
+    try:
+        asr = build_asr(get_settings(), provider=provider, language=asr_language(script))
+    except AsrError as e:
+        _fail(str(e), 1)
+    for p, pcm in zip(paths, pcms, strict=True):
+        if session.finished:
+            return
+        node = session.engine.current_node
+        if node is None or not script.by_id[node].listens:
+            return
+        try:
+            turn = hear_turn(asr, script, node, pcm, forced=forced)
+        except AsrError as e:
+            _fail(f"{p}: {e}", 1)
+        d = {"file": str(p), **turn.to_dict()}
+        heard.append(d)
+        if turn.result is None or not turn.result.text.strip():  # nothing heard: a call waits in silence too
+            yield p, Reply("silence")
+        else:
+            v = turn.verdict
+            assert v is not None
+            yield p, Reply("speech", v.text, confidence=v.confidence, branch_hint=v.branch_hint, note=v.note)

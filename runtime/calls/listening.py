@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime import metrics
+from runtime.calls.early_turn import EarlyTurnConfig, next_step
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen
+from runtime.nlu.closedset import ClosedSet, Verdict, decide
+from runtime.speech.forced import rescore
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
 from telephony.simulator.clock import Clock, holding
 
-__all__ = ["Heard", "Hearing", "Ear", "listen"]
+__all__ = ["Heard", "Hearing", "Ear", "TurnBudget", "listen"]
 
 _PREROLL_FRAMES = 15  # 300 ms of audio before the VAD declares speech, for the recogniser
 _END = b"\x00end"
@@ -35,6 +38,34 @@ class Heard:
 
     text: str
     confidence: float
+    branch_hint: str | None = None  # the closed set's choice (runtime.nlu.closedset.decide)
+    note: str = ""
+    budget: TurnBudget | None = None  # where the time between end of speech and the answer went
+
+
+@dataclass(slots=True)
+class TurnBudget:
+    """One turn's latency, in ms from the end of the customer's speech: the silence the
+    endpointer waited (``endpoint_ms``), the recogniser's result after that (``recognise_ms``;
+    ~0 when a speculative decode finished during the pause), the closed-set pass
+    (``match_ms``); the session adds ``first_audio_ms`` (answer -> first frame of the reply)."""
+
+    endpoint_ms: int
+    recognise_ms: float
+    match_ms: float
+    early: bool  # the turn ended at the short pause (a confident closed-set match)
+    speculative: bool  # the final result came from the speculative decode
+    first_audio_ms: float | None = None
+
+    @property
+    def total_ms(self) -> float:
+        return self.endpoint_ms + self.recognise_ms + self.match_ms + (self.first_audio_ms or 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"endpoint_ms": self.endpoint_ms, "recognise_ms": round(self.recognise_ms, 1),
+                "match_ms": round(self.match_ms, 2), "first_audio_ms": (None if self.first_audio_ms is None
+                                                                      else round(self.first_audio_ms, 1)),
+                "total_ms": round(self.total_ms, 1), "early": self.early, "speculative": self.speculative}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +87,20 @@ class Ear:
         barge_in: Callable[[], Awaitable[bool]],
         listening: Callable[[], Listen | None],
         clock: Clock | None = None,
+        closed: ClosedSet | None = None,
+        early: EarlyTurnConfig | None = None,
+        end_silence_ms: int = 600,
+        forced: bool = False,
     ) -> None:
         self.asr = asr
+        self.closed = closed
+        self.early = early
+        self.forced = forced  # forced scoring of rejected words (runtime.speech.forced; off by default)
+        self.end_silence_ms = end_silence_ms
+        self._lis: Listen | None = None
+        self._spec: asyncio.Future[Any] | None = None  # speculative decode of the audio up to this pause
+        self._spec_verdict: Verdict | None = None
+        self._ending_early = False
         self.oracle = oracle
         self._emit = emit
         self._barge_in = barge_in
@@ -79,12 +122,48 @@ class Ear:
                 done, self.stream = self.stream, None
                 if not e.too_short:
                     await self._ended(done)
+                self._spec, self._spec_verdict, self._ending_early = None, None, False
                 self._emit(Hearing(False))
+
+    async def pause(self, pause_ms: int, speech_ms: int) -> bool:
+        """Called on every frame of an utterance with the silence so far; True: end the turn now.
+
+        Speech again (``pause_ms`` 0) makes a speculative result stale. Only streams with
+        ``peek()`` (a decode of the audio so far that leaves the stream open) speculate."""
+        if self.early is None or self.stream is None or self.oracle or not hasattr(self.stream, "peek"):
+            return False
+        if pause_ms == 0:
+            self._spec, self._spec_verdict = None, None
+            return False
+        confident: bool | None = None
+        if self._spec is not None and self._spec.done():
+            confident = self._confident()
+        step = next_step(self.early, pause_ms, speech_ms, self._spec is not None, confident)
+        if step == "speculate":
+            self._spec = asyncio.ensure_future(asyncio.to_thread(self.stream.peek))
+        elif step == "end":
+            self._ending_early = True
+            return True
+        return False
+
+    def _confident(self) -> bool:
+        """Whether the finished speculative result is a confident closed-set match on a closed node."""
+        assert self._spec is not None and self.early is not None
+        lis = self._lis
+        if self._spec.cancelled() or self._spec.exception() is not None or self.closed is None or lis is None:
+            return False
+        if self._spec_verdict is None:
+            r = self._spec.result()
+            self._spec_verdict = decide(self.closed, lis.node_id, r.text, r.dialog_confidence, bool(r.rejected))
+        v = self._spec_verdict
+        return (v.branch_hint is not None and v.choice is not None and not self.closed.is_open(lis.node_id)
+                and v.choice.confidence >= self.early.min_confidence)
 
     async def _started(self) -> None:
         self._emit(Hearing(True))
         await self._barge_in()
         lis = self._listening()
+        self._lis = lis
         self.stream = self.asr.new_stream(
             lis.expected if lis else (), lis.grammar if lis else False, lis.hotwords if lis else ()
         )
@@ -96,19 +175,39 @@ class Ear:
         # ASR latency is real (wall) time from the end of speech to the final result: the
         # recogniser's CPU work, which virtual time does not see.
         t0 = time.perf_counter()
+        spec = self._spec
         if self.oracle:
             result = done.finish()
+        elif spec is not None:  # no speech since it started: the pause's decode is the final result
+            with holding(self._clock):
+                result = await spec
         else:
             with holding(self._clock):
                 result = await asyncio.to_thread(done.finish)
-        metrics.observe_asr(str(getattr(self.asr, "name", type(self.asr).__name__)), time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        metrics.observe_asr(str(getattr(self.asr, "name", type(self.asr).__name__)), t1 - t0)
         # The provider already decided rejection on its own scale; dialog_confidence carries that
         # decision to the matcher (0.0 when rejected, above its threshold when accepted).
         conf = result.dialog_confidence if hasattr(result, "dialog_confidence") else (
             0.0 if result.rejected else (result.confidence if result.confidence is not None else 1.0)
         )
-        if result.text.strip():
-            self._emit(Heard(result.text, conf))
+        if not result.text.strip():
+            return
+        lis = self._lis
+        early = self._ending_early and self.early is not None
+        endpoint_ms = (self.early.end_after_ms if early and self.early is not None else self.end_silence_ms)
+        if self.closed is not None and lis is not None and not self.oracle:
+            v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
+            scorer = getattr(done, "score", None) if self.forced else None
+            if scorer is not None and v.choice is not None and v.choice.rejected:
+                with holding(self._clock):  # the decoder's work is real time, as the recognition is
+                    v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer)
+            t2 = time.perf_counter()
+            budget = TurnBudget(endpoint_ms, (t1 - t0) * 1000, (t2 - t1) * 1000, early, spec is not None)
+            self._emit(Heard(v.text, v.confidence, v.branch_hint, v.note, budget))
+        else:
+            budget = TurnBudget(endpoint_ms, (t1 - t0) * 1000, 0.0, False, False)
+            self._emit(Heard(result.text, conf, budget=budget))
 
 
 async def listen(
@@ -153,6 +252,10 @@ async def listen(
                 return
             at_ms, index = index * 20, index + 1
             await ear.events(vad.feed(frame, at_ms), frame)
+            if vad.in_speech:
+                ep = vad.endpointer
+                if await ear.pause(ep.pause_ms(at_ms + 20), ep.speech_so_far_ms()):
+                    await ear.events(ep.end_now(), b"")
     finally:
         if pending is not None:
             pending.cancel()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ class CallResult:
     transferred_to: str | None = None
     error: str | None = None  # an internal failure during the call (the call was hung up)
     answer: tuple[dict[str, Any], ...] = ()  # the answer classifier's verdicts (early media, after answer)
+    # per recognised turn: endpoint / recognise / match / first audio ms (runtime.calls.listening.TurnBudget)
+    turn_budgets: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class CallResult:
             "transferred_to": self.transferred_to,
             "error": self.error,
             "answer": list(self.answer),
+            "turn_budgets": self.turn_budgets,
             "recording": None
             if self.recording is None
             else {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from runtime.answer.consequences import (
     listen_for_verdict,
     machine_action,
 )
-from runtime.calls.listening import Ear, Heard, Hearing, listen
+from runtime.calls.listening import Ear, Heard, Hearing, TurnBudget, listen
 from runtime.calls.result import CallResult
 from runtime.calls.speech import SpeechKit, silent_prompt
 from runtime.calls.turns import bot_turn_for
@@ -164,6 +165,8 @@ class CallSession:
         self._hearing = False
         self._held_silence: _Fired | None = None
         self.barge_ins = 0
+        self.turn_budgets: list[TurnBudget] = []  # per recognised turn; in the result and the log
+        self._played_t: float | None = None  # when the latest reply's first prompt went to the line
         self._up = contextlib.ExitStack()  # holds the calls-up count from answer to the end
         # what answers (issue 21): verdicts, the one that decides the outcome, a machine's prompt
         self.answer = answer
@@ -252,6 +255,7 @@ class CallSession:
             started_at=started,
             ended_at=self.clock.wall(),
             transferred_to=self._transferred,
+            turn_budgets=[b.to_dict() for b in self.turn_budgets],
             error=error,
             answer=tuple(d.to_dict() for d in self.answer_decisions),
         )
@@ -314,7 +318,11 @@ class CallSession:
         elif isinstance(item, DtmfReceived):
             await self._feed(handle, ev.Dtmf(self._at_ms(), item.digit))
         elif isinstance(item, Heard):
-            await self._feed(handle, ev.Speech(self._at_ms(), item.text, True, item.confidence))
+            heard_t, self._played_t = time.perf_counter(), None
+            await self._feed(handle, ev.Speech(self._at_ms(), item.text, True, item.confidence,
+                                               item.branch_hint, item.note))
+            if item.budget is not None:
+                self._keep_budget(item.budget, heard_t)
         elif isinstance(item, _Fired):
             self._timers.pop(item.kind, None)
             if item.kind == "silence" and self._hearing:
@@ -329,6 +337,16 @@ class CallSession:
             if not item.active and held is not None:
                 await self._feed(handle, ev.Timer(self._at_ms(), held.kind, held.token))
         return False
+
+    def _keep_budget(self, budget: TurnBudget, heard_t: float) -> None:
+        """Complete a turn's latency budget with answer -> first reply frame handed to the line."""
+        if self._played_t is not None:
+            budget.first_audio_ms = (self._played_t - heard_t) * 1000
+        self.turn_budgets.append(budget)
+        _log.info("turn budget: %.0f ms (endpoint %d, recognise %.0f, match %.1f, first audio %s)%s",
+                  budget.total_ms, budget.endpoint_ms, budget.recognise_ms, budget.match_ms,
+                  "-" if budget.first_audio_ms is None else f"{budget.first_audio_ms:.0f}",
+                  " early" if budget.early else "", extra={"hs_turn_budget": budget.to_dict()})
 
     # -- what answers (issue 21) -------------------------------------------------------
     async def _early_media(self, handle: CallHandle, setup: AnswerSetup) -> None:
@@ -426,6 +444,8 @@ class CallSession:
                 plays.append(a)
                 self._barge[a.play_id] = a.barge_in
                 await handle.play(pcm, a.play_id)
+                if self._played_t is None:
+                    self._played_t = time.perf_counter()
             elif isinstance(a, act.Listen):
                 listen = self._listen = a
             elif isinstance(a, act.StopPlayback):
@@ -492,6 +512,10 @@ class CallSession:
                 barge_in=barge_in,
                 listening=lambda: self._listen,
                 clock=self.clock,
+                closed=getattr(self.engine, "closed", None),
+                early=speech.early_turn,
+                end_silence_ms=speech.end_silence_ms(),
+                forced=speech.forced_scoring,
             )
 
         await listen(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from runtime import metrics
+from runtime.calls.early_turn import EarlyTurnConfig
 from telephony.contract import SAMPLE_RATE
 from telephony.media.vad import FrameVad
 
@@ -66,11 +67,18 @@ class SpeechKit:
     voice: str | None = None
     rate: float = 1.0
     vad_factory: Callable[[], FrameVad] = FrameVad
+    # early end of turn for recognisers that can decode speculatively (None: always the full silence)
+    early_turn: EarlyTurnConfig | None = field(default_factory=EarlyTurnConfig)
+    forced_scoring: bool = False  # runtime.speech.forced: off until it passes the false-accept floor
     cache_items: int = 512
     # key -> (pcm, provider that rendered it)
     _cache: OrderedDict[tuple[str, str | None, str | None, float], tuple[bytes, str]] = field(
         default_factory=OrderedDict
     )
+
+    def end_silence_ms(self) -> int:
+        """The endpointer's full end-of-turn silence (what a turn waits without an early end)."""
+        return self.vad_factory().endpointer.config.speech_end_silence_ms
 
     def cached(self, text: str, audio: str | None) -> bytes | None:
         key = (text, audio, self.voice, self.rate)

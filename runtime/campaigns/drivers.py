@@ -28,14 +28,19 @@ class RunnerError(RuntimeError):
 
 
 def offline_tts(settings: Settings) -> Any:
-    """The offline chain (piper for English, espeak for every language) with the prompt cache:
-    what the simulator's recordings speak with, whatever online voice the settings name."""
+    """The offline chain (Kokoro for Chinese when installed, piper for English, espeak for every
+    language) with the prompt cache: what the simulator's recordings speak with, whatever online
+    voice the settings name."""
+    from pathlib import Path
+
     from runtime.speech.preview import prompt_cache
     from runtime.speech.tts import FallbackTts
     from runtime.speech.tts_espeak import EspeakProvider
+    from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
     from runtime.speech.tts_piper import PiperProvider
 
-    return FallbackTts([PiperProvider(), EspeakProvider()], cache=prompt_cache(settings))
+    natural: list[Any] = [KokoroProvider(Path(settings.data_dir) / "models" / "kokoro")] if kokoro_installed() else []
+    return FallbackTts([*natural, PiperProvider(), EspeakProvider()], cache=prompt_cache(settings))
 
 
 def speech_factory(settings: Settings, tts: Any = None, with_asr: bool = True) -> SpeechFactory:

@@ -12,7 +12,9 @@ from designer.builtin_phrases import BUILTIN
 from designer.model import Node, Script
 from runtime.dialog.actions import Listen
 from runtime.dialog.render import placeholders
+from runtime.nlu.closedset import ClosedSet
 from runtime.nlu.matcher import Matcher, SemanticMatcher
+from runtime.speech.expected import call_hotwords
 
 __all__ = ["CompiledScript", "compile_script"]
 
@@ -25,6 +27,8 @@ class CompiledScript:
         self.script = script
         self.semantic = semantic
         self.matcher = Matcher(script, semantic=semantic)
+        # closed-set recognition: each listening node's candidate phrases, computed once per version
+        self.closed = ClosedSet(script)
         self.used_variables = frozenset(v for n in script.nodes for v in placeholders(n.prompt.text))
         self._listen: dict[str, Listen] = {}
         self._give_up: dict[tuple[str, str], tuple[str, str] | None] = {}
@@ -50,7 +54,7 @@ class CompiledScript:
                 dtmf_timeout_ms=self.dtmf_timeout_ms(node),
                 barge_in=self.barge_in(node),
                 expected=self._expected(node),
-                hotwords=node.hotwords,
+                hotwords=call_hotwords(self.script, node),
                 grammar=node.asr_mode == "grammar",
             )
             self._listen[node.id] = found

@@ -56,6 +56,7 @@ class DialogEngine:
     def __init__(self, script: Script, variables: Mapping[str, Any] | None = None, *,
                  semantic: SemanticMatcher | None = None) -> None:
         self._c: CompiledScript = compile_script(script, semantic)
+        self.closed = self._c.closed  # the listening nodes' candidates for closed-set recognition
         self.script = script
         self.variables: dict[str, Any] = with_defaults(script, variables or {})
         self._spoken = check_variables(script, self.variables, self._c.used_variables)
@@ -350,7 +351,7 @@ class DialogEngine:
             # comes (ASR lost the utterance) still ends in the silence path, not in a stuck call.
             return acts + self._restart_silence()
         self._bump("silence")
-        return acts + self._answer(event.text, event.confidence)
+        return acts + self._answer(event.text, event.confidence, event.branch_hint, event.note)
 
     def _override_during_prompt(self, event: Speech) -> list[Action]:
         """Speech the prompt may not be interrupted for (a ``say`` node, barge-in off) is ignored —
@@ -392,10 +393,18 @@ class DialogEngine:
         return acts + self._take(node, branch, scope, target, kind, customer, confidence,
                                  f"{why}; heard during the prompt of {node.id}, which it stopped")
 
-    def _answer(self, text: str, confidence: float) -> list[Action]:
+    def _answer(self, text: str, confidence: float, branch_hint: str | None = None, note: str = "") -> list[Action]:
         node = self._node
         assert node is not None
         self._last_answer = text
+        if branch_hint is not None:  # closed-set recognition already chose among the node's phrases
+            for c in self._c.matcher.order(node):
+                if c.branch.id == branch_hint:
+                    hinted = self._resolve(c.branch, c.scope)
+                    if hinted is not None:
+                        return self._take(node, c.branch, c.scope, hinted, "speech", text, confidence,
+                                          self._c.matcher.explain(c, note or "closed-set choice"))
+                    break
         notes: list[str] = []
         matches = self._c.matcher.matches(node, text, confidence, self.variables, notes=notes)
         found: tuple[MatchResult, str] | None = None
@@ -407,6 +416,9 @@ class DialogEngine:
         if found is None:
             rejected = self._c.matcher.rejects(confidence)
             why = rejected or "no branch matched" + (f" ({'; '.join(notes)})" if notes else "")
+            if note:
+                why = f"{note}; {why}"
+
             return self._no_match(node, "speech", text, confidence, why)
         res, target = found
         return self._take(node, res.branch, res.scope, target, "speech", text, confidence, res.why)

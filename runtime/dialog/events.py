@@ -35,6 +35,9 @@ class Speech:
     text: str
     final: bool = True
     confidence: float = 1.0
+    # the branch closed-set recognition chose (runtime.nlu.closedset), and why / why it rejected
+    branch_hint: str | None = None
+    note: str = ""
     droppable_on_barge_in: ClassVar[bool] = True
 
 

@@ -150,7 +150,8 @@ class ChatSession:
         if self.finished:
             return
         if r.kind == "speech":
-            self._send(Speech(self._now, r.text, True, self.confidence))
+            conf = self.confidence if r.confidence is None else r.confidence
+            self._send(Speech(self._now, r.text, True, conf, r.branch_hint, r.note))
         elif r.kind == "hangup":
             self._send(Hangup(self._now, "customer"))
         elif r.kind == "dtmf":

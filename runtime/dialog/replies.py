@@ -32,6 +32,11 @@ class Reply:
     kind: str
     text: str = ""
     at_ms: int | None = None
+    # set when the reply was heard from audio (``huashu chat --audio-replies``): the recogniser's
+    # confidence and the closed-set choice, passed to the engine as a Speech event's fields
+    confidence: float | None = None
+    branch_hint: str | None = None
+    note: str = ""
 
     def __str__(self) -> str:
         if self.kind == "speech":

@@ -254,6 +254,8 @@ class Matcher:
         scope = "global handler" if c.scope == "global" else "branch"
         return f"{scope} {c.branch.id}: {head}: {evidence}"
 
+    explain = _why  # public: the engine explains a closed-set choice the same way
+
     def events(self, node: Node, event: str) -> list[Candidate]:
         """Branches for a non-text event ("silence", "no_match", "dtmf_timeout"), node ones first."""
         own = [Candidate(b, "node") for b in node.branches if b.when.kind == "event" and b.when.value == event]

@@ -72,12 +72,23 @@ class WhisperStream:
         self._tone.add(pcm_frame)
         return None  # no partials: whisper decodes whole utterances
 
+    def score(self, phrases: Sequence[str]) -> dict[str, float]:
+        """Mean token log-probability of each phrase for the audio so far (forced scoring,
+        :mod:`runtime.speech.forced`)."""
+        return self._provider.score(bytes(self._pcm), phrases)
+
+    def peek(self) -> AsrResult:
+        """Decode the audio so far and keep the stream open: the speculative decode at a pause
+        (runtime.calls.early_turn). Safe from a worker thread while frames keep arriving: it
+        copies the buffer first."""
+        return self.finish()
+
     def finish(self) -> AsrResult:
         tone = self._tone.reason()
         if tone is not None:  # not sent to the model: it would only make words of it
             return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
                              audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
-        return self._provider.transcribe(bytes(self._pcm), self._hotwords)
+        return self._provider.transcribe(bytes(self._pcm), self._hotwords)  # a copy: accept() may go on
 
 
 class WhisperProvider:
@@ -118,6 +129,34 @@ class WhisperProvider:
                 words.append(w)
         sep = "，" if any(_is_han(w) for w in words) else ", "
         return WhisperStream(self, sep.join(words) or None)
+
+    def score(self, pcm8k: bytes, phrases: Sequence[str], limit: int = 48) -> dict[str, float]:
+        """Forced scoring: encode the audio once, then align each phrase (at most ``limit``) with
+        CTranslate2 and return its mean token log-probability."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        phrases = list(dict.fromkeys(p for p in phrases if p.strip()))[:limit]
+        if not phrases or len(pcm8k) < SAMPLE_RATE // 5:
+            return {}
+        pcm16k = resample(pcm8k, SAMPLE_RATE, _WHISPER_RATE, headroom_db=0.0)
+        audio = np.frombuffer(pcm16k, dtype="<i2").astype(np.float32) / 32768.0
+        model = self.model
+        with _LOCK:
+            feats = model.feature_extractor(audio)
+            frames = int(feats.shape[-1])
+            window = model.feature_extractor.nb_max_frames
+            feats = np.pad(feats, ((0, 0), (0, max(0, window - frames))))[:, :window]
+            encoded = model.encode(feats)
+            tok = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=self.language or "zh")
+            out: dict[str, float] = {}
+            for p in phrases:
+                tokens = tok.encode(p)
+                if not tokens:
+                    continue
+                r = model.model.align(encoded, list(tok.sot_sequence), [tokens], [frames // 2])[0]
+                probs = r.text_token_probs
+                out[p] = sum(math.log(max(q, 1e-9)) for q in probs) / max(1, len(probs))
+        return out
 
     def transcribe(self, pcm8k: bytes, hotwords: str | None = None) -> AsrResult:
         audio_ms = len(pcm8k) // 2 * 1000 // SAMPLE_RATE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from designer.model import Node, Script
 
-__all__ = ["expected_phrases", "hotwords_for", "asr_language"]
+__all__ = ["expected_phrases", "hotwords_for", "call_hotwords", "asr_language"]
 
 
 def asr_language(script: Script) -> str:
@@ -53,3 +53,19 @@ def expected_phrases(script: Script, node: Node, limit: int = 60, builtin: bool 
 def hotwords_for(script: Script, node: Node) -> tuple[str, ...]:
     """Whisper hotwords for a node: its own hotwords, keywords and the script's intent phrases."""
     return expected_phrases(script, node, limit=20, builtin=False)
+
+
+CALL_HOTWORDS = 8  # a handful: dozens of hotwords make Whisper hallucinate them (see above)
+
+
+def call_hotwords(script: Script, node: Node) -> tuple[str, ...]:
+    """The hotwords a call passes to the recogniser on ``node``, derived from the script once per
+    version: the node's own ``asr.hotwords``, then its keyword branches' words, at most
+    :data:`CALL_HOTWORDS`. Intent phrases stay out (they are many and generic); the closed-set
+    pass (:mod:`runtime.nlu.closedset`) is where they count."""
+    out: list[str] = []
+    for p in list(node.hotwords) + [w for b in node.branches if b.when.kind == "keywords" for w in b.when.value]:
+        p = p.strip()
+        if p and p not in out:
+            out.append(p)
+    return tuple(out[:CALL_HOTWORDS])

@@ -26,6 +26,8 @@ from runtime.speech.recordings import RecordingProvider, RecordingStore
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider, VoiceRef, check_rate, parse_voice
 from runtime.speech.tts_edge import EdgeTtsProvider
 from runtime.speech.tts_espeak import EspeakProvider, has_han
+from runtime.speech.tts_kokoro import DEFAULT_VOICE as KOKORO_VOICE
+from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
 from runtime.speech.tts_piper import PiperProvider
 
 if TYPE_CHECKING:
@@ -84,11 +86,16 @@ def resolve_voice(provider: TtsProvider, text: str, voice: str | None) -> str:
         return provider.voice_for(text)
     if isinstance(provider, PiperProvider) and provider.model_path is not None:
         return provider.model_path.name.removesuffix(".onnx")
+    if isinstance(provider, KokoroProvider):
+        return KOKORO_VOICE
     return "default"
 
 
 def _speaks(provider: TtsProvider, text: str, voice: str | None) -> bool:
-    """False when a provider cannot say this text at all (the English piper voice and Chinese)."""
+    """False when a provider cannot say this text at all (the English piper voice and Chinese,
+    Kokoro's Mandarin reading and text without Chinese characters)."""
+    if isinstance(provider, KokoroProvider) and voice is None:
+        return has_han(text)
     if isinstance(provider, PiperProvider) and voice is None and has_han(text):
         model = provider.model_path.name if provider.model_path else ""
         return model.startswith("zh")
@@ -197,20 +204,24 @@ def _make(name: str, settings: Settings) -> TtsProvider:
         return PiperProvider()
     if name == "edge":
         return EdgeTtsProvider()
+    if name == "kokoro":
+        return KokoroProvider(Path(settings.data_dir) / "models" / "kokoro")
     if name == "recording":
         return RecordingProvider(RecordingStore(Path(settings.data_dir) / "recordings"))
-    raise TtsError(f"unknown TTS provider {name!r} in settings (espeak, piper, edge, recording)")
+    raise TtsError(f"unknown TTS provider {name!r} in settings (espeak, piper, kokoro, edge, recording)")
 
 
 def build_tts(settings: Settings | None = None, cache: PromptCache | None = None) -> FallbackTts:
     """The chain the settings ask for. ``auto``: edge first (the card's neural voices), then the
-    offline engines — piper (natural, English) before espeak (robotic, every language)."""
+    offline engines — Kokoro (natural Mandarin, when installed), piper (natural, English), and
+    espeak (robotic, every language) last."""
     if settings is None:
         from runtime.config import get_settings
 
         settings = get_settings()
     sp = settings.speech
-    names = ["edge", "piper", "espeak"] if sp.tts_provider == "auto" else [sp.tts_provider, *sp.tts_fallbacks]
+    auto = ["edge", "kokoro", "piper", "espeak"] if kokoro_installed() else ["edge", "piper", "espeak"]
+    names = auto if sp.tts_provider == "auto" else [sp.tts_provider, *sp.tts_fallbacks]
     names.append("recording")  # plays `recording:<id>` voices; never a fallback for text
     seen: list[str] = []
     for n in names:

