@@ -13,6 +13,7 @@ string meets a number in a comparison or arithmetic it is read as a number, so
 from __future__ import annotations
 
 import ast
+import gc
 import operator
 import threading
 from collections.abc import Callable, Mapping
@@ -23,16 +24,26 @@ __all__ = ["ExprError", "ExprEvalError", "ParsedExpr", "parse_expr", "eval_expr"
 
 MAX_EXPR_LENGTH = 1000
 
-# CPython 3.11 keeps the AST builder's recursion count per interpreter, not per thread: two
-# threads building ASTs at once (a web worker checking a condition while another does too)
-# can fail with "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905).
+# CPython 3.11 keeps the AST builder's recursion count per interpreter, not per frame: when
+# Python code runs in the middle of building an AST -- another thread's parse, or a garbage
+# collection finalising a generator -- the count drifts and the parse fails with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905). Seen in the
+# full suite when a collected openpyxl writer's finaliser ran during an AST build.
 _AST_LOCK = threading.Lock()
 
 
 def parse_python(text: str, mode: str = "exec") -> Any:  # ast.Module, or ast.Expression for "eval"
-    """``ast.parse`` one thread at a time (see ``_AST_LOCK``)."""
+    """``ast.parse`` one thread at a time, with the cyclic garbage collector paused for it."""
     with _AST_LOCK:
-        return ast.parse(text, mode=mode)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return ast.parse(text, mode=mode)
+        finally:
+            if collecting:
+                gc.enable()
+
+
 _MAX_DEPTH = 50
 _LITERAL_NAMES: dict[str, Any] = {"true": True, "false": False, "True": True, "False": False,
                                   "null": None, "None": None}
