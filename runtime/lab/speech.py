@@ -193,7 +193,7 @@ def speech_attack(script: Script, report: AttackReport, tts: TtsProvider, asr: A
                 lost.setdefault(node_id, Counter())[core_of(o.variant.seed)] += 1
     hotwords: dict[str, list[str]] = {}
     for node_id, counts in lost.items():
-        have = set(script.node(node_id).hotwords)
+        have = set(compiled.listen(script.node(node_id)).hotwords)  # what a call gives the recogniser
         need = [p for p, _ in counts.most_common() if p and p not in have]
         if need:
             hotwords[node_id] = need[:MAX_HOTWORDS]
