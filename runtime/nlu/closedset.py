@@ -29,7 +29,7 @@ from pypinyin import Style, lazy_pinyin
 
 from designer.builtin_phrases import BUILTIN
 from designer.model import Node, Script
-from designer.textfold import is_cjk, normalize
+from designer.textfold import has_cjk, is_cjk, normalize
 from runtime.nlu.pinyin import fold_syllable
 from runtime.nlu.utterance import FILLERS
 
@@ -253,6 +253,8 @@ class Verdict:
 def decide(closed: ClosedSet, node_id: str, text: str, asr_confidence: float, asr_rejected: bool) -> Verdict:
     """Apply the second pass to one recognition (already judged by the recogniser itself)."""
     if asr_rejected or not text.strip():
+        return Verdict(text, asr_confidence, None, "", None)
+    if not has_cjk(text):  # a pinyin scorer has nothing to say about English words
         return Verdict(text, asr_confidence, None, "", None)
     choice = closed.choose(node_id, text)
     if not choice.rejected:
