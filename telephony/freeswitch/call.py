@@ -116,6 +116,7 @@ class FsCall:
             return
         if not self.state.customer_answered:
             cause = "ORIGINATOR_CANCEL"
+            self.state.cancel_sent = True
         await self._driver.client.api(f"uuid_kill {self.uuid} {cause.upper()}")
 
     async def ring_timeout(self, seconds: float) -> None:

@@ -63,6 +63,7 @@ class FsCallState:
     customer_answered: bool = False
     early_bridge: bool = False  # the media leg may come up on early media, before the customer answers
     media: bool = False  # the runtime's media leg is up
+    cancel_sent: bool = False  # we cancelled it before answer (uuid_kill ... ORIGINATOR_CANCEL)
 
     def apply(self, event: EslEvent) -> list[CallEvent]:
         if self.ended:
@@ -116,6 +117,10 @@ class FsCallState:
             # The customer answered but the bridge to the runtime failed: the switch ended
             # the call (``send_bye``), and it is the network's failure, not the customer's.
             return HungUp(cause, "network")
+        if self.cancel_sent and cause.name == "ORIGINATOR_CANCEL":
+            # Our own cancel, whatever disposition sofia recorded for it: under load the
+            # carrier's 487 can arrive as recv_* before the channel is torn down.
+            return HungUp(cause, "local")
         return HungUp(cause, hangup_by(event, cause.name))
 
     def hangup_without_event(self, cause: HangupCause, by: HangupBy) -> HungUp:

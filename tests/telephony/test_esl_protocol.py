@@ -183,3 +183,20 @@ def test_commands_are_encoded_and_line_breaks_refused() -> None:
     assert encode_command("bgapi status", {"Job-UUID": "j1"}) == b"bgapi status\nJob-UUID: j1\n\n"
     with pytest.raises(ValueError, match="line break"):
         encode_command("api uuid_kill x\n\nexit")
+
+
+def test_our_own_cancel_is_local_whatever_the_disposition() -> None:
+    """A ring-timeout cancel we sent stays ``local`` even when sofia records the carrier's 487
+    as ``recv_*`` (seen under load on the real switch)."""
+    from telephony.freeswitch.events import FsCallState
+    from telephony.freeswitch.protocol import EslEvent
+
+    headers = {"Event-Name": "CHANNEL_HANGUP_COMPLETE", "Hangup-Cause": "ORIGINATOR_CANCEL",
+               "variable_sip_hangup_disposition": "recv_cancel"}
+    state = FsCallState()
+    state.cancel_sent = True
+    (hung,) = state.apply(EslEvent(headers))
+    assert hung.by == "local"  # type: ignore[attr-defined]
+    other = FsCallState()
+    (hung,) = other.apply(EslEvent(headers))
+    assert hung.by == "remote"  # type: ignore[attr-defined]
