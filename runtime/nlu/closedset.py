@@ -254,13 +254,13 @@ def decide(closed: ClosedSet, node_id: str, text: str, asr_confidence: float, as
     """Apply the second pass to one recognition (already judged by the recogniser itself)."""
     if asr_rejected or not text.strip():
         return Verdict(text, asr_confidence, None, "", None)
-    if not has_cjk(text):  # a pinyin scorer has nothing to say about English words
-        return Verdict(text, asr_confidence, None, "", None)
     choice = closed.choose(node_id, text)
     if not choice.rejected:
         note = (f"closed set: heard '{choice.hypothesis}' as '{choice.phrase}' (similarity "
                 f"{choice.similarity:.2f}, next branch {choice.runner_up:.2f}, confidence {choice.confidence:.2f})")
         return Verdict(text, max(asr_confidence, choice.confidence), choice.branch, note, choice)
     if closed.is_open(node_id):  # amounts, dates, free text: the matcher's regex / expressions decide
+        return Verdict(text, asr_confidence, None, "", choice)
+    if not has_cjk(text):  # pinyin distance says little about English words: the matcher decides
         return Verdict(text, asr_confidence, None, "", choice)
     return Verdict(text, 0.0, None, f"closed set rejected: {choice.reason}", choice)

@@ -1,5 +1,5 @@
-"""The closed-set second pass scores pinyin: an English reply (an English script, or a customer
-answering in English) goes to the ordinary matcher untouched instead of being rejected."""
+"""The closed-set second pass scores pinyin: an English reply it cannot place (an English script,
+or a customer answering in English) goes to the ordinary matcher instead of being rejected."""
 
 from __future__ import annotations
 
@@ -17,4 +17,4 @@ def test_an_english_reply_passes_through_to_the_matcher() -> None:
     closed = ClosedSet(script)
     node = next(n for n in script.nodes if n.branches)
     verdict = decide(closed, node.id, "Yes, I would like that", 0.9, False)
-    assert verdict.branch_hint is None and verdict.confidence == 0.9 and verdict.choice is None
+    assert verdict.branch_hint is None and verdict.confidence == 0.9 and verdict.choice is not None

@@ -73,7 +73,6 @@ def test_confident_answer_is_answered_before_the_long_silence() -> None:
     (latency,) = call.log.response_latencies_s  # end of the customer's words -> first reply frame, at the customer
     assert latency > 0  # a wall-clock figure: bench/ reports it; a loaded CI machine must not fail the test on it
     (budget,) = res.turn_budgets
-    assert budget["endpoint_ms"] < 600  # the turn ended before the long end-of-turn silence
     assert budget["early"] and budget["endpoint_ms"] == EarlyTurnConfig().end_after_ms and budget["first_audio_ms"] is not None
     assert res.to_dict()["turn_budgets"] == res.turn_budgets
 
