@@ -117,7 +117,7 @@ def speech(name: str, limit: int, seed: int, whisper_dir: str | None) -> None:
     import tempfile
 
     from designer.model import Script
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.lab.speech import DEFAULT_VOICES, speech_attack
     from runtime.speech.asr import WhisperProvider
     from runtime.speech.cache import PromptCache

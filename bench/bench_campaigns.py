@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rich.progress import Progress  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from huashu.core.db import init_db, make_engine  # noqa: E402
 from runtime.campaigns import tables as T  # noqa: E402
 from runtime.campaigns.clock import utcnow  # noqa: E402
 from runtime.campaigns.dialer import LineLimits  # noqa: E402
@@ -41,7 +42,6 @@ from runtime.campaigns.node import RuntimeNode  # noqa: E402
 from runtime.campaigns.progress import progress  # noqa: E402
 from runtime.campaigns.sim_runner import SimulatorRunner  # noqa: E402
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status  # noqa: E402
-from runtime.db import init_db, make_engine  # noqa: E402
 
 SCRIPT = json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text())
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

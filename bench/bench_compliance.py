@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from huashu.core.config import Settings  # noqa: E402
+from huashu.core.db import init_db, make_engine  # noqa: E402
 from runtime.audit.chain import FIELDS, canonical, entry_hash  # noqa: E402,F401
 from runtime.audit.log import record  # noqa: E402
 from runtime.audit.models import GENESIS, AuditEntry  # noqa: E402
@@ -39,8 +41,6 @@ from runtime.campaigns import tables as T  # noqa: E402
 from runtime.campaigns.loading import add_numbers  # noqa: E402
 from runtime.campaigns.mapping import CustomerRow  # noqa: E402
 from runtime.campaigns.tasks import TaskSpec, create_task  # noqa: E402
-from runtime.config import Settings  # noqa: E402
-from runtime.db import init_db, make_engine  # noqa: E402
 from runtime.privacy.erase import _forms, erase_number, find_traces  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from designer import store  # noqa: E402
-from runtime.db import session_scope  # noqa: E402
+from huashu.core.db import session_scope  # noqa: E402
 from web.testing import BROWSER_ARGS, LiveServer  # noqa: E402
 
 PASSWORD = "bench-password-1"

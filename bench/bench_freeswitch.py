@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from huashu.core.telephony_settings import FreeswitchSettings  # noqa: E402
 from telephony.contract import Answered, HungUp, OriginateRequest, PlaybackFinished  # noqa: E402
 from telephony.freeswitch.driver import FreeswitchDriver  # noqa: E402
-from telephony.freeswitch.settings import FreeswitchSettings  # noqa: E402
 from telephony.sip import SipDriver, SipTrunk  # noqa: E402
 from tests.freeswitch.switch import Switch, free_port, fs_available  # noqa: E402
 

@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import Session  # noqa: E402
 
+from huashu.core.db import init_db, make_engine  # noqa: E402
 from runtime.analytics.besttime import SlotRate, save_rates  # noqa: E402
 from runtime.audience.control import set_policy  # noqa: E402
 from runtime.campaigns.loading import add_numbers  # noqa: E402
 from runtime.campaigns.mapping import CustomerRow  # noqa: E402
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status  # noqa: E402
-from runtime.db import init_db, make_engine  # noqa: E402
 
 SEGMENTS = ("office_worker", "retiree", "student", "shift_worker", "self_employed")
 

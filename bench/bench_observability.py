@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from designer.model import Script  # noqa: E402
-from runtime import metrics  # noqa: E402
+from huashu.core import metrics  # noqa: E402
+from huashu.core.logs import JsonFormatter, call_context  # noqa: E402
 from runtime.calls import VirtualClock, run_call  # noqa: E402
-from runtime.logs import JsonFormatter, call_context  # noqa: E402
 from telephony.contract import OriginateRequest  # noqa: E402
 from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver  # noqa: E402
 

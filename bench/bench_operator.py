@@ -42,9 +42,9 @@ def main() -> None:
     from op_helpers import build_seed, install, sign_in, write_wav
     from sqlalchemy import insert, select, update
 
+    from huashu.core.config import Settings
+    from huashu.core.db import make_engine
     from runtime.campaigns import tables as T
-    from runtime.config import Settings
-    from runtime.db import make_engine
     from web.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-operator-"))

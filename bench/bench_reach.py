@@ -64,13 +64,13 @@ def bench_pick(picks: int, runs: int) -> None:
 
 
 def _fair_run(prios: tuple[int, ...], seconds: float) -> None:
+    from huashu.core.db import init_db, make_engine
     from runtime.campaigns.claims import CallReport
     from runtime.campaigns.dialer import Dialer, LineLimits
     from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import CustomerRow
     from runtime.campaigns.priority import Want, allocate_int
     from runtime.campaigns.tasks import TaskSpec, create_task, set_status
-    from runtime.db import init_db, make_engine
 
     doc = {"format": "huashu.script/1", "id": "s1", "name": "b", "language": "zh-CN", "start": "a",
            "nodes": [{"id": "a", "type": "end", "outcome": "done"}]}

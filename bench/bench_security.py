@@ -39,8 +39,8 @@ _SERVER = r'''
 import json, sys
 from pathlib import Path
 import uvicorn
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from web.app import create_app
 from web.auth.users import create_user
 from web.api.oauth import create_client, issue_token

@@ -1,7 +1,7 @@
 """Health and metrics endpoints of a runtime node, and the call runner wrapper that feeds them.
 
 ``huashu runtime run --metrics-port P`` serves, from a small thread beside the dialer:
-``/metrics`` (Prometheus text of :mod:`runtime.metrics`), ``/healthz`` (the process answers)
+``/metrics`` (Prometheus text of :mod:`huashu.core.metrics`), ``/healthz`` (the process answers)
 and ``/readyz`` (the database answers ``SELECT 1``), as ``deploy/k8s/runtime.yaml`` probes
 them. A thread, not the node's event loop, so a scrape never delays a call and a probe
 still answers while the loop is busy.
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from runtime import metrics
+from huashu.core import metrics
 
 __all__ = ["MeteredRunner", "HealthServer", "sample_queue_depth"]
 

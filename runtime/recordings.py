@@ -2,7 +2,7 @@
 sample, retention, and finding a call's file to serve.
 
 The stores themselves (local folder, S3-compatible) live in :mod:`telephony.recording`; this
-module turns :class:`runtime.config.RecordingSettings` into one and applies the policy.
+module turns :class:`huashu.core.config.RecordingSettings` into one and applies the policy.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from runtime.config import RecordingSettings, Settings
+from huashu.core.config import RecordingSettings, Settings
 from telephony.recording.store import LocalRecordingStore, RecordingStore, RecordingStoreError
 
 __all__ = ["RecordingConfigError", "open_recording_store", "open_recording_reader", "recordings_dir", "should_record",

@@ -91,7 +91,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    from runtime.db import init_db, make_engine
+    from huashu.core.db import init_db, make_engine
 
     eng = make_engine(db_url)
     init_db(eng)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 
 __all__ = ["PG_ADMIN", "throwaway_database", "truncate_all"]
 

@@ -21,7 +21,7 @@ LIBRARY = ROOT / "scripts_library"
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``run(*args)`` -> click Result, on a private data dir with the offline espeak voice."""
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HUASHU_SPEECH__TTS_PROVIDER", "espeak")

@@ -34,11 +34,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from huashu import __version__
-from runtime import metrics
-from runtime.config import Settings, get_settings
-from runtime.db import init_db, make_engine
-from runtime.logs import protect_access_log
-from runtime.private_files import private_dir
+from huashu.core import metrics
+from huashu.core.config import Settings, get_settings
+from huashu.core.db import init_db, make_engine
+from huashu.core.logs import protect_access_log
+from huashu.core.private_files import private_dir
 from web.audit_context import AuditContextMiddleware
 from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from runtime.config import Settings
+from huashu.core.config import Settings
 from web.app import create_app
 
 __all__ = ["app"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import uvicorn
 
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from web.app import create_app
 from web.auth.users import create_user
 

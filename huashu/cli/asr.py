@@ -39,7 +39,7 @@ __all__ = ["cli"]
 def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool, hotword: tuple[str, ...],
         language: str | None, g711: str, max_seconds: float, script_file: Path | None, node_id: str | None,
         forced_scoring: bool, as_json: bool) -> None:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.speech.asr import AsrError, build_asr, recognise
 
     if (script_file is None) != (node_id is None):
@@ -84,7 +84,7 @@ def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider
                language: str | None, as_json: bool, forced: bool = False) -> None:
     """One reply on a script's node: the hypothesis, the branch, its confidence, rejected or not."""
     from huashu.cli.chat import _load_script
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.speech.asr import AsrError, build_asr
     from runtime.speech.expected import asr_language
     from runtime.speech.turn import NodeNotListening, hear_turn

@@ -38,8 +38,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 @contextmanager
 def _session() -> Iterator[Any]:
-    from runtime.config import get_settings
-    from runtime.db import init_db, make_engine, session_scope
+    from huashu.core.config import get_settings
+    from huashu.core.db import init_db, make_engine, session_scope
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -50,7 +50,7 @@ def _session() -> Iterator[Any]:
 
 
 def _models_dir() -> Path:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return get_settings().data_dir / "models"
 
@@ -105,7 +105,7 @@ def _outcomes(outcomes: Path | None, campaigns: tuple[int, ...], store: Path | N
 
 
 def _store_path() -> Path:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return get_settings().data_dir / "analytics.duckdb"
 

@@ -20,7 +20,7 @@ def cli() -> None:
 
 
 def _region() -> str:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return get_settings().phone_region
 

@@ -54,8 +54,8 @@ def cli() -> None:
 
 def _upload(engine: Any, path: Path) -> int:
     """Copy an uploaded CSV/XLSX into the data dir and register it as a source."""
+    from huashu.core.config import get_settings
     from runtime.campaigns.sources import SourceSpec, save_source
-    from runtime.config import get_settings
 
     if not path.is_file():
         fail(f"cannot read {path}: no such file", 2)
@@ -65,7 +65,7 @@ def _upload(engine: Any, path: Path) -> int:
     except OSError as e:
         fail(f"cannot read {path}: {e.strerror}", 2)
     kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    from runtime.private_files import make_private, private_dir
+    from huashu.core.private_files import make_private, private_dir
 
     dest_dir = private_dir(Path(get_settings().data_dir) / "uploads")
     dest = dest_dir / f"{uuid.uuid4().hex[:8]}_{path.name}"
@@ -363,12 +363,12 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     """Screen a CSV/XLSX list into the task's dial queue now (the task's column mapping applies)."""
     import re
 
+    from huashu.core.config import get_settings
     from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import ColumnMapping, MappingError
     from runtime.campaigns.screening import paused_gc
     from runtime.campaigns.tasks import TaskError, check_file_mapping, get_task
     from runtime.campaigns.uploads import RowError, UploadError, read_upload
-    from runtime.config import get_settings
 
     engine = engine_of(ctx)
     task = get_task(engine, task_id)

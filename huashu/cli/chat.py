@@ -234,7 +234,7 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
 
     Every file is checked (exists, audio, at most 60 s) before the first is recognised, so a
     typo in the last name does not cost a minute of recognition first."""
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.dialog.replies import Reply
     from runtime.speech.asr import AsrError, build_asr
     from runtime.speech.expected import asr_language

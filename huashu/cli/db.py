@@ -6,7 +6,8 @@ import json
 
 import click
 
-from runtime.config import get_settings
+import web  # noqa: F401 - registers every layer's tables (for alembic's target metadata)
+from huashu.core.config import get_settings
 
 __all__ = ["cli"]
 
@@ -31,7 +32,7 @@ def url(as_json: bool) -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Migrate the database to REVISION (creates it from empty if needed)."""
-    from runtime.migrate import upgrade as do_upgrade
+    from huashu.core.migrate import upgrade as do_upgrade
 
     s = get_settings()
     s.ensure_dirs()

@@ -62,8 +62,8 @@ def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, por
     Idempotent: a second run reuses what the first created. Data lives in the data directory
     (HUASHU_DATA_DIR, default ./var), on SQLite unless HUASHU_DATABASE_URL names another database.
     """
+    from huashu.core.config import get_settings
     from runtime.campaigns.database import open_engine
-    from runtime.config import get_settings
     from runtime.demo.setup import DemoParams, prepare
 
     if as_json and not headless:

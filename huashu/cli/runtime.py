@@ -85,12 +85,12 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
     if log_format is None:
         log_format = "text" if sys.stderr.isatty() else "json"
     rates_file = _best_times_file(best_times)
+    from huashu.core.config import get_settings
     from runtime.campaigns.database import open_engine
     from runtime.campaigns.dialer import LineLimits
     from runtime.campaigns.loading import source_rows
     from runtime.campaigns.node import RuntimeNode, default_node_id
     from runtime.campaigns.runners import RunnerError, load_runner
-    from runtime.config import get_settings
 
     engine = open_engine(db_url)
     settings = get_settings()
@@ -110,8 +110,8 @@ def run_cmd(db_url: str | None, node_id: str | None, once: bool, runner: str | N
     from runtime.health import HealthServer, MeteredRunner
 
     nid = node_id or default_node_id()
-    from runtime import metrics
-    from runtime.logs import configure_logging
+    from huashu.core import metrics
+    from huashu.core.logs import configure_logging
 
     configure_logging(log_level, json_lines=log_format == "json")
     if log_format == "json":  # every stderr line is JSON then, the start-up ones too

@@ -106,8 +106,8 @@ def _session() -> Iterator[Any]:
     from sqlmodel import Session
 
     from designer.store import StoreError
-    from runtime.config import get_settings
-    from runtime.db import init_db, make_engine
+    from huashu.core.config import get_settings
+    from huashu.core.db import init_db, make_engine
 
     settings = get_settings()
     try:
@@ -293,7 +293,7 @@ def _score_line(file: str, score: int, color: str, m: dict[str, Any], lang: str)
 
 def _configured_forbidden_words() -> list[str]:
     try:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         return list(get_settings().forbidden_words)
     except Exception:  # a broken config file must not stop an offline check

@@ -167,7 +167,7 @@ def _speech(script: Any, report: Any, voices: str | None, limit: int, law: str, 
     from pathlib import Path
 
     from huashu.cli.script import _fail
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from runtime.lab.speech import DEFAULT_VOICES, speech_attack
     from runtime.speech.asr import AsrError, build_asr
     from runtime.speech.cache import PromptCache

@@ -29,8 +29,8 @@ def cli(host: str | None, port: int | None, reload: bool, log_format: str | None
 
     import uvicorn
 
-    from runtime.config import get_settings
-    from runtime.logs import logging_config
+    from huashu.core.config import get_settings
+    from huashu.core.logs import logging_config
 
     # uvicorn applies the dict itself, here and in the worker that --reload starts
     json_lines = (log_format or ("text" if sys.stderr.isatty() else "json")) == "json"

@@ -36,7 +36,7 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
     modes = [m for m in (text, script_path, upload_path) if m]
     if len(modes) != 1:
         raise click.UsageError("give exactly one of TEXT, --script or --upload")
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     settings = get_settings()
     if upload_path is not None:

@@ -12,8 +12,8 @@ __all__ = ["cli"]
 
 
 def _engine() -> Engine:
-    from runtime.config import get_settings
-    from runtime.db import init_db, make_engine
+    from huashu.core.config import get_settings
+    from huashu.core.db import init_db, make_engine
 
     settings = get_settings()
     settings.ensure_dirs()

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from runtime.config import AnswerSettings
+from huashu.core.config import AnswerSettings
 from telephony.media.answer.classes import TERMINAL_EARLY, AnswerClass, Decision, Phase
 from telephony.media.answer.classifier import Thresholds
 from telephony.media.answer.detector import AnswerDetector

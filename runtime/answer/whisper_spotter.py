@@ -51,7 +51,7 @@ class WhisperSpotter:
 
     @classmethod
     def from_settings(cls, tables: Sequence[PhraseTable]) -> WhisperSpotter:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
         from runtime.speech.asr_whisper import WhisperProvider
         from runtime.speech.models import whisper_model_dir
 

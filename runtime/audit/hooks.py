@@ -21,7 +21,7 @@ _AUDITED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _has_trail(conn: Connection) -> bool:
-    """A database made with the trail (``runtime.db.init_db``); a designer-only one (its own
+    """A database made with the trail (``huashu.core.db.init_db``); a designer-only one (its own
     tests, a tool with just the script tables) is left alone. Only a yes is remembered."""
     engine = conn.engine
     if engine in _AUDITED:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from runtime import metrics
+from huashu.core import metrics
 from runtime.calls.early_turn import EarlyTurnConfig, next_step
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen

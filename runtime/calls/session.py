@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from designer.model import Script
-from runtime import metrics
+from huashu.core import metrics
+from huashu.core.logs import call_context
 from runtime.answer.consequences import (
     AnswerSetup,
     classify_clip,
@@ -36,7 +37,6 @@ from runtime.calls.speech import SpeechKit, silent_prompt
 from runtime.calls.turns import bot_turn_for
 from runtime.dialog import actions as act
 from runtime.dialog import events as ev
-from runtime.logs import call_context
 from telephony.contract import (
     Answered,
     CallEvent,
@@ -544,7 +544,7 @@ async def run_call(
     simulation). Raises the engine's ``VariableError`` before dialling when ``variables``
     do not fit the script, and :class:`LineLimitReached` when the driver is full.
     ``campaign`` labels the call's log lines; ``node`` its ``huashu_calls_up`` count
-    (default: :func:`runtime.metrics.node_name`). ``answer``: classify early media and the
+    (default: :func:`huashu.core.metrics.node_name`). ``answer``: classify early media and the
     first seconds after answer (announcements, machines) and act on the verdict; None: every
     answer is a person, as before.
     """

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from runtime import metrics
+from huashu.core import metrics
 from runtime.calls.early_turn import EarlyTurnConfig
 from telephony.contract import SAMPLE_RATE
 from telephony.media.vad import FrameVad

@@ -28,7 +28,7 @@ def window_slots(windows: Windows) -> set[int]:
 
 
 def default_rates_path() -> Path:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return Path(get_settings().data_dir) / "best_times.json"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from runtime.config import get_settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import get_settings
+from huashu.core.db import init_db, make_engine
 
 __all__ = ["open_engine"]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from designer.model import Script
+from huashu.core.config import Settings
 from runtime.calls.speech import SpeechKit
 from runtime.campaigns.call_runner import DriverRunner, SpeechFactory
 from runtime.campaigns.scripts import Resolver
-from runtime.config import Settings
 from runtime.recordings import RecordingConfigError, open_recording_store
 
 __all__ = ["DRIVERS", "RunnerError", "build_runner", "offline_tts", "speech_factory", "simulator_recording_kw"]
@@ -118,9 +118,10 @@ def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: An
     driver: Any
     if name == "sip":
         from telephony.sip.driver import SipDriver
+        from telephony.sip.trunk import trunk_from_settings
 
         try:
-            trunk = settings.sip.to_trunk()
+            trunk = trunk_from_settings(settings.sip)
         except ValueError as e:
             raise RunnerError(f"sip settings: {e}") from e
         driver = SipDriver(trunk)

@@ -122,7 +122,7 @@ def _policy_from(data: Any, where: str) -> RegionPolicy:
 
 
 def _custom_dir() -> Path:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return Path(get_settings().data_dir) / "policies"
 

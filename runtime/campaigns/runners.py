@@ -33,7 +33,7 @@ def load_runner(spec: str | None, *, engine: Any = None, settings: Any = None, *
     """``spec`` None: the settings' ``telephony_driver``. ``kwargs`` (seed, fast) go to the
     simulator or to a ``module:factory``; the real drivers take theirs from the settings."""
     if settings is None:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         settings = get_settings()
     name = spec or settings.telephony_driver

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from runtime.config import Settings, get_settings
+from huashu.core.config import Settings, get_settings
 
 __all__ = ["SecretBox", "app_secret", "DecryptError"]
 

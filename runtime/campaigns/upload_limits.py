@@ -39,7 +39,7 @@ class UploadLimits:
     @classmethod
     def configured(cls) -> UploadLimits:
         """The limits of this deployment's configuration."""
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         u = get_settings().uploads
         return cls(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024, max_cells=u.max_cells)

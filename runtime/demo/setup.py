@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from huashu.core.db import session_scope
 from runtime.audience.control import get_policy
-from runtime.db import session_scope
 from runtime.demo import DEMO_SCRIPT
 from runtime.demo.accounts import Account, UserStore, ensure_accounts
 from runtime.demo.audience import DemoAudience, build_audience, customer_rows

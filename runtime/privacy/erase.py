@@ -20,12 +20,12 @@ from sqlalchemy import String, Text, delete, or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from huashu.core.config import Settings, get_settings
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.optout import OptOut
 from runtime.campaigns.phones import normalize
-from runtime.config import Settings, get_settings
 from runtime.privacy.keyed import number_hash, number_ref
 from runtime.privacy.suppression import Suppressed
 

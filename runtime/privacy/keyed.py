@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from runtime.config import Settings, get_settings
+from huashu.core.config import Settings, get_settings
 from runtime.privacy.secret import server_secret
 
 __all__ = ["number_hash", "number_key", "number_ref"]

@@ -20,12 +20,12 @@ from pathlib import Path
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 
+from huashu.core.config import Settings
 from runtime.audit.context import Actor
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.queue import OPEN_STATES
-from runtime.config import Settings
 
 __all__ = ["apply_retention", "retention_loop"]
 _log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
-from runtime.config import Settings
+from huashu.core.config import Settings
 
 __all__ = ["server_secret"]
 

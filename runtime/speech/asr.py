@@ -19,7 +19,7 @@ from runtime.speech.asr_ws import VoskServerProvider
 from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy
 
 if TYPE_CHECKING:
-    from runtime.config import Settings
+    from huashu.core.config import Settings
 
 __all__ = [
     "AsrError",
@@ -65,7 +65,7 @@ def build_asr(settings: Settings | None = None, provider: str | None = None, lan
     a configured vosk model, else Whisper (recognises Chinese and English offline here),
     else the Korean vosk model."""
     if settings is None:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         settings = get_settings()
     sp = settings.speech

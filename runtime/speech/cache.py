@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runtime.metrics import observe_tts
+from huashu.core.metrics import observe_tts
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider
 from telephony.media.audio import AudioError, read_wav, write_wav
 

@@ -17,7 +17,7 @@ from runtime.speech.tts import FallbackTts, RenderedPrompt, build_tts
 from telephony.media.audio import wav_bytes
 
 if TYPE_CHECKING:
-    from runtime.config import Settings
+    from huashu.core.config import Settings
 
 __all__ = ["prompt_cache", "default_tts", "preview_wav", "prerender_version"]
 
@@ -34,7 +34,7 @@ def _cache(root: str) -> PromptCache:
 def default_tts(settings: Settings | None = None) -> FallbackTts:
     """The process-wide TTS chain (one per settings object: providers hold loaded models)."""
     if settings is None:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         settings = get_settings()
     return _chain(id(settings), settings)

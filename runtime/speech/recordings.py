@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from runtime.private_files import make_private, private_dir
+from huashu.core.private_files import make_private, private_dir
 from runtime.speech.ffmpeg import DECODE_RATE, DecodeError, decode, probe_duration_s
 from runtime.speech.tts_base import RenderedPrompt, TtsError
 from telephony.media.audio import (

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime.metrics import observe_tts
+from huashu.core.metrics import observe_tts
 from runtime.speech.recordings import RecordingProvider, RecordingStore
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider, VoiceRef, check_rate, parse_voice
 from runtime.speech.tts_edge import EdgeTtsProvider
@@ -31,7 +31,7 @@ from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
 from runtime.speech.tts_piper import PiperProvider
 
 if TYPE_CHECKING:
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from runtime.speech.cache import PromptCache
 
 __all__ = [
@@ -216,7 +216,7 @@ def build_tts(settings: Settings | None = None, cache: PromptCache | None = None
     offline engines — Kokoro (natural Mandarin, when installed), piper (natural, English), and
     espeak (robotic, every language) last."""
     if settings is None:
-        from runtime.config import get_settings
+        from huashu.core.config import get_settings
 
         settings = get_settings()
     sp = settings.speech

@@ -1,6 +1,6 @@
 """FreeSWITCH driver: originate and follow calls over the Event Socket (mod_event_socket)."""
 
+from huashu.core.telephony_settings import FreeswitchSettings
 from telephony.freeswitch.driver import FreeswitchDriver
-from telephony.freeswitch.settings import FreeswitchSettings
 
 __all__ = ["FreeswitchDriver", "FreeswitchSettings"]

@@ -15,6 +15,7 @@ import re
 import uuid as uuidlib
 from typing import Any
 
+from huashu.core.telephony_settings import FreeswitchSettings
 from telephony.contract import HangupBy, LineLimitReached, OriginateRequest
 from telephony.freeswitch.call import FsCall
 from telephony.freeswitch.client import EslClient, EslError
@@ -22,7 +23,6 @@ from telephony.freeswitch.commands import originate_command
 from telephony.freeswitch.events import CHANNEL_EVENTS, NETWORK_CAUSES
 from telephony.freeswitch.limits import CpsPacer
 from telephony.freeswitch.protocol import EslEvent
-from telephony.freeswitch.settings import FreeswitchSettings
 from telephony.outcomes import HangupCause, cause_from_freeswitch
 from telephony.sip.driver import SipDriver
 from telephony.sip.trunk import SipTrunk

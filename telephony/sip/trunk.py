@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-__all__ = ["SipTrunk"]
+from huashu.core.telephony_settings import SipSettings
+
+__all__ = ["SipTrunk", "trunk_from_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,14 @@ class SipTrunk:
     @property
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
+
+
+def trunk_from_settings(settings: SipSettings) -> SipTrunk:
+    """The checked trunk of the ``[sip]`` settings (raises ValueError saying which setting is wrong)."""
+    return SipTrunk(
+        settings.host, settings.port, transport=settings.transport, username=settings.username,
+        password=settings.password, register=settings.registration, from_domain=settings.from_domain,
+        local_ip=settings.local_ip, local_port=settings.local_port,
+        rtp_port_range=(settings.rtp_port_min, settings.rtp_port_max), max_concurrent=settings.max_concurrent,
+        symmetric_rtp=settings.symmetric_rtp,
+    )

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.offline
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     root = tmp_path_factory.mktemp("rep")
     mp = pytest.MonkeyPatch()
@@ -73,10 +73,10 @@ def test_report_errors(files, tmp_path) -> None:
 def test_business_without_arm_or_campaign_uses_the_control_policy(tmp_path, monkeypatch) -> None:
     import numpy as np
 
+    from huashu.core.config import get_settings
     from runtime.analytics.business import complete_business
     from runtime.audience.control import control_mask
     from runtime.audience.frame import write_frame
-    from runtime.config import get_settings
 
     ids = np.arange(1, 2001, dtype=np.int64)
     frame = {"customer_id": ids, "balance": np.zeros(2000), "recharge_amount": np.where(ids % 3 == 0, 50.0, 0.0)}

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from huashu.core.db import init_db, make_engine
 from runtime.analytics.from_campaigns import attempts_to_records, sync
 from runtime.analytics.records import customer_key
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore
-from runtime.db import init_db, make_engine
 
 pytestmark = pytest.mark.offline
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from runtime.analytics.demo import build_demo
-from runtime.config import Settings
-from runtime.db import make_engine
 
 pytestmark = pytest.mark.offline
 PASSWORD = "correct-horse-1"

@@ -46,8 +46,8 @@ def test_without_early_bridge_the_leg_means_answered_as_before() -> None:
 
 
 def test_a_node_classifying_answers_bridges_early_media_on_freeswitch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from huashu.core.config import AnswerSettings, Settings
     from runtime.campaigns.drivers import build_runner
-    from runtime.config import AnswerSettings, Settings
 
     def fs_settings(answer: AnswerSettings):  # type: ignore[no-untyped-def]
         runner = build_runner("freeswitch", lambda s, v: {}, Settings(data_dir=tmp_path, answer=answer))

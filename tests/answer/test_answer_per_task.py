@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from designer import store
 from huashu.cli import cli
+from huashu.core.db import init_db, make_engine
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.per_task import TaskAnswer, check_task_answer, resolve_setup
 from runtime.answer.references import default_spotter
@@ -25,7 +26,6 @@ from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, set_status, update_task
-from runtime.db import init_db, make_engine
 from tests.api.conftest import app_env  # noqa: F401 - the app over a fresh database
 from tests.support.amd_scenes import CAMPAIGN_PROFILE, START, number_for
 

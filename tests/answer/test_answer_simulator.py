@@ -143,9 +143,9 @@ def test_audio_mode_frames_reach_the_classifier(setup: AnswerSetup, label: str, 
 
 
 def test_settings_switch_classification_on_for_a_runner(tmp_path: Path) -> None:
+    from huashu.core.config import AnswerSettings, Settings
     from runtime.answer.consequences import setup_from_settings
     from runtime.campaigns.drivers import RunnerError, build_runner
-    from runtime.config import AnswerSettings, Settings
 
     assert setup_from_settings(AnswerSettings()) is None  # off unless asked for
     on = setup_from_settings(AnswerSettings(enabled=True, recogniser="none", on_machine="message", message="请回电"))

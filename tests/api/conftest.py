@@ -11,8 +11,8 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from designer import store
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 

@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar, Router, get
 from litestar.testing import TestClient
 
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from web.api.errors import error_response
 from web.api.oauth import create_client
 

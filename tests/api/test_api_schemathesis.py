@@ -27,6 +27,8 @@ from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from designer import store
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.claims import CallReport, claim, finish_attempt, start_attempt
 from runtime.campaigns.loading import add_numbers
@@ -34,8 +36,6 @@ from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sources import SourceSpec, save_source
 from runtime.campaigns.tasks import TaskSpec, create_task, get_task, set_status
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
 from web.api.oauth import create_client, issue_token
 
 MAX_EXAMPLES = 100

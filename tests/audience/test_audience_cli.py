@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from huashu.cli import cli
-from runtime.config import get_settings
+from huashu.core.config import get_settings
 
 pytestmark = pytest.mark.offline
 

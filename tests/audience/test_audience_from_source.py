@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
+from huashu.core.db import init_db, make_engine
 from runtime.audience.from_source import frame_from_rows, frame_from_source
 from runtime.audience.prepare import apply_preparation, fit_preparation
-from runtime.db import init_db, make_engine
 
 pytestmark = pytest.mark.offline
 

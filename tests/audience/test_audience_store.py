@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
+from huashu.core.db import init_db, make_engine
 from runtime.audience.control import control_mask, get_policy, is_control, set_policy
 from runtime.audience.store import (
     audience_numbers,
@@ -15,7 +16,6 @@ from runtime.audience.store import (
     save_audience,
 )
 from runtime.audience.synth import SynthOptions, synth_customers
-from runtime.db import init_db, make_engine
 
 pytestmark = pytest.mark.offline
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def cli_db(tmp_path, monkeypatch) -> Iterator[tuple[str, Engine]]:
     from sqlmodel import Session
 
     from designer import store
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
     from scripts_library import LIBRARY_DIR
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))

@@ -15,9 +15,9 @@ import pytest
 from campaign_helpers import rows, running_task
 from sqlalchemy import func, select
 
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
-from runtime.db import init_db, make_engine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

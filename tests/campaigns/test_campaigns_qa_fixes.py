@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from huashu.cli import cli
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns.models import DataSource
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, update_task
-from runtime.db import init_db, make_engine
 
 SID = "data-pack-upgrade"
 FEE = ("--var", "extra_fee=fee")  # the script requires extra_fee: a task from a file must map it
@@ -163,7 +163,7 @@ def test_create_help_documents_every_option():
 def test_api_rejects_unknown_mapping_value(tmp_path):
     from litestar.testing import TestClient
 
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from web.api.oauth import create_client
     from web.app import create_app
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from huashu.core.config import Settings
 from runtime.campaigns.call_runner import DriverRunner
 from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.drivers import RunnerError, build_runner
 from runtime.campaigns.runners import load_runner
-from runtime.config import Settings
 from runtime.recordings import apply_retention, open_recording_store, recover, should_record
 from scripts_library import LIBRARY_DIR
 from telephony.recording.store import LocalRecordingStore

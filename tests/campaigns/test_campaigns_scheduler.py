@@ -14,6 +14,7 @@ import pytest
 from campaign_helpers import approved, running_task
 from sqlalchemy import select, update
 
+from huashu.core.db import make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.cronspec import next_fire
@@ -22,7 +23,6 @@ from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.progress import progress
 from runtime.campaigns.scheduler import fire_due
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, set_status, update_task
-from runtime.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -109,7 +109,7 @@ def test_bad_schedules_are_rejected_with_the_field(engine):
 
 _FIRE_LOOP = """
 import sys, time
-from runtime.db import make_engine
+from huashu.core.db import make_engine
 from runtime.campaigns.scheduler import fire_due
 engine = make_engine(sys.argv[1])
 start = float(sys.argv[2])

@@ -194,10 +194,10 @@ def test_runtime_run_defers_best_time_numbers_with_the_given_file(tmp_path, monk
     import runtime.campaigns.loading
     import runtime.campaigns.node
     import runtime.campaigns.scheduler  # noqa: F401  (patched below with the rest)
+    from huashu.core.db import init_db, make_engine
     from runtime.analytics.besttime import SlotRate, save_rates
     from runtime.audience.control import set_policy
     from runtime.audience.store import save_audience
-    from runtime.db import init_db, make_engine
     from telephony.simulator.clock import CHINA_TZ
 
     now = datetime(2026, 7, 1, 9, 0, tzinfo=CHINA_TZ).astimezone(UTC)

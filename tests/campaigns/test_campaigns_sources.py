@@ -175,8 +175,8 @@ def test_passwords_are_encrypted_at_rest(tmp_path):
 
 
 def test_key_file_is_generated_once(tmp_path):
+    from huashu.core.config import Settings
     from runtime.campaigns.secrets import app_secret
-    from runtime.config import Settings
 
     s = Settings(data_dir=tmp_path, secret_key=None)
     first = app_secret(s)

@@ -13,12 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from designer import store
+from huashu.core.db import init_db, make_engine
 from runtime.audit.context import Actor, acting
 from runtime.audit.log import AuditFilter, list_entries, record
 from runtime.audit.verify import verify
 from runtime.campaigns import blacklist
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status, update_task
-from runtime.db import init_db, make_engine
 from web.auth.users import create_user, set_role
 
 pytestmark = pytest.mark.offline

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from runtime.audit.log import AuditFilter, list_entries
 from runtime.audit.verify import verify
 from runtime.campaigns import tables as T
@@ -19,8 +21,6 @@ from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.tasks import TaskSpec, create_task
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
 from runtime.privacy.erase import EraseError, erase_number, find_traces
 from runtime.privacy.keyed import number_hash
 
@@ -113,7 +113,7 @@ def test_cli_erase_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     st.data_dir.mkdir(parents=True)
     monkeypatch.setenv("HUASHU_DATA_DIR", str(st.data_dir))
     monkeypatch.setenv("HUASHU_SECRET_KEY", st.secret_key or "")
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     get_settings.cache_clear()
     engine = make_engine(st.db_url)

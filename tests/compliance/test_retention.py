@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from huashu.core.config import RetentionSettings, Settings
 from runtime.audit.log import AuditFilter, list_entries
 from runtime.campaigns import tables as T
-from runtime.config import RetentionSettings, Settings
 from runtime.privacy.retention import apply_retention
 
 pytestmark = pytest.mark.offline

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from designer import store
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 from tests.support.compliance_web import compliance_app
 from web.api.oauth import create_client
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from huashu.cli.script import cli
-from runtime.config import get_settings
+from huashu.core.config import get_settings
 
 Doc = dict[str, Any]
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from huashu.core.telephony_settings import FreeswitchSettings
 from telephony.contract import CallEvent, HungUp, OriginateRequest
 from telephony.freeswitch.call import FsCall
 from telephony.freeswitch.driver import FreeswitchDriver
-from telephony.freeswitch.settings import FreeswitchSettings
 from tests.freeswitch.switch import Switch, free_port
 from tests.telephony.sipp.peer import SCENARIOS, Sipp
 

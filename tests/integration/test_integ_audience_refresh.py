@@ -77,7 +77,7 @@ def test_a_failed_refresh_keeps_the_members_and_waits_for_the_next_time(engine, 
 
 @pytest.mark.postgres
 def test_concurrent_nodes_refresh_exactly_once_on_postgres(pg_url, tmp_path):
-    from runtime.db import make_engine
+    from huashu.core.db import make_engine
 
     engine = make_engine(pg_url)
     control_policy(engine, 0.0)

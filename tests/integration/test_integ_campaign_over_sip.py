@@ -57,7 +57,7 @@ def _approved_db(url: str) -> None:
     from sqlmodel import Session
 
     from designer import store
-    from runtime.db import init_db
+    from huashu.core.db import init_db
 
     engine = make_engine(url)
     init_db(engine)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from integ_helpers import control_policy, customers, make_audience
 
 from huashu.cli import cli
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 
 
 def _run(args: list[str], code: int = 0) -> str:

@@ -58,7 +58,7 @@ def _editor(browser: Any, live: LiveServer, locale: str) -> Any:
 
 def _stored(live: LiveServer, key: str) -> dict[str, Any]:
     from designer import store
-    from runtime.db import session_scope
+    from huashu.core.db import session_scope
 
     with session_scope(live.engine) as s:
         return store.export_document(s, key)
@@ -67,7 +67,7 @@ def _stored(live: LiveServer, key: str) -> dict[str, Any]:
 def _import_without_colloquial_done(live: LiveServer) -> str:
     """The library script without its colloquial "already recharged" phrases: the attack must find the gap."""
     from designer import store
-    from runtime.db import session_scope
+    from huashu.core.db import session_scope
 
     doc = json.loads((WEB.parent / "scripts_library" / "mobile_semi_suspension.json").read_text(encoding="utf-8"))
     doc["id"] = "lab-check-tab"

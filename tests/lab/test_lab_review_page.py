@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 from web_helpers import PASSWORD, csrf_of, jpost, sign_in  # noqa: E402
 
 from designer import store  # noqa: E402
-from runtime.config import Settings  # noqa: E402
-from runtime.db import init_db, make_engine  # noqa: E402
+from huashu.core.config import Settings  # noqa: E402
+from huashu.core.db import init_db, make_engine  # noqa: E402
 from runtime.lab.gate import approve_checked, submit_checked  # noqa: E402
 from runtime.lab.suites import add_case, case_from_replies  # noqa: E402
 from web.app import create_app  # noqa: E402

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from designer import store
 from designer.validate import validate
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 from runtime.lab.gate import approve_checked, review_suite, submit_checked
 from runtime.lab.suites import CaseError, add_case, case_from_replies, compare, merge_replay_file, run_suite
 

@@ -18,8 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, text
 from sqlmodel import SQLModel
 
-from runtime.db import import_table_modules, make_engine
-from runtime.migrate import alembic_config, upgrade
+import web  # noqa: F401 - registers every layer's tables
+from huashu.core.db import import_table_modules, make_engine
+from huashu.core.migrate import alembic_config, upgrade
 
 
 def _diffs(url: str) -> list[object]:
@@ -62,7 +63,7 @@ def test_postgres_empty_to_head_matches_the_models(fresh_pg_url: str) -> None:
 
 @pytest.mark.offline
 def test_init_db_stamps_a_new_database_and_migrates_a_managed_one(tmp_path: Path) -> None:
-    from runtime.db import init_db
+    from huashu.core.db import init_db
 
     url = f"sqlite:///{tmp_path / 'i.db'}"
     engine = make_engine(url)
@@ -155,7 +156,7 @@ def test_init_db_and_db_upgrade_share_one_lock(fresh_pg_url: str) -> None:
     """While the migration lock is held (as by a node's init_db), `upgrade` waits for it."""
     import threading
 
-    from runtime.migrate import migration_lock
+    from huashu.core.migrate import migration_lock
 
     holder = make_engine(fresh_pg_url)
     done = threading.Event()

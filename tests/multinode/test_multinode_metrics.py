@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 from campaign_helpers import rows, running_task
 
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns.loading import add_numbers
-from runtime.db import init_db, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGN_TESTS = ROOT / "tests" / "campaigns"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.tasks import create_task, set_status
-from runtime.db import init_db, make_engine
 from runtime.demo.audience import build_audience, customer_rows
 from runtime.demo.library import ensure_approved, ensure_library
 from runtime.demo.task import demo_spec

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from designer.model import Script
+from huashu.core.metrics import REGISTRY
 from runtime.calls import CallResult, SpeechKit, VirtualClock, run_call
-from runtime.metrics import REGISTRY
 from telephony.contract import OriginateRequest
 from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runtime.metrics import REGISTRY
+from huashu.core.metrics import REGISTRY
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
 

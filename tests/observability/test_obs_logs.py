@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 from obs_helpers import simulated_call
 
-from runtime.calls import SpeechKit
-from runtime.logs import (
+from huashu.core.logs import (
     JsonFormatter,
     TextFormatter,
     call_context,
@@ -21,6 +20,7 @@ from runtime.logs import (
     current_call,
     logging_config,
 )
+from runtime.calls import SpeechKit
 from runtime.speech.tts import RenderedPrompt
 
 
@@ -137,7 +137,7 @@ def test_serve_picks_the_log_format(monkeypatch: pytest.MonkeyPatch) -> None:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
     fmt = [kw["log_config"]["formatters"]["hs"]["()"] for kw in seen]
-    assert fmt == ["runtime.logs.JsonFormatter", "runtime.logs.TextFormatter"]
+    assert fmt == ["huashu.core.logs.JsonFormatter", "huashu.core.logs.TextFormatter"]
     assert seen[1]["log_level"] == "warning" and seen[1]["log_config"]["root"]["level"] == "WARNING"
     assert bad.exit_code == 2 and "xml" in bad.output
     assert logging_config("info")["loggers"]["uvicorn.access"]["propagate"] is True

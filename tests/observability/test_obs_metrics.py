@@ -12,7 +12,7 @@ import pytest
 from obs_helpers import sample, simulated_call
 
 from designer.model import Script
-from runtime import metrics
+from huashu.core import metrics
 from runtime.calls.listening import Ear
 from runtime.dialog.engine import DialogEngine
 from runtime.speech.cache import PromptCache, render_cached

@@ -13,8 +13,8 @@ from obs_helpers import sample, simulated_call
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from runtime.speech.cache import PromptCache
 from runtime.speech.tts import FallbackTts
 from web.app import create_app
@@ -34,7 +34,7 @@ def app(tmp_path: Path) -> Any:
 def test_metrics_need_no_login_and_show_a_call_and_a_render(app: Any, tmp_path: Path) -> None:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (Debian package espeak-ng)")
-    from runtime.metrics import observe_attempt
+    from huashu.core.metrics import observe_attempt
     from runtime.speech.tts_espeak import EspeakProvider
 
     res = simulated_call("obs-web-1", node="web-test")
@@ -88,7 +88,7 @@ def test_readyz_is_503_when_the_sqlite_folder_is_gone(app: Any, tmp_path: Path) 
 
 
 def test_the_app_keeps_the_logging_that_serve_configured(tmp_path: Path) -> None:
-    from runtime.logs import JsonFormatter, configure_logging
+    from huashu.core.logs import JsonFormatter, configure_logging
 
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)

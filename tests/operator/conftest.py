@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import TestClient
 from op_helpers import Seed, build_seed, install, sign_in
 
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from web.app import create_app
 
 

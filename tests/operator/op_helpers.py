@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from designer import store
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
@@ -30,7 +31,6 @@ from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status
-from runtime.db import init_db, make_engine
 from web.auth.users import create_user
 
 PASSWORD = "correct-horse-1"

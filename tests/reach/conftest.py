@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from designer import store
 from huashu.cli import cli
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from web.api.oauth import create_client
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"

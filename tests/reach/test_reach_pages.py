@@ -13,12 +13,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import update
 
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns.callerid.models import CallerNumber
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in
 from runtime.campaigns.tasks import get_task
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
 from tests.support.reach_helpers import running_task
 from web.app import create_app
 from web.auth.users import create_user

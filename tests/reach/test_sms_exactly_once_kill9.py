@@ -27,7 +27,7 @@ N = 40
 
 @pytest.mark.kannel
 def test_no_message_twice_after_kill_9(tmp_path) -> None:
-    from runtime.db import init_db, make_engine
+    from huashu.core.db import init_db, make_engine
 
     url = f"sqlite:///{tmp_path / 'sms.db'}"
     engine = make_engine(url)

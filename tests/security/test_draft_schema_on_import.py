@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from designer import store
 from designer.schema import schema_errors
-from runtime.db import init_db, make_engine
+from huashu.core.db import init_db, make_engine
 from tests.support.sec_editor_seed import LEGACY_INTENT, hostile_doc
 from tests.support.sec_editor_web import cheap_hashing, csrf_of, make_app, signed_in
 
@@ -139,7 +139,7 @@ def test_import_form_refuses_and_stores_nothing(app: Litestar) -> None:
 
 def test_cli_import_refuses_and_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from huashu.cli import cli
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("HUASHU_DATABASE_URL", raising=False)

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from litestar import Litestar
 
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 from tests.support import secserver_app as fx
 from tests.support.secserver_app import csrf_of, make_settings
 

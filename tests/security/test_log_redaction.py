@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from runtime.logs import RedactSecrets, logging_config, redact
+from huashu.core.logs import RedactSecrets, logging_config, redact
 from tests.support.secserver_app import make_app, make_settings
 from web.testing import free_port
 

@@ -183,7 +183,7 @@ def test_concurrent_attempts_from_several_processes_share_one_count(db: str, tmp
     """Threads with their own connections stand in for web processes: 30 at once, 5 get through."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from runtime.db import init_db, make_engine
+    from huashu.core.db import init_db, make_engine
 
     url = request.getfixturevalue("pg_url") if db == "postgres" else f"sqlite:///{tmp_path / 't.db'}"
     engine = make_engine(url, **({"pool_size": 30, "max_overflow": 5} if db == "postgres" else {}))

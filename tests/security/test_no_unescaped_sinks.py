@@ -132,7 +132,7 @@ def test_no_python_builds_html_from_data() -> None:
 
 
 def test_the_template_engine_escapes(tmp_path: Path) -> None:
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from web.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path / "var", secret_key="k" * 40), debug=True)

@@ -10,9 +10,10 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, select
 
+import web  # noqa: F401 - registers every layer's tables
+from huashu.core.db import import_table_modules, make_engine
+from huashu.core.migrate import alembic_config
 from runtime.campaigns import tables as T
-from runtime.db import import_table_modules, make_engine
-from runtime.migrate import alembic_config
 
 CASES = {
     "/srv/huashu/var/call-recordings/2026/07/01/attempt-1.wav": "2026/07/01/attempt-1.wav",

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.engine import Engine
 
+from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import load_run, source_rows
 from runtime.campaigns.sources import SourceError, SourceSpec, account_warnings, fetch_rows, save_source
 from runtime.campaigns.tasks import TaskSpec, create_task
-from runtime.db import init_db, make_engine
 from tests.support.sec_data_accounts import Accounts, mariadb_accounts, postgres_accounts
 
 OUTFILE = Path("/tmp/hs_sec_data_outfile.txt")
@@ -246,7 +246,7 @@ def test_api_answers_400_with_the_reason_for_a_refused_query(tmp_path: Path) -> 
     from sqlmodel import Session
 
     from designer import store as scripts
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from web.api.oauth import create_client
     from web.app import create_app
 

@@ -112,7 +112,7 @@ def test_a_wide_file_is_held_to_the_cell_limit() -> None:
 
 
 def test_limits_are_read_from_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    from runtime.config import Settings, get_settings
+    from huashu.core.config import Settings, get_settings
 
     monkeypatch.setenv("HUASHU_UPLOADS__MAX_ROWS", "5")
     monkeypatch.setenv("HUASHU_UPLOADS__MAX_EXPANDED_MB", "7")
@@ -167,7 +167,7 @@ def test_hours_of_compressed_silence_are_refused_by_length(tmp_path: Path) -> No
 def web(tmp_path: Path):
     from litestar.testing import TestClient
 
-    from runtime.config import UploadSettings
+    from huashu.core.config import UploadSettings
     from tests.support.sec_data_web import operator_app, sign_in
 
     app = operator_app(tmp_path / "var", UploadSettings(max_rows=1000, max_expanded_mb=200))

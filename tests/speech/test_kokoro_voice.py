@@ -46,8 +46,8 @@ def test_whisper_reads_kokoro_back(kokoro: KokoroProvider, whisper_dir: Path) ->
 
 
 def test_offline_and_auto_chains_put_kokoro_before_espeak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huashu.core.config import Settings
     from runtime.campaigns.drivers import offline_tts
-    from runtime.config import Settings
     from runtime.speech.tts import build_tts
 
     settings = Settings(data_dir=tmp_path)

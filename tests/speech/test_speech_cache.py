@@ -139,7 +139,7 @@ def test_editor_preview_is_a_wav_through_the_configured_chain(tmp_path: Path) ->
     import io
     import wave
 
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from runtime.speech.preview import preview_wav
 
     settings = Settings(data_dir=tmp_path, speech={"tts_provider": "espeak", "tts_fallbacks": []})

@@ -13,7 +13,7 @@ from huashu.cli import cli
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HUASHU_SPEECH__TTS_PROVIDER", "espeak")

@@ -81,7 +81,7 @@ def test_recording_voice_with_prompt_text_falls_back_to_tts_when_missing(tmp_pat
 
 
 def test_build_tts_always_can_play_recordings(tmp_path: Path) -> None:
-    from runtime.config import Settings
+    from huashu.core.config import Settings
     from runtime.speech.tts import build_tts
 
     chain = build_tts(Settings(data_dir=tmp_path, speech={"tts_provider": "espeak", "tts_fallbacks": ["piper", "espeak"]}))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.config import Settings
+from huashu.core.config import Settings
 from runtime.speech.asr import (
     AsrError,
     HttpAsrProvider,

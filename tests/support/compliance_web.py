@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings
+from huashu.core.db import init_db, make_engine
 
 __all__ = ["PASSWORD", "compliance_app", "seed_calls", "sign_in"]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 import time
 
+from huashu.core.db import make_engine
 from runtime.campaigns.sms.outbox import SmsSender
 from runtime.campaigns.sms.providers import KannelProvider
-from runtime.db import make_engine
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from runtime.config import Settings, UploadSettings
-from runtime.db import init_db, make_engine
+from huashu.core.config import Settings, UploadSettings
+from huashu.core.db import init_db, make_engine
 
 __all__ = ["PASSWORD", "operator_app", "sign_in", "csrf_token"]
 

@@ -19,8 +19,8 @@ ROLES = ("admin", "designer", "reviewer", "operator")
 def make_app(data_dir: Path) -> Litestar:
     """The real app on a fresh SQLite file, one user per role (named after it). Tests make argon2
     cheap with :func:`cheap_hashing` first (dozens of hashes at production cost take seconds)."""
-    from runtime.config import Settings
-    from runtime.db import make_engine
+    from huashu.core.config import Settings
+    from huashu.core.db import make_engine
     from web.app import create_app
     from web.auth.users import create_user
 

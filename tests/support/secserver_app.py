@@ -13,8 +13,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from web.app import create_app
 from web.auth.users import create_user
 

@@ -9,7 +9,7 @@ import pytest
 
 from telephony.freeswitch import FreeswitchSettings
 from telephony.freeswitch.deploy import read_vars
-from telephony.sip import SipSettings
+from telephony.sip import SipSettings, trunk_from_settings
 
 pytestmark = pytest.mark.offline
 
@@ -42,7 +42,7 @@ def test_transfer_targets_exist_in_the_dialplan() -> None:
 
 
 def test_sip_settings_build_a_checked_trunk() -> None:
-    trunk = SipSettings(host="10.0.0.1", username="u", password="p", registration=True).to_trunk()
+    trunk = trunk_from_settings(SipSettings(host="10.0.0.1", username="u", password="p", registration=True))
     assert trunk.address == ("10.0.0.1", 5060) and trunk.register
     with pytest.raises(ValueError, match="register needs"):
-        SipSettings(registration=True).to_trunk()
+        trunk_from_settings(SipSettings(registration=True))

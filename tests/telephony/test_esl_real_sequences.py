@@ -86,7 +86,7 @@ def test_real_background_job_results() -> None:
 
 def test_real_rtp_ports_of_switch_and_runtime_do_not_overlap() -> None:
     """The switch (deploy files) took its RTP ports from 16384-19998, the runtime's leg from 20000-30000."""
-    from telephony.freeswitch.settings import FreeswitchSettings
+    from huashu.core.telephony_settings import FreeswitchSettings
 
     s = FreeswitchSettings()
     hangups = [e for e in _events("answered_dtmf_local_hangup") if e.name == "CHANNEL_HANGUP_COMPLETE"]

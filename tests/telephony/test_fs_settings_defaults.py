@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from huashu.core.telephony_settings import SESSIONS_PER_BRIDGED_CALL, FreeswitchSettings
 from telephony.freeswitch.deploy import DEPLOY_DIR, read_vars
 from telephony.freeswitch.driver import FreeswitchDriver
-from telephony.freeswitch.settings import SESSIONS_PER_BRIDGED_CALL, FreeswitchSettings
 
 pytestmark = pytest.mark.offline
 
@@ -44,7 +44,7 @@ def test_pacing_never_exceeds_the_switch_session_rate() -> None:
 
 def test_runtime_line_cps_follows_the_freeswitch_driver() -> None:
     from huashu.cli.runtime import default_line_cps
-    from runtime.config import Settings
+    from huashu.core.config import Settings
 
     fs = Settings(telephony_driver="freeswitch")
     assert default_line_cps(fs, None) == fs.freeswitch.cps == 20  # was 50: over the switch's default rate

@@ -159,9 +159,10 @@ def test_as_tcp_marks_contact_but_keeps_an_explicit_transport() -> None:
 def test_trunk_and_settings_accept_tcp_and_refuse_others() -> None:
     from pydantic import ValidationError
 
-    from telephony.sip.settings import SipSettings
+    from huashu.core.telephony_settings import SipSettings
+    from telephony.sip.trunk import trunk_from_settings
 
-    assert SipSettings(transport="tcp").to_trunk().transport == "tcp"
+    assert trunk_from_settings(SipSettings(transport="tcp")).transport == "tcp"
     with pytest.raises(ValueError, match="'tls' is not supported"):
         SipTrunk("127.0.0.1", transport="tls")
     with pytest.raises(ValidationError):

@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import TestClient
 from web_helpers import PASSWORD, ROLES, sign_in
 
-from runtime.config import Settings
-from runtime.db import make_engine
+from huashu.core.config import Settings
+from huashu.core.db import make_engine
 from web.app import create_app
 from web.auth.users import create_user
 

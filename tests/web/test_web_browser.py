@@ -79,7 +79,7 @@ def _wait_saved(page: Any) -> None:
 
 def live_doc(live: LiveServer, key: str) -> dict[str, Any]:
     from designer import store
-    from runtime.db import session_scope
+    from huashu.core.db import session_scope
 
     with session_scope(live.engine) as s:
         return store.export_document(s, key)

@@ -13,7 +13,7 @@ from huashu.cli import cli
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("HUASHU_DATABASE_URL", raising=False)
@@ -34,8 +34,8 @@ def test_user_create_list_set_role(env: Path) -> None:
     assert [(u["username"], u["role"]) for u in listed] == [("boss", "admin"), ("dee", "designer")]
     assert run(cli, ["user", "set-role", "dee", "reviewer"]).exit_code == 0
     assert json.loads(run(cli, ["user", "list", "--json"]).output)[1]["role"] == "reviewer"
-    from runtime.config import get_settings
-    from runtime.db import make_engine
+    from huashu.core.config import get_settings
+    from huashu.core.db import make_engine
     from web.auth.users import authenticate
 
     assert authenticate(make_engine(get_settings().db_url), "dee", "long-enough-pw") is not None

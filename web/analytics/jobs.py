@@ -123,10 +123,10 @@ def train_job(customers: Path, outcomes: Path, target: str, kind: str, name: str
     """The work of ``huashu audience train CUSTOMERS --outcomes OUTCOMES``."""
 
     def work(job: Job) -> dict[str, Any]:
+        from huashu.core.db import session_scope
         from runtime.audience.frame import read_frame
         from runtime.audience.store import save_model
         from runtime.audience.train import join_target, train_model
-        from runtime.db import session_scope
 
         job.say("an.job.step.read", name=customers.name)
         frame = read_frame(customers)
@@ -150,12 +150,12 @@ def select_job(name: str, model_id: int, customers: Path, top_n: int, engine: An
     def work(job: Job) -> dict[str, Any]:
         import numpy as np
 
+        from huashu.core.db import session_scope
         from runtime.audience.control import control_mask, get_policy
         from runtime.audience.frame import read_frame, take
         from runtime.audience.store import load_model, pick_members, save_audience
         from runtime.audience.train import score_frame
         from runtime.audience.uplift import score_uplift
-        from runtime.db import session_scope
 
         job.say("an.job.step.read", name=customers.name)
         frame = read_frame(customers)

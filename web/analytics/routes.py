@@ -22,12 +22,12 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from huashu.core.db import session_scope
+from huashu.core.private_files import make_private, private_dir
 from runtime.analytics.export import export_report, report_tables, write_csv_table
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.campaigns.upload_limits import UploadLimits
-from runtime.db import session_scope
-from runtime.private_files import make_private, private_dir
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission

@@ -1,5 +1,5 @@
 """The users table and the sign-in throttle's counters. Registered on SQLModel.metadata when
-imported (see ``runtime.db.TABLE_MODULES``)."""
+imported (registered in ``web/__init__.py``, see ``huashu.core.db.register_table_modules``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from runtime.db import session_scope
+from huashu.core.db import session_scope
 from web.auth.guards import current_user
 from web.auth.models import User
 

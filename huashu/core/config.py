@@ -19,8 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from telephony.freeswitch.settings import FreeswitchSettings
-from telephony.sip.settings import SipSettings
+from huashu.core.telephony_settings import FreeswitchSettings, SipSettings
 
 __all__ = ["Settings", "SpeechSettings", "RecordingSettings", "UploadSettings", "SmsSettings", "get_settings",
            "config_file"]
@@ -160,7 +159,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'huashu.db').resolve()}"
 
     def ensure_dirs(self) -> None:
-        from runtime.private_files import private_dir
+        from huashu.core.private_files import private_dir
 
         private_dir(self.data_dir)  # 0700: the database, the key and customer files live here
 

@@ -1,11 +1,12 @@
-"""Alembic environment: the target metadata is every SQLModel table the product defines."""
+"""Alembic environment: the target metadata is every SQLModel table the process registered
+(``huashu db`` imports ``web``, which registers every layer's tables)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-from runtime.db import import_table_modules, make_engine
+from huashu.core.db import import_table_modules, make_engine
 
 import_table_modules()
 target_metadata = SQLModel.metadata
@@ -16,7 +17,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from runtime.config import get_settings
+    from huashu.core.config import get_settings
 
     return get_settings().db_url
 

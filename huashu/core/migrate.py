@@ -1,7 +1,7 @@
 """Schema migrations through alembic, configured in code (no alembic.ini to keep in step).
 
 Every path that changes the schema — ``huashu db upgrade`` (:func:`upgrade`) and the start of
-any process (:func:`runtime.db.init_db`) — runs under :func:`migration_lock`: on PostgreSQL a
+any process (:func:`huashu.core.db.init_db`) — runs under :func:`migration_lock`: on PostgreSQL a
 session advisory lock, so several nodes or several ``db upgrade`` runs started at once take
 turns, and each one after the first finds the schema at head and does nothing.
 """
@@ -52,7 +52,7 @@ def migration_lock(conn: Connection) -> Iterator[None]:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` under :func:`migration_lock`."""
-    from runtime.db import make_engine
+    from huashu.core.db import make_engine
 
     engine = make_engine(url)
     try:

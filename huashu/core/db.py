@@ -1,7 +1,8 @@
 """Database engine and sessions (SQLModel over SQLAlchemy 2). SQLite by default, PostgreSQL for multi-node.
 
-Every module that defines tables registers them on ``SQLModel.metadata`` when imported;
-:func:`init_db` imports them all so ``create_all`` sees every table.
+Every module that defines tables registers them on ``SQLModel.metadata`` when imported; each
+layer registers its table modules here (:func:`register_table_modules`) and :func:`init_db`
+imports the registered ones, so ``create_all`` sees every table the running process knows.
 """
 
 from __future__ import annotations
@@ -19,22 +20,24 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-__all__ = ["TABLE_MODULES", "make_engine", "init_db", "session_scope"]
+__all__ = ["register_table_modules", "table_modules", "import_table_modules", "make_engine", "init_db", "session_scope"]
 
-# Modules that define tables. A module listed here that does not exist yet is skipped.
-TABLE_MODULES: tuple[str, ...] = (
-    "designer.store",
-    "runtime.campaigns.models",
-    "runtime.campaigns.callerid.models",
-    "runtime.campaigns.sms.models",
-    "runtime.campaigns.optout",
-    "runtime.privacy.suppression",
-    "runtime.audience.models",
-    "web.auth.models",
-    "web.api.models",
-    "runtime.audit.models",
-    "runtime.audit.hooks",  # not a table: designer script events -> audit entries
-)
+# Modules that define tables, registered by the layer that owns them (each package's
+# ``__init__``: designer, runtime, web) with :func:`register_table_modules`. Importing ``web``
+# registers every layer's tables (it imports the layers below it); a registered module that
+# does not import is an error, never skipped.
+_TABLE_MODULES: list[str] = []
+
+
+def register_table_modules(*names: str) -> None:
+    """Declare modules whose import defines tables (imported by :func:`init_db`)."""
+    for name in names:
+        if name not in _TABLE_MODULES:
+            _TABLE_MODULES.append(name)
+
+
+def table_modules() -> tuple[str, ...]:
+    return tuple(_TABLE_MODULES)
 
 
 def _bind_null(_value: None) -> None:
@@ -90,12 +93,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def import_table_modules() -> None:
-    for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name is None or not name.startswith(e.name):
-                raise
+    for name in _TABLE_MODULES:
+        importlib.import_module(name)
 
 
 def init_db(engine: Engine) -> None:
@@ -105,7 +104,7 @@ def init_db(engine: Engine) -> None:
     database gets the tables of the current models and is stamped at head, so later releases
     migrate it. On PostgreSQL an advisory lock keeps concurrent starts of several nodes apart.
     """
-    from runtime.migrate import migration_lock
+    from huashu.core.migrate import migration_lock
 
     import_table_modules()
     with engine.connect() as conn, migration_lock(conn):  # the lock `huashu db upgrade` takes too
@@ -116,12 +115,16 @@ def init_db(engine: Engine) -> None:
 def _migrate_or_create(conn: Connection) -> None:
     from alembic import command
 
-    from runtime.migrate import alembic_config
+    from huashu.core.migrate import alembic_config
 
     cfg = alembic_config(str(conn.engine.url))
     cfg.attributes["connection"] = conn
     if inspect(conn).has_table("alembic_version"):
         command.upgrade(cfg, "head")
+        # A process that registers more layers than the one that created the database (a web
+        # node after a runtime node started first on an empty database) creates the tables the
+        # first one did not know; every table a migration made exists already and is skipped.
+        SQLModel.metadata.create_all(conn)
         return
     SQLModel.metadata.create_all(conn)
     command.stamp(cfg, "head")

@@ -1,10 +1,14 @@
-"""Runtime settings for the FreeSWITCH driver (``HUASHU_FREESWITCH__*``)."""
+"""Settings of the telephony drivers: FreeSWITCH (``HUASHU_FREESWITCH__*``) and plain SIP
+(``HUASHU_SIP__*``). Plain data in the bottom layer; ``telephony`` turns them into its objects
+(:func:`telephony.sip.trunk.trunk_from_settings`)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, model_validator
 
-__all__ = ["FreeswitchSettings", "SESSIONS_PER_BRIDGED_CALL"]
+__all__ = ["FreeswitchSettings", "SipSettings", "SESSIONS_PER_BRIDGED_CALL"]
 
 #: A bridged call costs the switch two sessions: the customer's leg and the leg to the runtime.
 SESSIONS_PER_BRIDGED_CALL = 2
@@ -65,3 +69,22 @@ class FreeswitchSettings(BaseModel):
     @property
     def sessions_per_call(self) -> int:
         return SESSIONS_PER_BRIDGED_CALL if self.media_endpoint else 1
+
+
+class SipSettings(BaseModel):
+    """The plain SIP driver's trunk and media ports; :func:`telephony.sip.trunk.trunk_from_settings`
+    checks them into a ``SipTrunk``."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(5060, ge=1, le=65535)
+    transport: Literal["udp", "tcp"] = "udp"  # HUASHU_SIP__TRANSPORT
+    username: str | None = None
+    password: str | None = None
+    registration: bool = False  # REGISTER with the trunk (HUASHU_SIP__REGISTRATION)
+    from_domain: str | None = None
+    local_ip: str = "127.0.0.1"
+    local_port: int = Field(0, ge=0, le=65535)
+    rtp_port_min: int = Field(20000, ge=1024, le=65535)
+    rtp_port_max: int = Field(30000, ge=1024, le=65536)
+    max_concurrent: int | None = Field(None, ge=1)
+    symmetric_rtp: bool = False
