@@ -25,6 +25,7 @@ from runtime.audience.propensity import answer_curve
 
 __all__ = [
     "MEMBER_VARIABLES",
+    "CONSENT_COLUMNS",
     "save_model",
     "load_model",
     "save_audience",
@@ -35,8 +36,11 @@ __all__ = [
     "reachable",
 ]
 
-# Customer fields copied into each member's variables (what a script may say or branch on).
+# Customer fields copied into each member's variables (what a script may say or branch on), and
+# the customer data's consent columns (basis, date, source), which an audience-fed task screens
+# by its business type like a mapped list (runtime.campaigns.audience_source).
 MEMBER_VARIABLES: tuple[str, ...] = ("plan", "balance", "arpu", "status", "chronotype", "answer_base")
+CONSENT_COLUMNS: tuple[str, ...] = ("consent", "consent_date", "consent_source")
 _CHUNK = 10_000
 
 
@@ -161,7 +165,7 @@ def save_audience(
     session.execute(delete(AudienceMember).where(AudienceMember.audience_id == aud.id))  # type: ignore[arg-type]
     phone = frame["phone"][positions]
     secondary = frame.get("secondary_phone", np.full(len(frame["phone"]), "", dtype=object))[positions]
-    cols = {c: frame[c][positions] for c in MEMBER_VARIABLES if c in frame}
+    cols = {c: frame[c][positions] for c in (*MEMBER_VARIABLES, *CONSENT_COLUMNS) if c in frame}
     sc = scores[positions] if scores is not None else np.zeros(len(positions))
     table = AudienceMember.__table__  # type: ignore[attr-defined]
     for start in range(0, len(positions), _CHUNK):
