@@ -22,6 +22,7 @@ from runtime.audience.control import control_mask, get_policy
 from runtime.audience.frame import Frame
 from runtime.audience.models import Audience, AudienceMember, AudienceModel
 from runtime.audience.propensity import answer_curve
+from runtime.audit.log import record as audit_record
 
 __all__ = [
     "MEMBER_VARIABLES",
@@ -153,6 +154,8 @@ def save_audience(
     ids = np.asarray(frame["customer_id"], dtype=np.int64)[positions]
     held = control_mask(ids, policy.salt, policy.fraction)
     aud = session.exec(select(Audience).where(Audience.name == name)).first()
+    before = None if aud is None else {"kind": aud.kind, "size": aud.size, "rule": aud.rule, "model_id": aud.model_id,
+                                       "source": aud.source, "top_n": aud.top_n, "threshold": aud.threshold}
     if aud is None:
         aud = Audience(name=name, kind=kind)
     aud.kind, aud.model_id, aud.rule, aud.source = kind, model_id, rule, source
@@ -187,6 +190,9 @@ def save_audience(
             )
         session.execute(insert(table), rows)
     session.flush()
+    audit_record(session, "audience.save" if before is None else "audience.refresh", "audience", aud.id, before=before,
+                 after={"name": name, "kind": kind, "size": aud.size, "held_out": aud.held_out, "rule": rule,
+                        "model_id": model_id, "source": source, "top_n": top_n, "threshold": threshold})
     return aud
 
 
