@@ -195,3 +195,14 @@ def test_cli_verify_and_list(tmp_path: Path) -> None:
 def record_now_(engine: Engine, i: int) -> None:
     with engine.begin() as c:
         record(c, "test.append", "thing", i, after={"n": i}, actor=ALICE)
+
+
+def test_number_like_values_never_enter_the_trail() -> None:
+    """The trail cannot be edited after an erasure, so a number typed into any field (a task's
+    query parameters, a note) is masked on the way in; hashes, ids and timestamps are kept."""
+    from runtime.audit.log import redact
+
+    got = redact({"query_params": {"phone": "+8613812345678", "note": "回拨13812345678。"},
+                  "at": "2026-12-07T16:55:01.123456Z", "ref": "num:abcdef0123456789abcd", "max_concurrent": 5})
+    assert got == {"query_params": {"phone": "[number]", "note": "回拨[number]。"},
+                   "at": "2026-12-07T16:55:01.123456Z", "ref": "num:abcdef0123456789abcd", "max_concurrent": 5}
