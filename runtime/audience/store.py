@@ -22,9 +22,11 @@ from runtime.audience.control import control_mask, get_policy
 from runtime.audience.frame import Frame
 from runtime.audience.models import Audience, AudienceMember, AudienceModel
 from runtime.audience.propensity import answer_curve
+from runtime.audit.log import record as audit_record
 
 __all__ = [
     "MEMBER_VARIABLES",
+    "CONSENT_COLUMNS",
     "save_model",
     "load_model",
     "save_audience",
@@ -35,8 +37,11 @@ __all__ = [
     "reachable",
 ]
 
-# Customer fields copied into each member's variables (what a script may say or branch on).
+# Customer fields copied into each member's variables (what a script may say or branch on), and
+# the customer data's consent columns (basis, date, source), which an audience-fed task screens
+# by its business type like a mapped list (runtime.campaigns.audience_source).
 MEMBER_VARIABLES: tuple[str, ...] = ("plan", "balance", "arpu", "status", "chronotype", "answer_base")
+CONSENT_COLUMNS: tuple[str, ...] = ("consent", "consent_date", "consent_source")
 _CHUNK = 10_000
 
 
@@ -149,6 +154,8 @@ def save_audience(
     ids = np.asarray(frame["customer_id"], dtype=np.int64)[positions]
     held = control_mask(ids, policy.salt, policy.fraction)
     aud = session.exec(select(Audience).where(Audience.name == name)).first()
+    before = None if aud is None else {"kind": aud.kind, "size": aud.size, "rule": aud.rule, "model_id": aud.model_id,
+                                       "source": aud.source, "top_n": aud.top_n, "threshold": aud.threshold}
     if aud is None:
         aud = Audience(name=name, kind=kind)
     aud.kind, aud.model_id, aud.rule, aud.source = kind, model_id, rule, source
@@ -161,7 +168,7 @@ def save_audience(
     session.execute(delete(AudienceMember).where(AudienceMember.audience_id == aud.id))  # type: ignore[arg-type]
     phone = frame["phone"][positions]
     secondary = frame.get("secondary_phone", np.full(len(frame["phone"]), "", dtype=object))[positions]
-    cols = {c: frame[c][positions] for c in MEMBER_VARIABLES if c in frame}
+    cols = {c: frame[c][positions] for c in (*MEMBER_VARIABLES, *CONSENT_COLUMNS) if c in frame}
     sc = scores[positions] if scores is not None else np.zeros(len(positions))
     table = AudienceMember.__table__  # type: ignore[attr-defined]
     for start in range(0, len(positions), _CHUNK):
@@ -183,6 +190,9 @@ def save_audience(
             )
         session.execute(insert(table), rows)
     session.flush()
+    audit_record(session, "audience.save" if before is None else "audience.refresh", "audience", aud.id, before=before,
+                 after={"name": name, "kind": kind, "size": aud.size, "held_out": aud.held_out, "rule": rule,
+                        "model_id": model_id, "source": source, "top_n": top_n, "threshold": threshold})
     return aud
 
 

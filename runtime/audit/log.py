@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,19 +18,26 @@ from runtime.audit.models import GENESIS, AuditEntry
 
 __all__ = ["AuditFilter", "list_entries", "record", "redact"]
 
+# Digit runs that may be a phone number (7-15 digits, an optional +): never in the trail, which
+# cannot be edited after an erasure; the service names numbers by keyed hash (number_ref) instead.
+_NUMBER_LIKE = re.compile(r"(?<![0-9A-Za-z])\+?\d{7,15}(?![0-9A-Za-z])")
+NUMBER_MASK = "[number]"
 # Keys whose values never enter the trail (it is read by admins and exported).
 _SECRET_KEYS = ("password", "secret", "token", "hash", "dsn", "credential")
 MAX_VALUE_CHARS = 2000  # one before/after string; a whole script document is summarised by the caller
 
 
 def redact(value: Any) -> Any:
-    """A copy with secret-looking keys masked and long strings clipped (bounded entries)."""
+    """A copy with secret-looking keys masked, phone-number-like digit runs replaced and long
+    strings clipped (bounded entries)."""
     if isinstance(value, Mapping):
         return {str(k): ("***" if any(s in str(k).lower() for s in _SECRET_KEYS) else redact(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value[:200]]
-    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
-        return value[:MAX_VALUE_CHARS] + f"...(+{len(value) - MAX_VALUE_CHARS} chars)"
+    if isinstance(value, str):
+        if len(value) > MAX_VALUE_CHARS:
+            value = value[:MAX_VALUE_CHARS] + f"...(+{len(value) - MAX_VALUE_CHARS} chars)"
+        return _NUMBER_LIKE.sub(NUMBER_MASK, value)
     if isinstance(value, datetime):
         return value.isoformat()
     return value

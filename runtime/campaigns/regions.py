@@ -21,11 +21,13 @@ from typing import Any
 from runtime.campaigns.compliance import Caps
 from runtime.campaigns.windows import WindowError, Windows, parse_windows, zone
 
-__all__ = ["PolicyError", "RegionPolicy", "effective_caps", "effective_windows", "holiday_gate", "list_policies",
+__all__ = ["LOCAL_COUNTRY", "PolicyError", "RegionPolicy", "country_of_timezone", "effective_caps", "effective_windows", "holiday_gate", "list_policies",
            "load_policy", "task_policy"]
 
 BUILTIN_DIR = Path(__file__).with_name("region_policies")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+#: ``holiday_country`` value: each customer's own country, from the time zone of their number
+LOCAL_COUNTRY = "local"
 _KEYS = {"name", "title", "holiday_country", "holiday_subdiv", "calling_hours", "no_marketing_on_holidays",
          "max_attempts", "business_type_required", "disclosure"}
 MAX_FILE_BYTES = 64 * 1024
@@ -48,18 +50,27 @@ class RegionPolicy:
     identify_caller: bool = True
     automated_voice: bool = False
 
-    def holiday(self, day: date) -> str | None:
-        """The public holiday's name on ``day`` in the policy's country, or None."""
-        if not self.holiday_country:
+    def holiday_country_for(self, tz: str | None) -> str | None:
+        """The country whose calendar applies: the policy's, or with ``"local"`` the country of the
+        customer's time zone (a policy spanning countries, such as ``eu``)."""
+        if self.holiday_country != LOCAL_COUNTRY:
+            return self.holiday_country
+        return country_of_timezone(tz) if tz else None
+
+    def holiday(self, day: date, tz: str | None = None) -> str | None:
+        """The public holiday's name on ``day`` in the country that applies (see
+        :meth:`holiday_country_for`), or None."""
+        country = self.holiday_country_for(tz)
+        if not country:
             return None
-        return _calendar(self.holiday_country, self.holiday_subdiv, day.year).get(day)
+        return _calendar(country, self.holiday_subdiv if country == self.holiday_country else None, day.year).get(day)
 
     def blocks_marketing(self, business_type: str | None, now_utc: datetime, tz: str) -> str | None:
         """Why a call of this business type may not go out now in ``tz`` (a holiday), or None."""
         if not self.no_marketing_on_holidays or business_type != "marketing":
             return None
-        name = self.holiday(now_utc.astimezone(zone(tz)).date())
-        return None if name is None else f"public holiday ({name}) in {self.holiday_country}: no marketing calls"
+        name = self.holiday(now_utc.astimezone(zone(tz)).date(), tz)
+        return None if name is None else f"public holiday ({name}) in {self.holiday_country_for(tz)}: no marketing calls"
 
     def next_working_day(self, now_utc: datetime, tz: str, windows: Windows) -> datetime:
         """The first window opening on a day that is not a holiday (UTC)."""
@@ -67,7 +78,7 @@ class RegionPolicy:
         local = now_utc.astimezone(z)
         for k in range(1, 15):
             d = (local + timedelta(days=k)).date()
-            if self.holiday(d) is None:
+            if self.holiday(d, tz) is None:
                 midnight = datetime(d.year, d.month, d.day, tzinfo=z)
                 return windows.next_open(midnight, tz) if windows.spans else midnight
         raise PolicyError(f"policy {self.name}: no working day in the next two weeks")
@@ -80,7 +91,34 @@ class RegionPolicy:
 def _calendar(country: str, subdiv: str | None, year: int) -> Any:
     import holidays
 
+    if country not in _supported_countries():
+        return {}
     return holidays.country_holidays(country, subdiv=subdiv, years=year)
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    """Time zone -> ISO country code, from the system's tz database (``zone.tab``, one country a
+    zone); empty when the database has no such file (then ``"local"`` finds no holidays)."""
+    import zoneinfo
+
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / "zone.tab"
+        if path.is_file():
+            rows = (line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line[:1] != "#")
+            return {r[2].strip(): r[0] for r in rows if len(r) >= 3}
+    return {}
+
+
+def country_of_timezone(tz: str) -> str | None:
+    return _zone_countries().get(tz)
 
 
 def _policy_from(data: Any, where: str) -> RegionPolicy:
@@ -104,7 +142,7 @@ def _policy_from(data: Any, where: str) -> RegionPolicy:
             raise PolicyError(f"{where}: max_attempts is {{\"day\": n, \"week\": n, \"month\": n}} with n in 0..1000")
         caps = Caps(m.get("day", 1000), m.get("week", 1000), m.get("month", 1000))
     country = data.get("holiday_country")
-    if country is not None:
+    if country is not None and country != LOCAL_COUNTRY:
         import holidays
 
         if country not in holidays.list_supported_countries():

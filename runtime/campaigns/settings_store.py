@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
+from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.phones import FORMATS
 from runtime.campaigns.queue import compliance_settings
@@ -40,5 +41,7 @@ def set_compliance(engine: Engine, **changes: Any) -> dict[str, Any]:
                          f"<= month {merged['cap_month']}")
     if values:
         with engine.begin() as conn:
+            before = {k: v for k, v in compliance_settings(conn).items() if k in values}
             conn.execute(update(T.compliance).where(T.compliance.c.id == 1).values(**values))
+            audit_record(conn, "settings.compliance", "settings", "compliance", before=before, after=values)
     return merged

@@ -58,6 +58,34 @@ def test_blacklist_and_users_are_recorded_without_numbers_or_password_hashes(eng
     assert "13812345678" not in dump and "8613812345678" not in dump and "argon2" not in dump
 
 
+def test_audience_saves_and_compliance_settings_are_recorded(engine: Engine) -> None:
+    import numpy as np
+    from sqlmodel import Session
+
+    from runtime.audience.control import set_policy
+    from runtime.audience.store import save_audience
+    from runtime.campaigns.settings_store import set_compliance
+
+    frame = {"customer_id": np.asarray([1, 2], dtype=np.int64), "phone": np.asarray(["13800000001", "13800000002"], dtype=object)}
+    with acting(ALICE), Session(engine) as s:
+        set_policy(s, 0.0, "salt")
+        save_audience(s, "winback", frame, np.arange(2), None, "rule", rule={"plan": "4g"})
+        save_audience(s, "winback", frame, np.arange(1), None, "rule", rule={"plan": "5g"})
+        s.commit()
+    with acting(ALICE):
+        set_compliance(engine, cap_day=2, cap_week=5)
+    got = _by_action(engine)
+    assert json.loads(got["audience.save"]["after"])["size"] == 2
+    refresh = got["audience.refresh"]
+    assert json.loads(refresh["before"])["rule"] == {"plan": "4g"} and json.loads(refresh["after"])["size"] == 1
+    settings = got["settings.compliance"]
+    assert settings["actor"] == "alice" and json.loads(settings["after"]) == {"cap_day": 2, "cap_week": 5}
+    assert set(json.loads(settings["before"])) == {"cap_day", "cap_week"}
+    dump = " ".join(str(e) for e in list_entries(engine))
+    assert "13800000001" not in dump
+    assert verify(engine).ok
+
+
 def test_script_transitions_are_recorded_through_the_store_hook(engine: Engine) -> None:
     doc = json.loads((Path(__file__).parents[2] / "scripts_library").glob("*.json").__next__().read_text("utf-8"))
     from sqlmodel import Session
@@ -167,3 +195,14 @@ def test_cli_verify_and_list(tmp_path: Path) -> None:
 def record_now_(engine: Engine, i: int) -> None:
     with engine.begin() as c:
         record(c, "test.append", "thing", i, after={"n": i}, actor=ALICE)
+
+
+def test_number_like_values_never_enter_the_trail() -> None:
+    """The trail cannot be edited after an erasure, so a number typed into any field (a task's
+    query parameters, a note) is masked on the way in; hashes, ids and timestamps are kept."""
+    from runtime.audit.log import redact
+
+    got = redact({"query_params": {"phone": "+8613812345678", "note": "回拨13812345678。"},
+                  "at": "2026-12-07T16:55:01.123456Z", "ref": "num:abcdef0123456789abcd", "max_concurrent": 5})
+    assert got == {"query_params": {"phone": "[number]", "note": "回拨[number]。"},
+                   "at": "2026-12-07T16:55:01.123456Z", "ref": "num:abcdef0123456789abcd", "max_concurrent": 5}

@@ -126,3 +126,14 @@ def test_cli_erase_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     r = CliRunner().invoke(cli, ["privacy", "erase", "garbage"])
     assert r.exit_code == 1 and "garbage" in r.output
     get_settings.cache_clear()
+
+
+def test_erasure_scrubs_a_number_typed_into_a_tasks_query_parameters(setup: tuple[Engine, Settings]) -> None:
+    engine, st = setup
+    task = create_task(engine, TaskSpec(name="by-query", business="b", windows="",
+                                        query_params={"phone": NUMBER, "region": "east"}))
+    rep = erase_number(engine, NUMBER, settings=st)
+    assert rep.deleted["task_query_params"] == 1 and rep.remaining == []
+    with engine.connect() as c:
+        raw = c.execute(select(T.tasks.c.query_params).where(T.tasks.c.id == task.id)).scalar_one()
+    assert json.loads(raw) == {"phone": "[erased]", "region": "east"}

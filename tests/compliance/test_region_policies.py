@@ -146,3 +146,20 @@ def test_a_policy_context_goes_to_the_screen_worker_pickled() -> None:
     back = pickle.loads(pickle.dumps(ctx))
     [v] = screen([CustomerRow(1, "13812340001")], back)
     assert "National Day" in (v.note or "")
+
+
+def test_eu_policy_uses_each_customers_own_country() -> None:
+    """The eu policy spans countries: a customer's public holidays are those of the country of their
+    number's time zone (14 July in Paris, 3 October in Berlin), not one country's for all."""
+    from runtime.campaigns.regions import country_of_timezone, task_policy
+
+    eu = task_policy("eu")
+    assert eu is not None and eu.holiday_country == "local"
+    assert country_of_timezone("Europe/Paris") == "FR" and country_of_timezone("Europe/Berlin") == "DE"
+    assert eu.holiday(date(2026, 7, 14), "Europe/Paris") is not None
+    assert eu.holiday(date(2026, 7, 14), "Europe/Berlin") is None
+    assert eu.holiday(date(2026, 10, 3), "Europe/Berlin") is not None
+    assert eu.holiday(date(2026, 10, 3), "Europe/Paris") is None
+    now = datetime(2026, 7, 14, 10, 0, tzinfo=UTC)
+    assert "FR" in (eu.blocks_marketing("marketing", now, "Europe/Paris") or "")
+    assert eu.blocks_marketing("marketing", now, "Europe/Berlin") is None

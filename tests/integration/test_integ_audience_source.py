@@ -137,3 +137,33 @@ def test_control_group_applies_to_numbers_handed_over(engine):
     rows = [CustomerRow(i + 2, phone(i), customer_id=str(i)) for i in range(100)]
     _, stats = add_numbers(engine, tid, rows)
     assert stats.reasons.get("control_group", 0) == len(_expected_control(list(range(100)), 0.3)) > 0
+
+
+def test_audience_members_carry_their_consent(engine):
+    """The customer data's consent column reaches an audience-fed task: a marketing task keeps the
+    members who consented and drops the others as no_consent, saying what the row had."""
+    control_policy(engine, 0.0, SALT)
+    frame = customers([1, 2, 3, 4], consent=["consent", "contract", "", "同意"],
+                      consent_date=["2026-01-02", "2026-01-03", "", "2026-02-01"], consent_source=["app", "shop", "", "web"])
+    aud = make_audience(engine, "consented", frame)
+    tid = running_task(engine, audience_id=aud, business_type="marketing")
+    (stats,) = _load(engine).values()
+    assert (stats.total, stats.queued, stats.dropped) == (4, 2, 2)
+    assert stats.reasons == {"no_consent": 2}
+    got = {j["customer_id"]: j for j in jobs(engine, tid)}
+    assert got["1"]["state"] == "queued" and got["4"]["state"] == "queued"
+    assert got["2"]["drop_reason"] == "no_consent" and "contract" in got["2"]["drop_message"]
+    assert got["3"]["drop_reason"] == "no_consent"
+    variables = json.loads(got["1"]["variables"])
+    assert variables["_consent_date"] == "2026-01-02" and variables["_consent_source"] == "app"
+    assert "consent" not in variables
+
+
+def test_an_audience_without_consent_columns_gives_no_basis(engine):
+    """Customer data without a consent column: a task with a business type says why it drops them."""
+    control_policy(engine, 0.0, SALT)
+    aud = make_audience(engine, "plain", customers([1, 2]))
+    tid = running_task(engine, audience_id=aud, business_type="service")
+    (stats,) = _load(engine).values()
+    assert stats.reasons == {"no_consent": 2}  # service needs some basis too: none was given
+    assert all("no legal basis given" in j["drop_message"] and "contract" in j["drop_message"] for j in jobs(engine, tid))

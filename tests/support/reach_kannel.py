@@ -104,14 +104,32 @@ max-messages = 10
 """
 
 
+# Replies (MO messages) go to the node's listener, as docs/reach.md tells a deployment to set
+# it up; max-messages = 0: Kannel sends nothing back to the customer.
+_REPLY_SERVICE = """
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "{url}?from=%p&text=%a&token={token}"
+"""
+
+
 @contextlib.contextmanager
-def kannel(tmp: Path) -> Iterator[Kannel]:
-    """Start bearerbox, the fake SMSC and smsbox; stop them (by pid) afterwards."""
+def kannel(tmp: Path, reply_url: str | None = None, reply_token: str = "", replies: tuple[str, ...] = ()) -> Iterator[Kannel]:
+    """Start bearerbox, the fake SMSC and smsbox; stop them (by pid) afterwards.
+
+    ``replies``: fakesmsc lines ("<sender> <receiver> text <message>") the fake SMSC sends as
+    customers' replies (MO), forwarded by smsbox's ``sms-service`` to ``reply_url``; it sends
+    len(replies) messages, each picked at random among the lines."""
     k = Kannel(tmp, free_port())
     admin, smsbox, smsc = free_port(), free_port(), free_port()
     conf = tmp / "kannel.conf"
-    conf.write_text(_CONF.format(admin=admin, smsbox=smsbox, smsc=smsc, sendsms=k.sendsms_port, dir=tmp,
-                                 user=k.username, password=k.password), encoding="utf-8")
+    text = _CONF.format(admin=admin, smsbox=smsbox, smsc=smsc, sendsms=k.sendsms_port, dir=tmp,
+                        user=k.username, password=k.password)
+    if reply_url is not None:
+        text += _REPLY_SERVICE.format(url=reply_url, token=reply_token)
+    conf.write_text(text, encoding="utf-8")
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(args: list[str], out: str) -> None:
@@ -122,8 +140,11 @@ def kannel(tmp: Path) -> Iterator[Kannel]:
         start([BEARERBOX, str(conf)], "bearerbox.out")
         _wait_port(smsc)
         _wait_port(smsbox)
-        start([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-m", "0", "1 2 text unused"], "fakesmsc.out")
         start([SMSBOX, str(conf)], "smsbox.out")
+        _wait_port(k.sendsms_port)
+        time.sleep(0.5)  # smsbox has joined bearerbox: replies the fake SMSC sends now are routed to it
+        start([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-i", "0.2", "-m", str(len(replies)),
+               *(replies or ("1 2 text unused",))], "fakesmsc.out")
         _wait_port(k.sendsms_port)
         time.sleep(0.5)  # smsbox and the fake SMSC finish their handshakes with bearerbox
         yield k

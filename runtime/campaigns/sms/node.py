@@ -21,7 +21,7 @@ def sms_for_node(engine: Engine, settings: Any, node_id: str, secret: str) -> tu
     s = settings.sms
     if s.provider == "none":
         return None, None
-    dlr = DlrServer(engine, secret, s.dlr_host, s.dlr_port).start() if s.dlr_port else None
+    dlr = DlrServer(engine, secret, s.dlr_host, s.dlr_port, settings.phone_region).start() if s.dlr_port else None
     public = s.dlr_public_url or (dlr.url if dlr is not None else None)
     provider = build_provider(settings, secret, public)
     assert provider is not None
