@@ -31,16 +31,10 @@ def offline_tts(settings: Settings) -> Any:
     """The offline chain (Kokoro for Chinese when installed, piper for English, espeak for every
     language) with the prompt cache: what the simulator's recordings speak with, whatever online
     voice the settings name."""
-    from pathlib import Path
-
     from runtime.speech.preview import prompt_cache
-    from runtime.speech.tts import FallbackTts
-    from runtime.speech.tts_espeak import EspeakProvider
-    from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
-    from runtime.speech.tts_piper import PiperProvider
+    from runtime.speech.tts import offline_chain
 
-    natural: list[Any] = [KokoroProvider(Path(settings.data_dir) / "models" / "kokoro")] if kokoro_installed() else []
-    return FallbackTts([*natural, PiperProvider(), EspeakProvider()], cache=prompt_cache(settings))
+    return offline_chain(settings, cache=prompt_cache(settings))
 
 
 def speech_factory(settings: Settings, tts: Any = None, with_asr: bool = True) -> SpeechFactory:

@@ -22,7 +22,7 @@ from runtime.lab.attack import attack
 from runtime.lab.speech import pick, speech_attack
 from runtime.speech.asr_base import AsrResult
 from runtime.speech.cache import PromptCache
-from runtime.speech.tts_base import RenderedPrompt
+from runtime.speech.tts_base import RenderedPrompt, TtsBase
 
 TINY: dict[str, Any] = {
     "format": "huashu.script/1", "id": "tiny", "name": "tiny", "language": "zh-CN", "start": "ask",
@@ -38,7 +38,7 @@ TINY: dict[str, Any] = {
 }
 
 
-class _Voice:
+class _Voice(TtsBase):
     """Each text gets audio of its own length, so the fake recogniser knows what was said."""
 
     name = "fake"
