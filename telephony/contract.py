@@ -192,6 +192,9 @@ class Driver(Protocol):
 
     name: str
     max_concurrent: int | None
+    #: It dials real numbers (a SIP trunk, FreeSWITCH): it needs a live recogniser and every
+    #: compliance check; False for the simulator, whose far end is in-process.
+    real_calls: bool
 
     async def originate(self, req: OriginateRequest) -> CallHandle:
         """Place the call and return at once; progress arrives as events on the handle."""

@@ -138,6 +138,8 @@ class VoskStream:
 
 class VoskProvider:
     name = "vosk"
+    streaming = True
+    needs_network = False
 
     def __init__(
         self,

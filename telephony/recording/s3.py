@@ -13,6 +13,7 @@ client's; this module only maps its outcomes onto :class:`RecordingStoreError`.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from telephony.recording.store import LocalRecordingStore, RecordingStoreError, 
 __all__ = ["S3Config", "S3RecordingStore"]
 
 _MARKER = ".upload"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,8 @@ class _UploadingSink:
 class S3RecordingStore:
     """A :class:`~telephony.recording.store.RecordingStore` on an S3-compatible bucket."""
 
+    remote = True
+
     def __init__(
         self,
         config: S3Config,
@@ -169,6 +173,16 @@ class S3RecordingStore:
         return done
 
     # -- the RecordingStore interface ---------------------------------------------------
+    def recover(self) -> int:
+        """The spool's half-written recordings, then the uploads never confirmed. A bucket that
+        is down is logged, not raised: the spool keeps them for the next start."""
+        done = self.spool.recover()
+        try:
+            done += self.flush_pending()
+        except RecordingStoreError as e:
+            _log.warning("recordings: pending uploads not flushed: %s", e)
+        return done
+
     def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
         valid_call_id(call_id)
         return _UploadingSink(self.spool.open(call_id, started), self._closed)

@@ -87,6 +87,7 @@ class SipDriver:
     """Places calls on one :class:`SipTrunk`. Start is lazy: the first originate binds the socket."""
 
     name = "sip"
+    real_calls = True
 
     def __init__(self, trunk: SipTrunk, clock: MediaClock | None = None) -> None:
         self.trunk = trunk
