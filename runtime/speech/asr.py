@@ -53,7 +53,7 @@ __all__ = [
 
 
 def _whisper_dir(settings: Settings) -> Path:
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
 
     if settings.speech.whisper_model_dir:
         return Path(settings.speech.whisper_model_dir)
@@ -61,7 +61,7 @@ def _whisper_dir(settings: Settings) -> Path:
 
 
 def _vosk_dir(settings: Settings) -> Path:
-    from runtime.speech.models import vosk_ko_model_dir
+    from runtime.speech.model_files import vosk_ko_model_dir
 
     if settings.speech.vosk_model:
         return Path(settings.speech.vosk_model)

@@ -128,7 +128,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def whisper(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from runtime.speech.asr import AsrError, WhisperProvider
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (Debian package espeak-ng)")
