@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.dialog.harness import run_script
 from runtime.dialog.record import CallRecord
 from runtime.dialog.replay import EXPECT_KEYS, ReplayCase, check_record, load_cases
@@ -33,7 +34,7 @@ MAX_REPLIES = 100
 MAX_NAME = 120
 
 
-class CaseError(ValueError):
+class CaseError(UserError):
     """A case that cannot be stored or run; the message says which and why."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import String, Text, delete, or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
@@ -32,7 +33,7 @@ from runtime.privacy.suppression import Suppressed
 __all__ = ["EraseError", "ErasureReport", "erase_number", "find_traces"]
 
 
-class EraseError(ValueError):
+class EraseError(UserError):
     """The value is not a phone number; the message says why."""
 
 

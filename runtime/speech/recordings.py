@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from huashu.core.errors import UserError
 from runtime.private_files import make_private, private_dir
 from runtime.speech.ffmpeg import DECODE_RATE, DecodeError, decode, probe_duration_s
 from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, TtsProvider
@@ -44,7 +45,7 @@ TARGET_RMS_DBFS = -20.0
 _ID = re.compile(r"^[0-9a-f]{16,64}$")
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError):
     """An upload we will not use: not audio, too long, or silent."""
 
 

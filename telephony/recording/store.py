@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from huashu.core.errors import HuashuError
 from telephony.contract import RecordingSink
 from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
 
@@ -27,7 +28,7 @@ _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _LOCATION = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.wav$")
 
 
-class RecordingStoreError(LookupError):
+class RecordingStoreError(HuashuError, LookupError):
     """A recording that cannot be stored or found; the message names the call id."""
 
 
