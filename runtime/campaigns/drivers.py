@@ -116,7 +116,7 @@ def _sip(resolver: Resolver, settings: Settings, answer: Any, **_: Any) -> Drive
 
     try:
         trunk = settings.sip.to_trunk()
-    except ValueError as e:
+    except UserError as e:
         raise RunnerError(f"sip settings: {e}") from e
     return _live(resolver, settings, answer, SipDriver(trunk))
 
@@ -163,5 +163,5 @@ def _answer(settings: Settings) -> Any:
 
     try:
         return setup_from_settings(settings.answer)
-    except ValueError as e:
+    except UserError as e:
         raise RunnerError(str(e)) from e

@@ -108,7 +108,7 @@ class SourceSpec:
     def __post_init__(self) -> None:
         try:
             check_timeout(self.statement_timeout_s)
-        except ValueError as e:
+        except UserError as e:
             raise SourceError(str(e)) from e
         if self.kind not in KINDS:
             raise SourceError(f"unknown source kind {self.kind!r}; use one of {', '.join(KINDS)}")

@@ -92,7 +92,7 @@ def cases_of(doc: Mapping[str, Any]) -> list[ReplayCase]:
         return []
     try:
         return load_cases({"cases": raw})
-    except ValueError as e:
+    except UserError as e:
         raise CaseError(f"the script's cases: {e}") from None
 
 
@@ -144,7 +144,7 @@ def merge_replay_file(doc: Mapping[str, Any], replay: Mapping[str, Any]) -> dict
     """Add every case of a replay file (``{"cases": [...]}``, as in scripts_library/cases)."""
     try:
         cases = load_cases(replay)
-    except ValueError as e:
+    except UserError as e:
         raise CaseError(str(e)) from None
     out = dict(doc)
     for c in cases:

@@ -27,7 +27,7 @@ class SipSettings(BaseModel):
     symmetric_rtp: bool = False
 
     def to_trunk(self) -> SipTrunk:
-        """The checked trunk (raises ValueError saying which setting is wrong)."""
+        """The checked trunk (raises :class:`UserError` saying which setting is wrong)."""
         return SipTrunk(
             self.host, self.port, transport=self.transport, username=self.username, password=self.password, register=self.registration,
             from_domain=self.from_domain, local_ip=self.local_ip, local_port=self.local_port,
