@@ -209,3 +209,11 @@ def test_the_web_fetches_a_recording_another_node_uploaded(s3: str, tmp_path: Pa
     web_store = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "web-data" / "spool", background=False)
     p = recording_path(web_store, stored, 9)
     assert p.read_bytes() == _FakeS3.objects["recordings/attempt-9.wav"][0]
+
+
+def test_an_endpoint_with_a_path_is_a_user_error() -> None:
+    """The client addresses the bucket itself: a path on the endpoint would be silently ignored."""
+    from huashu.core.errors import UserError
+
+    with pytest.raises(UserError, match="without a path"):
+        S3Config("http://127.0.0.1:9000/s3", "calls", AK, SK)
