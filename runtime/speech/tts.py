@@ -1,4 +1,6 @@
-"""TTS for calls: the provider interface, the providers, and the fallback chain a campaign uses.
+"""TTS for calls: the providers by name (:data:`TTS_PROVIDERS`), and the fallback chain a
+campaign uses. The chain knows a provider only through the :class:`TtsProvider` protocol and
+its capabilities, never by its class or its name.
 
 A campaign must never stall or go silent because the online voice is slow or down:
 :class:`FallbackTts` tries providers in order, skips one that failed recently (cool-down),
