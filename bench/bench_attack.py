@@ -121,7 +121,7 @@ def speech(name: str, limit: int, seed: int, whisper_dir: str | None) -> None:
     from runtime.lab.speech import DEFAULT_VOICES, speech_attack
     from runtime.speech.asr import WhisperProvider
     from runtime.speech.cache import PromptCache
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
     from runtime.speech.tts_espeak import EspeakProvider
 
     script = Script.from_dict(json.loads((LIB / name).read_text(encoding="utf-8")))

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from runtime.speech.asr import VoskProvider, WhisperProvider, recognise  # noqa: E402
 from runtime.speech.cache import PromptCache, render_cached  # noqa: E402
-from runtime.speech.models import vosk_ko_model_dir, whisper_model_dir  # noqa: E402
+from runtime.speech.model_files import vosk_ko_model_dir, whisper_model_dir  # noqa: E402
 from runtime.speech.tts import EspeakProvider, FallbackTts, PiperProvider, TtsProvider  # noqa: E402
 from telephony.media.audio import frames  # noqa: E402
 from telephony.media.g711 import ulaw_decode, ulaw_encode  # noqa: E402

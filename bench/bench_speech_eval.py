@@ -266,7 +266,7 @@ def main() -> None:
     report_forced = bool(args.forced)
 
     from runtime.speech.asr import WhisperProvider
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
     from runtime.speech.turn import hear_turn
 
     asr = WhisperProvider(whisper_model_dir(OUT.parent / "models"), "zh", cpu_threads=2)

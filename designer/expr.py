@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from huashu.core.errors import UserError
+
 __all__ = ["ExprError", "ExprEvalError", "ParsedExpr", "parse_expr", "eval_expr", "MAX_EXPR_LENGTH", "parse_python"]
 
 MAX_EXPR_LENGTH = 1000
@@ -49,7 +51,7 @@ _LITERAL_NAMES: dict[str, Any] = {"true": True, "false": False, "True": True, "F
                                   "null": None, "None": None}
 
 
-class ExprError(ValueError):
+class ExprError(UserError):
     """The expression text is not a valid condition; ``column`` is 1-based."""
 
     def __init__(self, message: str, column: int, source: str) -> None:
@@ -59,7 +61,7 @@ class ExprError(ValueError):
         self.source = source
 
 
-class ExprEvalError(ValueError):
+class ExprEvalError(UserError):
     """A valid expression that cannot be evaluated on these variables (missing name, bad types)."""
 
 

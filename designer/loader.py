@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from huashu.core.errors import HuashuError
+
 __all__ = ["MAX_SCRIPT_BYTES", "UnreadableInput", "load_json_file", "parse_json_bytes"]
 
 MAX_SCRIPT_BYTES = 10 * 1024 * 1024
 
 
-class UnreadableInput(Exception):
+class UnreadableInput(HuashuError):
     """The input is not a readable JSON document: not a file, too large, not UTF-8, not JSON."""
 
 

@@ -27,6 +27,7 @@ from designer.qa import qa
 from designer.robustness import Robustness
 from designer.schema import SchemaError
 from designer.validate import ValidationReport, validate
+from huashu.core.errors import HuashuError, UserError
 
 __all__ = [
     "STATUSES",
@@ -127,7 +128,7 @@ class ScriptEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
 
 
-class StoreError(Exception):
+class StoreError(HuashuError):
     """Base of the errors a caller can show to the user as they are."""
 
 
@@ -135,7 +136,7 @@ class NotFoundError(StoreError, LookupError):
     pass
 
 
-class BadDocumentError(StoreError, ValueError):
+class BadDocumentError(StoreError, UserError):
     """Not a script document at all (not an object, no id or name)."""
 
 
@@ -153,7 +154,7 @@ class SchemaRejectedError(BadDocumentError):
         self.errors = errors
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en") -> str:  # type: ignore[override]  # callers pass a language; str(e) is the English
         """What is wrong and where, in ``lang`` (en / zh)."""
         lang = normalize_lang(lang)
         parts = [render("schema", {"path": e.path, "detail": _clip(e.message)}, lang) for e in self.errors[:self.SHOWN]]

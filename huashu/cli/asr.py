@@ -124,7 +124,7 @@ def _model_notes(asr: object, language: str | None) -> dict[str, Any]:
     """For vosk: which model was loaded, and a warning when it does not speak ``language``
     (a Korean model fed Chinese returns Korean syllables, never an error)."""
     from runtime.speech.asr import VoskProvider
-    from runtime.speech.models import vosk_model_language
+    from runtime.speech.model_files import vosk_model_language
 
     if not isinstance(asr, VoskProvider):
         return {}

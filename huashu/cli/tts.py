@@ -124,14 +124,14 @@ def _load_script(path: Path) -> dict[str, object]:
 
 
 def _upload(path: Path, store_dir: Path, as_json: bool) -> None:
-    from runtime.speech.recordings import RecordingError, RecordingStore
+    from runtime.speech.recordings import PromptRecordingStore, RecordingError
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         _fail(f"cannot read {path}: {exc.strerror or exc}", 2)
     try:
-        rid = RecordingStore(store_dir).save(data, path.name)
+        rid = PromptRecordingStore(store_dir).save(data, path.name)
     except RecordingError as exc:
         # unreadable input (not audio, empty) is 2, like `huashu asr`; too long or silent is 1
         unreadable = ": not audio" in str(exc) or ": empty file" in str(exc)

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.analytics.records import (
     BALANCE_BINS,
     BUSINESS_COLUMNS,
@@ -38,7 +39,7 @@ from runtime.audience.frame import Frame, frame_len
 __all__ = ["AnalyticsStore", "StoreError", "bin_sql"]
 
 
-class StoreError(ValueError):
+class StoreError(UserError):
     """Records that do not have the documented shape."""
 
 

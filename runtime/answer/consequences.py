@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from huashu.core.config import AnswerSettings
+from huashu.core.errors import UserError
 from telephony.media.answer.classes import TERMINAL_EARLY, AnswerClass, Decision, Phase
 from telephony.media.answer.classifier import Thresholds
 from telephony.media.answer.detector import AnswerDetector
@@ -124,4 +125,4 @@ def setup_from_settings(answer: AnswerSettings) -> AnswerSetup | None:
         return AnswerSetup(spotter=spotter, on_machine=answer.on_machine, message=answer.message,
                            screener_text=answer.screener_text)
     except (SpotterError, ValueError) as exc:
-        raise ValueError(f"answer settings: {exc}") from None
+        raise UserError(f"answer settings: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from huashu.core.errors import UserError
 from runtime.answer.references import build_templates
 from telephony.media.answer.phrases import PhraseSpotter, PhraseTableError, load_table
 from telephony.media.answer.templates import TemplateSpotter
@@ -13,7 +14,7 @@ __all__ = ["SpotterError", "build_spotter"]
 _cache: dict[tuple[str, tuple[str, ...]], PhraseSpotter | None] = {}
 
 
-class SpotterError(ValueError):
+class SpotterError(UserError):
     """The spotter cannot be built (bad table, missing model); the message says which."""
 
 

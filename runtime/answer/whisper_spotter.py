@@ -53,7 +53,7 @@ class WhisperSpotter:
     def from_settings(cls, tables: Sequence[PhraseTable]) -> WhisperSpotter:
         from huashu.core.config import get_settings
         from runtime.speech.asr_whisper import WhisperProvider
-        from runtime.speech.models import whisper_model_dir
+        from runtime.speech.model_files import whisper_model_dir
 
         settings = get_settings()
         try:

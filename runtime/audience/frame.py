@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from huashu.core.errors import UserError
+
 __all__ = [
     "Frame",
     "FrameError",
@@ -29,7 +31,7 @@ __all__ = [
 Frame = dict[str, np.ndarray]
 
 
-class FrameError(ValueError):
+class FrameError(UserError):
     """A customer file that cannot be read or does not have the expected shape."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.audience.frame import Frame, frame_len
 
 __all__ = ["OPS", "RuleError", "validate_rule", "evaluate_rule", "evaluate_sql", "rule_mask", "rule_from_rows"]
@@ -24,7 +25,7 @@ __all__ = ["OPS", "RuleError", "validate_rule", "evaluate_rule", "evaluate_sql",
 OPS: tuple[str, ...] = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in", "between", "is_null", "not_null", "contains")
 
 
-class RuleError(ValueError):
+class RuleError(UserError):
     """A rule that cannot be evaluated; the message says where."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from huashu.core.errors import UserError
 from runtime.audit.log import AuditFilter
 
 __all__ = ["AuditQueryError", "PAGE_SIZE", "parse_filter"]
@@ -15,7 +16,7 @@ MAX_EXPORT = 10_000
 _TEXT_KEYS = ("actor", "action", "kind", "target")
 
 
-class AuditQueryError(ValueError):
+class AuditQueryError(UserError):
     """A filter value that cannot be used; the message names the field."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
@@ -22,7 +23,7 @@ from runtime.privacy.keyed import number_ref
 __all__ = ["BlacklistError", "add", "add_in", "add_many", "entries", "import_lines", "load_sets", "remove"]
 
 
-class BlacklistError(ValueError):
+class BlacklistError(UserError):
     """A number that cannot be blacklisted (it does not validate)."""
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.per_task import resolve_setup
 from runtime.calls import CallResult, Clock, RealClock, run_call
@@ -189,8 +190,8 @@ class DriverRunner:
 
     # -- hooks ----------------------------------------------------------------------------
     def line_variables(self, req: DialRequest) -> dict[str, str]:
-        """Channel variables for the driver (not the script). ValueError cancels this call
-        before dialling, with the message as the cause."""
+        """Channel variables for the driver (not the script). A :class:`UserError` (a bad
+        variable of this call) cancels this call before dialling, with the message as the cause."""
         return {"attempt": str(req.attempt_id), "campaign": str(req.task_id)}
 
     def script_variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,7 +218,7 @@ class DriverRunner:
         script = self._script(req)
         try:
             line_vars = self.line_variables(req)
-        except ValueError as e:  # a broken line variable cancels this call only, before dialling
+        except UserError as e:  # a broken line variable cancels this call only, before dialling
             return CallReport(outcome="cancelled", cause=f"bad_variables: {e}")
         call_id = call_id_for(req)
         recorded = self.recording_store is not None and should_record(call_id, self.record_sample)
@@ -225,7 +226,7 @@ class DriverRunner:
         speech = self._speech(req, script, recorded)
         try:
             answer = await self.answer_for(req)
-        except ValueError as e:  # a stored setting no longer valid (edited in the database): this call only
+        except UserError as e:  # a stored setting no longer valid (edited in the database): this call only
             return CallReport(outcome="cancelled", cause=f"bad_answer_settings: {e}")
         await self._prompts_ready(req)
         if speech is not None and self._prerender:

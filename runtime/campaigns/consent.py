@@ -9,6 +9,8 @@ looks each row's basis up in a dict.
 
 from __future__ import annotations
 
+from huashu.core.errors import UserError
+
 __all__ = ["BASES", "BUSINESS_TYPES", "ConsentError", "basis_of", "check_business_type", "required_bases"]
 
 BASES = ("consent", "contract", "legitimate_interest", "none")
@@ -30,7 +32,7 @@ _LABELS: dict[str, str] = {
 }
 
 
-class ConsentError(ValueError):
+class ConsentError(UserError):
     """An unknown business type; the message lists the valid ones."""
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from croniter import CroniterError, croniter
 
+from huashu.core.errors import UserError
 from runtime.campaigns.clock import as_utc
 from runtime.campaigns.windows import WindowError, zone
 
@@ -26,7 +27,7 @@ _FIELDS = ("minute", "hour", "day of month", "month", "day of week")
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 
 
-class CronError(ValueError):
+class CronError(UserError):
     """A cron expression or time zone that cannot be used; the message says which field."""
 
 

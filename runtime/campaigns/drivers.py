@@ -9,38 +9,38 @@ name, not on the first call of a campaign.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from designer.model import Script
 from huashu.core.config import Settings
+from huashu.core.errors import HuashuError, UserError
+from huashu.core.registry import Registry
 from runtime.calls.speech import SpeechKit
 from runtime.campaigns.call_runner import DriverRunner, SpeechFactory
 from runtime.campaigns.scripts import Resolver
 from runtime.recordings import RecordingConfigError, open_recording_store
 
-__all__ = ["DRIVERS", "RunnerError", "build_runner", "offline_tts", "speech_factory", "simulator_recording_kw"]
+__all__ = ["DRIVERS", "TELEPHONY_DRIVERS", "RunnerError", "UnknownDriver", "build_runner", "offline_tts",
+           "speech_factory", "simulator_recording_kw"]
 
-DRIVERS = ("simulator", "sip", "freeswitch")
 
-
-class RunnerError(RuntimeError):
+class RunnerError(HuashuError, RuntimeError):
     """The requested runner cannot be built; the message says why."""
+
+
+class UnknownDriver(RunnerError, UserError):
+    """``telephony_driver`` names a driver that is not registered."""
 
 
 def offline_tts(settings: Settings) -> Any:
     """The offline chain (Kokoro for Chinese when installed, piper for English, espeak for every
     language) with the prompt cache: what the simulator's recordings speak with, whatever online
     voice the settings name."""
-    from pathlib import Path
-
     from runtime.speech.preview import prompt_cache
-    from runtime.speech.tts import FallbackTts
-    from runtime.speech.tts_espeak import EspeakProvider
-    from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
-    from runtime.speech.tts_piper import PiperProvider
+    from runtime.speech.tts import offline_chain
 
-    natural: list[Any] = [KokoroProvider(Path(settings.data_dir) / "models" / "kokoro")] if kokoro_installed() else []
-    return FallbackTts([*natural, PiperProvider(), EspeakProvider()], cache=prompt_cache(settings))
+    return offline_chain(settings, cache=prompt_cache(settings))
 
 
 def speech_factory(settings: Settings, tts: Any = None, with_asr: bool = True) -> SpeechFactory:
@@ -104,39 +104,58 @@ def _check_asr(settings: Settings) -> None:
         raise RunnerError(f"speech: no recogniser for live calls: {e}") from e
 
 
-def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: Any) -> DriverRunner:
-    """The runner for ``name`` (one of :data:`DRIVERS`). ``sim_kw`` (seed, fast, ...) apply to
-    the simulator only."""
-    answer = _answer(settings)
-    if name == "simulator":
-        from runtime.campaigns.sim_runner import SimulatorRunner
+def _simulator(resolver: Resolver, settings: Settings, answer: Any, **sim_kw: Any) -> DriverRunner:
+    from runtime.campaigns.sim_runner import SimulatorRunner
 
-        kw = {**simulator_recording_kw(settings), **({"answer": answer} if answer else {}), **sim_kw}
-        return SimulatorRunner(resolver, **kw)
-    if name not in ("sip", "freeswitch"):
-        raise RunnerError(f"telephony driver {name!r}: use one of {', '.join(DRIVERS)} or module:factory")
-    driver: Any
-    if name == "sip":
-        from telephony.sip.driver import SipDriver
-        from telephony.sip.trunk import trunk_from_settings
+    kw = {**simulator_recording_kw(settings), **({"answer": answer} if answer else {}), **sim_kw}
+    return SimulatorRunner(resolver, **kw)
 
-        try:
-            trunk = trunk_from_settings(settings.sip)
-        except ValueError as e:
-            raise RunnerError(f"sip settings: {e}") from e
-        driver = SipDriver(trunk)
-    else:
-        from telephony.freeswitch.driver import FreeswitchDriver
 
-        fs = settings.freeswitch
-        if answer is not None and not fs.early_media:
-            # classification on for the node: the early phase must reach it (docs/answering.md)
-            fs = fs.model_copy(update={"early_media": True})
-        driver = FreeswitchDriver(fs)
+def _sip(resolver: Resolver, settings: Settings, answer: Any, **_: Any) -> DriverRunner:
+    from telephony.sip.driver import SipDriver
+    from telephony.sip.trunk import trunk_from_settings
+
+    try:
+        trunk = trunk_from_settings(settings.sip)
+    except UserError as e:
+        raise RunnerError(f"sip settings: {e}") from e
+    return _live(resolver, settings, answer, SipDriver(trunk))
+
+
+def _freeswitch(resolver: Resolver, settings: Settings, answer: Any, **_: Any) -> DriverRunner:
+    from telephony.freeswitch.driver import FreeswitchDriver
+
+    fs = settings.freeswitch
+    if answer is not None and not fs.early_media:
+        # classification on for the node: the early phase must reach it (docs/answering.md)
+        fs = fs.model_copy(update={"early_media": True})
+    return _live(resolver, settings, answer, FreeswitchDriver(fs))
+
+
+def _live(resolver: Resolver, settings: Settings, answer: Any, driver: Any) -> DriverRunner:
+    """A runner over a driver that dials real numbers: it must recognise speech from the start."""
     _check_asr(settings)
     store = _store(settings)
     return DriverRunner(resolver, driver, speech=speech_factory(settings), recording_store=store,
                         record_sample=settings.recordings.sample, prerender=True, answer=answer)
+
+
+#: The runners ``telephony_driver`` (or ``huashu run --runner``) can name; each builds the
+#: runner over its driver from the settings. ``sim_kw`` (seed, fast, ...) reach the simulator only.
+TELEPHONY_DRIVERS: Registry[Callable[..., DriverRunner]] = Registry(
+    "telephony driver", unknown="telephony driver {name}: use one of {known} or module:factory", error=UnknownDriver
+)
+TELEPHONY_DRIVERS.register("simulator", _simulator)
+TELEPHONY_DRIVERS.register("sip", _sip)
+TELEPHONY_DRIVERS.register("freeswitch", _freeswitch)
+DRIVERS = TELEPHONY_DRIVERS.names()
+
+
+def build_runner(name: str, resolver: Resolver, settings: Settings, **sim_kw: Any) -> DriverRunner:
+    """The runner for ``name`` (one of :data:`DRIVERS`). ``sim_kw`` (seed, fast, ...) apply to
+    the simulator only."""
+    answer = _answer(settings)
+    return TELEPHONY_DRIVERS.get(name)(resolver, settings, answer, **sim_kw)
 
 
 def _answer(settings: Settings) -> Any:
@@ -145,5 +164,5 @@ def _answer(settings: Settings) -> Any:
 
     try:
         return setup_from_settings(settings.answer)
-    except ValueError as e:
+    except UserError as e:
         raise RunnerError(str(e)) from e

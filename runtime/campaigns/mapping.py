@@ -8,10 +8,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from huashu.core.errors import UserError
+
 __all__ = ["ColumnMapping", "CustomerRow", "MappingError", "SourceRow"]
 
 
-class MappingError(ValueError):
+class MappingError(UserError):
     """The mapping names a column the source does not have, or is malformed."""
 
 

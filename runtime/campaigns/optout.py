@@ -10,6 +10,7 @@ from sqlalchemy import Column, DateTime, String, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns.clock import utcnow
 from runtime.privacy.keyed import number_ref
@@ -19,7 +20,7 @@ __all__ = ["CHANNELS", "OptOut", "OptOutError", "opted_out_numbers", "record_opt
 CHANNELS = ("call", "sms", "operator", "api")
 
 
-class OptOutError(ValueError):
+class OptOutError(UserError):
     """An unknown channel; the message lists the valid ones."""
 
 

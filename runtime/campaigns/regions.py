@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from huashu.core.errors import UserError
 from runtime.campaigns.compliance import Caps
 from runtime.campaigns.windows import WindowError, Windows, parse_windows, zone
 
@@ -33,7 +34,7 @@ _KEYS = {"name", "title", "holiday_country", "holiday_subdiv", "calling_hours", 
 MAX_FILE_BYTES = 64 * 1024
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError):
     """A policy that does not exist or a policy file that is malformed; the message says where."""
 
 

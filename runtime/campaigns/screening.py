@@ -39,6 +39,7 @@ from typing import Any
 
 import msgspec
 
+from huashu.core.errors import HuashuError
 from runtime.campaigns.compliance import ScreenContext, Verdict, screen
 from runtime.campaigns.mapping import CustomerRow
 
@@ -58,7 +59,7 @@ _IN_FLIGHT = 2  # batches handed to the worker ahead of the one being written
 _log = logging.getLogger(__name__)
 
 
-class ScreenWorkerError(RuntimeError):
+class ScreenWorkerError(HuashuError, RuntimeError):
     """The worker process failed or died; the load is rolled back by its caller."""
 
 

@@ -14,13 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from designer import store
+from huashu.core.errors import HuashuError
 
 __all__ = ["Resolver", "ScriptNotApproved", "store_resolver", "store_document", "required_variables"]
 
 Resolver = Callable[[str, int | None], dict[str, Any]]
 
 
-class ScriptNotApproved(LookupError):
+class ScriptNotApproved(HuashuError, LookupError):
     """The task's script version does not exist or is not approved."""
 
 

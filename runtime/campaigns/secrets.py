@@ -16,11 +16,12 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from huashu.core.config import Settings, get_settings
+from huashu.core.errors import UserError
 
 __all__ = ["SecretBox", "app_secret", "DecryptError"]
 
 
-class DecryptError(ValueError):
+class DecryptError(UserError):
     """A stored secret cannot be decrypted: the app secret changed or the value is corrupt."""
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.mapping import SourceRow
@@ -85,7 +86,7 @@ def _is_http(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
-class SourceError(ValueError):
+class SourceError(UserError):
     """The source cannot be reached or read; the message says which and why."""
 
 
@@ -107,7 +108,7 @@ class SourceSpec:
     def __post_init__(self) -> None:
         try:
             check_timeout(self.statement_timeout_s)
-        except ValueError as e:
+        except UserError as e:
             raise SourceError(str(e)) from e
         if self.kind not in KINDS:
             raise SourceError(f"unknown source kind {self.kind!r}; use one of {', '.join(KINDS)}")

@@ -27,6 +27,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from huashu.core.errors import UserError
+
 __all__ = ["UnsafeQuery", "UnparsableQuery", "check_select", "DIALECTS", "SAFE_FUNCTIONS"]
 
 DIALECTS = {"mysql": "mysql", "postgresql": "postgres", "oracle": "oracle"}
@@ -146,7 +148,7 @@ _SAFE_TYPES = frozenset(t for t in exp.DataType.Type if t.name in {
 })
 
 
-class UnsafeQuery(ValueError):
+class UnsafeQuery(UserError):
     """The query is not one plain SELECT of allowed constructs; the message says what was found."""
 
 

@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from huashu.core.errors import UserError
+
 __all__ = ["DEFAULT_STATEMENT_TIMEOUT_S", "MAX_STATEMENT_TIMEOUT_S", "check_timeout", "connect_args",
            "limit_session", "is_timeout"]
 
@@ -43,9 +45,9 @@ _MAX_CONNECT_S = 30.0
 
 
 def check_timeout(seconds: float, what: str = "statement timeout") -> float:
-    """``seconds`` if it is a usable limit; a ValueError that names the field and the range otherwise."""
+    """``seconds`` if it is a usable limit; a :class:`UserError` that names the field and the range otherwise."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (0.1 <= float(seconds) <= MAX_STATEMENT_TIMEOUT_S):
-        raise ValueError(f"{what}: {seconds!r} is not a number of seconds from 0.1 to {MAX_STATEMENT_TIMEOUT_S:g}")
+        raise UserError(f"{what}: {seconds!r} is not a number of seconds from 0.1 to {MAX_STATEMENT_TIMEOUT_S:g}")
     return float(seconds)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from huashu.core.errors import UserError
 from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.upload_limits import UploadLimits, oversized_part, too_many_rows
 
@@ -37,7 +38,7 @@ class RowError:
         return f"line {self.row_no}: {self.message}"
 
 
-class UploadError(ValueError):
+class UploadError(UserError):
     """The file cannot be read at all (format, encoding, no header)."""
 
 

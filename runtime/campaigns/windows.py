@@ -7,10 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from huashu.core.errors import UserError
+
 __all__ = ["Windows", "WindowError", "parse_windows", "zone"]
 
 
-class WindowError(ValueError):
+class WindowError(UserError):
     """A calling window or time zone that cannot be read; the message quotes it."""
 
 

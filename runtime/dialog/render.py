@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.dialog import spoken
 
 __all__ = ["VariableError", "MissingVariableError", "InvalidVariableError", "PLACEHOLDER", "placeholders",
@@ -25,7 +26,7 @@ _PLACEHOLDER_DOLLARS = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}(\s*dollars?\b
 BARE = "#bare"  # key suffix of an amount's plain-number reading in the rendered map
 
 
-class VariableError(ValueError):
+class VariableError(UserError):
     """The call's variables cannot render this script's prompts."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.dialog.harness import run_script
 from runtime.dialog.record import CallRecord
 
@@ -43,14 +44,16 @@ class ReplayResult:
 def load_cases(doc: Mapping[str, Any]) -> list[ReplayCase]:
     cases = doc.get("cases")
     if not isinstance(cases, list):
-        raise ValueError("replay file: 'cases' must be a list")
+        raise UserError("replay file: 'cases' must be a list")
     out = []
     for i, c in enumerate(cases):
         if not isinstance(c, Mapping) or not isinstance(c.get("replies"), list) or not isinstance(
                 c.get("expect"), Mapping):
-            raise ValueError(f"replay case {i}: needs 'replies' (list) and 'expect' (object)")
-        out.append(ReplayCase(str(c.get("name", f"case {i}")), tuple(map(str, c["replies"])), c["expect"],
-                              dict(c.get("vars") or c.get("variables") or {})))
+            raise UserError(f"replay case {i}: needs 'replies' (list) and 'expect' (object)")
+        given = c.get("vars") or c.get("variables") or {}
+        if not isinstance(given, Mapping):
+            raise UserError(f"replay case {i}: 'vars' must be an object of variable values")
+        out.append(ReplayCase(str(c.get("name", f"case {i}")), tuple(map(str, c["replies"])), c["expect"], dict(given)))
     return out
 
 

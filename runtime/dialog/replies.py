@@ -11,13 +11,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from huashu.core.errors import UserError
+
 __all__ = ["Reply", "ReplyError", "parse_reply", "parse_replies"]
 
 _TOKEN = re.compile(r"^<\s*([a-z_]+)(?:\s*@\s*([^:>]*?))?\s*(?::\s*([^>]*))?>$", re.IGNORECASE)
 _DIGITS = re.compile(r"^[0-9*#A-D]{1,32}$")
 
 
-class ReplyError(ValueError):
+class ReplyError(UserError):
     """A replies line that is neither text nor a known ``<token>``; says which line."""
 
 

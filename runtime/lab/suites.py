@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.dialog.harness import run_script
 from runtime.dialog.record import CallRecord
 from runtime.dialog.replay import EXPECT_KEYS, ReplayCase, check_record, load_cases
@@ -33,7 +34,7 @@ MAX_REPLIES = 100
 MAX_NAME = 120
 
 
-class CaseError(ValueError):
+class CaseError(UserError):
     """A case that cannot be stored or run; the message says which and why."""
 
 
@@ -91,7 +92,7 @@ def cases_of(doc: Mapping[str, Any]) -> list[ReplayCase]:
         return []
     try:
         return load_cases({"cases": raw})
-    except ValueError as e:
+    except UserError as e:
         raise CaseError(f"the script's cases: {e}") from None
 
 
@@ -143,7 +144,7 @@ def merge_replay_file(doc: Mapping[str, Any], replay: Mapping[str, Any]) -> dict
     """Add every case of a replay file (``{"cases": [...]}``, as in scripts_library/cases)."""
     try:
         cases = load_cases(replay)
-    except ValueError as e:
+    except UserError as e:
         raise CaseError(str(e)) from None
     out = dict(doc)
     for c in cases:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from designer.builtin_phrases import BUILTIN
 from designer.expr import ExprError, ExprEvalError, ParsedExpr, eval_expr, parse_expr
 from designer.model import Branch, Node, Script
+from huashu.core.errors import UserError
 from runtime.nlu.phrases import PASSES, Hit, PhraseSet
 from runtime.nlu.ranking import AFFIRM, Cues, Entry, answer_cues, rank
 from runtime.nlu.utterance import Utterance
@@ -26,7 +27,7 @@ __all__ = ["MIN_CONFIDENCE", "Candidate", "MatchResult", "Matcher", "ScriptCompi
 MIN_CONFIDENCE = 0.5
 
 
-class ScriptCompileError(ValueError):
+class ScriptCompileError(UserError):
     """A branch cannot be compiled (bad regex or expression); says which branch of which node."""
 
 

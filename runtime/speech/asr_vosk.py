@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult, Partial, Word
-from runtime.speech.models import vosk_model_problem
+from runtime.speech.model_files import vosk_model_problem
 from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, ToneDetector, verdict
 from telephony.media.audio import SAMPLE_RATE
 
@@ -138,6 +138,8 @@ class VoskStream:
 
 class VoskProvider:
     name = "vosk"
+    streaming = True
+    needs_network = False
 
     def __init__(
         self,

@@ -95,6 +95,8 @@ class WhisperProvider:
     """``language``: ``zh``, ``en`` ... or None to let Whisper detect it (slower, less sure)."""
 
     name = "whisper"
+    streaming = False
+    needs_network = False
 
     def __init__(
         self,

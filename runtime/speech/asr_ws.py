@@ -107,6 +107,8 @@ class VoskServerProvider:
     """``url``: ``ws://host:2700``. One WebSocket per stream (per call turn)."""
 
     name = "vosk-server"
+    streaming = True
+    needs_network = True
 
     def __init__(
         self,

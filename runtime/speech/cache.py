@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from huashu.core.metrics import observe_tts
 from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider
@@ -42,6 +42,17 @@ __all__ = [
 ]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@runtime_checkable
+class CachingTts(Protocol):
+    """A TTS that consults a prompt cache itself, per provider (the fallback chain): its
+    fallback's audio is then cached under the fallback's own key."""
+
+    cache: PromptCache | None
+
+    def render(self, text: str, voice: str | None = None, rate: float = 1.0, refresh: bool = False) -> RenderedPrompt:
+        ...
 
 
 def cache_key(provider: str, voice: str, rate: float, text: str) -> str:
@@ -115,15 +126,12 @@ def render_cached(
     tts: TtsProvider, cache: PromptCache, text: str, voice: str | None = None, rate: float = 1.0,
     refresh: bool = False,
 ) -> RenderedPrompt:
-    """Render through ``cache`` (``refresh``: render anew and overwrite). A
-    :class:`runtime.speech.tts.FallbackTts` consults the cache per provider itself (so a
-    fallback's audio is cached under the fallback's own key)."""
-    from runtime.speech.tts import FallbackTts, resolve_voice
-
-    if isinstance(tts, FallbackTts) and tts.cache is cache:
+    """Render through ``cache`` (``refresh``: render anew and overwrite). A :class:`CachingTts`
+    on this cache (the fallback chain) consults it per provider itself."""
+    if isinstance(tts, CachingTts) and tts.cache is cache:
         return tts.render(text, voice, rate, refresh=refresh)
     t0 = time.perf_counter()
-    concrete = resolve_voice(tts, text, voice)
+    concrete = voice or tts.voice_for(text)
     hit = None if refresh else cache.get(tts.name, concrete, rate, text)
     if hit is not None:
         observe_tts(tts.name, True, time.perf_counter() - t0)

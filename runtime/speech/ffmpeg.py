@@ -11,12 +11,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from huashu.core.errors import UserError
+
 __all__ = ["DecodeError", "decode", "probe_duration_s"]
 
 DECODE_RATE = 16000
 
 
-class DecodeError(ValueError):
+class DecodeError(UserError):
     """The bytes are not audio ffmpeg can decode (or ffmpeg is missing)."""
 
 

@@ -1,4 +1,5 @@
-"""Uploaded recordings for fixed prompts: any common format in, 8 kHz level-normalised PCM out.
+"""Prompt recordings (a designer's uploaded voice for a fixed prompt; call recordings are
+:mod:`telephony.recording`'s): any common format in, 8 kHz level-normalised PCM out.
 
 A designer uploads an MP3/WAV/M4A/OGG of a human reading a prompt; we decode it with ffmpeg,
 resample to 8 kHz with 1 dB headroom and bring it to the same loudness as TTS prompts, so
@@ -12,10 +13,12 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from huashu.core.errors import UserError
 from huashu.core.private_files import make_private, private_dir
 from runtime.speech.ffmpeg import DECODE_RATE, DecodeError, decode, probe_duration_s
-from runtime.speech.tts_base import RenderedPrompt, TtsError
+from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, TtsProvider
 from telephony.media.audio import (
     AudioError,
     duration_ms,
@@ -25,12 +28,15 @@ from telephony.media.audio import (
     write_wav,
 )
 
+if TYPE_CHECKING:
+    from huashu.core.config import Settings
+
 __all__ = [
     "RecordingError",
     "MAX_SECONDS",
     "TARGET_RMS_DBFS",
     "normalise_upload",
-    "RecordingStore",
+    "PromptRecordingStore",
     "RecordingProvider",
 ]
 
@@ -39,7 +45,7 @@ TARGET_RMS_DBFS = -20.0
 _ID = re.compile(r"^[0-9a-f]{16,64}$")
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError):
     """An upload we will not use: not audio, too long, or silent."""
 
 
@@ -66,7 +72,7 @@ def normalise_upload(data: bytes, filename: str, max_seconds: float = MAX_SECOND
     return out
 
 
-class RecordingStore:
+class PromptRecordingStore:
     """Normalised recordings on disk, named by the sha256 of their PCM (uploading twice is free)."""
 
     def __init__(self, root: str | Path) -> None:
@@ -100,15 +106,24 @@ class RecordingStore:
         return pcm if rate == 8000 else resample_to_8k(pcm, rate)
 
 
-class RecordingProvider:
-    """Plays uploaded recordings. The id (from :meth:`RecordingStore.save`, a prompt's ``audio``
+class RecordingProvider(TtsBase):
+    """Plays uploaded recordings. The id (from :meth:`PromptRecordingStore.save`, a prompt's ``audio``
     field) is the voice — ``recording:<id>``, the prompt text then being what the TTS chain
     says if the recording is missing — or else ``text`` itself. ``rate`` does not apply."""
 
     name = "recording"
+    # it speaks no text of its own: never a fallback for another voice's prompt
+    languages: frozenset[str] = frozenset()
 
-    def __init__(self, store: RecordingStore) -> None:
+    def __init__(self, store: PromptRecordingStore) -> None:
         self.store = store
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TtsProvider:
+        return cls(PromptRecordingStore(Path(settings.data_dir) / "recordings"))
+
+    def speaks(self, text: str, voice: str | None) -> bool:
+        return True  # asked by id (``recording:<id>``, or the text is the id): it plays that
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0) -> RenderedPrompt:
         try:

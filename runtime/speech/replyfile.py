@@ -15,6 +15,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+from huashu.core.errors import UserError
 from runtime.speech.ffmpeg import DECODE_RATE, DecodeError, decode, probe_duration_s
 from telephony.media.audio import AudioError, resample_to_8k, to_mono16
 
@@ -25,7 +26,7 @@ DEFAULT_MAX_SECONDS = 60.0
 _CHUNK_S = 1.0
 
 
-class ReplyFileError(ValueError):
+class ReplyFileError(UserError):
     """The file cannot be used as a reply."""
 
 

@@ -1,4 +1,6 @@
-"""TTS for calls: the provider interface, the providers, and the fallback chain a campaign uses.
+"""TTS for calls: the providers by name (:data:`TTS_PROVIDERS`), and the fallback chain a
+campaign uses. The chain knows a provider only through the :class:`TtsProvider` protocol and
+its capabilities, never by its class or its name.
 
 A campaign must never stall or go silent because the online voice is slow or down:
 :class:`FallbackTts` tries providers in order, skips one that failed recently (cool-down),
@@ -18,16 +20,23 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from huashu.core.metrics import observe_tts
-from runtime.speech.recordings import RecordingProvider, RecordingStore
-from runtime.speech.tts_base import RenderedPrompt, TtsError, TtsProvider, VoiceRef, check_rate, parse_voice
+from huashu.core.registry import Registry
+from runtime.speech.recordings import PromptRecordingStore, RecordingProvider
+from runtime.speech.tts_base import (
+    RenderedPrompt,
+    TtsBase,
+    TtsError,
+    TtsProvider,
+    UnknownTtsProvider,
+    VoiceRef,
+    check_rate,
+)
 from runtime.speech.tts_edge import EdgeTtsProvider
-from runtime.speech.tts_espeak import EspeakProvider, has_han
-from runtime.speech.tts_kokoro import DEFAULT_VOICE as KOKORO_VOICE
-from runtime.speech.tts_kokoro import KokoroProvider, kokoro_installed
+from runtime.speech.tts_espeak import EspeakProvider
+from runtime.speech.tts_kokoro import KokoroProvider
 from runtime.speech.tts_piper import PiperProvider
 
 if TYPE_CHECKING:
@@ -38,15 +47,20 @@ __all__ = [
     "RenderedPrompt",
     "TtsError",
     "TtsProvider",
+    "TtsBase",
+    "TTS_PROVIDERS",
+    "UnknownTtsProvider",
     "VoiceRef",
     "parse_voice",
     "EspeakProvider",
     "PiperProvider",
     "EdgeTtsProvider",
+    "KokoroProvider",
     "RecordingProvider",
-    "RecordingStore",
+    "PromptRecordingStore",
     "FallbackTts",
     "build_tts",
+    "offline_chain",
     "resolve_voice",
     "MAX_PROMPT_CHARS",
     "PromptTooLong",
@@ -76,35 +90,49 @@ def check_prompt_length(text: str) -> str:
     return text
 
 
+#: The TTS providers a setting (``speech.tts_provider``, ``tts_fallbacks``) or a voice
+#: (``edge:...``) can name, in the order of the ``auto`` chain (the card's online voice first,
+#: then the natural offline ones, espeak for every language last, recordings never for text).
+TTS_PROVIDERS: Registry[type[TtsBase]] = Registry(
+    "TTS provider", unknown="unknown TTS provider {name} in settings ({known})", error=UnknownTtsProvider
+)
+TTS_PROVIDERS.register("edge", EdgeTtsProvider)
+TTS_PROVIDERS.register("kokoro", KokoroProvider)
+TTS_PROVIDERS.register("piper", PiperProvider)
+TTS_PROVIDERS.register("espeak", EspeakProvider)
+TTS_PROVIDERS.register("recording", RecordingProvider)
+
+
+def parse_voice(spec: str | None) -> VoiceRef:
+    """``"espeak:cmn-latn-pinyin"`` -> (espeak, cmn-latn-pinyin); ``"zh-CN-XiaoxiaoNeural"`` -> (edge, ...).
+
+    A voice is written ``provider:voice`` with a registered provider's name; a bare name ending
+    in ``Neural`` is an edge-tts voice (the script schema's example), a bare ``*.onnx`` path a
+    piper model, any other bare name an espeak voice."""
+    if not spec:
+        return VoiceRef(None, None)
+    head, sep, tail = spec.partition(":")
+    if sep and head in TTS_PROVIDERS:
+        return VoiceRef(head, tail or None)
+    if sep:
+        raise UnknownTtsProvider(
+            f"unknown TTS provider {head!r} in voice {spec!r} (expected one of {', '.join(TTS_PROVIDERS)})"
+        )
+    if spec.endswith("Neural"):
+        return VoiceRef("edge", spec)
+    if spec.endswith(".onnx"):
+        return VoiceRef("piper", spec)
+    return VoiceRef("espeak", spec)
+
+
 def resolve_voice(provider: TtsProvider, text: str, voice: str | None) -> str:
     """The concrete voice a provider will use (part of the cache key)."""
-    if voice:
-        return voice
-    if isinstance(provider, EspeakProvider):
-        return provider.voice_for(text, None)
-    if isinstance(provider, EdgeTtsProvider):
-        return provider.voice_for(text)
-    if isinstance(provider, PiperProvider) and provider.model_path is not None:
-        return provider.model_path.name.removesuffix(".onnx")
-    if isinstance(provider, KokoroProvider):
-        return KOKORO_VOICE
-    return "default"
-
-
-def _speaks(provider: TtsProvider, text: str, voice: str | None) -> bool:
-    """False when a provider cannot say this text at all (the English piper voice and Chinese,
-    Kokoro's Mandarin reading and text without Chinese characters)."""
-    if isinstance(provider, KokoroProvider) and voice is None:
-        return has_han(text)
-    if isinstance(provider, PiperProvider) and voice is None and has_han(text):
-        model = provider.model_path.name if provider.model_path else ""
-        return model.startswith("zh")
-    return True
+    return voice or provider.voice_for(text)
 
 
 class FallbackTts:
     """Providers in order of preference; ``cooldown_s`` keeps a failed online provider (one
-    with ``may_be_down = True``) out of the way for a while so every prompt of a campaign
+    with ``needs_network = True``) out of the way for a while so every prompt of a campaign
     does not wait for the same timeout. Local engines fail per request (a bad voice, a missing
     recording) and are tried again each time."""
 
@@ -120,6 +148,10 @@ class FallbackTts:
         if not providers:
             raise TtsError("no TTS provider configured")
         self.providers = list(providers)
+        # the chain is a provider too (the prompt cache and the call's speech take either):
+        # it needs the network only when every member does, and reads what any member reads
+        self.needs_network = all(p.needs_network for p in self.providers)
+        self.languages = frozenset().union(*(p.languages for p in self.providers))
         self.cache = cache
         self.cooldown_s = cooldown_s
         self._clock = clock
@@ -128,17 +160,25 @@ class FallbackTts:
     def _order(self, ref: VoiceRef, text: str, warnings: list[str]) -> list[tuple[TtsProvider, str | None]]:
         """(provider, voice) pairs: the voice's own provider first, the others with their defaults.
         A voice whose provider this deployment lacks is reported and the chain speaks instead."""
-        first = [p for p in self.providers if ref.provider and p.name == ref.provider]
-        # a recording is only ever played when asked for by id; it is no fallback for text
-        rest = [p for p in self.providers if p not in first and p.name != "recording"]
-        if ref.provider == "recording" and text.strip() in ("", ref.voice or ""):
-            rest = []  # no prompt text to speak if the recording is missing: never read the id aloud
         if ref.provider is None:
-            return [(p, None) for p in rest]
+            return [(p, None) for p in self.providers if p.languages]
+        first = [p for p in self.providers if p.name == ref.provider]
+        # a provider that speaks no text (a recording, played by id) is never a fallback for text
+        rest = [p for p in self.providers if p not in first and p.languages]
+        plays_only = not (first[0].languages if first else TTS_PROVIDERS.get(ref.provider).languages)
+        if plays_only and text.strip() in ("", ref.voice or ""):
+            rest = []  # no prompt text to speak if the recording is missing: never read the id aloud
         if not first:
             warnings.append(f"{ref.provider}: not configured here (have {', '.join(p.name for p in rest)})")
             return [(p, None) for p in rest]
         return [(first[0], ref.voice)] + [(p, None) for p in rest]
+
+    def voice_for(self, text: str) -> str:
+        """The voice of the first provider that reads ``text`` without being given one."""
+        return next((p.voice_for(text) for p in self.providers if p.languages and p.speaks(text, None)), "default")
+
+    def speaks(self, text: str, voice: str | None) -> bool:
+        return any(p.speaks(text, voice) for p in self.providers)
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0, refresh: bool = False) -> RenderedPrompt:
         """``refresh=True`` ignores cached renders (re-render after the online voice is back).
@@ -154,7 +194,7 @@ class FallbackTts:
         check_prompt_length(text)
         check_rate(rate)
         warnings: list[str] = []
-        order = [(p, v) for p, v in self._order(parse_voice(voice), text, warnings) if _speaks(p, text, v)]
+        order = [(p, v) for p, v in self._order(parse_voice(voice), text, warnings) if p.speaks(text, v)]
         hit = None if refresh else self._cached(order, text, rate)
         if hit is not None:
             return replace(hit, warnings=tuple(warnings))
@@ -174,7 +214,7 @@ class FallbackTts:
                 else:  # the provider did not expect this: keep the traceback in the log
                     reason = f"{type(exc).__name__}: {exc}"
                     _log.warning("TTS provider %s raised %s, trying the next", provider.name, reason, exc_info=True)
-                if getattr(provider, "may_be_down", False):  # an outage, not this one request
+                if provider.needs_network:  # an outage, not this one request
                     self._failed_at[provider.name] = (self._clock(), reason)
                 warnings.append(f"{provider.name}: {reason}")
                 continue
@@ -197,34 +237,33 @@ class FallbackTts:
         return None
 
 
-def _make(name: str, settings: Settings) -> TtsProvider:
-    if name == "espeak":
-        return EspeakProvider()
-    if name == "piper":
-        return PiperProvider()
-    if name == "edge":
-        return EdgeTtsProvider()
-    if name == "kokoro":
-        return KokoroProvider(Path(settings.data_dir) / "models" / "kokoro")
-    if name == "recording":
-        return RecordingProvider(RecordingStore(Path(settings.data_dir) / "recordings"))
-    raise TtsError(f"unknown TTS provider {name!r} in settings (espeak, piper, kokoro, edge, recording)")
-
-
 def build_tts(settings: Settings | None = None, cache: PromptCache | None = None) -> FallbackTts:
-    """The chain the settings ask for. ``auto``: edge first (the card's neural voices), then the
-    offline engines — Kokoro (natural Mandarin, when installed), piper (natural, English), and
-    espeak (robotic, every language) last."""
+    """The chain the settings ask for. ``auto``: every registered provider that speaks text and
+    is installed, in registration order: edge first (the card's neural voices), then the offline
+    engines — Kokoro (natural Mandarin), piper (natural, English), and espeak (robotic, every
+    language) last."""
     if settings is None:
         from huashu.core.config import get_settings
 
         settings = get_settings()
     sp = settings.speech
-    auto = ["edge", "kokoro", "piper", "espeak"] if kokoro_installed() else ["edge", "piper", "espeak"]
-    names = auto if sp.tts_provider == "auto" else [sp.tts_provider, *sp.tts_fallbacks]
+    if sp.tts_provider == "auto":
+        names = [n for n in TTS_PROVIDERS if TTS_PROVIDERS.get(n).languages and TTS_PROVIDERS.get(n).available()]
+    else:
+        names = [sp.tts_provider, *sp.tts_fallbacks]
     names.append("recording")  # plays `recording:<id>` voices; never a fallback for text
     seen: list[str] = []
     for n in names:
         if n not in seen:
             seen.append(n)
-    return FallbackTts([_make(n, settings) for n in seen], cache=cache)
+    return FallbackTts([TTS_PROVIDERS.get(n).from_settings(settings) for n in seen], cache=cache)
+
+
+def offline_chain(settings: Settings, cache: PromptCache | None = None) -> FallbackTts:
+    """Every installed provider that speaks text without the network, in registration order
+    (Kokoro for Chinese when installed, piper for English, espeak for every language)."""
+    kinds = [TTS_PROVIDERS.get(n) for n in TTS_PROVIDERS]
+    return FallbackTts(
+        [k.from_settings(settings) for k in kinds if k.languages and not k.needs_network and k.available()],
+        cache=cache,
+    )

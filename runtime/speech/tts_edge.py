@@ -13,8 +13,7 @@ import os
 import re
 
 from runtime.speech.ffmpeg import DecodeError, decode
-from runtime.speech.tts_base import RenderedPrompt, TtsError, check_rate
-from runtime.speech.tts_espeak import has_han
+from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, check_rate, has_han
 from telephony.media.audio import resample_to_8k
 
 __all__ = ["EdgeTtsProvider"]
@@ -41,9 +40,9 @@ def _describe(exc: BaseException, proxy: str | None) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class EdgeTtsProvider:
+class EdgeTtsProvider(TtsBase):
     name = "edge"
-    may_be_down = True  # online: a failure means an outage, so the chain skips it for a while
+    needs_network = True  # online: a failure means an outage, so the chain skips it for a while
 
     def __init__(
         self, default_voice: str = _DEFAULT_VOICE, proxy: str | None = None, connect_timeout_s: int = 5,

@@ -16,12 +16,11 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from runtime.speech.tts_base import RenderedPrompt, TtsError, check_rate
+from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, check_rate, has_han
 from telephony.media.audio import AudioError, read_wav, resample_to_8k
 
 __all__ = ["EspeakProvider", "to_pinyin", "has_han"]
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = str.maketrans({"，": ",", "。": ".", "？": "?", "！": "!", "、": ",", "；": ";", "：": ":", "…": "."})
 _BASE_WPM = 175
 _ZH_VOICE = "cmn-latn-pinyin"
@@ -42,10 +41,6 @@ def _known_voices(exe: str) -> frozenset[str]:
     return frozenset(n.lower() for n in names)
 
 
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
-
-
 def to_pinyin(text: str) -> str:
     """Chinese text -> space-separated pinyin with tone numbers, for espeak's pinyin voice."""
     import cn2an
@@ -57,7 +52,7 @@ def to_pinyin(text: str) -> str:
     return re.sub(r"\s+", " ", " ".join(syllables)).strip()
 
 
-class EspeakProvider:
+class EspeakProvider(TtsBase):
     """Renders with the ``espeak-ng`` binary; ``voice`` is an espeak voice name (``en-us``, ``cmn-latn-pinyin``)."""
 
     name = "espeak"
@@ -67,7 +62,7 @@ class EspeakProvider:
         self.default_voice = default_voice
         self.timeout_s = timeout_s
 
-    def voice_for(self, text: str, voice: str | None) -> str:
+    def voice_for(self, text: str, voice: str | None = None) -> str:
         if voice:
             return voice
         return _ZH_VOICE if has_han(text) else self.default_voice

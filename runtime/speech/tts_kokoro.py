@@ -16,12 +16,15 @@ import re
 import threading
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from runtime.speech.tts_base import RenderedPrompt, TtsError, check_rate
+from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, TtsProvider, check_rate
 from telephony.media.audio import resample_to_8k
+
+if TYPE_CHECKING:
+    from huashu.core.config import Settings
 
 __all__ = ["KokoroProvider", "kokoro_installed", "DEFAULT_VOICE"]
 
@@ -60,12 +63,24 @@ def _load(model_dir: str, threads: int) -> tuple[Any, dict[str, int], dict[str, 
     return session, vocab, voices, zh.ZHG2P()
 
 
-class KokoroProvider:
+class KokoroProvider(TtsBase):
     name = "kokoro"
+    languages = frozenset({"zh"})  # its Mandarin reading: text without Chinese characters is not for it
 
     def __init__(self, model_dir: str | Path, threads: int = 1) -> None:
         self.model_dir = Path(model_dir)
         self.threads = threads
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TtsProvider:
+        return cls(Path(settings.data_dir) / "models" / "kokoro")
+
+    @classmethod
+    def available(cls) -> bool:
+        return kokoro_installed()
+
+    def voice_for(self, text: str) -> str:
+        return DEFAULT_VOICE
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0) -> RenderedPrompt:
         check_rate(rate)

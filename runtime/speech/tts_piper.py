@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from runtime.speech.tts_base import RenderedPrompt, TtsError, check_rate
+from runtime.speech.tts_base import RenderedPrompt, TtsBase, TtsError, check_rate
 from telephony.media.audio import resample_to_8k
 
 __all__ = ["PiperProvider", "default_piper_model"]
@@ -35,7 +35,7 @@ def _load(model: str) -> Any:
     return PiperVoice.load(model)
 
 
-class PiperProvider:
+class PiperProvider(TtsBase):
     """``voice``: a path to a piper ``.onnx`` model, or a voice name (the model's stem) among
     ``models`` the deployment configured; ``None`` uses the default model."""
 
@@ -46,6 +46,13 @@ class PiperProvider:
         self.models = dict(models or {})
         if self.model_path is not None:
             self.models.setdefault(self.model_path.name.removesuffix(".onnx"), self.model_path)
+        # a voice reads its own language; a Chinese model also reads Latin text (letters, digits),
+        # as the chain always let it, while the English model cannot read Chinese characters
+        chinese = self.model_path is not None and self.model_path.name.startswith("zh")
+        self.languages = frozenset({"zh", "en"} if chinese else {"en"})
+
+    def voice_for(self, text: str) -> str:
+        return self.model_path.name.removesuffix(".onnx") if self.model_path is not None else "default"
 
     def _model_for(self, voice: str | None) -> Path:
         if voice is None:

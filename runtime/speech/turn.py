@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.model import Script
+from huashu.core.errors import UserError
 from runtime.dialog.compiled import compile_script
 from runtime.nlu.closedset import Verdict, decide
 from runtime.speech.asr_base import AsrProvider, AsrResult
@@ -24,7 +25,7 @@ from telephony.media.vad import VadGate
 __all__ = ["AudioTurn", "NodeNotListening", "hear_turn"]
 
 
-class NodeNotListening(ValueError):
+class NodeNotListening(UserError):
     """The node does not exist or does not wait for an answer; says which nodes do."""
 
 

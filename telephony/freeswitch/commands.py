@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from huashu.core.errors import UserError
+
 __all__ = ["originate_command", "channel_vars", "bridge_target", "CommandError", "DTMF_RE"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -18,7 +20,7 @@ _FORBIDDEN = set("{}[]'\r\n\"")
 DTMF_RE = re.compile(r"^[0-9*#A-Da-d]+$")
 
 
-class CommandError(ValueError):
+class CommandError(UserError):
     """A value that cannot be put in a FreeSWITCH command safely."""
 
 

@@ -18,6 +18,8 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from huashu.core.errors import UserError
+
 __all__ = ["DEPLOY_DIR", "DeployError", "install_config", "read_vars", "INCLUDE_LINE", "set_vars"]
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "freeswitch"
@@ -33,7 +35,7 @@ _SWITCH_PARAMS = {
 }
 
 
-class DeployError(ValueError):
+class DeployError(UserError):
     """The configuration directory or a value cannot take the Huashu files."""
 
 

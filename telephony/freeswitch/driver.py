@@ -46,6 +46,7 @@ def _dump_headers(text: str) -> dict[str, str]:
 
 class FreeswitchDriver:
     name = "freeswitch"
+    real_calls = True
 
     def __init__(self, settings: FreeswitchSettings, media: SipDriver | None = None) -> None:
         self.settings = settings

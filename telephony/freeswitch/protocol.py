@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from huashu.core.errors import HuashuError
+
 __all__ = [
     "EslMessage",
     "EslEvent",
@@ -27,7 +29,7 @@ __all__ = [
 MAX_BODY = 10 * 1024 * 1024  # mod_event_socket's own max_len for one packet
 
 
-class EslProtocolError(ValueError):
+class EslProtocolError(HuashuError, ValueError):
     """Bytes that are not Event Socket framing; says what and where."""
 
 

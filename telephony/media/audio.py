@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from huashu.core.errors import UserError
+
 __all__ = [
     "SAMPLE_RATE",
     "FRAME_MS",
@@ -41,7 +43,7 @@ FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2  # 320
 _FULL = 32767.0
 
 
-class AudioError(ValueError):
+class AudioError(UserError):
     """Audio that cannot be used: wrong sample format, unreadable WAV, odd byte count."""
 
 

@@ -6,10 +6,14 @@ beside each spooled file is removed only after the object store confirmed the PU
 :meth:`S3RecordingStore.flush_pending` (run at start-up) uploads whatever a crash or an
 outage left behind: no recording is lost to a network error. Objects are
 ``<prefix><call_id>.wav``; retention lists them and deletes by ``LastModified``.
+
+The wire protocol (SigV4 signing, XML listings, error bodies) is the maintained ``minio``
+client's; this module only maps its outcomes onto :class:`RecordingStoreError`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -17,19 +21,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlsplit
 
-import httpx
-from defusedxml import ElementTree as ET  # a list answer is the server's XML: no entity expansion
+import urllib3
+from minio import Minio
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
+from huashu.core.errors import UserError
 from telephony.contract import RecordingInfo, RecordingSink
-from telephony.recording.sigv4 import EMPTY_SHA256, sha256_hex, sign_v4
 from telephony.recording.store import LocalRecordingStore, RecordingStoreError, valid_call_id
 
 __all__ = ["S3Config", "S3RecordingStore"]
 
 _MARKER = ".upload"
-_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +49,43 @@ class S3Config:
 
     def __post_init__(self) -> None:
         if not self.endpoint.startswith(("http://", "https://")):
-            raise ValueError(f"S3 endpoint must start with http:// or https://, got {self.endpoint!r}")
+            raise UserError(f"S3 endpoint must start with http:// or https://, got {self.endpoint!r}")
+        parts = urlsplit(self.endpoint)
+        if not parts.hostname or parts.path.strip("/") or parts.query:
+            # the client addresses the bucket itself (path or virtual-host style): no path here
+            raise UserError(f"S3 endpoint must be scheme://host[:port] without a path, got {self.endpoint!r}")
         if not self.bucket or "/" in self.bucket:
-            raise ValueError(f"S3 bucket name {self.bucket!r} is not valid")
+            raise UserError(f"S3 bucket name {self.bucket!r} is not valid")
+
+    def client(self) -> Minio:
+        """The minio client for this bucket's server. No HTTP retries of its own: the spool and
+        :meth:`S3RecordingStore.flush_pending` are the retry, and a background upload must not
+        hold a worker through minio's default five attempts against a server that is down."""
+        parts = urlsplit(self.endpoint)
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=self.timeout_s, read=self.timeout_s),
+            retries=urllib3.Retry(total=0, redirect=0, raise_on_status=False),
+        )
+        return Minio(parts.netloc, access_key=self.access_key, secret_key=self.secret_key,
+                     secure=parts.scheme == "https", region=self.region, http_client=http)
+
+
+def _status(exc: Exception) -> str:
+    """The HTTP status and S3 code of a failed request, for the message (``HTTP 403 AccessDenied``)."""
+    if isinstance(exc, S3Error):
+        return f"HTTP {exc.response.status} {exc.code}"
+    if isinstance(exc, ServerError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, InvalidResponseError):  # its message names the status: "Response code: 502"
+        return str(exc)[:200]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _is_missing(exc: Exception) -> bool:
+    return isinstance(exc, S3Error) and (exc.code == "NoSuchKey" or exc.response.status == 404)
+
+
+_FAILURES = (MinioException, urllib3.exceptions.HTTPError, OSError)
 
 
 class _UploadingSink:
@@ -68,50 +107,39 @@ class _UploadingSink:
 class S3RecordingStore:
     """A :class:`~telephony.recording.store.RecordingStore` on an S3-compatible bucket."""
 
+    remote = True
+
     def __init__(
         self,
         config: S3Config,
         spool_dir: Path,
         *,
-        client: httpx.Client | None = None,
+        client: Minio | None = None,
         background: bool = True,
     ) -> None:
         self.config = config
         self.spool = LocalRecordingStore(spool_dir)
-        self._client = client or httpx.Client(timeout=config.timeout_s)
+        self._client = client or config.client()
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="s3-upload") if background else None
         self._lock = threading.Lock()
         self.pending: set[Future[None]] = set()
         self.failures: list[str] = []
 
-    # -- HTTP -----------------------------------------------------------------------
-    def _url(self, key: str = "", query: str = "") -> str:
-        base = f"{self.config.endpoint.rstrip('/')}/{quote(self.config.bucket)}"
-        path = f"{base}/{quote(key, safe='/~')}" if key else f"{base}/"
-        return f"{path}?{query}" if query else path
-
-    def _request(self, method: str, key: str = "", query: str = "", body: bytes = b"") -> httpx.Response:
-        url = self._url(key, query)
-        payload = sha256_hex(body) if body else EMPTY_SHA256
-        headers = sign_v4(
-            method, url, {}, payload, self.config.access_key, self.config.secret_key, self.config.region
-        )
-        try:
-            return self._client.request(method, url, headers=headers, content=body or None)
-        except httpx.HTTPError as exc:
-            raise RecordingStoreError(f"S3 {method} {self.config.bucket}/{key}: {exc}") from exc
-
     def _key(self, call_id: str) -> str:
         return f"{self.config.prefix}{call_id}.wav"
 
+    def _error(self, what: str, key: str, exc: Exception) -> RecordingStoreError:
+        return RecordingStoreError(f"S3 {what} {self.config.bucket}/{key} failed: {_status(exc)}")
+
     # -- uploads --------------------------------------------------------------------
     def _upload(self, info: RecordingInfo) -> None:
-        data = info.path.read_bytes()
-        r = self._request("PUT", self._key(info.call_id), body=data)
-        if r.status_code // 100 != 2:
-            raise RecordingStoreError(
-                f"S3 PUT {self.config.bucket}/{self._key(info.call_id)} failed: HTTP {r.status_code} {r.text[:200]}"
-            )
+        key = self._key(info.call_id)
+        try:
+            with info.path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                self._client.put_object(self.config.bucket, key, fh, size, content_type="audio/wav")
+        except _FAILURES as exc:
+            raise self._error("PUT", key, exc) from exc
         info.path.with_name(info.path.name + _MARKER).unlink(missing_ok=True)
 
     def _upload_logged(self, info: RecordingInfo) -> None:
@@ -145,6 +173,16 @@ class S3RecordingStore:
         return done
 
     # -- the RecordingStore interface ---------------------------------------------------
+    def recover(self) -> int:
+        """The spool's half-written recordings, then the uploads never confirmed. A bucket that
+        is down is logged, not raised: the spool keeps them for the next start."""
+        done = self.spool.recover()
+        try:
+            done += self.flush_pending()
+        except RecordingStoreError as e:
+            _log.warning("recordings: pending uploads not flushed: %s", e)
+        return done
+
     def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
         valid_call_id(call_id)
         return _UploadingSink(self.spool.open(call_id, started), self._closed)
@@ -153,18 +191,26 @@ class S3RecordingStore:
         local = self.spool.path_for(call_id)
         if local is not None:
             return local
-        r = self._request("GET", self._key(call_id))
-        if r.status_code == 404:
-            return None
-        if r.status_code // 100 != 2:
-            raise RecordingStoreError(
-                f"S3 GET {self.config.bucket}/{self._key(call_id)}: HTTP {r.status_code}"
-            )
+        key = self._key(call_id)
         path = self.spool.root / "fetched" / f"{call_id}.wav"
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a call's audio: owner only
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(r.content)
+        try:
+            response = self._client.get_object(self.config.bucket, key)
+        except _FAILURES as exc:
+            if _is_missing(exc):
+                return None
+            raise self._error("GET", key, exc) from exc
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a call's audio: owner only
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in response.stream(64 * 1024):
+                    fh.write(chunk)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            path.unlink(missing_ok=True)  # never serve half a recording
+            raise self._error("GET", key, exc) from exc
+        finally:
+            response.close()
+            response.release_conn()
         return path
 
     def open_read(self, call_id: str) -> Path:
@@ -184,36 +230,29 @@ class S3RecordingStore:
         return self.spool.location_of(path)
 
     def _list(self) -> list[tuple[str, datetime]]:
-        out: list[tuple[str, datetime]] = []
-        token = ""
-        while True:
-            q = f"list-type=2&prefix={quote(self.config.prefix, safe='')}"
-            if token:
-                q += f"&continuation-token={quote(token, safe='')}"
-            r = self._request("GET", "", q)
-            if r.status_code // 100 != 2:
-                raise RecordingStoreError(f"S3 list {self.config.bucket}: HTTP {r.status_code}")
-            root = ET.fromstring(r.content)
-            for c in root.iter(f"{_NS}Contents"):
-                key = c.findtext(f"{_NS}Key") or ""
-                modified = (c.findtext(f"{_NS}LastModified") or "").replace("Z", "+00:00")
-                out.append((key, datetime.fromisoformat(modified)))
-            if (root.findtext(f"{_NS}IsTruncated") or "false") != "true":
-                return out
-            token = root.findtext(f"{_NS}NextContinuationToken") or ""
+        """Every object under the prefix with its ``LastModified`` (the client follows the pages)."""
+        try:
+            return [
+                (obj.object_name, obj.last_modified)
+                for obj in self._client.list_objects(self.config.bucket, prefix=self.config.prefix, recursive=True)
+                if obj.object_name is not None and obj.last_modified is not None
+            ]
+        except _FAILURES as exc:
+            raise RecordingStoreError(f"S3 list {self.config.bucket} failed: {_status(exc)}") from exc
 
     def delete_older_than(self, days: int, now: datetime | None = None) -> int:
         """Delete objects modified before ``now - days`` and the matching local spool days."""
         if days < 0:
-            raise ValueError(f"retention days must be >= 0, got {days}")
+            raise UserError(f"retention days must be >= 0, got {days}")
         now = now or datetime.now(UTC)
         cutoff = now - timedelta(days=days)
         deleted = 0
         for key, modified in self._list():
             if modified < cutoff:
-                r = self._request("DELETE", key)
-                if r.status_code // 100 != 2:
-                    raise RecordingStoreError(f"S3 DELETE {self.config.bucket}/{key}: HTTP {r.status_code}")
+                try:
+                    self._client.remove_object(self.config.bucket, key)
+                except _FAILURES as exc:
+                    raise self._error("DELETE", key, exc) from exc
                 deleted += 1
         self.flush_pending()  # never drop a spooled day whose upload is unconfirmed (raises if it fails)
         self.spool.delete_older_than(days, now)
@@ -222,4 +261,3 @@ class S3RecordingStore:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        self._client.close()

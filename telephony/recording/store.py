@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from huashu.core.errors import HuashuError
 from telephony.contract import RecordingSink
 from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
 
@@ -27,7 +28,7 @@ _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _LOCATION = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.wav$")
 
 
-class RecordingStoreError(LookupError):
+class RecordingStoreError(HuashuError, LookupError):
     """A recording that cannot be stored or found; the message names the call id."""
 
 
@@ -50,6 +51,12 @@ def location_matches(location: str | None, call_id: str) -> bool:
 
 @runtime_checkable
 class RecordingStore(Protocol):
+    """Where call recordings live (not prompt recordings: :mod:`runtime.speech.recordings`)."""
+
+    #: The recordings live off this machine (an object store); the local files are a spool
+    #: and a cache. False: the local folder is the store.
+    remote: bool
+
     def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
         """A sink for a new recording; raises if one already exists for ``call_id``."""
         ...
@@ -75,9 +82,15 @@ class RecordingStore(Protocol):
         """Retention: delete recordings from days before ``now - days``; returns how many."""
         ...
 
+    def recover(self) -> int:
+        """At start-up: finish what a crashed node left half-written or unsent; returns how many."""
+        ...
+
 
 class LocalRecordingStore:
     """Recordings in a local folder tree, ``root/YYYY/MM/DD/<call_id>.wav``."""
+
+    remote = False
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -147,6 +160,9 @@ class LocalRecordingStore:
             deleted += sum(1 for p in d.iterdir() if p.suffix == ".wav")
             shutil.rmtree(d)
         return deleted
+
+    def recover(self) -> int:
+        return len(self.recover_partials())
 
     def recover_partials(self) -> list[Path]:
         """Finish recordings a crashed runtime left as ``.part`` files (run at start-up). A part

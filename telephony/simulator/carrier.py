@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from huashu.core.errors import UserError
 from telephony.simulator.scenes import MACHINE_LABELS, Scene, scene_for
 
 __all__ = [
@@ -186,13 +187,13 @@ def parse_answer_curve(text: str) -> tuple[float, ...]:
     body = text.strip().removeprefix("[").removesuffix("]")
     try:
         values = tuple(float(x) for x in body.split(",") if x.strip())
-    except ValueError as exc:
-        raise ValueError(f"answer_by_half_hour: not a list of numbers ({exc})") from None
+    except ValueError as exc:  # float()'s own
+        raise UserError(f"answer_by_half_hour: not a list of numbers ({exc})") from None
     if len(values) != 48:
-        raise ValueError(f"answer_by_half_hour: needs 48 half-hour values, got {len(values)}")
+        raise UserError(f"answer_by_half_hour: needs 48 half-hour values, got {len(values)}")
     bad = [i for i, p in enumerate(values) if not 0.0 <= p <= 1.0]
     if bad:
-        raise ValueError(f"answer_by_half_hour[{bad[0]}] = {values[bad[0]]} is not a probability")
+        raise UserError(f"answer_by_half_hour[{bad[0]}] = {values[bad[0]]} is not a probability")
     return values
 
 

@@ -93,6 +93,7 @@ class SimulatorDriver:
     """A :class:`~telephony.contract.Driver` whose far end is simulated in-process."""
 
     name = "simulator"
+    real_calls = False
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from typing import Any
 from aiosipua import SdpMessage, SipDigestAuth, SipRequest, SipResponse, SipUAS, parse_sdp
 from aiosipua.registration import Registration
 
+from huashu.core.errors import HuashuError
 from telephony.contract import LineLimitReached, OriginateRequest
 from telephony.outcomes import Q850_NAMES, HangupCause, cause_from_sip_status
 from telephony.sip.call import CallState, SipCall
@@ -49,7 +50,7 @@ _NO_RESPONSE = HangupCause("RECOVERY_ON_TIMER_EXPIRE", 102, None)
 _Q850 = re.compile(r"Q\.850\s*;\s*cause\s*=\s*(\d+)", re.IGNORECASE)
 
 
-class RegistrationFailed(RuntimeError):
+class RegistrationFailed(HuashuError, RuntimeError):
     """The registrar refused or never answered our REGISTER."""
 
 
@@ -87,6 +88,7 @@ class SipDriver:
     """Places calls on one :class:`SipTrunk`. Start is lazy: the first originate binds the socket."""
 
     name = "sip"
+    real_calls = True
 
     def __init__(self, trunk: SipTrunk, clock: MediaClock | None = None) -> None:
         self.trunk = trunk

@@ -6,10 +6,12 @@ import asyncio
 import errno
 from collections.abc import Callable
 
+from huashu.core.errors import HuashuError
+
 __all__ = ["RtpPortPool", "PortsExhausted"]
 
 
-class PortsExhausted(RuntimeError):
+class PortsExhausted(HuashuError, RuntimeError):
     """Every even port of the range is taken (by our calls or by other programs)."""
 
 

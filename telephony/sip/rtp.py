@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from huashu.core.errors import HuashuError
+
 __all__ = [
     "RtpPacket",
     "RtpError",
@@ -25,7 +27,7 @@ _HEADER = struct.Struct("!BBHII")
 DTMF_DIGITS = "0123456789*#ABCD"
 
 
-class RtpError(ValueError):
+class RtpError(HuashuError, ValueError):
     """A datagram that is not a valid RTP version 2 packet."""
 
 

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from aiosipua import SdpMessage, parse_sdp
 
+from huashu.core.errors import HuashuError
+
 __all__ = ["MediaChoice", "SdpError", "build_sdp", "choose_media", "DTMF_PT"]
 
 DTMF_PT = 101
 _SUPPORTED = (0, 8)
 
 
-class SdpError(ValueError):
+class SdpError(HuashuError, ValueError):
     """The peer's SDP has no audio we can use."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from huashu.core.errors import UserError
 from huashu.core.telephony_settings import SipSettings
 
 __all__ = ["SipTrunk", "trunk_from_settings"]
@@ -38,24 +39,24 @@ class SipTrunk:
 
     def __post_init__(self) -> None:
         if not self.host.strip():
-            raise ValueError("SipTrunk.host is empty")
+            raise UserError("SipTrunk.host is empty")
         if not 0 < self.port < 65536:
-            raise ValueError(f"SipTrunk.port {self.port} is out of range 1..65535")
+            raise UserError(f"SipTrunk.port {self.port} is out of range 1..65535")
         if self.transport not in ("udp", "tcp"):
-            raise ValueError(f"SipTrunk.transport {self.transport!r} is not supported ('udp' or 'tcp')")
+            raise UserError(f"SipTrunk.transport {self.transport!r} is not supported ('udp' or 'tcp')")
         if (self.username is None) != (self.password is None):
-            raise ValueError("SipTrunk needs both username and password for digest auth, or neither")
+            raise UserError("SipTrunk needs both username and password for digest auth, or neither")
         if self.register and self.username is None:
-            raise ValueError("SipTrunk.register needs a username and password")
+            raise UserError("SipTrunk.register needs a username and password")
         try:
             ipaddress.IPv4Address(self.local_ip)
-        except ValueError:
-            raise ValueError(f"SipTrunk.local_ip {self.local_ip!r} is not an IPv4 address") from None
+        except ValueError:  # ipaddress's own
+            raise UserError(f"SipTrunk.local_ip {self.local_ip!r} is not an IPv4 address") from None
         lo, hi = self.rtp_port_range
         if not (1024 <= lo < hi <= 65536 and hi - lo >= 2):
-            raise ValueError(f"SipTrunk.rtp_port_range {self.rtp_port_range} must be 1024 <= lo < hi <= 65536")
+            raise UserError(f"SipTrunk.rtp_port_range {self.rtp_port_range} must be 1024 <= lo < hi <= 65536")
         if self.max_concurrent is not None and self.max_concurrent < 1:
-            raise ValueError("SipTrunk.max_concurrent must be >= 1")
+            raise UserError("SipTrunk.max_concurrent must be >= 1")
 
     @property
     def domain(self) -> str:
@@ -67,7 +68,7 @@ class SipTrunk:
 
 
 def trunk_from_settings(settings: SipSettings) -> SipTrunk:
-    """The checked trunk of the ``[sip]`` settings (raises ValueError saying which setting is wrong)."""
+    """The checked trunk of the ``[sip]`` settings (raises :class:`UserError` saying which setting is wrong)."""
     return SipTrunk(
         settings.host, settings.port, transport=settings.transport, username=settings.username,
         password=settings.password, register=settings.registration, from_domain=settings.from_domain,

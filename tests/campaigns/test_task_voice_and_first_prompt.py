@@ -14,6 +14,7 @@ from runtime.calls import VirtualClock
 from runtime.calls.speech import SpeechKit
 from runtime.campaigns.call_runner import DriverRunner
 from runtime.campaigns.dialer import DialRequest
+from runtime.speech.tts_base import TtsBase
 from runtime.speech.tts_espeak import EspeakProvider
 from scripts_library import LIBRARY_DIR
 from telephony.simulator import CarrierProfile, SimulatorDriver
@@ -25,7 +26,7 @@ ALWAYS = CarrierProfile(answer_curve=(1.0,) * 48, invalid_share=0, powered_off_s
                         network_error_share=0)
 
 
-class _Tts:
+class _Tts(TtsBase):
     """espeak, remembering which text was rendered in which voice."""
 
     name = "espeak"

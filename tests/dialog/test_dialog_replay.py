@@ -73,3 +73,16 @@ def test_cases_cover_success_failure_silence_opt_out_and_no_match(cases_file: Pa
 def test_load_cases_rejects_malformed_files(doc: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="replay"):
         load_cases(doc)
+
+
+def test_a_replay_file_that_is_not_cases_is_a_user_error() -> None:
+    """The checks of a replay file are the user's to fix (UserError, the same messages), and
+    'vars' that are not an object are named instead of dict()'s own ValueError."""
+    from huashu.core.errors import UserError
+
+    with pytest.raises(UserError, match="'cases' must be a list"):
+        load_cases({"cases": {}})
+    with pytest.raises(UserError, match=r"replay case 0: needs 'replies'"):
+        load_cases({"cases": [{"expect": {}}]})
+    with pytest.raises(UserError, match=r"replay case 0: 'vars' must be an object"):
+        load_cases({"cases": [{"replies": [], "expect": {}, "vars": ["amount"]}]})

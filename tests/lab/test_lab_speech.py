@@ -22,7 +22,7 @@ from runtime.lab.attack import attack
 from runtime.lab.speech import pick, speech_attack
 from runtime.speech.asr_base import AsrResult
 from runtime.speech.cache import PromptCache
-from runtime.speech.tts_base import RenderedPrompt
+from runtime.speech.tts_base import RenderedPrompt, TtsBase
 
 TINY: dict[str, Any] = {
     "format": "huashu.script/1", "id": "tiny", "name": "tiny", "language": "zh-CN", "start": "ask",
@@ -38,7 +38,7 @@ TINY: dict[str, Any] = {
 }
 
 
-class _Voice:
+class _Voice(TtsBase):
     """Each text gets audio of its own length, so the fake recogniser knows what was said."""
 
     name = "fake"
@@ -128,7 +128,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def whisper(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from runtime.speech.asr import AsrError, WhisperProvider
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (Debian package espeak-ng)")

@@ -22,6 +22,7 @@ from huashu.core.logs import (
 )
 from runtime.calls import SpeechKit
 from runtime.speech.tts import RenderedPrompt
+from runtime.speech.tts_base import TtsBase
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def _lines(buf: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in buf.getvalue().splitlines() if line.strip()]
 
 
-class _LoggingTts:
+class _LoggingTts(TtsBase):
     """Logs from the render thread the session starts, as a real provider's warning would."""
 
     name = "log-fake"

@@ -17,6 +17,7 @@ from runtime.calls.listening import Ear
 from runtime.dialog.engine import DialogEngine
 from runtime.speech.cache import PromptCache, render_cached
 from runtime.speech.tts import FallbackTts, RenderedPrompt
+from runtime.speech.tts_base import TtsBase
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
 from telephony.outcomes import Outcome
 
@@ -106,7 +107,7 @@ def test_asr_latency_is_end_of_speech_to_final_result() -> None:
     assert 0.03 <= sample("huashu_asr_latency_seconds_sum", provider="slow-fake") - total < 1.0
 
 
-class _Fake:
+class _Fake(TtsBase):
     name = "obs-fake"
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0) -> RenderedPrompt:

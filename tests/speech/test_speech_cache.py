@@ -17,9 +17,10 @@ from runtime.speech.cache import (
     static_prompts,
 )
 from runtime.speech.tts import FallbackTts, RenderedPrompt, TtsError
+from runtime.speech.tts_base import TtsBase
 
 
-class _Counting:
+class _Counting(TtsBase):
     name = "count"
 
     def __init__(self) -> None:
@@ -66,7 +67,7 @@ def test_hit_from_memory_and_from_disk(tmp_path: Path) -> None:
 
 
 def test_fallback_chain_caches_under_the_provider_that_spoke(tmp_path: Path) -> None:
-    class _Down:
+    class _Down(TtsBase):
         name = "down"
         calls = 0
 

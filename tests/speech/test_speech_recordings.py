@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from runtime.speech.recordings import RecordingError, RecordingProvider, RecordingStore, normalise_upload
+from runtime.speech.recordings import (
+    PromptRecordingStore,
+    RecordingError,
+    RecordingProvider,
+    normalise_upload,
+)
 from runtime.speech.tts import FallbackTts, TtsError
 from telephony.media.audio import duration_ms, peak_dbfs, rms_dbfs
 
@@ -52,7 +57,7 @@ def test_silent_upload_is_rejected(tmp_path: Path) -> None:
 
 
 def test_store_and_play_through_the_tts_chain(tmp_path: Path) -> None:
-    store = RecordingStore(tmp_path / "rec")
+    store = PromptRecordingStore(tmp_path / "rec")
     rid = store.save(_encode(tmp_path, "a.mp3", 1.0), "a.mp3")
     assert store.save(_encode(tmp_path, "a.mp3", 1.0), "a.mp3") == rid  # same audio, same id
     tts = FallbackTts([RecordingProvider(store)])
@@ -68,7 +73,7 @@ def test_store_and_play_through_the_tts_chain(tmp_path: Path) -> None:
 def test_recording_voice_with_prompt_text_falls_back_to_tts_when_missing(tmp_path: Path) -> None:
     from runtime.speech.tts import EspeakProvider
 
-    store = RecordingStore(tmp_path / "rec")
+    store = PromptRecordingStore(tmp_path / "rec")
     rid = store.save(_encode(tmp_path, "a.wav", 1.0), "a.wav")
     tts = FallbackTts([RecordingProvider(store), EspeakProvider()])
     played = tts.render("您好，欢迎致电", f"recording:{rid}")

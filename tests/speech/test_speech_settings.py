@@ -51,7 +51,7 @@ def test_configured_vosk_path_says_which_mistake_it_is(tmp_path: Path) -> None:
     archive.write_bytes(b"PK")
     with pytest.raises(AsrError, match="is a file, not a vosk model directory"):
         build_asr(_settings(tmp_path, asr_provider="vosk", vosk_model=str(archive)))
-    from runtime.speech.models import installed_models
+    from runtime.speech.model_files import installed_models
 
     (row,) = [r for r in installed_models(vosk_model=str(missing)) if r.language == "configured"]
     assert not row.installed and row.how_to_get.startswith(f"speech.vosk_model: {missing} does not exist")

@@ -17,6 +17,7 @@ from runtime.speech.tts import (
     VoiceRef,
     parse_voice,
 )
+from runtime.speech.tts_base import TtsBase
 from runtime.speech.tts_espeak import to_pinyin
 from telephony.media.audio import peak_dbfs, rms_dbfs
 
@@ -66,16 +67,16 @@ def _refused_port() -> int:
         return int(s.getsockname()[1])  # closed again on exit: connections are refused
 
 
-class _Silent:
+class _Silent(TtsBase):
     name = "silent"
 
     def render(self, text: str, voice: str | None = None, rate: float = 1.0) -> RenderedPrompt:
         return RenderedPrompt.of(b"\x00\x00" * 8000, self.name, "x")
 
 
-class _Broken:
+class _Broken(TtsBase):
     name = "broken"
-    may_be_down = True
+    needs_network = True
 
     def __init__(self) -> None:
         self.calls = 0
@@ -116,7 +117,7 @@ def test_failed_provider_is_skipped_during_cooldown() -> None:
 
 def test_local_engine_failures_do_not_cool_down() -> None:
     class _Local(_Broken):
-        may_be_down = False
+        needs_network = False
 
     local = _Local()
     tts = FallbackTts([local, _Good()], cooldown_s=30, clock=lambda: 0.0)
@@ -138,7 +139,7 @@ def test_voice_of_an_unconfigured_provider_falls_back_with_a_warning() -> None:
     assert out.provider == "good" and out.warnings == ("piper: not configured here (have good)",)
 
 
-class _Good:
+class _Good(TtsBase):
     name = "good"
 
     def __init__(self) -> None:
@@ -170,10 +171,10 @@ def test_edge_mp3_becomes_8k_with_headroom(tmp_path) -> None:
     assert edge.voice_for("您好") == "zh-CN-XiaoxiaoNeural"
 
 
-class _Crashing:
+class _Crashing(TtsBase):
     """A provider failing the way engines really do: not with TtsError."""
 
-    may_be_down = False
+    needs_network = False
 
     def __init__(self, name: str, exc: BaseException) -> None:
         self.name = name
@@ -204,7 +205,7 @@ def test_any_provider_exception_falls_back_and_is_reported(exc: BaseException, c
 
 def test_an_online_provider_crashing_cools_down_like_any_outage() -> None:
     crashing = _Crashing("edge", TimeoutError("read timed out"))
-    crashing.may_be_down = True
+    crashing.needs_network = True
     tts = FallbackTts([crashing, _Good()], cooldown_s=30, clock=lambda: 0.0)
     tts.render("a")
     assert tts.render("b").warnings == ("edge: skipped, failed 0 s ago (TimeoutError: read timed out)",)

@@ -10,7 +10,7 @@ import pytest
 
 from runtime.speech.asr import AsrResult, WhisperProvider, recognise
 from runtime.speech.asr_whisper import to_simplified
-from runtime.speech.models import whisper_model_dir, whisper_parts
+from runtime.speech.model_files import whisper_model_dir, whisper_parts
 from telephony.media.audio import silence
 from telephony.media.g711 import ulaw_decode, ulaw_encode
 

@@ -1,5 +1,6 @@
-"""The S3-compatible recording store: SigV4 against AWS's published examples, and the store
-against a small S3 endpoint on a real local socket that checks every signature."""
+"""The S3-compatible recording store: the fake server's SigV4 checker against AWS's published
+examples, and the store (the minio client) against a small S3 endpoint on a real local socket
+that checks every signature with that checker."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from telephony.recording import RecordingStoreError, S3Config, S3RecordingStore
-from telephony.recording.sigv4 import EMPTY_SHA256, sha256_hex, sign_v4
+from tests.support.sigv4 import EMPTY_SHA256, sha256_hex, sign_v4
 
 AK, SK = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -78,6 +79,8 @@ class _FakeS3(BaseHTTPRequestHandler):
     def _reply(self, code: int, body: bytes = b"") -> None:
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
+        if body.startswith((b"<?xml", b"<Error>")):  # S3 labels its XML answers (listings, errors)
+            self.send_header("Content-Type", "application/xml")
         self.end_headers()
         self.wfile.write(body)
 
@@ -109,12 +112,12 @@ class _FakeS3(BaseHTTPRequestHandler):
         more = start + 2 < len(keys)
         items = "".join(
             f"<Contents><Key>{k}</Key><LastModified>{self.objects[k][1].strftime('%Y-%m-%dT%H:%M:%S.000Z')}"
-            f"</LastModified></Contents>"
+            f"</LastModified><Size>{len(self.objects[k][0])}</Size></Contents>"
             for k in page
         )
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-            f"{items}<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
+            f"<Name>{bucket}</Name>{items}<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
             f"{f'<NextContinuationToken>{start + 2}</NextContinuationToken>' if more else ''}</ListBucketResult>"
         )
         return self._reply(200, xml.encode())
@@ -206,3 +209,11 @@ def test_the_web_fetches_a_recording_another_node_uploaded(s3: str, tmp_path: Pa
     web_store = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "web-data" / "spool", background=False)
     p = recording_path(web_store, stored, 9)
     assert p.read_bytes() == _FakeS3.objects["recordings/attempt-9.wav"][0]
+
+
+def test_an_endpoint_with_a_path_is_a_user_error() -> None:
+    """The client addresses the bucket itself: a path on the endpoint would be silently ignored."""
+    from huashu.core.errors import UserError
+
+    with pytest.raises(UserError, match="without a path"):
+        S3Config("http://127.0.0.1:9000/s3", "calls", AK, SK)

@@ -89,7 +89,7 @@ def upload_recording(
     key: FromPath[str],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Any:
-    from runtime.speech.recordings import RecordingError, RecordingStore
+    from runtime.speech.recordings import PromptRecordingStore, RecordingError
 
     t = translator(request)
     upload = data.get("file")
@@ -99,7 +99,7 @@ def upload_recording(
     raw = upload.file.read(MAX_RECORDING_BYTES + 1)
     if len(raw) > MAX_RECORDING_BYTES:
         return _refused(t("ed.rec.too_large", name=name, limit=MAX_RECORDING_BYTES // 1048576), "")
-    store = RecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
+    store = PromptRecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
     try:
         rid = store.save(raw, name)
     except RecordingError as e:
@@ -130,9 +130,9 @@ def recording_problem(t: Translator, name: str, technical: str) -> str:
 
 @get("/recordings/{rid:str}", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True)
 def play_recording(request: Request[Any, Any, Any], rid: FromPath[str]) -> Response[bytes]:
-    from runtime.speech.recordings import RecordingError, RecordingStore
+    from runtime.speech.recordings import PromptRecordingStore, RecordingError
 
-    store = RecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
+    store = PromptRecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
     try:
         pcm = store.load(rid)
     except RecordingError as e:

@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from huashu.core.errors import UserError
 from runtime.campaigns.callerid.health import rest_verdict
 from runtime.campaigns.callerid.models import CallerDay, CallerNumber, CallerPool
 from runtime.campaigns.callerid.picker import Pick, Picker, PoolNumber
@@ -43,7 +44,7 @@ MAX_CAP = 100000
 _NAME_MAX = 64
 
 
-class PoolError(ValueError):
+class PoolError(UserError):
     """A pool name, a number or a file row that is not acceptable; the message says which."""
 
 

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy.engine import Engine
 
+from huashu.core.errors import UserError
 from runtime.campaigns.sms.outbox import apply_dlr
 from runtime.campaigns.sms.replies import REPLY_PATH, handle_reply, reply_token
 
@@ -44,8 +45,13 @@ class DlrServer:
                     self._reply(404, "not found")
                     return
                 try:
-                    new = apply_dlr(outer.engine, outer.secret, int(q.get("id", "")), q.get("token", ""), q.get("status", ""))
-                except ValueError as e:
+                    message_id = int(q.get("id", ""))
+                except ValueError as e:  # the gateway's id is not a number
+                    self._reply(400, str(e))
+                    return
+                try:
+                    new = apply_dlr(outer.engine, outer.secret, message_id, q.get("token", ""), q.get("status", ""))
+                except UserError as e:
                     self._reply(403 if "token" in str(e) else 400, str(e))
                     return
                 outer.reports += 1

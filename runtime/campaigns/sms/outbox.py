@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from huashu.core.errors import UserError
 from runtime.campaigns.claims import load_sets_for
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.sms.providers import OutMessage, SmsProvider, dlr_token
@@ -131,9 +132,9 @@ def apply_dlr(engine: Engine, secret: str, message_id: int, token: str, status: 
     import hmac
 
     if not hmac.compare_digest(dlr_token(secret, message_id), token or ""):
-        raise ValueError("delivery report: bad token")
+        raise UserError("delivery report: bad token")
     if status not in DLR_STATES:
-        raise ValueError(f"delivery report: unknown status {status[:20]!r}")
+        raise UserError(f"delivery report: unknown status {status[:20]!r}")
     new = DLR_STATES[status]
     if new is None:
         return None

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from huashu.core.errors import UserError
 from runtime.campaigns.sms.models import SmsMessage, SmsRule
 from runtime.campaigns.sms.segments import measure
 from runtime.dialog.render import PLACEHOLDER
@@ -60,7 +61,7 @@ def matches(rule: Mapping[str, Any], f: CallFacts) -> bool:
     return not (rule.get("attempts") is not None and int(rule["attempts"]) != f.attempts)
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError):
     pass
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 
+from huashu.core.errors import UserError
 from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.sms.models import SMS_STATES
@@ -29,7 +30,7 @@ def template_length(template: str) -> Length:
     return measure(PLACEHOLDER.sub("", template))
 
 
-class RuleError(ValueError):
+class RuleError(UserError):
     """A rule field that is not acceptable; the message names it."""
 
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from huashu.core.errors import UserError
 from telephony.media.answer.classes import AnswerClass
 
 __all__ = ["Phrase", "PhraseTable", "PhraseHit", "PhraseSpotter", "load_table", "table_languages",
@@ -27,7 +28,7 @@ SPOTTABLE_LABELS = frozenset(
 )
 
 
-class PhraseTableError(ValueError):
+class PhraseTableError(UserError):
     """A phrase table that cannot be used, with the file and entry that is wrong."""
 
 

