@@ -81,6 +81,7 @@ def erase_number(engine: Engine, phone: str, *, settings: Settings | None = None
         rep.deleted["blacklist"] = conn.execute(delete(b).where(b.c.phone == e164)).rowcount or 0
         rep.deleted["opt_outs"] = conn.execute(delete(o).where(o.c.phone == e164)).rowcount or 0
         rep.deleted["audience_members"] = _audience(conn, forms)
+        rep.deleted["task_query_params"] = _scrub_query_params(conn, forms)
         s = Suppressed.__table__  # type: ignore[attr-defined]
         h = number_hash(e164, st)
         if conn.execute(select(s.c.number_hash).where(s.c.number_hash == h)).first() is None:
@@ -91,6 +92,33 @@ def erase_number(engine: Engine, phone: str, *, settings: Settings | None = None
     rep.files += _scrub_uploads(engine, st, forms)
     rep.remaining = find_traces(engine, forms, st)
     return rep
+
+
+#: what an erased number becomes inside a task's query parameters (the task keeps its other ones)
+ERASED = "[erased]"
+
+
+def _scrub_query_params(conn: Any, forms: list[str]) -> int:
+    """Tasks whose query parameters name the number (``{"phone": "13800000001"}`` typed into a
+    source task): each such value becomes ``[erased]``; returns how many tasks changed."""
+    import json
+
+    t = T.tasks
+    cond = or_(*[t.c.query_params.contains(x, autoescape=True) for x in forms])
+    changed = 0
+    for task_id, raw in conn.execute(select(t.c.id, t.c.query_params).where(cond)).all():
+        try:
+            params = json.loads(raw or "{}")
+        except ValueError:
+            params = None
+        if isinstance(params, dict):
+            scrubbed = {k: ERASED if any(x in str(v) for x in forms) else v for k, v in params.items()}
+            new = json.dumps(scrubbed, ensure_ascii=False)
+        else:  # not an object (never written by the product): drop it rather than keep the number
+            new = "{}"
+        conn.execute(t.update().where(t.c.id == task_id).values(query_params=new))
+        changed += 1
+    return changed
 
 
 def _audience(conn: Any, forms: list[str]) -> int:
