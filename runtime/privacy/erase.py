@@ -75,7 +75,8 @@ def erase_number(engine: Engine, phone: str, *, settings: Settings | None = None
         job_match = or_(j.c.phone == e164, j.c.phone2 == e164, j.c.dial_phone == e164, j.c.phone_raw.in_(forms))
         job_ids = list(conn.execute(select(j.c.id).where(job_match)).scalars())
         att_where = or_(a.c.phone == e164, a.c.job_id.in_(job_ids)) if job_ids else a.c.phone == e164
-        recordings = [r for r in conn.execute(select(a.c.recording).where(att_where)).scalars() if r]
+        recorded = conn.execute(select(a.c.id, a.c.recording).where(att_where)).all()
+        recordings = [(attempt_id, r) for attempt_id, r in recorded if r]
         rep.deleted["call_attempts"] = conn.execute(delete(a).where(att_where)).rowcount or 0
         rep.deleted["dial_jobs"] = conn.execute(delete(j).where(j.c.id.in_(job_ids))).rowcount if job_ids else 0
         rep.deleted["blacklist"] = conn.execute(delete(b).where(b.c.phone == e164)).rowcount or 0
@@ -136,11 +137,19 @@ def _recording_root(st: Settings) -> Path:
     return recordings_dir(st).resolve()
 
 
-def _delete_recordings(st: Settings, stored: list[str]) -> list[str]:
-    """Recording files (and their sidecars) inside the data or recordings folder."""
-    roots = (Path(st.data_dir).resolve(), _recording_root(st))
+def _delete_recordings(st: Settings, recorded: list[tuple[int, str]]) -> list[str]:
+    """Each attempt's recording through the configured store, by attempt id (the local folder,
+    or the S3 bucket with the spooled and fetched copies), whatever the row's location says;
+    then a location from before the store layout (``call-recordings/...`` under the data
+    folder), only inside the data or recordings folder."""
+    from runtime.recordings import attempt_call_id, open_recording_reader
+
+    store = open_recording_reader(st)
     gone: list[str] = []
-    for rel in stored:
+    for attempt_id, _ in recorded:
+        gone += store.delete(attempt_call_id(attempt_id))
+    roots = (Path(st.data_dir).resolve(), _recording_root(st))
+    for _, rel in recorded:
         p = Path(rel)
         p = (p if p.is_absolute() else roots[0] / p).resolve()
         if not any(p.is_relative_to(r) for r in roots):

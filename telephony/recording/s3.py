@@ -258,6 +258,23 @@ class S3RecordingStore:
         self.spool.delete_older_than(days, now)
         return deleted
 
+    def delete(self, call_id: str) -> list[str]:
+        """The object in the bucket, the spooled copy and a fetched copy."""
+        valid_call_id(call_id)
+        for fut in list(self.pending):
+            fut.result()  # an upload still running would put the object back after the delete
+        key = self._key(call_id)
+        gone = self.spool.delete(call_id)
+        fetched = self.spool.root / "fetched" / f"{call_id}.wav"
+        if fetched.is_file():
+            fetched.unlink()
+            gone.append(f"fetched/{fetched.name}")
+        try:  # S3's DELETE of a missing key succeeds too: the object is gone either way
+            self._client.remove_object(self.config.bucket, key)
+        except _FAILURES as exc:
+            raise self._error("DELETE", key, exc) from exc
+        return [*gone, f"s3://{self.config.bucket}/{key}"]
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)

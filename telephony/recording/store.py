@@ -82,6 +82,12 @@ class RecordingStore(Protocol):
         """Retention: delete recordings from days before ``now - days``; returns how many."""
         ...
 
+    def delete(self, call_id: str) -> list[str]:
+        """Erasure: delete ``call_id``'s recording wherever this store keeps it (every copy:
+        the file, a half-written part, a spooled or fetched copy, the object in the bucket);
+        returns what was deleted (file or object names), empty when there was none."""
+        ...
+
     def recover(self) -> int:
         """At start-up: finish what a crashed node left half-written or unsent; returns how many."""
         ...
@@ -160,6 +166,16 @@ class LocalRecordingStore:
             deleted += sum(1 for p in d.iterdir() if p.suffix == ".wav")
             shutil.rmtree(d)
         return deleted
+
+    def delete(self, call_id: str) -> list[str]:
+        valid_call_id(call_id)
+        gone: list[str] = []
+        for _, d in self._days():
+            for p in sorted(d.glob(f"{call_id}.*")):  # the WAV, a .part, an upload marker
+                if p.is_file() and p.name.split(".", 1)[0] == call_id:
+                    p.unlink()
+                    gone.append(p.name)
+        return gone
 
     def recover(self) -> int:
         return len(self.recover_partials())

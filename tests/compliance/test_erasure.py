@@ -137,3 +137,24 @@ def test_erasure_scrubs_a_number_typed_into_a_tasks_query_parameters(setup: tupl
     with engine.connect() as c:
         raw = c.execute(select(T.tasks.c.query_params).where(T.tasks.c.id == task.id)).scalar_one()
     assert json.loads(raw) == {"phone": "[erased]", "region": "east"}
+
+
+def test_erasure_deletes_recordings_the_store_wrote(setup: tuple[Engine, Settings]) -> None:
+    """Rows store a recording's location relative to the store (YYYY/MM/DD/attempt-N.wav): the
+    erasure deletes it through the store by attempt id, not by joining the row to a folder."""
+    from datetime import UTC, datetime
+
+    from runtime.recordings import attempt_call_id, open_recording_reader
+
+    engine, st = setup
+    store = open_recording_reader(st)
+    with engine.begin() as c:
+        attempt = c.execute(select(T.attempts.c.id).where(T.attempts.c.phone == "+8613812345678")).scalars().first()
+    sink = store.open(attempt_call_id(attempt), started=datetime.now(UTC))
+    sink.write(bytes(320), bytes(320))
+    info = sink.close()
+    with engine.begin() as c:
+        c.execute(T.attempts.update().where(T.attempts.c.id == attempt).values(recording=store.location_of(info.path)))
+    rep = erase_number(engine, NUMBER, settings=st)
+    assert f"{attempt_call_id(attempt)}.wav" in rep.files and not info.path.exists()
+    assert rep.remaining == []

@@ -217,3 +217,17 @@ def test_an_endpoint_with_a_path_is_a_user_error() -> None:
 
     with pytest.raises(UserError, match="without a path"):
         S3Config("http://127.0.0.1:9000/s3", "calls", AK, SK)
+
+
+def test_erasure_deletes_the_object_and_every_local_copy(s3: str, tmp_path: Path) -> None:
+    store = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "spool", background=False)
+    _record(store, "attempt-5")
+    _record(store, "attempt-6")
+    other = S3RecordingStore(S3Config(s3, "calls", AK, SK), tmp_path / "web-spool", background=False)
+    assert other.open_read("attempt-5").is_file()  # a fetched copy on another machine
+    gone = store.delete("attempt-5")
+    assert "attempt-5.wav" in gone and "s3://calls/recordings/attempt-5.wav" in gone
+    assert "recordings/attempt-5.wav" not in _FakeS3.objects and "recordings/attempt-6.wav" in _FakeS3.objects
+    assert store.spool.path_for("attempt-5") is None
+    assert "fetched/attempt-5.wav" in other.delete("attempt-5")
+    assert other.path_for("attempt-5") is None
