@@ -211,7 +211,7 @@ export class Canvas {
   /** The minimap (cytoscape-navigator, served from web/node_modules like cytoscape) in `el`. */
   minimap(el) {
     if (!el || typeof this.cy.navigator !== "function") return null;
-    this.nav = this.cy.navigator({ container: el, viewLiveFramerate: 0, thumbnailEventFramerate: 10, removeCustomContainer: false, rerenderDelay: 150 });
+    this.nav = this.cy.navigator({ container: `#${el.id}`, viewLiveFramerate: 0, thumbnailEventFramerate: 10, removeCustomContainer: false, rerenderDelay: 150 });
     return this.nav;
   }
 }

@@ -183,7 +183,17 @@ class Editor {
     let intentTouched = false;
     intentSel.addEventListener("change", () => { intentTouched = true; });
     titleIn.addEventListener("input", () => { if (!intentTouched) intentSel.value = guessIntent(parent, titleIn.value); });
-    const intentRow = h("label", { id: "child-intent-row" }, T("ed.cond.intent"), intentSel);
+    // an intent the node already answers would make the two branches ambiguous: say so while choosing
+    const taken = new Map((parent.branches || []).filter((b) => b.when && b.when.intent).map((b) => [b.when.intent, b]));
+    const takenHint = h("p", { class: "warn-success", id: "child-taken" });
+    const checkTaken = () => {
+      const b = taken.get(intentSel.value);
+      takenHint.textContent = b ? T("ed.child.taken", { branch: b.label || b.id, to: this.titleOf(b.goto) }) : "";
+      takenHint.hidden = !b;
+    };
+    intentSel.addEventListener("change", checkTaken);
+    titleIn.addEventListener("input", checkTaken);
+    const intentRow = h("label", { id: "child-intent-row" }, T("ed.cond.intent"), intentSel, takenHint);
     const valueRow = h("label", { id: "child-value-row" }, T("ed.value"), valueIn);
     const show = () => {
       const k = kindSel.value;
@@ -193,6 +203,7 @@ class Editor {
     };
     kindSel.addEventListener("change", show);
     show();
+    checkTaken();
     const ok = await ask({
       title: T("ed.child.title", { node: parent.title || parent.id }), id: "child-dialog", cancel: T("ed.dlg.cancel"), initialFocus: "#child-title",
       body: [h("label", {}, T("ed.title"), titleIn), h("p", { class: "hint" }, T("ed.child.says")), h("label", {}, T("ed.condition"), kindSel), intentRow, valueRow],
@@ -230,7 +241,7 @@ class Editor {
       const buttons = [{ label: T("ed.delete.only"), value: "only", kind: "danger" }];
       if (loss.orphans.length) buttons.unshift({ label: T("ed.delete.all", { n: loss.orphans.length }), value: "all", kind: "danger" });
       const choice = await ask({
-        title: T("ed.delete.title", { node: node.title || id }), id: "delete-dialog", cancel: T("ed.dlg.cancel"),
+        title: T("ed.delete.title", { node: node.title || id }), id: "delete-dialog", cancel: T("ed.dlg.cancel"), initialFocus: "button.cancel",
         body: [h("p", {}, T("ed.delete.body")), this.lossItems(loss)],
         buttons,
       });
@@ -265,11 +276,11 @@ class Editor {
     const loss = typeChangeLoss(this.doc, id, type);
     if (!loss.fields.length && !loss.branches.length && !loss.orphans.length) { setType(this.doc, id, type); return "structure"; }
     ask({
-      title: T("ed.type_change.title", { node: node.title || id }), id: "type-dialog", cancel: T("ed.dlg.cancel"),
+      title: T("ed.type_change.title", { node: node.title || id }), id: "type-dialog", cancel: T("ed.dlg.cancel"), initialFocus: "button.cancel",
       body: [h("p", {}, T("ed.type_change.body", { from: T(`ed.type.${node.type}`), to: T(`ed.type.${type}`) })), this.lossItems(loss)],
       buttons: [{ label: T("ed.type_change.ok", { to: T(`ed.type.${type}`) }), value: "ok", kind: "danger" }],
     }).then((ok) => {
-      if (ok !== "ok" || !nodeById(this.doc, id)) return;
+      if (ok !== "ok" || !nodeById(this.doc, id)) { this.renderInspector(); return; } // the select shows the kept type
       setType(this.doc, id, type);
       this.changed();
     });

@@ -17,7 +17,7 @@ const plain = (k) => PLAIN[k] || k.replace(/^ed\.(edge|intent_name)\./, "");
 
 /** What a node box shows: its title and the first line of its prompt (cut), and the whole of both
  * for the hover text. */
-export function nodeLabel(n, max = 16) {
+export function nodeLabel(n, max = 12) {
   const title = n.title || n.id;
   const prompt = String((n.prompt && n.prompt.text) || "").trim();
   const first = prompt.split(/\n|(?<=[。！？!?])/)[0].trim();
