@@ -14,20 +14,33 @@ export function ask({ title, body = [], buttons = [], cancel = "Cancel", id = "h
       h("h2", { id: `${id}-title` }, title), form);
     form.append(...[body].flat().filter(Boolean));
     const bar = h("div", { class: "dialog-buttons" });
-    let result = null;
+    // settled at once, not on the dialog's "close" event (a later task): a key typed straight after
+    // Enter must already find the edit made (the keyboard flow Tab, title, Enter, Enter, ...)
+    let done = false;
+    const settle = (value) => {
+      if (done) return;
+      done = true;
+      if (dlg.open) dlg.close();
+      dlg.remove();
+      resolve(value);
+    };
+    let clicked = null;
     for (const b of buttons) {
       const btn = h("button", { type: "submit", class: b.kind || "", dataset: { value: String(b.value) } }, b.label);
-      btn.addEventListener("click", () => { result = b.value; });
+      btn.addEventListener("click", () => { clicked = b.value; });
       bar.append(btn);
     }
     const no = h("button", { type: "button", class: "cancel", dataset: { value: "cancel" } }, cancel);
-    no.addEventListener("click", () => { result = null; dlg.close(); });
+    no.addEventListener("click", () => settle(null));
     bar.append(no);
     form.append(bar);
     // Enter in a text field submits without a clicked button: that is the first (main) choice
-    form.addEventListener("submit", () => { if (result === null && buttons.length) result = buttons[0].value; });
-    dlg.addEventListener("cancel", () => { result = null; });
-    dlg.addEventListener("close", () => { dlg.remove(); resolve(result); });
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      settle(clicked !== null ? clicked : buttons.length ? buttons[0].value : null);
+    });
+    dlg.addEventListener("cancel", (ev) => { ev.preventDefault(); settle(null); });
+    dlg.addEventListener("close", () => settle(null));
     document.body.append(dlg);
     dlg.showModal();
     const focus = initialFocus ? dlg.querySelector(initialFocus) : bar.querySelector("button");
