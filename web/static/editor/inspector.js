@@ -92,7 +92,7 @@ export class Forms {
   multi(label, options, get, set, { attrs = {} } = {}) {
     const v = new Set((get() || []).map(String));
     const opts = options.map(([val, text]) => h("option", { value: String(val), selected: v.has(String(val)) }, text));
-    return h("label", {}, label, h("select", { ...attrs, multiple: true, class: "multi", size: String(Math.min(6, Math.max(3, options.length))), dataset: { k: this.bind(get, set, "multi") } }, opts));
+    return h("label", {}, label, h("select", { ...attrs, multiple: true, class: attrs.class || "multi", size: String(Math.min(6, Math.max(3, options.length))), dataset: { k: this.bind(get, set, "multi") } }, opts));
   }
 
   nodeOptions(doc, { empty = true, ret = false, unset = false } = {}) {
