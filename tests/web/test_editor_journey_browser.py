@@ -284,3 +284,41 @@ def test_designer_sees_the_rejection_comment(browser: Any, live: LiveServer, lan
     assert page.locator("#review-comment").inner_text() == w["comment"]
     assert not page.errors, page.errors  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_a_21_node_script_is_readable_at_fit_with_search_and_minimap(browser: Any, live: LiveServer) -> None:
+    from sqlmodel import Session
+
+    from designer import store
+
+    doc = json.loads((ROOT / "scripts_library" / "broadband_renewal.json").read_text("utf-8"))
+    assert len(doc["nodes"]) >= 20
+    with Session(live.engine) as s:
+        store.import_document(s, doc, actor="dora")
+        s.commit()
+    page = _sign_in(browser, live, "dora", "zh-CN")
+    page.goto(f"{live.url}/scripts/{doc['id']}/edit")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#fit")
+    page.wait_for_function("() => !window.hsEditor.canvas.cy.animated()")
+    zoom = page.evaluate("() => window.hsEditor.canvas.cy.zoom()")
+    font = page.evaluate("() => parseFloat(window.hsEditor.canvas.cy.nodes()[0].style('font-size'))")
+    assert font * zoom >= 10, (font, zoom)  # node labels at least 10 px on screen
+    start = page.evaluate(f"() => window.hsEditor.canvas._inView(window.hsEditor.canvas.cy.getElementById({json.dumps(doc['start'])}))")
+    assert start, "Fit shows the start of a big map"
+    # each node shows the first line of its prompt; the hover text has all of it
+    label = page.evaluate(f"() => window.hsEditor.canvas.cy.getElementById({json.dumps(doc['start'])}).data()")
+    assert "\n" in label["label"] and len(label["full"]) > len(label["label"])
+    page.wait_for_selector("#minimap img, #minimap canvas", state="attached")
+    # search by a word of a prompt selects and centres a node
+    target = next(n for n in doc["nodes"] if n["id"] != doc["start"] and n.get("prompt", {}).get("text"))
+    word = target["prompt"]["text"][2:8]
+    page.fill("#node-search", word)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.hsEditor.hits && window.hsEditor.hits.length > 0")
+    page.wait_for_function("() => !window.hsEditor.canvas.cy.animated()")
+    hit = page.evaluate("() => window.hsEditor.selected")
+    assert page.evaluate(f"() => window.hsEditor.canvas._inView(window.hsEditor.canvas.cy.getElementById({json.dumps(hit)}))")
+    _shot(page, "zh", "10-fit-21-nodes-search")
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
+    page.context.close()

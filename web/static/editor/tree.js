@@ -20,7 +20,7 @@ const plain = (k) => PLAIN[k] || k.replace(/^ed\.(edge|intent_name)\./, "");
 export function nodeLabel(n, max = 12) {
   const title = n.title || n.id;
   const prompt = String((n.prompt && n.prompt.text) || "").trim();
-  const first = prompt.split(/\n|(?<=[。！？!?])/)[0].trim();
+  const first = prompt.split("\n")[0].trim();
   const line = [...first].length > max ? `${[...first].slice(0, max - 1).join("")}…` : first;
   return { label: line ? `${title}\n${line}` : title, full: prompt ? `${title}\n${prompt}` : title };
 }

@@ -13,9 +13,9 @@ const doc = {
   ],
 };
 
-test("a node box shows its title and the first sentence of its prompt; the hover text has all", () => {
+test("a node box shows its title and the first line of its prompt (cut); the hover text has all", () => {
   const { label, full } = nodeLabel(doc.nodes[0]);
-  assert.equal(label, "开场\n您好，我是客服小王。");
+  assert.equal(label, "开场\n您好，我是客服小王。请…");
   assert.ok(full.endsWith("第二行"));
   assert.equal(nodeLabel({ id: "x", prompt: { text: "一二三四五六七八九十一二三四五六七八九十" } }).label, "x\n一二三四五六七八九十一…");
   assert.equal(nodeLabel({ id: "y" }).label, "y");
