@@ -56,7 +56,7 @@ def browser() -> Iterator[Any]:
 def _sign_in(browser: Any, live: LiveServer, user: str, locale: str) -> Any:
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
     page = ctx.new_page()
-    page.errors = []  # type: ignore[attr-defined]
+    page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(f"{live.url}/login")
     page.fill("input[name=username]", user)
@@ -253,7 +253,7 @@ def test_designer_journey(browser: Any, live: LiveServer, lang: str) -> None:
     why = page.locator("#talk-log .turn.customer .why").first.inner_text()
     assert w["confidence"] in why and "%" in why, why
     _shot(page, lang, "08-test-talk")
-    assert not page.errors, page.errors  # type: ignore[attr-defined]
+    assert not page.errors, page.errors
     page.context.close()
 
 
@@ -282,7 +282,7 @@ def test_designer_sees_the_rejection_comment(browser: Any, live: LiveServer, lan
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator("#readonly-banner").count() == 0
     assert page.locator("#review-comment").inner_text() == w["comment"]
-    assert not page.errors, page.errors  # type: ignore[attr-defined]
+    assert not page.errors, page.errors
     page.context.close()
 
 
@@ -320,5 +320,5 @@ def test_a_21_node_script_is_readable_at_fit_with_search_and_minimap(browser: An
     hit = page.evaluate("() => window.hsEditor.selected")
     assert page.evaluate(f"() => window.hsEditor.canvas._inView(window.hsEditor.canvas.cy.getElementById({json.dumps(hit)}))")
     _shot(page, "zh", "10-fit-21-nodes-search")
-    assert not page.errors, page.errors  # type: ignore[attr-defined]
+    assert not page.errors, page.errors
     page.context.close()
