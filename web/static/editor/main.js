@@ -7,7 +7,7 @@ import { BUILTIN_INTENTS, HANDLER_PRESETS, addHandler, deleteLoss, guessIntent, 
 import { ask, lossList } from "./dialog.js";
 import { Forms } from "./inspector.js";
 import { GLOBAL_ID, searchNodes } from "./tree.js";
-import { applyFix } from "./fixes.js";
+import { applyFix, hasFix } from "./fixes.js";
 import { CheckPanel, TalkPanel } from "./panels.js";
 import { DraftStore } from "./store.js";
 import { fill, h } from "./dom.js";
@@ -49,7 +49,7 @@ class Editor {
     this.forms = new Forms(T, (final) => this.changed({ structure: false, final }), () => this.changed({ structure: true }));
     this.scriptForms = new Forms(T, (final) => this.changed({ structure: false, final, scriptForm: true }), () => this.changed({ structure: true }));
     this.check = new CheckPanel($("#check-panel"), T, boot.csrf, (node, branch, path) => this.focusNode(node, branch, path),
-      this.readOnly ? null : (finding) => this.fix(finding));
+      this.readOnly ? null : { has: hasFix, apply: (finding) => this.fix(finding) });
     if ($("#talk-panel")) this.talk = new TalkPanel($("#talk-panel"), T, boot.csrf, () => this.doc, (path, current) => { this.path = path; this.current = current; this.draw(); });
     this.store = new DraftStore(boot.scriptKey, boot.csrf, (s, body) => this.saveStatus(s, body));
     this.lastSnapshot = null;
@@ -635,6 +635,7 @@ class Editor {
   }
 
   key(ev) {
+    if (document.querySelector("dialog[open]")) return; // the open question has the keyboard
     const tag = (ev.target.tagName || "").toLowerCase();
     const typing = tag === "input" || tag === "textarea" || tag === "select" || ev.target.isContentEditable;
     const mod = ev.ctrlKey || ev.metaKey;

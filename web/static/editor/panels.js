@@ -2,7 +2,6 @@
 // on screen, so what the user sees checked or talked through is exactly what they edited.
 
 import { append, fill, h } from "./dom.js";
-import { hasFix } from "./fixes.js";
 import { whenLabel } from "./tree.js";
 
 async function postJSON(url, body, csrf) {
@@ -16,13 +15,14 @@ async function postJSON(url, body, csrf) {
 }
 
 export class CheckPanel {
-  constructor(root, T, csrf, onFocus, onFix = null) {
-    this.root = root; this.T = T; this.csrf = csrf; this.onFocus = onFocus; this.onFix = onFix;
+  /** `fixes` ({has, apply}) offers one-click fixes (fixes.js); without it findings only jump. */
+  constructor(root, T, csrf, onFocus, fixes = null) {
+    this.root = root; this.T = T; this.csrf = csrf; this.onFocus = onFocus; this.fixes = fixes;
     this.timer = null; this.seq = 0; this.errorNodes = new Set(); this.last = null; this.titles = {};
     // a finding is a link to its node and field (a handler's or a rule's on the Script tab)
     const go = (ev) => {
       const fix = ev.target.closest("button.fix");
-      if (fix) { ev.preventDefault(); if (this.onFix) this.onFix(JSON.parse(fix.dataset.finding)); return; }
+      if (fix) { ev.preventDefault(); if (this.fixes) this.fixes.apply(JSON.parse(fix.dataset.finding)); return; }
       const li = ev.target.closest("li.finding");
       if (!li || !(li.dataset.node || li.dataset.branch || li.dataset.path)) return;
       ev.preventDefault();
@@ -56,8 +56,7 @@ export class CheckPanel {
     const qa = data.qa || null;
     this.errorNodes = new Set((data.errors || []).map((f) => f.node).filter(Boolean));
     const gotoNode = (f) => (f.node ? h("a", { href: "#", class: "goto-node" }, this.titles[f.node] || f.node) : "");
-    const canFix = !!this.onFix;
-    const fixButton = (f) => (canFix && hasFix(f) ? h("button", { type: "button", class: "small fix", dataset: { finding: JSON.stringify({ code: f.code, node: f.node || null, branch: f.branch || null }) } }, T("ed.check.fix")) : "");
+    const fixButton = (f) => (this.fixes && this.fixes.has(f) ? h("button", { type: "button", class: "small fix", dataset: { finding: JSON.stringify({ code: f.code, node: f.node || null, branch: f.branch || null }) } }, T("ed.check.fix")) : "");
     const focusable = (f) => !!(f.node || f.branch || /^\$\.(global_handlers|intent_rules)/.test(f.path || ""));
     const head = h("div", { class: "check-head" },
       h("span", { class: `badge ${data.valid ? "ok" : "bad"}`, id: "check-status" }, data.valid ? T("ed.check.valid") : T("ed.check.invalid", { n: (data.errors || []).length })),
