@@ -44,6 +44,8 @@ def _check_targets(ctx: CheckContext) -> None:
             continue
         key = ("dangling_target.handler" if e.source == GLOBAL_HUB
                else "dangling_target.branch" if e.branch else "dangling_target.node")
+        if e.target == "":  # a branch the editor created and the designer has not pointed anywhere yet
+            key = key.replace("dangling_target.", "dangling_target.unset_")
         ctx.error(key, None if e.source == GLOBAL_HUB else e.source, e.branch,
                   ctx.node_path(e.source, e.branch, e.field), target=e.target)
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Change", "ScriptDiff", "diff_scripts"]
+__all__ = ["Change", "ScriptDiff", "diff_scripts", "readable"]
 
 _IGNORED_TOP = frozenset({"layout", "cases", "nodes", "settings", "global_handlers", "intents", "intent_rules", "variables"})
 
@@ -25,6 +25,11 @@ class Change:
     key: str
     kind: str  # added | removed | changed
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new), for "changed"
+
+    @property
+    def readable_fields(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) as a reader sees them: Chinese as characters, not ``\\u5f20`` escapes."""
+        return [(name, readable(old), readable(new)) for name, (old, new) in self.fields.items()]
 
     def to_dict(self) -> dict[str, Any]:
         return {"section": self.section, "key": self.key, "kind": self.kind,
@@ -55,6 +60,16 @@ class ScriptDiff:
             for name, (old, new) in c.fields.items():
                 lines.append(f"    {name}: {_short(old)} -> {_short(new)}")
         return "\n".join(lines)
+
+
+def readable(v: Any) -> str:
+    """A value for the diff table: text as it is, anything else as indented JSON that keeps characters.
+    (The page escapes it at the sink; Jinja's ``tojson`` wrote every Chinese character as ``\\uXXXX``.)"""
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, indent=1)
 
 
 def _short(v: Any, limit: int = 80) -> str:

@@ -136,6 +136,14 @@ MESSAGES: dict[str, Text] = {
                                  "节点{node!n}的分支{branch!q}跳转到{target!q}，但这个节点不存在。"),
     "dangling_target.handler": _T("A global handler (branch {branch!q}) goes to {target!q}, which does not exist.",
                                   "全局处理{branch!q}跳转到{target!q}，但这个节点不存在。"),
+    "dangling_target.unset_node": _T("Node {node!n} has no next step chosen yet: pick where the call goes.",
+                                     "节点{node!n}还没有选择下一步：请选择通话接着去哪里。"),
+    "dangling_target.unset_branch": _T("Node {node!n} (branch {branch!q}) has no target chosen yet: pick where the "
+                                       "call goes when the customer answers this way.",
+                                       "节点{node!n}的分支{branch!q}还没有选择跳转目标：请选择客户这样回答后通话去哪里。"),
+    "dangling_target.unset_handler": _T("A global handler (branch {branch!q}) has no target chosen yet: pick where "
+                                        "the call goes.",
+                                        "全局处理{branch!q}还没有选择跳转目标：请选择通话去哪里。"),
     "missing_default": _T("Condition {node!n} has no default: when none of its conditions holds, "
                           "the call has nowhere to go.",
                           "条件节点{node!n}没有设置“否则转到”：所有条件都不满足时，通话将无处可去。"),
@@ -381,9 +389,9 @@ SUGGESTIONS: dict[str, Text] = {
                    "请设置“接着转到”（或添加分支）让通话继续，或者把它改成结束节点。"),
     "missing_default": _T("Add a 'default' target for when no condition holds.", "请设置“否则转到”，即所有条件都不满足时的去向。"),
     "no_path_to_end": _T("Make sure every path can reach an end node.", "请确保每条路径最终都能走到结束节点。"),
-    "missing_silence_branch": _T("Add a branch {{\"event\": \"silence\"}} (or a global handler for it).",
+    "missing_silence_branch": _T("Add a branch for when the customer stays silent (or a global handler for it).",
                                  "请添加“静默”分支或全局静默处理。"),
-    "missing_no_match_branch": _T("Add a branch {{\"event\": \"no_match\"}} (or a global handler for it).",
+    "missing_no_match_branch": _T("Add a branch for when the answer is not understood (or a global handler for it).",
                                   "请添加“未识别”分支或全局未识别处理。"),
     "unbounded_loop.handler": _T("Give the global handler max_times and an else_goto.",
                                  "请给这个全局处理设置“最多次数”和“超过后转到”。"),
@@ -425,16 +433,16 @@ SUGGESTIONS: dict[str, Text] = {
     "outcome_without_intent_rule": _T("Add an intent rule for this outcome.", "请为这个通话结果添加一条意向规则。"),
     "return_outside_handler": _T("Use @return only on paths started by a global handler.",
                                  "“返回原问题”只能用在由全局处理开始的路径上。"),
-    "no_opt_out_handler": _T("Add a global handler {{\"intent\": \"opt_out\"}} with override: true that goes to an "
-                             "end node tagged opt_out.",
+    "no_opt_out_handler": _T("Add a global handler for intent 'opt_out' (do not call me), with priority over the node's "
+                             "branches, that goes to an end node tagged opt_out.",
                              "请添加优先生效的全局处理“拒绝来电”（opt_out），跳转到打了 opt_out 标签的结束节点。"),
-    "no_complaint_handler": _T("Add a global handler {{\"intent\": \"complaint\"}} with override: true, e.g. to a "
-                               "transfer node.",
+    "no_complaint_handler": _T("Add a global handler for intent 'complaint', with priority over the node's branches, "
+                               "e.g. to a transfer node.",
                                "请添加优先生效的全局处理“投诉”（complaint），例如转到人工坐席。"),
-    "no_who_are_you_handler": _T("Add a global handler {{\"intent\": \"who_are_you\"}} to a say node that introduces "
-                                 "the caller and goes to @return.",
+    "no_who_are_you_handler": _T("Add a global handler for intent 'who_are_you' to a say node that introduces "
+                                 "the caller and then returns to the question.",
                                  "请添加全局处理“你是谁”（who_are_you），跳转到一个介绍来电方的播报节点，再返回原问题。"),
-    "no_busy_later_handler": _T("Add a global handler {{\"intent\": \"busy_later\"}} to a polite end node.",
+    "no_busy_later_handler": _T("Add a global handler for intent 'busy_later' (busy, call later) to a polite end node.",
                                 "请添加全局处理“在忙”（busy_later），跳转到一个礼貌告别的结束节点。"),
     "no_answer_branches": _T("Add branches for the answers you expect (intents, keywords or keys).",
                              "请为预期的客户回答添加分支（意图、关键词或按键）。"),

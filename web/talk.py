@@ -55,6 +55,8 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
                 break
             turns.append({"who": "customer", "text": str(r) if r.kind != "silence" else "", "node": None})
             step = session.say(r)
+            if step.turns:  # what the reply matched, as the call page shows it (the last turn decided)
+                turns[-1]["match"] = _match(doc, step.turns[-1])
             turns.extend(_bot(t) for t in step.bot)
     except (KeyError, ValueError, TypeError) as e:
         raise TalkError(f"the script cannot run yet: {e}") from None
@@ -70,8 +72,37 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
     }
 
 
+def _branch(doc: Mapping[str, Any], node: str, branch: str) -> Mapping[str, Any] | None:
+    """The branch ``branch`` of ``node``, or of the global handlers (a handler fires on any node)."""
+    places = [n.get("branches") for n in doc.get("nodes") or [] if isinstance(n, Mapping) and n.get("id") == node]
+    places.append(doc.get("global_handlers"))
+    for items in places:
+        for b in items if isinstance(items, list) else []:
+            if isinstance(b, Mapping) and b.get("id") == branch:
+                return b
+    return None
+
+
+def _match(doc: Mapping[str, Any], turn: Any) -> dict[str, Any]:
+    """The branch a customer turn took, its condition, the target, the confidence and the matcher's why."""
+    b = _branch(doc, turn.node, turn.branch) if turn.branch else None
+    when = b.get("when") if b is not None else None
+    return {
+        "node": turn.node,
+        "branch": turn.branch,
+        "label": b.get("label") if b is not None else None,
+        "when": dict(when) if isinstance(when, Mapping) else None,
+        "goto": b.get("goto") if b is not None else None,
+        "global": b is not None and b in (doc.get("global_handlers") or []),
+        "confidence": round(float(turn.confidence), 3),
+        "why": turn.why,
+        "kind": turn.kind,
+    }
+
+
 def _bot(turn: Any) -> dict[str, Any]:
     if turn.kind == "say":
         return {"who": "bot", "text": turn.text, "node": turn.node}
+    # "kind" and "reason" (a code) let the page say it in its language; "text" is the English fallback
     label = {"transfer": "→ transfer", "hangup": "☎ hang up"}.get(turn.kind, turn.kind)
-    return {"who": "bot", "text": f"{label}: {turn.text}", "node": turn.node}
+    return {"who": "bot", "text": f"{label}: {turn.text}", "node": turn.node, "kind": turn.kind, "reason": turn.text}

@@ -18,6 +18,7 @@ from runtime.lab.gate import submit_checked
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.pages._common import Form, actor, db
+from web.pages.editor_review import rejection_note
 from web.render import flash, page, translator
 
 __all__ = ["editor_routes", "editable_version"]
@@ -50,6 +51,7 @@ def editor_page(request: Request[Any, Any, Any], key: FromPath[str]) -> Template
         v = editable_version(s, key)
         name = v.document.get("name", key) if isinstance(v.document, dict) else key
         record = {"key": key, "name": name, "status": v.status, "number": v.number}
+        review_note = rejection_note(s, v)
     can_edit = v.status == "draft" and can(request, Permission.EDIT_SCRIPTS)
     can_talk = can(request, Permission.TEST_TALK)
     boot = {
@@ -60,7 +62,7 @@ def editor_page(request: Request[Any, Any, Any], key: FromPath[str]) -> Template
         "i18n": t.messages("ed."),
     }
     return page(request, "editor.html", record=record, can_edit=can_edit, can_talk=can_talk, boot=boot,
-                not_draft=v.status != "draft")
+                not_draft=v.status != "draft", review_note=review_note)
 
 
 @get("/scripts/{key:str}/draft", guards=[require_permission], opt=VIEW)

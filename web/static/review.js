@@ -9,3 +9,5 @@ const url = `/scripts/${encodeURIComponent(root.dataset.key)}/draft?version=${ro
 const body = await (await fetch(url, { headers: { Accept: "application/json" } })).json();
 const panel = new TalkPanel(root, T, csrf, () => body.doc, (path) => { root.dataset.path = path.join(" → "); });
 panel.defaultVars = () => boot.vars;
+// the button is disabled in the page until the panel can answer it (a click before would be lost)
+root.querySelector("#talk-start").disabled = false;

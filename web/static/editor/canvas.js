@@ -1,15 +1,16 @@
 // The cytoscape canvas: draws the mind map, keeps the viewport across redraws and reports
 // clicks, drops and double-clicks back to the editor. Knows nothing about saving.
 
-import { buildTree, hiddenSet, layout } from "./tree.js";
+import { buildTree, hiddenSet, layout, nodeLabel } from "./tree.js";
 
 const TYPE_COLORS = { global: "#8a7a4a", say_listen: "#2f6fdf", say: "#5a8f29", condition: "#b07d00", transfer: "#7a3fb0", end: "#9a3030" };
 
 const STYLE = [
   { selector: "node", style: {
-      shape: "round-rectangle", width: 170, height: 38, "background-color": "#fff",
-      "border-width": 2, "border-color": "data(color)", label: "data(label)", "font-size": 12,
-      "text-valign": "center", "text-halign": "center", "text-wrap": "ellipsis", "text-max-width": 156, color: "#222" } },
+      shape: "round-rectangle", width: 190, height: 46, "background-color": "#fff",
+      "border-width": 2, "border-color": "data(color)", label: "data(label)", "font-size": 13, "line-height": 1.25,
+      "text-valign": "center", "text-halign": "center", "text-wrap": "wrap", "text-max-width": 176, color: "#222" } },
+  { selector: "node.match", style: { "underlay-color": "#f5c400", "underlay-opacity": 0.55, "underlay-padding": 6 } },
   { selector: "node.start", style: { "border-width": 4 } },
   { selector: "node.collapsed", style: { "background-color": "#eef2fb", "border-style": "double", "border-width": 5 } },
   { selector: "node:selected", style: { "background-color": "#fff4c2", "overlay-opacity": 0 } },
@@ -52,6 +53,8 @@ export function shortLabel(text, px) {
 }
 
 const TREE_LABEL_PX = 100;
+// 13 px labels at 0.8 are 10.4 px on screen: the smallest the "Fit" button goes
+export const READABLE_ZOOM = 0.8;
 const JUMP_LABEL_PX = 96;
 
 export class Canvas {
@@ -59,6 +62,8 @@ export class Canvas {
     this.handlers = handlers;
     this.T = T;
     this.tree = null;
+    this.grabbedAt = null;
+    this.container = container;
     this.cy = window.cytoscape({
       container, style: STYLE, elements: [], minZoom: 0.05, maxZoom: 3,
       boxSelectionEnabled: false, selectionType: "single", textureOnViewport: true, hideEdgesOnViewport: false,
@@ -79,6 +84,10 @@ export class Canvas {
     this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
     this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
     this.cy.on("drag", "node", (e) => this._markDropTarget(e.target));
+    this.cy.on("grab", "node", (e) => { this.grabbedAt = [e.target.position("x"), e.target.position("y")]; });
+    // the whole title and prompt while the pointer is on a node (the canvas shows the first line)
+    this.cy.on("mouseover", "node", (e) => { container.title = e.target.data("full") || ""; });
+    this.cy.on("mouseout", "node", () => { container.title = ""; });
     this.cy.on("dragfree", "node", (e) => {
       const target = this._nodeUnder(e.target);
       this.cy.nodes(".drop-target").removeClass("drop-target");
@@ -103,9 +112,8 @@ export class Canvas {
   }
 
   /** Redraw from the document: only what changed is touched, so a 500-node script stays fast. */
-  render(doc, { findings = new Set(), path = [], current = null } = {}) {
+  render(doc, { findings = new Set(), path = [], current = null, collapsed = (doc.layout && doc.layout.collapsed) || [] } = {}) {
     const tree = (this.tree = buildTree(doc, this.T || undefined));
-    const collapsed = (doc.layout && doc.layout.collapsed) || [];
     const hidden = hiddenSet(tree, collapsed);
     const auto = layout(tree, collapsed);
     const manual = (doc.layout && doc.layout.positions) || {};
@@ -118,11 +126,12 @@ export class Canvas {
       if (hidden.has(id)) continue;
       const kids = tree.children.get(id).length;
       const isCollapsed = collapsed.includes(id) && kids > 0;
-      const label = (n.title || id) + (isCollapsed ? `  (+${kids})` : "");
+      const { label: text, full } = nodeLabel(n);
+      const label = text + (isCollapsed ? `  (+${kids})` : "");
       const p = manual[id] || auto.get(id);
       const cls = [n.type, id === doc.start ? "start" : "", isCollapsed ? "collapsed" : "", findings.has(id) ? "finding-error" : "",
         onPath.has(id) ? "onpath" : "", id === current ? "current" : ""].filter(Boolean).join(" ");
-      want.set(`n:${id}`, { group: "nodes", data: { id, label, color: TYPE_COLORS[n.type] || "#444", type: n.type }, position: { x: p[0], y: p[1] }, classes: cls });
+      want.set(`n:${id}`, { group: "nodes", data: { id, label, full, color: TYPE_COLORS[n.type] || "#444", type: n.type }, position: { x: p[0], y: p[1] }, classes: cls });
     }
     const seenEdge = new Set();
     for (const l of tree.links) {
@@ -149,9 +158,9 @@ export class Canvas {
         if (el.empty()) { add.push(w); continue; }
         // touch only what changed: every write makes cytoscape restyle the element
         const d = el.data();
-        if (d.label !== w.data.label || d.color !== w.data.color || d.short !== w.data.short) el.data(w.data);
-        const keep = el.hasClass("hover") ? " hover" : "";
-        if (el.classes().filter((c) => c !== "hover").join(" ") !== w.classes) el.classes(w.classes + keep);
+        if (d.label !== w.data.label || d.color !== w.data.color || d.short !== w.data.short || d.full !== w.data.full) el.data(w.data);
+        const keep = ["hover", "match"].filter((c) => el.hasClass(c)).map((c) => ` ${c}`).join("");
+        if (el.classes().filter((c) => c !== "hover" && c !== "match").join(" ") !== w.classes) el.classes(w.classes + keep);
         if (w.position && !el.grabbed()) {
           const p = el.position();
           if (p.x !== w.position.x || p.y !== w.position.y) el.position(w.position);
@@ -177,10 +186,32 @@ export class Canvas {
     return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= this.cy.width() && b.y2 <= this.cy.height();
   }
 
-  /** Whole map in view; a small map is not blown up beyond a readable size. */
-  fit() {
+  /** Whole map in view, but never smaller than labels can be read: a big map is shown from its start
+   * (left, vertically centred on it) at a readable zoom, and the minimap shows the rest. */
+  fit(startId = null) {
     this.cy.stop(true, false);
     this.cy.fit(undefined, 30);
     if (this.cy.zoom() > 1.2) { this.cy.zoom(1.2); this.cy.center(); }
+    if (this.cy.zoom() >= READABLE_ZOOM) return;
+    const bb = this.cy.elements(":visible").boundingBox();
+    const start = startId ? this.cy.getElementById(startId) : null;
+    const y = start && !start.empty() ? start.position("y") : (bb.y1 + bb.y2) / 2;
+    this.cy.zoom(READABLE_ZOOM);
+    this.cy.pan({ x: 30 - bb.x1 * READABLE_ZOOM, y: this.cy.height() / 2 - y * READABLE_ZOOM });
+  }
+
+  /** Mark the nodes in `ids` as search hits (the first is selected and centred by the editor). */
+  mark(ids) {
+    this.cy.batch(() => {
+      this.cy.nodes(".match").removeClass("match");
+      for (const id of ids) this.cy.getElementById(id).addClass("match");
+    });
+  }
+
+  /** The minimap (cytoscape-navigator, served from web/node_modules like cytoscape) in `el`. */
+  minimap(el) {
+    if (!el || typeof this.cy.navigator !== "function") return null;
+    this.nav = this.cy.navigator({ container: `#${el.id}`, viewLiveFramerate: 0, thumbnailEventFramerate: 10, removeCustomContainer: false, rerenderDelay: 150 });
+    return this.nav;
   }
 }

@@ -2,38 +2,28 @@
 // message (string) when the edit is not allowed, else null; the caller snapshots for undo.
 
 import { links } from "./tree.js";
+import { freshId, guessIntent, deleteLoss, TYPE_DROPS } from "./safe.js";
+
+export { freshId };
 
 // The schema's identifier (designer/schema, $defs.identifier): ASCII letters, digits, _ . : - and any
 // non-ASCII letter; no spaces, no markup characters, no @ or $. The server refuses a save that breaks it.
 export const IDENTIFIER = /^(?:[A-Za-z0-9_.:-]|[^\x00-\x7F\s])+$/;
-const INTENT_CYCLE = ["affirm", "deny", "busy_later", "ask_price", "who_are_you", "repeat"];
 
 export function nodeById(doc, id) {
   return (doc.nodes || []).find((n) => n.id === id);
 }
 
-export function freshId(doc, prefix) {
-  const used = new Set((doc.nodes || []).map((n) => n.id));
-  for (const n of doc.nodes || []) for (const b of n.branches || []) used.add(b.id);
-  for (const b of doc.global_handlers || []) used.add(b.id);
-  let i = 1;
-  while (used.has(`${prefix}${i}`)) i++;
-  return `${prefix}${i}`;
-}
-
-function nextIntent(node) {
-  const taken = new Set((node.branches || []).map((b) => b.when && b.when.intent).filter(Boolean));
-  return INTENT_CYCLE.find((i) => !taken.has(i)) || "affirm";
-}
-
-/** Make `targetId` reachable from `fromId`: a new branch on listening/condition nodes, else `next`. */
-export function addLink(doc, fromId, targetId) {
+/** Make `targetId` reachable from `fromId`: a new branch on listening/condition nodes (answering `when`,
+ * or the intent the target's title suggests), else `next`. */
+export function addLink(doc, fromId, targetId, when = null) {
   const from = nodeById(doc, fromId);
   if (!from) return "no such node";
   if (from.type === "say_listen" || from.type === "condition") {
     from.branches = from.branches || [];
-    const when = from.type === "condition" ? { expr: "true" } : { intent: nextIntent(from) };
-    from.branches.push({ id: freshId(doc, "b"), when, goto: targetId });
+    const target = nodeById(doc, targetId);
+    const w = when || (from.type === "condition" ? { expr: "true" } : { intent: guessIntent(from, target && target.title) });
+    from.branches.push({ id: freshId(doc, "b"), when: w, goto: targetId });
     return null;
   }
   if (from.type === "end") return "end";
@@ -42,7 +32,9 @@ export function addLink(doc, fromId, targetId) {
   return null;
 }
 
-export function addChild(doc, parentId, title) {
+/** A new listening node under `parentId`; on a listening parent the branch answers `when` (what the
+ * designer chose in the dialog). */
+export function addChild(doc, parentId, title, when = null) {
   const parent = nodeById(doc, parentId);
   if (!parent) return { error: "no such node" };
   if (parent.type === "end") return { error: "end" };
@@ -50,26 +42,38 @@ export function addChild(doc, parentId, title) {
   const id = freshId(doc, "n");
   const node = { id, type: "say_listen", title: title || id, prompt: { text: "" }, branches: [] };
   doc.nodes.push(node);
-  const err = addLink(doc, parentId, id);
+  const err = addLink(doc, parentId, id, when);
   if (err) { doc.nodes.pop(); return { error: err }; }
   return { id };
 }
 
-/** Remove a node and every link into it. Its children stay (they show as unreachable until re-linked). */
-export function deleteNode(doc, id) {
+/** Remove a node and every link into it. With `withOrphans`, the nodes only it led to go too;
+ * otherwise they stay (shown as unreachable until re-linked). */
+export function deleteNode(doc, id, { withOrphans = false } = {}) {
   if (id === doc.start) return "start";
-  const idx = doc.nodes.findIndex((n) => n.id === id);
-  if (idx < 0) return "no such node";
-  doc.nodes.splice(idx, 1);
+  if (!nodeById(doc, id)) return "no such node";
+  const gone = new Set([id, ...(withOrphans ? deleteLoss(doc, id).orphans : [])]);
+  if (gone.has(doc.start)) return "start";
+  doc.nodes = doc.nodes.filter((n) => !gone.has(n.id));
   for (const n of doc.nodes) {
-    if (n.branches) n.branches = n.branches.filter((b) => b.goto !== id);
-    for (const b of n.branches || []) if (b.else_goto === id) delete b.else_goto;
-    if (n.next === id) delete n.next;
-    if (n.default === id) delete n.default;
+    if (n.branches) n.branches = n.branches.filter((b) => !gone.has(b.goto));
+    for (const b of n.branches || []) if (gone.has(b.else_goto)) delete b.else_goto;
+    if (gone.has(n.next)) delete n.next;
+    if (gone.has(n.default)) delete n.default;
   }
-  if (doc.global_handlers) doc.global_handlers = doc.global_handlers.filter((b) => b.goto !== id);
-  if (doc.layout && doc.layout.positions) delete doc.layout.positions[id];
-  if (doc.layout && doc.layout.collapsed) doc.layout.collapsed = doc.layout.collapsed.filter((c) => c !== id);
+  if (doc.global_handlers) doc.global_handlers = doc.global_handlers.filter((b) => !gone.has(b.goto));
+  for (const b of doc.global_handlers || []) if (gone.has(b.else_goto)) delete b.else_goto;
+  for (const r of doc.intent_rules || []) {
+    for (const k of ["nodes_any", "nodes_all"]) {
+      if (!r.when || !r.when[k]) continue;
+      r.when[k] = r.when[k].filter((x) => !gone.has(x));
+      if (!r.when[k].length) delete r.when[k];
+    }
+  }
+  for (const g of gone) {
+    if (doc.layout && doc.layout.positions) delete doc.layout.positions[g];
+  }
+  if (doc.layout && doc.layout.collapsed) doc.layout.collapsed = doc.layout.collapsed.filter((c) => !gone.has(c));
   return null;
 }
 
@@ -138,13 +142,7 @@ export function setType(doc, id, type) {
   const n = nodeById(doc, id);
   if (!n) return "no such node";
   n.type = type;
-  const drop = {
-    say_listen: ["queue", "default"],
-    say: ["branches", "queue", "default", "outcome"],
-    condition: ["prompt", "queue", "outcome"],
-    transfer: ["branches", "default"],
-    end: ["branches", "next", "default", "queue"],
-  }[type] || [];
+  const drop = TYPE_DROPS[type] || [];
   for (const k of drop) delete n[k];
   if ((type === "say_listen" || type === "condition") && !n.branches) n.branches = [];
   if (type === "transfer" && !n.queue) n.queue = "default";

@@ -4,6 +4,7 @@
 // Built as DOM nodes (dom.js), never as HTML text: every value of the script is data.
 
 import { h } from "./dom.js";
+import { repeatThenGoodbye, successEnds } from "./safe.js";
 
 const COND_KINDS = ["intent", "keywords", "regex", "dtmf", "silence", "no_match", "dtmf_timeout", "expr"];
 const EVENTS = new Set(["silence", "no_match", "dtmf_timeout"]);
@@ -77,6 +78,7 @@ export class Forms {
       if (!b) return;
       if (!final && b.kind !== "text" && b.kind !== "textarea" && b.kind !== "number") return;
       let v = ev.target.type === "checkbox" ? ev.target.checked : ev.target.value;
+      if (b.kind === "multi") v = [...ev.target.selectedOptions].map((o) => o.value);
       if (b.kind === "number") v = v === "" ? undefined : Number(v);
       const structural = b.set(v);
       if (structural === "structure") this.onStructure();
@@ -86,27 +88,48 @@ export class Forms {
     root.onchange = (ev) => handle(ev, true);
   }
 
-  nodeOptions(doc, { empty = true, ret = false } = {}) {
-    const opts = empty ? [["", "—"]] : [];
+  /** A multiple choice (intent rules' nodes and outcomes): `get` and `set` take arrays of values. */
+  multi(label, options, get, set, { attrs = {} } = {}) {
+    const v = new Set((get() || []).map(String));
+    const opts = options.map(([val, text]) => h("option", { value: String(val), selected: v.has(String(val)) }, text));
+    return h("label", {}, label, h("select", { ...attrs, multiple: true, class: attrs.class || "multi", size: String(Math.min(6, Math.max(3, options.length))), dataset: { k: this.bind(get, set, "multi") } }, opts));
+  }
+
+  nodeOptions(doc, { empty = true, ret = false, unset = false } = {}) {
+    const opts = unset ? [["", this.T("ed.goto_unset")]] : empty ? [["", "—"]] : [];
     if (ret) opts.push(["@return", "@return ↩"]);
     for (const n of doc.nodes) opts.push([n.id, n.title && n.title !== n.id ? `${n.title} (${n.id})` : n.id]);
     return opts;
+  }
+
+  /** Nodes by title only (the id only where two titles are the same): what a reader picks from. */
+  titleOptions(doc) {
+    const count = new Map();
+    for (const n of doc.nodes) count.set(n.title || n.id, (count.get(n.title || n.id) || 0) + 1);
+    return doc.nodes.map((n) => { const t = n.title || n.id; return [n.id, count.get(t) > 1 ? `${t} (${n.id})` : t]; });
   }
 
   branchEditor(doc, owner, key, b, idx, { global = false } = {}) {
     const T = this.T;
     const setOpt = (obj, k) => (v) => { if (v === "" || v === undefined || v === null) delete obj[k]; else obj[k] = v; };
     const kind = condKind(b.when);
+    const back = global ? "@return" : owner.id;
+    // a branch nobody pointed anywhere yet, and one that counts a silent / unwilling customer as a success
+    const unset = !b.goto ? h("p", { class: "unset" }, T("ed.goto_unset_hint"),
+      EVENTS.has(kind) ? [" ", this.actionButton(T("ed.repeat_pair"), () => { repeatThenGoodbye(doc, b, back); return "structure"; }, { class: "small repeat-pair" })] : "") : "";
+    const risky = EVENTS.has(kind) || (kind === "intent" && ["opt_out", "deny", "complaint", "busy_later"].includes(b.when.intent));
+    const toSuccess = risky && [b.goto, b.else_goto].some((t) => t && successEnds(doc).has(t)) ? h("p", { class: "warn-success" }, T("ed.warn_success")) : "";
     return h("fieldset", { class: "branch", dataset: { branch: b.id } },
       h("legend", {}, b.id),
       this.input(T("ed.label"), () => b.label || "", setOpt(b, "label")),
       this.select(T("ed.condition"), COND_KINDS.map((k) => [k, T(`ed.cond.${k}`)]), () => condKind(b.when), (v) => { b.when = makeWhen(v, condValue(b.when)); return "structure"; }, { attrs: { class: "cond-kind" } }),
       EVENTS.has(kind) ? null : this.input(T("ed.value"), () => condValue(b.when), (v) => { b.when = makeWhen(condKind(b.when), v); },
         { attrs: { class: "cond-value", placeholder: T(`ed.hint.${kind}`), list: kind === "intent" ? "intent-names" : "" } }),
-      this.select(T("ed.goto"), this.nodeOptions(doc, { empty: false, ret: global }), () => b.goto, (v) => { b.goto = v; }, { attrs: { class: "goto" } }),
+      this.select(T("ed.goto"), this.nodeOptions(doc, { empty: false, ret: global, unset: true }), () => b.goto || "", (v) => { b.goto = v; return "structure"; }, { attrs: { class: "goto" } }),
+      unset, toSuccess,
       row(
-        this.input(T("ed.max_times"), () => b.max_times ?? "", setOpt(b, "max_times"), { kind: "number", attrs: { min: "1", max: "100" } }),
-        this.select(T("ed.else_goto"), this.nodeOptions(doc, { ret: global }), () => b.else_goto || "", setOpt(b, "else_goto")),
+        this.input(T("ed.max_times"), () => b.max_times ?? "", setOpt(b, "max_times"), { kind: "number", attrs: { min: "1", max: "100", class: "max-times" } }),
+        this.select(T("ed.else_goto"), this.nodeOptions(doc, { ret: global }), () => b.else_goto || "", (v) => { setOpt(b, "else_goto")(v); return "structure"; }, { attrs: { class: "else-goto" } }),
       ),
       this.input(T("ed.tags"), () => list(b.tags), (v) => { const l = parseList(v); if (l.length) b.tags = l; else delete b.tags; }),
       global ? this.input(T("ed.override"), () => !!b.override, (v) => { if (v) b.override = true; else delete b.override; }, { kind: "bool" }) : null,
@@ -149,7 +172,7 @@ export class Forms {
     if (node.type === "say" || node.type === "transfer") box.append(this.select(T("ed.next"), this.nodeOptions(doc), () => node.next || "", (v) => { setOpt(node, "next")(v); return "structure"; }, { id: "node-next" }));
     if (node.type === "transfer") box.append(this.input(T("ed.queue"), () => node.queue || "", (v) => { node.queue = v || "default"; }));
     if (node.type === "end") box.append(this.input(T("ed.outcome"), () => node.outcome || "", setOpt(node, "outcome"), { id: "node-outcome" }));
-    if (node.type === "condition") box.append(this.select(T("ed.default"), this.nodeOptions(doc), () => node.default || "", (v) => { setOpt(node, "default")(v); return "structure"; }));
+    if (node.type === "condition") box.append(this.select(T("ed.default"), this.nodeOptions(doc), () => node.default || "", (v) => { setOpt(node, "default")(v); return "structure"; }, { id: "node-default" }));
     if (node.type === "say_listen" || node.type === "condition") {
       box.append(h("h3", {}, T("ed.branches")));
       (node.branches || []).forEach((b, i) => { box.append(this.branchEditor(doc, node, "branches", b, i)); });
@@ -222,10 +245,15 @@ export class Forms {
           this.select(T("ed.category"), CATEGORIES.map((c) => [c, T(`ed.cat.${c}`)]), () => r.category, (v) => { r.category = v; }),
           this.input(T("ed.priority"), () => r.priority ?? "", setOpt(r, "priority"), { kind: "number" }),
         ),
-        ["nodes_any", "nodes_all", "tags_any", "tags_all"].map((k) => this.input(T(`ed.rule.${k}`), () => list(r.when[k]), (v) => { const l = parseList(v); if (l.length) r.when[k] = l; else delete r.when[k]; })),
+        // nodes by title and outcomes from the script's end nodes: no ids to type (a typed title was
+        // refused as intent_rule_unknown_node); values the script no longer has stay listed so they can be removed
+        ["nodes_any", "nodes_all"].map((k) => this.multi(T(`ed.rule.${k}`), withMissing(this.titleOptions(doc), r.when[k]), () => r.when[k] || [],
+          (v) => { if (v.length) r.when[k] = v; else delete r.when[k]; }, { attrs: { class: `multi rule-${k}` } })),
+        ["tags_any", "tags_all"].map((k) => this.input(T(`ed.rule.${k}`), () => list(r.when[k]), (v) => { const l = parseList(v); if (l.length) r.when[k] = l; else delete r.when[k]; })),
         row(
           this.input(T("ed.rule.score_min"), () => r.when.score_min ?? "", setOpt(r.when, "score_min"), { kind: "number", attrs: { step: "any" } }),
-          this.input(T("ed.rule.outcome"), () => (Array.isArray(r.when.outcome) ? list(r.when.outcome) : r.when.outcome || ""), (v) => { const l = parseList(v); if (l.length > 1) r.when.outcome = l; else if (l.length) r.when.outcome = l[0]; else delete r.when.outcome; }),
+          this.multi(T("ed.rule.outcome"), withMissing(endOutcomes(doc), [r.when.outcome].flat().filter(Boolean)), () => [r.when.outcome].flat().filter(Boolean),
+            (v) => { if (v.length > 1) r.when.outcome = v; else if (v.length) r.when.outcome = v[0]; else delete r.when.outcome; }, { attrs: { class: "multi rule-outcome" } }),
           this.select(T("ed.rule.customer_spoke"), [["", "—"], ["true", T("ed.yes")], ["false", T("ed.no")]], () => (r.when.customer_spoke === undefined ? "" : String(r.when.customer_spoke)), (v) => { if (v === "") delete r.when.customer_spoke; else r.when.customer_spoke = v === "true"; }),
         ),
         this.actionButton(T("ed.remove"), () => { doc.intent_rules.splice(i, 1); return "structure"; }, { class: "small danger" }),
@@ -243,6 +271,19 @@ export class Forms {
     if (b && b.set() === "structure") this.onStructure();
     return true;
   }
+}
+
+/** The outcomes the script's end nodes set, each once, labelled with the end nodes' titles. */
+function endOutcomes(doc) {
+  const by = new Map();
+  for (const n of doc.nodes || []) if (n.type === "end" && n.outcome) by.set(n.outcome, [...(by.get(n.outcome) || []), n.title || n.id]);
+  return [...by].map(([o, titles]) => [o, `${o} — ${titles.join(", ")}`]);
+}
+
+/** `options` plus any chosen value that is not among them (shown as "value ⚠"). */
+function withMissing(options, chosen) {
+  const have = new Set(options.map(([v]) => v));
+  return [...options, ...(chosen || []).filter((v) => !have.has(v)).map((v) => [v, `${v} ⚠`])];
 }
 
 export { parseList };

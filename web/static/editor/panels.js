@@ -2,6 +2,7 @@
 // on screen, so what the user sees checked or talked through is exactly what they edited.
 
 import { append, fill, h } from "./dom.js";
+import { whenLabel } from "./tree.js";
 
 async function postJSON(url, body, csrf) {
   const r = await fetch(url, {
@@ -14,13 +15,21 @@ async function postJSON(url, body, csrf) {
 }
 
 export class CheckPanel {
-  constructor(root, T, csrf, onFocus) {
-    this.root = root; this.T = T; this.csrf = csrf; this.onFocus = onFocus;
+  /** `fixes` ({has, apply}) offers one-click fixes (fixes.js); without it findings only jump. */
+  constructor(root, T, csrf, onFocus, fixes = null) {
+    this.root = root; this.T = T; this.csrf = csrf; this.onFocus = onFocus; this.fixes = fixes;
     this.timer = null; this.seq = 0; this.errorNodes = new Set(); this.last = null; this.titles = {};
-    root.addEventListener("click", (ev) => {
-      const li = ev.target.closest("[data-node]");
-      if (li && li.dataset.node) onFocus(li.dataset.node, li.dataset.branch || null);
-    });
+    // a finding is a link to its node and field (a handler's or a rule's on the Script tab)
+    const go = (ev) => {
+      const fix = ev.target.closest("button.fix");
+      if (fix) { ev.preventDefault(); if (this.fixes) this.fixes.apply(JSON.parse(fix.dataset.finding)); return; }
+      const li = ev.target.closest("li.finding");
+      if (!li || !(li.dataset.node || li.dataset.branch || li.dataset.path)) return;
+      ev.preventDefault();
+      onFocus(li.dataset.node || null, li.dataset.branch || null, li.dataset.path || "");
+    };
+    root.addEventListener("click", go);
+    root.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && ev.target.matches("li.finding")) go(ev); });
   }
 
   schedule(doc, delay = 350) {
@@ -46,21 +55,26 @@ export class CheckPanel {
     const items = [...(data.errors || []).map((f) => ["error", f]), ...(data.warnings || []).map((f) => ["warning", f])];
     const qa = data.qa || null;
     this.errorNodes = new Set((data.errors || []).map((f) => f.node).filter(Boolean));
-    const gotoNode = (f) => (f.node ? h("a", { href: "#", class: "goto-node" }, f.node) : "");
+    const gotoNode = (f) => (f.node ? h("a", { href: "#", class: "goto-node" }, this.titles[f.node] || f.node) : "");
+    const fixButton = (f) => (this.fixes && this.fixes.has(f) ? h("button", { type: "button", class: "small fix", dataset: { finding: JSON.stringify({ code: f.code, node: f.node || null, branch: f.branch || null }) } }, T("ed.check.fix")) : "");
+    const focusable = (f) => !!(f.node || f.branch || /^\$\.(global_handlers|intent_rules)/.test(f.path || ""));
     const head = h("div", { class: "check-head" },
       h("span", { class: `badge ${data.valid ? "ok" : "bad"}`, id: "check-status" }, data.valid ? T("ed.check.valid") : T("ed.check.invalid", { n: (data.errors || []).length })),
       qa ? [" ", h("span", { class: "badge score", id: "qa-score" }, `${T("ed.check.score")}: ${qa.score}`)] : "",
       " ", h("span", { class: "muted" }, `${Math.round(ms)} ms`));
     const findings = h("ul", { class: "findings", id: "findings" },
-      items.map(([sev, f]) => h("li", { class: `finding ${sev}`, dataset: { node: f.node || "", branch: f.branch || "", code: f.code || "" } },
-        h("b", {}, sev === "error" ? T("ed.check.error") : T("ed.check.warning")), " ", h("code", {}, f.code || ""), " ", gotoNode(f), " ", f.message || "")),
+      items.map(([sev, f]) => h("li", { class: `finding ${sev}`, tabindex: focusable(f) ? "0" : null, title: focusable(f) ? T("ed.check.jump") : null,
+        dataset: { node: f.node || "", branch: f.branch || "", code: f.code || "", path: f.path || "" } },
+        h("b", {}, sev === "error" ? T("ed.check.error") : T("ed.check.warning")), " ", gotoNode(f), " ", f.message || "", fixButton(f))),
       items.length ? "" : h("li", { class: "finding none" }, T("ed.check.none")));
     const parts = [head, findings];
     if (qa) {
       // validation findings are listed above already; QA adds coverage, prompts, compliance, flow
       parts.push(h("h3", {}, T("ed.check.qa")), h("ul", { class: "findings", id: "qa-findings" },
         (qa.findings || []).filter((x) => x.category !== "validation").map((f) =>
-          h("li", { class: `finding ${f.severity || "info"}`, dataset: { node: f.node || "" } }, h("code", {}, f.code || ""), " ", gotoNode(f), " ", f.message || ""))));
+          h("li", { class: `finding ${f.severity || "info"}`, tabindex: f.node ? "0" : null, dataset: { node: f.node || "", branch: f.branch || "", code: f.code || "" } },
+            gotoNode(f), " ", f.message || "", fixButton(f),
+            f.suggestion ? h("span", { class: "suggestion" }, `${T("ed.check.suggest")}: ${f.suggestion}`) : ""))));
       if (qa.metrics) parts.push(metricsTable(qa.metrics, T, this.titles, qa.score));
     }
     fill(this.root, parts);
@@ -107,24 +121,42 @@ export function metricsTable(metrics, T, titles = {}, score = null) {
 export class TalkPanel {
   constructor(root, T, csrf, getDoc, onPath) {
     this.root = root; this.T = T; this.csrf = csrf; this.getDoc = getDoc; this.onPath = onPath;
-    this.replies = []; this.vars = null;
+    this.replies = []; this.vars = null; this.typed = {};
     this.log = root.querySelector("#talk-log");
     this.form = root.querySelector("#talk-form");
     this.input = root.querySelector("#talk-input");
+    this.varsBox = root.querySelector("#talk-vars");
     root.querySelector("#talk-start").addEventListener("click", () => this.start());
     root.querySelector("#talk-silence").addEventListener("click", () => this.send("", "silence"));
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.send(this.input.value); });
+    if (this.varsBox) this.varsBox.addEventListener("input", (ev) => { if (ev.target.dataset.var) this.typed[ev.target.dataset.var] = ev.target.value; });
   }
 
   defaultVars(doc) {
     const out = {};
-    for (const [k, v] of Object.entries(doc.variables || {})) out[k] = v.example ?? "";
+    for (const [k, v] of Object.entries(doc.variables || {})) out[k] = v.example ?? v.default ?? "";
+    return out;
+  }
+
+  /** One field per script variable, prefilled with its example: what the bot says for ${name}. */
+  renderVars(doc) {
+    if (!this.varsBox) return;
+    const vars = Object.keys(doc.variables || {});
+    const defaults = this.defaultVars(doc);
+    fill(this.varsBox, vars.length ? vars.map((k) => h("label", {}, `\${${k}}`,
+      h("input", { dataset: { var: k }, id: `talk-var-${k}`, value: String(k in this.typed ? this.typed[k] : defaults[k]), autocomplete: "off" })))
+      : h("p", { class: "hint" }, this.T("ed.no_vars")));
+  }
+
+  currentVars(doc) {
+    const out = this.defaultVars(doc);
+    for (const [k, v] of Object.entries(this.typed)) if (k in out) out[k] = v;
     return out;
   }
 
   async start() {
     this.replies = [];
-    this.vars = this.defaultVars(this.getDoc());
+    this.vars = this.currentVars(this.getDoc());
     await this.run();
     this.input.focus();
   }
@@ -137,14 +169,36 @@ export class TalkPanel {
     this.input.focus();
   }
 
+  /** Branch, intent, confidence and why of a customer turn, as the call page shows them. */
+  matchLine(m) {
+    const T = this.T;
+    const doc = this.getDoc();
+    const title = (id) => { const n = (doc.nodes || []).find((x) => x.id === id); return n && n.title ? n.title : id; };
+    if (!m.branch) return h("span", { class: "why" }, T("ed.talk.no_branch"), m.why ? [" · ", h("code", {}, m.why)] : "");
+    const cond = m.when ? whenLabel(m.when, T) : "";
+    const target = m.goto === "@return" ? T("ed.talk.return") : m.goto ? title(m.goto) : "—";
+    return h("span", { class: "why" },
+      `${T(m.global ? "ed.talk.handler" : "ed.talk.branch")}: `, h("b", {}, m.label || m.branch), cond ? ` (${cond})` : "", ` → ${target}`,
+      m.kind === "speech" || m.kind === "dtmf" ? ` · ${T("ed.talk.confidence")} ${Math.round((m.confidence || 0) * 100)}%` : "",
+      m.why ? [" · ", `${T("ed.talk.why")}: `, h("code", {}, m.why)] : "");
+  }
+
+  botText(turn) {
+    if (!turn.kind || turn.kind === "say") return turn.text;
+    const reason = turn.reason ? this.T(`ed.talk.reason.${turn.reason}`) : "";
+    const said = reason.startsWith("ed.talk.reason.") ? turn.reason : reason;
+    return `${turn.kind === "hangup" ? "☎ " : "→ "}${this.T(`ed.talk.${turn.kind}`)}${said ? `: ${said}` : ""}`;
+  }
+
   async run() {
     const { ok, data } = await postJSON("/talk", { doc: this.getDoc(), variables: this.vars || {}, replies: this.replies }, this.csrf);
     if (!ok) { append(this.log, h("div", { class: "turn error" }, String(data.error ?? ""))); return; }
     this.finished = !!data.finished;
     fill(this.log,
-      (data.turns || []).map((turn) => h("div", { class: `turn ${turn.who}`, dataset: { node: turn.node || "" } },
+      (data.turns || []).map((turn) => h("div", { class: `turn ${turn.who}`, dataset: { node: turn.node || "", branch: (turn.match && turn.match.branch) || "" } },
         h("b", {}, `${this.T(turn.who === "bot" ? "ed.talk.bot" : "ed.talk.customer")}:`), " ",
-        turn.text || (turn.who === "customer" ? this.T("ed.talk.silence") : ""))),
+        turn.who === "bot" ? this.botText(turn) : turn.text || this.T("ed.talk.silence"),
+        turn.match ? this.matchLine(turn.match) : "")),
       data.finished ? h("div", { class: "turn end", id: "talk-end" }, `${this.T("ed.talk.ended")}: ${data.outcome || ""} `, data.intent ? `· ${data.intent}` : "") : "");
     this.log.scrollTop = this.log.scrollHeight;
     this.form.querySelector("button[type=submit]").disabled = this.finished;

@@ -4,8 +4,8 @@
 
 // Node width 170: a column leaves 120 px between nodes, room for a branch label on the last
 // (horizontal) stretch of the link into each child, one label per row.
-export const COL_W = 290;
-export const ROW_H = 54;
+export const COL_W = 300;
+export const ROW_H = 62;
 // extra room above a node with self-loops ("ask again" branches), per loop, so the loop drawn
 // above it does not run into the node above
 export const LOOP_ROOM = 22;
@@ -14,6 +14,32 @@ const BUILTIN_INTENTS = new Set(["affirm", "deny", "opt_out", "complaint", "who_
 // without a translator (tests, benchmarks): the codes themselves
 const PLAIN = { "ed.edge.else": "else", "ed.edge.default": "default", "ed.global_node": "global" };
 const plain = (k) => PLAIN[k] || k.replace(/^ed\.(edge|intent_name)\./, "");
+
+/** What a node box shows: its title and the first line of its prompt (cut), and the whole of both
+ * for the hover text. */
+export function nodeLabel(n, max = 12) {
+  const title = n.title || n.id;
+  const prompt = String((n.prompt && n.prompt.text) || "").trim();
+  const first = prompt.split("\n")[0].trim();
+  const line = [...first].length > max ? `${[...first].slice(0, max - 1).join("")}…` : first;
+  return { label: line ? `${title}\n${line}` : title, full: prompt ? `${title}\n${prompt}` : title };
+}
+
+/** Nodes whose title, prompt, id or keywords (its own branches', or the branch into it) hold `query`, in
+ * document order; case-insensitive. */
+export function searchNodes(doc, query) {
+  const q = String(query || "").trim().toLowerCase();
+  if (!q) return [];
+  const words = new Map();
+  const add = (id, list) => { if (id) words.set(id, [...(words.get(id) || []), ...list]); };
+  for (const n of doc.nodes || []) for (const b of n.branches || []) {
+    const kw = (b.when && b.when.keywords) || [];
+    add(n.id, kw);
+    add(b.goto, [...kw, b.label || ""]);
+  }
+  return (doc.nodes || []).filter((n) => [n.id, n.title, n.prompt && n.prompt.text, ...(words.get(n.id) || [])]
+    .some((x) => x && String(x).toLowerCase().includes(q))).map((n) => n.id);
+}
 
 /** Every way out of a node, in the order the runtime tries them; `T` names the conditions in the UI language. */
 export function links(node, T = plain) {
