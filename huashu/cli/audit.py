@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from huashu.cli._db import database_group, engine_of
+from huashu.cli._common import database_group, open_db
 
 __all__ = ["cli"]
 
@@ -25,7 +25,7 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
     """Recompute every entry's hash and link; exit 1 when an entry was edited, removed or inserted."""
     from runtime.audit.verify import verify
 
-    v = verify(engine_of(ctx))
+    v = verify(open_db(ctx))
     if as_json:
         click.echo(json.dumps(v.as_dict(), ensure_ascii=False))
     elif v.ok:
@@ -56,7 +56,7 @@ def list_cmd(ctx: click.Context, actor: str | None, action: str | None, target_k
     from runtime.audit.export import COLUMNS, csv_rows
     from runtime.audit.log import AuditFilter, list_entries
 
-    rows = list_entries(engine_of(ctx), AuditFilter(actor, action, target_kind, target_id, since, until, limit))
+    rows = list_entries(open_db(ctx), AuditFilter(actor, action, target_kind, target_id, since, until, limit))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
@@ -67,7 +67,7 @@ def list_cmd(ctx: click.Context, actor: str | None, action: str | None, target_k
         return
     from rich.table import Table
 
-    from huashu.cli._console import console
+    from huashu.cli._common import console
 
     t = Table("#", "at (UTC)", "actor", "from", "action", "target", "before", "after")
     for r in rows:

@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, fail, open_db
 
 __all__ = ["cli"]
 
@@ -43,7 +42,7 @@ def import_cmd(ctx: click.Context, pool: str, file: Path, default_cap: int | Non
     from runtime.campaigns.callerid.store import PoolError, import_csv
 
     try:
-        rep = import_csv(engine_of(ctx), pool, file, _region(), default_cap)
+        rep = import_csv(open_db(ctx), pool, file, _region(), default_cap)
     except PoolError as e:
         fail(str(e))
     if as_json:
@@ -63,7 +62,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Pools with their number counts."""
     from runtime.campaigns.callerid.store import list_pools
 
-    pools = list_pools(engine_of(ctx))
+    pools = list_pools(open_db(ctx))
     if as_json:
         click.echo(_dump(pools))
         return
@@ -80,7 +79,7 @@ def health_cmd(ctx: click.Context, pool: str, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import PoolError, pool_numbers
 
     try:
-        rows = pool_numbers(engine_of(ctx), pool)
+        rows = pool_numbers(open_db(ctx), pool)
     except PoolError as e:
         fail(str(e))
     if as_json:
@@ -102,7 +101,7 @@ def judge_cmd(ctx: click.Context, pool: str) -> None:
     from runtime.campaigns.callerid.store import PoolError, judge_pool
 
     try:
-        rested = judge_pool(engine_of(ctx), pool)
+        rested = judge_pool(open_db(ctx), pool)
     except PoolError as e:
         fail(str(e))
     click.echo(_dump(rested))
@@ -117,7 +116,7 @@ def unrest_cmd(ctx: click.Context, pool: str, number: str) -> None:
     from runtime.campaigns.callerid.store import PoolError, unrest
 
     try:
-        ok = unrest(engine_of(ctx), pool, number)
+        ok = unrest(open_db(ctx), pool, number)
     except PoolError as e:
         fail(str(e))
     if not ok:
@@ -138,7 +137,7 @@ def pick_cmd(ctx: click.Context, number: str, pool: str, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import PoolError, explain_pick
 
     try:
-        pick = explain_pick(engine_of(ctx), pool, number, _region())
+        pick = explain_pick(open_db(ctx), pool, number, _region())
     except PoolError as e:
         fail(str(e))
     d = pick.as_dict()

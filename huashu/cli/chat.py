@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from huashu.cli._common import fail
+
 __all__ = ["cli"]
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -39,7 +36,7 @@ def _load_script(path: Path, as_json: bool) -> Any:
     try:
         doc = load_json_file(path)
     except UnreadableInput as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     report = validate(doc)
     if not report.valid and as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -47,7 +44,7 @@ def _load_script(path: Path, as_json: bool) -> Any:
         for f in report.errors:
             where = f" [{f.node}{'/' + f.branch if f.branch else ''}]" if f.node else ""
             click.echo(f"{path}: {f.code}{where} {f.path}: {f.message}", err=True)
-        _fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1)
+        fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1)
     return Script.from_dict(doc)
 
 
@@ -60,26 +57,26 @@ def _read_replies(path: Path) -> list[Any]:
     limit = MAX_SCRIPT_BYTES
     try:
         if not path.exists():
-            _fail(f"{path}: no such file", 2)
+            fail(f"{path}: no such file", 2)
         if not path.is_file():
-            _fail(f"{path}: not a file", 2)
+            fail(f"{path}: not a file", 2)
         size = path.stat().st_size
         if size > limit:
-            _fail(f"{path}: {size:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+            fail(f"{path}: {size:,} bytes is too large (the limit is {limit:,} bytes)", 2)
         with path.open("rb") as f:
             data = f.read(limit + 1)  # the file may have grown since stat
     except OSError as e:
-        _fail(f"{path}: cannot read: {e.strerror}", 2)
+        fail(f"{path}: cannot read: {e.strerror}", 2)
     if len(data) > limit:
-        _fail(f"{path}: more than {limit:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+        fail(f"{path}: more than {limit:,} bytes is too large (the limit is {limit:,} bytes)", 2)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        _fail(f"{path}: not UTF-8 text (bad byte at offset {e.start})", 2)
+        fail(f"{path}: not UTF-8 text (bad byte at offset {e.start})", 2)
     try:
         return parse_replies(text.splitlines())
     except ReplyError as e:
-        _fail(f"{path}: {e}", 2)
+        fail(f"{path}: {e}", 2)
     raise AssertionError("unreachable")
 
 
@@ -170,9 +167,9 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
         session = ChatSession(script, variables, confidence=confidence,
                               semantic=NgramSimilarity() if similar else None)
     except VariableError as e:
-        _fail(f"{e} (give it with --var NAME=VALUE, or --examples)", 1)
+        fail(f"{e} (give it with --var NAME=VALUE, or --examples)", 1)
     except ScriptCompileError as e:
-        _fail(f"{file}: {e}", 1)
+        fail(f"{file}: {e}", 1)
     console = Console(stderr=as_json, highlight=False, soft_wrap=True)
     quiet = as_json and replies is not None
     quiet = quiet or (as_json and audio_replies is not None)
@@ -249,13 +246,13 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
         try:
             pcms.append(read_reply_8k(p, 60.0))
         except OSError as e:
-            _fail(f"{p}: cannot read: {e.strerror or e}", 2)
+            fail(f"{p}: cannot read: {e.strerror or e}", 2)
         except (NotAudio, ReplyTooLong) as e:
-            _fail(f"{p}: {e}", 2)
+            fail(f"{p}: {e}", 2)
     try:
         asr = build_asr(get_settings(), provider=provider, language=asr_language(script))
     except AsrError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     for p, pcm in zip(paths, pcms, strict=True):
         if session.finished:
             return
@@ -265,7 +262,7 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
         try:
             turn = hear_turn(asr, script, node, pcm, forced=forced)
         except AsrError as e:
-            _fail(f"{p}: {e}", 1)
+            fail(f"{p}: {e}", 1)
         d = {"file": str(p), **turn.to_dict()}
         heard.append(d)
         if turn.result is None or not turn.result.text.strip():  # nothing heard: a call waits in silence too

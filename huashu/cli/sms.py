@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, fail, open_db
 
 __all__ = ["cli"]
 
@@ -37,7 +36,7 @@ def add_rule_cmd(ctx: click.Context, task_id: int, name: str, template: str, int
     from runtime.campaigns.sms.store import RuleError, RuleIn, add_rule
 
     try:
-        r = add_rule(engine_of(ctx), task_id, RuleIn(name, template, intent, outcome, attempts))
+        r = add_rule(open_db(ctx), task_id, RuleIn(name, template, intent, outcome, attempts))
     except RuleError as e:
         fail(str(e))
     n = r["length"]
@@ -52,7 +51,7 @@ def rules_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """The task's rules."""
     from runtime.campaigns.sms.store import list_rules
 
-    rules = list_rules(engine_of(ctx), task_id)
+    rules = list_rules(open_db(ctx), task_id)
     if as_json:
         click.echo(_dump(rules))
         return
@@ -69,7 +68,7 @@ def remove_rule_cmd(ctx: click.Context, task_id: int, rule_id: int) -> None:
     """Remove a rule (messages already queued by it stay)."""
     from runtime.campaigns.sms.store import remove_rule
 
-    if not remove_rule(engine_of(ctx), task_id, rule_id):
+    if not remove_rule(open_db(ctx), task_id, rule_id):
         fail(f"task {task_id} has no rule {rule_id}")
     click.echo(f"rule {rule_id} removed")
 
@@ -84,7 +83,7 @@ def messages_cmd(ctx: click.Context, task_id: int, attempt_id: int | None, limit
     """The task's messages, newest first, with their status (queued, sending, sent, delivered, failed)."""
     from runtime.campaigns.sms.store import messages, summary
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     rows = messages(engine, task_id=task_id, attempt_id=attempt_id, limit=limit)
     if as_json:
         click.echo(_dump({"summary": summary(engine, task_id), "messages": rows}))

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail, parse_pairs
+from huashu.cli._common import database_group, fail, open_db
+from huashu.cli.campaign import parse_pairs
 
 __all__ = ["cli"]
 
@@ -77,7 +77,7 @@ def _named(ctx: click.Context, name: str) -> Any:
     from runtime.campaigns.secrets import DecryptError, SecretBox
     from runtime.campaigns.sources import SourceError, spec_from_record
 
-    with Session(engine_of(ctx)) as s:
+    with Session(open_db(ctx)) as s:
         rec = s.exec(select(DataSource).where(DataSource.name == name)).first()
     if rec is None:
         fail(f"no data source named {name!r}")
@@ -99,7 +99,7 @@ def add_cmd(ctx: click.Context, name: str, **o: Any) -> None:
 
     spec = _spec(o)
     try:
-        click.echo(f"source {name!r} ({spec.kind}) saved as id {save_source(engine_of(ctx), name, spec)}")
+        click.echo(f"source {name!r} ({spec.kind}) saved as id {save_source(open_db(ctx), name, spec)}")
     except IntegrityError:
         fail(f"a data source named {name!r} exists already")
 
@@ -114,7 +114,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from runtime.campaigns.models import DataSource
     from runtime.campaigns.sources import DEFAULT_STATEMENT_TIMEOUT_S
 
-    with Session(engine_of(ctx)) as s:
+    with Session(open_db(ctx)) as s:
         recs = s.exec(select(DataSource).order_by(DataSource.id)).all()  # type: ignore[arg-type]
     rows = [{"id": r.id, "name": r.name, "kind": r.kind, "host": r.host, "database": r.database, "path": r.path,
              "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc),
