@@ -47,10 +47,13 @@ def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, por
     (HUASHU_DATA_DIR, default ./var), on SQLite unless HUASHU_DATABASE_URL names another database.
     """
     from designer.store import StoreError
+    from huashu.core.errors import UserError
     from huashu.demo.runner import demo_runner
     from huashu.demo.setup import DemoParams, prepare
     from runtime.campaigns.drivers import RunnerError
+    from runtime.campaigns.tasks import TaskError
     from runtime.config import get_settings
+    from web.auth.users import UserError as AccountError
 
     if as_json and not headless:
         fail("--json needs --headless (the web mode prints a URL, not a report)", USAGE)
@@ -59,7 +62,7 @@ def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, por
     say = (lambda m: click.echo(m, err=True)) if as_json else click.echo
     try:
         state = prepare(engine, settings.data_dir, DemoParams(customers, seed), region=settings.phone_region, step=say)
-    except (StoreError, LookupError, ValueError) as e:  # a broken library script, a task field, a user name
+    except (StoreError, TaskError, AccountError, UserError) as e:  # a broken library script, a task field, a user name
         fail(f"demo set-up failed: {e}")
     if state.params_note:
         say(f"note: {state.params_note}")

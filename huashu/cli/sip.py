@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from huashu.cli._common import fail
+
 __all__ = ["cli"]
 
 
@@ -80,8 +82,7 @@ def call_cmd(number: str, trunk: str, transport: str, user: str | None, password
     try:
         result = asyncio.run(main())
     except (RegistrationFailed, ValueError, OSError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:

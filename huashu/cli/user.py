@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from huashu.cli._common import open_db
+from huashu.cli._common import fail, open_db
 
 __all__ = ["cli"]
 
@@ -48,10 +48,7 @@ def create(username: str, role: str, password_stdin: bool, as_json: bool) -> Non
     try:
         user = create_user(open_db(), username, password, role)
     except UserError as e:
-        if as_json:  # the command promised JSON on stdout: a script reading it gets the error there
-            click.echo(json.dumps({"error": str(e)}, ensure_ascii=False))
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e))
     if as_json:
         out = {"username": user.username, "role": user.role, "id": user.id}
         if generated:
@@ -102,6 +99,5 @@ def set_role_cmd(username: str, role: str) -> None:
     try:
         user = set_role(open_db(), username, role)
     except UserError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e))
     click.echo(f"{user.username} is now {user.role}")

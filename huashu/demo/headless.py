@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from huashu.core.errors import NotFound
 from runtime.campaigns.dialer import CallRunner, LineLimits
 from runtime.campaigns.loading import source_rows
 from runtime.campaigns.node import RuntimeNode
@@ -28,7 +29,7 @@ def start_task(engine: Engine, task_id: int) -> str:
     """Start the task if it is a draft or paused; returns its status afterwards."""
     task = get_task(engine, task_id)
     if task is None:
-        raise LookupError(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}")
     if task.status in ("draft", "paused"):
         task = set_status(engine, task_id, "start", store_resolver(engine))
     return str(task.status)
