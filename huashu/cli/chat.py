@@ -149,7 +149,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
     """
     from rich.console import Console
 
-    from runtime.dialog.harness import ChatSession, ReplyError, parse_reply
+    from runtime.dialog.harness import ChatSession
     from runtime.dialog.render import VariableError
     from runtime.nlu.matcher import ScriptCompileError
     from runtime.nlu.semantic import NgramSimilarity
@@ -188,33 +188,9 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
             if session.finished:
                 break
     elif replies is not None:
-        for r in replies:
-            if session.finished:
-                break
-            step = session.say(r)
-            if not quiet:
-                console.print(f"[bold]customer:[/bold] {r}", highlight=False)
-                _print_barge(console, step)
-                _print_turns(console, step.turns)
-                _print_bot(console, step.bot)
+        _replay(session, console, replies, quiet)
     else:
-        stdin = sys.stdin
-        interactive = stdin.isatty()
-        while not session.finished:
-            if interactive:
-                console.print("[bold]you>[/bold] ", end="")
-            line = stdin.readline()
-            if not line or not line.strip():
-                break
-            try:
-                reply = parse_reply(line)
-            except ReplyError as e:
-                console.print(f"[red]{e}[/red]")
-                continue
-            step = session.say(reply)
-            _print_barge(console, step)
-            _print_turns(console, step.turns)
-            _print_bot(console, step.bot)
+        _converse(session, console)
     session.hangup()
     if as_json:
         out = session.record.to_dict()
@@ -223,6 +199,41 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         _print_summary(console, session.record)
+
+
+def _replay(session: Any, console: Any, replies: list[Any], quiet: bool) -> None:
+    """The answers of a --replies file, one a turn, until the call ends."""
+    for r in replies:
+        if session.finished:
+            break
+        step = session.say(r)
+        if not quiet:
+            console.print(f"[bold]customer:[/bold] {r}", highlight=False)
+            _print_barge(console, step)
+            _print_turns(console, step.turns)
+            _print_bot(console, step.bot)
+
+
+def _converse(session: Any, console: Any) -> None:
+    """Answers typed on stdin (a prompt in a terminal); an empty line or end of input hangs up."""
+    from runtime.dialog.harness import ReplyError, parse_reply
+
+    interactive = sys.stdin.isatty()
+    while not session.finished:
+        if interactive:
+            console.print("[bold]you>[/bold] ", end="")
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            break
+        try:
+            reply = parse_reply(line)
+        except ReplyError as e:
+            console.print(f"[red]{e}[/red]")
+            continue
+        step = session.say(reply)
+        _print_barge(console, step)
+        _print_turns(console, step.turns)
+        _print_bot(console, step.bot)
 
 
 def _hear_files(session: Any, script: Any, files: str, provider: str | None,
