@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 __all__ = [
-    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "emit", "console",
+    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "emit", "emit_json", "console",
     "db_option", "database_group", "open_db", "db_session",
 ]
 
@@ -73,14 +73,22 @@ def fail_with(error: HuashuError, status: int = USER_ERROR, *, prefix: str = "")
     fail(f"{prefix}{error.message}", status, code=error.code)
 
 
+def _jsonable(value: Any) -> Any:
+    """Dates and times as ISO 8601, anything else JSON does not know (paths, decimals) as its text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def emit_json(data: Any, *, indent: int | None = None) -> None:
+    """``data`` as JSON on stdout, non-ASCII text as is. ``indent``: None prints one line (what the
+    commands read line by line promise); 2 for the larger documents."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=_jsonable))
+
+
 def emit(data: Any, as_json: bool, render: Callable[[], None] | str | None = None, *,
          indent: int | None = None) -> None:
-    """The result: ``data`` as JSON under ``--json``, else ``render()`` (or the text ``render``).
-
-    ``indent``: None prints one line (what the commands whose output is read line by line
-    promise); 2 for the larger documents."""
+    """The result: ``data`` as JSON under ``--json`` (:func:`emit_json`), else ``render()`` or the text ``render``."""
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+        emit_json(data, indent=indent)
     elif callable(render):
         render()
     elif render is not None:

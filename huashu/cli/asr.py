@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -66,8 +65,7 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
         fail(f"{exc}", 1)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     if as_json:
-        click.echo(json.dumps({**result.to_dict(), "elapsed_ms": elapsed_ms, "language": language, **notes},
-                              ensure_ascii=False, indent=2))
+        emit_json({**result.to_dict(), "elapsed_ms": elapsed_ms, "language": language, **notes}, indent=2)
         return
     if "model" in notes:
         click.echo(f"model: {notes['model']} ({notes['model_language'] or 'language unknown'})", err=True)
@@ -101,7 +99,7 @@ def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider
         fail(f"{exc}", 1)
     out = {**turn.to_dict(), "file": str(file), "elapsed_ms": round((time.perf_counter() - started) * 1000)}
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     verdict = "rejected -> no_match" if out["rejected"] else f"-> {out['branch'] or '(matcher decides)'}"
     click.echo(f"{out['hypothesis'] or '(nothing)'}  {verdict}  [confidence {out['confidence']:.2f}, "

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 
 import click
 
-from huashu.cli._common import database_group, open_db
+from huashu.cli._common import database_group, emit_json, open_db
 
 __all__ = ["cli"]
 
@@ -27,7 +26,7 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
 
     v = verify(open_db(ctx))
     if as_json:
-        click.echo(json.dumps(v.as_dict(), ensure_ascii=False))
+        emit_json(v.as_dict())
     elif v.ok:
         click.echo(f"ok: {v.entries} entries, chain intact up to #{v.last_seq}")
     else:
@@ -58,7 +57,7 @@ def list_cmd(ctx: click.Context, actor: str | None, action: str | None, target_k
 
     rows = list_entries(open_db(ctx), AuditFilter(actor, action, target_kind, target_id, since, until, limit))
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        emit_json(rows)
         return
     if as_csv:
         w = csv.writer(sys.stdout)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from huashu.cli._common import database_group, fail, open_db
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -73,7 +72,7 @@ def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool)
 
     rows = entries(open_db(ctx), task_id, limit)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        emit_json(rows)
         return
     for r in rows:
         scope = "global" if r["task_id"] == 0 else f"task {r['task_id']}"
@@ -98,7 +97,7 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
     added, bad_numbers = add_many(open_db(ctx), pairs, task_id, "import", _region())
     errors = sorted(errors + bad_numbers, key=_line_no)
     if as_json:
-        click.echo(json.dumps({"added": added, "errors": errors}, ensure_ascii=False))
+        emit_json({"added": added, "errors": errors})
     else:
         click.echo(f"{added} numbers added, {len(errors)} bad lines (skipped; the good lines were imported)"
                    if errors else f"{added} numbers added")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, fail, open_db
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -23,9 +21,6 @@ def _region() -> str:
 
     return get_settings().phone_region
 
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
 
 
 @cli.command("import")
@@ -46,7 +41,7 @@ def import_cmd(ctx: click.Context, pool: str, file: Path, default_cap: int | Non
     except PoolError as e:
         fail(str(e))
     if as_json:
-        click.echo(_dump({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": rep.errors}))
+        emit_json({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": rep.errors})
     else:
         click.echo(f"pool {rep.pool}: {rep.added} added, {rep.updated} updated, {len(rep.errors)} rejected")
         for problem in rep.errors[:20]:
@@ -64,7 +59,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 
     pools = list_pools(open_db(ctx))
     if as_json:
-        click.echo(_dump(pools))
+        emit_json(pools)
         return
     for p in pools:
         click.echo(f"{p['name']}\t{p['numbers']} numbers\tcap {p['default_cap']}/day\trest {p['rest_hours']} h")
@@ -83,7 +78,7 @@ def health_cmd(ctx: click.Context, pool: str, as_json: bool) -> None:
     except PoolError as e:
         fail(str(e))
     if as_json:
-        click.echo(_dump(rows))
+        emit_json(rows)
         return
     for r in rows:
         rate = "-" if r["answer_rate"] is None else f"{r['answer_rate']:.0%}"
@@ -104,7 +99,7 @@ def judge_cmd(ctx: click.Context, pool: str) -> None:
         rested = judge_pool(open_db(ctx), pool)
     except PoolError as e:
         fail(str(e))
-    click.echo(_dump(rested))
+    emit_json(rested)
 
 
 @cli.command("unrest")
@@ -142,7 +137,7 @@ def pick_cmd(ctx: click.Context, number: str, pool: str, as_json: bool) -> None:
         fail(str(e))
     d = pick.as_dict()
     if as_json:
-        click.echo(_dump(d))
+        emit_json(d)
     else:
         callee = pick.callee
         if pick.caller_id is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, fail, open_db
+from huashu.cli._common import database_group, emit, emit_json, fail, open_db
 
 __all__ = ["cli", "parse_pairs"]
 
@@ -238,7 +238,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         if uploaded is not None:
             _forget_upload(engine, uploaded)
         raise
-    click.echo(json.dumps(_task_dict(task), ensure_ascii=False) if o["as_json"] else f"created task {task.id} ({task.name}), draft")
+    emit(_task_dict(task), o["as_json"], f"created task {task.id} ({task.name}), draft")
 
 
 @cli.command("list")
@@ -262,7 +262,7 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
         p = progress(engine, int(t.id or 0))
         out.append({**_task_dict(t), "progress": p.to_dict()})
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False))
+        emit_json(out)
         return
     table = Table("id", "name", "business", "script", "status", "priority", "numbers", "finished", "connect rate",
                   "agent group")
@@ -291,7 +291,7 @@ def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
         fail(f"no task with id {task_id}")
     d = _task_dict(t)
     if as_json:
-        click.echo(json.dumps(d, ensure_ascii=False))
+        emit_json(d)
     else:
         for k, v in d.items():
             click.echo(f"{k:18} {v}")
@@ -310,7 +310,7 @@ def _action(action: str) -> click.Command:
             t = set_status(engine, task_id, action, store_resolver(engine))
         except TaskError as e:
             fail(str(e))
-        click.echo(json.dumps({"id": t.id, "status": t.status}) if as_json else f"task {t.id}: {t.status}")
+        emit({"id": t.id, "status": t.status}, as_json, f"task {t.id}: {t.status}")
 
     cmd.__doc__ = {
         "start": "Start (or resume) a task; its script version must be approved.",
@@ -409,7 +409,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
            "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},
            "flags": stats.flagged, "bad_rows": [str(e) for e in errors], "dropped_rows": drops, "flagged_rows": flagged}
     if as_json:
-        click.echo(json.dumps(res, ensure_ascii=False))
+        emit_json(res)
         return
     click.echo(f"run {run_id}: {res['total']} rows, {res['queued']} queued, {res['dropped']} dropped")
     for k, v in sorted(res["reasons"].items()):
@@ -442,7 +442,7 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
     if t is None:
         fail(f"no task with id {task_id}")
     if as_json:
-        click.echo(json.dumps({"status": t.status, **progress(engine, task_id).to_dict()}, ensure_ascii=False))
+        emit_json({"status": t.status, **progress(engine, task_id).to_dict()})
         return
     from rich.console import Group
     from rich.live import Live
@@ -523,7 +523,7 @@ def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
     except ValueError as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps(cur))
+        emit_json(cur)
     else:
         for k, v in cur.items():
             click.echo(f"{k:14} {v}")

@@ -6,14 +6,13 @@ Exit status: 0 the call ran; 1 the script is invalid or a variable is missing/wr
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -39,7 +38,7 @@ def _load_script(path: Path, as_json: bool) -> Any:
         fail(str(e), 2)
     report = validate(doc)
     if not report.valid and as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        emit_json(report.to_dict(), indent=2)
     if not report.valid:
         for f in report.errors:
             where = f" [{f.node}{'/' + f.branch if f.branch else ''}]" if f.node else ""
@@ -196,7 +195,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
         out = session.record.to_dict()
         if audio_replies is not None:
             out["audio"] = heard
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
     else:
         _print_summary(console, session.record)
 

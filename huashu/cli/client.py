@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, fail, open_db
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -34,7 +33,7 @@ def create_cmd(ctx: click.Context, name: str, scopes: str, created_by: str | Non
     except ValueError as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps({"client_id": cid, "client_secret": secret, "scopes": scopes.split()}))
+        emit_json({"client_id": cid, "client_secret": secret, "scopes": scopes.split()})
     else:
         click.echo(f"client_id:     {cid}\nclient_secret: {secret}\n(the secret is not shown again)")
 
@@ -49,7 +48,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     rows: list[dict[str, Any]] = [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes.split(), "created_by": c.created_by,
              "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(open_db(ctx))]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     for r in rows:
         click.echo(f"{r['client_id']:20} {r['name']:20} {' '.join(r['scopes']):45} {'revoked' if r['revoked'] else ''}")

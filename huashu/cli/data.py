@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
+
+from huashu.cli._common import emit_json
 
 __all__ = ["cli"]
 
@@ -73,7 +74,7 @@ def synth(n: int, seed: int, out: Path, dirty_rate: float, recharge_after_calls:
                 written[key] = {"path": str(paths[key]), "rows": len(next(iter(data.values())))}
             bar.advance(task)
     if as_json:
-        click.echo(json.dumps(written, indent=2))
+        emit_json(written, indent=2)
     else:
         for key, info in written.items():
             click.echo(f"{key:10s} {info['rows']:>12,} rows -> {info['path']}")  # type: ignore[index]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from huashu.cli._common import emit
 from runtime.config import get_settings
 
 __all__ = ["cli"]
@@ -24,7 +23,7 @@ def url(as_json: bool) -> None:
 
     s = get_settings()
     shown = make_url(s.db_url).render_as_string(hide_password=True)
-    click.echo(json.dumps({"url": shown}) if as_json else shown)
+    emit({"url": shown}, as_json, shown)
 
 
 @cli.command()

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sys
 from typing import Any
 
 import click
 
-from huashu.cli._common import USAGE, fail, open_db
+from huashu.cli._common import USAGE, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -122,7 +121,7 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
             "caller_ids": answer_by_rule(engine, tid),
             "sms": sms_summary(engine, tid),
         }
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        emit_json(out, indent=2)
         return
     from huashu.cli.report import _render
 

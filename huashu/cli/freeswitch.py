@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from huashu.cli._common import emit_json
 
 __all__ = ["cli"]
 
@@ -38,7 +39,7 @@ def install_cmd(conf_dir: Path, assignments: tuple[str, ...], as_json: bool) -> 
     except DeployError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"conf_dir": str(conf_dir), "written": written, "values": values}))
+        emit_json({"conf_dir": str(conf_dir), "written": written, "values": values})
     else:
         for rel in written:
             click.echo(f"wrote {conf_dir / rel}")

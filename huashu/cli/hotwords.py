@@ -6,13 +6,12 @@ with its branch and where it comes from) and the hotwords a call gives the recog
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -41,7 +40,7 @@ def cli(file: Path, node_ids: tuple[str, ...], as_json: bool) -> None:
     out: dict[str, dict[str, Any]] = {n.id: {"hotwords": list(compiled.listen(n).hotwords), "open": compiled.closed.is_open(n.id),
                   "candidates": [c.to_dict() for c in compiled.closed.candidates(n.id)]} for n in listening}
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     for node_id, d in out.items():
         click.echo(f"[{node_id}] hotwords: {'，'.join(d['hotwords']) or '-'}"

@@ -8,14 +8,13 @@ recordings from their own carrier.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -74,7 +73,7 @@ def classify(file: Path, phase: str, tables: tuple[str, ...], recogniser: str, f
     if follow:
         out["before"] = [d.to_dict() for d in det.history]
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     for d in det.history if follow else []:
         click.echo(f"  (before: {d.label.value} at {d.decided_at_s:.2f} s)")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from huashu.cli._common import emit_json
 
 __all__ = ["cli"]
 
@@ -26,8 +26,7 @@ def cli(as_json: bool, assemble_whisper: bool) -> None:
         except AsrError as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps({"models": [r.to_dict() for r in rows], "whisper_assembled": assembled},
-                              ensure_ascii=False, indent=2))
+        emit_json({"models": [r.to_dict() for r in rows], "whisper_assembled": assembled}, indent=2)
         return
     from rich.console import Console
     from rich.table import Table

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from huashu.cli._common import database_group, open_db
+from huashu.cli._common import database_group, emit, emit_json, open_db
 
 __all__ = ["cli"]
 
@@ -33,7 +31,7 @@ def erase_cmd(ctx: click.Context, number: str, reason: str, as_json: bool) -> No
         click.echo(f"{number[:40]}: {e}", err=True)
         raise SystemExit(1) from None
     if as_json:
-        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False))
+        emit_json(rep.as_dict())
     else:
         click.echo(f"erased {rep.number_ref}: " + ", ".join(f"{k} {v}" for k, v in rep.deleted.items()))
         if rep.files:
@@ -73,4 +71,4 @@ def retention_cmd(ctx: click.Context, as_json: bool) -> None:
     from runtime.privacy.retention import apply_retention
 
     done = apply_retention(open_db(ctx), get_settings())
-    click.echo(json.dumps(done) if as_json else ", ".join(f"{k}: {v}" for k, v in done.items()))
+    emit(done, as_json, ", ".join(f"{k}: {v}" for k, v in done.items()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._common import console, db_session, fail
+from huashu.cli._common import console, db_session, emit_json, fail
 
 __all__ = ["cli"]
 
@@ -82,7 +81,7 @@ def show(campaign: str, store: Path | None, tz_hours: int, as_json: bool) -> Non
             fail(f"campaign {cid} has no call records in {st.path}")
         report = build_report(st, cid, tz_hours)
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        emit_json(report, indent=2)
     else:
         _render(report)
 
@@ -129,7 +128,7 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
                 result["attempts"] = sync(s, st)
         result["calls_in_store"] = st.count("calls")
     if as_json:
-        click.echo(json.dumps(result))
+        emit_json(result)
     else:
         click.echo(", ".join(f"{k}: {v:,}" for k, v in result.items()))
 
@@ -188,7 +187,7 @@ def compare(campaign_a: int, campaign_b: int, store: Path | None, confidence: fl
         except ValueError as e:
             fail(str(e))
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        emit_json(result, indent=2)
     else:
         _render_comparison(result)
 
@@ -228,7 +227,7 @@ def best_time(customers: Path, segment: str, campaigns: tuple[int, ...], store: 
         if not as_json:
             click.echo(f"saved -> {save_to}")
     if as_json:
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        emit_json(summary, indent=2)
     else:
         for seg, slots in summary.items():
             click.echo(f"{seg:20s} {', '.join(slots)}")

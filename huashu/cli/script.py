@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from designer.loader import UnreadableInput, load_json_file
-from huashu.cli._common import fail, open_db
+from huashu.cli._common import emit, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -189,13 +189,12 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
         doc = _read(file)
     except UnreadableInput as e:
         if as_json:
-            click.echo(json.dumps({"valid": False, "errors": [
-                {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}],
-                "warnings": []}, ensure_ascii=False))
+            emit_json({"valid": False, "errors": [
+                {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}], "warnings": []})
         fail(str(e), 2, json_error=False)
     report = validate(doc, lang=lang)
     if as_json:
-        click.echo(_dump(report.to_dict()))
+        emit_json(report.to_dict(), indent=2)
     else:
         con = _console()
         found = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
@@ -239,7 +238,7 @@ def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | N
     report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc),
                 disclosure=disclosure)
     if as_json:
-        click.echo(_dump(report.to_dict()))
+        emit_json(report.to_dict(), indent=2)
     else:
         con = _console()
         rows = _ordered([(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion)
@@ -298,7 +297,7 @@ def library_cmd(as_json: bool) -> None:
         rows.append({"name": name, "id": doc.get("id"), "title": doc.get("name"),
                      "language": doc.get("language"), "nodes": len(doc.get("nodes", []))})
     if as_json:
-        click.echo(_dump(rows))
+        emit_json(rows, indent=2)
         return
     table = Table("name", "title", "language", "nodes")
     for r in rows:
@@ -357,7 +356,7 @@ def diff_cmd(a: str, b: str, as_json: bool) -> None:
     if not isinstance(da, dict) or not isinstance(db, dict):
         fail("both sides must be script documents (JSON objects)", 1)
     d = diff_scripts(da, db)
-    click.echo(_dump(d.to_dict()) if as_json else d.to_text())
+    emit(d.to_dict(), as_json, d.to_text(), indent=2)
 
 
 @cli.command("import")
@@ -383,7 +382,7 @@ def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json:
                 fail(f"{f}: {why} (nothing was imported)" if len(docs) > 1 else f"{f}: {why}", 1)
             out.append({"file": f, "id": v.script_id, "version": v.number, "status": v.status})
     if as_json:
-        click.echo(_dump(out))
+        emit_json(out, indent=2)
     else:
         for o in out:
             click.echo(f"{o['file']}: stored as {o['id']}@{o['version']} ({o['status']})")
@@ -418,7 +417,7 @@ def list_cmd(as_json: bool) -> None:
              "latest_status": r.latest_status, "approved": r.approved,
              "updated_at": r.updated_at.isoformat(timespec="seconds")} for r in rows]
     if as_json:
-        click.echo(_dump(data))
+        emit_json(data, indent=2)
         return
     table = Table("id", "name", "latest", "status", "approved", "updated")
     for d in data:
@@ -538,7 +537,7 @@ def history_cmd(script_id: str, as_json: bool) -> None:
              "action": e.action, "from": e.from_status, "to": e.to_status, "comment": e.comment}
             for e in events]
     if as_json:
-        click.echo(_dump(data))
+        emit_json(data, indent=2)
         return
     table = Table("at", "version", "actor", "action", "status", "comment")
     for d in data:

@@ -15,7 +15,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["attack_cmd", "test_cmd", "cases_cmd"]
 
@@ -110,7 +110,7 @@ def attack_cmd(file: str, as_json: bool, seed: int, only: tuple[str, ...], min_r
         out = report.to_dict()
         if spoken is not None:
             out["speech"] = spoken.to_dict()
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
     else:
         _print_attack(file, report, lang)
         if spoken is not None:
@@ -269,7 +269,7 @@ def test_cmd(ref: str, as_json: bool, lang: str | None) -> None:
     except CaseError as e:
         fail(str(e), 2)
     if as_json:
-        click.echo(json.dumps(review.to_dict(), ensure_ascii=False, indent=2))
+        emit_json(review.to_dict(), indent=2)
         sys.exit(0 if review.run.ok else 1)
     _print_suite(label, review, lang)
     sys.exit(0 if review.run.ok else 1)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -84,7 +83,7 @@ def call_cmd(number: str, trunk: str, transport: str, user: str | None, password
     except (RegistrationFailed, ValueError, OSError) as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        emit_json(result)
     else:
         status = f" (SIP {result['sip_status']})" if result["sip_status"] else ""
         click.echo(f"outcome: {result['outcome']}  cause: {result['cause']}{status}  by: {result['hung_up_by']}")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, fail, open_db
+from huashu.cli._common import database_group, emit_json, fail, open_db
 from huashu.cli.campaign import parse_pairs
 
 __all__ = ["cli"]
@@ -120,7 +119,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
              "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc),
              "statement_timeout_s": r.statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S} for r in recs]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     for r in rows:
         click.echo(f"{r['id']:>4}  {r['name']:24} {r['kind']:10} {r['host'] or r['path'] or r['http_url'] or '(url)'}")
@@ -152,7 +151,7 @@ def test_cmd(ctx: click.Context, name: str | None, timeout: float, as_json: bool
     except (SourceError, UnsafeQuery) as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps({"message": message, "read_only": not warnings, "warnings": warnings}, ensure_ascii=False))
+        emit_json({"message": message, "read_only": not warnings, "warnings": warnings})
         return
     click.echo(message)
     for w in warnings:
@@ -181,8 +180,7 @@ def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params:
     except (SourceError, UnsafeQuery) as e:  # refused by the guard, or the server said no
         fail(f"--query: {e}" if isinstance(e, UnsafeQuery) else str(e))
     if as_json:
-        click.echo(json.dumps({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows],
-                               "errors": [str(x) for x in errors]}, ensure_ascii=False, default=str))
+        emit_json({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows], "errors": [str(x) for x in errors]})
         return
     click.echo(rows_to_csv(rows), nl=False)
     for bad in errors:

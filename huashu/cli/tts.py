@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from huashu.cli._common import fail
+from huashu.cli._common import emit_json, fail
 
 if TYPE_CHECKING:
     from runtime.speech.cache import PromptCache
@@ -59,7 +59,7 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
         report = prerender(script, tts, cache or PromptCache(settings.data_dir / "prompt-cache"), rate,
                            progress=not as_json and sys.stderr.isatty(), refresh=refresh)
         if as_json:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            emit_json(report.to_dict(), indent=2)
         else:
             click.echo(f"{report.rendered} rendered, {report.from_cache} from cache, "
                        f"{len(report.with_variables)} with variables (rendered at call time), "
@@ -86,7 +86,7 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
             "warnings": list(out.warnings), "output": str(output) if output else None,
             "cache_path": str(cached_at) if cached_at else None}
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        emit_json(info, indent=2)
     else:
         click.echo(f"{out.duration_ms} ms by {out.provider}:{out.voice}" + (" (cache)" if out.cached else "")
                    + (f" -> {output}" if output else f" -> {cached_at} (prompt cache; -o FILE to write a copy)"
@@ -129,6 +129,6 @@ def _upload(path: Path, store_dir: Path, as_json: bool) -> None:
         unreadable = ": not audio" in str(exc) or ": empty file" in str(exc)
         fail(f"{exc}", 2 if unreadable else 1)
     if as_json:
-        click.echo(json.dumps({"id": rid, "path": str(store_dir / f"{rid}.wav")}))
+        emit_json({"id": rid, "path": str(store_dir / f"{rid}.wav")})
     else:
         click.echo(f"stored as recording {rid} ({store_dir / (rid + '.wav')})")

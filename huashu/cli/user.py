@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from huashu.cli._common import fail, open_db
+from huashu.cli._common import emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -53,7 +52,7 @@ def create(username: str, role: str, password_stdin: bool, as_json: bool) -> Non
         out = {"username": user.username, "role": user.role, "id": user.id}
         if generated:
             out["password"] = password
-        click.echo(json.dumps(out, ensure_ascii=False))
+        emit_json(out)
         return
     click.echo(f"created {user.username} ({user.role})")
     if generated:
@@ -79,7 +78,7 @@ def list_cmd(as_json: bool) -> None:
         for u in users
     ]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     if not rows:
         click.echo("no users yet: huashu user create NAME --role admin")
