@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from huashu.cli._common import emit_json
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -37,7 +37,7 @@ def install_cmd(conf_dir: Path, assignments: tuple[str, ...], as_json: bool) -> 
     try:
         written = install_config(conf_dir, values)
     except DeployError as exc:
-        raise click.ClickException(str(exc)) from None
+        fail(str(exc))
     if as_json:
         emit_json({"conf_dir": str(conf_dir), "written": written, "values": values})
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from huashu.cli._common import emit_json
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -24,7 +24,7 @@ def cli(as_json: bool, assemble_whisper: bool) -> None:
         try:
             assembled = str(whisper_model_dir(settings.data_dir / "models", verify=True))
         except AsrError as exc:
-            raise click.ClickException(str(exc)) from exc
+            fail(str(exc))
     if as_json:
         emit_json({"models": [r.to_dict() for r in rows], "whisper_assembled": assembled}, indent=2)
         return

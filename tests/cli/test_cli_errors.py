@@ -30,6 +30,10 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "user": (["user", "create", "bad name!", "--role", "admin", "--json"], 1, "bad user name"),
     "runtime": (["runtime", "run", "--best-times", "{tmp}/missing.json", "--json"], 2, "no such file"),
     "demo": (["demo", "--json"], 2, "--json needs --headless"),
+    "client": (["client", "--db", "{db}", "create", "c1", "--scopes", "root", "--json"], 1, "unknown scope"),
+    "freeswitch": (["freeswitch", "install-config", "{tmp}", "--set", "nope=1", "--json"], 1, "vars.xml not found"),
+    "data": (["data", "synth", "--customers", "60", "-o", "{tmp}/c.txt", "--json"], 2, "must end in .csv or .parquet"),
+    "asr": (["asr", "{tmp}/missing.wav", "--json"], 2, "missing.wav"),
 }
 
 
