@@ -43,7 +43,8 @@ def _load_script(path: Path, as_json: bool) -> Any:
         for f in report.errors:
             where = f" [{f.node}{'/' + f.branch if f.branch else ''}]" if f.node else ""
             click.echo(f"{path}: {f.code}{where} {f.path}: {f.message}", err=True)
-        fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1)
+        fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1,
+             json_error=False)  # under --json the validation report above is the output
     return Script.from_dict(doc)
 
 
