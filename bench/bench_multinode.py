@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from huashu.core.db import init_db, make_engine  # noqa: E402
+from huashu.demo.audience import build_audience, customer_rows  # noqa: E402
+from huashu.demo.library import ensure_approved, ensure_library  # noqa: E402
+from huashu.demo.task import demo_spec  # noqa: E402
 from runtime.campaigns import tables as T  # noqa: E402
 from runtime.campaigns.loading import add_numbers  # noqa: E402
 from runtime.campaigns.scripts import store_resolver  # noqa: E402
 from runtime.campaigns.tasks import create_task, set_status  # noqa: E402
-from runtime.demo.audience import build_audience, customer_rows  # noqa: E402
-from runtime.demo.library import ensure_approved, ensure_library  # noqa: E402
-from runtime.demo.task import demo_spec  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -62,11 +62,10 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
         started = time.perf_counter()
         result = recognise(asr, pcm, list(expect), grammar=grammar, hotwords=list(hotword))
     except AsrError as exc:
-        _fail(f"{exc}", 1)
+        fail(f"{exc}", 1)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     if as_json:
-        click.echo(json.dumps({**result.to_dict(), "elapsed_ms": elapsed_ms, "language": language, **notes},
-                              ensure_ascii=False, indent=2))
+        emit_json({**result.to_dict(), "elapsed_ms": elapsed_ms, "language": language, **notes}, indent=2)
         return
     if "model" in notes:
         click.echo(f"model: {notes['model']} ({notes['model_language'] or 'language unknown'})", err=True)
@@ -95,12 +94,12 @@ def _node_turn(file: Path, pcm: bytes, script_file: Path, node_id: str, provider
         started = time.perf_counter()
         turn = hear_turn(asr, script, node_id, pcm, forced=forced)
     except NodeNotListening as exc:
-        _fail(f"{script_file}: {exc}", 2)
+        fail(f"{script_file}: {exc}", 2)
     except AsrError as exc:
-        _fail(f"{exc}", 1)
+        fail(f"{exc}", 1)
     out = {**turn.to_dict(), "file": str(file), "elapsed_ms": round((time.perf_counter() - started) * 1000)}
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     verdict = "rejected -> no_match" if out["rejected"] else f"-> {out['branch'] or '(matcher decides)'}"
     click.echo(f"{out['hypothesis'] or '(nothing)'}  {verdict}  [confidence {out['confidence']:.2f}, "
@@ -140,16 +139,6 @@ def _model_notes(asr: object, language: str | None) -> dict[str, Any]:
     return {"model": str(asr.model_path), "model_language": model_lang, "warnings": warnings}
 
 
-def _fail(message: str, status: int) -> NoReturn:
-    """Print the error and exit with ``status``; under ``--json`` also as ``{"error": ...}`` on stdout,
-    so a script reading the JSON is not left parsing nothing."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.params.get("as_json"):
-        click.echo(json.dumps({"error": message}, ensure_ascii=False))
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
-
-
 def _read_8k(file: Path, max_seconds: float) -> bytes:
     """The file as 8 kHz PCM; too long (from its header) exits 1, unreadable or not audio 2."""
     from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
@@ -157,8 +146,8 @@ def _read_8k(file: Path, max_seconds: float) -> bytes:
     try:
         return read_reply_8k(file, max_seconds)
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror or exc}", 2)
+        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
     except NotAudio as exc:
-        _fail(f"{file}: not audio ({exc})", 2)
+        fail(f"{file}: not audio ({exc})", 2)
     except ReplyTooLong as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._console import console
+from huashu.cli._common import USAGE, console, db_session, emit, fail
 
 __all__ = ["cli"]
 
@@ -32,21 +31,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return read_frame(path)
     except FrameError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-
-
-@contextmanager
-def _session() -> Iterator[Any]:
-    from huashu.core.config import get_settings
-    from huashu.core.db import init_db, make_engine, session_scope
-
-    settings = get_settings()
-    settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
-    init_db(engine)
-    with session_scope(engine) as s:
-        yield s
+        fail(str(e), USAGE)
 
 
 def _models_dir() -> Path:
@@ -65,18 +50,6 @@ def _progress(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield lambda msg: status.update(msg)
 
 
-def _fail(msg: str, code: int = 1) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(code)
-
-
-def _emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    else:
-        render()
-
-
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.table import Table
 
@@ -92,7 +65,7 @@ def _outcomes(outcomes: Path | None, campaigns: tuple[int, ...], store: Path | N
     if outcomes is not None:
         return _read(outcomes)
     if not campaigns:
-        _fail("give --outcomes FILE or --from-campaign ID (retrain from call outcomes)", 2)
+        fail("give --outcomes FILE or --from-campaign ID (retrain from call outcomes)", USAGE)
     from runtime.analytics.store import AnalyticsStore, StoreError
     from runtime.audience.feedback import labels_from_store
 
@@ -100,7 +73,7 @@ def _outcomes(outcomes: Path | None, campaigns: tuple[int, ...], store: Path | N
         with AnalyticsStore(store or _store_path(), read_only=True) as st:
             return labels_from_store(st, list(campaigns))
     except (StoreError, ValueError) as e:
-        _fail(str(e))
+        fail(str(e))
     raise AssertionError
 
 
@@ -150,7 +123,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
         prep = fit_preparation(frame)
         data = apply_preparation(frame, prep)
     except ValueError as e:
-        _fail(str(e))
+        fail(str(e))
     result: dict[str, Any] = {
         "report": data.report.as_dict(),
         "features": prep.feature_names(),
@@ -160,7 +133,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
         from runtime.audience.frame import write_frame
 
         if out.suffix.lower() not in (".csv", ".parquet"):
-            _fail(f"{out}: the output must end in .csv or .parquet", 2)
+            fail(f"{out}: the output must end in .csv or .parquet", USAGE)
         columns: dict[str, Any] = {"customer_id": data.customer_id}
         if form == "bins":
             columns.update(data.discretised(prep))
@@ -177,7 +150,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
         try:
             y = join_target(frame, _read(outcomes), target)[data.rows]
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
         keep = y >= 0
         ranking = rank_features({k: v[keep] for k, v in data.codes.items()}, y[keep].astype(np.int64),
                                 {k: v[keep] for k, v in data.numeric.items()})
@@ -201,7 +174,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
                    [[f["feature"], f["gain_ratio"], f["gain"], "" if f["threshold"] is None else f"<= {f['threshold']:.4g}",
                      "yes" if f["eligible"] else ""] for f in result["ranking"]])
 
-    _emit(result, as_json, render)
+    emit(result, as_json, indent=2, render=render)
 
 
 @cli.command()
@@ -234,8 +207,8 @@ def train(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], st
             trained = train_model(frame, y, kind, target, split_seed, cut, max_features, progress=say,
                                   max_depth=max_depth)
         except ValueError as e:
-            _fail(str(e))
-    with _session() as s:
+            fail(str(e))
+    with db_session() as s:
         row = save_model(s, trained, name or f"{kind}-{target}", _models_dir(), parent)
         model_id = row.id
     rules = tree_rules(trained.estimator, trained.feature_names) if kind == "tree" else []
@@ -265,7 +238,7 @@ def train(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], st
         for c in result.get("coefficients", [])[:10]:
             click.echo(f"  {c['feature']:32s} {c['coefficient']:+.4f}")
 
-    _emit(result, as_json, render)
+    emit(result, as_json, indent=2, render=render)
 
 
 @cli.command()
@@ -294,7 +267,7 @@ def uplift(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], s
         try:
             truth = true_uplift(frame)
         except KeyError as e:
-            _fail(f"--synthetic-truth: {customers} has no column {e.args[0]!r}; is it from `huashu data synth`?", 2)
+            fail(f"--synthetic-truth: {customers} has no column {e.args[0]!r}; is it from `huashu data synth`?", USAGE)
         if "effective" in labels and "connected" in labels:
             delivered = delivered_effect(outcome_column(frame, labels, "effective"),
                                          outcome_column(frame, labels, "connected"))
@@ -304,12 +277,12 @@ def uplift(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], s
             model = train_uplift(frame, y, t, target, split_seed, cut, progress=say, estimator=estimator,
                                  truth=truth, delivered=delivered)
         except ValueError as e:
-            _fail(str(e))
-    with _session() as s:
+            fail(str(e))
+    with db_session() as s:
         row = save_model(s, model, name or f"uplift-{target}", _models_dir())
         model_id = row.id
     result = {"model_id": model_id, "kind": "uplift", "target": target, "metrics": model.metrics}
-    _emit(result, as_json, lambda: _render_uplift(model_id, target, model.metrics))
+    emit(result, as_json, indent=2, render=lambda: _render_uplift(model_id, target, model.metrics))
 
 
 _ESTIMATOR_WORDS = {
@@ -397,18 +370,18 @@ def score(model_id: int, customers: Path, out: Path, as_json: bool) -> None:
     from runtime.audience.frame import write_frame
     from runtime.audience.store import load_model
 
-    with _session() as s:
+    with db_session() as s:
         try:
             _row, model = load_model(s, model_id)
         except KeyError as e:
-            _fail(str(e.args[0]))
+            fail(str(e.args[0]))
     frame = _read(customers)
     with _progress(as_json) as say:
         say(f"scoring {len(frame['customer_id']):,} customers")
         ids, sc = _score(model, frame)
         write_frame({"customer_id": ids, "score": sc}, out)
     result = {"model_id": model_id, "scored": len(ids), "out": str(out)}
-    _emit(result, as_json, lambda: click.echo(f"scored {len(ids):,} customers -> {out}"))
+    emit(result, as_json, indent=2, render=lambda: click.echo(f"scored {len(ids):,} customers -> {out}"))
 
 
 @cli.command("select")
@@ -427,13 +400,13 @@ def select_(name: str, model_id: int, customers: Path, top_n: int | None, thresh
     from runtime.audience.store import load_model, pick_members, save_audience
 
     if top_n is None and threshold is None:
-        _fail("give --top N or --threshold X", 2)
+        fail("give --top N or --threshold X", USAGE)
     frame = _read(customers)
-    with _session() as s:
+    with db_session() as s:
         try:
             _row, model = load_model(s, model_id)
         except KeyError as e:
-            _fail(str(e.args[0]))
+            fail(str(e.args[0]))
         with _progress(as_json) as say:
             say("scoring")
             ids, sc = _score(model, frame)
@@ -448,7 +421,7 @@ def select_(name: str, model_id: int, customers: Path, top_n: int | None, thresh
                                 threshold=threshold)
         result = {"audience_id": aud.id, "name": name, "callable": aud.size, "held_out": aud.held_out,
                   "min_score": float(sc[pos].min()) if len(pos) else None}
-    _emit(result, as_json, lambda: click.echo(
+    emit(result, as_json, indent=2, render=lambda: click.echo(
         f"audience {result['audience_id']} {name!r}: {result['callable']:,} to call, {result['held_out']:,} held out (control)"))
 
 
@@ -470,23 +443,23 @@ def rules_create(name: str, customers: Path, rule_json: str | None, rule_file: P
     """Create or replace rule audience NAME."""
     given = [x for x in (rule_json, rule_file, sql) if x]
     if len(given) != 1:
-        _fail("give exactly one of --rule, --rule-file, --sql", 2)
+        fail("give exactly one of --rule, --rule-file, --sql", USAGE)
     if sql:
         rule: dict[str, Any] = {"sql": sql}
     else:
         try:
             rule = json.loads(rule_json if rule_json else Path(str(rule_file)).read_text())
         except (json.JSONDecodeError, OSError) as e:
-            _fail(f"rule: {e}", 2)
+            fail(f"rule: {e}", USAGE)
     if cron:
         from croniter import croniter
 
         if not croniter.is_valid(cron):
-            _fail(f"--cron: {cron!r} is not a valid cron expression", 2)
-    with _session() as s:
+            fail(f"--cron: {cron!r} is not a valid cron expression", USAGE)
+    with db_session() as s:
         result = _run_rule(s, name, rule, customers, cron)
     skipped = result["skipped_no_id_or_phone"]
-    _emit(result, as_json, lambda: click.echo(
+    emit(result, as_json, indent=2, render=lambda: click.echo(
         f"audience {result['audience_id']} {name!r}: {result['callable']:,} to call, {result['held_out']:,} held out"
         + (f"; {skipped:,} matching rows skipped (no customer id or phone)" if skipped else "")))
 
@@ -502,7 +475,7 @@ def _run_rule(s: Any, name: str, rule: dict[str, Any], customers: Path, cron: st
     try:
         mask = rule_mask(rule, frame, now)
     except RuleError as e:
-        _fail(str(e))
+        fail(str(e))
     ok = reachable(frame)
     pos = np.flatnonzero(mask & ok)
     aud = save_audience(s, name, frame, pos, None, "rule", str(customers), rule=rule, refresh_cron=cron)
@@ -524,13 +497,13 @@ def rules_refresh(everything: bool, as_json: bool) -> None:
 
     now = datetime.now(UTC)
     done = []
-    with _session() as s:
+    with db_session() as s:
         for aud in s.exec(select(Audience).where(Audience.kind == "rule")).all():
             if everything or is_due(aud.refresh_cron, aud.refreshed_at, now):
                 if aud.rule is None:
                     continue
                 done.append(_run_rule(s, aud.name, dict(aud.rule), Path(aud.source), aud.refresh_cron))
-    _emit(done, as_json, lambda: click.echo("\n".join(f"{d['name']}: {d['callable']:,}" for d in done) or "nothing due"))
+    emit(done, as_json, indent=2, render=lambda: click.echo("\n".join(f"{d['name']}: {d['callable']:,}" for d in done) or "nothing due"))
 
 
 @cli.command("list")
@@ -541,13 +514,13 @@ def list_(as_json: bool) -> None:
 
     from runtime.audience.models import Audience
 
-    with _session() as s:
+    with db_session() as s:
         rows = [
             {"id": a.id, "name": a.name, "kind": a.kind, "model_id": a.model_id, "callable": a.size,
              "held_out": a.held_out, "refresh_cron": a.refresh_cron, "refreshed_at": str(a.refreshed_at)}
             for a in s.exec(select(Audience).order_by(Audience.id)).all()  # type: ignore[arg-type]
         ]
-    _emit(rows, as_json, lambda: _table("Audiences", ["id", "name", "kind", "model", "callable", "held out", "cron"],
+    emit(rows, as_json, indent=2, render=lambda: _table("Audiences", ["id", "name", "kind", "model", "callable", "held out", "cron"],
                                          [[r["id"], r["name"], r["kind"], r["model_id"] or "", r["callable"],
                                            r["held_out"], r["refresh_cron"] or ""] for r in rows]))
 
@@ -562,17 +535,17 @@ def show(audience: str, limit: int, as_json: bool) -> None:
 
     from runtime.audience.store import audience_numbers, get_audience
 
-    with _session() as s:
+    with db_session() as s:
         try:
             aud = get_audience(s, audience)
         except KeyError as e:
-            _fail(str(e.args[0]))
+            fail(str(e.args[0]))
         assert aud.id is not None
         rows: list[dict[str, Any]] = [
             {"customer_id": c, "phone": p, "secondary_phone": p2, "variables": v}
             for c, p, p2, v in islice(audience_numbers(s, aud.id), limit)
         ]
-    _emit(rows, as_json, lambda: _table(f"Audience {aud.name}", ["customer", "phone", "secondary", "score", "status"],
+    emit(rows, as_json, indent=2, render=lambda: _table(f"Audience {aud.name}", ["customer", "phone", "secondary", "score", "status"],
                                          [[r["customer_id"], r["phone"], r["secondary_phone"],
                                            r["variables"].get("score"), r["variables"].get("status", "")] for r in rows]))
 
@@ -585,7 +558,7 @@ def models(as_json: bool) -> None:
 
     from runtime.audience.models import AudienceModel
 
-    with _session() as s:
+    with db_session() as s:
         rows = [
             {"id": m.id, "name": m.name, "kind": m.kind, "target": m.target, "split_seed": m.split_seed,
              "parent_id": m.parent_id, "metrics": m.metrics, "created_at": str(m.created_at)}
@@ -602,7 +575,7 @@ def models(as_json: bool) -> None:
             return f"Qini {q['coefficient']} (95 % interval {iv['low']} to {iv['high']})"
         return f"Qini {q['coefficient']}" if q else ""
 
-    _emit(rows, as_json, lambda: _table("Model versions", ["id", "name", "kind", "target", "parent", "hold-out"],
+    emit(rows, as_json, indent=2, render=lambda: _table("Model versions", ["id", "name", "kind", "target", "parent", "hold-out"],
                                          [[r["id"], r["name"], r["kind"], r["target"], r["parent_id"] or "", quality(r)]
                                           for r in rows]))
 
@@ -621,16 +594,16 @@ def compare(model_ids: tuple[int, ...], customers: Path, outcomes: Path | None, 
 
     frame = _read(customers)
     labels = _outcomes(outcomes, campaigns, store)
-    with _session() as s:
+    with db_session() as s:
         try:
             versions = [(mid, load_model(s, mid)[1]) for mid in model_ids]
         except KeyError as e:
-            _fail(str(e.args[0]))
+            fail(str(e.args[0]))
     try:
         rows = compare_versions(versions, frame, labels, target, cut)
     except ValueError as e:
-        _fail(str(e))
-    _emit(rows, as_json, lambda: _table(
+        fail(str(e))
+    emit(rows, as_json, indent=2, render=lambda: _table(
         f"Model versions on the same hold-out ({target})", ["model", "kind", "test customers", "same hold-out", "AUC",
                                                              "lift", "precision", "Qini"],
         [[r["model_id"], r["kind"], r["test_customers"], "yes" if r["same_holdout"] else "NO", r.get("auc", ""),
@@ -645,14 +618,14 @@ def control(fraction: float | None, customer_id: int | None, as_json: bool) -> N
     """The random hold-out control group (stable by hash of the customer id), kept out of every campaign."""
     from runtime.audience.control import get_policy, is_control, set_policy
 
-    with _session() as s:
+    with db_session() as s:
         policy = set_policy(s, fraction) if fraction is not None else get_policy(s)
         assert policy is not None
         result: dict[str, Any] = {"fraction": policy.fraction, "since": str(policy.created_at)}
         if customer_id is not None:
             result["customer_id"] = customer_id
             result["held_out"] = is_control(customer_id, policy.salt, policy.fraction)
-    _emit(result, as_json, lambda: click.echo(
+    emit(result, as_json, indent=2, render=lambda: click.echo(
         f"control group: {result['fraction']:.1%} of customers (since {result['since']})"
         + (f"; customer {customer_id} is {'HELD OUT' if result['held_out'] else 'callable'}" if customer_id else "")))
 
@@ -670,16 +643,16 @@ def pull(source: str, query: str | None, id_column: str, phone_column: str, out:
     from runtime.audience.from_source import frame_from_source
 
     if out.suffix.lower() not in (".csv", ".parquet"):
-        _fail(f"{out}: the output must end in .csv or .parquet", 2)
-    with _session() as s:
+        fail(f"{out}: the output must end in .csv or .parquet", USAGE)
+    with db_session() as s:
         try:
             frame, errors = frame_from_source(s, source, query, None, id_column, phone_column)
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
     write_frame(frame, out)
     n = len(frame["customer_id"])
     result = {"rows": n, "columns": list(frame), "row_errors": errors, "out": str(out)}
-    _emit(result, as_json, lambda: click.echo(f"{n:,} customers ({len(frame)} columns) -> {out}"
+    emit(result, as_json, indent=2, render=lambda: click.echo(f"{n:,} customers ({len(frame)} columns) -> {out}"
                                               + (f"; {len(errors)} bad rows: {errors[:3]}" if errors else "")))
 
 
@@ -694,15 +667,15 @@ def targets(audience: str, campaign_id: int, out: Path, as_json: bool) -> None:
     from runtime.audience.store import audience_targets, get_audience
 
     if out.suffix.lower() not in (".csv", ".parquet"):
-        _fail(f"{out}: the output must end in .csv or .parquet", 2)
-    with _session() as s:
+        fail(f"{out}: the output must end in .csv or .parquet", USAGE)
+    with db_session() as s:
         try:
             aud = get_audience(s, audience)
         except KeyError as e:
-            _fail(str(e.args[0]))
+            fail(str(e.args[0]))
         assert aud.id is not None
         frame = audience_targets(s, aud.id, campaign_id)
     write_frame(frame, out)
     control = int((frame["arm"] == "control").sum())
     result = {"rows": len(frame["customer_id"]), "control": control, "out": str(out)}
-    _emit(result, as_json, lambda: click.echo(f"{result['rows']:,} members ({control:,} control) -> {out}"))
+    emit(result, as_json, indent=2, render=lambda: click.echo(f"{result['rows']:,} members ({control:,} control) -> {out}"))

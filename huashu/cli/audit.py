@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 
 import click
 
-from huashu.cli._db import database_group, engine_of
+from huashu.cli._common import database_group, emit_json, open_db
 
 __all__ = ["cli"]
 
@@ -25,9 +24,9 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
     """Recompute every entry's hash and link; exit 1 when an entry was edited, removed or inserted."""
     from runtime.audit.verify import verify
 
-    v = verify(engine_of(ctx))
+    v = verify(open_db(ctx))
     if as_json:
-        click.echo(json.dumps(v.as_dict(), ensure_ascii=False))
+        emit_json(v.as_dict())
     elif v.ok:
         click.echo(f"ok: {v.entries} entries, chain intact up to #{v.last_seq}")
     else:
@@ -56,9 +55,9 @@ def list_cmd(ctx: click.Context, actor: str | None, action: str | None, target_k
     from runtime.audit.export import COLUMNS, csv_rows
     from runtime.audit.log import AuditFilter, list_entries
 
-    rows = list_entries(engine_of(ctx), AuditFilter(actor, action, target_kind, target_id, since, until, limit))
+    rows = list_entries(open_db(ctx), AuditFilter(actor, action, target_kind, target_id, since, until, limit))
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        emit_json(rows)
         return
     if as_csv:
         w = csv.writer(sys.stdout)
@@ -67,7 +66,7 @@ def list_cmd(ctx: click.Context, actor: str | None, action: str | None, target_k
         return
     from rich.table import Table
 
-    from huashu.cli._console import console
+    from huashu.cli._common import console
 
     t = Table("#", "at (UTC)", "actor", "from", "action", "target", "before", "after")
     for r in rows:

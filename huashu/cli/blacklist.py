@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -34,7 +32,7 @@ def add_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int, reason: s
     """Add numbers (national or E.164)."""
     from runtime.campaigns.blacklist import BlacklistError, add
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     bad = 0
     for p in phones:
         try:
@@ -55,7 +53,7 @@ def remove_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int) -> Non
     """Remove numbers."""
     from runtime.campaigns.blacklist import BlacklistError, remove
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     for p in phones:
         try:
             click.echo(f"{p}: {'removed' if remove(engine, p, task_id, _region()) else 'not listed'}")
@@ -72,9 +70,9 @@ def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool)
     """Listed numbers with scope, reason and time."""
     from runtime.campaigns.blacklist import entries
 
-    rows = entries(engine_of(ctx), task_id, limit)
+    rows = entries(open_db(ctx), task_id, limit)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        emit_json(rows)
         return
     for r in rows:
         scope = "global" if r["task_id"] == 0 else f"task {r['task_id']}"
@@ -96,10 +94,10 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
     except OSError as e:
         fail(f"cannot read {file}: {e.strerror or e}", 2)
     pairs, errors = import_lines(data, column)
-    added, bad_numbers = add_many(engine_of(ctx), pairs, task_id, "import", _region())
+    added, bad_numbers = add_many(open_db(ctx), pairs, task_id, "import", _region())
     errors = sorted(errors + bad_numbers, key=_line_no)
     if as_json:
-        click.echo(json.dumps({"added": added, "errors": errors}, ensure_ascii=False))
+        emit_json({"added": added, "errors": errors})
     else:
         click.echo(f"{added} numbers added, {len(errors)} bad lines (skipped; the good lines were imported)"
                    if errors else f"{added} numbers added")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -24,9 +21,6 @@ def _region() -> str:
 
     return get_settings().phone_region
 
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
 
 
 @cli.command("import")
@@ -43,11 +37,11 @@ def import_cmd(ctx: click.Context, pool: str, file: Path, default_cap: int | Non
     from runtime.campaigns.callerid.store import PoolError, import_csv
 
     try:
-        rep = import_csv(engine_of(ctx), pool, file, _region(), default_cap)
+        rep = import_csv(open_db(ctx), pool, file, _region(), default_cap)
     except PoolError as e:
         fail(str(e))
     if as_json:
-        click.echo(_dump({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": rep.errors}))
+        emit_json({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": rep.errors})
     else:
         click.echo(f"pool {rep.pool}: {rep.added} added, {rep.updated} updated, {len(rep.errors)} rejected")
         for problem in rep.errors[:20]:
@@ -63,9 +57,9 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Pools with their number counts."""
     from runtime.campaigns.callerid.store import list_pools
 
-    pools = list_pools(engine_of(ctx))
+    pools = list_pools(open_db(ctx))
     if as_json:
-        click.echo(_dump(pools))
+        emit_json(pools)
         return
     for p in pools:
         click.echo(f"{p['name']}\t{p['numbers']} numbers\tcap {p['default_cap']}/day\trest {p['rest_hours']} h")
@@ -80,11 +74,11 @@ def health_cmd(ctx: click.Context, pool: str, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import PoolError, pool_numbers
 
     try:
-        rows = pool_numbers(engine_of(ctx), pool)
+        rows = pool_numbers(open_db(ctx), pool)
     except PoolError as e:
         fail(str(e))
     if as_json:
-        click.echo(_dump(rows))
+        emit_json(rows)
         return
     for r in rows:
         rate = "-" if r["answer_rate"] is None else f"{r['answer_rate']:.0%}"
@@ -102,10 +96,10 @@ def judge_cmd(ctx: click.Context, pool: str) -> None:
     from runtime.campaigns.callerid.store import PoolError, judge_pool
 
     try:
-        rested = judge_pool(engine_of(ctx), pool)
+        rested = judge_pool(open_db(ctx), pool)
     except PoolError as e:
         fail(str(e))
-    click.echo(_dump(rested))
+    emit_json(rested)
 
 
 @cli.command("unrest")
@@ -117,7 +111,7 @@ def unrest_cmd(ctx: click.Context, pool: str, number: str) -> None:
     from runtime.campaigns.callerid.store import PoolError, unrest
 
     try:
-        ok = unrest(engine_of(ctx), pool, number)
+        ok = unrest(open_db(ctx), pool, number)
     except PoolError as e:
         fail(str(e))
     if not ok:
@@ -138,12 +132,12 @@ def pick_cmd(ctx: click.Context, number: str, pool: str, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import PoolError, explain_pick
 
     try:
-        pick = explain_pick(engine_of(ctx), pool, number, _region())
+        pick = explain_pick(open_db(ctx), pool, number, _region())
     except PoolError as e:
         fail(str(e))
     d = pick.as_dict()
     if as_json:
-        click.echo(_dump(d))
+        emit_json(d)
     else:
         callee = pick.callee
         if pick.caller_id is None:

@@ -9,19 +9,13 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
+from huashu.cli._common import database_group, emit, emit_json, fail, open_db
 
-__all__ = ["cli", "fail", "parse_pairs"]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Exit with a one-line message: 1 for bad content, 2 for unreadable input or usage."""
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(code)
+__all__ = ["cli", "parse_pairs"]
 
 
 def parse_pairs(items: tuple[str, ...], what: str, split_commas: bool = False) -> dict[str, str]:
@@ -201,7 +195,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
 
     from runtime.campaigns.tasks import TaskError, TaskSpec, check_script_exists, create_task
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     _usage_checks(o)
     mapping: dict[str, Any] = parse_pairs(o["maps"], "--map", split_commas=True)
     mapping.setdefault("phone", "phone")
@@ -244,7 +238,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         if uploaded is not None:
             _forget_upload(engine, uploaded)
         raise
-    click.echo(json.dumps(_task_dict(task), ensure_ascii=False) if o["as_json"] else f"created task {task.id} ({task.name}), draft")
+    emit(_task_dict(task), o["as_json"], f"created task {task.id} ({task.name}), draft")
 
 
 @cli.command("list")
@@ -261,14 +255,14 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
     from runtime.campaigns.progress import progress
     from runtime.campaigns.tasks import list_tasks
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     tasks = list_tasks(engine, include_deleted, name, script)
     out = []
     for t in tasks:
         p = progress(engine, int(t.id or 0))
         out.append({**_task_dict(t), "progress": p.to_dict()})
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False))
+        emit_json(out)
         return
     table = Table("id", "name", "business", "script", "status", "priority", "numbers", "finished", "connect rate",
                   "agent group")
@@ -292,12 +286,12 @@ def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """One task's settings."""
     from runtime.campaigns.tasks import get_task
 
-    t = get_task(engine_of(ctx), task_id)
+    t = get_task(open_db(ctx), task_id)
     if t is None:
         fail(f"no task with id {task_id}")
     d = _task_dict(t)
     if as_json:
-        click.echo(json.dumps(d, ensure_ascii=False))
+        emit_json(d)
     else:
         for k, v in d.items():
             click.echo(f"{k:18} {v}")
@@ -311,12 +305,12 @@ def _action(action: str) -> click.Command:
         from runtime.campaigns.scripts import store_resolver
         from runtime.campaigns.tasks import TaskError, set_status
 
-        engine = engine_of(ctx)
+        engine = open_db(ctx)
         try:
             t = set_status(engine, task_id, action, store_resolver(engine))
         except TaskError as e:
             fail(str(e))
-        click.echo(json.dumps({"id": t.id, "status": t.status}) if as_json else f"task {t.id}: {t.status}")
+        emit({"id": t.id, "status": t.status}, as_json, f"task {t.id}: {t.status}")
 
     cmd.__doc__ = {
         "start": "Start (or resume) a task; its script version must be approved.",
@@ -348,7 +342,7 @@ def update_cmd(ctx: click.Context, task_id: int, sets: tuple[str, ...]) -> None:
         except json.JSONDecodeError:
             changes[k] = v
     try:
-        t = update_task(engine_of(ctx), task_id, changes)
+        t = update_task(open_db(ctx), task_id, changes)
     except TaskError as e:
         fail(str(e))
     click.echo(f"task {t.id} updated")
@@ -370,7 +364,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     from runtime.campaigns.tasks import TaskError, check_file_mapping, get_task
     from runtime.campaigns.uploads import RowError, UploadError, read_upload
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     task = get_task(engine, task_id)
     if task is None:
         fail(f"no task with id {task_id}")
@@ -415,7 +409,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
            "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},
            "flags": stats.flagged, "bad_rows": [str(e) for e in errors], "dropped_rows": drops, "flagged_rows": flagged}
     if as_json:
-        click.echo(json.dumps(res, ensure_ascii=False))
+        emit_json(res)
         return
     click.echo(f"run {run_id}: {res['total']} rows, {res['queued']} queued, {res['dropped']} dropped")
     for k, v in sorted(res["reasons"].items()):
@@ -443,12 +437,12 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
     from runtime.campaigns.progress import progress
     from runtime.campaigns.tasks import get_task
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     t = get_task(engine, task_id)
     if t is None:
         fail(f"no task with id {task_id}")
     if as_json:
-        click.echo(json.dumps({"status": t.status, **progress(engine, task_id).to_dict()}, ensure_ascii=False))
+        emit_json({"status": t.status, **progress(engine, task_id).to_dict()})
         return
     from rich.console import Group
     from rich.live import Live
@@ -499,7 +493,7 @@ def export_cmd(ctx: click.Context, task_id: int, fmt: str, output: Path | None) 
     from runtime.campaigns.export import export_calls
     from runtime.campaigns.tasks import get_task
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     if get_task(engine, task_id) is None:
         fail(f"no task with id {task_id}")
     data = export_calls(engine, task_id, fmt)
@@ -525,11 +519,11 @@ def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
     from runtime.campaigns.settings_store import set_compliance
 
     try:
-        cur = set_compliance(engine_of(ctx), **changes)
+        cur = set_compliance(open_db(ctx), **changes)
     except ValueError as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps(cur))
+        emit_json(cur)
     else:
         for k, v in cur.items():
             click.echo(f"{k:14} {v}")

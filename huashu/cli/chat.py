@@ -6,19 +6,15 @@ Exit status: 0 the call ran; 1 the script is invalid or a variable is missing/wr
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from huashu.cli._common import emit_json, fail
+
 __all__ = ["cli"]
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -39,15 +35,16 @@ def _load_script(path: Path, as_json: bool) -> Any:
     try:
         doc = load_json_file(path)
     except UnreadableInput as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     report = validate(doc)
     if not report.valid and as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        emit_json(report.to_dict(), indent=2)
     if not report.valid:
         for f in report.errors:
             where = f" [{f.node}{'/' + f.branch if f.branch else ''}]" if f.node else ""
             click.echo(f"{path}: {f.code}{where} {f.path}: {f.message}", err=True)
-        _fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1)
+        fail(f"{path}: the script is not valid ({len(report.errors)} error(s)); fix it before chatting", 1,
+             json_error=False)  # under --json the validation report above is the output
     return Script.from_dict(doc)
 
 
@@ -60,26 +57,26 @@ def _read_replies(path: Path) -> list[Any]:
     limit = MAX_SCRIPT_BYTES
     try:
         if not path.exists():
-            _fail(f"{path}: no such file", 2)
+            fail(f"{path}: no such file", 2)
         if not path.is_file():
-            _fail(f"{path}: not a file", 2)
+            fail(f"{path}: not a file", 2)
         size = path.stat().st_size
         if size > limit:
-            _fail(f"{path}: {size:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+            fail(f"{path}: {size:,} bytes is too large (the limit is {limit:,} bytes)", 2)
         with path.open("rb") as f:
             data = f.read(limit + 1)  # the file may have grown since stat
     except OSError as e:
-        _fail(f"{path}: cannot read: {e.strerror}", 2)
+        fail(f"{path}: cannot read: {e.strerror}", 2)
     if len(data) > limit:
-        _fail(f"{path}: more than {limit:,} bytes is too large (the limit is {limit:,} bytes)", 2)
+        fail(f"{path}: more than {limit:,} bytes is too large (the limit is {limit:,} bytes)", 2)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        _fail(f"{path}: not UTF-8 text (bad byte at offset {e.start})", 2)
+        fail(f"{path}: not UTF-8 text (bad byte at offset {e.start})", 2)
     try:
         return parse_replies(text.splitlines())
     except ReplyError as e:
-        _fail(f"{path}: {e}", 2)
+        fail(f"{path}: {e}", 2)
     raise AssertionError("unreachable")
 
 
@@ -152,7 +149,7 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
     """
     from rich.console import Console
 
-    from runtime.dialog.harness import ChatSession, ReplyError, parse_reply
+    from runtime.dialog.harness import ChatSession
     from runtime.dialog.render import VariableError
     from runtime.nlu.matcher import ScriptCompileError
     from runtime.nlu.semantic import NgramSimilarity
@@ -170,9 +167,9 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
         session = ChatSession(script, variables, confidence=confidence,
                               semantic=NgramSimilarity() if similar else None)
     except VariableError as e:
-        _fail(f"{e} (give it with --var NAME=VALUE, or --examples)", 1)
+        fail(f"{e} (give it with --var NAME=VALUE, or --examples)", 1)
     except ScriptCompileError as e:
-        _fail(f"{file}: {e}", 1)
+        fail(f"{file}: {e}", 1)
     console = Console(stderr=as_json, highlight=False, soft_wrap=True)
     quiet = as_json and replies is not None
     quiet = quiet or (as_json and audio_replies is not None)
@@ -191,41 +188,52 @@ def cli(file: Path, var_pairs: tuple[str, ...], replies_file: Path | None, audio
             if session.finished:
                 break
     elif replies is not None:
-        for r in replies:
-            if session.finished:
-                break
-            step = session.say(r)
-            if not quiet:
-                console.print(f"[bold]customer:[/bold] {r}", highlight=False)
-                _print_barge(console, step)
-                _print_turns(console, step.turns)
-                _print_bot(console, step.bot)
+        _replay(session, console, replies, quiet)
     else:
-        stdin = sys.stdin
-        interactive = stdin.isatty()
-        while not session.finished:
-            if interactive:
-                console.print("[bold]you>[/bold] ", end="")
-            line = stdin.readline()
-            if not line or not line.strip():
-                break
-            try:
-                reply = parse_reply(line)
-            except ReplyError as e:
-                console.print(f"[red]{e}[/red]")
-                continue
-            step = session.say(reply)
-            _print_barge(console, step)
-            _print_turns(console, step.turns)
-            _print_bot(console, step.bot)
+        _converse(session, console)
     session.hangup()
     if as_json:
         out = session.record.to_dict()
         if audio_replies is not None:
             out["audio"] = heard
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
     else:
         _print_summary(console, session.record)
+
+
+def _replay(session: Any, console: Any, replies: list[Any], quiet: bool) -> None:
+    """The answers of a --replies file, one a turn, until the call ends."""
+    for r in replies:
+        if session.finished:
+            break
+        step = session.say(r)
+        if not quiet:
+            console.print(f"[bold]customer:[/bold] {r}", highlight=False)
+            _print_barge(console, step)
+            _print_turns(console, step.turns)
+            _print_bot(console, step.bot)
+
+
+def _converse(session: Any, console: Any) -> None:
+    """Answers typed on stdin (a prompt in a terminal); an empty line or end of input hangs up."""
+    from runtime.dialog.harness import ReplyError, parse_reply
+
+    interactive = sys.stdin.isatty()
+    while not session.finished:
+        if interactive:
+            console.print("[bold]you>[/bold] ", end="")
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            break
+        try:
+            reply = parse_reply(line)
+        except ReplyError as e:
+            console.print(f"[red]{e}[/red]")
+            continue
+        step = session.say(reply)
+        _print_barge(console, step)
+        _print_turns(console, step.turns)
+        _print_bot(console, step.bot)
 
 
 def _hear_files(session: Any, script: Any, files: str, provider: str | None,
@@ -249,13 +257,13 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
         try:
             pcms.append(read_reply_8k(p, 60.0))
         except OSError as e:
-            _fail(f"{p}: cannot read: {e.strerror or e}", 2)
+            fail(f"{p}: cannot read: {e.strerror or e}", 2)
         except (NotAudio, ReplyTooLong) as e:
-            _fail(f"{p}: {e}", 2)
+            fail(f"{p}: {e}", 2)
     try:
         asr = build_asr(get_settings(), provider=provider, language=asr_language(script))
     except AsrError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     for p, pcm in zip(paths, pcms, strict=True):
         if session.finished:
             return
@@ -265,7 +273,7 @@ def _hear_files(session: Any, script: Any, files: str, provider: str | None,
         try:
             turn = hear_turn(asr, script, node, pcm, forced=forced)
         except AsrError as e:
-            _fail(f"{p}: {e}", 1)
+            fail(f"{p}: {e}", 1)
         d = {"file": str(p), **turn.to_dict()}
         heard.append(d)
         if turn.result is None or not turn.result.text.strip():  # nothing heard: a call waits in silence too

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -31,11 +29,11 @@ def create_cmd(ctx: click.Context, name: str, scopes: str, created_by: str | Non
     from web.api.oauth import create_client
 
     try:
-        cid, secret = create_client(engine_of(ctx), name, scopes, created_by)
+        cid, secret = create_client(open_db(ctx), name, scopes, created_by)
     except ValueError as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps({"client_id": cid, "client_secret": secret, "scopes": scopes.split()}))
+        emit_json({"client_id": cid, "client_secret": secret, "scopes": scopes.split()})
     else:
         click.echo(f"client_id:     {cid}\nclient_secret: {secret}\n(the secret is not shown again)")
 
@@ -48,9 +46,9 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from web.api.oauth import list_clients
 
     rows: list[dict[str, Any]] = [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes.split(), "created_by": c.created_by,
-             "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(engine_of(ctx))]
+             "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(open_db(ctx))]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     for r in rows:
         click.echo(f"{r['client_id']:20} {r['name']:20} {' '.join(r['scopes']):45} {'revoked' if r['revoked'] else ''}")
@@ -63,6 +61,6 @@ def revoke_cmd(ctx: click.Context, client_id: str) -> None:
     """Revoke a client and delete its tokens."""
     from web.api.oauth import revoke_client
 
-    if not revoke_client(engine_of(ctx), client_id):
+    if not revoke_client(open_db(ctx), client_id):
         fail(f"no active client {client_id!r}")
     click.echo(f"client {client_id} revoked")

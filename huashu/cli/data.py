@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
+
+from huashu.cli._common import USAGE, emit_json, fail
 
 __all__ = ["cli"]
 
@@ -44,7 +45,7 @@ def synth(n: int, seed: int, out: Path, dirty_rate: float, recharge_after_calls:
     from runtime.audience.synth import SynthOptions, synth_customers
 
     if out.suffix.lower() not in (".csv", ".parquet"):
-        raise click.UsageError(f"{out}: the output must end in .csv or .parquet")
+        fail(f"{out}: the output must end in .csv or .parquet", USAGE)
     written: dict[str, object] = {}
     with Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as bar:
         task = bar.add_task("customers", total=4 if recharge_after_calls else 2)
@@ -53,7 +54,7 @@ def synth(n: int, seed: int, out: Path, dirty_rate: float, recharge_after_calls:
         try:
             write_frame(frame, out)
         except (FrameError, OSError) as e:
-            raise click.ClickException(str(e)) from e
+            fail(str(e), USAGE)
         written["customers"] = {"path": str(out), "rows": n}
         bar.advance(task)
         if recharge_after_calls:
@@ -73,7 +74,7 @@ def synth(n: int, seed: int, out: Path, dirty_rate: float, recharge_after_calls:
                 written[key] = {"path": str(paths[key]), "rows": len(next(iter(data.values())))}
             bar.advance(task)
     if as_json:
-        click.echo(json.dumps(written, indent=2))
+        emit_json(written, indent=2)
     else:
         for key, info in written.items():
             click.echo(f"{key:10s} {info['rows']:>12,} rows -> {info['path']}")  # type: ignore[index]

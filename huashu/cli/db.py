@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 import web  # noqa: F401 - registers every layer's tables (for alembic's target metadata)
+from huashu.cli._common import emit
 from huashu.core.config import get_settings
 
 __all__ = ["cli"]
@@ -25,7 +24,7 @@ def url(as_json: bool) -> None:
 
     s = get_settings()
     shown = make_url(s.db_url).render_as_string(hide_password=True)
-    click.echo(json.dumps({"url": shown}) if as_json else shown)
+    emit({"url": shown}, as_json, shown)
 
 
 @cli.command()

@@ -1,37 +1,20 @@
 """``huashu demo``: the demo campaign on the simulator, in the browser or (``--headless``) in the terminal.
 
-The CLI is the one layer that may join web and runtime: it builds the user store and the web
-app and hands them to :mod:`runtime.demo`, which does the work.
+The options and the printing; :mod:`huashu.demo` (above the web layer) does the work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sys
 from typing import Any
 
 import click
 
+from huashu.cli._common import USAGE, emit_json, fail, open_db
+
 __all__ = ["cli"]
-
-
-def _fail(msg: str, code: int = 1) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(code)
-
-
-def _user_store(engine: Any) -> Any:
-    from runtime.demo.accounts import UserStore
-    from web.auth.passwords import generate_password
-    from web.auth.users import create_user, find_user
-
-    return UserStore(
-        exists=lambda name: find_user(engine, name) is not None,
-        create=lambda name, pw, role: None if create_user(engine, name, pw, role) else None,
-        generate_password=generate_password,
-    )
 
 
 def _accounts_lines(accounts: list[Any]) -> list[str]:
@@ -62,68 +45,47 @@ def cli(customers: int, seed: int, headless: bool, as_json: bool, host: str, por
     Idempotent: a second run reuses what the first created. Data lives in the data directory
     (HUASHU_DATA_DIR, default ./var), on SQLite unless HUASHU_DATABASE_URL names another database.
     """
+    from designer.store import StoreError
     from huashu.core.config import get_settings
-    from runtime.campaigns.database import open_engine
-    from runtime.demo.setup import DemoParams, prepare
+    from huashu.core.errors import UserError
+    from huashu.demo.runner import demo_runner
+    from huashu.demo.setup import DemoParams, prepare
+    from runtime.campaigns.drivers import RunnerError
+    from runtime.campaigns.tasks import TaskError
+    from web.auth.users import UserError as AccountError
 
     if as_json and not headless:
-        _fail("--json needs --headless (the web mode prints a URL, not a report)", 2)
+        fail("--json needs --headless (the web mode prints a URL, not a report)", USAGE)
     settings = get_settings()
-    try:
-        engine = open_engine()
-    except Exception as e:  # an unreadable data dir or database file
-        _fail(f"cannot open the database {settings.db_url}: {e}", 2)
+    engine = open_db()
     say = (lambda m: click.echo(m, err=True)) if as_json else click.echo
-    from designer.store import StoreError
-
     try:
-        state = prepare(engine, settings.data_dir, DemoParams(customers, seed), _user_store(engine),
-                        region=settings.phone_region, step=say)
-    except (StoreError, LookupError, ValueError) as e:  # a broken library script, a task field, a user name
-        _fail(f"demo set-up failed: {e}")
+        state = prepare(engine, settings.data_dir, DemoParams(customers, seed), region=settings.phone_region, step=say)
+    except (StoreError, TaskError, AccountError, UserError) as e:  # a broken library script, a task field, a user name
+        fail(f"demo set-up failed: {e}")
     if state.params_note:
         say(f"note: {state.params_note}")
-    runner = _runner(engine, settings, state, record_sample, "demo" if headless else "demo-web")
+    try:
+        runner = demo_runner(engine, settings, state.params.seed, record_sample)
+    except RunnerError as e:
+        fail(str(e), USAGE)
     if headless:
         _headless(engine, settings, state, runner, as_json)
     else:
         _serve(engine, settings, state, runner, host, port)
 
 
-def _runner(engine: Any, settings: Any, state: Any, record_sample: float, node: str) -> Any:
-    """The demo's call runner, recording ``record_sample`` of the answered calls."""
-    from runtime.campaigns.drivers import RunnerError, simulator_recording_kw
-    from runtime.campaigns.scripts import store_resolver
-    from runtime.demo.runner import DemoRunner
-    from runtime.health import MeteredRunner
-
-    try:
-        recording = simulator_recording_kw(settings) if record_sample > 0 else {}
-    except RunnerError as e:
-        _fail(str(e), 2)
-    if recording:
-        recording["record_sample"] = record_sample
-    return MeteredRunner(DemoRunner(store_resolver(engine), seed=state.params.seed, **recording), node)
-
-
-def _sms_sender(engine: Any) -> Any:
-    """The demo's SMS follow-ups go to the simulator's SMS sink (counted, never sent)."""
-    from runtime.campaigns.sms.outbox import SmsSender
-    from runtime.campaigns.sms.sink import SmsSink
-
-    return SmsSender(engine, SmsSink(), "demo-sms")
-
-
 def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from huashu.demo.headless import run_to_end, start_task
+    from huashu.demo.results import load_results
+    from huashu.demo.runner import sms_sink_sender
     from runtime.analytics.report import build_report
     from runtime.analytics.store import AnalyticsStore
     from runtime.campaigns.callerid.report import answer_by_rule
     from runtime.campaigns.sms.store import summary as sms_summary
-    from runtime.demo.headless import run_to_end, start_task
-    from runtime.demo.results import load_results
 
     tid = state.task.task_id
     status = start_task(engine, tid)
@@ -137,14 +99,14 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
                        info=f"{p.attempts} attempts, {p.calls_up} up, connect rate {p.connect_rate:.1%}")
 
         if status == "running":
-            final = asyncio.run(run_to_end(engine, tid, runner, on_progress=show, sms=_sms_sender(engine)))
+            final = asyncio.run(run_to_end(engine, tid, runner, on_progress=show, sms=sms_sink_sender(engine)))
         else:
             from runtime.campaigns.progress import progress
 
             final = progress(engine, tid)
             show(final)
     if status not in ("running", "completed"):
-        _fail(f"demo task {tid} is {status}; it cannot run (delete the data directory to start over)")
+        fail(f"demo task {tid} is {status}; it cannot run (delete the data directory to start over)")
     store_path = settings.data_dir / "analytics.duckdb"
     loaded = load_results(engine, store_path, tid, state.audience, state.params.seed)
     with AnalyticsStore(store_path, read_only=True) as st:
@@ -159,7 +121,7 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
             "caller_ids": answer_by_rule(engine, tid),
             "sms": sms_summary(engine, tid),
         }
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        emit_json(out, indent=2)
         return
     from huashu.cli.report import _render
 
@@ -180,14 +142,12 @@ def _headless(engine: Any, settings: Any, state: Any, runner: Any, as_json: bool
 
 
 def _serve(engine: Any, settings: Any, state: Any, runner: Any, host: str, port: int) -> None:
-    from runtime.demo.results import load_results
-    from runtime.demo.serve import port_free, serve_with_node
-    from web.app import create_app
+    from huashu.demo.runner import sms_sink_sender
+    from huashu.demo.serve import port_free, serve_demo
 
     why = port_free(host, port)
     if why is not None:
-        _fail(f"cannot listen on {host}:{port}: {why} (choose another --port)", 2)
-    app = create_app(settings.model_copy(update={"host": host, "port": port}), engine)
+        fail(f"cannot listen on {host}:{port}: {why} (choose another --port)", USAGE)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
     url = f"http://{shown}:{port}/"
     click.echo("\n".join([
@@ -197,12 +157,11 @@ def _serve(engine: Any, settings: Any, state: Any, runner: Any, host: str, port:
         "a runtime node in this process dials the simulator. Ctrl-C stops.",
     ]))
     sys.stdout.flush()
-    tid = state.task.task_id
 
-    def loaded() -> None:
-        res = load_results(engine, settings.data_dir / "analytics.duckdb", tid, state.audience, state.params.seed)
-        click.echo(f"task {tid} completed: {res.calls:,} calls loaded; report: {url}analytics/{tid}")
+    def say(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_with_node(app, engine, runner, host, port, task_id=tid, on_complete=loaded,
-                                    sms=_sms_sender(engine)))
+        asyncio.run(serve_demo(engine, settings, state, runner, host, port, url=url, say=say,
+                               sms=sms_sink_sender(engine)))

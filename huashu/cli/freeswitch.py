@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -36,9 +37,9 @@ def install_cmd(conf_dir: Path, assignments: tuple[str, ...], as_json: bool) -> 
     try:
         written = install_config(conf_dir, values)
     except DeployError as exc:
-        raise click.ClickException(str(exc)) from None
+        fail(str(exc))
     if as_json:
-        click.echo(json.dumps({"conf_dir": str(conf_dir), "written": written, "values": values}))
+        emit_json({"conf_dir": str(conf_dir), "written": written, "values": values})
     else:
         for rel in written:
             click.echo(f"wrote {conf_dir / rel}")

@@ -6,11 +6,12 @@ with its branch and where it comes from) and the hotwords a call gives the recog
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -24,7 +25,7 @@ def cli(file: Path, node_ids: tuple[str, ...], as_json: bool) -> None:
 
     Add to them in the editor: a node's ASR hotwords, keyword branches, or an intent's phrases.
     """
-    from huashu.cli.chat import _fail, _load_script
+    from huashu.cli.chat import _load_script
     from runtime.dialog.compiled import compile_script
 
     script = _load_script(file, as_json)
@@ -33,13 +34,13 @@ def cli(file: Path, node_ids: tuple[str, ...], as_json: bool) -> None:
     if node_ids:
         unknown = [i for i in node_ids if i not in {n.id for n in listening}]
         if unknown:
-            _fail(f"{file}: not a listening node: {', '.join(unknown)} "
+            fail(f"{file}: not a listening node: {', '.join(unknown)} "
                   f"(listening nodes: {', '.join(n.id for n in listening) or 'none'})", 2)
         listening = [n for n in listening if n.id in node_ids]
     out: dict[str, dict[str, Any]] = {n.id: {"hotwords": list(compiled.listen(n).hotwords), "open": compiled.closed.is_open(n.id),
                   "candidates": [c.to_dict() for c in compiled.closed.candidates(n.id)]} for n in listening}
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     for node_id, d in out.items():
         click.echo(f"[{node_id}] hotwords: {'，'.join(d['hotwords']) or '-'}"

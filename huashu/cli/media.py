@@ -8,25 +8,17 @@ recordings from their own carrier.
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
 _MAX_SECONDS = 120.0
-
-
-def _fail(message: str, status: int) -> NoReturn:
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.params.get("as_json"):
-        click.echo(json.dumps({"error": message}, ensure_ascii=False))
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 @click.group(help="Answer classification: announcements, ringback, tones, voicemail, screening, people.")
@@ -63,15 +55,15 @@ def classify(file: Path, phase: str, tables: tuple[str, ...], recogniser: str, f
     try:
         pcm = read_reply_8k(file, _MAX_SECONDS)
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror or exc}", 2)
+        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
     except NotAudio as exc:
-        _fail(f"{file}: not audio ({exc})", 2)
+        fail(f"{file}: not audio ({exc})", 2)
     except ReplyTooLong as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     try:
         spotter = build_spotter(recogniser, tables or ("zh", "en"))
     except SpotterError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     det = AnswerDetector(Phase(phase), spotter, keep_listening=follow)
     started = time.process_time()
     decision = det.feed(pcm[i : i + 320] for i in range(0, len(pcm), 320))
@@ -81,7 +73,7 @@ def classify(file: Path, phase: str, tables: tuple[str, ...], recogniser: str, f
     if follow:
         out["before"] = [d.to_dict() for d in det.history]
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     for d in det.history if follow else []:
         click.echo(f"  (before: {d.label.value} at {d.decided_at_s:.2f} s)")

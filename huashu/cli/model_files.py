@@ -5,9 +5,9 @@ its name ``models``, which users and docs already type."""
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -27,10 +27,9 @@ def cli(as_json: bool, assemble_whisper: bool) -> None:
         try:
             assembled = str(whisper_model_dir(settings.data_dir / "models", verify=True))
         except AsrError as exc:
-            raise click.ClickException(str(exc)) from exc
+            fail(str(exc))
     if as_json:
-        click.echo(json.dumps({"models": [r.to_dict() for r in rows], "whisper_assembled": assembled},
-                              ensure_ascii=False, indent=2))
+        emit_json({"models": [r.to_dict() for r in rows], "whisper_assembled": assembled}, indent=2)
         return
     from rich.console import Console
     from rich.table import Table

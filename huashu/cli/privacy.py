@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from huashu.cli._db import database_group, engine_of
+from huashu.cli._common import database_group, emit, emit_json, open_db
 
 __all__ = ["cli"]
 
@@ -28,12 +26,12 @@ def erase_cmd(ctx: click.Context, number: str, reason: str, as_json: bool) -> No
     from runtime.privacy.erase import EraseError, erase_number
 
     try:
-        rep = erase_number(engine_of(ctx), number, reason=reason)
+        rep = erase_number(open_db(ctx), number, reason=reason)
     except EraseError as e:
         click.echo(f"{number[:40]}: {e}", err=True)
         raise SystemExit(1) from None
     if as_json:
-        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False))
+        emit_json(rep.as_dict())
     else:
         click.echo(f"erased {rep.number_ref}: " + ", ".join(f"{k} {v}" for k, v in rep.deleted.items()))
         if rep.files:
@@ -58,7 +56,7 @@ def opt_out_cmd(ctx: click.Context, number: str, channel: str, detail: str | Non
     if chk.e164 is None:
         click.echo(f"{number[:40]}: {chk.message}", err=True)
         raise SystemExit(1)
-    with engine_of(ctx).begin() as conn:
+    with open_db(ctx).begin() as conn:
         new = record_opt_out(conn, chk.e164, channel, detail)
     click.echo("recorded" if new else "already opted out (first opt-out kept)")
 
@@ -72,5 +70,5 @@ def retention_cmd(ctx: click.Context, as_json: bool) -> None:
     from huashu.core.config import get_settings
     from runtime.privacy.retention import apply_retention
 
-    done = apply_retention(engine_of(ctx), get_settings())
-    click.echo(json.dumps(done) if as_json else ", ".join(f"{k}: {v}" for k, v in done.items()))
+    done = apply_retention(open_db(ctx), get_settings())
+    emit(done, as_json, ", ".join(f"{k}: {v}" for k, v in done.items()))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from huashu.cli._console import console
+from huashu.cli._common import console, db_session, emit_json, fail
 
 __all__ = ["cli"]
 
@@ -41,31 +39,22 @@ def _open(store: Path | None, read_only: bool = True) -> Iterator[Any]:
 
     path = _store_path(store)
     if read_only and not path.exists():
-        _fail(f"no analytics store at {path} (load calls with `huashu report load`)", 2)
+        fail(f"no analytics store at {path} (load calls with `huashu report load`)", 2)
     try:
         st = AnalyticsStore(path, read_only=read_only)
     except StoreError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     try:
         yield st
     finally:
         st.close()
 
 
-def _fail(msg: str, code: int = 1) -> NoReturn:
-    """Print the error and exit; under ``--json`` the error is also JSON on stdout, as the command promised."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.params.get("as_json"):
-        click.echo(json.dumps({"error": msg}, ensure_ascii=False))
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(code)
-
-
 def _campaign(value: str) -> int | None:
     if value in ("all", "*"):
         return None
     if not value.isdigit():
-        _fail(f"campaign must be a number or 'all', got {value!r}", 2)
+        fail(f"campaign must be a number or 'all', got {value!r}", 2)
     return int(value)
 
 
@@ -89,10 +78,10 @@ def show(campaign: str, store: Path | None, tz_hours: int, as_json: bool) -> Non
     cid = _campaign(campaign)
     with _open(store) as st:
         if cid is not None and cid not in st.campaigns():
-            _fail(f"campaign {cid} has no call records in {st.path}")
+            fail(f"campaign {cid} has no call records in {st.path}")
         report = build_report(st, cid, tz_hours)
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        emit_json(report, indent=2)
     else:
         _render(report)
 
@@ -120,7 +109,7 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
     from runtime.audience.frame import FrameError, read_frame
 
     if not (calls or business or business_source or from_campaigns):
-        _fail("give --calls, --business, --business-source and/or --from-campaigns", 2)
+        fail("give --calls, --business, --business-source and/or --from-campaigns", 2)
     result: dict[str, int] = {}
     with _open(store, read_only=False) as st:
         try:
@@ -129,21 +118,19 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
             if business or business_source:
                 result["business"] = st.add_business(_business(business, business_source, query, campaign_id))
         except FrameError as e:
-            _fail(str(e), 2)
+            fail(str(e), 2)
         except (StoreError, ValueError) as e:
-            _fail(str(e))
+            fail(str(e))
         if from_campaigns:
             from huashu.core.config import get_settings
             from huashu.core.db import init_db, make_engine, session_scope
             from runtime.analytics.from_campaigns import sync
 
-            engine = make_engine(get_settings().db_url)
-            init_db(engine)
-            with session_scope(engine) as s:
+            with db_session() as s:
                 result["attempts"] = sync(s, st)
         result["calls_in_store"] = st.count("calls")
     if as_json:
-        click.echo(json.dumps(result))
+        emit_json(result)
     else:
         click.echo(", ".join(f"{k}: {v:,}" for k, v in result.items()))
 
@@ -163,9 +150,7 @@ def _business(path: Path | None, source: str | None, query: str | None, campaign
     from huashu.core.db import init_db, make_engine, session_scope
     from runtime.audience.control import control_mask, get_policy
 
-    engine = make_engine(get_settings().db_url)
-    init_db(engine)
-    with session_scope(engine) as s:
+    with db_session() as s:
         if frame is None:
             from runtime.audience.from_source import frame_from_source
 
@@ -204,9 +189,9 @@ def compare(campaign_a: int, campaign_b: int, store: Path | None, confidence: fl
         try:
             result = compare_campaigns(st, campaign_a, campaign_b, confidence)
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        emit_json(result, indent=2)
     else:
         _render_comparison(result)
 
@@ -229,12 +214,12 @@ def best_time(customers: Path, segment: str, campaigns: tuple[int, ...], store: 
     try:
         frame = read_frame(customers)
     except FrameError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     with _open(store) as st:
         try:
             rates, summary = learn_best_times(st, frame, segment, list(campaigns) or None)
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
     if save_default and save_to is None:
         from huashu.core.config import get_settings
 
@@ -246,7 +231,7 @@ def best_time(customers: Path, segment: str, campaigns: tuple[int, ...], store: 
         if not as_json:
             click.echo(f"saved -> {save_to}")
     if as_json:
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        emit_json(summary, indent=2)
     else:
         for seg, slots in summary.items():
             click.echo(f"{seg:20s} {', '.join(slots)}")
@@ -262,18 +247,18 @@ def export(campaign: str, out: Path, store: Path | None) -> None:
     from runtime.analytics.report import build_report
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
-        _fail(f"{out}: export to .csv or .xlsx", 2)
+        fail(f"{out}: export to .csv or .xlsx", 2)
     if not out.parent.is_dir():  # never create folders the user did not ask for (a typo would litter the disk)
-        _fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
+        fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
     cid = _campaign(campaign)
     with _open(store) as st:
         if cid is not None and cid not in st.campaigns():
-            _fail(f"campaign {cid} has no call records in {st.path}; nothing to export")
+            fail(f"campaign {cid} has no call records in {st.path}; nothing to export")
         report = build_report(st, cid)
     try:
         written = export_report(report, out)
     except OSError as e:
-        _fail(f"cannot write {out}: {e.strerror or e}", 2)
+        fail(f"cannot write {out}: {e.strerror or e}", 2)
     for p in written:
         click.echo(str(p))
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from designer.loader import UnreadableInput, load_json_file
+from huashu.cli._common import emit, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -35,15 +36,6 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False, width=width)
 
 
-def _fail(message: str, status: int, *, json_error: bool = True) -> NoReturn:
-    """Print the error and exit; a command run with ``--json`` also gets ``{"error": ...}`` on stdout."""
-    ctx = click.get_current_context(silent=True)
-    if json_error and ctx is not None and ctx.params.get("as_json"):
-        click.echo(json.dumps({"error": message}, ensure_ascii=False))
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
-
-
 def _read(path: str) -> Any:
     """``load_json_file`` plus the one failure it lets through: JSON nested deeper than Python recurses."""
     try:
@@ -56,7 +48,7 @@ def _load(path: str) -> Any:
     try:
         return _read(path)
     except UnreadableInput as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
 
 
 def _write(path: str, text: str) -> Path:
@@ -65,11 +57,11 @@ def _write(path: str, text: str) -> Path:
     The folder is not created: a typo in a path must not leave new directories behind."""
     out = Path(path)
     if not out.parent.is_dir():
-        _fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
+        fail(f"cannot write {out}: the folder {out.parent} does not exist", 2)
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as e:
-        _fail(f"cannot write {out}: {e.strerror or e}", 2)
+        fail(f"cannot write {out}: {e.strerror or e}", 2)
     return out
 
 
@@ -102,30 +94,20 @@ _BY = click.option("--by", "actor", default=_default_actor, show_default="$HUASH
 @contextmanager
 def _session() -> Iterator[Any]:
     """A session on the configured database; database trouble is exit 2, store refusals exit 1."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import IntegrityError
     from sqlmodel import Session
 
     from designer.store import StoreError
-    from huashu.core.config import get_settings
-    from huashu.core.db import init_db, make_engine
 
-    settings = get_settings()
-    try:
-        settings.ensure_dirs()
-        engine = make_engine(settings.db_url)
-        init_db(engine)
-    except (OperationalError, OSError) as e:
-        _fail(f"cannot open the database {settings.db_url}: {getattr(e, 'orig', e)}", 2)
+    engine = open_db()
     try:
         with Session(engine, expire_on_commit=False) as s:
             yield s
             s.commit()
     except StoreError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     except IntegrityError:
-        _fail("someone else changed this script at the same moment; run the command again", 1)
-    finally:
-        engine.dispose()
+        fail("someone else changed this script at the same moment; run the command again", 1)
 
 
 def _ref(text: str, *, need_version: bool) -> tuple[str, int | None]:
@@ -207,13 +189,12 @@ def validate_cmd(file: str, as_json: bool, lang: str) -> None:
         doc = _read(file)
     except UnreadableInput as e:
         if as_json:
-            click.echo(json.dumps({"valid": False, "errors": [
-                {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}],
-                "warnings": []}, ensure_ascii=False))
-        _fail(str(e), 2, json_error=False)
+            emit_json({"valid": False, "errors": [
+                {"code": "unreadable", "node": None, "branch": None, "path": "$", "message": str(e)}], "warnings": []})
+        fail(str(e), 2, json_error=False)
     report = validate(doc, lang=lang)
     if as_json:
-        click.echo(_dump(report.to_dict()))
+        emit_json(report.to_dict(), indent=2)
     else:
         con = _console()
         found = [("error", f.code, f.node or "", f.branch or "", f.message) for f in report.errors]
@@ -257,7 +238,7 @@ def qa_cmd(file: str, as_json: bool, forbid: tuple[str, ...], min_score: int | N
     report = qa(doc, forbidden_words=words, lang=lang, robustness=None if no_attack else measure(doc),
                 disclosure=disclosure)
     if as_json:
-        click.echo(_dump(report.to_dict()))
+        emit_json(report.to_dict(), indent=2)
     else:
         con = _console()
         rows = _ordered([(f.severity, f.category, f.code, f.node or "", f.message, f.suggestion)
@@ -316,7 +297,7 @@ def library_cmd(as_json: bool) -> None:
         rows.append({"name": name, "id": doc.get("id"), "title": doc.get("name"),
                      "language": doc.get("language"), "nodes": len(doc.get("nodes", []))})
     if as_json:
-        click.echo(_dump(rows))
+        emit_json(rows, indent=2)
         return
     table = Table("name", "title", "language", "nodes")
     for r in rows:
@@ -334,7 +315,7 @@ def new_cmd(source: str, output: str | None, new_id: str | None, new_name: str |
     """Start a new script from library script NAME."""
     lib = _library()
     if source not in lib:
-        _fail(f"no library script {source!r}; choose one of: {', '.join(lib) or '(none)'}", 2)
+        fail(f"no library script {source!r}; choose one of: {', '.join(lib) or '(none)'}", 2)
     doc = _load(str(lib[source]))
     doc["id"] = new_id or f"{doc.get('id', source)}-copy"
     if new_name:
@@ -345,7 +326,7 @@ def new_cmd(source: str, output: str | None, new_id: str | None, new_name: str |
         click.echo(text, nl=False)
         return
     if Path(output).exists() and not force:
-        _fail(f"{output} exists; use --force to overwrite it", 2)
+        fail(f"{output} exists; use --force to overwrite it", 2)
     out = _write(output, text)
     click.echo(f"wrote {out} (id {doc['id']!r}, from {source})", err=True)
 
@@ -360,7 +341,7 @@ def _doc_for_diff(ref: str) -> Any:
         try:
             return export_document(s, sid, ver)
         except NotFoundError as e:  # neither a file nor a stored version: a wrong argument
-            _fail(f"{ref}: no such file, and {e}", 2)
+            fail(f"{ref}: no such file, and {e}", 2)
 
 
 @cli.command("diff")
@@ -373,9 +354,9 @@ def diff_cmd(a: str, b: str, as_json: bool) -> None:
 
     da, db = _doc_for_diff(a), _doc_for_diff(b)
     if not isinstance(da, dict) or not isinstance(db, dict):
-        _fail("both sides must be script documents (JSON objects)", 1)
+        fail("both sides must be script documents (JSON objects)", 1)
     d = diff_scripts(da, db)
-    click.echo(_dump(d.to_dict()) if as_json else d.to_text())
+    emit(d.to_dict(), as_json, d.to_text(), indent=2)
 
 
 @cli.command("import")
@@ -398,10 +379,10 @@ def import_cmd(files: tuple[str, ...], actor: str, comment: str | None, as_json:
                 v = import_document(s, doc, actor=actor, comment=comment)
             except StoreError as e:  # name the file: with several FILES the reader must know which one
                 why = e.message(_env_lang()) if isinstance(e, SchemaRejectedError) else str(e)
-                _fail(f"{f}: {why} (nothing was imported)" if len(docs) > 1 else f"{f}: {why}", 1)
+                fail(f"{f}: {why} (nothing was imported)" if len(docs) > 1 else f"{f}: {why}", 1)
             out.append({"file": f, "id": v.script_id, "version": v.number, "status": v.status})
     if as_json:
-        click.echo(_dump(out))
+        emit_json(out, indent=2)
     else:
         for o in out:
             click.echo(f"{o['file']}: stored as {o['id']}@{o['version']} ({o['status']})")
@@ -436,7 +417,7 @@ def list_cmd(as_json: bool) -> None:
              "latest_status": r.latest_status, "approved": r.approved,
              "updated_at": r.updated_at.isoformat(timespec="seconds")} for r in rows]
     if as_json:
-        click.echo(_dump(data))
+        emit_json(data, indent=2)
         return
     table = Table("id", "name", "latest", "status", "approved", "updated")
     for d in data:
@@ -556,7 +537,7 @@ def history_cmd(script_id: str, as_json: bool) -> None:
              "action": e.action, "from": e.from_status, "to": e.to_status, "comment": e.comment}
             for e in events]
     if as_json:
-        click.echo(_dump(data))
+        emit_json(data, indent=2)
         return
     table = Table("at", "version", "actor", "action", "status", "comment")
     for d in data:

@@ -15,6 +15,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from huashu.cli._common import emit_json, fail
+
 __all__ = ["attack_cmd", "test_cmd", "cases_cmd"]
 
 _ZH = {"branch": "分支", "recall": "召回率", "false capture": "误捕率", "variants": "说法数", "intended": "应走",
@@ -37,12 +39,11 @@ def _pct(x: float | None) -> str:
 def _script_or_fail(doc: Any) -> Any:
     from designer.model import Script
     from designer.validate import validate
-    from huashu.cli.script import _fail
 
     report = validate(doc)
     if not report.valid:
         first = report.errors[0]
-        _fail(f"the script is not valid ({len(report.errors)} error(s); first: {first.code} {first.message}); "
+        fail(f"the script is not valid ({len(report.errors)} error(s); first: {first.code} {first.message}); "
               "run `huashu script validate` first", 2)
     return Script.from_dict(doc)
 
@@ -89,7 +90,7 @@ def attack_cmd(file: str, as_json: bool, seed: int, only: tuple[str, ...], min_r
     matcher: the report adds per-branch speech recall, what was heard instead, and the phrases
     to add to a node's asr.hotwords. Audio is cached.
     """
-    from huashu.cli.script import _env_lang, _fail, _load
+    from huashu.cli.script import _env_lang, _load
     from runtime.lab.attack import attack
     from runtime.nlu.matcher import ScriptCompileError
 
@@ -98,18 +99,18 @@ def attack_cmd(file: str, as_json: bool, seed: int, only: tuple[str, ...], min_r
     try:
         report = attack(script, seed=seed)
     except ScriptCompileError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     if only:
         missing = set(only) - {n.node for n in report.nodes}
         if missing:
-            _fail(f"not a listening node of {file}: {', '.join(sorted(missing))}", 2)
+            fail(f"not a listening node of {file}: {', '.join(sorted(missing))}", 2)
         report.nodes = [n for n in report.nodes if n.node in only]
     spoken = _speech(script, report, voices, limit, law, audio_cache) if speech else None
     if as_json:
         out = report.to_dict()
         if spoken is not None:
             out["speech"] = spoken.to_dict()
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
     else:
         _print_attack(file, report, lang)
         if spoken is not None:
@@ -166,7 +167,6 @@ def _speech(script: Any, report: Any, voices: str | None, limit: int, law: str, 
     engine, model or voice is a clear message (exit 2), never a traceback."""
     from pathlib import Path
 
-    from huashu.cli.script import _fail
     from huashu.core.config import get_settings
     from runtime.lab.speech import DEFAULT_VOICES, speech_attack
     from runtime.speech.asr import AsrError, build_asr
@@ -179,13 +179,13 @@ def _speech(script: Any, report: Any, voices: str | None, limit: int, law: str, 
     lang = asr_language(script)
     names = tuple(v.strip() for v in voices.split(",") if v.strip()) if voices else DEFAULT_VOICES.get(lang, ("en-us",))
     if not names or len(names) > 8 or any(len(v) > 64 for v in names):
-        _fail("--voices: give 1 to 8 espeak-ng voice names, comma-separated (see `espeak-ng --voices`)", 2)
+        fail("--voices: give 1 to 8 espeak-ng voice names, comma-separated (see `espeak-ng --voices`)", 2)
     cache = PromptCache(Path(audio_cache) if audio_cache else Path(settings.data_dir) / "cache" / "lab-speech")
     try:
         asr = build_asr(settings, language=lang)
         return speech_attack(script, report, EspeakProvider(), asr, cache, voices=names, limit=limit, law=law)
     except (AsrError, TtsError) as e:
-        _fail(f"speech attack: {e}", 2)
+        fail(f"speech attack: {e}", 2)
 
 
 def _print_speech(rep: Any, lang: str) -> None:
@@ -228,7 +228,7 @@ def _doc_and_review(ref: str) -> tuple[Any, Any, str]:
     """(document, suite review or None, label) for a file or a stored ID[@VERSION]."""
     from pathlib import Path
 
-    from huashu.cli.script import _fail, _load, _ref, _session
+    from huashu.cli.script import _load, _ref, _session
 
     if Path(ref).exists():
         return _load(ref), None, ref
@@ -238,12 +238,12 @@ def _doc_and_review(ref: str) -> tuple[Any, Any, str]:
     try:
         sid, ver = _ref(ref, need_version=False)
     except click.BadParameter as e:
-        _fail(f"{ref}: no such file, and {e.message}", 2)
+        fail(f"{ref}: no such file, and {e.message}", 2)
     with _session() as s:
         try:
             v = get_version(s, sid, ver)
         except NotFoundError as e:
-            _fail(f"{ref}: no such file, and {e}", 2)
+            fail(f"{ref}: no such file, and {e}", 2)
         return v.document, review_suite(s, sid, v.number), f"{sid}@{v.number}"
 
 
@@ -257,7 +257,7 @@ def test_cmd(ref: str, as_json: bool, lang: str | None) -> None:
     For a stored version (ID or ID@VERSION) the cases also run on the previous approved
     version, and every case that now takes another path is shown with the first turn where
     the two calls part."""
-    from huashu.cli.script import _env_lang, _fail
+    from huashu.cli.script import _env_lang
     from runtime.lab.gate import SuiteReview
     from runtime.lab.suites import CaseError, run_suite
 
@@ -267,9 +267,9 @@ def test_cmd(ref: str, as_json: bool, lang: str | None) -> None:
     try:
         review = review if review is not None else SuiteReview(run_suite(doc))
     except CaseError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     if as_json:
-        click.echo(json.dumps(review.to_dict(), ensure_ascii=False, indent=2))
+        emit_json(review.to_dict(), indent=2)
         sys.exit(0 if review.run.ok else 1)
     _print_suite(label, review, lang)
     sys.exit(0 if review.run.ok else 1)
@@ -322,7 +322,7 @@ def cases_add(file: str, name: str, replies: tuple[str, ...], variables: str | N
 
     Replies use the chat syntax: text, <silence>, <dtmf:1>, <hangup>. A case of the same name
     is replaced."""
-    from huashu.cli.script import _fail, _load, _write
+    from huashu.cli.script import _load, _write
     from runtime.lab.suites import CaseError, add_case, case_from_replies
 
     doc = _load(file)
@@ -330,14 +330,14 @@ def cases_add(file: str, name: str, replies: tuple[str, ...], variables: str | N
     try:
         var_map = json.loads(variables) if variables else {}
     except json.JSONDecodeError as e:
-        _fail(f"--vars is not JSON: {e.msg} at column {e.colno}", 2)
+        fail(f"--vars is not JSON: {e.msg} at column {e.colno}", 2)
     if not isinstance(var_map, dict):
-        _fail("--vars must be a JSON object", 2)
+        fail("--vars must be a JSON object", 2)
     try:
         case = case_from_replies(doc, name, list(replies), var_map)
         doc = add_case(doc, case)
     except CaseError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     _write(file, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     click.echo(f"case {name!r}: {' → '.join(case['expect']['path'])} "
                f"({case['expect']['intent']['label']}); {len(doc['cases'])} case(s) in {file}")
@@ -348,13 +348,13 @@ def cases_add(file: str, name: str, replies: tuple[str, ...], variables: str | N
 @click.argument("replay_file")
 def cases_import(file: str, replay_file: str) -> None:
     """Add every case of REPLAY_FILE ({"cases": [...]}, as in scripts_library/cases) to FILE."""
-    from huashu.cli.script import _fail, _load, _write
+    from huashu.cli.script import _load, _write
     from runtime.lab.suites import CaseError, merge_replay_file
 
     doc = _load(file)
     try:
         doc = merge_replay_file(doc, _load(replay_file))
     except CaseError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     _write(file, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     click.echo(f"{len(doc.get('cases') or [])} case(s) in {file}")

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from huashu.cli._common import USAGE, fail
+
 __all__ = ["cli"]
 
 
@@ -46,5 +48,4 @@ def cli(host: str | None, port: int | None, reload: bool, log_format: str | None
         uvicorn.run("web.asgi:app", host=host, port=port, reload=reload,
                     log_level=log_level, log_config=logging_config(log_level, json_lines), proxy_headers=True)
     except OSError as e:
-        click.echo(f"error: cannot listen on {host}:{port}: {e.strerror}", err=True)
-        sys.exit(2)
+        fail(f"cannot listen on {host}:{port}: {e.strerror}", USAGE)

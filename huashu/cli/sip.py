@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 __all__ = ["cli"]
 
@@ -80,10 +81,9 @@ def call_cmd(number: str, trunk: str, transport: str, user: str | None, password
     try:
         result = asyncio.run(main())
     except (RegistrationFailed, ValueError, OSError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        fail(str(exc))
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        emit_json(result)
     else:
         status = f" (SIP {result['sip_status']})" if result["sip_status"] else ""
         click.echo(f"outcome: {result['outcome']}  cause: {result['cause']}{status}  by: {result['hung_up_by']}")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail
+from huashu.cli._common import database_group, emit, emit_json, fail, open_db
 
 __all__ = ["cli"]
 
@@ -17,9 +13,6 @@ __all__ = ["cli"]
 def cli() -> None:
     """SMS follow-up after calls: rules per task, messages and their status."""
 
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
 
 
 @cli.command("add-rule")
@@ -37,11 +30,11 @@ def add_rule_cmd(ctx: click.Context, task_id: int, name: str, template: str, int
     from runtime.campaigns.sms.store import RuleError, RuleIn, add_rule
 
     try:
-        r = add_rule(engine_of(ctx), task_id, RuleIn(name, template, intent, outcome, attempts))
+        r = add_rule(open_db(ctx), task_id, RuleIn(name, template, intent, outcome, attempts))
     except RuleError as e:
         fail(str(e))
     n = r["length"]
-    click.echo(_dump(r) if as_json else f"rule {r['id']} added ({n['units']} characters, {n['segments']} SMS)")
+    emit(r, as_json, f"rule {r['id']} added ({n['units']} characters, {n['segments']} SMS)")
 
 
 @cli.command("rules")
@@ -52,9 +45,9 @@ def rules_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """The task's rules."""
     from runtime.campaigns.sms.store import list_rules
 
-    rules = list_rules(engine_of(ctx), task_id)
+    rules = list_rules(open_db(ctx), task_id)
     if as_json:
-        click.echo(_dump(rules))
+        emit_json(rules)
         return
     for r in rules:
         cond = ", ".join(f"{k}={r[k]}" for k in ("intent", "outcome", "attempts") if r[k] is not None)
@@ -69,7 +62,7 @@ def remove_rule_cmd(ctx: click.Context, task_id: int, rule_id: int) -> None:
     """Remove a rule (messages already queued by it stay)."""
     from runtime.campaigns.sms.store import remove_rule
 
-    if not remove_rule(engine_of(ctx), task_id, rule_id):
+    if not remove_rule(open_db(ctx), task_id, rule_id):
         fail(f"task {task_id} has no rule {rule_id}")
     click.echo(f"rule {rule_id} removed")
 
@@ -84,10 +77,10 @@ def messages_cmd(ctx: click.Context, task_id: int, attempt_id: int | None, limit
     """The task's messages, newest first, with their status (queued, sending, sent, delivered, failed)."""
     from runtime.campaigns.sms.store import messages, summary
 
-    engine = engine_of(ctx)
+    engine = open_db(ctx)
     rows = messages(engine, task_id=task_id, attempt_id=attempt_id, limit=limit)
     if as_json:
-        click.echo(_dump({"summary": summary(engine, task_id), "messages": rows}))
+        emit_json({"summary": summary(engine, task_id), "messages": rows})
         return
     click.echo(" ".join(f"{k} {v}" for k, v in summary(engine, task_id).items()))
     for m in rows:
@@ -103,4 +96,4 @@ def count_cmd(text: str, as_json: bool) -> None:
     from runtime.campaigns.sms.segments import measure
 
     n = measure(text)
-    click.echo(_dump(n.as_dict()) if as_json else f"{n.units} characters ({n.encoding}), {n.segments} SMS")
+    emit(n.as_dict(), as_json, f"{n.units} characters ({n.encoding}), {n.segments} SMS")

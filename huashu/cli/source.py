@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from huashu.cli._db import database_group, engine_of
-from huashu.cli.campaign import fail, parse_pairs
+from huashu.cli._common import database_group, emit_json, fail, open_db
+from huashu.cli.campaign import parse_pairs
 
 __all__ = ["cli"]
 
@@ -77,7 +76,7 @@ def _named(ctx: click.Context, name: str) -> Any:
     from runtime.campaigns.secrets import DecryptError, SecretBox
     from runtime.campaigns.sources import SourceError, spec_from_record
 
-    with Session(engine_of(ctx)) as s:
+    with Session(open_db(ctx)) as s:
         rec = s.exec(select(DataSource).where(DataSource.name == name)).first()
     if rec is None:
         fail(f"no data source named {name!r}")
@@ -99,7 +98,7 @@ def add_cmd(ctx: click.Context, name: str, **o: Any) -> None:
 
     spec = _spec(o)
     try:
-        click.echo(f"source {name!r} ({spec.kind}) saved as id {save_source(engine_of(ctx), name, spec)}")
+        click.echo(f"source {name!r} ({spec.kind}) saved as id {save_source(open_db(ctx), name, spec)}")
     except IntegrityError:
         fail(f"a data source named {name!r} exists already")
 
@@ -114,13 +113,13 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from runtime.campaigns.models import DataSource
     from runtime.campaigns.sources import DEFAULT_STATEMENT_TIMEOUT_S
 
-    with Session(engine_of(ctx)) as s:
+    with Session(open_db(ctx)) as s:
         recs = s.exec(select(DataSource).order_by(DataSource.id)).all()  # type: ignore[arg-type]
     rows = [{"id": r.id, "name": r.name, "kind": r.kind, "host": r.host, "database": r.database, "path": r.path,
              "http_url": r.http_url, "has_password": bool(r.password_enc), "has_url": bool(r.url_enc),
              "statement_timeout_s": r.statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S} for r in recs]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     for r in rows:
         click.echo(f"{r['id']:>4}  {r['name']:24} {r['kind']:10} {r['host'] or r['path'] or r['http_url'] or '(url)'}")
@@ -152,7 +151,7 @@ def test_cmd(ctx: click.Context, name: str | None, timeout: float, as_json: bool
     except (SourceError, UnsafeQuery) as e:
         fail(str(e))
     if as_json:
-        click.echo(json.dumps({"message": message, "read_only": not warnings, "warnings": warnings}, ensure_ascii=False))
+        emit_json({"message": message, "read_only": not warnings, "warnings": warnings})
         return
     click.echo(message)
     for w in warnings:
@@ -181,8 +180,7 @@ def preview_cmd(ctx: click.Context, name: str | None, query: str | None, params:
     except (SourceError, UnsafeQuery) as e:  # refused by the guard, or the server said no
         fail(f"--query: {e}" if isinstance(e, UnsafeQuery) else str(e))
     if as_json:
-        click.echo(json.dumps({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows],
-                               "errors": [str(x) for x in errors]}, ensure_ascii=False, default=str))
+        emit_json({"rows": [{"row": r.row_no, **dict(r.values)} for r in rows], "errors": [str(x) for x in errors]})
         return
     click.echo(rows_to_csv(rows), nl=False)
     for bad in errors:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
+
+from huashu.cli._common import emit_json, fail
 
 if TYPE_CHECKING:
     from runtime.speech.cache import PromptCache
@@ -51,13 +53,13 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
     try:
         tts = build_tts(settings, cache=cache)
     except TtsError as exc:
-        _fail(f"{exc}", 1)
+        fail(f"{exc}", 1)
     if script_path is not None:
         script = _load_script(script_path)
         report = prerender(script, tts, cache or PromptCache(settings.data_dir / "prompt-cache"), rate,
                            progress=not as_json and sys.stderr.isatty(), refresh=refresh)
         if as_json:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            emit_json(report.to_dict(), indent=2)
         else:
             click.echo(f"{report.rendered} rendered, {report.from_cache} from cache, "
                        f"{len(report.with_variables)} with variables (rendered at call time), "
@@ -71,36 +73,26 @@ def cli(text: str | None, voice: str | None, rate: float, output: Path | None, s
     try:
         out = tts.render(text, voice, rate, refresh=refresh)
     except TtsError as exc:
-        _fail(f"{exc}", 1)
+        fail(f"{exc}", 1)
     if output is not None:
         from telephony.media.audio import write_wav
 
         try:
             write_wav(output, out.pcm)
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}", 2)
+            fail(f"cannot write {output}: {exc.strerror or exc}", 2)
     cached_at = _cache_path(cache, out, rate, text) if output is None else None
     info = {"provider": out.provider, "voice": out.voice, "duration_ms": out.duration_ms, "cached": out.cached,
             "warnings": list(out.warnings), "output": str(output) if output else None,
             "cache_path": str(cached_at) if cached_at else None}
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        emit_json(info, indent=2)
     else:
         click.echo(f"{out.duration_ms} ms by {out.provider}:{out.voice}" + (" (cache)" if out.cached else "")
                    + (f" -> {output}" if output else f" -> {cached_at} (prompt cache; -o FILE to write a copy)"
                       if cached_at else ""))
         for w in out.warnings:
             click.echo(f"  fallback: {w}", err=True)
-
-
-def _fail(message: str, status: int) -> NoReturn:
-    """Print the error and exit with ``status``; under ``--json`` also as ``{"error": ...}`` on stdout,
-    so a script reading the JSON is not left parsing nothing."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.params.get("as_json"):
-        click.echo(json.dumps({"error": message}, ensure_ascii=False))
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 def _cache_path(cache: PromptCache | None, out: RenderedPrompt, rate: float, text: str) -> Path | None:
@@ -115,11 +107,11 @@ def _load_script(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {path}: {exc}", 2)
+        fail(f"cannot read {path}: {exc}", 2)
     except json.JSONDecodeError as exc:
-        _fail(f"{path}: not JSON (line {exc.lineno}: {exc.msg})", 1)
+        fail(f"{path}: not JSON (line {exc.lineno}: {exc.msg})", 1)
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
-        _fail(f"{path}: not a huashu script (no 'nodes' list)", 1)
+        fail(f"{path}: not a huashu script (no 'nodes' list)", 1)
     return data
 
 
@@ -129,14 +121,14 @@ def _upload(path: Path, store_dir: Path, as_json: bool) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}", 2)
+        fail(f"cannot read {path}: {exc.strerror or exc}", 2)
     try:
         rid = PromptRecordingStore(store_dir).save(data, path.name)
     except RecordingError as exc:
         # unreadable input (not audio, empty) is 2, like `huashu asr`; too long or silent is 1
         unreadable = ": not audio" in str(exc) or ": empty file" in str(exc)
-        _fail(f"{exc}", 2 if unreadable else 1)
+        fail(f"{exc}", 2 if unreadable else 1)
     if as_json:
-        click.echo(json.dumps({"id": rid, "path": str(store_dir / f"{rid}.wav")}))
+        emit_json({"id": rid, "path": str(store_dir / f"{rid}.wav")})
     else:
         click.echo(f"stored as recording {rid} ({store_dir / (rid + '.wav')})")

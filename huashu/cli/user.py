@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
-from sqlalchemy.engine import Engine
+
+from huashu.cli._common import emit_json, fail, open_db
 
 __all__ = ["cli"]
-
-
-def _engine() -> Engine:
-    from huashu.core.config import get_settings
-    from huashu.core.db import init_db, make_engine
-
-    settings = get_settings()
-    settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
-    init_db(engine)
-    return engine
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,17 +45,14 @@ def create(username: str, role: str, password_stdin: bool, as_json: bool) -> Non
     else:
         password = generate_password()
     try:
-        user = create_user(_engine(), username, password, role)
+        user = create_user(open_db(), username, password, role)
     except UserError as e:
-        if as_json:  # the command promised JSON on stdout: a script reading it gets the error there
-            click.echo(json.dumps({"error": str(e)}, ensure_ascii=False))
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e))
     if as_json:
         out = {"username": user.username, "role": user.role, "id": user.id}
         if generated:
             out["password"] = password
-        click.echo(json.dumps(out, ensure_ascii=False))
+        emit_json(out)
         return
     click.echo(f"created {user.username} ({user.role})")
     if generated:
@@ -80,7 +66,7 @@ def list_cmd(as_json: bool) -> None:
     """List users and their roles."""
     from web.auth.users import list_users
 
-    users = list_users(_engine())
+    users = list_users(open_db())
     rows = [
         {
             "username": u.username,
@@ -92,7 +78,7 @@ def list_cmd(as_json: bool) -> None:
         for u in users
     ]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     if not rows:
         click.echo("no users yet: huashu user create NAME --role admin")
@@ -110,8 +96,7 @@ def set_role_cmd(username: str, role: str) -> None:
 
     role = _role(role)
     try:
-        user = set_role(_engine(), username, role)
+        user = set_role(open_db(), username, role)
     except UserError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e))
     click.echo(f"{user.username} is now {user.role}")

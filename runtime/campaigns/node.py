@@ -1,5 +1,9 @@
 """A runtime node: the scheduler, the run loader and the dialer in one asyncio loop.
 
+:meth:`RuntimeNode.run` is the loop; :meth:`RuntimeNode.serve` is the node as a process runs
+it, with signals, metrics and health endpoints, retention and progress around the loop
+(:mod:`runtime.campaigns.supervision`).
+
 Several nodes may share one PostgreSQL database; everything they do to shared rows is a
 claim (see :mod:`runtime.campaigns.claims` and :mod:`runtime.campaigns.scheduler`). On
 start a node recovers what its own id held before a crash.
@@ -28,6 +32,14 @@ from runtime.campaigns.loading import RowsFn, load_pending_runs
 from runtime.campaigns.queue import OPEN_STATES
 from runtime.campaigns.scheduler import fire_due
 from runtime.campaigns.sms.outbox import SmsSender
+from runtime.campaigns.supervision import (
+    ServeResult,
+    Supervision,
+    housekeeping,
+    open_health,
+    recover_recordings,
+    trapped_signals,
+)
 
 __all__ = ["RuntimeNode", "default_node_id", "complete_finished_tasks"]
 
@@ -133,6 +145,40 @@ class RuntimeNode:
                 if not await asyncio.to_thread(self.sms.step) and not await asyncio.to_thread(self.sms.pending):
                     break
                 await asyncio.sleep(0.1)
+
+    async def serve(self, sup: Supervision | None = None, stop: asyncio.Event | None = None) -> ServeResult:
+        """Run the node as a process does until a signal, ``stop``, the progress report or the
+        timeout ends it (with ``sup.once``: until no due work is left). Its calls are counted in
+        the metrics under its id; the runner is closed at the end. A metrics port that cannot
+        be bound raises :class:`runtime.campaigns.supervision.NodeSetupError` before any call."""
+        from huashu.core import metrics
+        from runtime.campaigns.progress import idle_reasons
+        from runtime.health import MeteredRunner
+
+        sup = sup or Supervision()
+        stop = stop or asyncio.Event()
+        metrics.set_node(self.node_id)
+        if not isinstance(self.dialer.runner, MeteredRunner):
+            self.dialer.runner = MeteredRunner(self.dialer.runner, self.node_id)
+        health = open_health(self.engine, sup.metrics_at, sup.say)
+        began = utcnow()
+        try:
+            recover_recordings(self.runner, sup.say)
+            with trapped_signals(stop, sup.signals):
+                helpers = housekeeping(self.engine, self.runner, sup, stop)
+                try:
+                    await self.run(stop, once=sup.once)
+                finally:
+                    stop.set()
+                    await asyncio.gather(*helpers)
+                    close = getattr(self.runner, "aclose", None)
+                    if close is not None:
+                        await close()
+        finally:
+            if health is not None:
+                health.close()
+        reasons = idle_reasons(self.engine, since=began) if sup.once else []
+        return ServeResult(self.node_id, self.dialer.started, reasons)
 
     async def _loop(self, stop: asyncio.Event, once: bool, tick: float) -> None:
         while not stop.is_set():

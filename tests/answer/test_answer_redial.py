@@ -168,7 +168,7 @@ def test_the_printed_report_shows_reachability_and_the_fully_suspended(capsys: p
 
 
 def test_the_demo_runner_plays_a_chinese_network_and_classifies_it() -> None:
-    from runtime.demo.runner import DemoRunner
+    from huashu.demo.runner import DemoRunner
 
     r = DemoRunner(lambda sid, v: {}, seed=7)
     assert r.driver.carrier.region == "cn" and r.driver.carrier.announce_share > 0.5

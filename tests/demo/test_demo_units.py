@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import create_engine
 
-from runtime.demo.accounts import UserStore, ensure_accounts
-from runtime.demo.dayclock import VirtualDay, slot_of_local
-from runtime.demo.names import address_for
+from huashu.demo.accounts import ensure_accounts
+from huashu.demo.dayclock import VirtualDay, slot_of_local
+from huashu.demo.names import address_for
 from runtime.health import HealthServer, MeteredRunner
 
 
@@ -36,16 +36,28 @@ def test_address_is_a_surname_and_a_title_by_gender():
     assert len({address_for(i, "M") for i in range(200)}) > 10
 
 
-def test_accounts_get_a_password_only_when_created():
-    made: dict[str, tuple[str, str]] = {"admin": ("old", "admin")}
-    pw = iter(["p1", "p2", "p3", "p4"])
-    users = UserStore(exists=lambda u: u in made, create=lambda u, p, r: made.__setitem__(u, (p, r)),
-                      generate_password=lambda: next(pw))
-    out = ensure_accounts(users)
-    assert [(a.username, a.password) for a in out] == [("admin", None), ("designer", "p1"), ("reviewer", "p2"),
-                                                       ("operator", "p3")]
-    assert made["admin"] == ("old", "admin") and made["operator"] == ("p3", "operator")
-    assert all(a.password is None for a in ensure_accounts(users))
+def test_accounts_get_a_password_only_when_created(tmp_path):
+    from huashu.core.db import init_db, make_engine
+    from web.auth.users import authenticate, create_user
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'users.db'}")
+    init_db(engine)
+    create_user(engine, "admin", "old-password-12345", "admin")
+    made = {"admin": ("old-password-12345", "admin")}
+    pw = iter(["password-p1-xyz", "password-p2-xyz", "password-p3-xyz", "password-p4-xyz"])
+
+    def new_password() -> str:
+        return next(pw)
+
+    out = ensure_accounts(engine, new_password)
+    assert [(a.username, a.password) for a in out] == [("admin", None), ("designer", "password-p1-xyz"),
+                                                       ("reviewer", "password-p2-xyz"), ("operator", "password-p3-xyz")]
+    made.update({a.username: (str(a.password), a.role) for a in out if a.created})
+    for name, (password, role) in made.items():  # what the store holds: the old admin, the new others
+        user = authenticate(engine, name, password)
+        assert user is not None and user.role == role
+    assert made["admin"] == ("old-password-12345", "admin") and made["operator"] == ("password-p3-xyz", "operator")
+    assert all(a.password is None for a in ensure_accounts(engine, new_password))
 
 
 class _Req:

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import func, select
 
 from huashu.core.db import init_db, make_engine
+from huashu.demo.audience import build_audience, customer_rows
+from huashu.demo.library import ensure_approved, ensure_library
+from huashu.demo.task import demo_spec
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.tasks import create_task, set_status
-from runtime.demo.audience import build_audience, customer_rows
-from runtime.demo.library import ensure_approved, ensure_library
-from runtime.demo.task import demo_spec
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from huashu.demo.names import address_for
+from huashu.demo.runner import CURVE_VARIABLE
 from runtime.audience.control import control_mask
 from runtime.audience.frame import Frame
 from runtime.audience.propensity import answer_curve
 from runtime.audience.synth import SynthOptions, synth_customers
 from runtime.campaigns.mapping import CustomerRow
-from runtime.demo.names import address_for
-from runtime.demo.runner import CURVE_VARIABLE
 
 __all__ = ["DemoAudience", "build_audience", "customer_rows"]
 

@@ -1,8 +1,8 @@
 """The demo's users: the first admin with a generated password, and one user per other role.
 
 A password is shown only when the user is created here; a user that exists keeps its
-password, and the demo says so instead of printing one. The user store belongs to the web
-layer, which the runtime must not import, so its functions are passed in (:class:`UserStore`).
+password, and the demo says so instead of printing one. The demo sits above the web layer,
+so it keeps its users in the web's user store directly.
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Account", "UserStore", "ensure_accounts", "DEMO_USERS"]
+from sqlalchemy.engine import Engine
+
+from web.auth.passwords import generate_password
+from web.auth.users import create_user, find_user
+
+__all__ = ["Account", "ensure_accounts", "DEMO_USERS"]
 
 #: user name -> role; the admin comes first
 DEMO_USERS: tuple[tuple[str, str], ...] = (
@@ -19,13 +24,6 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("reviewer", "reviewer"),
     ("operator", "operator"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserStore:
-    exists: Callable[[str], bool]
-    create: Callable[[str, str, str], None]  # username, password, role
-    generate_password: Callable[[], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +37,14 @@ class Account:
         return self.password is not None
 
 
-def ensure_accounts(users: UserStore) -> list[Account]:
+def ensure_accounts(engine: Engine, new_password: Callable[[], str] = generate_password) -> list[Account]:
+    """Create the demo users that do not exist; ``new_password`` makes each new one's password."""
     out: list[Account] = []
     for username, role in DEMO_USERS:
-        if users.exists(username):
+        if find_user(engine, username) is not None:
             out.append(Account(username, role, None))
             continue
-        password = users.generate_password()
-        users.create(username, password, role)
+        password = new_password()
+        create_user(engine, username, password, role)
         out.append(Account(username, role, password))
     return out

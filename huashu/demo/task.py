@@ -3,7 +3,7 @@
 Found again by its name on later runs (a second ``huashu demo`` neither creates another
 task nor adds the numbers twice). The task's real calling window is always open so the
 demo dials at any hour; the time of day the report shows is the virtual day's
-(:mod:`runtime.demo.dayclock`).
+(:mod:`huashu.demo.dayclock`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from huashu.demo import DEMO_BUSINESS, DEMO_SCRIPT, DEMO_TASK_NAME
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.sms.store import RuleIn, add_rule
 from runtime.campaigns.tasks import TaskSpec, create_task, list_tasks
-from runtime.demo import DEMO_BUSINESS, DEMO_SCRIPT, DEMO_TASK_NAME
 
 __all__ = ["TaskResult", "ensure_task", "find_task", "demo_spec", "DEMO_SMS_RULES"]
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from huashu.core.db import session_scope
+from huashu.demo import DEMO_SCRIPT
+from huashu.demo.accounts import Account, ensure_accounts
+from huashu.demo.audience import DemoAudience, build_audience, customer_rows
+from huashu.demo.callers import DEMO_POOL, ensure_demo_pool
+from huashu.demo.library import LibraryResult, ensure_approved, ensure_library
+from huashu.demo.task import TaskResult, ensure_task, find_task
 from runtime.audience.control import get_policy
-from runtime.demo import DEMO_SCRIPT
-from runtime.demo.accounts import Account, UserStore, ensure_accounts
-from runtime.demo.audience import DemoAudience, build_audience, customer_rows
-from runtime.demo.callers import DEMO_POOL, ensure_demo_pool
-from runtime.demo.library import LibraryResult, ensure_approved, ensure_library
-from runtime.demo.task import TaskResult, ensure_task, find_task
 
 __all__ = ["DemoParams", "DemoState", "prepare", "load_params"]
 
@@ -58,7 +58,7 @@ def _save_params(data_dir: Path, p: DemoParams) -> None:
     (data_dir / _PARAMS_FILE).write_text(json.dumps({"customers": p.customers, "seed": p.seed}), encoding="utf-8")
 
 
-def prepare(engine: Engine, data_dir: Path, asked: DemoParams, users: UserStore, region: str = "CN",
+def prepare(engine: Engine, data_dir: Path, asked: DemoParams, region: str = "CN",
             step: Callable[[str], None] = lambda _msg: None) -> DemoState:
     """Do every set-up step that is not done yet; ``step`` hears a line per step."""
     lib = ensure_library(engine)
@@ -88,5 +88,5 @@ def prepare(engine: Engine, data_dir: Path, asked: DemoParams, users: UserStore,
         step(f"demo task {task.task_id} created: {task.queued:,} numbers queued, {task.dropped:,} dropped")
     else:
         step(f"demo task {task.task_id} exists ({task.status})")
-    accounts = ensure_accounts(users)
+    accounts = ensure_accounts(engine)
     return DemoState(params, note, lib, version, aud, task, accounts)

@@ -2,7 +2,7 @@
 
 A :class:`runtime.campaigns.sim_runner.SimulatorRunner` plus two things the demo needs: the
 customer's own answer curve (call variable ``answer_by_half_hour``) reaches the simulated
-carrier, read at the attempt's virtual time of day (:mod:`runtime.demo.dayclock`), and that
+carrier, read at the attempt's virtual time of day (:mod:`huashu.demo.dayclock`), and that
 virtual start time is written into the call record as ``virtual_started_at`` so the
 report's half-hour chart shows when the call "happened".
 
@@ -18,18 +18,24 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
+from huashu.core.config import Settings
+from huashu.demo.dayclock import VirtualDay, slot_of_local
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.references import default_spotter
 from runtime.answer.voices import scene_voice
 from runtime.campaigns.call_runner import DriverRunner
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
-from runtime.campaigns.scripts import Resolver
+from runtime.campaigns.drivers import simulator_recording_kw
+from runtime.campaigns.scripts import Resolver, store_resolver
 from runtime.campaigns.sim_runner import CURVE_VARIABLE, SimulatorRunner
-from runtime.demo.dayclock import VirtualDay, slot_of_local
+from runtime.campaigns.sms.outbox import SmsSender
+from runtime.campaigns.sms.sink import SmsSink
 from telephony.simulator.carrier import CarrierProfile, parse_answer_curve
 
-__all__ = ["DemoRunner", "CURVE_VARIABLE"]
+__all__ = ["DemoRunner", "CURVE_VARIABLE", "demo_runner", "sms_sink_sender"]
 
 
 class DemoRunner(SimulatorRunner):
@@ -68,3 +74,17 @@ class DemoRunner(SimulatorRunner):
         record = dict(report.record or {})
         record["virtual_started_at"] = when.isoformat()
         return dataclasses.replace(report, record=record)
+
+
+def demo_runner(engine: Engine, settings: Settings, seed: int, record_sample: float) -> DemoRunner:
+    """The demo's call runner, recording ``record_sample`` of the answered calls (0: none).
+    Raises :class:`runtime.campaigns.drivers.RunnerError` when recordings cannot be stored."""
+    recording = simulator_recording_kw(settings) if record_sample > 0 else {}
+    if recording:
+        recording["record_sample"] = record_sample
+    return DemoRunner(store_resolver(engine), seed=seed, **recording)
+
+
+def sms_sink_sender(engine: Engine) -> SmsSender:
+    """The demo's SMS follow-ups go to the simulator's SMS sink (counted, never sent)."""
+    return SmsSender(engine, SmsSink(), "demo-sms")

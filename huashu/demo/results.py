@@ -19,11 +19,11 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from huashu.demo.audience import DemoAudience
 from runtime.analytics.from_campaigns import attempts_to_records, read_attempts
 from runtime.analytics.store import AnalyticsStore
 from runtime.audience.frame import Frame
 from runtime.audience.truth import draw_recharge
-from runtime.demo.audience import DemoAudience
 
 __all__ = ["LoadedResults", "load_results", "read_task_attempts", "EFFECTIVE_TALK_S", "SHORT_CALL_SHARE"]
 

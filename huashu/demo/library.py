@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from designer import store
+from huashu.core.errors import NotFound
 from runtime.lab.gate import approve_checked, submit_checked
 from scripts_library import library_paths
 
@@ -50,7 +51,7 @@ def ensure_approved(engine: Engine, script_id: str) -> int:
     with Session(engine) as s:
         versions = store.list_versions(s, script_id)
         if not versions:
-            raise LookupError(f"script {script_id} is not in the store")
+            raise NotFound(f"script {script_id} is not in the store")
         for v in reversed(versions):
             if v.status == "approved":
                 return v.number

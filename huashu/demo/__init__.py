@@ -1,7 +1,7 @@
 """The demo campaign end to end (``huashu demo``): set-up, a run on the simulator, the report.
 
-Each module is one step; :mod:`runtime.demo.setup` strings the idempotent set-up together,
-:mod:`runtime.demo.headless` runs the campaign in the terminal and :mod:`runtime.demo.serve`
+Each module is one step; :mod:`huashu.demo.setup` strings the idempotent set-up together,
+:mod:`huashu.demo.headless` runs the campaign in the terminal and :mod:`huashu.demo.serve`
 runs the web app and a runtime node in one process.
 """
 

@@ -8,17 +8,18 @@ finished, redials included), not with ``once``: a redial waits a moment in the q
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from huashu.core.errors import NotFound
 from runtime.campaigns.dialer import CallRunner, LineLimits
 from runtime.campaigns.loading import source_rows
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.progress import Progress, progress
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sms.outbox import SmsSender
+from runtime.campaigns.supervision import Supervision, TaskProgress
 from runtime.campaigns.tasks import get_task, set_status
 
 __all__ = ["start_task", "run_to_end"]
@@ -28,7 +29,7 @@ def start_task(engine: Engine, task_id: int) -> str:
     """Start the task if it is a draft or paused; returns its status afterwards."""
     task = get_task(engine, task_id)
     if task is None:
-        raise LookupError(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}")
     if task.status in ("draft", "paused"):
         task = set_status(engine, task_id, "start", store_resolver(engine))
     return str(task.status)
@@ -37,25 +38,20 @@ def start_task(engine: Engine, task_id: int) -> str:
 async def run_to_end(engine: Engine, task_id: int, runner: CallRunner, *, node_id: str = "demo",
                      on_progress: Callable[[Progress], None] = lambda _p: None, every_s: float = 0.2,
                      timeout_s: float = 600.0, sms: SmsSender | None = None) -> Progress:
-    """Dial until the task is completed (or stopped); returns the final progress. ``sms``: the
+    """Dial until the task is completed (or stopped, or Ctrl-C); returns the final progress. ``sms``: the
     follow-up sender (the demo's goes to the simulator's SMS sink); its outbox is emptied at the end."""
     node = RuntimeNode(engine, runner, source_rows(engine), node_id=node_id, line=LineLimits(60, 200.0),
                        schedule_every_s=0.25, sms=sms)
-    stop = asyncio.Event()
-    worker = asyncio.create_task(node.run(stop))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    try:
-        while not worker.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(worker), every_s)
-            on_progress(progress(engine, task_id))
-            task = get_task(engine, task_id)
-            if task is None or task.status not in ("running",) or loop.time() > deadline:
-                break
-    finally:
-        stop.set()
-        await worker
+
+    def watch(running: list[TaskProgress]) -> bool:
+        """Show the task's progress; stop once it is no longer running."""
+        for t in running:
+            if t.task_id == task_id:
+                on_progress(t.progress)
+                return False
+        return True
+
+    await node.serve(Supervision(progress_every_s=every_s, on_progress=watch, timeout_s=timeout_s))
     if sms is not None:
         for _ in range(1000):
             if not await asyncio.to_thread(sms.step):
