@@ -122,8 +122,6 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
         except (StoreError, ValueError) as e:
             fail(str(e))
         if from_campaigns:
-            from huashu.core.config import get_settings
-            from huashu.core.db import init_db, make_engine, session_scope
             from runtime.analytics.from_campaigns import sync
 
             with db_session() as s:
@@ -146,8 +144,6 @@ def _business(path: Path | None, source: str | None, query: str | None, campaign
     if frame is not None and "arm" in frame:
         return complete_business(frame, campaign_id, None)
 
-    from huashu.core.config import get_settings
-    from huashu.core.db import init_db, make_engine, session_scope
     from runtime.audience.control import control_mask, get_policy
 
     with db_session() as s:

@@ -15,6 +15,25 @@ def cli() -> None:
 
 
 
+@cli.command("reply-url")
+@click.option("--json", "as_json", is_flag=True)
+def reply_url_cmd(as_json: bool) -> None:
+    """The URL the SMS gateway forwards customers' replies to (an opt-out word such as TD or 退订
+    opts the number out). Paste it as the get-url of smsbox's sms-service (docs/reach.md)."""
+    from huashu.core.config import get_settings
+    from runtime.campaigns.secrets import app_secret
+    from runtime.campaigns.sms.replies import reply_get_url
+
+    settings = get_settings()
+    s = settings.sms
+    if not s.dlr_port and not s.dlr_public_url:
+        fail("no reply listener: set sms.dlr_port (HUASHU_SMS__DLR_PORT) or sms.dlr_public_url", code="no_listener")
+    public = s.dlr_public_url or f"http://{s.dlr_host}:{s.dlr_port}"
+    base = public.split("/sms/", 1)[0]  # a public URL given for delivery reports names the same listener
+    url = reply_get_url(base, app_secret(settings))
+    emit({"get_url": url}, as_json, f'get-url = "{url}"')
+
+
 @cli.command("add-rule")
 @click.argument("task_id", type=int)
 @click.option("--name", required=True, help="What the rule is for, e.g. 'recharge link'.")

@@ -85,3 +85,27 @@ def test_a_reply_through_kannel_opts_out(sqlite_engine: Engine, tmp_path) -> Non
             assert opted_out_numbers(conn) == {"+8613912345678"}
     finally:
         dlr.stop()
+
+
+def test_cli_prints_the_gateways_reply_url(tmp_path, monkeypatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from huashu.cli import cli
+    from huashu.core.config import get_settings
+
+    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUASHU_SECRET_KEY", SECRET)
+    get_settings.cache_clear()
+    try:
+        missing = CliRunner().invoke(cli, ["sms", "reply-url", "--json"])
+        assert missing.exit_code == 1 and json.loads(missing.stdout)["code"] == "no_listener"
+        monkeypatch.setenv("HUASHU_SMS__DLR_PORT", "13080")
+        get_settings.cache_clear()
+        got = CliRunner().invoke(cli, ["sms", "reply-url", "--json"])
+        assert got.exit_code == 0, got.output
+        assert json.loads(got.stdout)["get_url"] == (
+            f"http://127.0.0.1:13080/sms/reply?from=%p&text=%a&token={reply_token(SECRET)}")
+    finally:
+        get_settings.cache_clear()

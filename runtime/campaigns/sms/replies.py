@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.phones import normalize
 
-__all__ = ["OPT_OUT_WORDS", "ReplyResult", "is_opt_out", "handle_reply", "reply_token", "REPLY_PATH"]
+__all__ = ["OPT_OUT_WORDS", "ReplyResult", "is_opt_out", "handle_reply", "reply_token", "reply_get_url", "REPLY_PATH"]
 
 REPLY_PATH = "/sms/reply"
 #: whole replies that mean "stop" (compared after :func:`_fold`)
@@ -47,6 +47,12 @@ def reply_token(secret: str) -> str:
     """The token the gateway's reply URL carries (HMAC of the node secret): without it, anyone
     who can reach the listener could opt any number out."""
     return hmac.new(secret.encode(), b"sms-reply", hashlib.sha256).hexdigest()[:32]
+
+
+def reply_get_url(base: str, secret: str) -> str:
+    """Kannel's ``get-url`` for replies: ``base`` is how the gateway reaches the node's listener
+    (``http://host:port``); ``%p`` and ``%a`` are Kannel's sender and message text."""
+    return f"{base.rstrip('/')}{REPLY_PATH}?from=%p&text=%a&token={reply_token(secret)}"
 
 
 @dataclass(frozen=True, slots=True)
