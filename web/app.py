@@ -51,7 +51,7 @@ from web.auth.middleware import SessionUserMiddleware
 from web.auth.routes import SESSION_COOKIE, AuthController
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
-from web.deps import DEPENDENCIES
+from web.deps import DEPENDENCIES, EngineDep
 from web.operator.routes import router as operator_router
 from web.pages import page_routes
 from web.render import is_htmx, page, wants_html
@@ -95,7 +95,7 @@ def _database_problem(engine: Engine) -> str | None:
 
 
 @get("/readyz", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=True)
-def _readyz(engine: Engine) -> Response[dict[str, str]]:
+def _readyz(engine: EngineDep) -> Response[dict[str, str]]:
     """Ready = the database answers; 503 with the reason otherwise (the load balancer waits)."""
     problem = _database_problem(engine)
     if problem is not None:
@@ -104,7 +104,7 @@ def _readyz(engine: Engine) -> Response[dict[str, str]]:
 
 
 @get("/metrics", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=True)
-def _metrics(engine: Engine) -> Response[bytes]:
+def _metrics(engine: EngineDep) -> Response[bytes]:
     """The web process's own figures (TTS previews, ...) plus what the database knows for the
     whole deployment: numbers queued per running campaign. Calls up, attempts and connect
     rate come from each runtime node's own /metrics (they are counted where the calls run)."""

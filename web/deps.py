@@ -13,6 +13,10 @@ A handler names what it needs as a parameter and Litestar provides it:
 - ``lang`` (:func:`provide_language`) and ``t`` (:func:`provide_translator`): the page language
   (``lang`` cookie, then Accept-Language) and its message catalogue.
 
+Handlers annotate them with the aliases below (``engine: EngineDep``, ``db_session: DbSession``,
+``current_user: CurrentUser``, ``lang: LangDep``, ``t: TranslatorDep``): Litestar's
+``NamedDependency`` marks them as injected, not as query parameters.
+
 These are the only ways a web handler reaches the database: no handler reads
 ``app.state.engine`` or opens its own engine.
 """
@@ -25,7 +29,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -35,6 +39,11 @@ from web.i18n import LANG_COOKIE, Translator, pick_language
 
 __all__ = [
     "DEPENDENCIES",
+    "CurrentUser",
+    "DbSession",
+    "EngineDep",
+    "LangDep",
+    "TranslatorDep",
     "provide_current_user",
     "provide_db_session",
     "provide_engine",
@@ -43,12 +52,19 @@ __all__ = [
 ]
 
 
+EngineDep = NamedDependency[Engine]
+DbSession = NamedDependency[Session]
+CurrentUser = NamedDependency[User]
+LangDep = NamedDependency[str]
+TranslatorDep = NamedDependency[Translator]
+
+
 def provide_engine(state: State) -> Engine:
     engine: Engine = state.engine
     return engine
 
 
-async def provide_db_session(engine: Engine) -> AsyncGenerator[Session, None]:
+async def provide_db_session(engine: EngineDep) -> AsyncGenerator[Session, None]:
     session = Session(engine, expire_on_commit=False)  # no connection yet: opened at first use, in the handler
     try:
         yield session
@@ -73,7 +89,7 @@ def provide_language(request: Request[Any, Any, Any]) -> str:
     return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-def provide_translator(lang: str) -> Translator:
+def provide_translator(lang: LangDep) -> Translator:
     return Translator(lang)
 
 

@@ -20,7 +20,6 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from runtime.analytics.export import export_report, report_tables, write_csv_table
@@ -31,6 +30,7 @@ from runtime.private_files import make_private, private_dir
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.deps import DbSession, EngineDep
 from web.forms import MULTI_PART, URL_ENCODED, is_checked
 from web.i18n import Translator
 from web.pages._common import too_large_flash, too_large_handler
@@ -495,7 +495,7 @@ class AnalyticsController(Controller):
                      campaigns=_campaign_ids(request))
 
     @get("/audiences/list", sync_to_thread=True)
-    def audiences_page(self, request: Request[Any, Any, Any], db_session: Session) -> Template:
+    def audiences_page(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         from sqlmodel import select
 
         from runtime.audience.models import Audience, AudienceModel
@@ -544,7 +544,7 @@ class AnalyticsController(Controller):
         return _view(request, "analytics_rule_preview.html", **ctx)
 
     @post("/audiences/rule", sync_to_thread=True)
-    def create_rule_audience(self, request: Request[Any, Any, Any], db_session: Session,
+    def create_rule_audience(self, request: Request[Any, Any, Any], db_session: DbSession,
                              data: RuleBuilderForm) -> Response[Any]:
         """Create (or replace) a rule audience from the builder's form; a mistake shows the form again,
         with what was typed and the reason in the user's language."""
@@ -636,13 +636,13 @@ class AnalyticsController(Controller):
         return Redirect(path=f"/analytics/audiences/new?customers={target.name}")
 
     @get("/audiences/model", sync_to_thread=True)
-    def model_page(self, request: Request[Any, Any, Any], db_session: Session,
+    def model_page(self, request: Request[Any, Any, Any], db_session: DbSession,
                    job: FromQuery[int | None] = None) -> Template:
         """Train a model over a customer file and its outcomes, or select an audience by a model's score."""
         return _model_page(request, db_session, job=job)
 
     @post("/audiences/train", sync_to_thread=True)
-    def train_start(self, request: Request[Any, Any, Any], engine: Engine, db_session: Session,
+    def train_start(self, request: Request[Any, Any, Any], engine: EngineDep, db_session: DbSession,
                     data: Annotated[TrainForm, URL_ENCODED]) -> Response[Any]:
         from web.analytics.jobs import train_job
 
@@ -668,7 +668,7 @@ class AnalyticsController(Controller):
         return _start(request, db_session, asdict(data), "train", t("an.job.train_title", name=name), steps, work)
 
     @post("/audiences/select", sync_to_thread=True)
-    def select_start(self, request: Request[Any, Any, Any], engine: Engine, db_session: Session,
+    def select_start(self, request: Request[Any, Any, Any], engine: EngineDep, db_session: DbSession,
                      data: Annotated[SelectForm, URL_ENCODED]) -> Response[Any]:
         from web.analytics.jobs import select_job
 

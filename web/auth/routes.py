@@ -11,14 +11,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy.engine import Engine
 
 from web.auth import throttle
 from web.auth.guards import SESSION_USER_KEY, current_user
 from web.auth.hashing_pool import off_loop
 from web.auth.users import authenticate
+from web.deps import EngineDep, TranslatorDep
 from web.forms import URL_ENCODED
-from web.i18n import LANG_COOKIE, LANGUAGES, Translator
+from web.i18n import LANG_COOKIE, LANGUAGES
 from web.render import page
 
 __all__ = ["AuthController", "LoginForm", "safe_next", "client_address", "SESSION_COOKIE"]
@@ -59,7 +59,7 @@ class AuthController(Controller):
         return page(request, "login.html", next=safe_next(next), error=None, username="")
 
     @post("/login")
-    async def login(self, request: Request[Any, Any, Any], engine: Engine, t: Translator,
+    async def login(self, request: Request[Any, Any, Any], engine: EngineDep, t: TranslatorDep,
                     data: Annotated[LoginForm, URL_ENCODED]) -> Template | Redirect:
         """Sign in. Counted per user name and address before the password is checked (429 with
         ``Retry-After`` past the limit: :mod:`web.auth.throttle`); argon2 runs in its own pool."""

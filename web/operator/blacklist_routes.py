@@ -19,6 +19,7 @@ from runtime.campaigns import blacklist as bl
 from runtime.campaigns import tables as T
 from runtime.campaigns.models import GLOBAL
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.blacklist_csv import MAX_BYTES, CsvError, read_numbers
@@ -86,11 +87,11 @@ class BlacklistController(Controller):
     opt = RUN
 
     @get("/", sync_to_thread=True)
-    def blacklist_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def blacklist_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         return _render(request, engine)
 
     @post("/", sync_to_thread=True)
-    def add_number(self, request: Request[Any, Any, Any], engine: Engine,
+    def add_number(self, request: Request[Any, Any, Any], engine: EngineDep,
                    data: Annotated[NumberForm, URL_ENCODED]) -> Redirect:
         t = translator_of(request)
         phone = data.phone.strip()
@@ -104,7 +105,7 @@ class BlacklistController(Controller):
         return Redirect(path="/operator/blacklist")
 
     @post("/remove", sync_to_thread=True)
-    def remove_number(self, request: Request[Any, Any, Any], engine: Engine,
+    def remove_number(self, request: Request[Any, Any, Any], engine: EngineDep,
                       data: Annotated[NumberForm, URL_ENCODED]) -> Redirect:
         t = translator_of(request)
         phone = data.phone.strip()
@@ -118,7 +119,7 @@ class BlacklistController(Controller):
         return Redirect(path="/operator/blacklist")
 
     @post("/import", sync_to_thread=True)
-    def import_csv(self, request: Request[Any, Any, Any], engine: Engine,
+    def import_csv(self, request: Request[Any, Any, Any], engine: EngineDep,
                    data: Annotated[BlacklistUpload, MULTI_PART]) -> Response[Any]:
         """Good lines are added, every bad line is listed with its number; JSON clients get the same."""
         wants_json = "application/json" in request.headers.get("accept", "")

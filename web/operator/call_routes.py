@@ -7,12 +7,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Stream, Template
-from sqlalchemy.engine import Engine
 
 from runtime.audit.log import record_now as audit_read
 from runtime.campaigns.tasks import list_tasks
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.call_views import (
     IN_CALL,
@@ -54,7 +55,7 @@ class CallsController(Controller):
     opt = RUN
 
     @get("/", sync_to_thread=True)
-    def calls_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def calls_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         q = query_of(request)
         error = None
         try:
@@ -69,7 +70,7 @@ class CallsController(Controller):
                        status_code=400 if error and not is_htmx(request) else 200)
 
     @get("/export.csv", sync_to_thread=True)
-    def export_csv(self, request: Request[Any, Any, Any], engine: Engine) -> Response[Any]:
+    def export_csv(self, request: Request[Any, Any, Any], engine: EngineDep) -> Response[Any]:
         try:
             f = parse_call_filter(query_of(request))
         except FilterError as e:
@@ -82,7 +83,7 @@ class CallsController(Controller):
         )
 
     @get("/export.xlsx", sync_to_thread=True)
-    def export_xlsx(self, request: Request[Any, Any, Any], engine: Engine) -> Response[Any]:
+    def export_xlsx(self, request: Request[Any, Any, Any], engine: EngineDep) -> Response[Any]:
         try:
             f = parse_call_filter(query_of(request))
         except FilterError as e:
@@ -94,7 +95,7 @@ class CallsController(Controller):
                         headers={"content-disposition": f'attachment; filename="calls-{_stamp()}.xlsx"'})
 
     @get("/{attempt_id:int}", sync_to_thread=True)
-    def call_page(self, request: Request[Any, Any, Any], engine: Engine, attempt_id: int) -> Template:
+    def call_page(self, request: Request[Any, Any, Any], engine: EngineDep, attempt_id: FromPath[int]) -> Template:
         d = call_detail(engine, attempt_id)
         if d is None:
             raise NotFoundException(f"no call with id {attempt_id}")

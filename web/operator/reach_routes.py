@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.engine import Engine
 
@@ -22,6 +23,7 @@ from runtime.campaigns.sms import store as sms
 from runtime.campaigns.sms.segments import MAX_SEGMENTS
 from runtime.campaigns.tasks import TaskError, get_task, update_task
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
 from web.operator._render import RUN, op_page, translator_of
 from web.render import flash
@@ -86,11 +88,11 @@ class CallerIdsController(Controller):
     opt = RUN
 
     @get("/", sync_to_thread=True)
-    def pools_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def pools_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         return op_page(request, "operator/callerids.html", pools=callers.list_pools(engine))
 
     @post("/import", sync_to_thread=True)
-    def pool_import(self, request: Request[Any, Any, Any], engine: Engine,
+    def pool_import(self, request: Request[Any, Any, Any], engine: EngineDep,
                     data: Annotated[PoolUpload, MULTI_PART]) -> Response[Any]:
         t = translator_of(request)
         pool = data.pool.strip()
@@ -114,7 +116,7 @@ class CallerIdsController(Controller):
                        import_errors=errors, status_code=200 if rep is not None else 400)
 
     @get("/{pool:str}", sync_to_thread=True)
-    def pool_page(self, request: Request[Any, Any, Any], engine: Engine, pool: str) -> Template:
+    def pool_page(self, request: Request[Any, Any, Any], engine: EngineDep, pool: FromPath[str]) -> Template:
         try:
             numbers = callers.pool_numbers(engine, pool)
         except callers.PoolError as e:
@@ -123,7 +125,7 @@ class CallerIdsController(Controller):
                        rested=sum(1 for n in numbers if n["rested"]))
 
     @post("/{pool:str}/unrest", sync_to_thread=True)
-    def pool_unrest(self, request: Request[Any, Any, Any], engine: Engine, pool: str,
+    def pool_unrest(self, request: Request[Any, Any, Any], engine: EngineDep, pool: FromPath[str],
                     data: Annotated[UnrestForm, URL_ENCODED]) -> Redirect:
         number = data.number.strip()[:40]
         try:
@@ -144,7 +146,7 @@ class ReachController(Controller):
     opt = RUN
 
     @get("/tasks/{task_id:int}/reach", sync_to_thread=True)
-    def task_reach_fragment(self, request: Request[Any, Any, Any], engine: Engine, task_id: int) -> Template:
+    def task_reach_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
         """Priority, caller-id pool, answer rate by caller-id locality, SMS rules and messages of a task."""
         task = _task_or_404(engine, task_id)
         return op_page(request, "operator/_task_reach.html", task=task, pools=callers.list_pools(engine),
@@ -154,7 +156,7 @@ class ReachController(Controller):
                        max_segments=MAX_SEGMENTS, max_template=sms.MAX_TEMPLATE)
 
     @post("/tasks/{task_id:int}/reach", sync_to_thread=True)
-    def task_reach_update(self, request: Request[Any, Any, Any], engine: Engine, task_id: int,
+    def task_reach_update(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
                           data: Annotated[ReachForm, URL_ENCODED]) -> Redirect:
         _task_or_404(engine, task_id)
         try:
@@ -170,7 +172,7 @@ class ReachController(Controller):
         return Redirect(path=f"/operator/tasks/{task_id}")
 
     @post("/tasks/{task_id:int}/sms/rules", sync_to_thread=True)
-    def sms_rule_add(self, request: Request[Any, Any, Any], engine: Engine, task_id: int,
+    def sms_rule_add(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
                      data: Annotated[SmsRuleForm, URL_ENCODED]) -> Redirect:
         try:
             sms.add_rule(engine, task_id, sms.RuleIn(
@@ -183,13 +185,13 @@ class ReachController(Controller):
         return Redirect(path=f"/operator/tasks/{task_id}")
 
     @post("/tasks/{task_id:int}/sms/rules/{rule_id:int}/delete", sync_to_thread=True)
-    def sms_rule_delete(self, request: Request[Any, Any, Any], engine: Engine, task_id: int,
-                        rule_id: int) -> Redirect:
+    def sms_rule_delete(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
+                        rule_id: FromPath[int]) -> Redirect:
         ok = sms.remove_rule(engine, task_id, rule_id)
         flash(request, translator_of(request)("op.sms.rule_removed" if ok else "op.sms.no_rule"),
               "ok" if ok else "error")
         return Redirect(path=f"/operator/tasks/{task_id}")
 
     @get("/calls/{attempt_id:int}/sms", sync_to_thread=True)
-    def call_sms_fragment(self, request: Request[Any, Any, Any], engine: Engine, attempt_id: int) -> Template:
+    def call_sms_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, attempt_id: FromPath[int]) -> Template:
         return op_page(request, "operator/_call_sms.html", sms_messages=sms.messages(engine, attempt_id=attempt_id))

@@ -18,14 +18,15 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Stream
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from runtime.audit.log import record_now as audit_read
 from runtime.campaigns import tables as T
 from runtime.recordings import RecordingConfigError, find_recording, open_recording_reader
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.operator._render import RUN
 from web.operator.privacy import may_play
 from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
@@ -81,8 +82,8 @@ class RecordingController(Controller):
     opt = RUN
 
     @get("/{attempt_id:int}/recording", sync_to_thread=True)
-    def recording(self, request: Request[Any, Any, Any], engine: Engine, state: State,
-                  attempt_id: int) -> Response[Any]:
+    def recording(self, request: Request[Any, Any, Any], engine: EngineDep, state: State,
+                  attempt_id: FromPath[int]) -> Response[Any]:
         if not may_play(request):
             raise PermissionDeniedException("playing recordings needs the permission recordings.play")
         a = T.attempts

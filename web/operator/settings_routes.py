@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy.engine import Engine
 
 from runtime.campaigns.phones import FORMATS
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.forms import URL_ENCODED
 from web.operator._render import RUN, op_page, translator_of
 from web.operator.caps import CapsError, parse_caps, read_caps, save_caps
@@ -36,11 +36,11 @@ class SettingsController(Controller):
     opt = RUN
 
     @get("/", sync_to_thread=True)
-    def settings_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def settings_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         return op_page(request, "operator/settings.html", caps=read_caps(engine), formats=FORMATS)
 
     @post("/", sync_to_thread=True)
-    def save_settings(self, request: Request[Any, Any, Any], engine: Engine,
+    def save_settings(self, request: Request[Any, Any, Any], engine: EngineDep,
                       data: Annotated[CapsForm, URL_ENCODED]) -> Template | Redirect:
         """A refused value re-shows the form with what was typed, so nothing typed is lost."""
         typed = asdict(data)

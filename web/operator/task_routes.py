@@ -11,13 +11,14 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy.engine import Engine
 
 from runtime.campaigns.models import TASK_STATUSES
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.tasks import ACTIONS, TaskError, TaskNotFound, get_task, set_status
 from web.auth.guards import require_permission
+from web.deps import EngineDep
 from web.operator._render import RUN, VIEW, op_page, query_of, translator_of
 from web.operator.filters import FilterError
 from web.operator.task_views import TaskFilter, parse_task_filter, task_listing, task_row
@@ -37,7 +38,7 @@ class TasksController(Controller):
     opt = VIEW
 
     @get("/", sync_to_thread=True)
-    def tasks_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def tasks_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         q = query_of(request)
         error = None
         try:
@@ -52,14 +53,14 @@ class TasksController(Controller):
                        status_code=400 if error and not is_htmx(request) else 200)
 
     @get("/{task_id:int}", sync_to_thread=True)
-    def task_page(self, request: Request[Any, Any, Any], engine: Engine, task_id: int) -> Template:
+    def task_page(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
         task = get_task(engine, task_id)
         if task is None:
             raise NotFoundException(f"no task with id {task_id}")
         return op_page(request, "operator/task.html", row=task_row(engine, task))
 
     @get("/{task_id:int}/row", sync_to_thread=True)
-    def task_row_fragment(self, request: Request[Any, Any, Any], engine: Engine, task_id: int) -> Template:
+    def task_row_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
         """The row alone: a running task's row polls it so its progress moves without a reload."""
         task = get_task(engine, task_id)
         if task is None:
@@ -67,8 +68,8 @@ class TasksController(Controller):
         return op_page(request, "operator/_task_row.html", row=task_row(engine, task))
 
     @post("/{task_id:int}/{action:str}", opt=RUN, sync_to_thread=True)
-    def task_action(self, request: Request[Any, Any, Any], engine: Engine, task_id: int,
-                    action: str) -> Response[Any]:
+    def task_action(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
+                    action: FromPath[str]) -> Response[Any]:
         """htmx gets the task's row back (with the error in it if the change was refused)."""
         if action not in ACTIONS:
             raise NotFoundException(f"unknown task action {action!r} (use {', '.join(ACTIONS)})")

@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.response import Template
-from sqlalchemy.engine import Engine
 
 from runtime.audit.export import COLUMNS, csv_rows
 from runtime.audit.log import list_entries, record_now
@@ -20,6 +19,7 @@ from runtime.audit.query import PAGE_SIZE, AuditQueryError, parse_filter
 from runtime.audit.verify import verify
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.deps import EngineDep
 from web.render import page
 
 __all__ = ["AuditController"]
@@ -35,7 +35,7 @@ class AuditController(Controller):
     opt = {"permission": Permission.VIEW_AUDIT}
 
     @get("/", sync_to_thread=True)
-    def audit_page(self, request: Request[Any, Any, Any], engine: Engine) -> Template:
+    def audit_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
         q = _query(request)
         error, rows, verdict = None, [], None
         try:
@@ -50,7 +50,7 @@ class AuditController(Controller):
                     base_q={k: v for k, v in q.items() if k not in ("page", "verify")})
 
     @get("/export.csv", sync_to_thread=True)
-    def audit_export(self, request: Request[Any, Any, Any], engine: Engine) -> Response[Any]:
+    def audit_export(self, request: Request[Any, Any, Any], engine: EngineDep) -> Response[Any]:
         q = _query(request)
         try:
             f = parse_filter(q, export=True)

@@ -15,10 +15,9 @@ from designer import store
 from runtime.config import Settings
 from runtime.lab.gate import submit_checked
 from web.auth.guards import can, require_permission
-from web.auth.models import User
 from web.auth.roles import Permission
+from web.deps import CurrentUser, DbSession, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm
-from web.i18n import Translator
 from web.render import flash, page
 
 __all__ = ["EditorController", "editable_version"]
@@ -54,7 +53,7 @@ class EditorController(Controller):
     opt = VIEW
 
     @get("/edit", sync_to_thread=True)
-    def editor_page(self, request: Request[Any, Any, Any], db_session: Session, t: Translator,
+    def editor_page(self, request: Request[Any, Any, Any], db_session: DbSession, t: TranslatorDep,
                     key: FromPath[str]) -> Template:
         v = editable_version(db_session, key)
         name = v.document.get("name", key) if isinstance(v.document, dict) else key
@@ -72,14 +71,14 @@ class EditorController(Controller):
                     not_draft=v.status != "draft")
 
     @get("/draft", sync_to_thread=True)
-    def load_draft(self, db_session: Session, key: FromPath[str],
+    def load_draft(self, db_session: DbSession, key: FromPath[str],
                    version: FromQuery[int | None] = None) -> dict[str, Any]:
         """The newest version (what the editor edits), or ``version`` (what a reviewer test-talks)."""
         v = editable_version(db_session, key, version)
         return {"doc": v.document, "revision": v.revision, "number": v.number, "status": v.status}
 
     @put("/draft", opt=EDIT, sync_to_thread=True)
-    def save_draft(self, db_session: Session, current_user: User, t: Translator, key: FromPath[str],
+    def save_draft(self, db_session: DbSession, current_user: CurrentUser, t: TranslatorDep, key: FromPath[str],
                    data: JSONBody[dict[str, Any]]) -> Response[Any]:
         """200 with the new revision; 409 when someone saved meanwhile (nothing is overwritten)."""
         doc, revision, number = data.get("doc"), data.get("revision"), data.get("number")
@@ -108,7 +107,7 @@ class EditorController(Controller):
             return Response({"error": str(e)}, status_code=422)
 
     @post("/submit", opt=EDIT, sync_to_thread=True)
-    def submit(self, request: Request[Any, Any, Any], db_session: Session, current_user: User, t: Translator,
+    def submit(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser, t: TranslatorDep,
                key: FromPath[str], data: Annotated[CommentForm, URL_ENCODED]) -> Redirect:
         settings: Settings = request.app.state.settings
         try:
@@ -124,7 +123,7 @@ class EditorController(Controller):
         return Redirect(path=_edit_path(key))
 
     @post("/versions/{number:int}/new-draft", opt=EDIT, sync_to_thread=True)
-    def new_draft(self, request: Request[Any, Any, Any], db_session: Session, current_user: User,
+    def new_draft(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
                   key: FromPath[str], number: FromPath[int]) -> Redirect:
         try:
             store.new_draft_from(db_session, key, number, actor=current_user.username)

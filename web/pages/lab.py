@@ -20,6 +20,7 @@ from litestar.params import JSONBody
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
+from web.deps import LangDep
 
 __all__ = ["LabController"]
 
@@ -32,7 +33,7 @@ class LabController(Controller):
     opt = {"permission": Permission.VIEW_SCRIPTS}
 
     @post("/check", sync_to_thread=True, status_code=200)
-    def check_draft(self, lang: str, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    def check_draft(self, lang: LangDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         doc = data.get("doc")
         if not isinstance(doc, dict):
             raise ClientException("the body must be {\"doc\": <script document>}")

@@ -8,15 +8,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.response import Template
-from sqlalchemy.engine import Engine
 
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.phones import normalize
 from runtime.privacy.erase import EraseError, erase_number
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
+from web.deps import EngineDep, TranslatorDep
 from web.forms import URL_ENCODED, PhoneForm
-from web.i18n import Translator
 from web.render import page
 
 __all__ = ["PrivacyController"]
@@ -36,7 +35,7 @@ class PrivacyController(Controller):
         return _show(request)  # no database: the form alone
 
     @post("/erase", opt={"permission": Permission.ERASE_PERSONAL}, sync_to_thread=True)
-    def erase(self, request: Request[Any, Any, Any], engine: Engine, t: Translator,
+    def erase(self, request: Request[Any, Any, Any], engine: EngineDep, t: TranslatorDep,
               data: Annotated[PhoneForm, URL_ENCODED]) -> Template:
         try:
             rep = erase_number(engine, data.phone[:64], settings=request.app.state.settings)
@@ -45,7 +44,7 @@ class PrivacyController(Controller):
         return _show(request, report=rep)
 
     @post("/opt-out", sync_to_thread=True)
-    def opt_out(self, request: Request[Any, Any, Any], engine: Engine, t: Translator,
+    def opt_out(self, request: Request[Any, Any, Any], engine: EngineDep, t: TranslatorDep,
                 data: Annotated[PhoneForm, URL_ENCODED]) -> Template:
         chk = normalize(data.phone[:64], request.app.state.settings.phone_region)
         if chk.e164 is None:

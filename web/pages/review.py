@@ -23,6 +23,7 @@ from web.auth.guards import can, require_permission
 from web.auth.models import User
 from web.auth.roles import Permission
 from web.checking import check_document
+from web.deps import CurrentUser, DbSession, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm, is_checked
 from web.i18n import Translator
 from web.pages.qa_view import qa_metric_rows
@@ -91,7 +92,7 @@ class ReviewQueueController(Controller):
     opt = REVIEW
 
     @get("/", sync_to_thread=True)
-    def review_queue(self, request: Request[Any, Any, Any], db_session: Session) -> Template:
+    def review_queue(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         q = select(store.ScriptVersion).where(store.ScriptVersion.status == "in_review").order_by(
             col(store.ScriptVersion.submitted_at)
         )
@@ -111,7 +112,7 @@ class ReviewController(Controller):
     opt = VIEW
 
     @get("/history", sync_to_thread=True)
-    def history_page(self, request: Request[Any, Any, Any], db_session: Session, key: FromPath[str],
+    def history_page(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str],
                      a: FromQuery[int | None] = None, b: FromQuery[int | None] = None) -> Template:
         try:
             events = store.history(db_session, key)
@@ -130,8 +131,8 @@ class ReviewController(Controller):
                     a=a, b=b)
 
     @get("/review", sync_to_thread=True)
-    def review_page(self, request: Request[Any, Any, Any], db_session: Session, current_user: User,
-                    t: Translator, key: FromPath[str], version: FromQuery[int | None] = None) -> Template:
+    def review_page(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
+                    t: TranslatorDep, key: FromPath[str], version: FromQuery[int | None] = None) -> Template:
         """Reviewers decide here; designers come here to read why a version was rejected."""
         s = db_session
         versions = store.list_versions(s, key)
@@ -165,18 +166,18 @@ class ReviewController(Controller):
                     variables={k: (v or {}).get("example", "") for k, v in (doc.get("variables") or {}).items()})
 
     @post("/versions/{number:int}/approve", opt=REVIEW, sync_to_thread=True)
-    def approve(self, request: Request[Any, Any, Any], db_session: Session, current_user: User, t: Translator,
+    def approve(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser, t: TranslatorDep,
                 key: FromPath[str], number: FromPath[int], data: Annotated[DecisionForm, URL_ENCODED]) -> Redirect:
         return _decide(request, db_session, current_user, t, key, number, "approve", data.comment.strip(),
                        override=is_checked(data.override))
 
     @post("/versions/{number:int}/reject", opt=REVIEW, sync_to_thread=True)
-    def reject(self, request: Request[Any, Any, Any], db_session: Session, current_user: User, t: Translator,
+    def reject(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser, t: TranslatorDep,
                key: FromPath[str], number: FromPath[int], data: Annotated[DecisionForm, URL_ENCODED]) -> Redirect:
         return _decide(request, db_session, current_user, t, key, number, "reject", data.comment.strip())
 
     @post("/versions/{number:int}/retire", opt=RETIRE, sync_to_thread=True)
-    def retire(self, request: Request[Any, Any, Any], db_session: Session, current_user: User,
+    def retire(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
                key: FromPath[str], number: FromPath[int], data: Annotated[CommentForm, URL_ENCODED]) -> Redirect:
         try:
             store.retire(db_session, key, number, actor=current_user.username, comment=data.comment or None)

@@ -18,6 +18,7 @@ from designer.loader import MAX_SCRIPT_BYTES
 from web.auth.guards import require_permission
 from web.auth.models import User
 from web.auth.roles import Permission
+from web.deps import CurrentUser, DbSession, TranslatorDep
 from web.documents import (
     DocumentError,
     blank_document,
@@ -28,7 +29,6 @@ from web.documents import (
     unique_id,
 )
 from web.forms import MULTI_PART, URL_ENCODED
-from web.i18n import Translator
 from web.pages._common import too_large_flash, too_large_handler
 from web.render import flash, is_htmx, page
 
@@ -85,7 +85,7 @@ class ScriptsController(Controller):
     opt = VIEW
 
     @get("/", sync_to_thread=True)
-    def list_page(self, request: Request[Any, Any, Any], db_session: Session, q: FromQuery[str] = "",
+    def list_page(self, request: Request[Any, Any, Any], db_session: DbSession, q: FromQuery[str] = "",
                   status: FromQuery[str] = "", too_large: FromQuery[int | None] = None) -> Template:
         too_large_flash(request, too_large)  # an import refused for its size came back here
         rows = filter_scripts(store.list_scripts(db_session), q, status)
@@ -94,7 +94,7 @@ class ScriptsController(Controller):
                     library=library_entries())
 
     @post("/new", opt=EDIT, sync_to_thread=True)
-    def new_blank(self, request: Request[Any, Any, Any], db_session: Session, current_user: User, t: Translator,
+    def new_blank(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser, t: TranslatorDep,
                   data: Annotated[NewScriptForm, URL_ENCODED]) -> Redirect:
         name = data.name.strip()
         language = (data.language or "zh-CN").strip()
@@ -105,7 +105,7 @@ class ScriptsController(Controller):
         return _create(db_session, current_user, doc, "new blank script")
 
     @post("/from-library", opt=EDIT, sync_to_thread=True)
-    def new_from_library(self, request: Request[Any, Any, Any], db_session: Session, current_user: User,
+    def new_from_library(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
                          data: Annotated[LibraryForm, URL_ENCODED]) -> Redirect:
         try:
             doc = load_library(data.file)
@@ -115,8 +115,8 @@ class ScriptsController(Controller):
         return _create(db_session, current_user, doc, f"from the library ({data.file})")
 
     @post("/import", opt=EDIT, sync_to_thread=True, exception_handlers={413: too_large_handler("/scripts")})
-    def import_file(self, request: Request[Any, Any, Any], db_session: Session, current_user: User,
-                    t: Translator, data: Annotated[ImportForm, MULTI_PART]) -> Response[Any]:
+    def import_file(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
+                    t: TranslatorDep, data: Annotated[ImportForm, MULTI_PART]) -> Response[Any]:
         """Import a JSON file as a draft: a new script, or the next version when the id exists already."""
         upload = data.file
         if not isinstance(upload, UploadFile):
@@ -140,7 +140,7 @@ class ScriptsController(Controller):
         return Redirect(path=f"/scripts/{quote(key, safe='')}/edit")
 
     @get("/{key:str}/export", sync_to_thread=True)
-    def export(self, db_session: Session, key: FromPath[str], version: FromQuery[int | None] = None) -> Response[bytes]:
+    def export(self, db_session: DbSession, key: FromPath[str], version: FromQuery[int | None] = None) -> Response[bytes]:
         try:
             v = store.get_version(db_session, key, version)
         except store.NotFoundError as e:

@@ -20,6 +20,7 @@ from litestar.params import FromPath, JSONBody
 
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.deps import TranslatorDep
 from web.forms import MULTI_PART
 from web.i18n import Translator
 from web.pages._common import too_large_handler
@@ -115,7 +116,7 @@ class SpeechController(Controller):
 
     @post("/scripts/{key:str}/recordings", opt={"permission": Permission.EDIT_SCRIPTS}, sync_to_thread=True,
           exception_handlers={413: too_large_handler("/scripts")})
-    def upload_recording(self, state: State, t: Translator, key: FromPath[str],
+    def upload_recording(self, state: State, t: TranslatorDep, key: FromPath[str],
                          data: Annotated[RecordingUpload, MULTI_PART]) -> Any:
         from runtime.speech.recordings import RecordingError
 
