@@ -10,11 +10,13 @@ A handler names what it needs as a parameter and Litestar provides it:
   A handler that catches a store error after a write calls ``db_session.rollback()`` itself.
 - ``current_user`` (:func:`provide_current_user`): the signed-in :class:`~web.auth.models.User`,
   loaded once per request by :class:`web.auth.middleware.SessionUserMiddleware`.
+- ``settings`` (:func:`provide_settings`): the app's :class:`~runtime.config.Settings`.
 - ``lang`` (:func:`provide_language`) and ``t`` (:func:`provide_translator`): the page language
   (``lang`` cookie, then Accept-Language) and its message catalogue.
 
 Handlers annotate them with the aliases below (``engine: EngineDep``, ``db_session: DbSession``,
-``current_user: CurrentUser``, ``lang: LangDep``, ``t: TranslatorDep``): Litestar's
+``current_user: CurrentUser``, ``settings: SettingsDep``, ``lang: LangDep``,
+``t: TranslatorDep``): Litestar's
 ``NamedDependency`` marks them as injected, not as query parameters.
 
 These are the only ways a web handler reaches the database: no handler reads
@@ -34,6 +36,7 @@ from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from runtime.config import Settings
 from web.auth.models import User
 from web.i18n import LANG_COOKIE, Translator, pick_language
 
@@ -43,11 +46,13 @@ __all__ = [
     "DbSession",
     "EngineDep",
     "LangDep",
+    "SettingsDep",
     "TranslatorDep",
     "provide_current_user",
     "provide_db_session",
     "provide_engine",
     "provide_language",
+    "provide_settings",
     "provide_translator",
 ]
 
@@ -55,6 +60,7 @@ __all__ = [
 EngineDep = NamedDependency[Engine]
 DbSession = NamedDependency[Session]
 CurrentUser = NamedDependency[User]
+SettingsDep = NamedDependency[Settings]
 LangDep = NamedDependency[str]
 TranslatorDep = NamedDependency[Translator]
 
@@ -85,6 +91,11 @@ def provide_current_user(request: Request[Any, Any, Any]) -> User:
     return user
 
 
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
 def provide_language(request: Request[Any, Any, Any]) -> str:
     return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
@@ -98,6 +109,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "engine": Provide(provide_engine, sync_to_thread=False),
     "db_session": Provide(provide_db_session),
     "current_user": Provide(provide_current_user, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
     "lang": Provide(provide_language, sync_to_thread=False),
     "t": Provide(provide_translator, sync_to_thread=False),
 }

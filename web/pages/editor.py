@@ -12,11 +12,10 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from designer import store
-from runtime.config import Settings
 from runtime.lab.gate import submit_checked
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
-from web.deps import CurrentUser, DbSession, TranslatorDep
+from web.deps import CurrentUser, DbSession, SettingsDep, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm
 from web.render import flash, page
 
@@ -107,9 +106,9 @@ class EditorController(Controller):
             return Response({"error": str(e)}, status_code=422)
 
     @post("/submit", opt=EDIT, sync_to_thread=True)
-    def submit(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser, t: TranslatorDep,
-               key: FromPath[str], data: Annotated[CommentForm, URL_ENCODED]) -> Redirect:
-        settings: Settings = request.app.state.settings
+    def submit(self, request: Request[Any, Any, Any], db_session: DbSession, current_user: CurrentUser,
+               settings: SettingsDep, t: TranslatorDep, key: FromPath[str],
+               data: Annotated[CommentForm, URL_ENCODED]) -> Redirect:
         try:
             v = editable_version(db_session, key)
             submit_checked(db_session, key, v.number, actor=current_user.username, comment=data.comment or None,

@@ -14,7 +14,7 @@ from runtime.campaigns.phones import normalize
 from runtime.privacy.erase import EraseError, erase_number
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
-from web.deps import EngineDep, TranslatorDep
+from web.deps import EngineDep, SettingsDep, TranslatorDep
 from web.forms import URL_ENCODED, PhoneForm
 from web.render import page
 
@@ -35,18 +35,18 @@ class PrivacyController(Controller):
         return _show(request)  # no database: the form alone
 
     @post("/erase", opt={"permission": Permission.ERASE_PERSONAL}, sync_to_thread=True)
-    def erase(self, request: Request[Any, Any, Any], engine: EngineDep, t: TranslatorDep,
+    def erase(self, request: Request[Any, Any, Any], engine: EngineDep, settings: SettingsDep, t: TranslatorDep,
               data: Annotated[PhoneForm, URL_ENCODED]) -> Template:
         try:
-            rep = erase_number(engine, data.phone[:64], settings=request.app.state.settings)
+            rep = erase_number(engine, data.phone[:64], settings=settings)
         except EraseError as e:
             return _show(request, 400, error=f"{t('privacy.phone')}: {e}")
         return _show(request, report=rep)
 
     @post("/opt-out", sync_to_thread=True)
-    def opt_out(self, request: Request[Any, Any, Any], engine: EngineDep, t: TranslatorDep,
+    def opt_out(self, request: Request[Any, Any, Any], engine: EngineDep, settings: SettingsDep, t: TranslatorDep,
                 data: Annotated[PhoneForm, URL_ENCODED]) -> Template:
-        chk = normalize(data.phone[:64], request.app.state.settings.phone_region)
+        chk = normalize(data.phone[:64], settings.phone_region)
         if chk.e164 is None:
             return _show(request, 400, error=f"{t('privacy.phone')}: {chk.message}")
         with engine.begin() as conn:
