@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
@@ -19,10 +20,22 @@ from web.deps import CurrentUser, DbSession, SettingsDep, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm
 from web.render import flash, page
 
-__all__ = ["EditorController", "editable_version"]
+__all__ = ["EditorController", "DraftBody", "editable_version"]
 
 VIEW = {"permission": Permission.VIEW_SCRIPTS}
 EDIT = {"permission": Permission.EDIT_SCRIPTS}
+
+
+@dataclass
+class DraftBody:
+    """An autosave: ``{"doc": {...}, "revision": <int>, "number": <int>, "force": false}``. ``Any``
+    fields, checked by the handler so a bad body gets its sentence; ``force`` overwrites a
+    newer save knowingly."""
+
+    doc: Any = None
+    revision: Any = None
+    number: Any = None
+    force: Any = None
 
 
 def editable_version(s: Session, key: str, number: int | None = None) -> store.ScriptVersion:
@@ -78,14 +91,14 @@ class EditorController(Controller):
 
     @put("/draft", opt=EDIT, sync_to_thread=True)
     def save_draft(self, db_session: DbSession, current_user: CurrentUser, t: TranslatorDep, key: FromPath[str],
-                   data: JSONBody[dict[str, Any]]) -> Response[Any]:
+                   data: DraftBody) -> Response[Any]:
         """200 with the new revision; 409 when someone saved meanwhile (nothing is overwritten)."""
-        doc, revision, number = data.get("doc"), data.get("revision"), data.get("number")
+        doc, revision, number = data.doc, data.revision, data.number
         if not isinstance(doc, dict) or not isinstance(revision, int):
             return Response({"error": "the body must be {\"doc\": {...}, \"revision\": <int>}"}, status_code=400)
         try:
             v = editable_version(db_session, key, number if isinstance(number, int) else None)
-            if data.get("force") is True:
+            if data.force is True:
                 revision = v.revision  # the user chose to overwrite the other save, knowingly
             v = store.save_draft(db_session, key, v.number, doc, actor=current_user.username, revision=revision)
             return Response({"revision": v.revision, "number": v.number})

@@ -11,18 +11,47 @@ itself comes with ``POST /check`` (``"attack"``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, post
 from litestar.exceptions import ClientException
-from litestar.params import JSONBody
 
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
 from web.deps import LangDep
 
-__all__ = ["LabController"]
+__all__ = ["LabController", "CheckBody", "TalkBody", "CaseBody"]
+
+
+# The JSON bodies. Fields are ``Any`` on purpose: the handler checks each one's shape and says
+# what the body must be in its own words, where a decoder error would name a type instead.
+@dataclass
+class CheckBody:
+    """``{"doc": <script document>, "lang": "zh" | "en"}`` (``lang`` defaults to the page's)."""
+
+    doc: Any = None
+    lang: Any = None
+
+
+@dataclass
+class TalkBody:
+    """``{"doc": {...}, "replies": [...], "variables": {...}}``."""
+
+    doc: Any = None
+    replies: Any = field(default_factory=list)
+    variables: Any = None
+
+
+@dataclass
+class CaseBody:
+    """``{"doc": {...}, "name": "...", "replies": [...], "variables": {...}}``."""
+
+    doc: Any = None
+    name: Any = None
+    replies: Any = None
+    variables: Any = None
 
 
 class LabController(Controller):
@@ -33,22 +62,20 @@ class LabController(Controller):
     opt = {"permission": Permission.VIEW_SCRIPTS}
 
     @post("/check", sync_to_thread=True, status_code=200)
-    def check_draft(self, lang: LangDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
-        doc = data.get("doc")
+    def check_draft(self, lang: LangDep, data: CheckBody) -> dict[str, Any]:
+        doc = data.doc
         if not isinstance(doc, dict):
             raise ClientException("the body must be {\"doc\": <script document>}")
-        lang = data.get("lang") or lang
+        lang = data.lang or lang
         if lang not in ("zh", "en"):
             raise ClientException(f"\"lang\" must be \"zh\" or \"en\", not {lang!r}")
         return check_document(doc, lang)
 
     @post("/talk", opt={"permission": Permission.TEST_TALK}, sync_to_thread=True, status_code=200)
-    def test_talk(self, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    def test_talk(self, data: TalkBody) -> dict[str, Any]:
         from web.talk import TalkError, replay
 
-        doc = data.get("doc")
-        replies = data.get("replies", [])
-        variables = data.get("variables") or {}
+        doc, replies, variables = data.doc, data.replies, data.variables or {}
         if not isinstance(doc, dict) or not isinstance(replies, list) or not isinstance(variables, dict):
             raise ClientException("the body must be {\"doc\": {...}, \"replies\": [...], \"variables\": {...}}")
         try:
@@ -57,12 +84,11 @@ class LabController(Controller):
             raise ClientException(str(e)) from None
 
     @post("/lab/case", opt={"permission": Permission.EDIT_SCRIPTS}, sync_to_thread=True, status_code=200)
-    def make_case(self, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    def make_case(self, data: CaseBody) -> dict[str, Any]:
         from designer.schema import schema_errors
         from runtime.lab.suites import CaseError, case_from_replies
 
-        doc, name = data.get("doc"), data.get("name")
-        replies, variables = data.get("replies"), data.get("variables") or {}
+        doc, name, replies, variables = data.doc, data.name, data.replies, data.variables or {}
         if not isinstance(doc, dict) or not isinstance(name, str) or not isinstance(replies, list) \
                 or not isinstance(variables, dict):
             raise ClientException('the body must be {"doc": {...}, "name": "...", "replies": [...], "variables": {...}}')

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
@@ -25,7 +25,7 @@ from web.forms import MULTI_PART
 from web.i18n import Translator
 from web.pages._common import too_large_handler
 
-__all__ = ["SpeechController", "RecordingUpload", "fill_examples", "recording_problem", "MAX_RECORDING_BYTES"]
+__all__ = ["SpeechController", "PreviewBody", "RecordingUpload", "fill_examples", "recording_problem", "MAX_RECORDING_BYTES"]
 
 MAX_RECORDING_BYTES = 10 * 1024 * 1024
 _VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -55,6 +55,16 @@ def _tts(state: State) -> Any:
         settings = state.settings
         state.tts = build_tts(settings, cache=PromptCache(Path(settings.data_dir) / "tts-cache"))
     return state.tts
+
+
+@dataclass
+class PreviewBody:
+    """``{"text": "...", "variables": {...}, "voice": "..."}``: ``Any`` fields, checked by the handler
+    (an empty text is refused with its own sentence)."""
+
+    text: Any = None
+    variables: Any = None
+    voice: Any = None
 
 
 @dataclass
@@ -97,12 +107,12 @@ class SpeechController(Controller):
     opt = {"permission": Permission.VIEW_SCRIPTS}
 
     @post("/tts", sync_to_thread=True, status_code=200)
-    def tts_preview(self, state: State, data: JSONBody[dict[str, Any]]) -> Response[Any]:
-        text = data.get("text")
+    def tts_preview(self, state: State, data: PreviewBody) -> Response[Any]:
+        text = data.text
         if not isinstance(text, str) or not text.strip():
             raise ClientException("nothing to say: the prompt text is empty")
-        variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
-        voice = data.get("voice") if isinstance(data.get("voice"), str) and data.get("voice") else None
+        variables = data.variables if isinstance(data.variables, dict) else {}
+        voice = data.voice if isinstance(data.voice, str) and data.voice else None
         from runtime.speech.tts import TtsError
 
         try:
