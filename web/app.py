@@ -1,27 +1,30 @@
-"""The web application: pages for designers, reviewers and operators, plus the REST API when present.
+"""The web application: pages for designers, reviewers and operators, plus the REST API.
 
-``create_app`` wires configuration, the database, server-side sessions, CSRF, templates and
-static files; the routes themselves live in ``web.auth.routes`` and ``web.pages``.
+``create_app`` wires configuration, the database, server-side sessions and the signed-in user
+(:mod:`web.auth.middleware`), CSRF, the dependencies (:mod:`web.deps`), the htmx and flash
+plugins, templates and static files; the routes are one ``Controller`` per area in
+``web.auth.routes``, ``web.pages``, ``web.operator``, ``web.analytics`` and ``web.api``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -39,15 +42,23 @@ from huashu.core.config import Settings, get_settings
 from huashu.core.db import init_db, make_engine
 from huashu.core.logs import protect_access_log
 from huashu.core.private_files import private_dir
+from web.analytics.routes import TEMPLATES as ANALYTICS_TEMPLATES
+from web.analytics.routes import router as analytics_router
+from web.api import errors as api_errors
+from web.api.routes import router as api_router
 from web.audit_context import AuditContextMiddleware
-from web.auth.routes import SESSION_COOKIE
+from web.auth.middleware import SessionUserMiddleware
+from web.auth.routes import SESSION_COOKIE, AuthController
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
-from web.render import page, wants_html
+from web.deps import DEPENDENCIES, EngineDep
+from web.operator.routes import router as operator_router
+from web.pages import page_routes
+from web.render import is_htmx, page, wants_html
 from web.secret import server_secret
 from web.sessions import SessionConfig, session_sweeper
 
-__all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "OPTIONAL_ROUTERS"]
+__all__ = ["create_app", "WEB_DIR", "MAX_UPLOAD_BYTES", "SESSION_MAX_AGE_S", "AREA_ROUTERS"]
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 10 MB script plus the multipart envelope; more is refused early
@@ -63,6 +74,8 @@ _CSRF_EXEMPT = ["^/api/", "^/oauth/token$"]
 # of CSRF. Anchored: the middleware searches the path, and "/metrics" must not exempt
 # "/operator/metrics".
 _PROBE_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$"]
+# No session user to load for these: files, probes, and the API (bearer tokens, its own guard).
+_NO_USER = [*_STATIC_PREFIXES, *_PROBE_PATHS, "^/api/", "^/oauth/"]
 _log = logging.getLogger(__name__)
 
 
@@ -82,23 +95,23 @@ def _database_problem(engine: Engine) -> str | None:
 
 
 @get("/readyz", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=True)
-def _readyz(state: State) -> Response[dict[str, str]]:
+def _readyz(engine: EngineDep) -> Response[dict[str, str]]:
     """Ready = the database answers; 503 with the reason otherwise (the load balancer waits)."""
-    problem = _database_problem(state.engine)
+    problem = _database_problem(engine)
     if problem is not None:
         return Response({"status": "unavailable", "reason": f"database: {problem}"}, status_code=503)
     return Response({"status": "ok"}, status_code=200)
 
 
 @get("/metrics", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=True)
-def _metrics(state: State) -> Response[bytes]:
+def _metrics(engine: EngineDep) -> Response[bytes]:
     """The web process's own figures (TTS previews, ...) plus what the database knows for the
     whole deployment: numbers queued per running campaign. Calls up, attempts and connect
     rate come from each runtime node's own /metrics (they are counted where the calls run)."""
     with contextlib.suppress(Exception):  # a database hiccup must not fail the scrape; /readyz says it
         from runtime.health import sample_queue_depth
 
-        sample_queue_depth(state.engine)
+        sample_queue_depth(engine)
     return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
 
@@ -136,11 +149,8 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
 
     Under ``/api`` and ``/oauth`` the API's own shapes, for routing errors (404/405) too: those
     never reach the API router's handlers."""
-    if "api" in getattr(request.app.state, "areas", ()):
-        from web.api import errors as api_errors
-
-        if api_errors.handles(request.url.path):
-            return api_errors.error_response(request, exc)
+    if api_errors.handles(request.url.path):
+        return api_errors.error_response(request, exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
     if (bad := bad_input_message(exc, request.scope.get("path_params"))) is not None:
@@ -149,7 +159,7 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
         _log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         detail = f"the upload is too large (the limit is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
-    if wants_html(request) and not request.headers.get("hx-request"):
+    if wants_html(request) and not is_htmx(request):
         if isinstance(exc, NotAuthorizedException):
             return Redirect(path=f"/login?next={request.url.path}")
         resp: Response[Any] = page(request, "error.html", status_code=status, status=status, detail=detail)
@@ -157,34 +167,13 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
     return Response({"error": detail, "status": status}, status_code=status)
 
 
-# Areas that other modules own; each is mounted when its module is there. The names are what
-# templates test in ``areas`` (the navigation shows only mounted areas).
-OPTIONAL_ROUTERS: dict[str, str] = {
-    "api": "web.api.routes:router",
-    "operator": "web.operator.routes:router",
-    "analytics": "web.analytics.routes:router",
+# The areas beside the designer's pages; the names are what templates test in ``areas`` (the
+# navigation shows the mounted areas). Plain imports: a missing module stops the start.
+AREA_ROUTERS: dict[str, ControllerRouterHandler] = {
+    "api": api_router,
+    "operator": operator_router,
+    "analytics": analytics_router,
 }
-
-
-def _optional_router(dotted: str) -> ControllerRouterHandler | None:
-    """A router of another area, or None when its module is not there.
-
-    A module that exists but fails to import is logged and left out, so one broken optional
-    area never takes the script designer down with it.
-    """
-    module_name, _, attr = dotted.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name is not None and module_name.startswith(e.name):
-            return None
-        _log.exception("cannot mount %s", dotted)
-        return None
-    except Exception:
-        _log.exception("cannot mount %s", dotted)
-        return None
-    router: ControllerRouterHandler | None = getattr(module, attr, None)
-    return router
 
 
 def create_app(
@@ -195,9 +184,6 @@ def create_app(
     debug: bool = False,
 ) -> Litestar:
     """Build the app. ``secure_cookies`` defaults to True unless the server listens on loopback only."""
-    from web.auth.routes import auth_routes
-    from web.pages import page_routes
-
     settings = settings or get_settings()
     settings.ensure_dirs()
     protect_access_log()  # query strings with client_secret/access_token never reach the access log
@@ -208,19 +194,14 @@ def create_app(
     secret = server_secret(settings)
     sessions_dir = private_dir(Path(settings.data_dir) / "sessions")
 
-    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes()]
+    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, AuthController, *page_routes()]
     handlers.append(
         create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     )
     handlers.append(
         create_static_files_router(path="/vendor", directories=[WEB_DIR / "node_modules"], include_in_schema=False)
     )
-    areas: set[str] = set()
-    for area, dotted in OPTIONAL_ROUTERS.items():
-        router = _optional_router(dotted)
-        if router is not None:
-            handlers.append(router)
-            areas.add(area)
+    handlers.extend(AREA_ROUTERS.values())
 
     session_config = SessionConfig(  # no session for anonymous requests (web.sessions)
         store="sessions",
@@ -239,16 +220,22 @@ def create_app(
         cookie_samesite="lax",
         exclude=[*_CSRF_EXEMPT, *_STATIC_PREFIXES],
     )
+    # one loader for every area's templates (the analytics pages extend the shared base.html)
+    template_config = TemplateConfig(directory=[WEB_DIR / "templates", ANALYTICS_TEMPLATES],
+                                     engine=JinjaTemplateEngine)
     stores: dict[str, Any] = {
         "sessions": FileStore(sessions_dir, create_directories=True) if not debug else MemoryStore()  # files 0600
     }
     app = Litestar(
         route_handlers=handlers,
-        middleware=[IdRangeMiddleware(), session_config.middleware, AuditContextMiddleware],
+        middleware=[IdRangeMiddleware(), session_config.middleware,
+                    DefineMiddleware(SessionUserMiddleware, exclude=_NO_USER), AuditContextMiddleware],
+        dependencies=DEPENDENCIES,
+        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=template_config))],
         before_send=[add_security_headers],
         csrf_config=csrf_config,
         stores=stores,
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=template_config,
         openapi_config=_openapi_config(),
         exception_handlers={
             HTTPException: _error_response,
@@ -264,5 +251,5 @@ def create_app(
     )
     app.state.engine = engine
     app.state.settings = settings
-    app.state.areas = frozenset(areas)
+    app.state.areas = frozenset(AREA_ROUTERS)
     return app

@@ -1,9 +1,10 @@
 """ASGI middleware binding the audit actor of a request: the signed-in user (pages) or the API
 client (bearer token), from the client address.
 
-Guards run sync in worker threads, so a context variable they set would not reach the handler;
-this binds, in the request's own task, a resolver that reads what the guards left in the scope
-state when an entry is appended.
+The signed-in user is known only after the authentication middleware (inside this one) has read
+the account, and handlers run in worker threads; so this binds, in the request's own task, a
+resolver that reads the scope's ``user`` (pages) or ``state["principal"]`` (the API's bearer
+guard) when an entry is appended.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _actor(scope: Scope) -> Actor | None:
     state: dict[str, Any] = scope.get("state") or {}
     client = scope.get("client")
     address = client[0] if client else None
-    user = state.get("hs_user")
+    user = scope.get("user")
     if user is not None:
         return Actor(str(user.username), address)
     principal = state.get("principal")

@@ -1,17 +1,22 @@
-"""Rendering pages: every template gets the user, the translator, the language and the role checks."""
+"""Rendering pages: every template gets the user, the translator, the language and the role checks.
+
+Flash messages are Litestar's flash plugin (``litestar.plugins.flash``): :func:`flash` stores
+one in the server-side session and ``base.html`` pops them with ``get_flashes()``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request
+from litestar.plugins.flash import flash as _plugin_flash
 from litestar.response import Template
 
 from web.auth.guards import can, current_user
 from web.auth.roles import Permission
 from web.i18n import LANG_COOKIE, Translator, pick_language
 
-__all__ = ["language_of", "translator", "page", "wants_html", "flash"]
+__all__ = ["language_of", "translator", "page", "wants_html", "flash", "is_htmx"]
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:
@@ -28,19 +33,17 @@ def wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in accept and "application/json" not in accept
 
 
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request (``HX-Request``), read through the htmx plugin's ``request.htmx``."""
+    details = getattr(request, "htmx", None)
+    return bool(details) if details is not None else bool(request.headers.get("hx-request"))
+
+
 def flash(request: Request[Any, Any, Any], text: str, kind: str = "ok") -> None:
-    """A one-time message shown on the next page (kept in the server-side session, not the URL)."""
-    session = request.scope.get("session")
-    if isinstance(session, dict):
-        session.setdefault("flashes", []).append([kind, text])
-
-
-def _pop_flashes(request: Request[Any, Any, Any]) -> list[list[str]]:
-    session = request.scope.get("session")
-    if isinstance(session, dict) and session.get("flashes"):
-        items: list[list[str]] = session.pop("flashes")
-        return items
-    return []
+    """A one-time message shown on the next page (kept in the server-side session, not the URL).
+    Paths without a session (static files, probes) have nowhere to keep one: nothing is stored."""
+    if isinstance(request.scope.get("session"), dict):
+        _plugin_flash(request, text, kind)
 
 
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
@@ -52,7 +55,7 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         user=user,
         can=lambda perm: can(request, Permission(perm)),
         path=request.url.path,
-        flashes=_pop_flashes(request),
         areas=getattr(request.app.state, "areas", frozenset()),
+        has_session=isinstance(request.scope.get("session"), dict),  # get_flashes() needs one (no static 404s)
     )
     return Template(template_name=template, context=context, status_code=status_code)

@@ -11,18 +11,17 @@ import itertools
 import re
 import tempfile
 import threading
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader
-from litestar import Request, Response, Router, get, post
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
-from huashu.core.db import session_scope
 from huashu.core.private_files import make_private, private_dir
 from runtime.analytics.export import export_report, report_tables, write_csv_table
 from runtime.analytics.report import build_report
@@ -31,26 +30,46 @@ from runtime.campaigns.upload_limits import UploadLimits
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.deps import DbSession, EngineDep
+from web.forms import MULTI_PART, URL_ENCODED, is_checked
 from web.i18n import Translator
-from web.pages._common import Form, too_large_flash, too_large_handler
+from web.pages._common import too_large_flash, too_large_handler
 from web.render import flash, page, translator, wants_html
 
-__all__ = ["router", "TEMPLATES"]
+__all__ = ["router", "AnalyticsController", "TEMPLATES", "RuleBuilderForm", "CustomerUpload", "TrainForm",
+           "SelectForm"]
 
+#: this area's templates; ``web.app`` puts the folder in the app's TemplateConfig (they extend base.html)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OPERATOR = {"permission": Permission.RUN_CAMPAIGNS}
 
+#: The rule builder's form: ``name``, ``customers``, ``cron``, ``combinator`` and numbered rows
+#: ``field<i>``, ``op<i>``, ``value<i>`` (rows are added and removed on the page, so the names
+#: are not known in advance): a mapping, read by :func:`_form_rows`.
+RuleBuilderForm = Annotated[dict[str, str], URL_ENCODED]
 
-def _ensure_templates(request: Request[Any, Any, Any]) -> None:
-    """Let the app's Jinja environment find this module's templates (once), keeping base.html shared."""
-    engine = request.app.template_engine
-    env = getattr(engine, "engine", None)
-    if env is None or getattr(env, "_huashu_analytics", False):
-        return
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))]) if env.loader else FileSystemLoader(
-        str(TEMPLATES)
-    )
-    env._huashu_analytics = True
+
+@dataclass
+class CustomerUpload:
+    file: UploadFile | None = None
+    replace: str = ""
+
+
+@dataclass
+class TrainForm:
+    customers: str = ""
+    outcomes: str = ""
+    target: str = "recharged"
+    kind: str = "tree"
+    name: str = ""
+
+
+@dataclass
+class SelectForm:
+    name: str = ""
+    customers: str = ""
+    model: str = ""
+    top: str = ""
 
 
 def _store_path(request: Request[Any, Any, Any]) -> Path:
@@ -101,7 +120,6 @@ def _campaign_rows(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 def _view(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
     """A page of this area: the shared context plus ``f``, the formatter of numbers and codes."""
-    _ensure_templates(request)
     return page(request, template, status_code=status_code, f=Formatter(translator(request)), **context)
 
 
@@ -111,11 +129,6 @@ def _campaign_ids(request: Request[Any, Any, Any]) -> list[int]:
         return []
     with _open(path) as st:
         return sorted(int(c) for c in st.campaigns())
-
-
-@get("/", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_index(request: Request[Any, Any, Any]) -> Template:
-    return _view(request, "analytics_index.html", campaigns=_campaign_rows(request))
 
 
 def _chart_labels(t: Translator, f: Formatter, report: dict[str, Any]) -> dict[str, Any]:
@@ -129,100 +142,12 @@ def _chart_labels(t: Translator, f: Formatter, report: dict[str, Any]) -> dict[s
     }
 
 
-@get("/{campaign:str}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_report(request: Request[Any, Any, Any], campaign: FromPath[str]) -> Template:
-    report = _report(request, campaign)
-    t = translator(request)
-    others = [c for c in _campaign_ids(request) if str(c) != campaign]
-    return _view(request, "analytics_report.html", report=report, campaign=campaign, others=others,
-                 chart_labels=_chart_labels(t, Formatter(t), report))
-
-
-@get("/{campaign:str}/report.json", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_json(request: Request[Any, Any, Any], campaign: FromPath[str]) -> dict[str, Any]:
-    return _report(request, campaign)
-
-
-@get("/{campaign:str}/report.xlsx", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_xlsx(request: Request[Any, Any, Any], campaign: FromPath[str]) -> Response[bytes]:
-    report = _report(request, campaign)
-    with tempfile.TemporaryDirectory() as tmp:
-        [path] = export_report(report, Path(tmp) / "report.xlsx")
-        body = path.read_bytes()
-    return Response(
-        body,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": f'attachment; filename="campaign-{campaign}.xlsx"'},
-    )
-
-
-@get("/{campaign:str}/csv/{table:str}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_csv(request: Request[Any, Any, Any], campaign: FromPath[str], table: FromPath[str]) -> Response[str]:
-    tables = report_tables(_report(request, campaign))
-    name = table.removesuffix(".csv")
-    if name not in tables:
-        raise NotFoundException(f"no table {name!r} (have: {', '.join(tables)})")
-    rows = tables[name]
-    buf = io.StringIO()
-    if rows:
-        write_csv_table(buf, rows)  # no cell a spreadsheet would evaluate
-    return Response(
-        buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="campaign-{campaign}-{name}.csv"'},
-    )
-
-
 def _compare_refusal(request: Request[Any, Any, Any], message: str, a: int | None, b: int | None) -> Template:
     """400: a page that says what is wrong and offers the picker again (JSON clients get the API shape)."""
     if not wants_html(request):
         raise ClientException(message)
     return _view(request, "analytics_compare.html", status_code=400, error=message, c=None, a=a, b=b,
                  b_pick=b, campaigns=_campaign_ids(request))
-
-
-@get("/compare", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def compare_pick(request: Request[Any, Any, Any], a: FromQuery[str] = "", b: FromQuery[str] = "") -> Response[Any]:
-    """The pickers' target (report page, campaign list): on to ``/analytics/compare/A/B``."""
-    t = translator(request)
-    if not (a.isdigit() and b.isdigit()):
-        return _compare_refusal(request, t("an.compare.pick_two"), int(a) if a.isdigit() else None,
-                                int(b) if b.isdigit() else None)
-    if a == b:
-        return _compare_refusal(request, t("an.compare.same", id=a), int(a), int(b))
-    return Redirect(path=f"/analytics/compare/{int(a)}/{int(b)}")
-
-
-@get("/compare/{a:int}/{b:int}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def analytics_compare(request: Request[Any, Any, Any], a: FromPath[int], b: FromPath[int]) -> Template:
-    """Two campaigns side by side (AI vs manual calling): differences with intervals and tests."""
-    from runtime.analytics.compare import compare_campaigns
-
-    t = translator(request)
-    if a == b:
-        return _compare_refusal(request, t("an.compare.same", id=a), a, b)
-    path = _store_path(request)
-    if not path.exists():
-        raise NotFoundException(t("an.index.no_data"))
-    with _open(path) as st:
-        try:
-            result = compare_campaigns(st, a, b)
-        except ValueError as e:
-            raise NotFoundException(str(e)) from e
-    return _view(request, "analytics_compare.html", c=result, a=a, b=b, b_pick=b, error=None,
-                 campaigns=_campaign_ids(request))
-
-
-@get("/audiences/list", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def audiences_page(request: Request[Any, Any, Any]) -> Template:
-    from sqlmodel import Session, select
-
-    from runtime.audience.models import Audience, AudienceModel
-
-    with Session(request.app.state.engine) as s:
-        audiences = s.exec(select(Audience).order_by(Audience.id)).all()  # type: ignore[arg-type]
-        models = s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
-    return _view(request, "analytics_audiences.html", audiences=audiences, models=models)
 
 
 # ---- the rule builder ----
@@ -336,14 +261,6 @@ def _rule_form(request: Request[Any, Any, Any], chosen: str | None, status_code:
                  values=values, max_rows=MAX_RULE_ROWS, max_upload_mb=MAX_CUSTOMER_UPLOAD // (1024 * 1024))
 
 
-@get("/audiences/new", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def rule_form(request: Request[Any, Any, Any], customers: FromQuery[str | None] = None,
-              too_large: FromQuery[int | None] = None) -> Template:
-    """The visual rule builder: conditions over the fields of a customer file, combined by AND / OR."""
-    too_large_flash(request, too_large, MAX_CUSTOMER_UPLOAD)
-    return _rule_form(request, customers)
-
-
 # One customer file kept in memory between previews (keyed by path, size and modification
 # time): the match count is asked for on every change of the form.
 _FRAME_CACHE: dict[str, Any] = {}
@@ -362,87 +279,6 @@ def _cached_frame(path: Path) -> Any:
     with _FRAME_LOCK:
         _FRAME_CACHE.update(key=key, frame=frame)
     return frame
-
-
-@post("/audiences/preview", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def rule_preview(request: Request[Any, Any, Any], data: Form) -> Template:
-    """htmx: how many customers the rule on screen selects (and how many of them can be called)."""
-    import numpy as np
-
-    from runtime.audience.frame import FrameError, frame_len
-    from runtime.audience.rules import RuleError, rule_mask
-    from runtime.audience.store import reachable
-
-    t = translator(request)
-    chosen = data.get("customers") or ""
-    ctx: dict[str, Any] = {"total": None, "matched": None, "callable": None, "problem": None}
-    if chosen not in _customer_files(request):
-        ctx["problem"] = t("an.rule.no_file", name=chosen)
-        return _view(request, "analytics_rule_preview.html", **ctx)
-    path = _data_dir(request) / chosen
-    try:
-        frame = _cached_frame(path)
-        ctx["total"] = frame_len(frame)
-        rows = _form_rows(data)
-        if any(f.strip() for f, _, _ in rows):
-            rule = _rule_of(t, data.get("combinator", "all"), rows, _fields_of(list(frame)))
-            mask = rule_mask(rule, frame, np.datetime64("now", "s"))
-            ctx["matched"] = int(mask.sum())
-            if "customer_id" in frame and "phone" in frame:
-                ctx["callable"] = int((mask & reachable(frame)).sum())
-    except _FormProblem as e:
-        ctx["problem"] = str(e)
-    except (RuleError, FrameError) as e:
-        ctx["problem"] = t("an.rule.invalid", error=str(e))
-    return _view(request, "analytics_rule_preview.html", **ctx)
-
-
-@post("/audiences/rule", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def create_rule_audience(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-    """Create (or replace) a rule audience from the builder's form; a mistake shows the form again,
-    with what was typed and the reason in the user's language."""
-    import numpy as np
-
-    from runtime.audience.frame import FrameError, read_frame
-    from runtime.audience.rules import RuleError, rule_mask
-    from runtime.audience.store import reachable, save_audience
-
-    t = translator(request)
-    name = (data.get("name") or "").strip()
-    chosen = data.get("customers") or ""
-    cron = (data.get("cron") or "").strip() or None
-    try:
-        if not name:
-            raise _FormProblem(t("an.rule.need_name"))
-        if chosen not in _customer_files(request):
-            raise _FormProblem(t("an.rule.no_file", name=chosen))
-        path = _data_dir(request) / chosen
-        columns = _columns(path)
-        if not _is_customer_base(columns):
-            raise _FormProblem(t("an.rule.not_customers", name=chosen))
-        if cron:
-            from croniter import croniter
-
-            if not croniter.is_valid(cron):
-                raise _FormProblem(t("an.rule.bad_cron", cron=cron))
-        rule = _rule_of(t, data.get("combinator", "all"), _form_rows(data), _fields_of(columns))
-        frame = read_frame(path)
-        try:
-            mask = rule_mask(rule, frame, np.datetime64("now", "s"))
-        except RuleError as e:
-            raise _FormProblem(t("an.rule.invalid", error=str(e))) from e
-        ok = reachable(frame)
-        skipped = int((mask & ~ok).sum())
-        with session_scope(request.app.state.engine) as s:
-            aud = save_audience(s, name, frame, np.flatnonzero(mask & ok), None, "rule", str(path), rule=rule,
-                                refresh_cron=cron)
-            size, held = aud.size, aud.held_out
-    except (_FormProblem, FrameError) as e:
-        flash(request, str(e), "error")
-        return _rule_form(request, chosen or None, status_code=400, values=dict(data))
-    note = t("an.rule.skipped", n=f"{skipped:,}") if skipped else ""
-    flash(request, t("an.rule.saved", name=name, size=f"{size:,}", held=f"{held:,}") + note)
-    return Redirect(path="/analytics/audiences/list")
 
 
 # ---- customer files: upload into the data directory ----
@@ -544,68 +380,19 @@ def _upload_limits(request: Request[Any, Any, Any]) -> UploadLimits:
     return UploadLimits(max_rows=u.max_rows, max_expanded_bytes=u.max_expanded_mb * 1024 * 1024, max_cells=u.max_cells)
 
 
-@post("/audiences/upload", guards=[require_permission], opt=OPERATOR, sync_to_thread=True,
-      request_max_body_size=MAX_CUSTOMER_UPLOAD + 64 * 1024,
-      exception_handlers={413: too_large_handler("/analytics/audiences/new", MAX_CUSTOMER_UPLOAD)})
-def upload_customers(
-    request: Request[Any, Any, Any],
-    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-) -> Response[Any]:
-    """A customer file (CSV/XLSX/Parquet) into the data directory as Parquet, for the rule builder
-    and ``huashu audience``; refused with the reason, never half written."""
-    from runtime.audience.frame import frame_len, write_frame
-    from runtime.audience.store import reachable
-
-    t = translator(request)
-    upload = data.get("file")
-    replace = data.get("replace") in ("1", "on", "true")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        flash(request, t("an.upload.no_file"), "error")
-        return _rule_form(request, None, status_code=400)
-    raw = upload.file.read(MAX_CUSTOMER_UPLOAD + 1)
-    try:
-        if len(raw) > MAX_CUSTOMER_UPLOAD:
-            raise _FormProblem(t("an.upload.too_large", name=upload.filename,
-                                 limit=MAX_CUSTOMER_UPLOAD // (1024 * 1024)))
-        target = _data_dir(request) / _upload_name(upload.filename)
-        if target.exists() and not replace:
-            raise _FormProblem(t("an.upload.exists", name=target.name))
-        frame, problems = read_customer_upload(raw, upload.filename, t, _upload_limits(request))
-        private_dir(target.parent)
-        tmp = target.with_name(f".part-{target.name}")
-        try:
-            write_frame(frame, tmp)
-            make_private(tmp)  # customer data: the server user's only (0600)
-            tmp.replace(target)
-        finally:
-            tmp.unlink(missing_ok=True)
-    except _FormProblem as e:
-        flash(request, str(e), "error")
-        return _rule_form(request, None, status_code=413 if isinstance(e, _TooLarge) else 400)
-    rows = frame_len(frame)
-    callable_rows = int(reachable(frame).sum())
-    msg = t("an.upload.saved", name=target.name, rows=f"{rows:,}", callable=f"{callable_rows:,}")
-    if problems:
-        shown = "; ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
-        msg += " " + t("an.upload.row_problems", n=len(problems), problems=shown)
-    flash(request, msg, "warn" if problems else "ok")
-    return Redirect(path=f"/analytics/audiences/new?customers={target.name}")
-
-
 # ---- model audiences: train a model, select by score (background jobs, progress by htmx polling) ----
 
 _TARGETS = ("recharged", "effective", "connected", "intent")
 
 
-def _model_page(request: Request[Any, Any, Any], status_code: int = 200, job: int | None = None,
+def _model_page(request: Request[Any, Any, Any], s: Session, status_code: int = 200, job: int | None = None,
                 values: dict[str, str] | None = None) -> Template:
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from runtime.audience.models import AudienceModel
 
     files = _file_choices(request)
-    with Session(request.app.state.engine) as s:
-        models = s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
+    models = s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
     customers = [f["name"] for f in files if f["customers"]]
     labelled = [f["name"] for f in files if "customer_id" in f["columns"] and any(t in f["columns"] for t in _TARGETS)]
     values = values or {}
@@ -614,13 +401,7 @@ def _model_page(request: Request[Any, Any, Any], status_code: int = 200, job: in
                  default_outcomes=default_outcomes, models=models, targets=_TARGETS, job=job, values=values)
 
 
-@get("/audiences/model", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def model_page(request: Request[Any, Any, Any], job: FromQuery[int | None] = None) -> Template:
-    """Train a model over a customer file and its outcomes, or select an audience by a model's score."""
-    return _model_page(request, job=job)
-
-
-def _start(request: Request[Any, Any, Any], data: dict[str, str], kind: str, title: str, steps: int,
+def _start(request: Request[Any, Any, Any], s: Session, data: dict[str, str], kind: str, title: str, steps: int,
            work: Any) -> Response[Any]:
     from web.analytics.jobs import JobBusy, start_job
 
@@ -628,77 +409,298 @@ def _start(request: Request[Any, Any, Any], data: dict[str, str], kind: str, tit
         job = start_job(request.app.state, kind, title, steps, work)
     except JobBusy:
         flash(request, translator(request)("an.job.busy"), "error")
-        return _model_page(request, status_code=409, values=data)
+        return _model_page(request, s, status_code=409, values=data)
     return Redirect(path=f"/analytics/audiences/model?job={job.id}")
 
 
-@post("/audiences/train", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def train_start(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-    from web.analytics.jobs import train_job
+class AnalyticsController(Controller):
+    """Reports, comparisons and audiences: an operator's pages, every handler in a worker thread."""
 
-    t = translator(request)
-    files = _customer_files(request)
-    customers, outcomes = data.get("customers", ""), data.get("outcomes", "")
-    target, kind = data.get("target", "recharged"), data.get("kind", "tree")
-    name = (data.get("name") or "").strip() or f"{kind}-{target}"
-    problem = None
-    if customers not in files:
-        problem = t("an.rule.no_file", name=customers)
-    elif outcomes not in files:
-        problem = t("an.rule.no_file", name=outcomes)
-    elif target not in _TARGETS or kind not in ("tree", "logistic"):
-        problem = t("an.job.bad_choice")
-    elif target not in _columns(_data_dir(request) / outcomes):
-        problem = t("an.job.no_target", name=outcomes, target=target)
-    if problem:
-        flash(request, problem, "error")
-        return _model_page(request, status_code=400, values=dict(data))
-    root = _data_dir(request)
-    work = train_job(root / customers, root / outcomes, target, kind, name, root / "models", request.app.state.engine)
-    steps = 2 + 3 + 1 if kind == "tree" else 2 + 2 + 1
-    return _start(request, dict(data), "train", t("an.job.train_title", name=name), steps, work)
+    path = "/"
+    guards = [require_permission]
+    opt = OPERATOR
+
+    @get("/", sync_to_thread=True)
+    def analytics_index(self, request: Request[Any, Any, Any]) -> Template:
+        return _view(request, "analytics_index.html", campaigns=_campaign_rows(request))
+
+    @get("/{campaign:str}", sync_to_thread=True)
+    def analytics_report(self, request: Request[Any, Any, Any], campaign: FromPath[str]) -> Template:
+        report = _report(request, campaign)
+        t = translator(request)
+        others = [c for c in _campaign_ids(request) if str(c) != campaign]
+        return _view(request, "analytics_report.html", report=report, campaign=campaign, others=others,
+                     chart_labels=_chart_labels(t, Formatter(t), report))
+
+    @get("/{campaign:str}/report.json", sync_to_thread=True)
+    def analytics_json(self, request: Request[Any, Any, Any], campaign: FromPath[str]) -> dict[str, Any]:
+        return _report(request, campaign)
+
+    @get("/{campaign:str}/report.xlsx", sync_to_thread=True)
+    def analytics_xlsx(self, request: Request[Any, Any, Any], campaign: FromPath[str]) -> Response[bytes]:
+        report = _report(request, campaign)
+        with tempfile.TemporaryDirectory() as tmp:
+            [path] = export_report(report, Path(tmp) / "report.xlsx")
+            body = path.read_bytes()
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": f'attachment; filename="campaign-{campaign}.xlsx"'},
+        )
+
+    @get("/{campaign:str}/csv/{table:str}", sync_to_thread=True)
+    def analytics_csv(self, request: Request[Any, Any, Any], campaign: FromPath[str], table: FromPath[str]) -> Response[str]:
+        tables = report_tables(_report(request, campaign))
+        name = table.removesuffix(".csv")
+        if name not in tables:
+            raise NotFoundException(f"no table {name!r} (have: {', '.join(tables)})")
+        rows = tables[name]
+        buf = io.StringIO()
+        if rows:
+            write_csv_table(buf, rows)  # no cell a spreadsheet would evaluate
+        return Response(
+            buf.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="campaign-{campaign}-{name}.csv"'},
+        )
+
+    @get("/compare", sync_to_thread=True)
+    def compare_pick(self, request: Request[Any, Any, Any], a: FromQuery[str] = "", b: FromQuery[str] = "") -> Response[Any]:
+        """The pickers' target (report page, campaign list): on to ``/analytics/compare/A/B``."""
+        t = translator(request)
+        if not (a.isdigit() and b.isdigit()):
+            return _compare_refusal(request, t("an.compare.pick_two"), int(a) if a.isdigit() else None,
+                                    int(b) if b.isdigit() else None)
+        if a == b:
+            return _compare_refusal(request, t("an.compare.same", id=a), int(a), int(b))
+        return Redirect(path=f"/analytics/compare/{int(a)}/{int(b)}")
+
+    @get("/compare/{a:int}/{b:int}", sync_to_thread=True)
+    def analytics_compare(self, request: Request[Any, Any, Any], a: FromPath[int], b: FromPath[int]) -> Template:
+        """Two campaigns side by side (AI vs manual calling): differences with intervals and tests."""
+        from runtime.analytics.compare import compare_campaigns
+
+        t = translator(request)
+        if a == b:
+            return _compare_refusal(request, t("an.compare.same", id=a), a, b)
+        path = _store_path(request)
+        if not path.exists():
+            raise NotFoundException(t("an.index.no_data"))
+        with _open(path) as st:
+            try:
+                result = compare_campaigns(st, a, b)
+            except ValueError as e:
+                raise NotFoundException(str(e)) from e
+        return _view(request, "analytics_compare.html", c=result, a=a, b=b, b_pick=b, error=None,
+                     campaigns=_campaign_ids(request))
+
+    @get("/audiences/list", sync_to_thread=True)
+    def audiences_page(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+        from sqlmodel import select
+
+        from runtime.audience.models import Audience, AudienceModel
+
+        audiences = db_session.exec(select(Audience).order_by(Audience.id)).all()  # type: ignore[arg-type]
+        models = db_session.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
+        return _view(request, "analytics_audiences.html", audiences=audiences, models=models)
+
+    @get("/audiences/new", sync_to_thread=True)
+    def rule_form(self, request: Request[Any, Any, Any], customers: FromQuery[str | None] = None,
+                  too_large: FromQuery[int | None] = None) -> Template:
+        """The visual rule builder: conditions over the fields of a customer file, combined by AND / OR."""
+        too_large_flash(request, too_large, MAX_CUSTOMER_UPLOAD)
+        return _rule_form(request, customers)
+
+    @post("/audiences/preview", sync_to_thread=True)
+    def rule_preview(self, request: Request[Any, Any, Any], data: RuleBuilderForm) -> Template:
+        """htmx: how many customers the rule on screen selects (and how many of them can be called)."""
+        import numpy as np
+
+        from runtime.audience.frame import FrameError, frame_len
+        from runtime.audience.rules import RuleError, rule_mask
+        from runtime.audience.store import reachable
+
+        t = translator(request)
+        chosen = data.get("customers") or ""
+        ctx: dict[str, Any] = {"total": None, "matched": None, "callable": None, "problem": None}
+        if chosen not in _customer_files(request):
+            ctx["problem"] = t("an.rule.no_file", name=chosen)
+            return _view(request, "analytics_rule_preview.html", **ctx)
+        path = _data_dir(request) / chosen
+        try:
+            frame = _cached_frame(path)
+            ctx["total"] = frame_len(frame)
+            rows = _form_rows(data)
+            if any(f.strip() for f, _, _ in rows):
+                rule = _rule_of(t, data.get("combinator", "all"), rows, _fields_of(list(frame)))
+                mask = rule_mask(rule, frame, np.datetime64("now", "s"))
+                ctx["matched"] = int(mask.sum())
+                if "customer_id" in frame and "phone" in frame:
+                    ctx["callable"] = int((mask & reachable(frame)).sum())
+        except _FormProblem as e:
+            ctx["problem"] = str(e)
+        except (RuleError, FrameError) as e:
+            ctx["problem"] = t("an.rule.invalid", error=str(e))
+        return _view(request, "analytics_rule_preview.html", **ctx)
+
+    @post("/audiences/rule", sync_to_thread=True)
+    def create_rule_audience(self, request: Request[Any, Any, Any], db_session: DbSession,
+                             data: RuleBuilderForm) -> Response[Any]:
+        """Create (or replace) a rule audience from the builder's form; a mistake shows the form again,
+        with what was typed and the reason in the user's language."""
+        import numpy as np
+
+        from runtime.audience.frame import FrameError, read_frame
+        from runtime.audience.rules import RuleError, rule_mask
+        from runtime.audience.store import reachable, save_audience
+
+        t = translator(request)
+        name = (data.get("name") or "").strip()
+        chosen = data.get("customers") or ""
+        cron = (data.get("cron") or "").strip() or None
+        try:
+            if not name:
+                raise _FormProblem(t("an.rule.need_name"))
+            if chosen not in _customer_files(request):
+                raise _FormProblem(t("an.rule.no_file", name=chosen))
+            path = _data_dir(request) / chosen
+            columns = _columns(path)
+            if not _is_customer_base(columns):
+                raise _FormProblem(t("an.rule.not_customers", name=chosen))
+            if cron:
+                from croniter import croniter
+
+                if not croniter.is_valid(cron):
+                    raise _FormProblem(t("an.rule.bad_cron", cron=cron))
+            rule = _rule_of(t, data.get("combinator", "all"), _form_rows(data), _fields_of(columns))
+            frame = read_frame(path)
+            try:
+                mask = rule_mask(rule, frame, np.datetime64("now", "s"))
+            except RuleError as e:
+                raise _FormProblem(t("an.rule.invalid", error=str(e))) from e
+            ok = reachable(frame)
+            skipped = int((mask & ~ok).sum())
+            aud = save_audience(db_session, name, frame, np.flatnonzero(mask & ok), None, "rule", str(path),
+                                rule=rule, refresh_cron=cron)
+            size, held = aud.size, aud.held_out
+        except (_FormProblem, FrameError) as e:
+            flash(request, str(e), "error")
+            return _rule_form(request, chosen or None, status_code=400, values=dict(data))
+        note = t("an.rule.skipped", n=f"{skipped:,}") if skipped else ""
+        flash(request, t("an.rule.saved", name=name, size=f"{size:,}", held=f"{held:,}") + note)
+        return Redirect(path="/analytics/audiences/list")
+
+    @post("/audiences/upload", sync_to_thread=True,
+          request_max_body_size=MAX_CUSTOMER_UPLOAD + 64 * 1024,
+          exception_handlers={413: too_large_handler("/analytics/audiences/new", MAX_CUSTOMER_UPLOAD)})
+    def upload_customers(self, request: Request[Any, Any, Any],
+                         data: Annotated[CustomerUpload, MULTI_PART]) -> Response[Any]:
+        """A customer file (CSV/XLSX/Parquet) into the data directory as Parquet, for the rule builder
+        and ``huashu audience``; refused with the reason, never half written."""
+        from runtime.audience.frame import frame_len, write_frame
+        from runtime.audience.store import reachable
+
+        t = translator(request)
+        upload = data.file
+        replace = is_checked(data.replace)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            flash(request, t("an.upload.no_file"), "error")
+            return _rule_form(request, None, status_code=400)
+        raw = upload.file.read(MAX_CUSTOMER_UPLOAD + 1)
+        try:
+            if len(raw) > MAX_CUSTOMER_UPLOAD:
+                raise _FormProblem(t("an.upload.too_large", name=upload.filename,
+                                     limit=MAX_CUSTOMER_UPLOAD // (1024 * 1024)))
+            target = _data_dir(request) / _upload_name(upload.filename)
+            if target.exists() and not replace:
+                raise _FormProblem(t("an.upload.exists", name=target.name))
+            frame, problems = read_customer_upload(raw, upload.filename, t, _upload_limits(request))
+            private_dir(target.parent)
+            tmp = target.with_name(f".part-{target.name}")
+            try:
+                write_frame(frame, tmp)
+                make_private(tmp)  # customer data: the server user's only (0600)
+                tmp.replace(target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        except _FormProblem as e:
+            flash(request, str(e), "error")
+            return _rule_form(request, None, status_code=413 if isinstance(e, _TooLarge) else 400)
+        rows = frame_len(frame)
+        callable_rows = int(reachable(frame).sum())
+        msg = t("an.upload.saved", name=target.name, rows=f"{rows:,}", callable=f"{callable_rows:,}")
+        if problems:
+            shown = "; ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
+            msg += " " + t("an.upload.row_problems", n=len(problems), problems=shown)
+        flash(request, msg, "warn" if problems else "ok")
+        return Redirect(path=f"/analytics/audiences/new?customers={target.name}")
+
+    @get("/audiences/model", sync_to_thread=True)
+    def model_page(self, request: Request[Any, Any, Any], db_session: DbSession,
+                   job: FromQuery[int | None] = None) -> Template:
+        """Train a model over a customer file and its outcomes, or select an audience by a model's score."""
+        return _model_page(request, db_session, job=job)
+
+    @post("/audiences/train", sync_to_thread=True)
+    def train_start(self, request: Request[Any, Any, Any], engine: EngineDep, db_session: DbSession,
+                    data: Annotated[TrainForm, URL_ENCODED]) -> Response[Any]:
+        from web.analytics.jobs import train_job
+
+        t = translator(request)
+        files = _customer_files(request)
+        customers, outcomes, target, kind = data.customers, data.outcomes, data.target, data.kind
+        name = data.name.strip() or f"{kind}-{target}"
+        problem = None
+        if customers not in files:
+            problem = t("an.rule.no_file", name=customers)
+        elif outcomes not in files:
+            problem = t("an.rule.no_file", name=outcomes)
+        elif target not in _TARGETS or kind not in ("tree", "logistic"):
+            problem = t("an.job.bad_choice")
+        elif target not in _columns(_data_dir(request) / outcomes):
+            problem = t("an.job.no_target", name=outcomes, target=target)
+        if problem:
+            flash(request, problem, "error")
+            return _model_page(request, db_session, status_code=400, values=asdict(data))
+        root = _data_dir(request)
+        work = train_job(root / customers, root / outcomes, target, kind, name, root / "models", engine)
+        steps = 2 + 3 + 1 if kind == "tree" else 2 + 2 + 1
+        return _start(request, db_session, asdict(data), "train", t("an.job.train_title", name=name), steps, work)
+
+    @post("/audiences/select", sync_to_thread=True)
+    def select_start(self, request: Request[Any, Any, Any], engine: EngineDep, db_session: DbSession,
+                     data: Annotated[SelectForm, URL_ENCODED]) -> Response[Any]:
+        from web.analytics.jobs import select_job
+
+        t = translator(request)
+        name = data.name.strip()
+        customers, model, top = data.customers, data.model, data.top
+        problem = None
+        if not name:
+            problem = t("an.rule.need_name")
+        elif customers not in _customer_files(request):
+            problem = t("an.rule.no_file", name=customers)
+        elif not model.isdigit():
+            problem = t("an.job.pick_model")
+        elif not top.isdigit() or int(top) < 1:
+            problem = t("an.job.bad_top")
+        if problem:
+            flash(request, problem, "error")
+            return _model_page(request, db_session, status_code=400, values=asdict(data))
+        work = select_job(name, int(model), _data_dir(request) / customers, int(top), engine)
+        return _start(request, db_session, asdict(data), "select", t("an.job.select_title", name=name), 3, work)
+
+    @get("/jobs/{job_id:int}", sync_to_thread=True)
+    def job_status(self, request: Request[Any, Any, Any], job_id: FromPath[int]) -> Template:
+        """htmx, every second while running: the job's steps, a bar, and at the end what it made."""
+        from web.analytics.jobs import get_job, step_text
+
+        job = get_job(request.app.state, job_id)
+        if job is None:
+            raise NotFoundException(translator(request)("an.job.unknown", id=job_id))
+        t = translator(request)
+        steps = [step_text(t, k, p) for k, p in job.steps]
+        return _view(request, "analytics_job.html", job=job, steps=steps)
 
 
-@post("/audiences/select", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def select_start(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-    from web.analytics.jobs import select_job
-
-    t = translator(request)
-    name = (data.get("name") or "").strip()
-    customers = data.get("customers", "")
-    model, top = data.get("model", ""), data.get("top", "")
-    problem = None
-    if not name:
-        problem = t("an.rule.need_name")
-    elif customers not in _customer_files(request):
-        problem = t("an.rule.no_file", name=customers)
-    elif not model.isdigit():
-        problem = t("an.job.pick_model")
-    elif not top.isdigit() or int(top) < 1:
-        problem = t("an.job.bad_top")
-    if problem:
-        flash(request, problem, "error")
-        return _model_page(request, status_code=400, values=dict(data))
-    work = select_job(name, int(model), _data_dir(request) / customers, int(top), request.app.state.engine)
-    return _start(request, dict(data), "select", t("an.job.select_title", name=name), 3, work)
-
-
-@get("/jobs/{job_id:int}", guards=[require_permission], opt=OPERATOR, sync_to_thread=True)
-def job_status(request: Request[Any, Any, Any], job_id: FromPath[int]) -> Template:
-    """htmx, every second while running: the job's steps, a bar, and at the end what it made."""
-    from web.analytics.jobs import get_job, step_text
-
-    job = get_job(request.app.state, job_id)
-    if job is None:
-        raise NotFoundException(translator(request)("an.job.unknown", id=job_id))
-    t = translator(request)
-    steps = [step_text(t, k, p) for k, p in job.steps]
-    return _view(request, "analytics_job.html", job=job, steps=steps)
-
-
-router = Router(
-    path="/analytics",
-    route_handlers=[analytics_index, audiences_page, rule_form, rule_preview, create_rule_audience, upload_customers,
-                    model_page, train_start, select_start, job_status,
-                    compare_pick, analytics_compare, analytics_json, analytics_xlsx, analytics_csv, analytics_report],
-)
+router = Router(path="/analytics", route_handlers=[AnalyticsController])

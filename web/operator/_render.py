@@ -1,5 +1,5 @@
-"""Shared bits of the operator handlers: the page renderer with the operator messages, the engine,
-the query string, htmx detection and the role options of the routes."""
+"""Shared bits of the operator handlers: the page renderer with the operator messages, the query
+string and the role options of the controllers."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response import Template
-from sqlalchemy.engine import Engine
 
 from web.auth.roles import Permission
 from web.operator.messages import OUTCOMES, TASK_STATUS_CLASS, OperatorTranslator
 from web.render import language_of, page
 
-__all__ = ["op_page", "engine_of", "query_of", "is_htmx", "VIEW", "RUN", "translator_of", "with_query"]
+__all__ = ["op_page", "query_of", "VIEW", "RUN", "translator_of", "with_query"]
 
 #: Any signed-in role may look at the task list; calls, numbers and changes need the operator's right.
 VIEW = {"permission": Permission.VIEW_SCRIPTS}
@@ -42,14 +41,5 @@ def with_query(base: dict[str, str], **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in merged.items() if v != ""})
 
 
-def engine_of(request: Request[Any, Any, Any]) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
 def query_of(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in request.query_params.items()}
-
-
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.headers.get("hx-request"))

@@ -15,21 +15,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Stream
-from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 
 from runtime.audit.log import record_now as audit_read
 from runtime.campaigns import tables as T
 from runtime.recordings import RecordingConfigError, find_recording, open_recording_reader
 from web.auth.guards import require_permission
-from web.operator._render import RUN, engine_of
+from web.deps import EngineDep
+from web.operator._render import RUN
 from web.operator.privacy import may_play
 from web.operator.ranges import ByteRange, Unsatisfiable, parse_range
 
-__all__ = ["recording_routes", "recording_path", "CHUNK"]
+__all__ = ["RecordingController", "recording_path", "CHUNK"]
 
 CHUNK = 64 * 1024
 _log = logging.getLogger(__name__)
@@ -49,9 +51,8 @@ def recording_path(store: Any, stored: str | None, attempt_id: int) -> Path:
         raise NotFoundException(f"the recording of call {attempt_id} is missing in the recordings store") from e
 
 
-def _recording_store(request: Request[Any, Any, Any]) -> Any:
+def _recording_store(state: State) -> Any:
     """The configured store, opened once per app (None when misconfigured: logged, answered 404)."""
-    state = request.app.state
     if not hasattr(state, "recording_store"):
         try:
             state.recording_store = open_recording_reader(state.settings)
@@ -73,37 +74,41 @@ def _read(path: Path, span: ByteRange) -> Iterator[bytes]:
             yield chunk
 
 
-@get("/operator/calls/{attempt_id:int}/recording", guards=[require_permission], opt=RUN, sync_to_thread=True)
-def recording(request: Request[Any, Any, Any], attempt_id: int) -> Response[Any]:
-    if not may_play(request):
-        raise PermissionDeniedException("playing recordings needs the permission recordings.play")
-    a = T.attempts
-    with engine_of(request).connect() as conn:
-        row = conn.execute(select(a.c.recording).where(a.c.id == attempt_id)).first()
-    if row is None:
-        raise NotFoundException(f"no call with id {attempt_id}")
-    path = recording_path(_recording_store(request), row[0], attempt_id)
-    size = path.stat().st_size
-    headers = {
-        "accept-ranges": "bytes",
-        "content-disposition": f'inline; filename="call-{attempt_id}.wav"',
-        "cache-control": "private, max-age=3600",
-    }
-    try:
-        span = parse_range(request.headers.get("range"), size)
-    except Unsatisfiable as e:
-        return Response({"error": f"range not satisfiable: {e}"}, status_code=416,
-                        headers={**headers, "content-range": f"bytes */{size}"})
-    status = 206
-    if span is None or span.start == 0:  # a play starts at byte 0; later ranges are the same play seeking
-        audit_read(engine_of(request), "recording.play", "call", attempt_id)
-    if span is None:
-        span, status = ByteRange(0, size - 1), 200
-    else:
-        headers["content-range"] = span.content_range(size)
-    headers["content-length"] = str(max(span.length, 0))
-    return Stream(_read(path, span) if size else iter([b""]), media_type="audio/wav", status_code=status, headers=headers)
+class RecordingController(Controller):
+    """A call's recording; playing it needs ``recordings.play`` besides the operator's right."""
 
+    path = "/operator/calls"
+    guards = [require_permission]
+    opt = RUN
 
-def recording_routes() -> list[ControllerRouterHandler]:
-    return [recording]
+    @get("/{attempt_id:int}/recording", sync_to_thread=True)
+    def recording(self, request: Request[Any, Any, Any], engine: EngineDep, state: State,
+                  attempt_id: FromPath[int]) -> Response[Any]:
+        if not may_play(request):
+            raise PermissionDeniedException("playing recordings needs the permission recordings.play")
+        a = T.attempts
+        with engine.connect() as conn:
+            row = conn.execute(select(a.c.recording).where(a.c.id == attempt_id)).first()
+        if row is None:
+            raise NotFoundException(f"no call with id {attempt_id}")
+        path = recording_path(_recording_store(state), row[0], attempt_id)
+        size = path.stat().st_size
+        headers = {
+            "accept-ranges": "bytes",
+            "content-disposition": f'inline; filename="call-{attempt_id}.wav"',
+            "cache-control": "private, max-age=3600",
+        }
+        try:
+            span = parse_range(request.headers.get("range"), size)
+        except Unsatisfiable as e:
+            return Response({"error": f"range not satisfiable: {e}"}, status_code=416,
+                            headers={**headers, "content-range": f"bytes */{size}"})
+        status = 206
+        if span is None or span.start == 0:  # a play starts at byte 0; later ranges are the same play seeking
+            audit_read(engine, "recording.play", "call", attempt_id)
+        if span is None:
+            span, status = ByteRange(0, size - 1), 200
+        else:
+            headers["content-range"] = span.content_range(size)
+        headers["content-length"] = str(max(span.length, 0))
+        return Stream(_read(path, span) if size else iter([b""]), media_type="audio/wav", status_code=status, headers=headers)

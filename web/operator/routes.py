@@ -1,20 +1,20 @@
-"""The operator pages as one Litestar ``Router`` (mounted by ``web.app`` when this module exists)."""
+"""The operator pages as one Litestar ``Router`` of controllers (mounted by ``web.app``)."""
 
 from __future__ import annotations
 
 from litestar import Router
 
-from web.operator.blacklist_routes import blacklist_routes
-from web.operator.call_routes import call_routes
-from web.operator.reach_routes import reach_routes
-from web.operator.recording import recording_routes
-from web.operator.settings_routes import settings_routes
-from web.operator.task_routes import task_routes
+from web.operator.blacklist_routes import BlacklistController
+from web.operator.call_routes import CallsController
+from web.operator.reach_routes import CallerIdsController, ReachController
+from web.operator.recording import RecordingController
+from web.operator.settings_routes import SettingsController
+from web.operator.task_routes import TasksController, operator_home
 
 __all__ = ["router"]
 
 router = Router(
     path="/",
-    route_handlers=[*task_routes(), *call_routes(), *recording_routes(), *blacklist_routes(), *settings_routes(),
-                    *reach_routes()],
+    route_handlers=[operator_home, TasksController, CallsController, RecordingController, BlacklistController,
+                    SettingsController, CallerIdsController, ReachController],
 )

@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
-from litestar.types import ControllerRouterHandler
 
 from runtime.campaigns.phones import FORMATS
 from web.auth.guards import require_permission
-from web.operator._render import RUN, engine_of, op_page, translator_of
+from web.deps import EngineDep
+from web.forms import URL_ENCODED
+from web.operator._render import RUN, op_page, translator_of
 from web.operator.caps import CapsError, parse_caps, read_caps, save_caps
-from web.pages._common import Form
 from web.render import flash
 
-__all__ = ["settings_routes"]
+__all__ = ["SettingsController", "CapsForm"]
 
 
-@get("/operator/settings", guards=[require_permission], opt=RUN, sync_to_thread=True)
-def settings_page(request: Request[Any, Any, Any]) -> Template:
-    return op_page(request, "operator/settings.html", caps=read_caps(engine_of(request)), formats=FORMATS)
+@dataclass
+class CapsForm:
+    """The settings form as typed; :func:`web.operator.caps.parse_caps` checks the numbers."""
+
+    cap_day: str = ""
+    cap_week: str = ""
+    cap_month: str = ""
+    dedupe_days: str = ""
+    number_format: str = ""
 
 
-@post("/operator/settings", guards=[require_permission], opt=RUN, sync_to_thread=True)
-def save_settings(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
-    """A refused value re-shows the form with what was typed, so nothing typed is lost."""
-    try:
-        values = parse_caps(data)
-    except CapsError as e:
-        return op_page(request, "operator/settings.html", status_code=400, caps=dict(data), formats=FORMATS,
-                       error=str(e))
-    save_caps(engine_of(request), values)
-    flash(request, translator_of(request)("op.set.saved"))
-    return Redirect(path="/operator/settings")
+class SettingsController(Controller):
+    path = "/operator/settings"
+    guards = [require_permission]
+    opt = RUN
 
+    @get("/", sync_to_thread=True)
+    def settings_page(self, request: Request[Any, Any, Any], engine: EngineDep) -> Template:
+        return op_page(request, "operator/settings.html", caps=read_caps(engine), formats=FORMATS)
 
-def settings_routes() -> list[ControllerRouterHandler]:
-    return [settings_page, save_settings]
+    @post("/", sync_to_thread=True)
+    def save_settings(self, request: Request[Any, Any, Any], engine: EngineDep,
+                      data: Annotated[CapsForm, URL_ENCODED]) -> Template | Redirect:
+        """A refused value re-shows the form with what was typed, so nothing typed is lost."""
+        typed = asdict(data)
+        try:
+            values = parse_caps(typed)
+        except CapsError as e:
+            return op_page(request, "operator/settings.html", status_code=400, caps=typed, formats=FORMATS,
+                           error=str(e))
+        save_caps(engine, values)
+        flash(request, translator_of(request)("op.set.saved"))
+        return Redirect(path="/operator/settings")

@@ -1,40 +1,14 @@
-"""Shared bits of the page handlers: the signed-in actor, the store session, the form body type."""
+"""Shared bits of the page handlers: the refused-upload message and its exception handler."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
 from litestar import Request, Response
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
-from sqlmodel import Session
 
-from huashu.core.db import session_scope
-from web.auth.guards import current_user
-from web.auth.models import User
-
-__all__ = ["Form", "actor", "user_of", "db", "too_large_handler", "too_large_flash", "too_large_text", "megabytes"]
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def user_of(request: Request[Any, Any, Any]) -> User:
-    user = current_user(request)
-    assert user is not None, "route without require_permission guard"
-    return user
-
-
-def actor(request: Request[Any, Any, Any]) -> str:
-    return user_of(request).username
-
-
-@contextmanager
-def db(request: Request[Any, Any, Any]) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as s:
-        yield s
+__all__ = ["too_large_handler", "too_large_flash", "too_large_text", "megabytes"]
 
 
 def megabytes(n: int) -> str:
@@ -62,11 +36,11 @@ def too_large_handler(back: str, limit: int | None = None) -> Callable[[Request[
 
     def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         from web.app import MAX_UPLOAD_BYTES
-        from web.render import wants_html
+        from web.render import is_htmx, wants_html
 
         sent = request.headers.get("content-length", "")
         size = int(sent) if sent.isdigit() else 0
-        if wants_html(request) and not request.headers.get("hx-request"):
+        if wants_html(request) and not is_htmx(request):
             return Redirect(path=f"{back}?too_large={size}")
         text = too_large_text(request, size, limit or MAX_UPLOAD_BYTES)
         return Response({"error": text, "status": 413}, status_code=413)

@@ -9,23 +9,23 @@ from __future__ import annotations
 import io
 import re
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import Body, FromPath, JSONBody
-from litestar.types import ControllerRouterHandler
+from litestar.params import FromPath
 
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
+from web.deps import TranslatorDep
+from web.forms import MULTI_PART
 from web.i18n import Translator
 from web.pages._common import too_large_handler
-from web.render import translator
 
-__all__ = ["speech_routes", "fill_examples", "recording_problem", "MAX_RECORDING_BYTES"]
+__all__ = ["SpeechController", "PreviewBody", "RecordingUpload", "fill_examples", "recording_problem", "MAX_RECORDING_BYTES"]
 
 MAX_RECORDING_BYTES = 10 * 1024 * 1024
 _VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -46,9 +46,8 @@ def _wav_bytes(pcm: bytes, rate: int = 8000) -> bytes:
     return buf.getvalue()
 
 
-def _tts(request: Request[Any, Any, Any]) -> Any:
+def _tts(state: State) -> Any:
     """One provider chain per app, built on first use (building it loads nothing heavy)."""
-    state = request.app.state
     if getattr(state, "tts", None) is None:
         from runtime.speech.cache import PromptCache
         from runtime.speech.tts import build_tts
@@ -58,53 +57,25 @@ def _tts(request: Request[Any, Any, Any]) -> Any:
     return state.tts
 
 
-@post("/tts", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True, status_code=200)
-def tts_preview(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> Response[Any]:
-    text = data.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ClientException("nothing to say: the prompt text is empty")
-    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
-    voice = data.get("voice") if isinstance(data.get("voice"), str) and data.get("voice") else None
-    from runtime.speech.tts import TtsError
+@dataclass
+class PreviewBody:
+    """``{"text": "...", "variables": {...}, "voice": "..."}``: ``Any`` fields, checked by the handler
+    (an empty text is refused with its own sentence)."""
 
-    try:
-        out = _tts(request).render(fill_examples(text, variables or {}), voice)
-    except TtsError as e:
-        return Response({"error": f"TTS failed: {e}"}, status_code=502)
-    headers = {"x-tts-provider": out.provider, "x-tts-voice": out.voice}
-    if out.warnings:
-        headers["x-tts-warnings"] = "; ".join(out.warnings)[:500].encode("ascii", "replace").decode()
-    return Response(_wav_bytes(out.pcm), media_type="audio/wav", headers=headers)
+    text: Any = None
+    variables: Any = None
+    voice: Any = None
 
 
-@post(
-    "/scripts/{key:str}/recordings",
-    guards=[require_permission],
-    opt={"permission": Permission.EDIT_SCRIPTS},
-    sync_to_thread=True,
-    exception_handlers={413: too_large_handler("/scripts")},
-)
-def upload_recording(
-    request: Request[Any, Any, Any],
-    key: FromPath[str],
-    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-) -> Any:
-    from runtime.speech.recordings import PromptRecordingStore, RecordingError
+@dataclass
+class RecordingUpload:
+    file: UploadFile | None = None
 
-    t = translator(request)
-    upload = data.get("file")
-    if upload is None or not isinstance(upload, UploadFile):
-        raise ClientException(t("ed.rec.no_file"))
-    name = upload.filename or "upload"
-    raw = upload.file.read(MAX_RECORDING_BYTES + 1)
-    if len(raw) > MAX_RECORDING_BYTES:
-        return _refused(t("ed.rec.too_large", name=name, limit=MAX_RECORDING_BYTES // 1048576), "")
-    store = PromptRecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
-    try:
-        rid = store.save(raw, name)
-    except RecordingError as e:
-        return _refused(recording_problem(t, name, str(e)), str(e))
-    return {"audio": rid, "url": f"/recordings/{rid}"}
+
+def _recordings(state: State) -> Any:
+    from runtime.speech.recordings import PromptRecordingStore
+
+    return PromptRecordingStore(Path(state.settings.data_dir) / "recordings")
 
 
 def _refused(message: str, detail: str) -> Response[Any]:
@@ -128,17 +99,56 @@ def recording_problem(t: Translator, name: str, technical: str) -> str:
     return t("ed.rec.other", name=name, reason=reason)
 
 
-@get("/recordings/{rid:str}", guards=[require_permission], opt={"permission": Permission.VIEW_SCRIPTS}, sync_to_thread=True)
-def play_recording(request: Request[Any, Any, Any], rid: FromPath[str]) -> Response[bytes]:
-    from runtime.speech.recordings import PromptRecordingStore, RecordingError
+class SpeechController(Controller):
+    """TTS preview, prompt recordings uploaded and played: each in a worker thread (synthesis, ffmpeg, files)."""
 
-    store = PromptRecordingStore(Path(request.app.state.settings.data_dir) / "recordings")
-    try:
-        pcm = store.load(rid)
-    except RecordingError as e:
-        raise NotFoundException(str(e)) from None
-    return Response(_wav_bytes(pcm), media_type="audio/wav")
+    path = "/"
+    guards = [require_permission]
+    opt = {"permission": Permission.VIEW_SCRIPTS}
 
+    @post("/tts", sync_to_thread=True, status_code=200)
+    def tts_preview(self, state: State, data: PreviewBody) -> Response[Any]:
+        text = data.text
+        if not isinstance(text, str) or not text.strip():
+            raise ClientException("nothing to say: the prompt text is empty")
+        variables = data.variables if isinstance(data.variables, dict) else {}
+        voice = data.voice if isinstance(data.voice, str) and data.voice else None
+        from runtime.speech.tts import TtsError
 
-def speech_routes() -> list[ControllerRouterHandler]:
-    return [tts_preview, upload_recording, play_recording]
+        try:
+            out = _tts(state).render(fill_examples(text, variables or {}), voice)
+        except TtsError as e:
+            return Response({"error": f"TTS failed: {e}"}, status_code=502)
+        headers = {"x-tts-provider": out.provider, "x-tts-voice": out.voice}
+        if out.warnings:
+            headers["x-tts-warnings"] = "; ".join(out.warnings)[:500].encode("ascii", "replace").decode()
+        return Response(_wav_bytes(out.pcm), media_type="audio/wav", headers=headers)
+
+    @post("/scripts/{key:str}/recordings", opt={"permission": Permission.EDIT_SCRIPTS}, sync_to_thread=True,
+          exception_handlers={413: too_large_handler("/scripts")})
+    def upload_recording(self, state: State, t: TranslatorDep, key: FromPath[str],
+                         data: Annotated[RecordingUpload, MULTI_PART]) -> Any:
+        from runtime.speech.recordings import RecordingError
+
+        upload = data.file
+        if upload is None or not isinstance(upload, UploadFile):
+            raise ClientException(t("ed.rec.no_file"))
+        name = upload.filename or "upload"
+        raw = upload.file.read(MAX_RECORDING_BYTES + 1)
+        if len(raw) > MAX_RECORDING_BYTES:
+            return _refused(t("ed.rec.too_large", name=name, limit=MAX_RECORDING_BYTES // 1048576), "")
+        try:
+            rid = _recordings(state).save(raw, name)
+        except RecordingError as e:
+            return _refused(recording_problem(t, name, str(e)), str(e))
+        return {"audio": rid, "url": f"/recordings/{rid}"}
+
+    @get("/recordings/{rid:str}", sync_to_thread=True)
+    def play_recording(self, state: State, rid: FromPath[str]) -> Response[bytes]:
+        from runtime.speech.recordings import RecordingError
+
+        try:
+            pcm = _recordings(state).load(rid)
+        except RecordingError as e:
+            raise NotFoundException(str(e)) from None
+        return Response(_wav_bytes(pcm), media_type="audio/wav")
