@@ -43,7 +43,7 @@ class CallsController(Controller):
     opt = {"scope": "calls:read"}
 
     @get("/", sync_to_thread=True)
-    def list(
+    def calls(
         self,
         request: Request[Any, Any, Any],
         engine: Engine,

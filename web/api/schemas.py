@@ -48,7 +48,7 @@ class TaskRequest(TaskSpec):
     (callers inside the product may resolve scripts themselves); the closed sets are enums in
     the schema. Everything else, checks included, is the spec's."""
 
-    script_id: str
+    script_id: str = field()  # field(): a bare annotation would inherit TaskSpec's default (None)
     schedule_kind: Literal["once", "cron"] = "once"
     misfire: Literal["fire_once", "skip"] = "fire_once"
     #: classify what answers (docs/answering.md): node = the node's setting, or on/off for this task

@@ -115,7 +115,7 @@ class TasksController(Controller):
         return task_out(engine, t)
 
     @get("/", sync_to_thread=True)
-    def list(self, engine: Engine, name: FromQuery[str | None] = None, script: FromQuery[str | None] = None) -> list[TaskOut]:
+    def tasks(self, engine: Engine, name: FromQuery[str | None] = None, script: FromQuery[str | None] = None) -> list[TaskOut]:
         """Tasks, newest first, with their progress; ``name`` and ``script`` filter by "contains"."""
         return [task_out(engine, t) for t in list_tasks(engine, False, name, script)]
 
