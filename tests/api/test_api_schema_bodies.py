@@ -106,3 +106,21 @@ def test_a_task_is_one_shape_in_and_out(spec: dict[str, Any]) -> None:
     task_out = set(schemas["TaskOut"]["properties"])
     assert task_out == spec_fields | {"id", "status", "created_at", "updated_at", "progress"}
     assert task_out - {"progress"} == set(CallTask.model_fields)  # every stored column, nothing else
+
+
+def test_row_answers_publish_every_column_of_their_table() -> None:
+    """An answer built from a table's rows names each of its columns (``row`` takes only the
+    declared fields, so a column missing here would silently drop out of the API)."""
+    from dataclasses import fields
+
+    from runtime.campaigns import tables as T
+    from runtime.campaigns.callerid.store import numbers_t, pools_t
+    from runtime.campaigns.sms.store import M, R
+    from web.api.schemas import CallDetailOut, PoolNumberOut, PoolOut, SmsMessageOut, SmsRuleOut
+
+    cases = [(CallDetailOut, T.attempts, {"customer_id", "name"}), (PoolOut, pools_t, {"numbers"}),
+             (PoolNumberOut, numbers_t, {"day", "attempts", "answered", "early_hangups", "answer_rate", "early_rate",
+                                         "effective_cap", "rested"}),
+             (SmsRuleOut, R, {"length"}), (SmsMessageOut, M, {"rule"})]
+    for cls, table, extra in cases:
+        assert {f.name for f in fields(cls)} == {c.name for c in table.columns} | extra, cls.__name__
