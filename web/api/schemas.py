@@ -12,10 +12,12 @@ takes only the declared fields, so a column added to a table is not published by
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+import msgspec
 from litestar.dto import DataclassDTO, DTOConfig
 from litestar.exceptions import SerializationException, ValidationException
 
@@ -70,6 +72,10 @@ class TaskRequestDTO(DataclassDTO[TaskRequest]):
         try:
             return super().decode_bytes(value)
         except SerializationException as e:
+            # the typed decoder stops at the first misfit; a body nested thousands deep must still
+            # be said to be that (RecursionError: web.bad_input), so read it untyped, on failure only
+            with contextlib.suppress(msgspec.DecodeError):  # not JSON at all: said below, as before
+                msgspec.json.decode(value)
             conn = self.asgi_connection
             raise ValidationException(f"Validation failed for {conn.scope.get('method', '')} {conn.url.path}",
                                       extra=[{"message": str(e), "key": "data", "source": "body"}]) from e
