@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, delete, get, patch, post
+from litestar.dto import DTOData
 from litestar.params import FromQuery
 from sqlalchemy.engine import Engine
 
@@ -17,6 +18,7 @@ from web.api.schemas import (
     PoolImportOut,
     PoolNumberOut,
     PoolNumbersIn,
+    PoolNumbersInDTO,
     PoolOut,
     ReachIn,
     ReachOut,
@@ -51,16 +53,18 @@ class CallerIdController(Controller):
 
         return [row(PoolOut, p) for p in list_pools(engine)]
 
-    @post("/{pool:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, sync_to_thread=True)
-    def import_numbers(self, engine: Engine, pool: str, data: PoolNumbersIn) -> PoolImportOut:
+    @post("/{pool:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, dto=PoolNumbersInDTO, return_dto=None,
+          sync_to_thread=True)
+    def import_numbers(self, engine: Engine, pool: str, data: DTOData[PoolNumbersIn]) -> PoolImportOut:
         """Add numbers to a pool (created if new); a number already there gets its cap updated."""
         from runtime.campaigns.callerid.store import PoolError, import_numbers
 
-        if len(data.numbers) > MAX_POOL_NUMBERS:
+        got = data.create_instance()  # here, in the worker thread (PoolNumbersInDTO says why)
+        if len(got.numbers) > MAX_POOL_NUMBERS:
             raise UserError(f"numbers: at most {MAX_POOL_NUMBERS} a request")
-        rows = [(i + 1, n.number, None if n.cap is None else str(n.cap)) for i, n in enumerate(data.numbers)]
+        rows = [(i + 1, n.number, None if n.cap is None else str(n.cap)) for i, n in enumerate(got.numbers)]
         try:
-            rep = import_numbers(engine, pool, rows, default_cap=data.default_cap)
+            rep = import_numbers(engine, pool, rows, default_cap=got.default_cap)
         except PoolError as e:
             raise UserError(str(e)) from e
         return PoolImportOut(pool=rep.pool, added=rep.added, updated=rep.updated,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
+from litestar.dto import DTOData
 from litestar.params import FromQuery, PathParameter
 from sqlalchemy.engine import Engine
 
@@ -30,6 +31,7 @@ from runtime.campaigns.tasks import (
 from runtime.config import Settings
 from web.api.schemas import (
     NumbersIn,
+    NumbersInDTO,
     NumbersOut,
     NumberVerdict,
     ProgressOut,
@@ -126,20 +128,22 @@ class TasksController(Controller):
             raise NotFound(f"no task with id {task_id}")
         return task_out(engine, t)
 
-    @post("/{task_id:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, sync_to_thread=True)
-    def add_numbers(self, engine: Engine, settings: Settings, task_id: Id, data: NumbersIn) -> NumbersOut:
+    @post("/{task_id:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, dto=NumbersInDTO, return_dto=None,
+          sync_to_thread=True)
+    def add_numbers(self, engine: Engine, settings: Settings, task_id: Id, data: DTOData[NumbersIn]) -> NumbersOut:
         """Screen numbers into the task's queue now; every number gets a verdict (see the reasons)."""
         from runtime.campaigns.loading import add_numbers
         from runtime.campaigns.queue import dropped_rows, flagged_rows
 
-        if not data.numbers:
+        got = data.create_instance()  # here, in the worker thread (NumbersInDTO says why)
+        if not got.numbers:
             raise UserError("numbers: give at least one")
-        if len(data.numbers) > MAX_NUMBERS:
-            raise UserError(f"numbers: at most {MAX_NUMBERS} per request, got {len(data.numbers)}")
+        if len(got.numbers) > MAX_NUMBERS:
+            raise UserError(f"numbers: at most {MAX_NUMBERS} per request, got {len(got.numbers)}")
         if get_task(engine, task_id) is None:
             raise NotFound(f"no task with id {task_id}")
         rows = [CustomerRow(i, n.phone, n.secondary_phone, n.customer_id, n.name, n.variables)
-                for i, n in enumerate(data.numbers, start=1)]
+                for i, n in enumerate(got.numbers, start=1)]
         # a completed or deleted task refuses them: Conflict, answered 409 by web.api.errors
         run_id, stats = add_numbers(engine, task_id, rows, settings.phone_region)
         with engine.connect() as c:
