@@ -59,7 +59,7 @@ class CallerIdController(Controller):
         """Add numbers to a pool (created if new); a number already there gets its cap updated."""
         from runtime.campaigns.callerid.store import PoolError, import_numbers
 
-        got = data.create_instance()  # here, in the worker thread (PoolNumbersInDTO says why)
+        got = data.create_instance()  # decoded here, in the worker thread (ThreadDecoded)
         if len(got.numbers) > MAX_POOL_NUMBERS:
             raise UserError(f"numbers: at most {MAX_POOL_NUMBERS} a request")
         rows = [(i + 1, n.number, None if n.cap is None else str(n.cap)) for i, n in enumerate(got.numbers)]

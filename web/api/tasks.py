@@ -135,7 +135,7 @@ class TasksController(Controller):
         from runtime.campaigns.loading import add_numbers
         from runtime.campaigns.queue import dropped_rows, flagged_rows
 
-        got = data.create_instance()  # here, in the worker thread (NumbersInDTO says why)
+        got = data.create_instance()  # decoded here, in the worker thread (ThreadDecoded)
         if not got.numbers:
             raise UserError("numbers: give at least one")
         if len(got.numbers) > MAX_NUMBERS:
