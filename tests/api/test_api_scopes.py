@@ -14,12 +14,12 @@ _READS = {"GET"}
 
 
 def _api_handlers(app: Any) -> list[tuple[str, str, str | None]]:
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for route in app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1"):
             for h in route.route_handlers:
                 for method in h.http_methods - {"OPTIONS"}:
-                    out.append((method, route.path, h.opt.get("scope")))
+                    out.append((method.upper(), route.path, h.opt.get("scope")))
     return out
 
 
@@ -30,7 +30,7 @@ def test_every_operation_names_a_known_scope_fitting_its_method(app_env: Any) ->
     unknown = [(m, p, s) for m, p, s in ops if s not in SCOPES]
     assert not unknown
     reads_needing_writes = [(m, p, s) for m, p, s in ops if m in _READS and s in ("tasks:write", "personal:erase")]
-    writes_on_reads = [(m, p, s) for m, p, s in ops if m not in _READS and s.endswith(":read")]  # type: ignore[union-attr]
+    writes_on_reads = [(m, p, s) for m, p, s in ops if m not in _READS and (s or "").endswith(":read")]
     assert not reads_needing_writes and not writes_on_reads
 
 
