@@ -394,16 +394,10 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
                                         progress=lambda n: bar.update(screening, completed=n))
         except ValueError as e:
             fail(str(e))
-    from sqlalchemy import select
+    from runtime.campaigns.queue import dropped_rows, flagged_rows
 
-    from runtime.campaigns import tables as T
-    from runtime.campaigns.queue import flagged_rows
-
-    j = T.jobs
     with engine.connect() as conn:  # every dropped row of this run, bad rows included, by line
-        drops = [{"line": r.row_no, "reason": r.drop_reason, "message": re.sub(r"^(?:row|line) \d+: ", "", r.drop_message or "")}
-                 for r in conn.execute(select(j.c.row_no, j.c.drop_reason, j.c.drop_message)
-                                       .where(j.c.run_id == run_id, j.c.state == "dropped").order_by(j.c.row_no, j.c.id))]
+        drops = [d | {"message": re.sub(r"^(?:row|line) \d+: ", "", d["message"] or "")} for d in dropped_rows(conn, run_id)]
         flagged = flagged_rows(conn, run_id)  # kept, but part of the row ignored (a bad secondary number)
     res: dict[str, Any] = {"run_id": run_id, "total": stats.total + len(errors), "queued": stats.queued,
            "dropped": stats.dropped + len(errors), "reasons": {**stats.reasons, **({"bad_row": len(errors)} if errors else {})},

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from huashu.core.errors import Conflict
 from runtime.campaigns import tables as T
 from runtime.campaigns.audience_source import audience_rows
 from runtime.campaigns.best_time import slot_chooser
@@ -96,7 +97,7 @@ def add_numbers(
     with engine.begin() as conn:
         task = _task(conn, task_id)
         if task.status in ("deleted", "completed"):
-            raise ValueError(f"task {task_id} is {task.status}; numbers cannot be added")
+            raise Conflict(f"task {task_id} is {task.status}; numbers cannot be added")
         chooser = _chooser(task, best_times)
         run_id = int(conn.execute(insert(T.runs).values(task_id=task_id, fired_at=now, state="loaded", total=0, queued=0, dropped=0)
                                   .returning(T.runs.c.id)).one()[0])

@@ -37,7 +37,7 @@ from runtime.privacy.keyed import number_key
 from runtime.privacy.suppression import suppressed_hashes
 
 __all__ = ["LoadStats", "compliance_settings", "build_context", "write_verdicts", "count_calls", "recent_for_business",
-           "number_context", "placed_call", "flagged_rows", "OPEN_STATES", "NO_CALL_CAUSE"]
+           "number_context", "placed_call", "flagged_rows", "dropped_rows", "OPEN_STATES", "NO_CALL_CAUSE"]
 
 OPEN_STATES = ("queued", "claimed", "dialing")
 #: Cause prefix of an attempt the runner cancelled before dialling (no call placed): the
@@ -173,6 +173,15 @@ def _suppression(conn: Connection) -> dict[str, Any]:
     """Erased numbers' hashes and the key to hash rows with (no key read when nothing was erased)."""
     hashes = suppressed_hashes(conn)
     return {"suppressed": hashes, "suppress_key": number_key() if hashes else None}
+
+
+def dropped_rows(conn: Connection, run_id: int) -> list[dict[str, Any]]:
+    """The run's dropped rows, by line: ``{"line", "reason", "message"}`` with the message as
+    screening stored it. One query for the CLI's ``add-numbers`` report and the API's answer."""
+    j = T.jobs
+    rows = conn.execute(select(j.c.row_no, j.c.drop_reason, j.c.drop_message)
+                        .where(j.c.run_id == run_id, j.c.state == "dropped").order_by(j.c.row_no, j.c.id))
+    return [{"line": r.row_no, "reason": r.drop_reason, "message": r.drop_message} for r in rows]
 
 
 def flagged_rows(conn: Connection, run_id: int) -> list[dict[str, Any]]:

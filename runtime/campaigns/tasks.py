@@ -33,7 +33,7 @@ from runtime.campaigns.sqlguard import UnsafeQuery, check_select
 from runtime.campaigns.windows import WindowError, parse_windows, zone
 
 __all__ = ["TaskError", "TaskNotFound", "TaskStateError", "TaskSpec", "create_task", "update_task", "set_status", "get_task",
-           "list_tasks", "check_script_exists", "check_mapping_variables", "check_file_mapping", "missing_variables", "ACTIONS"]
+           "list_tasks", "spec_values", "check_script_exists", "check_mapping_variables", "check_file_mapping", "missing_variables", "ACTIONS"]
 
 ACTIONS = {
     "start": ({"draft", "paused"}, "running"),
@@ -368,6 +368,13 @@ def create_task(engine: Engine, spec: TaskSpec, *, require_script: bool = False)
         return task
 
 
+def spec_values(task: CallTask) -> dict[str, Any]:
+    """The stored task's :class:`TaskSpec` fields, its JSON columns decoded: what ``update_task``
+    edits and what the API answers (a task is one shape, whoever reads it)."""
+    values = {f: getattr(task, f) for f in TaskSpec.__dataclass_fields__ if f not in ("query_params", "mapping")}
+    return values | {"query_params": json.loads(task.query_params or "{}"), "mapping": json.loads(task.mapping or "{}")}
+
+
 def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTask:
     """Change fields of a task, running or not. The dialer re-reads the task on every round,
     so pacing, windows and redial rules take effect at once; jobs already queued keep their
@@ -376,8 +383,7 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
         task = s.get(CallTask, task_id)
         if task is None or task.status == "deleted":
             raise TaskNotFound(f"no task with id {task_id}")
-        current = TaskSpec(**{f: getattr(task, f) for f in TaskSpec.__dataclass_fields__ if f not in ("query_params", "mapping")},
-                           query_params=json.loads(task.query_params), mapping=json.loads(task.mapping))
+        current = TaskSpec(**spec_values(task))
         for k, v in changes.items():
             if k not in TaskSpec.__dataclass_fields__:
                 raise TaskError(f"{k}: not a task field")

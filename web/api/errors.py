@@ -22,6 +22,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from huashu.core.errors import Conflict, HuashuError, NotFound
 from web.bad_input import bad_input_message
 
 __all__ = ["API_PREFIXES", "handles", "api_error_body", "oauth_error", "error_response"]
@@ -73,10 +74,20 @@ def _path_param_message(extra: Any) -> str | None:
     return None
 
 
+def _huashu_status(exc: HuashuError) -> int:
+    """What the caller must fix is 400, unless it names a missing thing (404) or a clash with
+    the current state (409)."""
+    if isinstance(exc, NotFound):
+        return 404
+    return 409 if isinstance(exc, Conflict) else 400
+
+
 def _describe(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, Any, dict[str, str]]:
     """(status, message, extra, headers) for any exception, Litestar's own included."""
     if (bad := bad_input_message(exc, request.scope.get("path_params"))) is not None:
         return 400, bad, None, {}
+    if isinstance(exc, HuashuError):  # raised on purpose, its message written for the caller
+        return _huashu_status(exc), exc.message, None, {}
     if not isinstance(exc, HTTPException):
         _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return 500, "internal error", None, {}

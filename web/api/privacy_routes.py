@@ -1,50 +1,42 @@
 """REST: erase a number (scope ``personal:erase``) and record an opt-out (scope ``tasks:write``).
 
 Thin over :mod:`runtime.privacy.erase` and :mod:`runtime.campaigns.optout`, the services the CLI
-(``huashu privacy``) and the admin page share."""
+(``huashu privacy``) and the admin page share. Both write the database: in a worker thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from litestar import Request, post
+from litestar import Controller, post
 from litestar.exceptions import ValidationException
-from litestar.params import JSONBody
+from sqlalchemy.engine import Engine
 
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.phones import normalize
+from runtime.config import Settings
 from runtime.privacy.erase import EraseError, erase_number
+from web.api.schemas import ErasureOut, OptOutOut, PhoneBody
 
-__all__ = ["privacy_api_routes"]
-
-
-@dataclass
-class PhoneBody:
-    phone: str
-    detail: str | None = None
+__all__ = ["PrivacyController"]
 
 
-@post("/privacy/erase", opt={"scope": "personal:erase"}, tags=["privacy"], status_code=200, sync_to_thread=True,
-      summary="Erase everything held about a number; returns the erasure report")
-def erase_route(request: Request[Any, Any, Any], data: JSONBody[PhoneBody]) -> dict[str, Any]:
-    try:
-        rep = erase_number(request.app.state.engine, data.phone[:64], settings=request.app.state.settings)
-    except EraseError as e:
-        raise ValidationException(f"phone: {e}") from None
-    return rep.as_dict()
+class PrivacyController(Controller):
+    path = "/privacy"
+    tags = ["privacy"]
 
+    @post("/erase", opt={"scope": "personal:erase"}, status_code=200, sync_to_thread=True,
+          summary="Erase everything held about a number; returns the erasure report")
+    def erase(self, engine: Engine, settings: Settings, data: PhoneBody) -> ErasureOut:
+        try:
+            rep = erase_number(engine, data.phone[:64], settings=settings)
+        except EraseError as e:
+            raise ValidationException(f"phone: {e}") from None
+        return ErasureOut(**rep.as_dict())
 
-@post("/privacy/opt-out", opt={"scope": "tasks:write"}, tags=["privacy"], status_code=200, sync_to_thread=True,
-      summary="Record that a number asked not to be called (wins over any consent)")
-def opt_out_route(request: Request[Any, Any, Any], data: JSONBody[PhoneBody]) -> dict[str, Any]:
-    chk = normalize(data.phone[:64], request.app.state.settings.phone_region)
-    if chk.e164 is None:
-        raise ValidationException(f"phone: {chk.message}")
-    with request.app.state.engine.begin() as conn:
-        new = record_opt_out(conn, chk.e164, "api", (data.detail or "")[:200] or None)
-    return {"recorded": new}
-
-
-def privacy_api_routes() -> list[Any]:
-    return [erase_route, opt_out_route]
+    @post("/opt-out", opt={"scope": "tasks:write"}, status_code=200, sync_to_thread=True,
+          summary="Record that a number asked not to be called (wins over any consent)")
+    def opt_out(self, engine: Engine, settings: Settings, data: PhoneBody) -> OptOutOut:
+        chk = normalize(data.phone[:64], settings.phone_region)
+        if chk.e164 is None:
+            raise ValidationException(f"phone: {chk.message}")
+        with engine.begin() as conn:
+            new = record_opt_out(conn, chk.e164, "api", (data.detail or "")[:200] or None)
+        return OptOutOut(recorded=new)
