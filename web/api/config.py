@@ -7,7 +7,7 @@ from litestar import Controller, get
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from runtime.config import Settings
+from huashu.core.config import Settings
 from web.api.schemas import LineOut, ScriptOut, VoiceOut
 
 __all__ = ["ConfigController"]

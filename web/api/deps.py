@@ -21,7 +21,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.engine import Engine
 
-from runtime.config import Settings
+from huashu.core.config import Settings
 from web.api.oauth import Principal, check_token
 
 __all__ = ["API_DEPENDENCIES", "bearer_guard", "engine_of", "principal_of"]

@@ -9,9 +9,9 @@ from litestar import Controller, post
 from litestar.exceptions import ValidationException
 from sqlalchemy.engine import Engine
 
+from huashu.core.config import Settings
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.phones import normalize
-from runtime.config import Settings
 from runtime.privacy.erase import EraseError, erase_number
 from web.api.schemas import ErasureOut, OptOutOut, PhoneBody
 

@@ -14,6 +14,7 @@ from litestar.dto import DTOData
 from litestar.params import FromQuery, PathParameter
 from sqlalchemy.engine import Engine
 
+from huashu.core.config import Settings
 from huashu.core.errors import Conflict, NotFound, UserError
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
@@ -28,7 +29,6 @@ from runtime.campaigns.tasks import (
     set_status,
     spec_values,
 )
-from runtime.config import Settings
 from web.api.schemas import (
     NumbersIn,
     NumbersInDTO,
