@@ -27,15 +27,10 @@ NO_IO = {
     "web.operator.task_routes:operator_home",  # redirect
     "web.auth.routes:switch_language",  # redirect + cookie
     "web.auth.routes:logout",  # clears the session in memory; the middleware writes the store
+    "web.auth.routes:login_page",  # the user comes from the scope (web.auth.middleware loaded it in a thread)
+    "web.pages.privacy:privacy_page",  # the form alone, no database
     "web.csp:render_oauth2_redirect",  # a constant page
 }
-
-#: sync handlers still on the loop that do I/O, owned by another area (web/auth, web/pages are
-#: being converted separately): each must leave this list when it is fixed (the test says so)
-PENDING = {
-    "web.auth.routes:login_page",  # current_user() reads the user from the database
-}
-
 
 def _name(h: HTTPRouteHandler) -> str:
     fn = getattr(h.fn, "func", h.fn)  # Litestar wraps a function it runs in a thread
@@ -63,13 +58,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Litestar:
 
 
 def test_no_handler_that_does_io_runs_on_the_event_loop(app: Litestar) -> None:
-    blocking = _on_loop(app) - NO_IO - PENDING
+    stale = NO_IO - _on_loop(app)
+    assert not stale, f"no longer sync handlers on the loop: remove them from NO_IO: {sorted(stale)}"
+    blocking = _on_loop(app) - NO_IO
     assert not blocking, f"sync handlers on the event loop (give them sync_to_thread=True or make them async): {sorted(blocking)}"
-
-
-def test_the_pending_list_holds_only_handlers_still_on_the_loop(app: Litestar) -> None:
-    fixed = PENDING - _on_loop(app)
-    assert not fixed, f"these now run off the loop: remove them from PENDING: {sorted(fixed)}"
 
 
 def test_every_api_handler_runs_off_the_loop(app: Litestar) -> None:

@@ -1,7 +1,7 @@
 """The web layer on Litestar's idioms: what must hold for every page handler, present and future.
 
-- no sync handler that may touch the database or the CPU is declared ``sync_to_thread=False``
-  (it would block every other request while it runs);
+- (no sync handler that may do I/O runs on the event loop, where it would block every other
+  request: tests/web/test_handlers_off_loop.py checks the whole app);
 - no SQL statement runs on the event loop while pages are served (guards read the user the
   authentication middleware loaded in a thread; handlers run in worker threads);
 - every page route is guarded, except the few public ones named here;
@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +24,6 @@ from web.auth.guards import require_permission
 
 # Sync handlers allowed on the event loop: they answer from the request alone (a redirect, a
 # cookie, a form page) and never reach the database, a file or a model.
-_NO_IO = {"_healthz", "home", "operator_home", "login_page", "logout", "switch_language", "privacy_page"}
 # Reachable without signing in (the probes, the sign-in flow, redirects to guarded pages).
 _PUBLIC = {"_healthz", "_readyz", "_metrics", "home", "operator_home", "login_page", "login", "logout",
            "switch_language"}
@@ -41,32 +39,6 @@ def _page_handlers(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
             # Litestar adds an OPTIONS handler to every path (CORS preflight): the framework's, no I/O
             if isinstance(handler, HTTPRouteHandler) and handler.handler_name != "options_handler":
                 yield route.path, handler
-
-
-def _blocks_the_loop(handler: HTTPRouteHandler) -> bool:
-    return not inspect.iscoroutinefunction(handler.fn) and not handler.sync_to_thread
-
-
-def test_no_sync_page_handler_that_may_do_io_runs_on_the_event_loop(web_app: Litestar) -> None:
-    on_loop = sorted(
-        f"{path} {handler.handler_name}"
-        for path, handler in _page_handlers(web_app)
-        if _blocks_the_loop(handler) and handler.handler_name not in _NO_IO
-    )
-    assert on_loop == [], f"declare these sync_to_thread=True (or make them async with a thread): {on_loop}"
-
-
-def test_the_check_above_sees_a_blocking_handler() -> None:
-    """The rule is not vacuous: a sync handler declared off-thread is reported."""
-    from litestar import get
-
-    @get("/x", sync_to_thread=False)
-    def blocking() -> str:
-        return "x"
-
-    app = Litestar([blocking])
-    handler = next(h for r in app.routes for h in getattr(r, "route_handlers", []) if h.handler_name == "blocking")
-    assert _blocks_the_loop(handler)
 
 
 def test_every_page_route_is_guarded(web_app: Litestar) -> None:
