@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from huashu.core.errors import NotFound
 from runtime.campaigns import tables as T
@@ -17,6 +16,7 @@ from runtime.privacy.masking import mask_name, mask_phone
 from web.api.deps import principal_of
 from web.api.schemas import CallDetailOut, CallOut, CallsOut, row
 from web.api.tasks import MAX_ID, Id
+from web.deps import EngineDep
 
 __all__ = ["CallsController"]
 
@@ -46,7 +46,7 @@ class CallsController(Controller):
     def calls(
         self,
         request: Request[Any, Any, Any],
-        engine: Engine,
+        engine: EngineDep,
         task_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         outcome: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
@@ -69,7 +69,7 @@ class CallsController(Controller):
         return CallsOut(total=total, calls=[row(CallOut, _visible(r._mapping, personal)) for r in rows])
 
     @get("/{call_id:str}", sync_to_thread=True)
-    def read(self, request: Request[Any, Any, Any], engine: Engine, call_id: Id) -> CallDetailOut:
+    def read(self, request: Request[Any, Any, Any], engine: EngineDep, call_id: Id) -> CallDetailOut:
         """One attempt with its engine record: the transcript turn by turn, node path and intent."""
         a, j = T.attempts, T.jobs
         with engine.connect() as c:

@@ -4,11 +4,10 @@ Scope ``config:read``."""
 from __future__ import annotations
 
 from litestar import Controller, get
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from huashu.core.config import Settings
 from web.api.schemas import LineOut, ScriptOut, VoiceOut
+from web.deps import EngineDep, SettingsDep
 
 __all__ = ["ConfigController"]
 
@@ -19,7 +18,7 @@ class ConfigController(Controller):
     opt = {"scope": "config:read"}
 
     @get("/scripts", sync_to_thread=True)
-    def scripts(self, engine: Engine) -> list[ScriptOut]:
+    def scripts(self, engine: EngineDep) -> list[ScriptOut]:
         """Scripts with an approved version (only those can run in a task)."""
         from designer import store
 
@@ -29,7 +28,7 @@ class ConfigController(Controller):
                     for x in store.list_scripts(s) if x.approved is not None]
 
     @get("/voices", sync_to_thread=True)
-    def voices(self, settings: Settings) -> list[VoiceOut]:
+    def voices(self, settings: SettingsDep) -> list[VoiceOut]:
         """The TTS providers this deployment speaks with, in fallback order, with default voices.
         In a thread: building the chain may read model files."""
         from runtime.speech.tts import build_tts
@@ -38,7 +37,7 @@ class ConfigController(Controller):
         return [VoiceOut(provider=p.name, default_voice=getattr(p, "default_voice", None)) for p in chain.providers]
 
     @get("/lines")
-    async def lines(self, settings: Settings) -> list[LineOut]:
+    async def lines(self, settings: SettingsDep) -> list[LineOut]:
         """The telephony line the runtime dials through and its default limits (no I/O: on the loop)."""
         from runtime.campaigns.dialer import LineLimits
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from litestar import Controller, post
 from litestar.exceptions import ValidationException
-from sqlalchemy.engine import Engine
 
-from huashu.core.config import Settings
 from runtime.campaigns.optout import record_opt_out
 from runtime.campaigns.phones import normalize
 from runtime.privacy.erase import EraseError, erase_number
 from web.api.schemas import ErasureOut, OptOutOut, PhoneBody
+from web.deps import EngineDep, SettingsDep
 
 __all__ = ["PrivacyController"]
 
@@ -24,7 +23,7 @@ class PrivacyController(Controller):
 
     @post("/erase", opt={"scope": "personal:erase"}, status_code=200, sync_to_thread=True,
           summary="Erase everything held about a number; returns the erasure report")
-    def erase(self, engine: Engine, settings: Settings, data: PhoneBody) -> ErasureOut:
+    def erase(self, engine: EngineDep, settings: SettingsDep, data: PhoneBody) -> ErasureOut:
         try:
             rep = erase_number(engine, data.phone[:64], settings=settings)
         except EraseError as e:
@@ -33,7 +32,7 @@ class PrivacyController(Controller):
 
     @post("/opt-out", opt={"scope": "tasks:write"}, status_code=200, sync_to_thread=True,
           summary="Record that a number asked not to be called (wins over any consent)")
-    def opt_out(self, engine: Engine, settings: Settings, data: PhoneBody) -> OptOutOut:
+    def opt_out(self, engine: EngineDep, settings: SettingsDep, data: PhoneBody) -> OptOutOut:
         chk = normalize(data.phone[:64], settings.phone_region)
         if chk.e164 is None:
             raise ValidationException(f"phone: {chk.message}")

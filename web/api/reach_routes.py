@@ -10,7 +10,6 @@ from typing import Any
 from litestar import Controller, delete, get, patch, post
 from litestar.dto import DTOData
 from litestar.params import FromQuery
-from sqlalchemy.engine import Engine
 
 from huashu.core.errors import NotFound, UserError
 from web.api.schemas import (
@@ -31,6 +30,7 @@ from web.api.schemas import (
     row,
 )
 from web.api.tasks import Id
+from web.deps import EngineDep
 
 __all__ = ["CallerIdController", "TaskReachController", "MAX_POOL_NUMBERS"]
 
@@ -47,7 +47,7 @@ class CallerIdController(Controller):
     opt = {"scope": "tasks:read"}
 
     @get("/", sync_to_thread=True)
-    def pools(self, engine: Engine) -> list[PoolOut]:
+    def pools(self, engine: EngineDep) -> list[PoolOut]:
         """Caller-id pools with their number counts."""
         from runtime.campaigns.callerid.store import list_pools
 
@@ -55,7 +55,7 @@ class CallerIdController(Controller):
 
     @post("/{pool:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, dto=PoolNumbersInDTO, return_dto=None,
           sync_to_thread=True)
-    def import_numbers(self, engine: Engine, pool: str, data: DTOData[PoolNumbersIn]) -> PoolImportOut:
+    def import_numbers(self, engine: EngineDep, pool: str, data: DTOData[PoolNumbersIn]) -> PoolImportOut:
         """Add numbers to a pool (created if new); a number already there gets its cap updated."""
         from runtime.campaigns.callerid.store import PoolError, import_numbers
 
@@ -71,7 +71,7 @@ class CallerIdController(Controller):
                              errors=[e.replace("line ", "numbers[", 1).replace(":", "]:", 1) for e in rep.errors])
 
     @get("/{pool:str}/numbers", sync_to_thread=True)
-    def numbers(self, engine: Engine, pool: str) -> list[PoolNumberOut]:
+    def numbers(self, engine: EngineDep, pool: str) -> list[PoolNumberOut]:
         """Each number with today's health (attempts, answer and early hang-up rates) and rest flag."""
         from runtime.campaigns.callerid.store import PoolError, pool_numbers
 
@@ -81,7 +81,7 @@ class CallerIdController(Controller):
             raise NotFound(str(e)) from e
 
     @get("/{pool:str}/pick", sync_to_thread=True)
-    def pick(self, engine: Engine, pool: str, number: FromQuery[str]) -> PickOut:
+    def pick(self, engine: EngineDep, pool: str, number: FromQuery[str]) -> PickOut:
         """Which caller id a call to ``number`` would show now, and why (counts nothing)."""
         from runtime.campaigns.callerid.store import PoolError, explain_pick
 
@@ -101,7 +101,7 @@ class TaskReachController(Controller):
     opt = {"scope": "tasks:read"}
 
     @patch("/reach", opt={"scope": "tasks:write"}, tags=["tasks"], sync_to_thread=True)
-    def reach(self, engine: Engine, task_id: Id, data: ReachIn) -> ReachOut:
+    def reach(self, engine: EngineDep, task_id: Id, data: ReachIn) -> ReachOut:
         """Change a task's priority (applies within a dialer round) or caller-id pool, running or not."""
         from runtime.campaigns.tasks import TaskError, TaskNotFound, update_task
 
@@ -124,13 +124,13 @@ class TaskReachController(Controller):
         return ReachOut(id=t.id, priority=t.priority, caller_pool=t.caller_pool)
 
     @get("/sms/rules", tags=["sms"], sync_to_thread=True)
-    def sms_rules(self, engine: Engine, task_id: Id) -> list[SmsRuleOut]:
+    def sms_rules(self, engine: EngineDep, task_id: Id) -> list[SmsRuleOut]:
         from runtime.campaigns.sms.store import list_rules
 
         return [_rule_out(r) for r in list_rules(engine, task_id)]
 
     @post("/sms/rules", opt={"scope": "tasks:write"}, tags=["sms"], status_code=201, sync_to_thread=True)
-    def sms_add_rule(self, engine: Engine, task_id: Id, data: SmsRuleIn) -> SmsRuleOut:
+    def sms_add_rule(self, engine: EngineDep, task_id: Id, data: SmsRuleIn) -> SmsRuleOut:
         """A follow-up rule: when a call matches every condition given, its template is sent once."""
         from runtime.campaigns.sms.store import RuleError, RuleIn, add_rule
 
@@ -141,14 +141,14 @@ class TaskReachController(Controller):
             raise (NotFound(str(e)) if str(e).startswith("no task") else UserError(str(e))) from e
 
     @delete("/sms/rules/{rule_id:int}", opt={"scope": "tasks:write"}, tags=["sms"], status_code=204, sync_to_thread=True)
-    def sms_remove_rule(self, engine: Engine, task_id: Id, rule_id: Id) -> None:
+    def sms_remove_rule(self, engine: EngineDep, task_id: Id, rule_id: Id) -> None:
         from runtime.campaigns.sms.store import remove_rule
 
         if not remove_rule(engine, task_id, rule_id):
             raise NotFound(f"task {task_id} has no rule {rule_id}")
 
     @get("/sms/messages", tags=["sms"], sync_to_thread=True)
-    def sms_messages(self, engine: Engine, task_id: Id, attempt: FromQuery[int | None] = None) -> SmsMessagesOut:
+    def sms_messages(self, engine: EngineDep, task_id: Id, attempt: FromQuery[int | None] = None) -> SmsMessagesOut:
         """The task's messages, newest first, and counts by status."""
         from runtime.campaigns.sms.store import messages, summary
 

@@ -26,7 +26,7 @@ from litestar.exceptions import (
 
 from web.api.calls import CallsController
 from web.api.config import ConfigController
-from web.api.deps import API_DEPENDENCIES, bearer_guard
+from web.api.deps import bearer_guard
 from web.api.errors import error_response
 from web.api.privacy_routes import PrivacyController
 from web.api.reach_routes import CallerIdController, TaskReachController
@@ -48,5 +48,4 @@ _HANDLERS: dict[Any, Any] = dict.fromkeys(
     (HTTPException, NotAuthorizedException, PermissionDeniedException, NotFoundException, ValidationException, Exception),
     error_response,
 )
-router = Router(path="/", route_handlers=[OAuthController, _v1], exception_handlers=_HANDLERS,
-                dependencies=API_DEPENDENCIES)
+router = Router(path="/", route_handlers=[OAuthController, _v1], exception_handlers=_HANDLERS)

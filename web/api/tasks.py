@@ -14,7 +14,6 @@ from litestar.dto import DTOData
 from litestar.params import FromQuery, PathParameter
 from sqlalchemy.engine import Engine
 
-from huashu.core.config import Settings
 from huashu.core.errors import Conflict, NotFound, UserError
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.models import CallTask
@@ -42,6 +41,7 @@ from web.api.schemas import (
     TaskRequest,
     TaskRequestDTO,
 )
+from web.deps import EngineDep, SettingsDep
 
 __all__ = ["TasksController", "MAX_NUMBERS", "MAX_ID", "Id", "task_error"]
 
@@ -105,7 +105,7 @@ class TasksController(Controller):
     opt = {"scope": "tasks:read"}
 
     @post("/", opt={"scope": "tasks:write"}, status_code=201, dto=TaskRequestDTO, return_dto=None, sync_to_thread=True)
-    def create(self, engine: Engine, data: TaskRequest) -> TaskOut:
+    def create(self, engine: EngineDep, data: TaskRequest) -> TaskOut:
         """Create a task in draft (start it with ``POST /tasks/{id}/status``). Numbers come from
         ``source_id`` (+ ``query``), from the saved audience ``audience_id``, or are added later
         with ``POST /tasks/{id}/numbers``; ``best_time`` defers each number to its best half hour."""
@@ -117,12 +117,12 @@ class TasksController(Controller):
         return task_out(engine, t)
 
     @get("/", sync_to_thread=True)
-    def tasks(self, engine: Engine, name: FromQuery[str | None] = None, script: FromQuery[str | None] = None) -> list[TaskOut]:
+    def tasks(self, engine: EngineDep, name: FromQuery[str | None] = None, script: FromQuery[str | None] = None) -> list[TaskOut]:
         """Tasks, newest first, with their progress; ``name`` and ``script`` filter by "contains"."""
         return [task_out(engine, t) for t in list_tasks(engine, False, name, script)]
 
     @get("/{task_id:str}", sync_to_thread=True)
-    def read(self, engine: Engine, task_id: Id) -> TaskOut:
+    def read(self, engine: EngineDep, task_id: Id) -> TaskOut:
         t = get_task(engine, task_id)
         if t is None:
             raise NotFound(f"no task with id {task_id}")
@@ -130,7 +130,7 @@ class TasksController(Controller):
 
     @post("/{task_id:str}/numbers", opt={"scope": "tasks:write"}, status_code=200, dto=NumbersInDTO, return_dto=None,
           sync_to_thread=True)
-    def add_numbers(self, engine: Engine, settings: Settings, task_id: Id, data: DTOData[NumbersIn]) -> NumbersOut:
+    def add_numbers(self, engine: EngineDep, settings: SettingsDep, task_id: Id, data: DTOData[NumbersIn]) -> NumbersOut:
         """Screen numbers into the task's queue now; every number gets a verdict (see the reasons)."""
         from runtime.campaigns.loading import add_numbers
         from runtime.campaigns.queue import dropped_rows, flagged_rows
@@ -154,7 +154,7 @@ class TasksController(Controller):
                           dropped_numbers=drops, flagged=len(flagged), flagged_numbers=flagged)
 
     @post("/{task_id:str}/status", opt={"scope": "tasks:write"}, status_code=200, sync_to_thread=True)
-    def status(self, engine: Engine, task_id: Id, data: StatusIn) -> StatusOut:
+    def status(self, engine: EngineDep, task_id: Id, data: StatusIn) -> StatusOut:
         """start / pause / stop / delete; starting needs an approved script version."""
         from runtime.campaigns.scripts import store_resolver
 

@@ -17,7 +17,6 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import URLEncodedBody
-from sqlalchemy.engine import Engine
 
 from web.api.errors import oauth_error
 from web.api.oauth import OAuthError, issue_token
@@ -25,6 +24,7 @@ from web.api.schemas import TokenOut
 from web.auth import throttle
 from web.auth.hashing_pool import off_loop
 from web.auth.routes import client_address
+from web.deps import EngineDep
 
 __all__ = ["OAuthController"]
 
@@ -85,7 +85,7 @@ class OAuthController(Controller):
     tags = ["oauth"]
 
     @post("/token", status_code=200, summary="Client credentials -> access token", responses=_OAUTH_ERRORS)
-    async def token(self, request: Request[Any, Any, Any], engine: Engine,
+    async def token(self, request: Request[Any, Any, Any], engine: EngineDep,
                     data: URLEncodedBody[TokenRequest]) -> Response[TokenOut]:
         """RFC 6749 4.4: ``grant_type=client_credentials`` with the client id and secret in the
         body or in HTTP Basic auth; optional ``scope`` (a subset of the client's)."""
