@@ -17,6 +17,7 @@ from designer import store
 from runtime.lab.gate import submit_checked
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
+from web.i18n.errors import say_error
 from web.pages._common import Form, actor, db
 from web.render import flash, page, translator
 
@@ -94,9 +95,9 @@ def save_draft(request: Request[Any, Any, Any], key: FromPath[str], data: JSONBo
     except store.StaleDraftError as e:
         with db(request) as s:
             by = _last_saver(s, key, number if isinstance(number, int) else editable_version(s, key).number)
-        return Response({"error": str(e), "revision": e.current, "by": by}, status_code=409)
+        return Response({"error": say_error(translator(request), e), "revision": e.current, "by": by}, status_code=409)
     except store.TransitionError as e:
-        return Response({"error": str(e)}, status_code=409)
+        return Response({"error": say_error(translator(request), e)}, status_code=409)
     except store.SchemaRejectedError as e:  # nothing stored; say what and where, in the reader's language
         problems = [{"path": x.path, "message": x.message} for x in e.errors]
         return Response({"error": e.message(translator(request).lang), "problems": problems}, status_code=422)
@@ -116,7 +117,7 @@ def submit(request: Request[Any, Any, Any], key: FromPath[str], data: Form) -> R
                            forbidden_words=forbidden)
             number = v.number
     except store.StoreError as e:
-        flash(request, str(e), "error")
+        flash(request, say_error(translator(request), e), "error")
         return Redirect(path=path)
     flash(request, t("review.submitted", number=number))
     return Redirect(path=path)
@@ -128,7 +129,7 @@ def new_draft(request: Request[Any, Any, Any], key: FromPath[str], number: FromP
         with db(request) as s:
             store.new_draft_from(s, key, number, actor=actor(request))
     except store.StoreError as e:
-        flash(request, str(e), "error")
+        flash(request, say_error(translator(request), e), "error")
     return Redirect(path=f"/scripts/{quote(key, safe='')}/edit")
 
 

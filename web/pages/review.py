@@ -22,6 +22,7 @@ from runtime.lab.suites import CaseError
 from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
+from web.i18n.errors import say_error
 from web.pages._common import Form, actor, db, user_of
 from web.pages.qa_view import qa_metric_rows
 from web.render import flash, language_of, page, translator
@@ -128,7 +129,7 @@ def _decide(request: Request[Any, Any, Any], key: str, number: int, decision: st
             else:
                 store.reject(s, key, number, actor=actor(request), role=user.role, comment=comment)
     except store.StoreError as e:
-        flash(request, str(e), "error")
+        flash(request, say_error(translator(request), e), "error")
     else:
         flash(request, t(f"review.done.{decision}", number=number))
     return Redirect(path=f"/scripts/{quote(key, safe='')}/review?version={number}", background=background)
@@ -163,7 +164,7 @@ def retire(request: Request[Any, Any, Any], key: FromPath[str], number: FromPath
         with db(request) as s:
             store.retire(s, key, number, actor=actor(request), comment=(data.get("comment") or None))
     except store.StoreError as e:
-        flash(request, str(e), "error")
+        flash(request, say_error(translator(request), e), "error")
     return Redirect(path=f"/scripts/{quote(key, safe='')}/history")
 
 
