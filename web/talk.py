@@ -12,6 +12,7 @@ from typing import Any
 
 from designer.model import Script
 from designer.schema import schema_errors
+from web.i18n import Translator
 
 __all__ = ["TalkError", "replay", "MAX_REPLIES"]
 
@@ -38,9 +39,12 @@ def _reply(item: Any, index: int) -> Any:
         raise TalkError(str(e)) from None
 
 
-def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequence[Any]) -> dict[str, Any]:
+def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequence[Any],
+           t: Translator | None = None) -> dict[str, Any]:
+    """``t``: the page's language for the words of codes (end reason, intent category); English by default."""
     from runtime.dialog.harness import ChatSession
 
+    t = t or Translator("en")
     errors = schema_errors(doc)
     if errors:
         raise TalkError(f"fix the script's structure first: {errors[0].path}: {errors[0].message}")
@@ -49,13 +53,13 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
     parsed = [_reply(r, i) for i, r in enumerate(replies)]
     try:
         session = ChatSession(Script.from_dict(doc), dict(variables))
-        turns: list[dict[str, Any]] = [_bot(t) for t in session.start()]
+        turns: list[dict[str, Any]] = [_bot(b, t) for b in session.start()]
         for r in parsed:
             if session.finished:
                 break
             turns.append({"who": "customer", "text": str(r) if r.kind != "silence" else "", "node": None})
             step = session.say(r)
-            turns.extend(_bot(t) for t in step.bot)
+            turns.extend(_bot(b, t) for b in step.bot)
     except (KeyError, ValueError, TypeError) as e:
         raise TalkError(f"the script cannot run yet: {e}") from None
     record = session.record
@@ -64,14 +68,28 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
         "path": list(record.path),
         "current": record.path[-1] if record.path else None,
         "finished": session.finished,
-        "outcome": record.outcome or record.ended_by,
-        "intent": f"{record.intent.label} ({record.intent.category})" if session.finished else None,
+        # words for the panel; ``outcome_code`` keeps the script's outcome or the engine's end reason
+        "outcome": t.code("op.ended_by", record.outcome or record.ended_by) if (record.outcome or record.ended_by) else None,
+        "outcome_code": record.outcome or record.ended_by,
+        "intent": _intent(record.intent, t) if session.finished else None,
         "tags": list(record.tags),
     }
 
 
-def _bot(turn: Any) -> dict[str, Any]:
+def _intent(intent: Any, t: Translator) -> str:
+    """The script's label and the category in words; the runtime's own "no intent" label is said
+    by its category only (its fixed Chinese or English label would not follow the page)."""
+    category = t.code("ed.cat", intent.category)
+    if intent.rule_index is None:
+        return category
+    return f"{intent.label} ({category})"
+
+
+def _bot(turn: Any, t: Translator) -> dict[str, Any]:
     if turn.kind == "say":
         return {"who": "bot", "text": turn.text, "node": turn.node}
-    label = {"transfer": "→ transfer", "hangup": "☎ hang up"}.get(turn.kind, turn.kind)
-    return {"who": "bot", "text": f"{label}: {turn.text}", "node": turn.node}
+    if turn.kind == "hangup":  # the text is the engine's end reason (end_node, silence, dead_end...)
+        return {"who": "bot", "text": f"☎ {t('talk.hangup')}: {t.code('op.ended_by', turn.text)}", "node": turn.node}
+    if turn.kind == "transfer":  # the text is the queue the designer named
+        return {"who": "bot", "text": f"→ {t('talk.transfer')}: {turn.text}", "node": turn.node}
+    return {"who": "bot", "text": f"{turn.kind}: {turn.text}", "node": turn.node}

@@ -17,7 +17,7 @@ from litestar.types import ControllerRouterHandler
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
-from web.render import language_of
+from web.render import language_of, translator
 
 __all__ = ["check_routes"]
 
@@ -43,7 +43,7 @@ def test_talk(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -
     if not isinstance(doc, dict) or not isinstance(replies, list) or not isinstance(variables, dict):
         raise ClientException("the body must be {\"doc\": {...}, \"replies\": [...], \"variables\": {...}}")
     try:
-        return replay(doc, variables, replies)
+        return replay(doc, variables, replies, translator(request))
     except TalkError as e:
         raise ClientException(str(e)) from None
 
