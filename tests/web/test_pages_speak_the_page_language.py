@@ -242,6 +242,23 @@ def test_every_page_speaks_the_page_language(demo: dict[str, Any], reviewed: dic
 
 
 @pytest.mark.slow
+def test_analytics_names_the_task_and_keeps_the_call_list_clock(demo: dict[str, Any]) -> None:
+    tid = demo["task_id"]
+    with sqlite3.connect(demo["db"]) as c:
+        name = c.execute("SELECT name FROM campaign_task WHERE id = ?", (tid,)).fetchone()[0]
+    for lang in ("zh", "en"):
+        client = _client(demo, "operator", lang)
+        report = client.get(f"/analytics/{tid}", headers=HTML).text
+        heading = re.search(r'<h1 id="report-heading">(.*?)</h1>', report)
+        assert heading and heading[1] == name, heading
+        period = re.search(r'id="report-period">(\S+ \S+) … (\S+ \S+) \(UTC\)', report)
+        assert period, report[:2000]
+        calls = visible_text(client.get(f"/operator/calls?task={tid}", headers=HTML).text)
+        assert period[2] in calls  # the newest call of the list is the report's last call, same clock
+        assert name in visible_text(client.get("/analytics", headers=HTML).text)
+
+
+@pytest.mark.slow
 def test_server_messages_reach_the_page_in_its_language(reviewed: dict[str, Any]) -> None:
     f = reviewed["flashes"]
     assert "驳回时需要填写意见" in f["reject_without_comment"] and "needs a comment" not in f["reject_without_comment"]

@@ -28,6 +28,7 @@ from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.campaigns.upload_limits import UploadLimits
 from runtime.db import session_scope
 from runtime.private_files import make_private, private_dir
+from web.analytics.campaigns import CampaignFacts
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
@@ -102,7 +103,9 @@ def _campaign_rows(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 def _view(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
     """A page of this area: the shared context plus ``f``, the formatter of numbers and codes."""
     _ensure_templates(request)
-    return page(request, template, status_code=status_code, f=Formatter(translator(request)), **context)
+    t = translator(request)
+    return page(request, template, status_code=status_code, f=Formatter(t),
+                cname=CampaignFacts(request.app.state.engine, t), **context)
 
 
 def _campaign_ids(request: Request[Any, Any, Any]) -> list[int]:
