@@ -38,7 +38,7 @@ ENGLISH_ON_ZH = (
     "voicemail", "announcement_busy", "customer_hangup", "blacklisted", "validation error", "rejection",
     "needs a comment", "cannot be submitted", "Launch", "Submit", "Approve", "Reject", "Save", "Delete",
     "hang up", "no intent", "success", "failure", "draft", "approved", "rejected", "in review", "running",
-    "completed", "Tasks", "Calls", "Outcome", "Status", "Export", "Previous", "Next",
+    "completed", "Tasks", "Calls", "Outcome", "Status", "Export", "Previous", "Next", "primary", "secondary",
 )
 #: Chinese the English page may show that is not user data: the switch to the other language and
 #: the product's name in the header ("话术 Huashu").
