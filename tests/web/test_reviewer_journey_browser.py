@@ -60,7 +60,7 @@ def browser() -> Iterator[Any]:
 def _sign_in(browser: Any, live: LiveServer, user: str) -> Any:
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
-    page.errors = []  # type: ignore[attr-defined]
+    page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(f"{live.url}/login")
     page.fill("input[name=username]", user)
