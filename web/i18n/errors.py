@@ -20,7 +20,9 @@ __all__ = ["say_error"]
 _STATUS_PARAMS = ("status", "to")
 
 
-def _param(t: Translator, name: str, value: Any) -> Any:
+def _param(t: Translator, name: str, value: Any, prefix: str) -> Any:
+    if name == "field" and isinstance(value, str):  # the form field a message is about, by its label
+        return t.code(f"{prefix}field", value)
     if name in _STATUS_PARAMS and isinstance(value, str):
         return t(f"status.{value}")
     if name == "allowed" and isinstance(value, list | tuple):
@@ -39,7 +41,7 @@ def say_error(t: Translator, error: Exception, prefix: str = "store.") -> str:
     key = getattr(error, "key", "")
     if not key or f"{prefix}{key}" not in catalogue("en"):
         return str(error)
-    params = {k: _param(t, k, v) for k, v in (getattr(error, "params", None) or {}).items()}
+    params = {k: _param(t, k, v, prefix) for k, v in (getattr(error, "params", None) or {}).items()}
     report = getattr(error, "report", None)
     if isinstance(report, ValidationReport) and report.errors:  # the first error, said in this language too
         params["first"] = localize_validation(report, t.lang).errors[0].message

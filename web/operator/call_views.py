@@ -43,7 +43,8 @@ class CallFilter:
 def parse_call_filter(q: dict[str, str]) -> CallFilter:
     outcome = (q.get("outcome") or "").strip()
     if outcome and not outcome.replace("_", "").isalnum():
-        raise FilterError(f"outcome: {outcome!r} is not an outcome code")
+        raise FilterError(f"outcome: {outcome!r} is not an outcome code", key="not_outcome",
+                          params={"field": "outcome", "value": repr(outcome)})
     return CallFilter(
         task_id=parse_int(q.get("task"), "task", minimum=1),
         outcome=outcome,
