@@ -433,16 +433,16 @@ SUGGESTIONS: dict[str, Text] = {
     "outcome_without_intent_rule": _T("Add an intent rule for this outcome.", "请为这个通话结果添加一条意向规则。"),
     "return_outside_handler": _T("Use @return only on paths started by a global handler.",
                                  "“返回原问题”只能用在由全局处理开始的路径上。"),
-    "no_opt_out_handler": _T("Add a global handler for intent 'opt_out' (do not call me), with priority over the node's "
-                             "branches, that goes to an end node tagged opt_out.",
+    "no_opt_out_handler": _T("Add a global handler for the intent 'opt_out' (do not call me again), set to take priority over "
+                             "the node's own branches, that goes to an end node tagged opt_out.",
                              "请添加优先生效的全局处理“拒绝来电”（opt_out），跳转到打了 opt_out 标签的结束节点。"),
-    "no_complaint_handler": _T("Add a global handler for intent 'complaint', with priority over the node's branches, "
-                               "e.g. to a transfer node.",
+    "no_complaint_handler": _T("Add a global handler for the intent 'complaint', set to take priority over the node's own "
+                               "branches, e.g. to a transfer node.",
                                "请添加优先生效的全局处理“投诉”（complaint），例如转到人工坐席。"),
-    "no_who_are_you_handler": _T("Add a global handler for intent 'who_are_you' to a say node that introduces "
-                                 "the caller and then returns to the question.",
+    "no_who_are_you_handler": _T("Add a global handler for the intent 'who_are_you' to a say node that introduces "
+                                 "the caller and goes back to the question (@return).",
                                  "请添加全局处理“你是谁”（who_are_you），跳转到一个介绍来电方的播报节点，再返回原问题。"),
-    "no_busy_later_handler": _T("Add a global handler for intent 'busy_later' (busy, call later) to a polite end node.",
+    "no_busy_later_handler": _T("Add a global handler for the intent 'busy_later' to a polite end node.",
                                 "请添加全局处理“在忙”（busy_later），跳转到一个礼貌告别的结束节点。"),
     "no_answer_branches": _T("Add branches for the answers you expect (intents, keywords or keys).",
                              "请为预期的客户回答添加分支（意图、关键词或按键）。"),

@@ -129,7 +129,15 @@ class ScriptEvent(SQLModel, table=True):
 
 
 class StoreError(HuashuError):
-    """Base of the errors a caller can show to the user as they are."""
+    """Base of the errors a caller can show to the user as they are.
+
+    ``str(e)`` is English (CLI, API, logs); ``key`` and ``params`` name the same sentence for a
+    translated page (``store.<key>`` in ``web/i18n``). A raise without a key shows its English text."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class NotFoundError(StoreError, LookupError):
@@ -177,7 +185,8 @@ class StaleDraftError(StoreError):
     def __init__(self, script_id: str, number: int, expected: int, current: int) -> None:
         super().__init__(
             f"{script_id}@{number} was saved by someone else meanwhile (you edited revision {expected}, "
-            f"it is now at revision {current}); reload it and apply your change again."
+            f"it is now at revision {current}); reload it and apply your change again.",
+            key="stale", params={"version": f"{script_id}@{number}", "expected": expected, "current": current},
         )
         self.current = current
 
@@ -187,8 +196,9 @@ class TransitionError(StoreError):
 
 
 class InvalidScriptError(StoreError):
-    def __init__(self, message: str, report: ValidationReport) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, report: ValidationReport, *, key: str = "",
+                 params: dict[str, Any] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.report = report
 
 
@@ -199,8 +209,9 @@ class ReviewerConflictError(StoreError, PermissionError):
 class CasesFailingError(StoreError):
     """Approval refused: regression cases of the version fail (or were not run)."""
 
-    def __init__(self, message: str, failing: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, failing: tuple[str, ...] = (), *, key: str = "",
+                 params: dict[str, Any] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.failing = failing
 
 
@@ -245,7 +256,7 @@ def get_version(session: Session, script_id: str, number: int | None = None) -> 
     v = session.exec(q).first()
     if v is None:
         what = f"{script_id}@{number}" if number is not None else script_id
-        raise NotFoundError(f"no script version {what}")
+        raise NotFoundError(f"no script version {what}", key="no_version", params={"version": what})
     return v
 
 
@@ -303,12 +314,14 @@ def save_draft(session: Session, script_id: str, number: int, doc: Any, *, actor
     v = get_version(session, script_id, number)
     if v.status != "draft":
         raise TransitionError(f"{script_id}@{number} is {v.status}; only drafts can be edited "
-                              "(start a new draft from it)")
+                              "(start a new draft from it)", key="not_draft",
+                              params={"version": f"{script_id}@{number}", "status": v.status})
     ok = _conditional_update(session, v, {"status": "draft", "revision": revision},
                              {"document": copy.deepcopy(doc), "revision": revision + 1, "updated_at": _now()})
     if not ok:
         if v.status != "draft":
-            raise TransitionError(f"{script_id}@{number} was submitted meanwhile; it can no longer be edited")
+            raise TransitionError(f"{script_id}@{number} was submitted meanwhile; it can no longer be edited",
+                                  key="submitted_meanwhile", params={"version": f"{script_id}@{number}"})
         raise StaleDraftError(script_id, number, revision, v.revision)
     rec = session.get(ScriptRecord, script_id)
     if rec is not None:
@@ -324,9 +337,12 @@ def _move(session: Session, script_id: str, number: int, to: str, *, actor: str,
     frm = v.status
     if to not in TRANSITIONS[frm]:
         allowed = ", ".join(sorted(TRANSITIONS[frm])) or "nothing"
-        raise TransitionError(f"{script_id}@{number} is {frm}; it cannot become {to} (it can become {allowed})")
+        raise TransitionError(f"{script_id}@{number} is {frm}; it cannot become {to} (it can become {allowed})",
+                              key="transition", params={"version": f"{script_id}@{number}", "status": frm, "to": to,
+                                                        "allowed": sorted(TRANSITIONS[frm])})
     if not _conditional_update(session, v, {"status": frm}, {"status": to, "updated_at": _now(), **values}):
-        raise TransitionError(f"{script_id}@{number} changed meanwhile (it is now {v.status})")
+        raise TransitionError(f"{script_id}@{number} changed meanwhile (it is now {v.status})",
+                              key="changed_meanwhile", params={"version": f"{script_id}@{number}", "status": v.status})
     _event(session, v, script_id, actor, action, frm, to, comment)
     session.flush()
     return v
@@ -342,7 +358,8 @@ def submit(session: Session, script_id: str, number: int, *, actor: str, comment
         first = report.errors[0]
         raise InvalidScriptError(
             f"{script_id}@{number} has {len(report.errors)} validation error(s) and cannot be submitted; "
-            f"first: {first.message}", report)
+            f"first: {first.message}", report, key="invalid",
+            params={"version": f"{script_id}@{number}", "n": len(report.errors)})
     score = qa(v.document, forbidden_words=forbidden_words, robustness=robustness).score
     return _move(session, script_id, number, "in_review", actor=actor, comment=comment, action="submit",
                  values={"submitted_by": actor, "submitted_at": _now(), "valid": True, "qa_score": score})
@@ -353,7 +370,8 @@ def _review(session: Session, script_id: str, number: int, to: str, *, actor: st
     v = get_version(session, script_id, number)
     if v.submitted_by == actor and role != "admin":
         raise ReviewerConflictError(f"{actor} submitted {script_id}@{number} and cannot review it; "
-                                    "another reviewer (or an admin) must")
+                                    "another reviewer (or an admin) must", key="own_submission",
+                                    params={"actor": actor, "version": f"{script_id}@{number}"})
     return _move(session, script_id, number, to, actor=actor, comment=comment,
                  action="approve" if to == "approved" else "reject",
                  values={"reviewed_by": actor, "reviewed_at": _now(), "review_comment": comment})
@@ -370,15 +388,19 @@ def approve(session: Session, script_id: str, number: int, *, actor: str, role: 
     a comment that says why; the override and the failing cases are kept in the history."""
     v = get_version(session, script_id, number)
     if v.document.get("cases") and case_failures is None:
-        raise CasesFailingError(f"{script_id}@{number} has regression cases; run them before approving")
+        raise CasesFailingError(f"{script_id}@{number} has regression cases; run them before approving",
+                                key="cases_not_run", params={"version": f"{script_id}@{number}"})
     failing = tuple(case_failures or ())
     if failing and not override:
         raise CasesFailingError(
             f"{len(failing)} regression case(s) of {script_id}@{number} fail: {', '.join(failing[:5])}"
             f"{' …' if len(failing) > 5 else ''}; fix the script, or override with a comment that says why",
-            failing)
+            failing, key="cases_failing",
+            params={"n": len(failing), "version": f"{script_id}@{number}",
+                    "cases": ", ".join(failing[:5]) + (" …" if len(failing) > 5 else "")})
     if failing and not (comment or "").strip():
-        raise CasesFailingError("overriding failing regression cases needs a comment that says why", failing)
+        raise CasesFailingError("overriding failing regression cases needs a comment that says why", failing,
+                                key="override_needs_comment")
     if failing:
         comment = f"override: {len(failing)} failing case(s) ({', '.join(failing)}): {comment}"
     return _review(session, script_id, number, "approved", actor=actor, role=role, comment=comment)
@@ -397,7 +419,8 @@ def previous_approved(session: Session, script_id: str, number: int) -> ScriptVe
 def reject(session: Session, script_id: str, number: int, *, actor: str, role: str = "reviewer",
            comment: str) -> ScriptVersion:
     if not comment or not comment.strip():
-        raise TransitionError("a rejection needs a comment that tells the designer what to change")
+        raise TransitionError("a rejection needs a comment that tells the designer what to change",
+                              key="reject_needs_comment")
     return _review(session, script_id, number, "rejected", actor=actor, role=role, comment=comment)
 
 
@@ -440,6 +463,6 @@ def export_document(session: Session, script_id: str, number: int | None = None)
 
 def history(session: Session, script_id: str) -> list[ScriptEvent]:
     if session.get(ScriptRecord, script_id) is None:
-        raise NotFoundError(f"no script {script_id!r}")
+        raise NotFoundError(f"no script {script_id!r}", key="no_script", params={"script": script_id})
     q = select(ScriptEvent).where(ScriptEvent.script_id == script_id).order_by(col(ScriptEvent.id))
     return list(session.exec(q).all())

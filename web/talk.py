@@ -12,6 +12,7 @@ from typing import Any
 
 from designer.model import Script
 from designer.schema import schema_errors
+from web.i18n import Translator
 
 __all__ = ["TalkError", "replay", "MAX_REPLIES"]
 
@@ -38,9 +39,12 @@ def _reply(item: Any, index: int) -> Any:
         raise TalkError(str(e)) from None
 
 
-def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequence[Any]) -> dict[str, Any]:
+def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequence[Any],
+           t: Translator | None = None) -> dict[str, Any]:
+    """``t``: the page's language for the words of codes (end reason, intent category); English by default."""
     from runtime.dialog.harness import ChatSession
 
+    t = t or Translator("en")
     errors = schema_errors(doc)
     if errors:
         raise TalkError(f"fix the script's structure first: {errors[0].path}: {errors[0].message}")
@@ -49,7 +53,7 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
     parsed = [_reply(r, i) for i, r in enumerate(replies)]
     try:
         session = ChatSession(Script.from_dict(doc), dict(variables))
-        turns: list[dict[str, Any]] = [_bot(t) for t in session.start()]
+        turns: list[dict[str, Any]] = [_bot(b, t) for b in session.start()]
         for r in parsed:
             if session.finished:
                 break
@@ -57,7 +61,7 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
             step = session.say(r)
             if step.turns:  # what the reply matched, as the call page shows it (the last turn decided)
                 turns[-1]["match"] = _match(doc, step.turns[-1])
-            turns.extend(_bot(t) for t in step.bot)
+            turns.extend(_bot(b, t) for b in step.bot)
     except (KeyError, ValueError, TypeError) as e:
         raise TalkError(f"the script cannot run yet: {e}") from None
     record = session.record
@@ -66,8 +70,10 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
         "path": list(record.path),
         "current": record.path[-1] if record.path else None,
         "finished": session.finished,
-        "outcome": record.outcome or record.ended_by,
-        "intent": f"{record.intent.label} ({record.intent.category})" if session.finished else None,
+        # words for the panel; ``outcome_code`` keeps the script's outcome or the engine's end reason
+        "outcome": t.code("op.ended_by", record.outcome or record.ended_by) if (record.outcome or record.ended_by) else None,
+        "outcome_code": record.outcome or record.ended_by,
+        "intent": _intent(record.intent, t) if session.finished else None,
         "tags": list(record.tags),
     }
 
@@ -100,9 +106,22 @@ def _match(doc: Mapping[str, Any], turn: Any) -> dict[str, Any]:
     }
 
 
-def _bot(turn: Any) -> dict[str, Any]:
+def _intent(intent: Any, t: Translator) -> str:
+    """The script's label and the category in words; the runtime's own "no intent" label is said
+    by its category only (its fixed Chinese or English label would not follow the page)."""
+    category = t.code("ed.cat", intent.category)
+    if intent.rule_index is None:
+        return category
+    return f"{intent.label} ({category})"
+
+
+def _bot(turn: Any, t: Translator) -> dict[str, Any]:
     if turn.kind == "say":
         return {"who": "bot", "text": turn.text, "node": turn.node}
-    # "kind" and "reason" (a code) let the page say it in its language; "text" is the English fallback
-    label = {"transfer": "→ transfer", "hangup": "☎ hang up"}.get(turn.kind, turn.kind)
-    return {"who": "bot", "text": f"{label}: {turn.text}", "node": turn.node, "kind": turn.kind, "reason": turn.text}
+    # "kind" and "reason" (the engine's code) stay beside the text said in the page's language
+    said = {"who": "bot", "node": turn.node, "kind": turn.kind, "reason": turn.text}
+    if turn.kind == "hangup":  # the text is the engine's end reason (end_node, silence, dead_end...)
+        return {**said, "text": f"☎ {t('talk.hangup')}: {t.code('op.ended_by', turn.text)}"}
+    if turn.kind == "transfer":  # the text is the queue the designer named
+        return {**said, "text": f"→ {t('talk.transfer')}: {turn.text}"}
+    return {**said, "text": f"{turn.kind}: {turn.text}"}

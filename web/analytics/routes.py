@@ -27,10 +27,11 @@ from runtime.analytics.export import export_report, report_tables, write_csv_tab
 from runtime.analytics.report import build_report
 from runtime.analytics.store import AnalyticsStore, StoreError
 from runtime.campaigns.upload_limits import UploadLimits
+from web.analytics.campaigns import CampaignFacts
 from web.analytics.present import Formatter
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
-from web.deps import DbSession, EngineDep
+from web.deps import DbSession, EngineDep, provide_engine
 from web.forms import MULTI_PART, URL_ENCODED, is_checked
 from web.i18n import Translator
 from web.pages._common import too_large_flash, too_large_handler
@@ -120,7 +121,9 @@ def _campaign_rows(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 def _view(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
     """A page of this area: the shared context plus ``f``, the formatter of numbers and codes."""
-    return page(request, template, status_code=status_code, f=Formatter(translator(request)), **context)
+    t = translator(request)
+    return page(request, template, status_code=status_code, f=Formatter(t),
+                cname=CampaignFacts(provide_engine(request.app.state), t), **context)
 
 
 def _campaign_ids(request: Request[Any, Any, Any]) -> list[int]:

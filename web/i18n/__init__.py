@@ -68,6 +68,19 @@ class Translator:
     def __call__(self, key: str, **kwargs: Any) -> str:
         return translate(self.lang, key, **kwargs)
 
+    def code(self, prefix: str, value: object) -> str:
+        """A code (outcome, hang-up cause, drop reason...) in words: ``t.code("op.cause", "NORMAL_CLEARING")``
+        looks up ``op.cause.NORMAL_CLEARING``; a code the catalogue lacks shows as it is, so a new code
+        from a carrier is still visible (the page test lists the codes of the demo)."""
+        text = str(value)
+        key = f"{prefix}.{text}"
+        return self(key) if key in catalogue(DEFAULT_LANGUAGE) else text
+
+    def codes(self, prefix: str, values: str | None, sep: str = ",") -> str:
+        """A comma-separated list of codes (``no_answer,busy,cancelled``) in words, joined as the language joins."""
+        words = [self.code(prefix, v.strip()) for v in (values or "").split(sep) if v.strip()]
+        return ("、" if self.lang == "zh" else ", ").join(words)
+
     def messages(self, prefix: str) -> dict[str, str]:
         """All messages whose key starts with ``prefix`` (for the editor's JavaScript)."""
         base = {k: v for k, v in catalogue(DEFAULT_LANGUAGE).items() if k.startswith(prefix)}

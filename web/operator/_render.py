@@ -10,7 +10,8 @@ from litestar import Request
 from litestar.response import Template
 
 from web.auth.roles import Permission
-from web.operator.messages import OUTCOMES, TASK_STATUS_CLASS, OperatorTranslator
+from web.i18n import Translator
+from web.operator.messages import OUTCOMES, TASK_STATUS_CLASS
 from web.render import language_of, page
 
 __all__ = ["op_page", "query_of", "VIEW", "RUN", "translator_of", "with_query"]
@@ -20,12 +21,12 @@ VIEW = {"permission": Permission.VIEW_SCRIPTS}
 RUN = {"permission": Permission.RUN_CAMPAIGNS}
 
 
-def translator_of(request: Request[Any, Any, Any]) -> OperatorTranslator:
-    return OperatorTranslator(language_of(request))
+def translator_of(request: Request[Any, Any, Any]) -> Translator:
+    return Translator(language_of(request))
 
 
 def op_page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
-    """``web.render.page`` with ``t`` that also knows the operator messages."""
+    """``web.render.page`` with the operator pages' vocabularies (outcomes, status colours, run right)."""
     tpl = page(request, template, status_code=status_code, **context)
     assert tpl.context is not None
     tpl.context.update(

@@ -14,6 +14,7 @@ from runtime.audit.log import record_now as audit_read
 from runtime.campaigns.tasks import list_tasks
 from web.auth.guards import require_permission
 from web.deps import EngineDep
+from web.i18n.errors import say_error
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.call_views import (
     IN_CALL,
@@ -61,7 +62,7 @@ class CallsController(Controller):
         try:
             f = parse_call_filter(q)
         except FilterError as e:
-            error, f = str(e), CallFilter()
+            error, f = say_error(translator_of(request), e, prefix="op.filter."), CallFilter()
         listing = call_listing(engine, f)
         listing.rows = [] if error else list(masked_rows(listing.rows, sees_personal(request)))
         template = "operator/_calls_table.html" if is_htmx(request) else "operator/calls.html"

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 
 from runtime.campaigns import tables as T
+from runtime.dialog.record import NO_INTENT
 from web.operator.filters import FilterError, Page, aware, day_end, parse_day, parse_int, parse_page
 
 __all__ = [
@@ -42,7 +43,8 @@ class CallFilter:
 def parse_call_filter(q: dict[str, str]) -> CallFilter:
     outcome = (q.get("outcome") or "").strip()
     if outcome and not outcome.replace("_", "").isalnum():
-        raise FilterError(f"outcome: {outcome!r} is not an outcome code")
+        raise FilterError(f"outcome: {outcome!r} is not an outcome code", key="not_outcome",
+                          params={"field": "outcome", "value": repr(outcome)})
     return CallFilter(
         task_id=parse_int(q.get("task"), "task", minimum=1),
         outcome=outcome,
@@ -202,6 +204,12 @@ def _turns(raw: Any) -> list[Turn]:
     return out
 
 
+def _fallback_intent(intent: dict[str, Any]) -> bool:
+    """The runtime's own "no intent" (its label is fixed Chinese or English, not the script's words):
+    the page says the category in the page's language instead of echoing that label."""
+    return intent.get("category") == NO_INTENT.category and intent.get("label") in (NO_INTENT.label, "no intent")
+
+
 def call_detail(engine: Engine, attempt_id: int) -> CallDetail | None:
     a = T.attempts
     with engine.connect() as conn:
@@ -226,6 +234,6 @@ def call_detail(engine: Engine, attempt_id: int) -> CallDetail | None:
         d.score = rec.get("score")
         d.ended_by = rec.get("ended_by")
         intent = rec.get("intent")
-        if isinstance(intent, dict):
+        if isinstance(intent, dict) and not _fallback_intent(intent):
             d.intent_label = intent.get("label")
     return d

@@ -9,12 +9,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 __all__ = ["FilterError", "Page", "parse_day", "day_end", "parse_page", "parse_int", "aware"]
 
 
 class FilterError(ValueError):
-    """A filter value that does not parse; the message names the field and the value."""
+    """A filter value that does not parse; the message names the field and the value.
+
+    ``str(e)`` is English; ``key`` and ``params`` name it for the page's language
+    (``op.filter.<key>`` in the catalogue, see :func:`web.i18n.errors.say_error`)."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 def aware(dt: datetime | None) -> datetime | None:
@@ -32,7 +41,8 @@ def parse_day(value: str | None, field: str) -> datetime | None:
     try:
         d = date.fromisoformat(v)
     except ValueError:
-        raise FilterError(f"{field}: {v!r} is not a date (YYYY-MM-DD)") from None
+        raise FilterError(f"{field}: {v!r} is not a date (YYYY-MM-DD)", key="not_date",
+                          params={"field": field, "value": repr(v)}) from None
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
@@ -48,11 +58,14 @@ def parse_int(value: str | None, field: str, minimum: int | None = None, maximum
     try:
         n = int(v)
     except ValueError:
-        raise FilterError(f"{field}: {v!r} is not a whole number") from None
+        raise FilterError(f"{field}: {v!r} is not a whole number", key="not_number",
+                          params={"field": field, "value": repr(v)}) from None
     if minimum is not None and n < minimum:
-        raise FilterError(f"{field}: {n} is below {minimum}")
+        raise FilterError(f"{field}: {n} is below {minimum}", key="below",
+                          params={"field": field, "value": n, "limit": minimum})
     if maximum is not None and n > maximum:
-        raise FilterError(f"{field}: {n} is above {maximum}")
+        raise FilterError(f"{field}: {n} is above {maximum}", key="above",
+                          params={"field": field, "value": n, "limit": maximum})
     return n
 
 

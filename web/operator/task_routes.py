@@ -19,6 +19,7 @@ from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.tasks import ACTIONS, TaskError, TaskNotFound, get_task, set_status
 from web.auth.guards import require_permission
 from web.deps import EngineDep
+from web.i18n.errors import say_error
 from web.operator._render import RUN, VIEW, op_page, query_of, translator_of
 from web.operator.filters import FilterError
 from web.operator.task_views import TaskFilter, parse_task_filter, task_listing, task_row
@@ -44,7 +45,7 @@ class TasksController(Controller):
         try:
             f = parse_task_filter(q)
         except FilterError as e:
-            error, f = str(e), TaskFilter()
+            error, f = say_error(translator_of(request), e, prefix="op.filter."), TaskFilter()
         listing = task_listing(engine, f)
         if error:
             listing.rows = []

@@ -42,7 +42,8 @@ def parse_task_filter(q: dict[str, str]) -> TaskFilter:
     """From the query string; raises :class:`FilterError` naming the bad field."""
     status = (q.get("status") or "").strip()
     if status and status not in TASK_STATUSES:
-        raise FilterError(f"status: {status!r} is not one of {', '.join(TASK_STATUSES)}")
+        raise FilterError(f"status: {status!r} is not one of {', '.join(TASK_STATUSES)}", key="not_status",
+                          params={"field": "status", "value": repr(status)})
     return TaskFilter(
         script=(q.get("script") or "").strip(),
         name=(q.get("name") or "").strip(),

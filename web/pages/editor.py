@@ -18,8 +18,9 @@ from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.deps import CurrentUser, DbSession, SettingsDep, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm
+from web.i18n.errors import say_error
 from web.pages.editor_review import rejection_note
-from web.render import flash, page
+from web.render import flash, page, translator
 
 __all__ = ["EditorController", "DraftBody", "editable_version"]
 
@@ -108,10 +109,10 @@ class EditorController(Controller):
             db_session.rollback()
             by = _last_saver(db_session, key, number if isinstance(number, int)
                              else editable_version(db_session, key).number)
-            return Response({"error": str(e), "revision": e.current, "by": by}, status_code=409)
+            return Response({"error": say_error(t, e), "revision": e.current, "by": by}, status_code=409)
         except store.TransitionError as e:
             db_session.rollback()
-            return Response({"error": str(e)}, status_code=409)
+            return Response({"error": say_error(t, e)}, status_code=409)
         except store.SchemaRejectedError as e:  # nothing stored; say what and where, in the reader's language
             db_session.rollback()
             problems = [{"path": x.path, "message": x.message} for x in e.errors]
@@ -131,7 +132,7 @@ class EditorController(Controller):
             number = v.number
         except store.StoreError as e:
             db_session.rollback()
-            flash(request, str(e), "error")
+            flash(request, say_error(translator(request), e), "error")
             return Redirect(path=_edit_path(key))
         flash(request, t("review.submitted", number=number))
         return Redirect(path=_edit_path(key))
@@ -143,5 +144,5 @@ class EditorController(Controller):
             store.new_draft_from(db_session, key, number, actor=current_user.username)
         except store.StoreError as e:
             db_session.rollback()
-            flash(request, str(e), "error")
+            flash(request, say_error(translator(request), e), "error")
         return Redirect(path=_edit_path(key))

@@ -20,7 +20,7 @@ from litestar.exceptions import ClientException
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
-from web.deps import LangDep
+from web.deps import LangDep, TranslatorDep
 
 __all__ = ["LabController", "CheckBody", "TalkBody", "CaseBody"]
 
@@ -72,14 +72,14 @@ class LabController(Controller):
         return check_document(doc, lang)
 
     @post("/talk", opt={"permission": Permission.TEST_TALK}, sync_to_thread=True, status_code=200)
-    def test_talk(self, data: TalkBody) -> dict[str, Any]:
+    def test_talk(self, data: TalkBody, t: TranslatorDep) -> dict[str, Any]:
         from web.talk import TalkError, replay
 
         doc, replies, variables = data.doc, data.replies, data.variables or {}
         if not isinstance(doc, dict) or not isinstance(replies, list) or not isinstance(variables, dict):
             raise ClientException("the body must be {\"doc\": {...}, \"replies\": [...], \"variables\": {...}}")
         try:
-            return replay(doc, variables, replies)
+            return replay(doc, variables, replies, t)
         except TalkError as e:
             raise ClientException(str(e)) from None
 

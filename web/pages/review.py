@@ -26,8 +26,9 @@ from web.checking import check_document
 from web.deps import CurrentUser, DbSession, TranslatorDep
 from web.forms import URL_ENCODED, CommentForm, is_checked
 from web.i18n import Translator
+from web.i18n.errors import say_error
 from web.pages.qa_view import qa_metric_rows
-from web.render import flash, page
+from web.render import flash, page, translator
 
 _log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _decide(request: Request[Any, Any, Any], s: Session, user: User, t: Translat
             store.reject(s, key, number, actor=user.username, role=user.role, comment=comment)
     except store.StoreError as e:
         s.rollback()
-        flash(request, str(e), "error")
+        flash(request, say_error(translator(request), e), "error")
     else:
         flash(request, t(f"review.done.{decision}", number=number))
     return Redirect(path=f"/scripts/{quote(key, safe='')}/review?version={number}", background=background)
@@ -183,5 +184,5 @@ class ReviewController(Controller):
             store.retire(db_session, key, number, actor=current_user.username, comment=data.comment or None)
         except store.StoreError as e:
             db_session.rollback()
-            flash(request, str(e), "error")
+            flash(request, say_error(translator(request), e), "error")
         return Redirect(path=f"/scripts/{quote(key, safe='')}/history")

@@ -1,0 +1,48 @@
+"""A user-fixable error said in the page's language.
+
+Errors below the web (the script store, the campaign core) carry a message ``key`` and its
+``params`` beside their English text; the page looks ``store.<key>`` (or ``<prefix><key>``) up in
+the catalogue. An error without a key, or with a key the catalogue lacks, shows its English text:
+no message is ever lost, and the parity test keeps the two languages' keys equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.findings import ValidationReport
+from designer.localize import localize_validation
+from web.i18n import Translator, catalogue
+
+__all__ = ["say_error"]
+
+#: Parameters that hold a script version status, shown with the status words of the catalogue.
+_STATUS_PARAMS = ("status", "to")
+
+
+def _param(t: Translator, name: str, value: Any, prefix: str) -> Any:
+    if name == "field" and isinstance(value, str):  # the form field a message is about, by its label
+        return t.code(f"{prefix}field", value)
+    if name in _STATUS_PARAMS and isinstance(value, str):
+        return t(f"status.{value}")
+    if name == "allowed" and isinstance(value, list | tuple):
+        words = [t(f"status.{v}") for v in value]
+        return "、".join(words) if t.lang == "zh" else ", ".join(words)
+    return value
+
+
+def say_error(t: Translator, error: Exception, prefix: str = "store.") -> str:
+    """``error`` in ``t``'s language: its catalogued sentence, else its own (English) text."""
+    localized = getattr(error, "message", None)
+    if callable(localized):  # SchemaRejectedError says itself in either language
+        text = localized(t.lang)
+        if isinstance(text, str):
+            return text
+    key = getattr(error, "key", "")
+    if not key or f"{prefix}{key}" not in catalogue("en"):
+        return str(error)
+    params = {k: _param(t, k, v, prefix) for k, v in (getattr(error, "params", None) or {}).items()}
+    report = getattr(error, "report", None)
+    if isinstance(report, ValidationReport) and report.errors:  # the first error, said in this language too
+        params["first"] = localize_validation(report, t.lang).errors[0].message
+    return t(f"{prefix}{key}", **params)
