@@ -43,6 +43,7 @@ from web.audit_context import AuditContextMiddleware
 from web.auth.routes import SESSION_COOKIE
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
+from web.launch.routes import LaunchController, TaskProgressController
 from web.render import page, wants_html
 from web.secret import server_secret
 from web.sessions import SessionConfig, session_sweeper
@@ -208,7 +209,8 @@ def create_app(
     secret = server_secret(settings)
     sessions_dir = private_dir(Path(settings.data_dir) / "sessions")
 
-    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes()]
+    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, *auth_routes(), *page_routes(),
+                                               LaunchController, TaskProgressController]
     handlers.append(
         create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     )
