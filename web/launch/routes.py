@@ -25,7 +25,7 @@ from runtime.campaigns.models import DataSource
 from runtime.campaigns.progress import progress
 from runtime.campaigns.scripts import required_variables, store_document
 from runtime.campaigns.tasks import TaskError, get_task, update_task
-from web.auth.guards import can, require_permission
+from web.auth.guards import can, current_user, require_permission
 from web.auth.roles import Permission
 from web.launch import state
 from web.launch.launching import check_launchable, launch
@@ -67,12 +67,19 @@ def _data_dir(request: Request[Any, Any, Any]) -> Path:
     return Path(request.app.state.settings.data_dir)
 
 
+def _owner(request: Request[Any, Any, Any]) -> str:
+    """The signed-in user a wizard belongs to (the guard has made sure there is one)."""
+    user = current_user(request)
+    assert user is not None, "route without require_permission guard"
+    return user.username
+
+
 def _region(request: Request[Any, Any, Any]) -> str:
     return str(getattr(request.app.state.settings, "phone_region", "CN"))
 
 
 def _draft(request: Request[Any, Any, Any], wid: str) -> Draft:
-    draft = state.load(request.scope.get("session"), wid)
+    draft = state.load(_data_dir(request), _owner(request), wid)
     if draft is None:
         raise NotFoundException("this launch wizard has ended or expired; start again from the script or the task list")
     return draft
@@ -216,6 +223,7 @@ class LaunchController(Controller):
     def start_wizard(self, request: Request[Any, Any, Any], script: str | None = None,
                      version: int | None = None) -> Redirect:
         """A new wizard; from a script's page the script, name and business are filled in."""
+        state.sweep(_data_dir(request))
         draft = Draft(wid=state.new_wid())
         if script:
             draft.script_id, draft.script_version = script[:200], version
@@ -225,7 +233,7 @@ class LaunchController(Controller):
                 draft.name = str(doc.get("name") or script)[:100]
                 if draft.script_version is None:
                     draft.script_version = _approved_version(_engine(request), script)
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         return Redirect(path=f"/launch/{draft.wid}/numbers")
 
     @get("/task/{task_id:int}/edit", sync_to_thread=True)
@@ -234,7 +242,7 @@ class LaunchController(Controller):
         if task is None or task.status == "deleted":
             raise NotFoundException(f"no task with id {task_id}")
         draft = draft_from_task(state.new_wid(), task)
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         return Redirect(path=f"/launch/{draft.wid}/settings")
 
     @get("/{wid:str}/numbers", sync_to_thread=True)
@@ -254,7 +262,7 @@ class LaunchController(Controller):
             problems = self._take_file(request, draft, file)
         else:
             problems["file"] = ("launch.err.no_file", {})
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         if _is_htmx(request):
             return _mapping_fragment(request, draft, problems, oob=True)
         return _numbers_page(request, draft, problems, 400 if problems else 200)
@@ -284,7 +292,7 @@ class LaunchController(Controller):
         draft = _draft(request, wid)
         parse_numbers_form(draft, data)
         parse_mapping_form(draft, data)
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         return _mapping_fragment(request, draft)
 
     @post("/{wid:str}/numbers", sync_to_thread=True)
@@ -306,7 +314,7 @@ class LaunchController(Controller):
             if listing.read.problem is not None:
                 problems["file" if draft.numbers == "upload" else f"{draft.numbers}_id"] = listing.read.problem
             problems.update(listing.problems)
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         if problems or fresh:  # a list just chosen: show its mapping and preview before going on
             return _numbers_page(request, draft, problems, 400 if problems else 200)
         return Redirect(path=f"/launch/{wid}/settings")
@@ -319,7 +327,7 @@ class LaunchController(Controller):
     def settings_submit(self, request: Request[Any, Any, Any], wid: str, data: UrlForm) -> Response[Any]:
         draft = _draft(request, wid)
         problems = parse_settings_form(draft, data)
-        state.save(request.scope.get("session"), draft)
+        state.save(_data_dir(request), _owner(request), draft)
         if problems:
             return _settings_page(request, draft, problems, 400)
         return Redirect(path=f"/launch/{wid}/review")
@@ -373,7 +381,7 @@ class LaunchController(Controller):
             done = launch(engine, _data_dir(request), draft, start=str(data.get("action")) != "draft")
         except TaskError as e:
             return self._review(request, draft, str(e), 400)
-        state.drop(request.scope.get("session"), wid)
+        state.drop(_data_dir(request), _owner(request), wid)
         task = done.task
         if done.start_error:
             flash(request, t("launch.saved_not_started", error=done.start_error), "error")
@@ -395,14 +403,14 @@ class LaunchController(Controller):
                 update_task(engine, int(task.id or 0), changes)
             except TaskError as e:
                 return self._review(request, draft, str(e), 400)
-        state.drop(request.scope.get("session"), draft.wid)
+        state.drop(_data_dir(request), _owner(request), draft.wid)
         flash(request, t("launch.saved_changes", n=len(changes)))
         return Redirect(path=f"/operator/tasks/{task.id}")
 
     @post("/{wid:str}/cancel", sync_to_thread=True)
     def cancel(self, request: Request[Any, Any, Any], wid: str) -> Redirect:
-        draft = state.load(request.scope.get("session"), wid)
-        state.drop(request.scope.get("session"), wid)
+        draft = state.load(_data_dir(request), _owner(request), wid)
+        state.drop(_data_dir(request), _owner(request), wid)
         if draft is not None and draft.task_id is not None:
             return Redirect(path=f"/operator/tasks/{draft.task_id}")
         return Redirect(path="/operator/tasks")

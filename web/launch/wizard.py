@@ -2,9 +2,9 @@
 
 No database, no request: a form (a dict of strings) goes in, the draft and the problems come
 out. A problem is a message key of the i18n catalogue with its parameters, so the page says it
-in the user's language next to the field it is about. The draft lives in the server-side
-session between pages as a plain dict (:meth:`Draft.to_dict`), never as a database row: a
-wizard left half-way leaves nothing behind but its uploaded file, which is deleted with it.
+in the user's language next to the field it is about. Between pages the draft is a plain dict
+(:meth:`Draft.to_dict`) in a private file (:mod:`web.launch.state`), never a database row: a
+wizard left half-way leaves no task, source or audience behind.
 """
 
 from __future__ import annotations
