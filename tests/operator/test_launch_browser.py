@@ -197,13 +197,27 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert page.evaluate("() => window.__stayed === true")
             _shot(page, "4-progress-zh")
 
-            # a recorded call of this task: open it and play its recording
-            for _ in range(60):
-                page.goto(f"{demo.url}/operator/calls?task={tid}")
-                recorded = page.locator("#call-table tr[data-call]:has(.rec) a.open-call")
-                if recorded.count():
-                    break
-                time.sleep(1)
+            # the settings of the running task change in the same pages
+            page.click("#edit-task")
+            page.wait_for_url("**/launch/*/settings")
+            assert page.locator("#running-note").is_visible()
+            page.fill("#max-concurrent", "8")
+            page.click("#next")
+            page.wait_for_url("**/launch/*/review")
+            assert page.locator("#changes code").all_inner_texts() == ["max_concurrent"]
+            _shot(page, "5-edit-running-zh")
+            page.click("#save")
+            page.wait_for_url(f"**/operator/tasks/{tid}")
+            assert "并发 8" in page.content()
+
+            # a recorded call of this task: open it and play its recording. An answered demo call
+            # is a whole conversation (speech synthesis both ways): minutes on a loaded machine.
+            deadline = time.monotonic() + 600
+            page.goto(f"{demo.url}/operator/calls?task={tid}")
+            recorded = page.locator("#call-table tr[data-call]:has(.rec) a.open-call")
+            while not recorded.count() and time.monotonic() < deadline:
+                time.sleep(3)
+                page.reload()
             assert recorded.count(), "no recorded call of the launched task"
             recorded.first.click()
             page.wait_for_function("() => document.querySelector('#player').readyState >= 1", timeout=15_000)
@@ -211,7 +225,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert duration > 0, duration
             page.evaluate("() => document.querySelector('#player').play()")
             page.wait_for_function("() => document.querySelector('#player').currentTime > 0", timeout=15_000)
-            _shot(page, "5-call-zh")
+            _shot(page, "6-call-zh")
 
             page.goto(f"{demo.url}/operator/calls?task={tid}")
             with page.expect_download() as got:
@@ -233,7 +247,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             page.select_option("#var-arrears", "欠费金额")
             page.wait_for_selector("#drops")
             assert "repeated in the list" in page.locator("#drops").inner_text()
-            _shot(page, "6-numbers-en")
+            _shot(page, "7-numbers-en")
             page.click("#next")
             page.wait_for_url("**/launch/*/settings")
             page.check("#schedule-cron")
@@ -245,7 +259,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert page.locator("#cron-next li").count() == 5
             assert re.match(r"(Monday|Tuesday|Wednesday|Thursday|Friday) \d+ \w+ \d{4}, 09:00",
                             page.locator("#cron-next li").first.inner_text())
-            _shot(page, "7-cron-en")
+            _shot(page, "8-cron-en")
             page.click("#cancel")
             page.wait_for_url("**/operator/tasks")
         finally:

@@ -3,6 +3,7 @@ cron preview in words, and the TaskSpec it hands the core."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -156,3 +157,28 @@ def test_changed_fields_are_only_what_a_task_may_change() -> None:
     d = Draft(wid="w", name="t", business="other", script_id="another", max_concurrent=9)
     changes = changed_fields(d, task)
     assert changes == {"max_concurrent": 9}  # business and script stay those the task was made with
+
+
+def test_a_wizard_file_is_its_owners_only_and_swept_when_old(tmp_path: Any) -> None:
+    import os
+
+    from web.launch import state
+
+    d = Draft(wid=state.new_wid(), name="n")
+    state.save(tmp_path, "operator", d)
+    assert state.load(tmp_path, "operator", d.wid) == d
+    assert state.load(tmp_path, "admin", d.wid) is None  # another user's wizard is not found
+    assert state.load(tmp_path, "operator", "../../etc/passwd") is None
+    listing = state.store_upload(tmp_path, d.wid, "名单.CSV", b"phone\n1\n")
+    assert listing.name == f"{d.wid}.csv" and (listing.stat().st_mode & 0o777) == 0o600
+    with pytest.raises(ValueError):
+        state.store_upload(tmp_path, d.wid, "evil.sh", b"#!")
+    d.upload_path = str(listing)
+    state.save(tmp_path, "operator", d)
+    state.drop(tmp_path, "admin", d.wid)  # not theirs: nothing happens
+    assert listing.exists()
+    old = time.time() - state.MAX_AGE_S - 60
+    for p in state.wizard_dir(tmp_path).iterdir():
+        os.utime(p, (old, old))
+    assert state.sweep(tmp_path) == 2 and not listing.exists()
+    assert state.load(tmp_path, "operator", d.wid) is None

@@ -37,7 +37,7 @@ def _wizard(client: Any, seed: Seed) -> str:
     return m.group(1)
 
 
-def _numbers(client: Any, wid: str, data: dict[str, str]) -> Any:
+def _numbers(client: Any, wid: str, data: dict[str, Any]) -> Any:
     """The numbers form as a browser sends it: multipart, with the file input left empty."""
     return post(client, f"/launch/{wid}/numbers", data=data,
                 files={"file": ("", b"", "application/octet-stream")})
@@ -72,10 +72,11 @@ def test_launch_from_an_uploaded_list_previews_drops_and_starts(client_as: Any, 
     r = _numbers(c, wid, {"script": f"{seed.script_id}@1", "name": "wizard task", "business": "wiz", "numbers": "upload",
                    "map_phone": "phone", "map_name": "客户姓名", "var_extra_fee": "fee"})
     assert r.status_code in (302, 303) and r.headers["location"].endswith("/settings"), r.text
-    r = post(c, f"/launch/{wid}/settings",
-             data={"schedule": "now", "timezone": "Asia/Shanghai", "windows": "", "max_concurrent": "3",
-                   "calls_per_second": "2", "redial_count": "1", "redial_interval_min": "5",
-                   "redial_outcomes": ["no_answer", "busy"], "call_secondary": "1", "caller_id": "057188880000"})
+    settings: dict[str, Any] = {
+        "schedule": "now", "timezone": "Asia/Shanghai", "windows": "", "max_concurrent": "3", "calls_per_second": "2",
+        "redial_count": "1", "redial_interval_min": "5", "redial_outcomes": ["no_answer", "busy"],
+        "call_secondary": "1", "caller_id": "057188880000"}  # checkboxes repeat their name
+    r = post(c, f"/launch/{wid}/settings", data=settings)
     assert r.status_code in (302, 303) and r.headers["location"].endswith("/review"), r.text
     review = c.get(f"/launch/{wid}/review", headers=HTML)
     assert 'id="count-call">2<' in review.text
