@@ -171,7 +171,7 @@ def test_edit_a_running_task_and_who_sees_the_buttons(client_as: Any, op_app: An
                                                 "max_concurrent": "9", "calls_per_second": "3", "redial_count": "0"})
     assert r.status_code in (302, 303), r.text
     review = c.get(f"/launch/{wid}/review", headers=HTML)
-    assert "<code>max_concurrent</code>" in review.text and "<code>windows</code>" in review.text
+    assert 'data-field="max_concurrent"' in review.text and 'data-field="windows"' in review.text
     r = post(c, f"/launch/{wid}/start", data={"action": "save"})
     assert r.status_code in (302, 303)
     with op_app.state.engine.connect() as conn:

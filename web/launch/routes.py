@@ -211,6 +211,21 @@ def _runs(draft: Draft, lang: str) -> list[str]:
     return next_runs(draft.cron, draft.timezone, lang)
 
 
+#: a changed task field -> the label the settings page gives it (the review lists changes by label)
+CHANGE_LABELS: dict[str, str] = {
+    "name": "launch.name", "windows": "launch.windows", "max_concurrent": "launch.max_concurrent",
+    "calls_per_second": "launch.cps", "spread": "launch.spread", "priority": "launch.priority",
+    "redial_count": "launch.redial_count", "redial_interval_s": "launch.redial_interval",
+    "redial_outcomes": "launch.redial_outcomes", "call_secondary": "launch.call_secondary",
+    "caller_id": "launch.caller_id", "caller_pool": "launch.caller_pool", "voice": "launch.voice",
+    "agent_group": "launch.agent_group", "dedupe_days": "launch.dedupe_days", "misfire": "launch.misfire",
+    "schedule_kind": "launch.when", "cron": "launch.cron", "timezone": "launch.timezone", "once_at": "launch.once_at",
+    "answer_mode": "launch.answer_mode", "answer_on_machine": "launch.on_machine",
+    "answer_message": "launch.machine_message", "answer_screener_text": "launch.screener_text",
+    "best_time": "launch.best_time",
+}
+
+
 class LaunchController(Controller):
     """Every page of the wizard; the guard and the permission are set once, here."""
 
@@ -353,7 +368,7 @@ class LaunchController(Controller):
         task = get_task(engine, draft.task_id) if draft.task_id is not None else None
         changes = changed_fields(draft, task) if task is not None else {}
         tpl = op_page(request, "launch/review.html", status_code=status_code, d=draft, step="review",
-                      listing=listing, error=error, task=task, changes=changes, runs=_runs(draft, language_of(request)),
+                      listing=listing, error=error, task=task, changes=changes, labels=CHANGE_LABELS, runs=_runs(draft, language_of(request)),
                       existing=progress(engine, draft.task_id) if draft.task_id is not None else None)
         return tpl
 
