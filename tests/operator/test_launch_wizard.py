@@ -188,3 +188,17 @@ def test_edit_a_running_task_and_who_sees_the_buttons(client_as: Any, op_app: An
     assert 'href="/launch/new"' in ops
     assert f'href="/launch/new?script={seed.script_id}&amp;version=1"' in c.get(f"/scripts/{seed.script_id}/edit",
                                                                                   headers=HTML).text
+
+
+def test_new_task_from_the_task_list_picks_the_script_on_the_first_page(client_as: Any, seed: Seed) -> None:
+    c = client_as("admin")  # an admin runs campaigns too
+    r = c.get("/launch/new", headers=HTML, follow_redirects=False)
+    wid = r.headers["location"].split("/")[2]
+    page = c.get(r.headers["location"], headers=HTML).text
+    assert 'value="">' in page and f'value="{seed.script_id}@1"' in page
+    _upload(c, wid, CSV)
+    r = _numbers(c, wid, {"script": f"{seed.script_id}@1", "name": "", "business": "", "numbers": "upload",
+                          "map_phone": "phone", "var_extra_fee": "fee"})
+    assert r.status_code in (302, 303), r.text  # name and business come from the script
+    review = c.get(f"/launch/{wid}/review", headers=HTML).text
+    assert "流量包升级推荐" in review and "data_pack_upgrade" in review

@@ -242,12 +242,9 @@ class LaunchController(Controller):
         draft = Draft(wid=state.new_wid())
         if script:
             draft.script_id, draft.script_version = script[:200], version
-            doc = _document(_engine(request), draft)
-            if doc:
-                draft.business = str(doc.get("business") or script)[:120]
-                draft.name = str(doc.get("name") or script)[:100]
-                if draft.script_version is None:
-                    draft.script_version = _approved_version(_engine(request), script)
+            if draft.script_version is None:
+                draft.script_version = _approved_version(_engine(request), draft.script_id)
+            _script_defaults(_engine(request), draft)
         state.save(_data_dir(request), _owner(request), draft)
         return Redirect(path=f"/launch/{draft.wid}/numbers")
 
@@ -320,6 +317,8 @@ class LaunchController(Controller):
             problems.update(self._take_file(request, draft, file))
         form = {k: v for k, v in data.items() if not isinstance(v, UploadFile)}
         problems.update({k: v for k, v in parse_numbers_form(draft, form).items() if k not in problems})
+        for k in _script_defaults(_engine(request), draft):  # a script picked from the task list names the task
+            problems.pop(k, None)
         if draft.script_id and "script" not in problems:
             why = check_launchable(_engine(request), draft)
             if why is not None:
@@ -429,6 +428,20 @@ class LaunchController(Controller):
         if draft is not None and draft.task_id is not None:
             return Redirect(path=f"/operator/tasks/{draft.task_id}")
         return Redirect(path="/operator/tasks")
+
+
+def _script_defaults(engine: Engine, draft: Draft) -> list[str]:
+    """Fill an empty task name and business from the script (its name, its business); returns
+    the fields filled."""
+    doc = _document(engine, draft)
+    filled = []
+    if doc and not draft.name:
+        draft.name = str(doc.get("name") or draft.script_id)[:100]
+        filled.append("name")
+    if doc and not draft.business:
+        draft.business = str(doc.get("business") or draft.script_id)[:120]
+        filled.append("business")
+    return filled
 
 
 def _approved_version(engine: Engine, script_id: str) -> int | None:
