@@ -97,6 +97,9 @@ def test_launch_from_an_uploaded_list_previews_drops_and_starts(client_as: Any, 
     assert frag.status_code == 200 and 'hx-trigger="every 2s"' in frag.text
     page = c.get(f"/operator/tasks/{tid}", headers=HTML)
     assert 'id="task-progress"' in page.text and 'hx-trigger="every 2s"' in page.text
+    post(c, f"/operator/tasks/{tid}/stop")
+    frag = c.get(f"/operator/tasks/{tid}/progress", headers={"hx-request": "true"})
+    assert 'data-status="completed"' in frag.text and "hx-trigger" not in frag.text  # polling ends with the run
 
 
 def test_bad_input_is_said_next_to_the_field_and_nothing_is_created(client_as: Any, op_app: Any, seed: Seed) -> None:
