@@ -205,3 +205,32 @@ def test_new_task_from_the_task_list_picks_the_script_on_the_first_page(client_a
     assert r.status_code in (302, 303), r.text  # name and business come from the script
     review = c.get(f"/launch/{wid}/review", headers=HTML).text
     assert "流量包升级推荐" in review and "data_pack_upgrade" in review
+
+
+def test_launch_from_a_saved_data_source(client_as: Any, op_app: Any, seed: Seed, tmp_path: Path) -> None:
+    from runtime.campaigns.sources import SourceSpec, save_source
+
+    engine = op_app.state.engine
+    crm = tmp_path / "crm.csv"
+    crm.write_text(CSV, encoding="utf-8")
+    sid = save_source(engine, "crm", SourceSpec(kind="csv", path=str(crm)))
+    c = client_as("operator")
+    wid = _wizard(c, seed)
+    form = {"script": f"{seed.script_id}@1", "name": "from crm", "business": "crm", "numbers": "source",
+            "source_id": str(sid), "map_phone": "phone", "var_extra_fee": "fee"}
+    r = post(c, f"/launch/{wid}/preview", htmx=True, data=form)
+    assert 'id="count-total">5<' in r.text and 'id="count-dropped">2<' in r.text
+    r = _numbers(c, wid, form)
+    assert r.status_code in (302, 303), r.text
+    post(c, f"/launch/{wid}/settings", data={"schedule": "cron", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai",
+                                            "windows": "", "max_concurrent": "2", "calls_per_second": "1"})
+    review = c.get(f"/launch/{wid}/review", headers=HTML).text
+    assert review.count("09:00</li>") == 5
+    before = _counts(engine)
+    r = post(c, f"/launch/{wid}/start", data={"action": "draft"})
+    tid = int(r.headers["location"].rsplit("/", 1)[1])
+    with engine.connect() as conn:
+        task = conn.execute(select(T.tasks).where(T.tasks.c.id == tid)).one()
+    assert task.status == "draft" and task.source_id == sid and task.schedule_kind == "cron"
+    assert task.cron == "0 9 * * 1-5"
+    assert _counts(engine) == (before[0] + 1, before[1])  # the saved source is used, not copied
