@@ -182,3 +182,23 @@ def test_a_wizard_file_is_its_owners_only_and_swept_when_old(tmp_path: Any) -> N
         os.utime(p, (old, old))
     assert state.sweep(tmp_path) == 2 and not listing.exists()
     assert state.load(tmp_path, "operator", d.wid) is None
+
+
+def test_an_xlsx_list_reads_like_a_csv(tmp_path: Any) -> None:
+    import openpyxl
+
+    from web.launch.numbers import read_rows
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["手机号", "姓名", "欠费"])
+    ws.append([13900000001, "张三", 36.5])
+    ws.append(["13900000002", "李四", 12])
+    path = tmp_path / "list.xlsx"
+    wb.save(path)
+    got = read_rows(None, "upload", upload=str(path))  # type: ignore[arg-type]  # a file needs no database
+    assert got.problem is None and got.columns == ["手机号", "姓名", "欠费"] and len(got.rows) == 2
+    assert guess_mapping(got.columns, ["arrears"]) == {"phone": "手机号", "name": "姓名"}
+    (tmp_path / "empty.csv").write_text("phone,name\n", encoding="utf-8")
+    assert read_rows(None, "upload", upload=str(tmp_path / "empty.csv")).problem == (  # type: ignore[arg-type]
+        "launch.err.no_rows", {"bad": 0})
