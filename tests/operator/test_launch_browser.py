@@ -133,7 +133,7 @@ def _shot(page: Any, name: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.timeout(1200)  # the demo's set-up, and an answered call to play: minutes on a loaded machine
+@pytest.mark.timeout(1500)  # the demo's set-up, and an answered call to play: minutes on a loaded machine
 def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     from web.testing import BROWSER_ARGS
@@ -202,18 +202,18 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             page.click("#edit-task")
             page.wait_for_url("**/launch/*/settings")
             assert page.locator("#running-note").is_visible()
-            page.fill("#max-concurrent", "8")
+            page.fill("#max-concurrent", "2")  # fewer calls at once: each answered one is CPU-heavy
             page.click("#next")
             page.wait_for_url("**/launch/*/review")
             assert page.locator("#changes li").all_inner_texts() == ["最大并发通话"]
             _shot(page, "5-edit-running-zh")
             page.click("#save")
             page.wait_for_url(f"**/operator/tasks/{tid}")
-            assert "并发 8" in page.content()
+            assert "并发 2" in page.content()
 
             # a recorded call of this task: open it and play its recording. An answered demo call
             # is a whole conversation (speech synthesis both ways): minutes on a loaded machine.
-            deadline = time.monotonic() + 600
+            deadline = time.monotonic() + 900
             page.goto(f"{demo.url}/operator/calls?task={tid}")
             recorded = page.locator("#call-table tr[data-call]:has(.rec) a.open-call")
             while not recorded.count() and time.monotonic() < deadline:
