@@ -244,7 +244,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             page.wait_for_selector("#err-file")
             assert "not a list" in page.locator("#err-file").inner_text()
             page.set_input_files("#list-file", str(listing))
-            page.wait_for_selector("#count-total")
+            page.wait_for_selector("#mapping")
             page.select_option("#var-arrears", "欠费金额")
             page.wait_for_selector("#drops")
             assert "repeated in the list" in page.locator("#drops").inner_text()
