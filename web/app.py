@@ -52,6 +52,7 @@ from web.auth.routes import SESSION_COOKIE, AuthController
 from web.bad_input import IdRangeMiddleware, bad_input_message
 from web.csp import SelfHostedSwagger, add_security_headers
 from web.deps import DEPENDENCIES, EngineDep
+from web.launch.routes import LaunchController, TaskProgressController
 from web.operator.routes import router as operator_router
 from web.pages import page_routes
 from web.render import is_htmx, page, wants_html
@@ -194,7 +195,8 @@ def create_app(
     secret = server_secret(settings)
     sessions_dir = private_dir(Path(settings.data_dir) / "sessions")
 
-    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, AuthController, *page_routes()]
+    handlers: list[ControllerRouterHandler] = [_healthz, _readyz, _metrics, AuthController, *page_routes(),
+                                               LaunchController, TaskProgressController]
     handlers.append(
         create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     )

@@ -1,0 +1,463 @@
+"""The wizard's plain data: the draft it builds, form parsing, validation and previews.
+
+No database, no request: a form (a dict of strings) goes in, the draft and the problems come
+out. A problem is a message key of the i18n catalogue with its parameters, so the page says it
+in the user's language next to the field it is about. Between pages the draft is a plain dict
+(:meth:`Draft.to_dict`) in a private file (:mod:`web.launch.state`), never a database row: a
+wizard left half-way leaves no task, source or audience behind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from runtime.campaigns.cronspec import CronError, check_cron, next_fire
+from runtime.campaigns.policy import KNOWN_OUTCOMES, parse_outcomes
+from runtime.campaigns.tasks import TaskSpec
+from runtime.campaigns.windows import WindowError, parse_windows, zone
+
+__all__ = ["Draft", "Problem", "Problems", "NUMBER_KINDS", "SCHEDULES", "REDIAL_CHOICES", "MAPPED_FIELDS",
+           "parse_numbers_form", "parse_mapping_form", "parse_settings_form", "check_mapping", "guess_mapping",
+           "next_runs", "to_spec", "draft_from_task", "changed_fields", "EDITABLE_WHILE_RUNNING"]
+
+#: (i18n key, parameters): said next to the field, in the page's language
+Problem = tuple[str, dict[str, Any]]
+Problems = dict[str, Problem]
+
+NUMBER_KINDS = ("upload", "source", "audience")
+SCHEDULES = ("now", "once", "cron")
+#: outcomes offered as redial reasons (the core knows more; a task edited elsewhere keeps them)
+REDIAL_CHOICES = ("no_answer", "busy", "rejected", "unreachable", "network_error", "cancelled")
+#: mapped customer fields besides the script variables, in the order the page shows them
+MAPPED_FIELDS = ("phone", "secondary_phone", "name", "customer_id")
+#: column names that mean each field, lower case, for a first guess of the mapping
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "mobile", "tel", "telephone", "msisdn", "number", "phone_number", "手机", "手机号", "电话",
+              "电话号码", "号码", "联系电话"),
+    "secondary_phone": ("phone2", "secondary_phone", "second_phone", "backup_phone", "备用电话", "备用号码", "第二号码"),
+    "name": ("name", "customer_name", "full_name", "姓名", "客户姓名", "称呼", "客户称呼"),
+    "customer_id": ("customer_id", "id", "cust_id", "account", "客户编号", "客户id", "编号"),
+}
+#: what a running task may change: everything the dialer re-reads each round (the core's
+#: ``update_task``); the numbers and the script stay those it was started with
+EDITABLE_WHILE_RUNNING = frozenset({
+    "name", "windows", "max_concurrent", "calls_per_second", "spread", "priority", "redial_count",
+    "redial_interval_s", "redial_outcomes", "call_secondary", "caller_id", "caller_pool", "voice", "agent_group",
+    "dedupe_days", "misfire", "schedule_kind", "cron", "timezone", "once_at", "answer_mode", "answer_on_machine",
+    "answer_message", "answer_screener_text", "best_time",
+})
+_MAX_TEXT = 500
+_VOICE = re.compile(r"^[A-Za-z0-9_.:@-]{1,80}$")
+_CALLER_ID = re.compile(r"^\+?[0-9]{3,20}$")
+_NAME_MAX = 120
+
+
+@dataclass
+class Draft:
+    """Everything the CLI's ``campaign create`` can set, plus where the wizard is."""
+
+    wid: str
+    task_id: int | None = None  # editing this task; None while launching a new one
+    task_status: str | None = None
+    script_id: str = ""
+    script_version: int | None = None
+    name: str = ""
+    business: str = ""
+    numbers: str = "upload"
+    upload_path: str | None = None  # the wizard's private copy (deleted when the wizard ends)
+    upload_name: str | None = None
+    source_id: int | None = None
+    query: str = ""
+    query_params: dict[str, str] = field(default_factory=dict)
+    audience_id: int | None = None
+    mapping: dict[str, Any] = field(default_factory=lambda: {"phone": "phone"})
+    schedule: str = "now"
+    once_at: str = ""  # local time, YYYY-MM-DDTHH:MM (a datetime-local input)
+    cron: str = ""
+    timezone: str = "Asia/Shanghai"
+    windows: str = "09:00-12:00,13:30-20:00"
+    max_concurrent: int = 5
+    calls_per_second: float = 1.0
+    spread: bool = False
+    priority: int = 0
+    redial_count: int = 0
+    redial_interval_s: int = 600
+    redial_outcomes: str = "no_answer,busy"
+    call_secondary: bool = False
+    caller_id: str = ""
+    caller_pool: str = ""
+    voice: str = ""
+    agent_group: str = ""
+    dedupe_days: int | None = None
+    misfire: str = "fire_once"
+    business_type: str = ""
+    region_policy: str = ""
+    answer_mode: str = "node"
+    answer_on_machine: str = ""
+    answer_message: str = ""
+    answer_screener_text: str = ""
+    best_time: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Draft:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def variables(self) -> dict[str, str]:
+        v = self.mapping.get("variables") or {}
+        return dict(v) if isinstance(v, dict) else {}
+
+
+def _text(form: Mapping[str, Any], key: str, limit: int = _MAX_TEXT) -> str:
+    v = form.get(key)
+    return (v if isinstance(v, str) else "").strip()[:limit]
+
+
+def _int(form: Mapping[str, Any], key: str, lo: int, hi: int | None, problems: Problems, default: int) -> int:
+    raw = _text(form, key, 20)
+    if raw == "":
+        return default
+    try:
+        n = int(raw)
+    except ValueError:
+        problems[key] = ("launch.err.whole_number", {})
+        return default
+    if n < lo or (hi is not None and n > hi):
+        problems[key] = ("launch.err.range", {"lo": lo, "hi": hi if hi is not None else "∞"})
+    return n
+
+
+def _many(form: Mapping[str, Any], key: str) -> list[str]:
+    """A field that may repeat (checkboxes): a list, one string, or nothing."""
+    v = form.get(key)
+    items = v if isinstance(v, list) else [v]
+    return [i.strip() for i in items if isinstance(i, str) and i.strip()]
+
+
+def _flag(form: Mapping[str, Any], key: str) -> bool:
+    return _text(form, key, 8) in ("1", "on", "true", "yes")
+
+
+def parse_numbers_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
+    """Step 1: the script, the task's name and business, where the numbers come from."""
+    problems: Problems = {}
+    draft.name = _text(form, "name", _NAME_MAX)
+    if not draft.name:
+        problems["name"] = ("launch.err.required", {})
+    draft.business = _text(form, "business", _NAME_MAX)
+    if not draft.business:
+        problems["business"] = ("launch.err.required", {})
+    script = _text(form, "script", 200)
+    if script:
+        draft.script_id, _, version = script.partition("@")
+        draft.script_version = int(version) if version.isdigit() else None
+    if not draft.script_id:
+        problems["script"] = ("launch.err.required", {})
+    kind = _text(form, "numbers", 20)
+    draft.numbers = kind if kind in NUMBER_KINDS else "upload"
+    if draft.numbers == "source":
+        sid = _text(form, "source_id", 12)
+        draft.source_id = int(sid) if sid.isdigit() else None
+        draft.query = _text(form, "query", 4000)
+        draft.query_params = _params(_text(form, "query_params", 2000), problems)
+        if draft.source_id is None:
+            problems["source_id"] = ("launch.err.required", {})
+    elif draft.numbers == "audience":
+        aid = _text(form, "audience_id", 12)
+        draft.audience_id = int(aid) if aid.isdigit() else None
+        if draft.audience_id is None:
+            problems["audience_id"] = ("launch.err.required", {})
+    elif draft.upload_path is None:
+        problems["file"] = ("launch.err.no_file", {})
+    if draft.numbers != "audience":
+        problems.update(parse_mapping_form(draft, form))
+    return problems
+
+
+def _params(text: str, problems: Problems) -> dict[str, str]:
+    """``a=1, b=x`` (the CLI's ``--param`` pairs, comma-separated)."""
+    out: dict[str, str] = {}
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        k, sep, v = piece.partition("=")
+        if not sep or not k.strip():
+            problems["query_params"] = ("launch.err.pairs", {"item": piece[:40]})
+            continue
+        out[k.strip()] = v.strip()
+    return out
+
+
+def parse_mapping_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
+    """The column chosen for each field (``map_phone``...) and variable (``var_<name>``)."""
+    mapping: dict[str, Any] = {}
+    for f in MAPPED_FIELDS:
+        col = _text(form, f"map_{f}", 200)
+        if col:
+            mapping[f] = col
+    variables: dict[str, str] = {}
+    for key in form:
+        if key.startswith("var_"):
+            col = _text(form, key, 200)
+            if col:
+                variables[key[4:]] = col
+    if variables:
+        mapping["variables"] = variables
+    if any(k.startswith("map_") or k.startswith("var_") for k in form):
+        draft.mapping = mapping
+    return {}
+
+
+def check_mapping(mapping: Mapping[str, Any], columns: Sequence[str], required: Iterable[str]) -> Problems:
+    """Every mapped column exists, the phone is mapped, every required variable is mapped."""
+    problems: Problems = {}
+    have = set(columns)
+    if not mapping.get("phone"):
+        problems["map_phone"] = ("launch.err.phone_unmapped", {})
+    for f in MAPPED_FIELDS:
+        col = mapping.get(f)
+        if col and col not in have:
+            problems[f"map_{f}"] = ("launch.err.no_column", {"column": col})
+    variables = mapping.get("variables") or {}
+    for var in sorted(required):
+        col = variables.get(var)
+        if not col:
+            problems[f"var_{var}"] = ("launch.err.var_unmapped", {"var": var})
+        elif col not in have:
+            problems[f"var_{var}"] = ("launch.err.no_column", {"column": col})
+    for var, col in variables.items():
+        if f"var_{var}" not in problems and col not in have:
+            problems[f"var_{var}"] = ("launch.err.no_column", {"column": col})
+    return problems
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", name.strip().lower())
+
+
+def guess_mapping(columns: Sequence[str], variables: Iterable[str]) -> dict[str, Any]:
+    """A first mapping from the column names: the usual names of each field, and a variable to
+    the column of the same name. The operator corrects it on the page."""
+    by_norm = {_norm(c): c for c in columns}
+    mapping: dict[str, Any] = {}
+    taken: set[str] = set()
+    for f, names in _FIELD_NAMES.items():
+        for n in names:
+            col = by_norm.get(_norm(n))
+            if col is not None and col not in taken:
+                mapping[f] = col
+                taken.add(col)
+                break
+    chosen: dict[str, str] = {}
+    for var in variables:
+        col = by_norm.get(_norm(var))
+        if col is None and var == "name" and "name" in mapping:
+            col = mapping["name"]  # the script's ${name} is usually the customer's name
+        if col is not None:
+            chosen[var] = col
+    if chosen:
+        mapping["variables"] = chosen
+    return mapping
+
+
+def parse_settings_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
+    """Step 2: when, calling windows, pacing, redial, caller id, voice and the rest."""
+    p: Problems = {}
+    name = _text(form, "name", _NAME_MAX)
+    if "name" in form:
+        draft.name = name
+        if not name:
+            p["name"] = ("launch.err.required", {})
+    schedule = _text(form, "schedule", 8)
+    draft.schedule = schedule if schedule in SCHEDULES else "now"
+    draft.timezone = _text(form, "timezone", 64) or "Asia/Shanghai"
+    try:
+        zone(draft.timezone)
+    except WindowError:
+        p["timezone"] = ("launch.err.timezone", {"tz": draft.timezone})
+    draft.once_at = _text(form, "once_at", 20)
+    draft.cron = _text(form, "cron", 120)
+    if draft.schedule == "once":
+        if _once_at(draft) is None:
+            p["once_at"] = ("launch.err.once_at", {})
+    elif draft.schedule == "cron" and "timezone" not in p:
+        problem = cron_problem(draft.cron, draft.timezone)
+        if problem is not None:
+            p["cron"] = problem
+    draft.windows = _text(form, "windows", 200)
+    try:
+        parse_windows(draft.windows)
+    except WindowError:
+        p["windows"] = ("launch.err.windows", {})
+    draft.max_concurrent = _int(form, "max_concurrent", 1, 1000, p, 5)
+    cps = _text(form, "calls_per_second", 20)
+    try:
+        draft.calls_per_second = float(cps) if cps else 1.0
+        if not 0 < draft.calls_per_second <= 1000:
+            p["calls_per_second"] = ("launch.err.cps", {})
+    except ValueError:
+        p["calls_per_second"] = ("launch.err.cps", {})
+    draft.spread = _flag(form, "spread")
+    draft.priority = _int(form, "priority", 0, 9, p, 0)
+    draft.redial_count = _int(form, "redial_count", 0, 20, p, 0)
+    draft.redial_interval_s = 60 * _int(form, "redial_interval_min", 0, 7 * 24 * 60, p, 10)
+    if "redial_interval_min" in p:
+        p["redial_interval_s"] = p.pop("redial_interval_min")
+    picked = [o for o in _many(form, "redial_outcomes") if o in KNOWN_OUTCOMES]
+    draft.redial_outcomes = ",".join(picked)
+    if draft.redial_count and not picked:
+        p["redial_outcomes"] = ("launch.err.redial_outcomes", {})
+    else:
+        parse_outcomes(draft.redial_outcomes)  # an allow-listed choice: cannot fail
+    draft.call_secondary = _flag(form, "call_secondary")
+    draft.caller_id = _text(form, "caller_id", 24)
+    if draft.caller_id and not _CALLER_ID.match(draft.caller_id):
+        p["caller_id"] = ("launch.err.caller_id", {})
+    draft.caller_pool = _text(form, "caller_pool", 120)
+    draft.voice = _text(form, "voice", 80)
+    if draft.voice and not _VOICE.match(draft.voice):
+        p["voice"] = ("launch.err.voice", {})
+    draft.agent_group = _text(form, "agent_group", 120)
+    dd = _text(form, "dedupe_days", 6)
+    draft.dedupe_days = _int(form, "dedupe_days", 0, 3650, p, 0) if dd else None
+    misfire = _text(form, "misfire", 12)
+    draft.misfire = misfire if misfire in ("fire_once", "skip") else "fire_once"
+    bt = _text(form, "business_type", 20)
+    draft.business_type = bt if bt in ("marketing", "service", "collection") else ""
+    draft.region_policy = _text(form, "region_policy", 40)
+    if draft.region_policy and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", draft.region_policy):
+        p["region_policy"] = ("launch.err.region_policy", {})
+    mode = _text(form, "answer_mode", 8)
+    draft.answer_mode = mode if mode in ("node", "on", "off") else "node"
+    machine = _text(form, "answer_on_machine", 10)
+    draft.answer_on_machine = machine if machine in ("hangup", "message") else ""
+    draft.answer_message = _text(form, "answer_message")
+    draft.answer_screener_text = _text(form, "answer_screener_text")
+    if draft.answer_on_machine == "message" and not draft.answer_message:
+        p["answer_message"] = ("launch.err.required", {})
+    draft.best_time = _flag(form, "best_time")
+    return p
+
+
+def cron_problem(expr: str, tz: str) -> Problem | None:
+    """None for a usable schedule, else why not, in words the page can translate."""
+    if not expr.strip():
+        return ("launch.err.required", {})
+    if len(expr.split()) != 5:
+        return ("launch.err.cron_fields", {"n": len(expr.split())})
+    try:
+        check_cron(expr, tz)
+    except CronError as e:
+        if "never fires" in str(e):
+            return ("launch.err.cron_never", {})
+        return ("launch.err.cron_invalid", {})
+    return None
+
+
+_WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def when_in_words(t: datetime, lang: str) -> str:
+    """``2026年12月8日 周二 09:00`` / ``Tuesday 8 December 2026, 09:00`` (in the task's zone)."""
+    wd = _WEEKDAYS.get(lang, _WEEKDAYS["en"])[t.weekday()]
+    if lang == "zh":
+        return f"{t.year}年{t.month}月{t.day}日 {wd} {t:%H:%M}"
+    return f"{wd} {t.day} {_MONTHS_EN[t.month - 1]} {t.year}, {t:%H:%M}"
+
+
+def next_runs(expr: str, tz: str, lang: str, after: datetime | None = None, n: int = 5) -> list[str]:
+    """The next ``n`` fire times of a checked cron expression, in words, in its time zone."""
+    at = after or datetime.now(UTC)
+    out = []
+    for _ in range(n):
+        at = next_fire(expr, tz, at)
+        out.append(when_in_words(at.astimezone(zone(tz)), lang))
+    return out
+
+
+def _once_at(draft: Draft) -> datetime | None:
+    try:
+        local = datetime.strptime(draft.once_at, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    try:
+        return local.replace(tzinfo=zone(draft.timezone))
+    except WindowError:
+        return None
+
+
+def to_spec(draft: Draft, source_id: int | None) -> TaskSpec:
+    """The :class:`TaskSpec` the CLI would build from the same choices."""
+    mapping = dict(draft.mapping) if draft.numbers != "audience" else {"phone": "phone"}
+    return TaskSpec(
+        name=draft.name, business=draft.business, source_id=source_id,
+        query=draft.query or None if draft.numbers == "source" else None,
+        query_params=dict(draft.query_params) if draft.numbers == "source" else {},
+        mapping=mapping, schedule_kind="cron" if draft.schedule == "cron" else "once",
+        cron=draft.cron if draft.schedule == "cron" else None, timezone=draft.timezone,
+        once_at=_once_at(draft) if draft.schedule == "once" else None,
+        script_id=draft.script_id, script_version=draft.script_version, voice=draft.voice or None,
+        caller_id=draft.caller_id or None, caller_pool=draft.caller_pool or None, priority=draft.priority,
+        redial_count=draft.redial_count, redial_interval_s=draft.redial_interval_s,
+        redial_outcomes=draft.redial_outcomes or "no_answer,busy", call_secondary=draft.call_secondary,
+        windows=draft.windows, max_concurrent=draft.max_concurrent, calls_per_second=draft.calls_per_second,
+        spread=draft.spread, agent_group=draft.agent_group or None, dedupe_days=draft.dedupe_days,
+        misfire=draft.misfire, audience_id=draft.audience_id if draft.numbers == "audience" else None,
+        best_time=draft.best_time, answer_mode=draft.answer_mode,
+        answer_on_machine=draft.answer_on_machine or None, answer_message=draft.answer_message or None,
+        answer_screener_text=draft.answer_screener_text or None, business_type=draft.business_type or None,
+        region_policy=draft.region_policy or None,
+    )
+
+
+def draft_from_task(wid: str, task: Any) -> Draft:
+    """A draft holding a stored task's settings, to edit them with the same pages."""
+    import json
+
+    once = task.once_at
+    if once is not None:
+        once = (once if once.tzinfo else once.replace(tzinfo=UTC)).astimezone(zone(task.timezone))
+    return Draft(
+        wid=wid, task_id=task.id, task_status=task.status, script_id=task.script_id or "",
+        script_version=task.script_version, name=task.name, business=task.business,
+        numbers="audience" if task.audience_id else "source", source_id=task.source_id, query=task.query or "",
+        query_params=json.loads(task.query_params or "{}"), audience_id=task.audience_id,
+        mapping=json.loads(task.mapping or "{}"),
+        schedule="cron" if task.schedule_kind == "cron" else ("once" if once else "now"),
+        once_at=once.strftime("%Y-%m-%dT%H:%M") if once else "", cron=task.cron or "", timezone=task.timezone,
+        windows=task.windows, max_concurrent=task.max_concurrent, calls_per_second=task.calls_per_second,
+        spread=task.spread, priority=task.priority, redial_count=task.redial_count,
+        redial_interval_s=task.redial_interval_s, redial_outcomes=task.redial_outcomes,
+        call_secondary=task.call_secondary, caller_id=task.caller_id or "", caller_pool=task.caller_pool or "",
+        voice=task.voice or "", agent_group=task.agent_group or "", dedupe_days=task.dedupe_days,
+        misfire=task.misfire, business_type=task.business_type or "", region_policy=task.region_policy or "",
+        answer_mode=task.answer_mode, answer_on_machine=task.answer_on_machine or "",
+        answer_message=task.answer_message or "", answer_screener_text=task.answer_screener_text or "",
+        best_time=task.best_time,
+    )
+
+
+def changed_fields(draft: Draft, task: Any) -> dict[str, Any]:
+    """The task fields the edited draft changes, limited to what the task's status allows."""
+    spec = to_spec(draft, task.source_id)
+    allowed = EDITABLE_WHILE_RUNNING
+    out: dict[str, Any] = {}
+    for k in allowed:
+        new = getattr(spec, k)
+        old = getattr(task, k)
+        if k == "once_at" and old is not None and old.tzinfo is None:
+            old = old.replace(tzinfo=UTC)
+        if new != old:
+            out[k] = new
+    return out
