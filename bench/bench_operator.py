@@ -71,7 +71,7 @@ def main() -> None:
     app = create_app(settings, engine, secure_cookies=False)
     html = {"accept": "text/html"}
     with TestClient(app) as c:
-        sign_in(c, "operator")
+        sign_in(c, "operator", next_url="/operator/tasks")
         deep = total // 50
         cases = {
             "task list": lambda: c.get("/operator/tasks", headers=html),

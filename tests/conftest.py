@@ -8,6 +8,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -97,3 +98,41 @@ def engine(db_url: str) -> Iterator[Engine]:
     init_db(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh SQLite file at the current schema (for the tests that run on SQLite only)."""
+    from runtime.db import init_db, make_engine
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'huashu.db'}")
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    """An engine on the emptied PostgreSQL database of the run."""
+    from runtime.db import make_engine
+
+    eng = make_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``run(*args)`` -> click Result of ``huashu <args>`` in-process, on a private data dir with the
+    offline espeak voice; an exception propagates (``catch_exceptions=False``) unless a test asks."""
+    from click.testing import CliRunner
+
+    from huashu.cli import cli
+    from runtime.config import get_settings
+
+    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUASHU_SPEECH__TTS_PROVIDER", "espeak")
+    monkeypatch.setenv("HUASHU_SPEECH__TTS_FALLBACKS", "[]")
+    get_settings.cache_clear()
+    yield lambda *args, **kw: CliRunner().invoke(cli, list(args), **{"catch_exceptions": False, **kw})
+    get_settings.cache_clear()

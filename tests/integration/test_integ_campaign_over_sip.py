@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from runtime.campaigns import tables as T
 from runtime.campaigns.database import make_engine
+from tests.support.scripts import import_approved
 from tests.telephony.test_call_session_over_sip import SCENARIO, _customer_audio, _free_port
 
 pytestmark = [
@@ -54,19 +55,11 @@ DOC = {
 
 
 def _approved_db(url: str) -> None:
-    from sqlmodel import Session
-
-    from designer import store
     from runtime.db import init_db
 
     engine = make_engine(url)
     init_db(engine)
-    doc = json.loads(json.dumps(DOC))
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
+    import_approved(engine, DOC, designer="d", reviewer="r")
     engine.dispose()
 
 

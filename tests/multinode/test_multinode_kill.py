@@ -13,13 +13,13 @@ import time
 from collections import Counter
 
 import pytest
-from campaign_helpers import rows, running_task
 from sqlalchemy import func, select
 from test_campaigns_crash import _node
 
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.db import init_db, make_engine
+from tests.support.scripts import rows, running_task
 
 LEASE_S = 3.0  # what _node passes as --lease
 TAKEOVER_LIMIT_S = LEASE_S + 7.0  # lease expiry + the survivors' recovery round, with room for a busy machine
