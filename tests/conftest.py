@@ -84,18 +84,20 @@ def pg_url(_pg_session_url: str) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the current schema: a fresh SQLite file, or the emptied PostgreSQL one."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'huashu.db'}"
+        from tests.support.dbfiles import fresh_sqlite
+
+        yield fresh_sqlite(tmp_path / "huashu.db")
     else:
         yield request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    from runtime.db import init_db, make_engine
+    from runtime.db import make_engine
 
-    eng = make_engine(db_url)
-    init_db(eng)
+    eng = make_engine(db_url)  # db_url is at the current schema already
     yield eng
     eng.dispose()
 
@@ -103,10 +105,10 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A fresh SQLite file at the current schema (for the tests that run on SQLite only)."""
-    from runtime.db import init_db, make_engine
+    from runtime.db import make_engine
+    from tests.support.dbfiles import fresh_sqlite
 
-    eng = make_engine(f"sqlite:///{tmp_path / 'huashu.db'}")
-    init_db(eng)
+    eng = make_engine(fresh_sqlite(tmp_path / "huashu.db"))
     yield eng
     eng.dispose()
 
@@ -136,3 +138,16 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     get_settings.cache_clear()
     yield lambda *args, **kw: CliRunner().invoke(cli, list(args), **{"catch_exceptions": False, **kw})
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian chromium for a module's browser tests (each test opens its own context).
+    Per module, not per run: a test that starts Playwright itself cannot while another runs."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from web.testing import BROWSER_ARGS
+
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        yield b
+        b.close()

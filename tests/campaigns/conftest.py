@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from runtime.db import init_db, make_engine
+from runtime.db import make_engine
+from tests.support.dbfiles import fresh_sqlite
 from tests.support.scripts import import_approved
 
 
@@ -21,9 +22,8 @@ def cli_db(tmp_path, monkeypatch) -> Iterator[tuple[str, Engine]]:
 
     monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = fresh_sqlite(tmp_path / "cli.db")
     engine = make_engine(url)
-    init_db(engine)
     import_approved(engine, designer="d", reviewer="r")
     yield url, engine
     engine.dispose()

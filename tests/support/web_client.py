@@ -17,7 +17,8 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 
 from runtime.config import Settings
-from runtime.db import init_db, make_engine
+from runtime.db import make_engine
+from tests.support.dbfiles import fresh_sqlite
 from tests.support.scripts import import_approved
 
 __all__ = ["HTML", "PASSWORD", "ROLES", "api_app", "app_settings", "app_with_users", "cheap_hashing", "csrf_of", "jpost", "sign_in",
@@ -119,9 +120,8 @@ def api_app(data_dir: Path) -> Iterator[tuple[TestClient[Any], Engine]]:
     ``data-pack-upgrade`` script approved (so tasks can start), debug on; the client is entered."""
     from web.app import create_app
 
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'api.db'}", secret_key="test-secret")
+    settings = Settings(data_dir=data_dir, database_url=fresh_sqlite(data_dir / "api.db"), secret_key="test-secret")
     engine = make_engine(settings.db_url)
-    init_db(engine)
     import_approved(engine, designer="d", reviewer="r")
     with TestClient(create_app(settings, engine, debug=True)) as client:
         yield client, engine
