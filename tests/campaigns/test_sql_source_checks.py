@@ -17,8 +17,6 @@ from tests.support.cli import invoke
     ({"kind": "postgresql", "host": "127.0.0.1"}, "a database"),
     ({"kind": "oracle", "database": "ORCL"}, "a host"),
 ])
-
-
 def test_sql_source_needs_host_and_database(kwargs, needs):
     with pytest.raises(SourceError, match=needs):
         SourceSpec(**kwargs)
