@@ -118,6 +118,7 @@ def test_a_run_that_cannot_read_its_source_fails_the_task_visibly(qa_env):
     _cli(["campaign", "--db", url, "delete", str(tid)], 0)
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_good_run_still_completes_without_error(qa_env):
     url, _, _, lst = qa_env
     tid = json.loads(_create(url, "--file", str(lst), *FEE, "--windows", "", "--cps", "100", "--json"))["id"]

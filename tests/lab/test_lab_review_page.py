@@ -47,6 +47,7 @@ def _docs() -> tuple[dict[str, Any], dict[str, Any]]:
     return doc, broken
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_review_page_shows_cases_changes_attack_and_gates_approval(app_and_engine: Any) -> None:
     app, engine = app_and_engine
     good, broken = _docs()
