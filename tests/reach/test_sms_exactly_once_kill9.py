@@ -25,6 +25,7 @@ from tests.support.scripts import running_task
 N = 40
 
 
+@pytest.mark.slow  # 15-35 s on an idle 2-core machine: `make test` runs it
 @pytest.mark.kannel
 def test_no_message_twice_after_kill_9(tmp_path) -> None:
     from runtime.db import init_db, make_engine
