@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import median_ms
 from bench_designer import generate  # noqa: E402
 
 from designer.qa import qa  # noqa: E402
@@ -34,15 +32,6 @@ def _broken(doc: dict[str, Any]) -> dict[str, Any]:
             n["title"] = f"询问{n['id']}"
             n["branches"] = [b for b in n["branches"] if "event" not in b["when"]]
     return d
-
-
-def _median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -59,7 +48,7 @@ def main() -> None:
             def check(d: dict[str, Any] = doc, lg: str = lang) -> object:
                 return validate(d, lang=lg), qa(d, lang=lg)
 
-            row[lang] = _median_ms(check, args.runs)
+            row[lang] = median_ms(check, args.runs)
         print(f"{name:6} ({findings:4} findings)  validate+qa median  en {row['en']:7.1f} ms  "
               f"zh {row['zh']:7.1f} ms  zh/en {row['zh'] / row['en']:.2f}")
 

@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+
+from _timing import median_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "operator"))
 sys.path.insert(0, str(ROOT))
-
-
-def _median_ms(fn: Any, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -71,7 +62,7 @@ def main() -> None:
     app = create_app(settings, engine, secure_cookies=False)
     html = {"accept": "text/html"}
     with TestClient(app) as c:
-        sign_in(c, "operator")
+        sign_in(c, "operator", next_url="/operator/tasks")
         deep = total // 50
         cases = {
             "task list": lambda: c.get("/operator/tasks", headers=html),
@@ -86,7 +77,7 @@ def main() -> None:
         print(f"operator pages over {total} call attempts (median of {args.runs} runs)")
         for name, fn in cases.items():
             assert fn().status_code in (200, 206), name
-            print(f"  {name:<34} {_median_ms(fn, args.runs):8.1f} ms")
+            print(f"  {name:<34} {median_ms(fn, args.runs):8.1f} ms")
         for kind in ("csv", "xlsx"):
             t = time.perf_counter()
             resp = c.get(f"/operator/calls/export.{kind}")

@@ -12,11 +12,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _timing import median_ms, percentile  # noqa: E402
 
 from runtime.speech.asr import VoskProvider, WhisperProvider, recognise  # noqa: E402
 from runtime.speech.cache import PromptCache, render_cached  # noqa: E402
@@ -34,20 +35,6 @@ KO = ["네", "아니요", "다시 전화 주세요", "필요 없어요", "네 �
 
 def _line(pcm: bytes) -> bytes:
     return ulaw_decode(ulaw_encode(pcm))
-
-
-def _median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def _edit(a: list[str], b: list[str]) -> int:
@@ -76,10 +63,10 @@ def bench_media(out: list[str]) -> None:
     pcm = (np.random.default_rng(1).normal(0, 3000, 8000 * 10)).astype("<i2").tobytes()
     vad = WebRtcVad(2)
     fr = list(frames(pcm))
-    per_frame = _median_ms(lambda: [vad.is_speech(f) for f in fr], 5) / len(fr) * 1000
-    enc = _median_ms(lambda: ulaw_encode(pcm), 20) / 500 * 1000
+    per_frame = median_ms(lambda: [vad.is_speech(f) for f in fr], 5) / len(fr) * 1000
+    enc = median_ms(lambda: ulaw_encode(pcm), 20) / 500 * 1000
     dec_in = ulaw_encode(pcm)
-    dec = _median_ms(lambda: ulaw_decode(dec_in), 20) / 500 * 1000
+    dec = median_ms(lambda: ulaw_decode(dec_in), 20) / 500 * 1000
     out.append(f"VAD (webrtcvad, 20 ms frame at 8 kHz): {per_frame:.1f} us/frame")
     out.append(f"G.711 mu-law: encode {enc:.2f} us, decode {dec:.2f} us per 20 ms frame")
 
@@ -102,9 +89,9 @@ def bench_tts(out: list[str], runs: int) -> dict[tuple[str, str], bytes]:
             cache = PromptCache(Path(tmp) / prov.name)
             chain = FallbackTts([prov], cache=cache)
             chain.render(texts[0])
-            hit_mem = _median_ms(lambda c=chain, t=texts[0]: c.render(t), 50)  # type: ignore[misc]
+            hit_mem = median_ms(lambda c=chain, t=texts[0]: c.render(t), 50)  # type: ignore[misc]
             disk = PromptCache(Path(tmp) / prov.name)
-            hit_disk = _median_ms(lambda d=disk, p=prov, t=texts[0]: render_cached(p, PromptCache(d.root, 0), t), 20)  # type: ignore[misc]
+            hit_disk = median_ms(lambda d=disk, p=prov, t=texts[0]: render_cached(p, PromptCache(d.root, 0), t), 20)  # type: ignore[misc]
             out.append(f"TTS {label}: cold render p50 {statistics.median(cold):.0f} ms (max {max(cold):.0f}); "
                        f"cache hit {hit_mem * 1000:.0f} us (memory), {hit_disk:.2f} ms (disk)")
         # variable prompts: whole sentence at call time vs cached frame + rendered value
@@ -114,8 +101,8 @@ def bench_tts(out: list[str], runs: int) -> dict[tuple[str, str], bytes]:
                 continue
             whole_text, value = (("您本月话费58元，请及时充值", "58元") if label == "espeak"
                                  else ("your bill this month is 58 dollars", "58 dollars"))
-            whole = _median_ms(lambda p=prov, t=whole_text: p.render(t), runs)  # type: ignore[misc]
-            part = _median_ms(lambda p=prov, t=value: p.render(t), runs)  # type: ignore[misc]
+            whole = median_ms(lambda p=prov, t=whole_text: p.render(t), runs)  # type: ignore[misc]
+            part = median_ms(lambda p=prov, t=value: p.render(t), runs)  # type: ignore[misc]
             out.append(f"variable prompt, {label}: whole sentence {whole:.0f} ms vs value alone {part:.0f} ms "
                        f"(splicing saves {whole - part:.0f} ms and breaks the intonation; we render whole)")
     return samples
@@ -151,7 +138,7 @@ def bench_vosk(out: list[str], quick: bool) -> None:
         rtf = cpu_s / audio_s
         refs = (KO * 2)[: len(hyps)]
         out.append(f"vosk ko {mode}: RTF {rtf:.3f} (CPU s per audio s) -> ~{1 / rtf:.1f} concurrent streams per core; "
-                   f"end of speech -> final p50 {_pct(latencies, .5):.0f} ms, p95 {_pct(latencies, .95):.0f} ms; "
+                   f"end of speech -> final p50 {percentile(latencies, .5):.0f} ms, p95 {percentile(latencies, .95):.0f} ms; "
                    f"CER {error_rate(refs, hyps, chars=True):.0%} on espeak Korean via G.711")
 
 
@@ -198,8 +185,8 @@ def bench_whisper(out: list[str], samples: dict[tuple[str, str], bytes], quick: 
             results.append(r)
         rate = error_rate(texts[:n], hyps, chars)
         line = (f"whisper base {lang} ({voice} via G.711{', node hotwords' if hotwords else ''}): "
-                f"{'CER' if chars else 'WER'} {rate:.0%}; end of speech -> final p50 {_pct(lat, .5):.0f} ms, "
-                f"p95 {_pct(lat, .95):.0f} ms; RTF {cpu_s / audio_s:.2f} CPU s per audio s (2 threads)")
+                f"{'CER' if chars else 'WER'} {rate:.0%}; end of speech -> final p50 {percentile(lat, .5):.0f} ms, "
+                f"p95 {percentile(lat, .95):.0f} ms; RTF {cpu_s / audio_s:.2f} CPU s per audio s (2 threads)")
         if lang == "zh":
             right = wrong = 0
             for r, want in zip(results, ZH_INTENTS, strict=False):

@@ -8,6 +8,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -83,17 +84,70 @@ def pg_url(_pg_session_url: str) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the current schema: a fresh SQLite file, or the emptied PostgreSQL one."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'huashu.db'}"
+        from tests.support.dbfiles import fresh_sqlite
+
+        yield fresh_sqlite(tmp_path / "huashu.db")
     else:
         yield request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    from huashu.core.db import init_db, make_engine
+    from huashu.core.db import make_engine
 
-    eng = make_engine(db_url)
-    init_db(eng)
+    eng = make_engine(db_url)  # db_url is at the current schema already
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh SQLite file at the current schema (for the tests that run on SQLite only)."""
+    from huashu.core.db import make_engine
+    from tests.support.dbfiles import fresh_sqlite
+
+    eng = make_engine(fresh_sqlite(tmp_path / "huashu.db"))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    """An engine on the emptied PostgreSQL database of the run."""
+    from huashu.core.db import make_engine
+
+    eng = make_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``run(*args)`` -> click Result of ``huashu <args>`` in-process, on a private data dir with the
+    offline espeak voice; an exception propagates (``catch_exceptions=False``) unless a test asks."""
+    from click.testing import CliRunner
+
+    from huashu.cli import cli
+    from huashu.core.config import get_settings
+
+    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUASHU_SPEECH__TTS_PROVIDER", "espeak")
+    monkeypatch.setenv("HUASHU_SPEECH__TTS_FALLBACKS", "[]")
+    get_settings.cache_clear()
+    yield lambda *args, **kw: CliRunner().invoke(cli, list(args), **{"catch_exceptions": False, **kw})
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian chromium for a module's browser tests (each test opens its own context).
+    Per module, not per run: a test that starts Playwright itself cannot while another runs."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from web.testing import BROWSER_ARGS
+
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        yield b
+        b.close()

@@ -92,15 +92,37 @@ def build_report(store: AnalyticsStore, campaign_id: int | None = None, tz_hours
         "share": round(sum(o["calls"] for o in reach) / attempts, 4) if attempts else 0.0,
         "fully_suspended": sum(o["calls"] for o in reach if o["outcome"] == "announcement_suspended"),
     }
-    nodes = [
+    slots = _slots(store, where, p, tz_hours)
+    return {
+        "summary": summary,
+        "funnel": funnel,
+        "outcomes": outcomes,
+        "reachability": reachability,
+        "nodes": _nodes(store, where, p, connected),
+        "slots": slots,
+        "best_slot": _best_slot(slots, attempts, connected),
+        "outcome_table": _class_table(store, where, p),
+        "distributions": _distributions(store, where, p),
+        "control": _control(store, where, p),
+    }
+
+
+def _nodes(store: AnalyticsStore, where: str, p: list[Any], connected: int) -> list[dict[str, Any]]:
+    """Where the answered calls ended: per last node, its calls, share and average talk time."""
+    return [
         {"node": node, "calls": int(n), "share": round(n / connected, 4) if connected else 0.0,
          "avg_talk_s": round(t / n, 1) if n else 0.0}
-        for node, n, t in q(
+        for node, n, t in store.query(
             f"SELECT last_node, sum(n), sum(talk_sum) FROM r_calls WHERE {where} AND answered GROUP BY 1 ORDER BY 2 DESC, 1",
             p,
         )
     ]
-    slot_rows = q(
+
+
+def _slots(store: AnalyticsStore, where: str, p: list[Any], tz_hours: int) -> list[dict[str, Any]]:
+    """The connect rate per half-hour slot of the local day (``tz_hours`` from UTC), with its
+    Wilson interval."""
+    slot_rows = store.query(
         f"""SELECT (slot_utc + {int(tz_hours) * 2} + 48) % 48 AS slot, sum(n), coalesce(sum(n) FILTER (answered), 0)
             FROM r_calls WHERE {where} GROUP BY 1 ORDER BY 1""",
         p,
@@ -112,18 +134,7 @@ def build_report(store: AnalyticsStore, campaign_id: int | None = None, tz_hours
             {"slot": int(slot), "label": slot_label(int(slot)), "attempts": int(n), "connected": int(k),
              "connect_rate": round(k / n, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4)}
         )
-    return {
-        "summary": summary,
-        "funnel": funnel,
-        "outcomes": outcomes,
-        "reachability": reachability,
-        "nodes": nodes,
-        "slots": slots,
-        "best_slot": _best_slot(slots, attempts, connected),
-        "outcome_table": _class_table(store, where, p),
-        "distributions": _distributions(store, where, p),
-        "control": _control(store, where, p),
-    }
+    return slots
 
 
 def _best_slot(slots: list[dict[str, Any]], attempts: int, connected: int) -> dict[str, Any] | None:

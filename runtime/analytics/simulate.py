@@ -61,26 +61,7 @@ def simulate_campaign(customers: Frame, spec: CampaignSpec) -> tuple[Frame, Fram
     chrono = np.searchsorted(np.asarray(CHRONOTYPES), customers["chronotype"].astype(str))
     chrono = np.clip(chrono, 0, len(CHRONOTYPES) - 1)
     base = np.nan_to_num(np.asarray(customers["answer_base"], dtype=float), nan=0.4)
-    prof = profiles()
-    # Round by round: everyone gets a first attempt; the unanswered are redialled.
-    pending = treated_pos
-    parts: list[dict[str, np.ndarray]] = []
-    for attempt in range(spec.max_attempts):
-        if len(pending) == 0:
-            break
-        k = len(pending)
-        slot = rng.integers(spec.window[0], spec.window[1], k)
-        day = rng.integers(0, spec.days, k)
-        local_s = day * 86400 + slot * 1800 + rng.integers(0, 1800, k)
-        # local_s counts from local (UTC+8) midnight of the first day, which is start - 8 h in UTC.
-        started = spec.start - np.timedelta64(8 * 3600, "s") + local_s.astype("timedelta64[s]")
-        p = base[pending] * prof[chrono[pending], slot]
-        answered = rng.random(k) < p
-        parts.append({"pos": pending, "started": started, "answered": answered, "attempt": np.full(k, attempt)})
-        pending = pending[~answered & (rng.random(k) < 0.75)]
-    pos = np.concatenate([p["pos"] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    started = np.concatenate([p["started"] for p in parts]) if parts else np.zeros(0, dtype="datetime64[s]")
-    answered = np.concatenate([p["answered"] for p in parts]) if parts else np.zeros(0, dtype=bool)
+    pos, started, answered = _dial_rounds(spec, rng, treated_pos, base, chrono)
     m = len(pos)
     # Talk: a third hang up within 20 s (at the greeting or identity check), the rest talk ~45 s.
     short = rng.random(m) < 0.33
@@ -120,8 +101,41 @@ def simulate_campaign(customers: Frame, spec: CampaignSpec) -> tuple[Frame, Fram
         "node_path": paths[depth[order]],
         "tags": np.where(cat[order] == "success", "interested", "").astype(object),
     }
+    return calls, _business(customers, spec, control, treated_pos, amount)
+
+
+def _dial_rounds(spec: CampaignSpec, rng: np.random.Generator, treated_pos: np.ndarray, base: np.ndarray,
+                 chrono: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer position, start, answered) of every attempt. Round by round: everyone gets a
+    first attempt; the unanswered are redialled (three in four of them, up to ``max_attempts``)."""
+    prof = profiles()
+    pending = treated_pos
+    parts: list[dict[str, np.ndarray]] = []
+    for attempt in range(spec.max_attempts):
+        if len(pending) == 0:
+            break
+        k = len(pending)
+        slot = rng.integers(spec.window[0], spec.window[1], k)
+        day = rng.integers(0, spec.days, k)
+        local_s = day * 86400 + slot * 1800 + rng.integers(0, 1800, k)
+        # local_s counts from local (UTC+8) midnight of the first day, which is start - 8 h in UTC.
+        started = spec.start - np.timedelta64(8 * 3600, "s") + local_s.astype("timedelta64[s]")
+        p = base[pending] * prof[chrono[pending], slot]
+        answered = rng.random(k) < p
+        parts.append({"pos": pending, "started": started, "answered": answered, "attempt": np.full(k, attempt)})
+        pending = pending[~answered & (rng.random(k) < 0.75)]
+    pos = np.concatenate([p["pos"] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    started = np.concatenate([p["started"] for p in parts]) if parts else np.zeros(0, dtype="datetime64[s]")
+    answered = np.concatenate([p["answered"] for p in parts]) if parts else np.zeros(0, dtype=bool)
+    return pos, started, answered
+
+
+def _business(customers: Frame, spec: CampaignSpec, control: np.ndarray, treated_pos: np.ndarray,
+              amount: np.ndarray) -> Frame:
+    """The business outcome of every customer, treated and control."""
+    ids = np.asarray(customers["customer_id"], dtype=np.int64)
     targets = np.concatenate([treated_pos, np.flatnonzero(control)])
-    business: Frame = {
+    return {
         "campaign_id": np.full(len(targets), spec.campaign_id, dtype=np.int64),
         "customer_id": ids[targets],
         "arm": np.where(control[targets], "control", "treated").astype(object),
@@ -134,7 +148,6 @@ def simulate_campaign(customers: Frame, spec: CampaignSpec) -> tuple[Frame, Fram
         ),
         "recharge_amount": amount[targets],
     }
-    return calls, business
 
 
 def sample(customers: Frame, k: int, seed: int) -> Frame:

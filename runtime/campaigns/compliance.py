@@ -242,17 +242,8 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
             yield Verdict(row, "dropped", phone, raw, reason="control_group",
                           message=f"row {row.row_no}: customer {row.customer_id} is in the hold-out control group")
             continue
-        phone2, note = None, None
         p2 = row.phone2
-        if p2 is not None and p2 != "":
-            phone2 = national(p2)
-            if phone2 is None:
-                chk2 = normalize(p2, region, fmt)
-                if chk2.e164 is None:
-                    note = f"{SECONDARY_IGNORED}: {chk2.message}"
-                phone2 = chk2.e164
-            if phone2 == phone:
-                phone2 = None
+        phone2, note = (None, None) if p2 is None or p2 == "" else _secondary(p2, phone, national, region, fmt)
         if suppressed is not None and _hmac(key, phone.encode(), _sha256).hexdigest() in suppressed:
             yield Verdict(row, "dropped", phone, raw, phone2, "erased", f"row {row.row_no}: the number was erased on request",
                           note=note)
@@ -286,16 +277,37 @@ def screen(rows: Iterable[CustomerRow], ctx: ScreenContext, seen: dict[str, int]
                 continue
         not_before = None
         if windowed:
-            tz = number_timezone(phone, ctx.default_tz)
-            got = deferral.get(tz)
-            if got is None:
-                got = deferral[tz] = _deferral(ctx, tz)
-            not_before = got[0]
-            if got[1] is not None:
-                note = (note + "; " if note else "") + got[1]
+            not_before, note = _window_deferral(phone, ctx, deferral, note)
         if best:
             not_before, note = _best_time(row, phone, ctx, not_before, note)
         yield Verdict(row, "queued", phone, raw, phone2, None, None, not_before, note)
+
+
+def _secondary(p2: object, phone: str, national: Callable[[object], str | None], region: str,
+               fmt: str) -> tuple[str | None, str | None]:
+    """(the secondary number in E.164, or None; the note when it was given but is not a number).
+    The primary number again is no secondary number."""
+    note = None
+    phone2 = national(p2)
+    if phone2 is None:
+        chk2 = normalize(p2, region, fmt)
+        if chk2.e164 is None:
+            note = f"{SECONDARY_IGNORED}: {chk2.message}"
+        phone2 = chk2.e164
+    return (None if phone2 == phone else phone2), note
+
+
+def _window_deferral(phone: str, ctx: ScreenContext, deferral: dict[str, tuple[datetime | None, str | None]],
+                     note: str | None) -> tuple[datetime | None, str | None]:
+    """(not before, note) from the calling windows of the number's time zone, decided once per
+    zone (``deferral`` holds the zones seen)."""
+    tz = number_timezone(phone, ctx.default_tz)
+    got = deferral.get(tz)
+    if got is None:
+        got = deferral[tz] = _deferral(ctx, tz)
+    if got[1] is not None:
+        note = (note + "; " if note else "") + got[1]
+    return got[0], note
 
 
 def _consent_message(value: Any, bases: frozenset[str]) -> str:

@@ -11,7 +11,6 @@ and the bridge is the media path the runtime already has (one RTP leg, recorded,
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
@@ -19,31 +18,17 @@ import pytest
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.references import default_spotter
 from runtime.calls import RealClock, run_call
-from runtime.speech.tts_espeak import EspeakProvider
 from telephony.contract import Answered, EarlyMedia
-from telephony.media.g711 import ulaw_encode
 from telephony.outcomes import Outcome
-from telephony.simulator import sounds as S
 from tests.freeswitch.conftest import switch  # noqa: F401 - the module's switch fixture
 from tests.freeswitch.rig import collect, customer, driver_for, request
 from tests.freeswitch.switch import Switch
+from tests.support.amd_scenes import announcement_ulaw
+from tests.support.scripts import library_script
 
 pytestmark = [pytest.mark.freeswitch, pytest.mark.sipp, pytest.mark.audio, pytest.mark.timeout(120)]
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-
-
-def _announcement(folder: Path, text: str) -> Path:
-    words = S.trim_edges(EspeakProvider().render(text, voice="cmn-latn-pinyin+m3", rate=1.15).pcm)
-    raw = folder / "announcement.ulaw"
-    raw.write_bytes(ulaw_encode(S.concat(S.prefix_tone(0), words, S.gap(3.0))))
-    return raw
-
-
-def _script():  # type: ignore[no-untyped-def]
-    from designer.model import Script
-
-    return Script.from_dict(json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text()))
 
 
 @pytest.mark.parametrize(("scenario", "text", "outcome"), [
@@ -52,7 +37,7 @@ def _script():  # type: ignore[no-untyped-def]
 ])
 def test_announcement_through_freeswitch_ends_the_call_with_its_outcome(
         switch: Switch, tmp_path: Path, scenario: str, text: str, outcome: Outcome) -> None:  # noqa: F811
-    audio = _announcement(tmp_path, text)
+    audio = announcement_ulaw(tmp_path, text)
     spotter = default_spotter(("zh",))
 
     async def main():  # type: ignore[no-untyped-def]
@@ -60,7 +45,7 @@ def test_announcement_through_freeswitch_ends_the_call_with_its_outcome(
             driver = driver_for(switch, early_media=True)
             try:
                 res = await asyncio.wait_for(
-                    run_call(driver, request(f"fs-ann-{scenario[:20]}"), _script(), {"extra_fee": 3},
+                    run_call(driver, request(f"fs-ann-{scenario[:20]}"), library_script(), {"extra_fee": 3},
                              clock=RealClock(), answer=AnswerSetup(spotter=spotter)), 60)
                 status = await cust.wait(20)
             finally:
@@ -79,7 +64,7 @@ def test_announcement_through_freeswitch_ends_the_call_with_its_outcome(
 def test_early_media_bridged_is_not_an_answer(switch: Switch, tmp_path: Path) -> None:  # noqa: F811
     """The runtime leg comes up on 183, its frames carry the announcement, and the driver still
     reports no Answered: the customer never answered (we cancel at the ring timeout)."""
-    audio = _announcement(tmp_path, "您拨打的电话已停机")
+    audio = announcement_ulaw(tmp_path, "您拨打的电话已停机")
 
     async def main():  # type: ignore[no-untyped-def]
         async with customer(switch, tmp_path, str(HERE / "sipp" / "uas_announcement_early.xml"),

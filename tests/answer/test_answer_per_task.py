@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from sqlmodel import Session
 
-from designer import store
 from huashu.cli import cli
 from huashu.core.db import init_db, make_engine
 from runtime.answer.consequences import AnswerSetup
@@ -28,6 +26,7 @@ from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, set_status, update_task
 from tests.api.conftest import app_env  # noqa: F401 - the app over a fresh database
 from tests.support.amd_scenes import CAMPAIGN_PROFILE, START, number_for
+from tests.support.scripts import import_approved
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = AnswerSetup(spotter=None, on_machine="message", message="node message", screener_text="node screener")
@@ -72,13 +71,7 @@ def test_bad_task_answer_settings_name_the_field(bad: TaskAnswer, field: str) ->
 
 
 def _import(engine) -> str:
-    doc = json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text())
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="designer")
-        store.submit(s, v.script_id, v.number, actor="designer")
-        store.approve(s, v.script_id, v.number, actor="reviewer")
-        s.commit()
-        return v.script_id
+    return import_approved(engine)
 
 
 def _spec(sid: str, **kw) -> TaskSpec:

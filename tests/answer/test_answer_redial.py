@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlmodel import Session
 
-from designer import store
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.references import default_spotter
 from runtime.answer.voices import scene_voice
@@ -26,6 +24,7 @@ from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status
 from telephony.outcomes import OUTCOME_LABELS_ZH, REACHABILITY_OUTCOMES, Outcome, outcome_for_answer_class
 from tests.support.amd_scenes import CAMPAIGN_PROFILE, START, number_for
+from tests.support.scripts import import_approved
 
 ROOT = Path(__file__).resolve().parents[2]
 NOON = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 in China
@@ -70,13 +69,7 @@ def test_other_verdicts_follow_their_signalling_twin(outcome: str, twin: str) ->
 
 
 def _import(engine) -> str:
-    doc = json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text())
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="designer")
-        store.submit(s, v.script_id, v.number, actor="designer")
-        store.approve(s, v.script_id, v.number, actor="reviewer")
-        s.commit()
-        return v.script_id
+    return import_approved(engine)
 
 
 @pytest.mark.audio

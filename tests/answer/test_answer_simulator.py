@@ -4,12 +4,10 @@ classifies it (text mode, the same clip the network plays) and the outcome follo
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
 
-from designer.model import Script
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.references import default_spotter
 from runtime.answer.voices import scene_voice
@@ -19,10 +17,9 @@ from telephony.outcomes import Outcome
 from telephony.simulator import PersonaMix, SimulatorDriver
 from telephony.simulator.carrier import plan_call
 from tests.support.amd_scenes import PROFILE, START, number_for
+from tests.support.scripts import library_script
 
 ROOT = Path(__file__).resolve().parents[2]
-def _script() -> Script:
-    return Script.from_dict(json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text()))
 
 
 def _call(number: str, setup: AnswerSetup | None, seed: int = 1) -> tuple[CallResult, SimulatorDriver]:
@@ -30,7 +27,7 @@ def _call(number: str, setup: AnswerSetup | None, seed: int = 1) -> tuple[CallRe
         clock = VirtualClock(START)
         drv = SimulatorDriver(seed=seed, carrier=PROFILE, personas=PersonaMix.only("agreeable"), clock=clock,
                               scene_voice=scene_voice())
-        res = await run_call(drv, OriginateRequest(number, "95555", "call-1"), _script(), {"extra_fee": 3},
+        res = await run_call(drv, OriginateRequest(number, "95555", "call-1"), library_script(), {"extra_fee": 3},
                              clock=clock, answer=setup)
         await drv.aclose()
         return res, drv
@@ -127,7 +124,7 @@ def _audio_call(number: str, setup: AnswerSetup) -> CallResult:
         clock = VirtualClock(START)
         drv = SimulatorDriver(seed=1, carrier=PROFILE, personas=PersonaMix.only("agreeable"), clock=clock,
                               customer_voice=quiet_customer, scene_voice=scene_voice())
-        res = await run_call(drv, OriginateRequest(number, "95555", "call-a"), _script(), {"extra_fee": 3},
+        res = await run_call(drv, OriginateRequest(number, "95555", "call-a"), library_script(), {"extra_fee": 3},
                              clock=clock, answer=setup)
         await drv.aclose()
         return res

@@ -5,7 +5,6 @@ announcement's outcome (we CANCEL, or BYE before the bot says a word)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,11 @@ import pytest
 from runtime.answer.consequences import AnswerSetup
 from runtime.answer.references import default_spotter
 from runtime.calls import run_call
-from runtime.speech.tts_espeak import EspeakProvider
 from telephony.contract import OriginateRequest
-from telephony.media.g711 import ulaw_encode
 from telephony.outcomes import Outcome
-from telephony.simulator import sounds as S
 from telephony.sip import SipDriver, SipTrunk
+from tests.support.amd_scenes import announcement_ulaw
+from tests.support.scripts import library_script
 from tests.telephony.sipp.peer import Sipp
 
 pytestmark = [pytest.mark.sipp, pytest.mark.audio]
@@ -38,27 +36,13 @@ class _Sipp(Sipp):
         return out
 
 
-def _announcement(folder: Path, text: str) -> Path:
-    """The carrier's recording as sipp plays it: raw PCMU, prefix cue + words + a pause."""
-    words = S.trim_edges(EspeakProvider().render(text, voice="cmn-latn-pinyin+m3", rate=1.15).pcm)
-    raw = folder / "announcement.ulaw"
-    raw.write_bytes(ulaw_encode(S.concat(S.prefix_tone(0), words, S.gap(3.0))))
-    return raw
-
-
-def _script():  # type: ignore[no-untyped-def]
-    from designer.model import Script
-
-    return Script.from_dict(json.loads((ROOT / "scripts_library" / "data_pack_upgrade.json").read_text()))
-
-
 @pytest.mark.parametrize(("scenario", "text", "outcome"), [
     ("uas_announcement_early.xml", "您拨打的电话已停机", Outcome.ANNOUNCEMENT_SUSPENDED),
     ("uas_announcement_answered.xml", "您拨打的电话暂时无法接通，请稍后再拨", Outcome.ANNOUNCEMENT_UNREACHABLE),
 ])
 def test_announcement_over_sip_ends_the_call_with_its_outcome(tmp_path: Path, scenario: str, text: str,
                                                               outcome: Outcome) -> None:
-    audio = _announcement(tmp_path, text)
+    audio = announcement_ulaw(tmp_path, text)
     spotter = default_spotter(("zh",))
 
     async def main() -> None:
@@ -66,7 +50,7 @@ def test_announcement_over_sip_ends_the_call_with_its_outcome(tmp_path: Path, sc
         await sipp.start()
         driver = SipDriver(SipTrunk("127.0.0.1", sipp.port))
         try:
-            res = await run_call(driver, OriginateRequest("1009", "95500", "ann-1"), _script(), {"extra_fee": 3},
+            res = await run_call(driver, OriginateRequest("1009", "95500", "ann-1"), library_script(), {"extra_fee": 3},
                                  answer=AnswerSetup(spotter=spotter))
             assert await sipp.wait() == 0, sipp.errors()
         finally:

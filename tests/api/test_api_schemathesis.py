@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -132,6 +133,7 @@ def no_5xx(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
+@pytest.mark.slow  # MAX_EXAMPLES per operation: most of the file's 25-40 s; `make test` runs it
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_on_generated_input(case):

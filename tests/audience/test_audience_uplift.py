@@ -150,6 +150,7 @@ def test_power_round_trip_and_words() -> None:
     assert small["control_share_needed"] is None and small["customers_needed_at_current_share"] > 400_000
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_evaluation_says_when_the_model_is_clearly_better() -> None:
     rng = np.random.default_rng(3)
     n = 200_000

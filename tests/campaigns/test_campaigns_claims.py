@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from campaign_helpers import rows, running_task
 from sqlalchemy import select
 
 from runtime.campaigns import tables as T
@@ -12,6 +11,7 @@ from runtime.campaigns.claims import CallReport, claim, finish_attempt, heartbea
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.tasks import get_task
+from tests.support.scripts import rows, running_task
 
 
 def _states(engine):

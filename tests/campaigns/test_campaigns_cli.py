@@ -23,6 +23,7 @@ def _run(args, code=0):
     return res
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_campaign_lifecycle_from_the_command_line(env):
     url, tmp = env
     lst = tmp / "list.csv"
@@ -75,6 +76,7 @@ def test_source_add_keeps_password_encrypted(env):
     assert listed[0]["has_password"] is True
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_export_and_caps(env):
     url, tmp = env
     lst = tmp / "l.csv"

@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from campaign_helpers import rows, running_task
 from sqlalchemy import func, select
 
 from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
+from tests.support.scripts import rows, running_task
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

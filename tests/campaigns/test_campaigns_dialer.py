@@ -6,7 +6,6 @@ import asyncio
 from collections import Counter
 
 from campaign_fake_runner import FakeRunner
-from campaign_helpers import rows, running_task
 from sqlalchemy import select
 
 from runtime.campaigns import tables as T
@@ -15,6 +14,7 @@ from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.progress import progress
 from runtime.campaigns.tasks import get_task, set_status, update_task
+from tests.support.scripts import rows, running_task
 
 
 def _node(engine, runner, **kw):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from campaign_helpers import rows, running_task
 from sqlalchemy import insert, select, update
 
 from runtime.campaigns import blacklist
@@ -12,6 +11,7 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.progress import progress
+from tests.support.scripts import rows, running_task
 
 
 def test_every_number_gets_a_verdict_and_dedupe_spans_tasks_of_a_business(engine):

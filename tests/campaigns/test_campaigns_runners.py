@@ -45,6 +45,7 @@ def _calls(runner: DriverRunner, n: int) -> list:
     return asyncio.run(main())
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_simulated_calls_are_recorded_with_both_parties(tmp_path: Path) -> None:
     runner = build_runner("simulator", lambda sid, v: DOC, _settings(tmp_path), seed=3, carrier=ALWAYS)
     reports = _calls(runner, 3)
@@ -134,6 +135,7 @@ def test_retention_and_recovery(tmp_path: Path) -> None:
     assert store.path_for("old-1") is None and store.path_for("new-1") is not None
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_json_logs_are_json_from_the_first_line(cli_db: tuple[str, object], tmp_path: Path) -> None:
     import os
     import subprocess

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from campaign_helpers import approved, running_task
 from sqlalchemy import select, update
 
 from huashu.core.db import make_engine
@@ -23,6 +22,7 @@ from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.progress import progress
 from runtime.campaigns.scheduler import fire_due
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, set_status, update_task
+from tests.support.scripts import approved, running_task
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from campaign_helpers import running_task
 from sqlalchemy import func, select
 
 from runtime.campaigns import screening
@@ -21,6 +20,7 @@ from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.screening import ScreenWorkerError, job_rows, screened_batches
 from runtime.campaigns.windows import parse_windows
+from tests.support.scripts import running_task
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 

@@ -8,11 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from campaign_helpers import rows
 from sqlalchemy import select
 from sqlmodel import Session
 
-from designer import store
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.node import RuntimeNode
@@ -20,19 +18,13 @@ from runtime.campaigns.progress import progress
 from runtime.campaigns.scripts import ScriptNotApproved, store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskError, TaskSpec, create_task, get_task, set_status
+from tests.support.scripts import import_approved, rows
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 
 def _import(engine, approve=True) -> str:
-    doc = json.loads((LIB / "data_pack_upgrade.json").read_text())
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="designer")
-        if approve:
-            store.submit(s, v.script_id, v.number, actor="designer")
-            store.approve(s, v.script_id, v.number, actor="reviewer")
-        s.commit()
-        return v.script_id
+    return import_approved(engine, approve=approve)
 
 
 def test_only_an_approved_version_can_start(sqlite_engine):

@@ -230,13 +230,13 @@ def test_http_json_and_csv(http_base):
 @pytest.mark.postgres
 def test_task_reads_its_saved_source_with_parameters(sqlite_engine):
     """A saved PostgreSQL source (password encrypted) feeds a task's run through the column mapping."""
-    from campaign_helpers import approved
     from sqlmodel import Session
 
     from runtime.campaigns.loading import load_pending_runs, source_rows
     from runtime.campaigns.progress import progress
     from runtime.campaigns.scheduler import fire_due
     from runtime.campaigns.tasks import TaskSpec, create_task, set_status
+    from tests.support.scripts import approved
 
     name = f"hs_{uuid.uuid4().hex[:8]}"
     pg = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")

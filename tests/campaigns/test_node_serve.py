@@ -10,6 +10,7 @@ import socket
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from tests.campaigns.campaign_helpers import rows, running_task
 
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest, LineLimits
@@ -17,7 +18,6 @@ from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.supervision import NodeSetupError, Supervision, TaskProgress
 from runtime.health import MeteredRunner
-from tests.campaigns.campaign_helpers import rows, running_task
 
 
 class Runner:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,14 +92,8 @@ def test_json_without_headless_is_a_usage_error(tmp_path):
     assert "Traceback" not in res.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_web_mode_serves_login_and_the_task_list_and_start_dials(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, HUASHU_DATA_DIR=str(tmp_path))
     proc = subprocess.Popen([sys.executable, "-m", "huashu", "demo", "--customers", "200", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -113,6 +113,7 @@ def test_new_from_library(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "mobile_semi_suspension" in r.output
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_version_workflow_and_db_diff(db_env: Path, base: Doc) -> None:
     f1 = write(db_env, base, "v1.json")
     r = run("import", f1, "--by", "ann", "--json")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,32 +10,24 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from web_helpers import PASSWORD, csrf_of, jpost, sign_in  # noqa: E402
-
-from designer import store  # noqa: E402
-from huashu.core.config import Settings  # noqa: E402
-from huashu.core.db import init_db, make_engine  # noqa: E402
-from web.app import create_app  # noqa: E402
-from web.auth.users import create_user  # noqa: E402
+from designer import store
+from tests.support.web_client import (
+    app_settings,
+    app_with_users,
+    cheap_hashing,
+    csrf_of,
+    jpost,
+    sign_in,
+)
 
 HTML = {"accept": "text/html"}
 
 
 @pytest.fixture
 def app_and_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from argon2 import PasswordHasher
-
-    import web.auth.passwords as passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    settings = Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
-    engine = make_engine(settings.db_url)
-    app = create_app(settings, engine, secure_cookies=False)
-    init_db(engine)
-    for role in ("designer", "reviewer"):
-        create_user(engine, role, PASSWORD, role)
-    return app, engine
+    cheap_hashing(monkeypatch)
+    app = app_with_users(app_settings(tmp_path / "var", espeak=False), ("designer", "reviewer"))
+    return app, app.state.engine
 
 
 def _client(app: Any, role: str) -> TestClient[Any]:

@@ -20,7 +20,8 @@ from pathlib import Path
 from telephony.contract import Answered, DtmfReceived
 from telephony.freeswitch.events import CHANNEL_EVENTS
 from tests.freeswitch.rig import collect, customer, driver_for, request
-from tests.freeswitch.switch import Switch, free_port
+from tests.freeswitch.switch import Switch
+from tests.support.ports import free_port
 from tests.telephony.sipp.peer import make_customer_audio
 
 __all__ = ["EventTap", "record"]

@@ -17,7 +17,8 @@ from huashu.core.telephony_settings import FreeswitchSettings
 from telephony.contract import CallEvent, HungUp, OriginateRequest
 from telephony.freeswitch.call import FsCall
 from telephony.freeswitch.driver import FreeswitchDriver
-from tests.freeswitch.switch import Switch, free_port
+from tests.freeswitch.switch import Switch
+from tests.support.ports import free_port
 from tests.telephony.sipp.peer import SCENARIOS, Sipp
 
 __all__ = ["FS_SCENARIOS", "Customer", "Collected", "driver_for", "customer", "collect", "request"]

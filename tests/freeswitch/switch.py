@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from telephony.freeswitch.deploy import install_config, set_vars
+from tests.support.ports import free_port
 
-__all__ = ["FS_PREFIX", "FS_BINARY", "FS_CONF", "Switch", "free_port", "fs_available"]
+__all__ = ["FS_PREFIX", "FS_BINARY", "FS_CONF", "Switch", "fs_available"]
 
 FS_PREFIX = Path(os.environ.get("HUASHU_FS_PREFIX", "/opt/fs"))
 FS_BINARY = FS_PREFIX / "bin" / "freeswitch"
@@ -35,23 +36,6 @@ _ERR = re.compile(r"\[(ERR|CRIT|ALERT|EMERG)\]")
 
 def fs_available() -> bool:
     return FS_BINARY.is_file() and os.access(FS_BINARY, os.X_OK) and (FS_CONF / "vars.xml").is_file()
-
-
-def free_port(kind: int = socket.SOCK_DGRAM, even: bool = False) -> int:
-    """A port free for UDP and TCP alike (SIP profiles bind both)."""
-    while True:
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if even and port % 2:
-            continue
-        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
-        with socket.socket(socket.AF_INET, other) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
 
 
 @dataclass

@@ -15,7 +15,8 @@ from telephony.contract import Answered, DtmfReceived, HungUp
 from telephony.outcomes import Outcome
 from telephony.recording import StereoWavSink
 from tests.freeswitch.rig import collect, customer, driver_for, request
-from tests.freeswitch.switch import Switch, free_port
+from tests.freeswitch.switch import Switch
+from tests.support.ports import free_port
 from tests.telephony.sipp.peer import make_customer_audio
 
 pytestmark = [pytest.mark.freeswitch, pytest.mark.sipp, pytest.mark.timeout(90)]

@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from runtime.campaigns import tables as T
 from runtime.campaigns.database import make_engine
 from tests.freeswitch.rig import FS_SCENARIOS
-from tests.freeswitch.switch import Switch, free_port
+from tests.freeswitch.switch import Switch
 from tests.integration.test_integ_campaign_over_sip import DOC, _approved_db
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.freeswitch, pytest.mark.sipp, pytest.mark.audio, pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -14,7 +14,8 @@ import pytest
 from telephony.contract import Answered, DtmfReceived, HungUp, PlaybackFinished
 from telephony.sip import SipDriver, SipTrunk
 from tests.freeswitch.rig import collect, driver_for, request
-from tests.freeswitch.switch import Switch, free_port
+from tests.freeswitch.switch import Switch
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.freeswitch, pytest.mark.timeout(60)]
 

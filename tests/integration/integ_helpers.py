@@ -20,23 +20,10 @@ from runtime.audience.store import save_audience
 from runtime.campaigns import tables as T
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest
-from runtime.campaigns.tasks import TaskSpec, create_task, set_status
+from tests.support.scripts import running_task
 
-SCRIPT = {"format": "huashu.script/1", "id": "s1", "name": "demo", "language": "zh-CN", "start": "a",
-          "nodes": [{"id": "a", "type": "end", "outcome": "done"}]}
-
-
-def approved(script_id: str, version: int | None) -> dict[str, Any]:
-    return SCRIPT
-
-
-def running_task(engine: Engine, **kw: Any) -> int:
-    spec = TaskSpec(name=kw.pop("name", "t"), business=kw.pop("business", "card"), script_id="s1", script_version=1,
-                    windows=kw.pop("windows", ""), **kw)
-    task = create_task(engine, spec)
-    assert task.id is not None
-    set_status(engine, task.id, "start", approved)
-    return task.id
+__all__ = ["RecordingRunner", "VirtualClock", "control_policy", "customers", "jobs", "make_audience", "phone",
+           "running_task", "write_customers"]
 
 
 def phone(i: int) -> str:

@@ -21,7 +21,9 @@ from sqlalchemy import select
 
 from runtime.campaigns import tables as T
 from runtime.campaigns.database import make_engine
-from tests.telephony.test_call_session_over_sip import SCENARIO, _customer_audio, _free_port
+from tests.support.ports import free_port
+from tests.support.scripts import import_approved
+from tests.telephony.test_call_session_over_sip import SCENARIO, _customer_audio
 
 pytestmark = [
     pytest.mark.sipp,
@@ -54,19 +56,11 @@ DOC = {
 
 
 def _approved_db(url: str) -> None:
-    from sqlmodel import Session
-
-    from designer import store
     from huashu.core.db import init_db
 
     engine = make_engine(url)
     init_db(engine)
-    doc = json.loads(json.dumps(DOC))
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
+    import_approved(engine, DOC, designer="d", reviewer="r")
     engine.dispose()
 
 
@@ -79,7 +73,7 @@ def test_runtime_node_dials_a_campaign_over_sip_and_records_it(tmp_path: Path) -
     pytest.importorskip("faster_whisper")
     url = f"sqlite:///{tmp_path / 'h.db'}"
     _approved_db(url)
-    port, media_port = _free_port(), _free_port(even=True)
+    port, media_port = free_port(), free_port(even=True)
     env = {**os.environ, "HUASHU_DATA_DIR": str(tmp_path / "var"), "HUASHU_TELEPHONY_DRIVER": "sip",
            "HUASHU_SIP__HOST": "127.0.0.1", "HUASHU_SIP__PORT": str(port),
            "HUASHU_SPEECH__ASR_PROVIDER": "whisper", "HUASHU_SPEECH__TTS_PROVIDER": "espeak",

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 from web_helpers import PASSWORD  # noqa: E402
 
-from web.testing import BROWSER_ARGS, LiveServer  # noqa: E402
+from web.testing import LiveServer  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,15 +29,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         pytest.skip("web/node_modules has no cytoscape (run tools/setup.sh: npm ci in web/)")
     with LiveServer(tmp_path_factory.mktemp("lab") / "var", {"dora": "designer"}, PASSWORD) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 def _editor(browser: Any, live: LiveServer, locale: str) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,17 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from web_helpers import PASSWORD, csrf_of, jpost, sign_in  # noqa: E402
-
-from designer import store  # noqa: E402
-from huashu.core.config import Settings  # noqa: E402
-from huashu.core.db import init_db, make_engine  # noqa: E402
-from runtime.lab.gate import approve_checked, submit_checked  # noqa: E402
-from runtime.lab.suites import add_case, case_from_replies  # noqa: E402
-from web.app import create_app  # noqa: E402
-from web.auth.users import create_user  # noqa: E402
+from designer import store
+from runtime.lab.gate import approve_checked, submit_checked
+from runtime.lab.suites import add_case, case_from_replies
+from tests.support.web_client import (
+    app_settings,
+    app_with_users,
+    cheap_hashing,
+    csrf_of,
+    jpost,
+    sign_in,
+)
 
 pytestmark = pytest.mark.offline
 
@@ -33,18 +33,9 @@ VARS = {"name": "张先生", "arrears": 36.5}
 
 @pytest.fixture
 def app_and_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from argon2 import PasswordHasher
-
-    import web.auth.passwords as passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    settings = Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
-    engine = make_engine(settings.db_url)
-    app = create_app(settings, engine, secure_cookies=False)
-    init_db(engine)
-    for role in ("designer", "reviewer"):
-        create_user(engine, role, PASSWORD, role)
-    return app, engine
+    cheap_hashing(monkeypatch)
+    app = app_with_users(app_settings(tmp_path / "var", espeak=False), ("designer", "reviewer"))
+    return app, app.state.engine
 
 
 def _docs() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -56,6 +47,7 @@ def _docs() -> tuple[dict[str, Any], dict[str, Any]]:
     return doc, broken
 
 
+@pytest.mark.slow  # minutes on the loaded 2-core machine: `make test` runs it
 def test_review_page_shows_cases_changes_attack_and_gates_approval(app_and_engine: Any) -> None:
     app, engine = app_and_engine
     good, broken = _docs()

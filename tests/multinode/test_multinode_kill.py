@@ -7,19 +7,19 @@ are marked interrupted; no number is dialled beyond the redial policy and none i
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from collections import Counter
 
 import pytest
-from campaign_helpers import rows, running_task
 from sqlalchemy import func, select
 from test_campaigns_crash import _node
 
 from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
+from tests.support.nodes import kill_9
+from tests.support.scripts import rows, running_task
 
 LEASE_S = 3.0  # what _node passes as --lease
 TAKEOVER_LIMIT_S = LEASE_S + 7.0  # lease expiry + the survivors' recovery round, with room for a busy machine
@@ -47,12 +47,7 @@ def test_three_nodes_kill_one_mid_campaign(mn_pg_url):
                 if per_node.get("mn-b", 0) >= 2 and ended >= 15 and len(per_node) >= 2:
                     break
                 time.sleep(0.05)
-        os.kill(nodes["mn-b"].pid, signal.SIGKILL)
-        killed_at = time.time()
-        nodes["mn-b"].wait()
-        with engine.connect() as c:
-            were_up = set(c.execute(select(T.attempts.c.id).where(T.attempts.c.state == "up",
-                                                                  T.attempts.c.node_id == "mn-b")).scalars())
+        killed_at, were_up = kill_9(engine, nodes["mn-b"], "mn-b")
         assert were_up, "the kill should land while mn-b has calls up"
 
         # the survivors take over mn-b's leases and finish the campaign

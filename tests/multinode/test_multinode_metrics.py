@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
-from campaign_helpers import rows, running_task
 
 from huashu.core.db import init_db, make_engine
 from runtime.campaigns.loading import add_numbers
+from tests.support.scripts import rows, running_task
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGN_TESTS = ROOT / "tests" / "campaigns"

@@ -24,6 +24,7 @@ from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.tasks import create_task, set_status
+from tests.support.nodes import kill_9
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -63,12 +64,7 @@ def test_simulator_campaign_survives_a_killed_node(mn_pg_url):
                 if b_up >= 2 and ended >= 10:
                     break
                 time.sleep(0.05)
-        os.kill(nodes["sim-b"].pid, signal.SIGKILL)
-        killed_at = time.time()
-        nodes["sim-b"].wait()
-        with engine.connect() as c:
-            were_up = set(c.execute(select(T.attempts.c.id).where(T.attempts.c.state == "up",
-                                                                  T.attempts.c.node_id == "sim-b")).scalars())
+        killed_at, were_up = kill_9(engine, nodes["sim-b"], "sim-b")
         assert were_up
         takeover = None
         deadline = time.time() + 60

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,12 @@ from huashu.core.metrics import REGISTRY
 from runtime.calls import CallResult, SpeechKit, VirtualClock, run_call
 from telephony.contract import OriginateRequest
 from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver
+from tests.support.scripts import library_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ALWAYS = CarrierProfile(
     answer_curve=(1.0,) * 48, invalid_share=0, powered_off_share=0, busy_share=0, network_error_share=0
 )
-
-
-def library_script(name: str = "data_pack_upgrade") -> Script:
-    return Script.from_dict(json.loads((ROOT / "scripts_library" / f"{name}.json").read_text()))
 
 
 def sample(name: str, **labels: str) -> float:

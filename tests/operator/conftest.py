@@ -50,7 +50,7 @@ def client_as(op_app: Any, op_settings: Settings) -> Iterator[Any]:
         c.__enter__()
         clients.append(c)
         if role is not None:
-            r = sign_in(c, role)
+            r = sign_in(c, role, next_url="/operator/tasks")
             assert r.status_code in (302, 303), r.text
         return c
 

@@ -7,8 +7,6 @@ or two) and copied per test, so every test mutates its own database.
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import shutil
 import struct
 import wave
@@ -19,10 +17,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from designer import store
 from huashu.core.db import init_db, make_engine
 from runtime.campaigns import tables as T
 from runtime.campaigns.loading import add_numbers
@@ -31,10 +26,12 @@ from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.scripts import store_resolver
 from runtime.campaigns.sim_runner import SimulatorRunner
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status
+from tests.support.scripts import import_approved
+from tests.support.web_client import PASSWORD, ROLES, csrf_of, sign_in
 from web.auth.users import create_user
 
-PASSWORD = "correct-horse-1"
-ROLES = ("admin", "designer", "reviewer", "operator")
+__all__ = ["PASSWORD", "ROLES", "Seed", "build_seed", "csrf_of", "install", "post", "sign_in", "write_wav"]
+
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 
@@ -49,16 +46,6 @@ class Seed:
     calls: int
 
 
-def _import_approved(engine: Engine) -> str:
-    doc = json.loads((LIB / "data_pack_upgrade.json").read_text(encoding="utf-8"))
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="designer")
-        store.submit(s, v.script_id, v.number, actor="designer")
-        store.approve(s, v.script_id, v.number, actor="reviewer")
-        s.commit()
-        return v.script_id
-
-
 def build_seed(folder: Path, numbers: int = 24) -> Seed:
     folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / "seed.db"
@@ -66,7 +53,7 @@ def build_seed(folder: Path, numbers: int = 24) -> Seed:
     init_db(engine)
     for role in ROLES:
         create_user(engine, role, PASSWORD, role)
-    sid = _import_approved(engine)
+    sid = import_approved(engine)
     resolver = store_resolver(engine)
     sim = create_task(engine, TaskSpec(name="流量包升级 11月", business="data", script_id=sid, script_version=1, windows="",
                                        max_concurrent=20, calls_per_second=500, agent_group="A组"))
@@ -107,22 +94,6 @@ def write_wav(path: Path, seconds: float = 1.0, rate: int = 8000) -> bytes:
         w.setframerate(rate)
         w.writeframes(frames)
     return path.read_bytes()
-
-
-def csrf_of(client: TestClient[Any]) -> str:
-    token = client.cookies.get("huashu_csrf")
-    if token is None:
-        html = client.get("/login", headers={"accept": "text/html"}).text
-        m = re.search(r'name="csrf-token" content="([^"]+)"', html)
-        assert m
-        token = client.cookies.get("huashu_csrf") or m.group(1)
-    return token
-
-
-def sign_in(client: TestClient[Any], username: str, password: str = PASSWORD) -> Any:
-    client.get("/login", headers={"accept": "text/html"})
-    return client.post("/login", data={"username": username, "password": password, "next": "/operator/tasks",
-                                       "_csrf_token": csrf_of(client)}, follow_redirects=False)
 
 
 def post(client: TestClient[Any], url: str, data: dict[str, str] | None = None, htmx: bool = False,

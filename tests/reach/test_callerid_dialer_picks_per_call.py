@@ -17,7 +17,7 @@ from runtime.campaigns.dialer import DialRequest
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.tasks import TaskError
-from tests.support.reach_helpers import rows, running_task
+from tests.support.scripts import rows, running_task
 
 CHANGZHOU = "13912345678"
 BEIJING = "13800138000"

@@ -11,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # 15-35 s on an idle 2-core machine: `make test` runs it
 def test_demo_uses_a_local_pool_and_sends_follow_ups(tmp_path: Path) -> None:
     env = dict(os.environ, HUASHU_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-m", "huashu", "demo", "--headless", "--customers", "600", "--json"], cwd=ROOT,

@@ -15,7 +15,7 @@ from runtime.campaigns.dialer import Dialer, DialRequest, LineLimits
 from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.priority import Want, allocate, allocate_int
 from runtime.campaigns.tasks import update_task
-from tests.support.reach_helpers import rows, running_task
+from tests.support.scripts import rows, running_task
 
 
 @pytest.mark.offline

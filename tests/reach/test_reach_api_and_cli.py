@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from litestar.testing import TestClient
 from sqlmodel import Session
 
 from designer import store
 from huashu.cli import cli
-from huashu.core.config import Settings
 from huashu.core.db import init_db, make_engine
+from tests.support.web_client import api_app
 from web.api.oauth import create_client
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
@@ -22,22 +21,11 @@ LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 @pytest.fixture
 def api(tmp_path):
-    from web.app import create_app
-
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'api.db'}", secret_key="test-secret")
-    engine = make_engine(settings.db_url)
-    init_db(engine)
-    with Session(engine) as s:
-        v = store.import_document(s, json.loads((LIB / "data_pack_upgrade.json").read_text()), actor="d")
-        store.submit(s, v.script_id, v.number, actor="d")
-        store.approve(s, v.script_id, v.number, actor="r")
-        s.commit()
-    with TestClient(create_app(settings, engine, debug=True)) as client:
+    with api_app(tmp_path) as (client, engine):
         cid, secret = create_client(engine, "crm", "config:read tasks:read tasks:write calls:read")
         tok = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": cid,
                                                  "client_secret": secret}).json()["access_token"]
         yield client, {"Authorization": f"Bearer {tok}"}
-    engine.dispose()
 
 
 def test_pools_priority_and_sms_rules_over_the_api(api) -> None:
@@ -73,7 +61,7 @@ def test_sms_cli(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
     engine = make_engine(db)
     init_db(engine)
-    from tests.support.reach_helpers import running_task
+    from tests.support.scripts import running_task
 
     tid = running_task(engine)
     run = CliRunner().invoke

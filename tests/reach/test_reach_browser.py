@@ -14,7 +14,7 @@ from huashu.core.db import init_db
 from runtime.campaigns.callerid.models import CallerNumber
 from runtime.campaigns.callerid.store import import_numbers
 from runtime.campaigns.clock import utcnow
-from tests.support.reach_helpers import running_task
+from tests.support.scripts import running_task
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "correct-horse-1"

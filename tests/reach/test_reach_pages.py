@@ -19,7 +19,7 @@ from runtime.campaigns.callerid.models import CallerNumber
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in
 from runtime.campaigns.tasks import get_task
-from tests.support.reach_helpers import running_task
+from tests.support.scripts import running_task
 from web.app import create_app
 from web.auth.users import create_user
 

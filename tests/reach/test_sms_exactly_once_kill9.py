@@ -19,12 +19,13 @@ from runtime.campaigns.sms.outbox import SmsSender
 from runtime.campaigns.sms.providers import KannelProvider
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in
 from runtime.campaigns.sms.store import RuleIn, add_rule, messages
-from tests.support.reach_helpers import running_task
 from tests.support.reach_kannel import kannel
+from tests.support.scripts import running_task
 
 N = 40
 
 
+@pytest.mark.slow  # 15-35 s on an idle 2-core machine: `make test` runs it
 @pytest.mark.kannel
 def test_no_message_twice_after_kill_9(tmp_path) -> None:
     from huashu.core.db import init_db, make_engine

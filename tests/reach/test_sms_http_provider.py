@@ -18,8 +18,8 @@ from runtime.campaigns.sms.outbox import SmsSender
 from runtime.campaigns.sms.providers import HttpProvider, OutMessage
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in
 from runtime.campaigns.sms.store import RuleIn, add_rule, messages
-from tests.support.reach_helpers import running_task
-from tests.support.reach_kannel import free_port
+from tests.support.ports import free_port
+from tests.support.scripts import running_task
 
 
 class Api:

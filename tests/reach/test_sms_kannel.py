@@ -16,8 +16,8 @@ from runtime.campaigns.sms.outbox import SmsSender
 from runtime.campaigns.sms.providers import KannelProvider
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in
 from runtime.campaigns.sms.store import RuleIn, add_rule, messages
-from tests.support.reach_helpers import running_task
 from tests.support.reach_kannel import kannel
+from tests.support.scripts import running_task
 
 SECRET = "test-secret"
 

@@ -15,7 +15,7 @@ from runtime.campaigns.sms.outbox import SmsSender, recover_sending
 from runtime.campaigns.sms.providers import OutMessage, SendResult
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in, messages_t
 from runtime.campaigns.sms.store import RuleIn, add_rule, messages
-from tests.support.reach_helpers import running_task
+from tests.support.scripts import running_task
 
 
 class Count:

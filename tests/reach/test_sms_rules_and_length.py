@@ -19,7 +19,7 @@ from runtime.campaigns.sms.providers import OutMessage, SendResult
 from runtime.campaigns.sms.rules import CallFacts, enqueue_in, matches, messages_t, render
 from runtime.campaigns.sms.segments import measure
 from runtime.campaigns.sms.store import RuleError, RuleIn, add_rule, messages, summary
-from tests.support.reach_helpers import rows, running_task
+from tests.support.scripts import rows, running_task
 
 
 @pytest.mark.offline

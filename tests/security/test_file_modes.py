@@ -20,6 +20,7 @@ from litestar import Litestar
 from huashu.core.config import Settings
 from huashu.core.db import init_db, make_engine
 from tests.support import secserver_app as fx
+from tests.support.scripts import import_approved
 from tests.support.secserver_app import csrf_of, make_settings
 
 cheap_hashing, sec_settings, sec_app, client_for = fx.cheap_hashing, fx.sec_settings, fx.sec_app, fx.client_for
@@ -127,23 +128,10 @@ def test_uploaded_customer_file(sec_app: Litestar, client_for: Any) -> None:
 
 
 def _approved_script(settings: Settings) -> str:
-    import json
-
-    from sqlmodel import Session
-
-    from designer import store
-
     settings.ensure_dirs()
     engine = make_engine(settings.db_url)
     init_db(engine)
-    doc = json.loads((Path(__file__).resolve().parents[2] / "scripts_library" / "data_pack_upgrade.json")
-                     .read_text(encoding="utf-8"))
-    with Session(engine) as s:
-        v = store.import_document(s, doc, actor="designer")
-        store.submit(s, v.script_id, v.number, actor="designer")
-        store.approve(s, v.script_id, v.number, actor="reviewer")
-        s.commit()
-        key = v.script_id
+    key = import_approved(engine)
     engine.dispose()
     return key
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from runtime.campaigns import tables as T
 from tests.support.sec_editor_seed import INJECTED_SELECTOR, LEGACY_INTENT, PAYLOADS, seed_hostile
-from web.testing import BROWSER_ARGS, LiveServer
+from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,15 +36,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
         with server.engine.connect() as c:
             ids["calls"] = list(c.execute(select(T.attempts.c.id).order_by(T.attempts.c.id)).scalars())[:4]
         yield server, ids
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 class Watch:

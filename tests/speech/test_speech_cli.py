@@ -6,21 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from huashu.cli import cli
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from huashu.core.config import get_settings
-
-    monkeypatch.setenv("HUASHU_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("HUASHU_SPEECH__TTS_PROVIDER", "espeak")
-    monkeypatch.setenv("HUASHU_SPEECH__TTS_FALLBACKS", "[]")
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    get_settings.cache_clear()
 
 
 def test_models_json_lists_installed_models(run) -> None:

@@ -4,8 +4,12 @@ and how to find a number whose first attempt plays a given one."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+from runtime.speech.tts_espeak import EspeakProvider
+from telephony.media.g711 import ulaw_encode
 from telephony.simulator import CarrierProfile
+from telephony.simulator import sounds as S
 from telephony.simulator.carrier import plan_call
 from telephony.simulator.clock import CHINA_TZ
 
@@ -32,3 +36,11 @@ def number_for(label: str, phase: str, profile: CarrierProfile = PROFILE, seed: 
         if all(p.scene is not None and p.scene.label == label and p.scene.phase == phase for p in plans):
             return n
     raise AssertionError(f"no number plays {label} in {phase}")
+
+
+def announcement_ulaw(folder: Path, text: str) -> Path:
+    """The carrier's recording as sipp plays it: raw PCMU, prefix cue + words + a pause."""
+    words = S.trim_edges(EspeakProvider().render(text, voice="cmn-latn-pinyin+m3", rate=1.15).pcm)
+    raw = folder / "announcement.ulaw"
+    raw.write_bytes(ulaw_encode(S.concat(S.prefix_tone(0), words, S.gap(3.0))))
+    return raw

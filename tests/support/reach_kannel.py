@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BEARERBOX", "SMSBOX", "FAKESMSC", "Kannel", "kannel", "free_port", "available"]
+from tests.support.ports import free_port
+
+__all__ = ["BEARERBOX", "SMSBOX", "FAKESMSC", "Kannel", "kannel", "available"]
 
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
@@ -29,12 +31,6 @@ _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>")
 
 def available() -> bool:
     return all(os.access(p, os.X_OK) for p in (BEARERBOX, SMSBOX, FAKESMSC))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_port(port: int, timeout: float = 10.0) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import wave
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from telephony.outcomes import Outcome
 from telephony.recording import LocalRecordingStore
 from telephony.simulator import CarrierProfile, PersonaMix, SimulatorDriver
 from telephony.simulator.personas import Persona
+from tests.support.scripts import library_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ALWAYS = CarrierProfile(
@@ -28,8 +28,6 @@ ALWAYS = CarrierProfile(
 BUSY = CarrierProfile(invalid_share=0, powered_off_share=0, busy_share=1.0, network_error_share=0)
 
 
-def _script(name: str = "data_pack_upgrade") -> Script:
-    return Script.from_dict(json.loads((ROOT / "scripts_library" / f"{name}.json").read_text()))
 
 
 VARS = {"extra_fee": 42}
@@ -53,7 +51,7 @@ def _call(
         res = await run_call(
             drv,
             OriginateRequest(number, "95555", "call-1"),
-            script or _script(),
+            script or library_script(),
             variables,
             clock=clock,
             recording_store=store,
@@ -107,7 +105,7 @@ def test_customer_hangup_is_fed_to_the_engine() -> None:
         clock = VirtualClock()
         drv = Impatient(seed=1, carrier=ALWAYS, clock=clock)
         return await run_call(
-            drv, OriginateRequest("13800000001", "95555", "c"), _script(), VARS, clock=clock
+            drv, OriginateRequest("13800000001", "95555", "c"), library_script(), VARS, clock=clock
         )
 
     res = asyncio.run(main())
@@ -128,7 +126,7 @@ def test_barge_in_stops_the_prompt() -> None:
     async def main() -> tuple[CallResult, Any]:
         clock = VirtualClock()
         drv = Barging(seed=1, carrier=ALWAYS, clock=clock)
-        res = await run_call(drv, OriginateRequest("13800000001", "95555", "c"), _script(), VARS, clock=clock)
+        res = await run_call(drv, OriginateRequest("13800000001", "95555", "c"), library_script(), VARS, clock=clock)
         return res, drv.last
 
     res, call = asyncio.run(main())
@@ -160,7 +158,7 @@ def test_missing_variable_is_rejected_before_dialling() -> None:
         clock = VirtualClock()
         drv = SimulatorDriver(seed=1, carrier=ALWAYS, clock=clock)
         with pytest.raises(VariableError):
-            await run_call(drv, OriginateRequest("1", "2", "c"), _script(), {}, clock=clock)
+            await run_call(drv, OriginateRequest("1", "2", "c"), library_script(), {}, clock=clock)
         return drv
 
     assert asyncio.run(main()).stats.placed == 0
@@ -200,7 +198,7 @@ def test_many_concurrent_calls_share_one_virtual_clock() -> None:
     async def main() -> list[CallResult]:
         clock = VirtualClock()
         drv = SimulatorDriver(seed=2, clock=clock)
-        script = _script()
+        script = library_script()
         return await asyncio.gather(
             *(
                 run_call(
@@ -244,7 +242,7 @@ def test_failed_transfer_continues_the_script() -> None:
         clock = VirtualClock()
         drv = NoAgents(seed=1, carrier=ALWAYS, personas=PersonaMix.only("complainer"), clock=clock)
         return await run_call(
-            drv, OriginateRequest("13800000001", "95555", "c"), _script(), VARS, clock=clock
+            drv, OriginateRequest("13800000001", "95555", "c"), library_script(), VARS, clock=clock
         )
 
     res = asyncio.run(main())
@@ -268,7 +266,7 @@ def test_unconfirmed_hangup_ends_the_session_after_a_grace_period() -> None:
     async def main() -> tuple[CallResult, float]:
         clock = VirtualClock()
         drv = Deaf(seed=1, carrier=ALWAYS, personas=PersonaMix.only("refuser"), clock=clock)
-        res = await run_call(drv, OriginateRequest("13800000001", "95555", "c"), _script(), VARS, clock=clock)
+        res = await run_call(drv, OriginateRequest("13800000001", "95555", "c"), library_script(), VARS, clock=clock)
         return res, clock.now()
 
     res, now = asyncio.run(main())

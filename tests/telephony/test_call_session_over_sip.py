@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import wave
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from runtime.calls import CallSession, RealClock, SpeechKit
 from telephony.contract import OriginateRequest
 from telephony.outcomes import Outcome
 from telephony.recording import LocalRecordingStore
+from tests.support.ports import free_port
 from tests.telephony.test_call_session_audio import SCRIPT
 
 pytestmark = [
@@ -28,15 +28,6 @@ pytestmark = [
 ]
 
 SCENARIO = Path(__file__).parent / "session_sipp" / "uas_say_yes.xml"
-
-
-def _free_port(even: bool = False) -> int:
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if not even or port % 2 == 0:
-            return port
 
 
 def _customer_audio(folder: Path) -> Path:
@@ -71,7 +62,7 @@ def test_bot_hears_yes_over_sip_and_closes_the_call(tmp_path: Path) -> None:
     asr = _asr()
     scenario = tmp_path / "scenario.xml"
     scenario.write_text(SCENARIO.read_text().replace("[audio]", str(_customer_audio(tmp_path))))
-    port, media_port = _free_port(), _free_port(even=True)
+    port, media_port = free_port(), free_port(even=True)
 
     async def main() -> tuple[object, int]:
         sipp = await asyncio.create_subprocess_exec(

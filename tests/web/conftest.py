@@ -8,39 +8,24 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_helpers import PASSWORD, ROLES, sign_in
 
 from huashu.core.config import Settings
-from huashu.core.db import make_engine
-from web.app import create_app
-from web.auth.users import create_user
+from tests.support.web_client import app_settings, app_with_users, cheap_hashing, sign_in
 
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at its production cost takes ~0.1 s a hash; the tests hash dozens. Same algorithm, less work."""
-    from argon2 import PasswordHasher
-
-    import web.auth.passwords as passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap_hashing(monkeypatch)
 
 
 @pytest.fixture
 def web_settings(tmp_path: Path) -> Settings:
-    s = Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
-    s.speech.tts_provider = "espeak"
-    s.speech.tts_fallbacks = []
-    return s
+    return app_settings(tmp_path / "var")
 
 
 @pytest.fixture
 def web_app(web_settings: Settings) -> Any:
-    engine = make_engine(web_settings.db_url)
-    app = create_app(web_settings, engine, secure_cookies=False)
-    for role in ROLES:
-        create_user(engine, role, PASSWORD, role)
-    return app
+    return app_with_users(web_settings)
 
 
 @pytest.fixture
@@ -60,5 +45,3 @@ def client_for(web_app: Any) -> Iterator[Any]:
 
     yield make
     clients.clear()
-
-

@@ -7,16 +7,17 @@ over HTTP, and lose nothing typed when the session expires. Screenshots go to te
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from web_helpers import PASSWORD
 
-from web.testing import BROWSER_ARGS, LiveServer
+from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,15 +29,6 @@ USERS = {"dora": "designer", "rita": "reviewer", "otto": "operator"}
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with LiveServer(tmp_path_factory.mktemp("web") / "var", USERS, PASSWORD) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser: Any, live: LiveServer, user: str, locale: str = "en-US") -> Any:
@@ -91,9 +83,50 @@ def _check_status(page: Any) -> str:
     return text
 
 
-def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> None:
+class Flow:
+    """The designer -> reviewer flow of one script ("topup"), step by step: each test below is a
+    step and first calls the step before it, which runs only once (so a test run alone still
+    walks the whole way to its step, and the module in order walks it once)."""
+
+    def __init__(self, browser: Any, live: LiveServer) -> None:
+        self.browser, self.live = browser, live
+        self.page = _page(browser, live, "dora")  # the designer's, through every step
+        self.done: set[str] = set()
+        self.failed: set[str] = set()
+
+
+@pytest.fixture(scope="module")
+def flow(browser: Any, live: LiveServer) -> Iterator[Flow]:
+    f = Flow(browser, live)
+    yield f
+    f.page.context.close()
+
+
+def step(test: Callable[[Flow], None]) -> Callable[[Flow], None]:
+    """Run ``test`` once per flow; a step that failed fails the steps after it, by name."""
+
+    @functools.wraps(test)
+    def run_once(flow: Flow) -> None:
+        if test.__name__ in flow.failed:
+            pytest.fail(f"an earlier step failed: {test.__name__}")
+        if test.__name__ in flow.done:
+            return
+        try:
+            test(flow)
+        except BaseException:
+            flow.failed.add(test.__name__)
+            raise
+        flow.done.add(test.__name__)
+
+    return run_once
+
+
+@step
+def test_designer_builds_the_tree_with_keyboard_and_mouse(flow: Flow) -> None:
+    """A blank script: a variable with its default, the prompt with the variable inserted from the chip
+    row, children and siblings from the keyboard, a link moved by dragging a node."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page = _page(browser, live, "dora")
+    page = flow.page
     assert page.locator("nav a[href='/reviews']").count() == 0  # a designer has no review queue
 
     page.fill("#new-name", "Top-up reminder")
@@ -145,6 +178,13 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     page.wait_for_function("() => window.hsEditor.tree.parent.get('n3') === 'open'")
     assert not _doc(page)["nodes"][2]["branches"]
 
+
+@step
+def test_validation_errors_appear_and_a_finding_leads_to_the_fix(flow: Flow) -> None:
+    """Branches that lead nowhere are errors in the check panel; a click on a finding opens its node,
+    and making the three nodes end nodes completes the script."""
+    test_designer_builds_the_tree_with_keyboard_and_mouse(flow)
+    page = flow.page
     # the opening node: the moved branch answers silence, a new one catches "not understood"
     _click_node(page, "open")
     third = page.locator("fieldset.branch").nth(2)
@@ -177,6 +217,13 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     assert _check_status(page).startswith("Complete")
     assert page.locator("#qa-score").count() == 1
 
+
+@step
+def test_undo_redo_collapse_and_link_on_the_canvas(flow: Flow) -> None:
+    """Undo and redo the last edit, collapse and open a sub-tree (Space), link to an existing node (L)
+    and undo it; the draft is saved."""
+    test_validation_errors_appear_and_a_finding_leads_to_the_fix(flow)
+    page = flow.page
     # undo and redo the last edit
     page.locator("#canvas").click(position={"x": 20, "y": 20})
     page.keyboard.press("Control+z")
@@ -205,6 +252,12 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     _click_node(page, "open")
     page.screenshot(path=str(ARTIFACTS / "editor.png"))
 
+
+@step
+def test_test_talk_walks_the_script(flow: Flow) -> None:
+    """Test talk greets with the variable's example and follows the answer on the canvas."""
+    test_undo_redo_collapse_and_link_on_the_canvas(flow)
+    page = flow.page
     # test talk: the bot greets with the example name... then "yes" ends on "Thanks"
     page.click("[data-tab=talk]")
     page.click("#talk-start")
@@ -218,6 +271,12 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     assert "onpath" in classes or "current" in classes
     page.screenshot(path=str(ARTIFACTS / "editor-test-talk.png"))
 
+
+@step
+def test_submit_saves_the_last_edit_first_and_locks_the_draft(flow: Flow) -> None:
+    """Submitting straight after an edit saves it first; in review the editor is read only."""
+    test_test_talk_walks_the_script(flow)
+    page, live = flow.page, flow.live
     # submit for review straight after an edit: the editor saves it first
     page.click("[data-tab=script]")
     page.fill("#set-max_turns", "12")
@@ -230,6 +289,13 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     assert page.locator("#readonly-banner").is_visible()
     assert live_doc(live, "topup")["settings"]["max_turns"] == 12
 
+
+@step
+def test_the_designer_cannot_approve_and_the_operator_cannot_edit(flow: Flow) -> None:
+    """Roles in the UI and over HTTP: no approve button and a 403 for the designer, no edit controls
+    and a 403 for the operator."""
+    test_submit_saves_the_last_edit_first_and_locks_the_draft(flow)
+    page, browser, live = flow.page, flow.browser, flow.live
     # roles: the designer cannot approve (no button, and 403 over HTTP)
     page.goto(f"{live.url}/scripts/topup/review?version=1")
     assert page.locator("#approve").count() == 0
@@ -250,6 +316,13 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     assert r.status == 403
     op.context.close()
 
+
+@step
+def test_the_reviewer_approves_and_the_designer_sees_why(flow: Flow) -> None:
+    """The reviewer's queue, QA report and test talk on the version; approved with a comment, which
+    the designer then reads."""
+    test_the_designer_cannot_approve_and_the_operator_cannot_edit(flow)
+    page, browser, live = flow.page, flow.browser, flow.live
     # the reviewer: queue, QA report, test talk on the version, approve with a comment
     rv = _page(browser, live, "rita")
     rv.click("nav a[href='/reviews']")
@@ -273,7 +346,6 @@ def test_design_check_talk_submit_approve(browser: Any, live: LiveServer) -> Non
     assert "Clear and short. Approved." in page.locator("#decision").inner_text()
     assert not page.errors and not rv.errors
     rv.context.close()
-    page.context.close()
 
 
 def test_expired_session_keeps_what_was_typed(browser: Any, live: LiveServer) -> None:

@@ -1,6 +1,6 @@
-"""Audit defects through the REST API: an impossible cron (a 500 on start), cron with a one-off
-schedule, a mapping that lacks a required script variable, and a bad secondary number that the
-response did not mention."""
+"""The REST API checks a task as the CLI does: an impossible cron is refused at creation and its
+start is a 409 (not a 500), a cron needs a recurring schedule, a mapping must supply the script's
+required variables, and a bad secondary number is reported in the response."""
 
 from __future__ import annotations
 

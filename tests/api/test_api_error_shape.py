@@ -1,4 +1,4 @@
-"""QA fixes: the API docs work offline, and every API error has its surface's one JSON shape
+"""The API docs work offline, and every API error has its surface's one JSON shape
 (``/api``: error/status/detail/status_code; ``/oauth``: RFC 6749 error/error_description)."""
 
 from __future__ import annotations
