@@ -10,7 +10,6 @@ import socket
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from tests.campaigns.campaign_helpers import rows, running_task
 
 from runtime.campaigns.claims import CallReport
 from runtime.campaigns.dialer import DialRequest, LineLimits
@@ -18,6 +17,7 @@ from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.node import RuntimeNode
 from runtime.campaigns.supervision import NodeSetupError, Supervision, TaskProgress
 from runtime.health import MeteredRunner
+from tests.support.scripts import rows, running_task
 
 
 class Runner:

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from web_helpers import PASSWORD  # noqa: E402
-
+from tests.support.web_client import PASSWORD  # noqa: E402
 from web.testing import LiveServer  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_helpers import PASSWORD
 
+from tests.support.web_client import PASSWORD
 from web.testing import BROWSER_ARGS, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session
-from web_helpers import PASSWORD
 
 from designer import store
 from scripts_library import library_paths
+from tests.support.web_client import PASSWORD
 from web.testing import BROWSER_ARGS, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_helpers import PASSWORD, csrf_of, jpost, sign_in
 
+from tests.support.web_client import PASSWORD, csrf_of, jpost, sign_in
 from web.auth.passwords import hash_password, verify_password
 from web.auth.roles import Permission, allows
 from web.auth.users import UserError, authenticate, create_user, list_users, set_role

@@ -11,9 +11,9 @@ import wave
 from typing import Any
 
 import pytest
-from web_helpers import csrf_of, jpost
 
 from scripts_library import library_paths
+from tests.support.web_client import csrf_of, jpost
 from web.documents import blank_document
 
 

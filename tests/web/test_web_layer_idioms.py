@@ -18,8 +18,8 @@ import pytest
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from sqlalchemy import event
-from web_helpers import csrf_of
 
+from tests.support.web_client import csrf_of
 from web.auth.guards import require_permission
 
 # Sync handlers allowed on the event loop: they answer from the request alone (a redirect, a

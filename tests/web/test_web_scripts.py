@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from web_helpers import csrf_of, jpost
-
 from scripts_library import library_paths
+from tests.support.web_client import csrf_of, jpost
 
 HTML = {"accept": "text/html"}
 
