@@ -113,6 +113,19 @@ def remove(engine: Engine, phone: str, task_id: int = GLOBAL, region: str = "CN"
         return bool(res.rowcount)
 
 
+def remove_entry(engine: Engine, entry_id: int) -> str | None:
+    """Remove one entry by its id (a page that shows numbers masked never sends the number);
+    returns the number it held, None when there was no such entry."""
+    b = T.blacklist
+    with engine.begin() as conn:
+        row = conn.execute(select(b.c.phone, b.c.task_id).where(b.c.id == entry_id)).first()
+        if row is None:
+            return None
+        conn.execute(delete(b).where(b.c.id == entry_id))
+        audit_record(conn, "blacklist.remove", "phone", number_ref(row.phone), before={"task_id": row.task_id})
+        return str(row.phone)
+
+
 def entries(engine: Engine, task_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     b = T.blacklist
     q = select(b).order_by(b.c.id).limit(limit)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from runtime.campaigns import tables as T
 from runtime.privacy.masking import mask_name, mask_phone, mask_text_numbers
 from tests.support.compliance_web import compliance_app, seed_calls, sign_in
+from tests.support.web_client import csrf_of
 from web.api.oauth import create_client
 
 pytestmark = pytest.mark.offline
@@ -94,3 +95,38 @@ def test_api_masks_unless_the_token_has_personal_read(app: Any) -> None:
         assert one["record"] is None and "****" in one["phone"]
         full = c.get("/api/v1/calls", headers=_token(c, app, "calls:read personal:read")).json()["calls"]
         assert any(x["phone"] == "+8613800000000" for x in full)
+
+
+def test_blacklist_page_masks_for_operators_and_removes_by_entry(app: Any) -> None:
+    """The blacklist page shows an operator 139****1234 and never puts the number in the page
+    (the remove button sends the entry's id); an admin sees the number."""
+    from runtime.campaigns import blacklist
+
+    blacklist.add(app.state.engine, "13955550123")
+    with TestClient(app) as c:
+        sign_in(c, "op")
+        html = c.get("/operator/blacklist", headers={"accept": "text/html"}).text
+        assert "+86139****0123" in html and "13955550123" not in html
+        with app.state.engine.connect() as conn:
+            entry = conn.execute(select(T.blacklist.c.id).where(T.blacklist.c.phone == "+8613955550123")).scalar_one()
+        assert f'name="entry" value="{entry}"' in html
+        r = c.post("/operator/blacklist/remove", data={"entry": str(entry), "_csrf_token": csrf_of(c)},
+                   headers={"accept": "text/html"}, follow_redirects=True)
+        assert r.status_code == 200 and "13955550123" not in r.text
+    with app.state.engine.connect() as conn:
+        assert conn.execute(select(T.blacklist.c.id).where(T.blacklist.c.id == entry)).first() is None
+    blacklist.add(app.state.engine, "13955550123")
+    with TestClient(app) as c:
+        sign_in(c, "admin")
+        assert "+8613955550123" in c.get("/operator/blacklist", headers={"accept": "text/html"}).text
+
+
+def test_opening_a_call_is_audited(app: Any) -> None:
+    from runtime.audit.log import AuditFilter, list_entries
+
+    call_id = _first_call(app)
+    with TestClient(app) as c:
+        sign_in(c, "op")
+        assert c.get(f"/operator/calls/{call_id}", headers={"accept": "text/html"}).status_code == 200
+    seen = list_entries(app.state.engine, AuditFilter(action="call.view", target_id=str(call_id)))
+    assert seen and seen[0]["actor"] == "op"

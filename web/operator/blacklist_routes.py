@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from runtime.campaigns import blacklist as bl
 from runtime.campaigns import tables as T
 from runtime.campaigns.models import GLOBAL
+from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.blacklist_csv import MAX_BYTES, CsvError, read_numbers
 from web.operator.filters import FilterError, Page, parse_int, parse_page
+from web.operator.privacy import sees_personal
 from web.render import flash, is_htmx
 
 __all__ = ["BlacklistController", "NumberForm", "BlacklistUpload", "PAGE_SIZE"]
@@ -57,6 +59,8 @@ def _render(request: Request[Any, Any, Any], engine: Engine, status_code: int = 
     except FilterError:
         page_no = 1
     rows, page = _entries(engine, search, page_no)
+    if not sees_personal(request):  # roles without personal.view see 138****5678 (docs/compliance.md)
+        rows = [{**r, "phone": mask_phone(r["phone"])} for r in rows]
     template = "operator/_blacklist_table.html" if is_htmx(request) else "operator/blacklist.html"
     return op_page(request, template, status_code=status_code, rows=rows, page=page, search=search, **extra)
 
@@ -68,11 +72,13 @@ def _line_no(msg: str) -> int:
 
 @dataclass
 class NumberForm:
-    """Add or remove one number; ``task`` empty is the global list."""
+    """Add or remove one number; ``task`` empty is the global list. The page removes by ``entry``
+    (the row's id: it may show the number masked); ``phone`` + ``task`` remove by number."""
 
     phone: str = ""
     task: str = ""
     reason: str = ""
+    entry: str = ""
 
 
 @dataclass
@@ -108,6 +114,16 @@ class BlacklistController(Controller):
     def remove_number(self, request: Request[Any, Any, Any], engine: EngineDep,
                       data: Annotated[NumberForm, URL_ENCODED]) -> Redirect:
         t = translator_of(request)
+        if data.entry.strip():
+            try:
+                held = bl.remove_entry(engine, parse_int(data.entry, "entry", minimum=1) or 0)
+            except FilterError as e:
+                flash(request, str(e), "error")
+                return Redirect(path="/operator/blacklist")
+            shown = held if held is None or sees_personal(request) else mask_phone(held)
+            flash(request, t("op.bl.removed" if held else "op.bl.not_listed", phone=shown or data.entry),
+                  "ok" if held else "error")
+            return Redirect(path="/operator/blacklist")
         phone = data.phone.strip()
         try:
             removed = bl.remove(engine, phone, _scope(data.task), _region(request))

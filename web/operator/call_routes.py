@@ -104,4 +104,5 @@ class CallsController(Controller):
             d.call = next(iter(masked_rows([d.call], False)))
         if not may_play(request):  # recordings and transcripts need their own permission
             d.recording, d.turns = None, []
+        audit_read(engine, "call.view", "call", attempt_id)  # who opened which customer's call
         return op_page(request, "operator/call.html", d=d, in_call=IN_CALL)

@@ -22,15 +22,24 @@ from runtime.campaigns.callerid.report import answer_by_rule
 from runtime.campaigns.sms import store as sms
 from runtime.campaigns.sms.segments import MAX_SEGMENTS
 from runtime.campaigns.tasks import TaskError, get_task, update_task
+from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
 from web.operator._render import RUN, op_page, translator_of
+from web.operator.privacy import sees_personal
 from web.render import flash
 
 __all__ = ["CallerIdsController", "ReachController", "PoolUpload", "UnrestForm", "ReachForm", "SmsRuleForm"]
 
 _MAX_UPLOAD = 64 * callers.MAX_ROWS
+
+
+def _masked(request: Request[Any, Any, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """SMS rows with the number masked for roles without personal.view (as on the calls pages)."""
+    if sees_personal(request):
+        return messages
+    return [{**m, "phone": mask_phone(m.get("phone"))} for m in messages]
 
 
 @dataclass
@@ -152,7 +161,7 @@ class ReachController(Controller):
         return op_page(request, "operator/_task_reach.html", task=task, pools=callers.list_pools(engine),
                        by_rule=answer_by_rule(engine, task_id), rules=sms.list_rules(engine, task_id),
                        sms_summary=sms.summary(engine, task_id),
-                       sms_messages=sms.messages(engine, task_id=task_id, limit=20),
+                       sms_messages=_masked(request, sms.messages(engine, task_id=task_id, limit=20)),
                        max_segments=MAX_SEGMENTS, max_template=sms.MAX_TEMPLATE)
 
     @post("/tasks/{task_id:int}/reach", sync_to_thread=True)
@@ -194,4 +203,5 @@ class ReachController(Controller):
 
     @get("/calls/{attempt_id:int}/sms", sync_to_thread=True)
     def call_sms_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, attempt_id: FromPath[int]) -> Template:
-        return op_page(request, "operator/_call_sms.html", sms_messages=sms.messages(engine, attempt_id=attempt_id))
+        return op_page(request, "operator/_call_sms.html",
+                       sms_messages=_masked(request, sms.messages(engine, attempt_id=attempt_id)))
