@@ -3,6 +3,7 @@ the field with nothing stored; edit a running task; the task page's live progres
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,42 @@ def test_launch_from_a_saved_data_source(client_as: Any, op_app: Any, seed: Seed
     assert task.status == "draft" and task.source_id == sid and task.schedule_kind == "cron"
     assert task.cron == "0 9 * * 1-5"
     assert _counts(engine) == (before[0] + 1, before[1])  # the saved source is used, not copied
+
+
+def test_consent_columns_are_mapped_and_a_marketing_task_drops_numbers_without_consent(
+        client_as: Any, op_app: Any, seed: Seed) -> None:
+    """A list's consent columns are guessed and mapped on the numbers page; with the business type
+    marketing the review says how many are dropped for no_consent and the task keeps the mapping."""
+    c = client_as("operator")
+    wid = _wizard(c, seed)
+    body = ("phone,客户姓名,fee,同意,同意日期\n13900000011,张三,30,同意,2026-01-02\n13900000012,李四,20,,\n"
+            "13900000013,王五,10,合同,2026-02-03\n")
+    r = _upload(c, wid, body)
+    assert r.status_code == 200
+    assert 'id="map-consent_basis"' in r.text and '<option value="同意" selected>' in r.text
+    form = {"script": f"{seed.script_id}@1", "name": "consented", "business": "wiz-consent", "numbers": "upload",
+            "map_phone": "phone", "map_name": "客户姓名", "var_extra_fee": "fee", "map_consent_basis": "同意",
+            "map_consent_date": "同意日期"}
+    r = _numbers(c, wid, form)
+    assert r.status_code in (302, 303), r.text
+    r = post(c, f"/launch/{wid}/settings", data={"schedule": "now", "timezone": "Asia/Shanghai", "windows": "",
+                                                 "max_concurrent": "3", "calls_per_second": "2",
+                                                 "business_type": "marketing"})
+    assert r.status_code in (302, 303), r.text
+    review = c.get(f"/launch/{wid}/review", headers=HTML).text
+    assert 'id="count-call">1<' in review and 'data-reason="no_consent"' in review
+    r = post(c, f"/launch/{wid}/start", data={"action": "start"})
+    tid = int(r.headers["location"].rsplit("/", 1)[1])
+    with op_app.state.engine.connect() as conn:
+        task = conn.execute(select(T.tasks).where(T.tasks.c.id == tid)).one()
+    assert task.business_type == "marketing"
+    assert json.loads(task.mapping)["consent"] == {"basis": "同意", "date": "同意日期"}
+
+
+def test_a_consent_date_without_its_basis_is_said_next_to_the_field(client_as: Any, seed: Seed) -> None:
+    c = client_as("operator")
+    wid = _wizard(c, seed)
+    _upload(c, wid, "phone,fee,授权日期\n13900000011,30,2026-01-02\n")
+    r = _numbers(c, wid, {"script": f"{seed.script_id}@1", "name": "x", "business": "y", "numbers": "upload",
+                          "map_phone": "phone", "var_extra_fee": "fee", "map_consent_date": "授权日期"})
+    assert r.status_code == 400 and 'id="err-map_consent_basis"' in r.text

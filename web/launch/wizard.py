@@ -20,7 +20,7 @@ from runtime.campaigns.policy import KNOWN_OUTCOMES, parse_outcomes
 from runtime.campaigns.tasks import TaskSpec
 from runtime.campaigns.windows import WindowError, parse_windows, zone
 
-__all__ = ["Draft", "Problem", "Problems", "NUMBER_KINDS", "SCHEDULES", "REDIAL_CHOICES", "MAPPED_FIELDS",
+__all__ = ["Draft", "Problem", "Problems", "NUMBER_KINDS", "SCHEDULES", "REDIAL_CHOICES", "MAPPED_FIELDS", "mapped_column",
            "parse_numbers_form", "parse_mapping_form", "parse_settings_form", "check_mapping", "guess_mapping",
            "next_runs", "to_spec", "draft_from_task", "changed_fields", "EDITABLE_WHILE_RUNNING"]
 
@@ -33,7 +33,9 @@ SCHEDULES = ("now", "once", "cron")
 #: outcomes offered as redial reasons (the core knows more; a task edited elsewhere keeps them)
 REDIAL_CHOICES = ("no_answer", "busy", "rejected", "unreachable", "network_error", "cancelled")
 #: mapped customer fields besides the script variables, in the order the page shows them
-MAPPED_FIELDS = ("phone", "secondary_phone", "name", "customer_id")
+MAPPED_FIELDS = ("phone", "secondary_phone", "name", "customer_id", "consent_basis", "consent_date", "consent_source")
+#: the consent columns (docs/compliance.md) go into the core mapping's ``consent`` object
+CONSENT_PREFIX = "consent_"
 #: column names that mean each field, lower case, for a first guess of the mapping
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "mobile", "tel", "telephone", "msisdn", "number", "phone_number", "手机", "手机号", "电话",
@@ -41,7 +43,26 @@ _FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "secondary_phone": ("phone2", "secondary_phone", "second_phone", "backup_phone", "备用电话", "备用号码", "第二号码"),
     "name": ("name", "customer_name", "full_name", "姓名", "客户姓名", "称呼", "客户称呼"),
     "customer_id": ("customer_id", "id", "cust_id", "account", "客户编号", "客户id", "编号"),
+    "consent_basis": ("consent", "consent_basis", "legal_basis", "同意", "授权", "法律依据", "营销授权"),
+    "consent_date": ("consent_date", "consent_at", "同意日期", "授权日期", "授权时间"),
+    "consent_source": ("consent_source", "consent_channel", "同意来源", "授权渠道", "授权来源"),
 }
+
+
+def mapped_column(mapping: Mapping[str, Any], f: str) -> str | None:
+    """The column chosen for field ``f`` (a consent field lives in the ``consent`` object)."""
+    if f.startswith(CONSENT_PREFIX):
+        consent = mapping.get("consent") or {}
+        return consent.get(f[len(CONSENT_PREFIX):]) if isinstance(consent, Mapping) else None
+    col = mapping.get(f)
+    return col if isinstance(col, str) else None
+
+
+def _put(mapping: dict[str, Any], f: str, col: str) -> None:
+    if f.startswith(CONSENT_PREFIX):
+        mapping.setdefault("consent", {})[f[len(CONSENT_PREFIX):]] = col
+    else:
+        mapping[f] = col
 #: what a running task may change: everything the dialer re-reads each round (the core's
 #: ``update_task``); the numbers and the script stay those it was started with
 EDITABLE_WHILE_RUNNING = frozenset({
@@ -101,6 +122,10 @@ class Draft:
     answer_message: str = ""
     answer_screener_text: str = ""
     best_time: bool = False
+
+    def column_for(self, f: str) -> str | None:
+        """The column mapped to field ``f`` (the page's select shows it)."""
+        return mapped_column(self.mapping, f)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,7 +227,7 @@ def parse_mapping_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
     for f in MAPPED_FIELDS:
         col = _text(form, f"map_{f}", 200)
         if col:
-            mapping[f] = col
+            _put(mapping, f, col)
     variables: dict[str, str] = {}
     for key in form:
         if key.startswith("var_"):
@@ -223,9 +248,12 @@ def check_mapping(mapping: Mapping[str, Any], columns: Sequence[str], required: 
     if not mapping.get("phone"):
         problems["map_phone"] = ("launch.err.phone_unmapped", {})
     for f in MAPPED_FIELDS:
-        col = mapping.get(f)
+        col = mapped_column(mapping, f)
         if col and col not in have:
             problems[f"map_{f}"] = ("launch.err.no_column", {"column": col})
+    consent = mapping.get("consent") or {}
+    if consent and not consent.get("basis"):  # a date or source alone proves nothing
+        problems["map_consent_basis"] = ("launch.err.consent_basis", {})
     variables = mapping.get("variables") or {}
     for var in sorted(required):
         col = variables.get(var)
@@ -253,7 +281,7 @@ def guess_mapping(columns: Sequence[str], variables: Iterable[str]) -> dict[str,
         for n in names:
             col = by_norm.get(_norm(n))
             if col is not None and col not in taken:
-                mapping[f] = col
+                _put(mapping, f, col)
                 taken.add(col)
                 break
     chosen: dict[str, str] = {}
