@@ -274,3 +274,24 @@ def test_a_consent_date_without_its_basis_is_said_next_to_the_field(client_as: A
     r = _numbers(c, wid, {"script": f"{seed.script_id}@1", "name": "x", "business": "y", "numbers": "upload",
                           "map_phone": "phone", "var_extra_fee": "fee", "map_consent_date": "授权日期"})
     assert r.status_code == 400 and 'id="err-map_consent_basis"' in r.text
+
+
+def test_start_is_refused_when_no_number_would_be_called(client_as: Any, op_app: Any, seed: Seed) -> None:
+    """Every number dropped: Start is disabled with the reason and refused if posted anyway; a draft
+    can still be kept (the operator fixes the list later)."""
+    c = client_as("operator")
+    wid = _wizard(c, seed)
+    _upload(c, wid, "phone,fee\n12345,30\n")
+    r = _numbers(c, wid, {"script": f"{seed.script_id}@1", "name": "empty", "business": "wiz-empty", "numbers": "upload",
+                          "map_phone": "phone", "var_extra_fee": "fee"})
+    assert r.status_code in (302, 303), r.text
+    post(c, f"/launch/{wid}/settings", data={"schedule": "now", "timezone": "Asia/Shanghai", "windows": "",
+                                             "max_concurrent": "3", "calls_per_second": "2"})
+    review = c.get(f"/launch/{wid}/review", headers=HTML).text
+    assert 'id="none-to-call"' in review and re.search(r'id="start"[^>]*disabled', review)
+    before = _counts(op_app.state.engine)
+    r = post(c, f"/launch/{wid}/start", data={"action": "start"})
+    assert r.status_code == 400 and _counts(op_app.state.engine) == before
+    r = post(c, f"/launch/{wid}/start", data={"action": "draft"})
+    assert r.status_code in (302, 303)
+    assert _counts(op_app.state.engine)[0] == before[0] + 1
