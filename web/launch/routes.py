@@ -384,7 +384,7 @@ class LaunchController(Controller):
             return Redirect(path=f"/launch/{wid}/numbers")
         if parse_settings_form(Draft(wid=wid), {**_settings_form(draft)}):
             return Redirect(path=f"/launch/{wid}/settings")
-        if str(data.get("action")) == "start" and listing.screened is not None and listing.screened.to_call == 0:
+        if str(data.get("action")) == "start" and listing and listing.screened and listing.screened.to_call == 0:
             return self._review(request, draft, t("launch.err.none_to_call"), 400)  # a draft may still be kept
         why = check_launchable(engine, draft)
         if why is not None:
