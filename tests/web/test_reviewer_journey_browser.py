@@ -107,8 +107,13 @@ def test_reviewer_rejects_without_then_with_a_comment_and_approves_another_versi
     assert "已驳回" in rita.locator("#decision").inner_text()
     _shot(rita, "4-rejected-with-comment")
 
-    # v2: approve
+    # v2: test talk with the script's variables, as in the editor (the bot says the name typed), then approve
     _open_from_queue(rita, live, key, 2)
+    rita.wait_for_selector("#talk-var-name")
+    rita.fill("#talk-var-name", "周先生")
+    rita.wait_for_selector("#talk-start:not([disabled])")
+    rita.click("#talk-start")
+    rita.locator("#talk-log", has_text="周先生").wait_for()
     rita.fill("#review-comment-input", "可以上线")
     rita.click("#approve")
     rita.wait_for_selector("#decision")

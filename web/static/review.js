@@ -9,5 +9,6 @@ const url = `/scripts/${encodeURIComponent(root.dataset.key)}/draft?version=${ro
 const body = await (await fetch(url, { headers: { Accept: "application/json" } })).json();
 const panel = new TalkPanel(root, T, csrf, () => body.doc, (path) => { root.dataset.path = path.join(" → "); });
 panel.defaultVars = () => boot.vars;
+panel.renderVars(body.doc); // one field per variable, as in the editor: the reviewer hears ${name} said
 // the button is disabled in the page until the panel can answer it (a click before would be lost)
 root.querySelector("#talk-start").disabled = false;
