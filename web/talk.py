@@ -60,7 +60,7 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
             turns.append({"who": "customer", "text": str(r) if r.kind != "silence" else "", "node": None})
             step = session.say(r)
             if step.turns:  # what the reply matched, as the call page shows it (the last turn decided)
-                turns[-1]["match"] = _match(doc, step.turns[-1])
+                turns[-1]["match"] = _match(doc, step.turns[-1], t)
             turns.extend(_bot(b, t) for b in step.bot)
     except (KeyError, ValueError, TypeError) as e:
         raise TalkError(f"the script cannot run yet: {e}") from None
@@ -89,7 +89,7 @@ def _branch(doc: Mapping[str, Any], node: str, branch: str) -> Mapping[str, Any]
     return None
 
 
-def _match(doc: Mapping[str, Any], turn: Any) -> dict[str, Any]:
+def _match(doc: Mapping[str, Any], turn: Any, t: Translator) -> dict[str, Any]:
     """The branch a customer turn took, its condition, the target, the confidence and the matcher's why."""
     b = _branch(doc, turn.node, turn.branch) if turn.branch else None
     when = b.get("when") if b is not None else None
@@ -101,7 +101,7 @@ def _match(doc: Mapping[str, Any], turn: Any) -> dict[str, Any]:
         "goto": b.get("goto") if b is not None else None,
         "global": b is not None and b in (doc.get("global_handlers") or []),
         "confidence": round(float(turn.confidence), 3),
-        "why": turn.why,
+        "why": t.why(turn.why),  # in the page's language; the call record keeps the engine's English
         "kind": turn.kind,
     }
 

@@ -76,6 +76,13 @@ class Translator:
         key = f"{prefix}.{text}"
         return self(key) if key in catalogue(DEFAULT_LANGUAGE) else text
 
+    def why(self, text: str | None) -> str:
+        """The matcher's English trace of a turn ("branch b1: intent 'affirm': keyword '好的'") in
+        this language (:mod:`web.i18n.why`)."""
+        from web.i18n.why import say_why
+
+        return say_why(self, text or "")
+
     def codes(self, prefix: str, values: str | None, sep: str = ",") -> str:
         """A comma-separated list of codes (``no_answer,busy,cancelled``) in words, joined as the language joins."""
         words = [self.code(prefix, v.strip()) for v in (values or "").split(sep) if v.strip()]
