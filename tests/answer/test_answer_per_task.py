@@ -123,8 +123,11 @@ def test_the_runner_applies_each_task_s_setting(engine) -> None:
     resolver = store_resolver(engine)
     on = create_task(engine, _spec(sid, name="on", business="a", answer_mode="on"))
     off = create_task(engine, _spec(sid, name="off", business="b", answer_mode="off"))
-    number = number_for("announcement_invalid", "early", CAMPAIGN_PROFILE, prefix="+86", attempts=2)  # both attempts
-    phone = {t.id: number for t in (on, off)}
+    # a number each (the first call puts an announced-invalid number on the global blacklist, which
+    # would drop the other task's call to the same number if it came second), each playing the
+    # announcement whichever of the two attempt ids it gets
+    phone = {t.id: number_for("announcement_invalid", "early", CAMPAIGN_PROFILE, prefix="+86", attempts=2, skip=i)
+             for i, t in enumerate((on, off))}
     for t in (on, off):
         set_status(engine, t.id, "start", resolver)
         add_numbers(engine, t.id, [CustomerRow(2, phone[t.id], None, customer_id="c", variables={"extra_fee": 5})])

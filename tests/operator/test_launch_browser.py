@@ -169,7 +169,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert page.locator("#count-total").inner_text() == "33"
             assert page.locator("#count-call").inner_text() == "30"
             assert page.locator("#count-dropped").inner_text() == "3"
-            assert page.locator("#drops tr[data-reason=duplicate_in_list]").inner_text().startswith("名单内重复")
+            assert page.locator("#drops tr[data-reason=duplicate_in_list]").inner_text().startswith("名单中重复")  # the one catalogue's op.drop wording
             assert page.locator("#drops tr[data-reason]").count() >= 2  # repeated; not a (valid) number
             _shot(page, "1-numbers-zh")
             user.click("#next")

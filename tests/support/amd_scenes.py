@@ -27,14 +27,16 @@ CAMPAIGN_PROFILE = CarrierProfile(answer_curve=(0.9,) * 48, invalid_share=0.3, p
 
 
 def number_for(label: str, phase: str, profile: CarrierProfile = PROFILE, seed: int = 1, prefix: str = "",
-               attempts: int = 1) -> str:
-    """The first number whose attempts 1..``attempts`` all play ``label`` in ``phase``
-    (``prefix``: the number as dialled, e.g. +86; a campaign's attempt ids are its row ids)."""
+               attempts: int = 1, skip: int = 0) -> str:
+    """The first number (after ``skip`` others) whose attempts 1..``attempts`` all play ``label``
+    in ``phase`` (``prefix``: the number as dialled, e.g. +86; a campaign's attempt ids are its row ids)."""
     for i in range(20000):
         n = f"1380000{i:04d}"
         plans = [plan_call(seed, prefix + n, str(a), START, profile) for a in range(1, attempts + 1)]
         if all(p.scene is not None and p.scene.label == label and p.scene.phase == phase for p in plans):
-            return n
+            if skip == 0:
+                return n
+            skip -= 1
     raise AssertionError(f"no number plays {label} in {phase}")
 
 
