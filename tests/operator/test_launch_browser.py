@@ -247,7 +247,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             page.wait_for_selector("#mapping")
             page.select_option("#var-arrears", "欠费金额")
             page.wait_for_selector("#drops")
-            assert "repeated in the list" in page.locator("#drops").inner_text()
+            assert "appears earlier in the same list" in page.locator("#drops").inner_text()  # op.drop.duplicate_in_list
             _shot(page, "7-numbers-en")
             page.click("#next")
             page.wait_for_url("**/launch/*/settings")
