@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,9 +45,9 @@ def cli() -> None:
 
 
 def _upload(engine: Any, path: Path) -> int:
-    """Copy an uploaded CSV/XLSX into the data dir and register it as a source."""
+    """Keep an uploaded CSV/XLSX in the data dir as a source (:func:`runtime.campaigns.sources.keep_upload`)."""
     from huashu.core.config import get_settings
-    from runtime.campaigns.sources import SourceSpec, save_source
+    from runtime.campaigns.sources import keep_upload
 
     if not path.is_file():
         fail(f"cannot read {path}: no such file", 2)
@@ -58,30 +56,7 @@ def _upload(engine: Any, path: Path) -> int:
             pass
     except OSError as e:
         fail(f"cannot read {path}: {e.strerror}", 2)
-    kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    from huashu.core.private_files import make_private, private_dir
-
-    dest_dir = private_dir(Path(get_settings().data_dir) / "uploads")
-    dest = dest_dir / f"{uuid.uuid4().hex[:8]}_{path.name}"
-    shutil.copyfile(path, dest)
-    make_private(dest)  # a customer list: the server user's only
-    return save_source(engine, f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())))
-
-
-def _forget_upload(engine: Any, source_id: int) -> None:
-    """Undo :func:`_upload` when the task it was for is refused: no orphan sources or files."""
-    from sqlmodel import Session
-
-    from runtime.campaigns.models import DataSource
-
-    with Session(engine) as s:
-        rec = s.get(DataSource, source_id)
-        if rec is None:
-            return
-        if rec.path:
-            Path(rec.path).unlink(missing_ok=True)
-        s.delete(rec)
-        s.commit()
+    return keep_upload(engine, Path(get_settings().data_dir), path)
 
 
 def _usage_checks(o: dict[str, Any]) -> None:
@@ -193,6 +168,7 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
     """Create a task in draft; `huashu campaign start ID` launches it."""
     from zoneinfo import ZoneInfo
 
+    from runtime.campaigns.sources import forget_upload
     from runtime.campaigns.tasks import TaskError, TaskSpec, check_script_exists, create_task
 
     engine = open_db(ctx)
@@ -232,11 +208,11 @@ def create_cmd(ctx: click.Context, **o: Any) -> None:
         task = create_task(engine, spec)
     except TaskError as e:
         if uploaded is not None:
-            _forget_upload(engine, uploaded)
+            forget_upload(engine, uploaded)
         fail(str(e))
     except BaseException:
         if uploaded is not None:
-            _forget_upload(engine, uploaded)
+            forget_upload(engine, uploaded)
         raise
     emit(_task_dict(task), o["as_json"], f"created task {task.id} ({task.name}), draft")
 

@@ -380,6 +380,41 @@ def save_source(engine: Engine, name: str, spec: SourceSpec, box: SecretBox | No
     return rec.id
 
 
+def keep_upload(engine: Engine, data_dir: Path, src: Path, shown_name: str | None = None) -> int:
+    """An uploaded list kept for a task (the CLI's ``--file``, the launch wizard): a private copy
+    under ``<data_dir>/uploads`` named from the user's file name (plain characters only: the
+    name is shown, never trusted) and a data source naming it; returns the source's id."""
+    import shutil
+    import uuid
+
+    from huashu.core.private_files import make_private, private_dir
+
+    kind = "xlsx" if src.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(shown_name or src.name).stem)[:60] or "list"
+    dest = private_dir(Path(data_dir) / "uploads") / f"{uuid.uuid4().hex[:8]}_{stem}{src.suffix.lower()}"
+    shutil.copyfile(src, dest)
+    make_private(dest)  # a customer list: the server user's only
+    try:
+        return save_source(engine, f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())))
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+
+
+def forget_upload(engine: Engine, source_id: int) -> None:
+    """Undo :func:`keep_upload` when the task it was for is refused: no orphan source or file."""
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        rec = s.get(DataSource, source_id)
+        if rec is None:
+            return
+        if rec.path:
+            Path(rec.path).unlink(missing_ok=True)
+        s.delete(rec)
+        s.commit()
+
+
 def spec_from_record(rec: DataSource, box: SecretBox) -> SourceSpec:
     """The clear spec of a saved source; one saved before the host/database check is refused here."""
     return SourceSpec(

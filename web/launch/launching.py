@@ -10,17 +10,13 @@ file are removed again: a refused wizard leaves no rows behind.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from huashu.core.private_files import make_private, private_dir
-from runtime.campaigns.models import CallTask, DataSource
+from runtime.campaigns.models import CallTask
 from runtime.campaigns.scripts import ScriptNotApproved, store_resolver
-from runtime.campaigns.sources import SourceSpec, save_source
+from runtime.campaigns.sources import forget_upload, keep_upload
 from runtime.campaigns.tasks import TaskError, create_task, set_status
 from web.launch.wizard import Draft, to_spec
 
@@ -48,33 +44,7 @@ def _register_upload(engine: Engine, data_dir: Path, draft: Draft) -> int:
     """As the CLI's ``--file``: a private copy under uploads/ and a data source naming it."""
     assert draft.upload_path is not None
     src = Path(draft.upload_path)
-    kind = "xlsx" if src.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    shown = Path(draft.upload_name or src.name).name
-    dest = private_dir(Path(data_dir) / "uploads") / f"{uuid.uuid4().hex[:8]}_{_safe(shown, src.suffix)}"
-    shutil.copyfile(src, dest)
-    make_private(dest)
-    try:
-        return save_source(engine, f"upload:{dest.name}", SourceSpec(kind=kind, path=str(dest.resolve())))
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-
-
-def _safe(name: str, suffix: str) -> str:
-    """A file name made of plain characters (the user's name is shown, not trusted)."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).stem)[:60] or "list"
-    return stem + suffix.lower()
-
-
-def _forget_source(engine: Engine, source_id: int) -> None:
-    with Session(engine) as s:
-        rec = s.get(DataSource, source_id)
-        if rec is None:
-            return
-        if rec.path:
-            Path(rec.path).unlink(missing_ok=True)
-        s.delete(rec)
-        s.commit()
+    return keep_upload(engine, data_dir, src, Path(draft.upload_name or src.name).name)
 
 
 def launch(engine: Engine, data_dir: Path, draft: Draft, *, start: bool) -> Launched:
@@ -86,7 +56,7 @@ def launch(engine: Engine, data_dir: Path, draft: Draft, *, start: bool) -> Laun
         task = create_task(engine, to_spec(draft, uploaded or source_id), require_script=True)
     except BaseException:
         if uploaded is not None:
-            _forget_source(engine, uploaded)
+            forget_upload(engine, uploaded)
         raise
     assert task.id is not None
     if not start:
