@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.web_client import PASSWORD
-from web.testing import BROWSER_ARGS, LiveServer
+from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,15 +42,6 @@ WORDS = {
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with LiveServer(tmp_path_factory.mktemp("journey") / "var", USERS, PASSWORD) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 def _sign_in(browser: Any, live: LiveServer, user: str, locale: str) -> Any:
