@@ -21,7 +21,7 @@ from huashu.core.db import make_engine
 from tests.support.dbfiles import fresh_sqlite
 from tests.support.scripts import import_approved
 
-__all__ = ["HTML", "PASSWORD", "ROLES", "api_app", "app_settings", "app_with_users", "cheap_hashing", "csrf_of", "jpost", "sign_in",
+__all__ = ["HTML", "PASSWORD", "ROLES", "api_app", "app_settings", "app_with_users", "cheap_hashing", "csrf_of", "jpost", "sign_in", "browser_sign_in",
            "sign_in_token", "signed_in"]
 
 PASSWORD = "correct-horse-1"
@@ -126,3 +126,18 @@ def api_app(data_dir: Path) -> Iterator[tuple[TestClient[Any], Engine]]:
     with TestClient(create_app(settings, engine, debug=True)) as client:
         yield client, engine
     engine.dispose()
+
+
+def browser_sign_in(browser: Any, base_url: str, user: str, *, locale: str = "zh-CN", width: int = 1366) -> Any:
+    """A new Chromium context and page signed in as ``user`` on the live server at ``base_url``;
+    the page's JavaScript errors collect in ``page.errors`` (a journey asserts there are none)."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+    page = ctx.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/scripts$"))
+    return page

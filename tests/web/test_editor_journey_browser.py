@@ -10,14 +10,13 @@ Screenshots: var/screenshots/editor-<lang>-<step>.png.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.web_client import PASSWORD
+from tests.support.web_client import PASSWORD, browser_sign_in
 from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,16 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _sign_in(browser: Any, live: LiveServer, user: str, locale: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
-    page = ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live.url}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/scripts$"))
-    return page
+    return browser_sign_in(browser, live.url, user, locale=locale, width=1440)
 
 
 def _shot(page: Any, lang: str, step: str) -> None:

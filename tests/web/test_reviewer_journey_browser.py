@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from designer import store
 from scripts_library import library_paths
-from tests.support.web_client import PASSWORD
+from tests.support.web_client import PASSWORD, browser_sign_in
 from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,16 +49,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _sign_in(browser: Any, live: LiveServer, user: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live.url}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/scripts$"))
-    return page
+    return browser_sign_in(browser, live.url, user)
 
 
 def _shot(page: Any, name: str) -> None:
