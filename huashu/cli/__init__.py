@@ -47,7 +47,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+_ARGV = "huashu.argv"
+
+
 class LazyGroup(click.Group):
+    """The ``huashu`` group: loads a command when it runs; a click error (usage, bad value) of a
+    command line with ``--json`` also prints the JSON error object the commands' own errors print."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            from huashu.cli._common import echo_click_error
+
+            echo_click_error(e, ctx.meta.get(_ARGV, []))
+            raise
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

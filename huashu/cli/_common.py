@@ -4,7 +4,8 @@
 - :func:`fail` prints ``error: ...`` on stderr and exits 1 (content a user can fix) or 2
   (usage, unreadable input, a database that cannot be opened). Under ``--json`` it first
   prints ``{"error": ..., "code": ...}`` on stdout, so a script reading the JSON is never
-  left parsing nothing.
+  left parsing nothing. :func:`echo_click_error` does the same for click's own errors (a
+  missing argument, a bad option value) of a command line that asked for ``--json``.
 - :func:`emit` prints a result as JSON (``--json``) or through a text renderer.
 - :func:`db_option` / :func:`database_group` take ``--db URL``; :func:`open_db` and
   :func:`db_session` open that database (the configured one by default), migrated to the
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 __all__ = [
-    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "emit", "emit_json", "console",
+    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "echo_click_error", "emit", "emit_json", "console",
     "db_option", "database_group", "open_db", "db_session",
 ]
 
@@ -55,6 +56,11 @@ def json_requested() -> bool:
     return False
 
 
+def _echo_json_error(message: str, status: int, code: str | None = None) -> None:
+    click.echo(json.dumps({"error": message, "code": code or ("usage" if status == USAGE else "error")},
+                          ensure_ascii=False))
+
+
 def fail(message: str, status: int = USER_ERROR, *, code: str | None = None, json_error: bool = True) -> NoReturn:
     """Print the error and exit with ``status`` (:data:`USER_ERROR` or :data:`USAGE`).
 
@@ -62,8 +68,7 @@ def fail(message: str, status: int = USER_ERROR, *, code: str | None = None, jso
     ``error`` otherwise). ``json_error=False`` for the rare command whose ``--json`` output
     is a document of its own that an error object would corrupt."""
     if json_error and json_requested():
-        click.echo(json.dumps({"error": message, "code": code or ("usage" if status == USAGE else "error")},
-                              ensure_ascii=False))
+        _echo_json_error(message, status, code)
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
 
@@ -71,6 +76,18 @@ def fail(message: str, status: int = USER_ERROR, *, code: str | None = None, jso
 def fail_with(error: HuashuError, status: int = USER_ERROR, *, prefix: str = "") -> NoReturn:
     """:func:`fail` with a Huashu error's own message and code."""
     fail(f"{prefix}{error.message}", status, code=error.code)
+
+
+def echo_click_error(error: click.ClickException, args: list[str]) -> None:
+    """The JSON error object of a click error (a missing argument, an unknown option, a bad value)
+    on stdout when the command line ``args`` asks for ``--json``; click prints its own message on
+    stderr and exits after. The message names the command the error is in."""
+    options = args[:args.index("--")] if "--" in args else args
+    if "--json" not in options:
+        return
+    ctx = getattr(error, "ctx", None)
+    where = f"{ctx.command_path}: " if ctx is not None else ""
+    _echo_json_error(where + error.format_message(), error.exit_code)
 
 
 def _jsonable(value: Any) -> Any:

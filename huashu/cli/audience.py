@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from huashu.cli._common import USAGE, console, db_session, emit, fail
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -66,13 +67,13 @@ def _outcomes(outcomes: Path | None, campaigns: tuple[int, ...], store: Path | N
         return _read(outcomes)
     if not campaigns:
         fail("give --outcomes FILE or --from-campaign ID (retrain from call outcomes)", USAGE)
-    from runtime.analytics.store import AnalyticsStore, StoreError
+    from runtime.analytics.store import AnalyticsStore
     from runtime.audience.feedback import labels_from_store
 
     try:
         with AnalyticsStore(store or _store_path(), read_only=True) as st:
             return labels_from_store(st, list(campaigns))
-    except (StoreError, ValueError) as e:
+    except UserError as e:
         fail(str(e))
     raise AssertionError
 
@@ -122,7 +123,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
     try:
         prep = fit_preparation(frame)
         data = apply_preparation(frame, prep)
-    except ValueError as e:
+    except UserError as e:
         fail(str(e))
     result: dict[str, Any] = {
         "report": data.report.as_dict(),
@@ -149,7 +150,7 @@ def prepare(customers: Path, outcomes: Path | None, target: str, out: Path | Non
     if outcomes is not None:
         try:
             y = join_target(frame, _read(outcomes), target)[data.rows]
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
         keep = y >= 0
         ranking = rank_features({k: v[keep] for k, v in data.codes.items()}, y[keep].astype(np.int64),
@@ -206,7 +207,7 @@ def train(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], st
             y = join_target(frame, labels, target)
             trained = train_model(frame, y, kind, target, split_seed, cut, max_features, progress=say,
                                   max_depth=max_depth)
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     with db_session() as s:
         row = save_model(s, trained, name or f"{kind}-{target}", _models_dir(), parent)
@@ -276,7 +277,7 @@ def uplift(customers: Path, outcomes: Path | None, campaigns: tuple[int, ...], s
             y, t = outcome_arrays(frame, labels, target)
             model = train_uplift(frame, y, t, target, split_seed, cut, progress=say, estimator=estimator,
                                  truth=truth, delivered=delivered)
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     with db_session() as s:
         row = save_model(s, model, name or f"uplift-{target}", _models_dir())
@@ -601,7 +602,7 @@ def compare(model_ids: tuple[int, ...], customers: Path, outcomes: Path | None, 
             fail(str(e.args[0]))
     try:
         rows = compare_versions(versions, frame, labels, target, cut)
-    except ValueError as e:
+    except UserError as e:
         fail(str(e))
     emit(rows, as_json, indent=2, render=lambda: _table(
         f"Model versions on the same hold-out ({target})", ["model", "kind", "test customers", "same hold-out", "AUC",
@@ -647,7 +648,7 @@ def pull(source: str, query: str | None, id_column: str, phone_column: str, out:
     with db_session() as s:
         try:
             frame, errors = frame_from_source(s, source, query, None, id_column, phone_column)
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     write_frame(frame, out)
     n = len(frame["customer_id"])

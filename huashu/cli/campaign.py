@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from huashu.cli._common import database_group, emit, emit_json, fail, open_db
+from huashu.core.errors import UserError
 
 __all__ = ["cli", "parse_pairs"]
 
@@ -368,7 +369,7 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
         try:
             run_id, stats = add_numbers(engine, task_id, rows, get_settings().phone_region, errors=errors,
                                         progress=lambda n: bar.update(screening, completed=n))
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     from runtime.campaigns.queue import dropped_rows, flagged_rows
 
@@ -490,7 +491,7 @@ def caps_cmd(ctx: click.Context, as_json: bool, **changes: Any) -> None:
 
     try:
         cur = set_compliance(open_db(ctx), **changes)
-    except ValueError as e:
+    except UserError as e:
         fail(str(e))
     if as_json:
         emit_json(cur)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from huashu.cli._common import database_group, emit_json, fail, open_db
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -30,7 +31,7 @@ def create_cmd(ctx: click.Context, name: str, scopes: str, created_by: str | Non
 
     try:
         cid, secret = create_client(open_db(ctx), name, scopes, created_by)
-    except ValueError as e:
+    except UserError as e:
         fail(str(e))
     if as_json:
         emit_json({"client_id": cid, "client_secret": secret, "scopes": scopes.split()})

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from huashu.cli._common import console, db_session, emit_json, fail
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -105,7 +106,6 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
     Business data needs customer_id, balance and recharge_amount; a missing campaign_id is taken
     from --campaign and a missing arm from the control-group policy.
     """
-    from runtime.analytics.store import StoreError
     from runtime.audience.frame import FrameError, read_frame
 
     if not (calls or business or business_source or from_campaigns):
@@ -119,7 +119,7 @@ def load(store: Path | None, calls: Path | None, business: Path | None, business
                 result["business"] = st.add_business(_business(business, business_source, query, campaign_id))
         except FrameError as e:
             fail(str(e), 2)
-        except (StoreError, ValueError) as e:
+        except UserError as e:
             fail(str(e))
         if from_campaigns:
             from runtime.analytics.from_campaigns import sync
@@ -152,7 +152,7 @@ def _business(path: Path | None, source: str | None, query: str | None, campaign
 
             frame, errors = frame_from_source(s, str(source), query, phone_column=None)
             if errors:
-                raise ValueError(f"{len(errors)} bad rows in {source}: {errors[:3]}")
+                raise UserError(f"{len(errors)} bad rows in {source}: {errors[:3]}")
         policy = get_policy(s, create=False)
         salt, fraction = (policy.salt, policy.fraction) if policy else (None, None)
 
@@ -184,7 +184,7 @@ def compare(campaign_a: int, campaign_b: int, store: Path | None, confidence: fl
     with _open(store) as st:
         try:
             result = compare_campaigns(st, campaign_a, campaign_b, confidence)
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     if as_json:
         emit_json(result, indent=2)
@@ -214,7 +214,7 @@ def best_time(customers: Path, segment: str, campaigns: tuple[int, ...], store: 
     with _open(store) as st:
         try:
             rates, summary = learn_best_times(st, frame, segment, list(campaigns) or None)
-        except ValueError as e:
+        except UserError as e:
             fail(str(e))
     if save_default and save_to is None:
         from huashu.core.config import get_settings

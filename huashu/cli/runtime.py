@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from huashu.cli._common import USAGE, db_option, emit, fail, open_db
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -36,7 +37,7 @@ def _best_times_file(path: Path | None) -> Path | None:
         fail(f"--best-times {path}: cannot read it ({e.strerror})", USAGE)
     try:
         load_rates(path)
-    except ValueError as e:
+    except UserError as e:
         fail(f"--best-times {e} (write one with 'huashu report best-time ... --save PATH')")
     return path
 
@@ -147,7 +148,7 @@ def _build_node(engine: Any, settings: Any, node_id: str | None, runner: str | N
     nid = node_id or default_node_id()
     try:
         sms_sender, dlr_server = sms_for_node(engine, settings, nid, app_secret(settings))
-    except (OSError, ValueError) as e:
+    except (OSError, UserError) as e:
         fail(f"SMS gateway: {e}", USAGE)
     if sms_sender is not None:
         say(f"SMS follow-ups through {sms_sender.provider.name}"

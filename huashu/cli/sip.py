@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from huashu.cli._common import emit_json, fail
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -60,7 +61,7 @@ def call_cmd(number: str, trunk: str, transport: str, user: str | None, password
     try:
         sip_trunk = SipTrunk(host, port, transport=transport, username=user, password=password, register=register,
                              from_domain=domain, local_ip=local_ip)
-    except ValueError as exc:
+    except UserError as exc:
         raise click.UsageError(str(exc)) from None
 
     def show(ev: object) -> None:
@@ -80,7 +81,7 @@ def call_cmd(number: str, trunk: str, transport: str, user: str | None, password
         click.echo(f"calling {number} via {host}:{port} ...")
     try:
         result = asyncio.run(main())
-    except (RegistrationFailed, ValueError, OSError) as exc:
+    except (RegistrationFailed, UserError, OSError) as exc:
         fail(str(exc))
     if as_json:
         emit_json(result)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from huashu.cli._common import emit_json, fail, open_db
+from huashu.core.errors import UserError
 
 __all__ = ["cli"]
 
@@ -22,7 +23,7 @@ def _role(value: str) -> str:
 
     try:
         return parse_role(value).value
-    except ValueError as e:
+    except UserError as e:
         raise click.BadParameter(str(e), param_hint="ROLE") from None
 
 
@@ -34,7 +35,7 @@ def _role(value: str) -> str:
 def create(username: str, role: str, password_stdin: bool, as_json: bool) -> None:
     """Create USERNAME with ROLE. Without --password-stdin a random password is generated and printed once."""
     from web.auth.passwords import generate_password
-    from web.auth.users import UserError, create_user
+    from web.auth.users import create_user
 
     role = _role(role)
     generated = not password_stdin
@@ -92,7 +93,7 @@ def list_cmd(as_json: bool) -> None:
 @click.argument("role")
 def set_role_cmd(username: str, role: str) -> None:
     """Give USERNAME the role ROLE (takes effect on their next request)."""
-    from web.auth.users import UserError, set_role
+    from web.auth.users import set_role
 
     role = _role(role)
     try:

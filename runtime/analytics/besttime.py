@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.analytics.report import slot_label
 from runtime.analytics.store import AnalyticsStore
 from runtime.audience.frame import Frame
@@ -69,7 +70,7 @@ def learn_best_times(
 ) -> tuple[list[SlotRate], dict[str, Any]]:
     """Connect rates per (segment value, local half hour) over the calls in the store."""
     if segment not in customers:
-        raise ValueError(f"the customer data has no field {segment!r}")
+        raise UserError(f"the customer data has no field {segment!r}")
     where = "TRUE" if not campaign_ids else f"campaign_id IN ({','.join(str(int(c)) for c in campaign_ids)})"
     store.con.register("_seg", {"customer_id": customers["customer_id"], "seg": customers[segment].astype(str)})
     try:
@@ -95,12 +96,12 @@ def save_rates(rates: list[SlotRate], path: Path, segment_field: str) -> Path:
 
 
 def load_rates(path: Path) -> tuple[str, list[SlotRate]]:
-    """(segment field, rates) saved by :func:`save_rates`; ValueError when the file is not such a file."""
+    """(segment field, rates) saved by :func:`save_rates`; UserError (a ValueError) when the file is not such a file."""
     try:
         data = json.loads(path.read_text())
         return str(data["segment_field"]), [SlotRate(**r) for r in data["rates"]]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"{path}: not a best-time file ({e})") from e
+        raise UserError(f"{path}: not a best-time file ({e})") from e
 
 
 def best_slots_for(path: Path, variables: dict[str, Any], k: int = 3, allowed: set[int] | None = None) -> list[int]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.analytics.records import BUSINESS_COLUMNS
 from runtime.audience.frame import Frame, frame_len
 
@@ -23,19 +24,19 @@ def complete_business(frame: Frame, campaign_id: int | None, is_control: Callabl
     out = dict(frame)
     if "campaign_id" not in out:
         if campaign_id is None:
-            raise ValueError("the business data has no campaign_id column; give the campaign")
+            raise UserError("the business data has no campaign_id column; give the campaign")
         out["campaign_id"] = np.full(n, campaign_id, dtype=np.int64)
     if "arm" not in out:
         if is_control is None:
-            raise ValueError("the business data has no arm column and no control policy is set")
+            raise UserError("the business data has no arm column and no control policy is set")
         held = is_control(np.asarray(out["customer_id"], dtype=np.int64))
         out["arm"] = np.where(held, "control", "treated").astype(object)
     for col in ("balance", "recharge_amount"):
         if col not in out:
-            raise ValueError(f"the business data has no {col} column")
+            raise UserError(f"the business data has no {col} column")
         vals = np.asarray(out[col], dtype=float)
         out[col] = vals
     missing = [c for c in BUSINESS_COLUMNS if c not in out]
     if missing:
-        raise ValueError(f"the business data lacks {', '.join(missing)}")
+        raise UserError(f"the business data lacks {', '.join(missing)}")
     return {c: out[c] for c in BUSINESS_COLUMNS}

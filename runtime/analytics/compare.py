@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from huashu.core.errors import UserError
 from runtime.analytics.stats import GroupStats, compare_groups, compare_shares
 from runtime.analytics.store import AnalyticsStore
 
@@ -25,7 +26,7 @@ def compare_campaigns(store: AnalyticsStore, a: int, b: int, confidence: float =
             [cid],
         )[0]
         if not r[0]:
-            raise ValueError(f"campaign {cid} has no business data (treated customers)")
+            raise UserError(f"campaign {cid} has no business data (treated customers)")
         groups[cid] = GroupStats(f"campaign {cid}", int(r[0]), int(r[1]), float(r[2] or 0), float(r[3] or 0))
         c = store.query("SELECT count(*), count(*) FILTER (answered) FROM calls WHERE campaign_id = ?", [cid])[0]
         connects[cid] = GroupStats(f"campaign {cid}", int(c[0]), int(c[1]))

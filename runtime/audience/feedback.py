@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.analytics.store import AnalyticsStore
 from runtime.audience.frame import Frame
 from runtime.audience.metrics import cut_metrics, qini
@@ -29,7 +30,7 @@ def labels_from_store(store: AnalyticsStore, campaign_ids: list[int]) -> Frame:
     them uses called customers only; ``recharged`` covers both arms (uplift needs both).
     """
     if not campaign_ids:
-        raise ValueError("name at least one campaign")
+        raise UserError("name at least one campaign")
     ids = ",".join(str(int(c)) for c in campaign_ids)
     rows = store.query(
         f"""SELECT b.customer_id, arg_max(b.arm = 'treated', b.campaign_id),
@@ -42,7 +43,7 @@ def labels_from_store(store: AnalyticsStore, campaign_ids: list[int]) -> Frame:
             WHERE b.campaign_id IN ({ids}) GROUP BY b.customer_id ORDER BY b.customer_id"""
     )
     if not rows:
-        raise ValueError(f"no business data for campaign(s) {ids}; load it with `huashu report load`")
+        raise UserError(f"no business data for campaign(s) {ids}; load it with `huashu report load`")
     cols = list(zip(*rows, strict=True))
     amount = np.asarray(cols[5], dtype=float)
     treated = np.asarray(cols[1], dtype=bool)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from huashu.core.errors import UserError
 from runtime.analytics.records import customer_key
 from runtime.audience.frame import Frame
 
@@ -79,11 +80,11 @@ def frame_from_rows(
     """
     columns = _columns_of(rows)
     if not columns:
-        raise ValueError("the data source returned no rows")
+        raise UserError("the data source returned no rows")
     names = list(columns)
     for need in (id_column, phone_column):
         if need is not None and need not in names:
-            raise ValueError(f"the data source has no column {need!r} (have: {', '.join(names)})")
+            raise UserError(f"the data source has no column {need!r} (have: {', '.join(names)})")
     frame: Frame = {}
     for name in names:
         values = columns.pop(name)  # each column's values go once they are converted
@@ -108,7 +109,7 @@ def frame_from_source(session: Any, source: str, query: str | None = None, param
 
     rec = session.exec(select(DataSource).where(DataSource.name == source)).first()
     if rec is None:
-        raise ValueError(f"no data source {source!r}")
+        raise UserError(f"no data source {source!r}")
     errors: list[Any] = []
     rows = [r.values for r in fetch_rows(spec_from_record(rec, SecretBox()), query, params, errors)]
     return frame_from_rows(rows, id_column, phone_column), [str(e) for e in errors]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from huashu.core.errors import UserError
 from runtime.audience.frame import Frame, frame_len, take
 
 __all__ = [
@@ -220,11 +221,11 @@ def _raw_numeric(frame: Frame, prep: Preparation) -> dict[str, np.ndarray]:
     out = {}
     for name in prep.numeric:
         if name not in frame:
-            raise ValueError(f"column {name!r} is missing from the customer data")
+            raise UserError(f"column {name!r} is missing from the customer data")
         out[name] = np.asarray(frame[name], dtype=float)
     for name in prep.timestamps:
         if name not in frame:
-            raise ValueError(f"column {name!r} is missing from the customer data")
+            raise UserError(f"column {name!r} is missing from the customer data")
         out[_duration_name(name)] = _to_durations(frame[name], prep.reference_time)
     return out
 
@@ -236,7 +237,7 @@ def apply_preparation(frame: Frame, prep: Preparation) -> Prepared:
     keep = np.ones(n, dtype=bool)
     for col in REQUIRED:
         if col not in frame:
-            raise ValueError(f"column {col!r} is required in the customer data")
+            raise UserError(f"column {col!r} is required in the customer data")
         v = frame[col]
         if v.dtype.kind == "f":
             missing = np.isnan(v)
@@ -277,7 +278,7 @@ def apply_preparation(frame: Frame, prep: Preparation) -> Prepared:
     codes = {}
     for col, levels in prep.categories.items():
         if col not in sub:
-            raise ValueError(f"column {col!r} is missing from the customer data")
+            raise UserError(f"column {col!r} is missing from the customer data")
         c = encode_categories(sub[col], levels)
         blanks = int(((sub[col] == "") | (sub[col] == None)).sum())  # noqa: E711
         if blanks:

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
+from huashu.core.errors import UserError
 from runtime.audience.control import control_mask
 from runtime.audience.frame import Frame, frame_len
 from runtime.audience.gainratio import FeatureScore, rank_features
@@ -67,9 +68,9 @@ def split_masks(customer_ids: np.ndarray, seed: int, shares: tuple[float, float]
 def join_target(frame: Frame, outcomes: Frame, target: str) -> np.ndarray:
     """The target per customer of ``frame``, looked up by customer id; customers without an outcome get -1."""
     if target not in outcomes:
-        raise ValueError(f"the outcomes have no column {target!r} (have: {', '.join(sorted(outcomes))})")
+        raise UserError(f"the outcomes have no column {target!r} (have: {', '.join(sorted(outcomes))})")
     if "customer_id" not in outcomes:
-        raise ValueError("the outcomes have no customer_id column")
+        raise UserError("the outcomes have no customer_id column")
     ids = np.asarray(outcomes["customer_id"], dtype=np.int64)
     vals = np.asarray(outcomes[target])
     if vals.dtype.kind == "f":
@@ -113,13 +114,13 @@ def train_model(
     ``max_depth`` caps the tree so its rules stay short enough for business users to read.
     """
     if kind not in KINDS:
-        raise ValueError(f"unknown model kind {kind!r} (choose {', '.join(KINDS)})")
+        raise UserError(f"unknown model kind {kind!r} (choose {', '.join(KINDS)})")
     if len(y_all) != frame_len(frame):
-        raise ValueError("the target must have one value per customer")
+        raise UserError("the target must have one value per customer")
     say = progress or (lambda _msg: None)
     labelled = y_all >= 0
     if labelled.sum() < 100:
-        raise ValueError(f"only {int(labelled.sum())} customers have an outcome; at least 100 are needed")
+        raise UserError(f"only {int(labelled.sum())} customers have an outcome; at least 100 are needed")
     part = split_masks(np.asarray(frame["customer_id"]), split_seed)
     say("preparing data")
     train_rows = np.flatnonzero(labelled & (part == 0))

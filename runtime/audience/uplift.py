@@ -31,6 +31,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from huashu.core.errors import UserError
 from runtime.audience.control import hash_unit
 from runtime.audience.frame import Frame
 from runtime.audience.metrics import qini, uplift_at
@@ -76,7 +77,7 @@ class UpliftModel:
 def outcome_column(frame: Frame, outcomes: Frame, column: str) -> np.ndarray:
     """``outcomes[column]`` aligned with ``frame`` by customer id, as floats; NaN where missing."""
     if column not in outcomes or "customer_id" not in outcomes:
-        raise ValueError(f"the outcomes have no column {column!r}")
+        raise UserError(f"the outcomes have no column {column!r}")
     ids = np.asarray(outcomes["customer_id"], dtype=np.int64)
     order = np.argsort(ids, kind="mergesort")
     ids = ids[order]
@@ -92,7 +93,7 @@ def outcome_arrays(frame: Frame, outcomes: Frame, target: str) -> tuple[np.ndarr
     """(y, treated) aligned with ``frame``; y = -1 where a customer has no outcome."""
     for col in ("customer_id", "treated", target):
         if col not in outcomes:
-            raise ValueError(f"the outcomes have no column {col!r}")
+            raise UserError(f"the outcomes have no column {col!r}")
     y = outcome_column(frame, outcomes, target)
     t = outcome_column(frame, outcomes, "treated")
     yy = np.where(np.isnan(y), -1, y > 0).astype(np.int8)
@@ -147,7 +148,7 @@ def _fit(estimator: str, x: np.ndarray, xs: np.ndarray, y: np.ndarray, t: np.nda
     if estimator == "t_gbm":
         leaf = max(50, int((~t).sum()) // 5)
         return _gbm(x[t], y[t], leaf, seed), _gbm(x[~t], y[~t], leaf, seed)
-    raise ValueError(f"unknown uplift estimator {estimator!r} (choose {', '.join(ESTIMATORS)})")
+    raise UserError(f"unknown uplift estimator {estimator!r} (choose {', '.join(ESTIMATORS)})")
 
 
 def _proba(estimator: str, m1: Any, m0: Any, x: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -268,10 +269,10 @@ def train_uplift(
     """
     say = progress or (lambda _m: None)
     if estimator != "auto" and estimator not in ESTIMATORS:
-        raise ValueError(f"unknown uplift estimator {estimator!r} (choose auto, {', '.join(ESTIMATORS)})")
+        raise UserError(f"unknown uplift estimator {estimator!r} (choose auto, {', '.join(ESTIMATORS)})")
     labelled = y_all >= 0
     if (labelled & treated_all).sum() < 100 or (labelled & ~treated_all).sum() < 100:
-        raise ValueError("uplift needs at least 100 treated and 100 control customers with an outcome")
+        raise UserError("uplift needs at least 100 treated and 100 control customers with an outcome")
     part = stratified_split(np.asarray(frame["customer_id"]), treated_all, y_all, split_seed)
     say("preparing data")
     train_rows = np.flatnonzero(part == 0)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns import tables as T
 from runtime.campaigns.phones import FORMATS
@@ -28,16 +29,16 @@ def set_compliance(engine: Engine, **changes: Any) -> dict[str, Any]:
     """Change some fields; raises ValueError naming the field when a value does not fit."""
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        raise UserError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
     values = {k: v for k, v in changes.items() if v is not None}
     for k in ("cap_day", "cap_week", "cap_month", "dedupe_days"):
         if k in values and (not isinstance(values[k], int) or values[k] < 0):
-            raise ValueError(f"{k}: must be a whole number >= 0, got {values[k]!r}")
+            raise UserError(f"{k}: must be a whole number >= 0, got {values[k]!r}")
     if "number_format" in values and values["number_format"] not in FORMATS:
-        raise ValueError(f"number_format: must be one of {', '.join(FORMATS)}")
+        raise UserError(f"number_format: must be one of {', '.join(FORMATS)}")
     merged = {**get_compliance(engine), **values}
     if not merged["cap_day"] <= merged["cap_week"] <= merged["cap_month"]:
-        raise ValueError(f"caps must grow with the period: day {merged['cap_day']} <= week {merged['cap_week']} "
+        raise UserError(f"caps must grow with the period: day {merged['cap_day']} <= week {merged['cap_week']} "
                          f"<= month {merged['cap_month']}")
     if values:
         with engine.begin() as conn:

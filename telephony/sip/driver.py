@@ -20,7 +20,7 @@ from typing import Any
 from aiosipua import SdpMessage, SipDigestAuth, SipRequest, SipResponse, SipUAS, parse_sdp
 from aiosipua.registration import Registration
 
-from huashu.core.errors import HuashuError
+from huashu.core.errors import HuashuError, UserError
 from telephony.contract import LineLimitReached, OriginateRequest
 from telephony.outcomes import Q850_NAMES, HangupCause, cause_from_sip_status
 from telephony.sip.call import CallState, SipCall
@@ -79,7 +79,7 @@ def _variable_headers(req: OriginateRequest) -> dict[str, str]:
     for key, value in req.variables.items():
         name = "X-Huashu-" + _HEADER_KEY.sub("-", key).strip("-")
         if "\r" in value or "\n" in value:
-            raise ValueError(f"variable {key!r} contains a line break; it cannot travel as a SIP header")
+            raise UserError(f"variable {key!r} contains a line break; it cannot travel as a SIP header")
         headers[name] = value
     return headers
 
@@ -169,9 +169,9 @@ class SipDriver:
     # --- Driver contract ---------------------------------------------------------------------
     async def originate(self, req: OriginateRequest) -> SipCall:
         if not _NUMBER.match(req.number):
-            raise ValueError(f"number {req.number!r} has characters a SIP URI user part cannot carry")
+            raise UserError(f"number {req.number!r} has characters a SIP URI user part cannot carry")
         if not _NUMBER.match(req.caller_id):
-            raise ValueError(f"caller id {req.caller_id!r} has characters a SIP URI user part cannot carry")
+            raise UserError(f"caller id {req.caller_id!r} has characters a SIP URI user part cannot carry")
         if self.max_concurrent is not None and len(self._calls) >= self.max_concurrent:
             raise LineLimitReached(f"{len(self._calls)} calls up; trunk limit is {self.max_concurrent}")
         headers = _variable_headers(req)

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from huashu.core.errors import UserError
 from runtime.audit.log import record as audit_record
 from runtime.campaigns.clock import as_utc, utcnow
 from web.api.models import SCOPES, ApiClient, ApiToken
@@ -64,7 +65,7 @@ def create_client(engine: Engine, name: str, scopes: str, created_by: str | None
     wanted = _scopes(scopes)
     unknown = sorted(wanted - set(SCOPES))
     if unknown or not wanted:
-        raise ValueError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(SCOPES)}")
+        raise UserError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(SCOPES)}")
     client_id = "hs_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     with Session(engine) as s:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from huashu.core.errors import UserError
+
 __all__ = ["Role", "Permission", "ROLE_PERMISSIONS", "allows", "parse_role"]
 
 
@@ -43,12 +45,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 def parse_role(value: str) -> Role:
-    """The role named ``value``; ValueError with the list of valid names otherwise."""
+    """The role named ``value``; UserError (a ValueError) with the list of valid names otherwise."""
     try:
         return Role(value.strip().lower())
     except ValueError:
         names = ", ".join(r.value for r in Role)
-        raise ValueError(f"unknown role {value!r} (choose one of: {names})") from None
+        raise UserError(f"unknown role {value!r} (choose one of: {names})") from None
 
 
 def allows(role: str | Role | None, permission: Permission) -> bool:

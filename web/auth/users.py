@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from huashu.core.errors import UserError as HuashuUserError
 from runtime.audit.log import record as audit_record
 from web.auth.models import User
 from web.auth.passwords import hash_password, needs_rehash, verify_password
@@ -20,8 +21,9 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-class UserError(ValueError):
-    """Bad user input: a name taken or malformed, an unknown role, a short password."""
+class UserError(HuashuUserError):
+    """Bad user input: a name taken or malformed, an unknown role, a short password (a
+    :class:`huashu.core.errors.UserError`, so the CLI and the web catch it with the others)."""
 
 
 def create_user(engine: Engine, username: str, password: str, role: str | Role) -> User:
