@@ -24,7 +24,6 @@ import contextlib
 import multiprocessing as mp
 import os
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from _timing import cpu_s, percentile  # noqa: E402
 
 from huashu.core.telephony_settings import FreeswitchSettings  # noqa: E402
 from telephony.contract import Answered, HungUp, OriginateRequest, PlaybackFinished  # noqa: E402
@@ -44,18 +44,6 @@ from tests.freeswitch.switch import Switch, free_port, fs_available  # noqa: E40
 
 ENDPOINT_MS = 300
 LOUD = 1500.0
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
-
-
-def cpu_self() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def cpu_pid(pid: int) -> float:
@@ -179,13 +167,13 @@ async def bot_call(driver: Any, number: str, hold_s: float, reply: bool, stats: 
                         break
         stats["up"] += 1
         if stats["up"] == stats["n"]:  # every call is up: measure the CPU of this steady state
-            stats["t_all_up"] = (time.monotonic(), cpu_self(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
+            stats["t_all_up"] = (time.monotonic(), cpu_s(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
             stats["all_up"].set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stats["all_up"].wait(), 60)
         await asyncio.sleep(hold_s)
         if "t_hangup" not in stats:
-            stats["t_hangup"] = (time.monotonic(), cpu_self(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
+            stats["t_hangup"] = (time.monotonic(), cpu_s(), cpu_pid(stats["fs_pid"]) if stats["fs_pid"] else 0.0)
         await call.hangup()
     await asyncio.wait_for(ev_task, 20)
 
@@ -240,8 +228,8 @@ def main() -> None:
                     t_org = st["originated"].get(number)
                     if t_org is not None:
                         pdd.append((t_inv - t_org) * 1000)
-                print(f"post-dial delay (originate -> customer INVITE): p50 {pct(pdd, 50):.1f} ms, "
-                      f"p95 {pct(pdd, 95):.1f} ms (n={len(pdd)})")
+                print(f"post-dial delay (originate -> customer INVITE): p50 {percentile(pdd, .50):.1f} ms, "
+                      f"p95 {percentile(pdd, .95):.1f} ms (n={len(pdd)})")
                 # 2. CPU per concurrent call.
                 for level in [int(x) for x in args.levels.split(",")]:
                     drv = fs_driver(sw, free_port(), cps=None, switch_sessions_per_second=1000)
@@ -265,8 +253,8 @@ def main() -> None:
                         drv = SipDriver(SipTrunk("127.0.0.1", cust.port))
                     asyncio.run(run_calls(drv, args.turns, 0.3, True, "1370"))
                     lat = [r * 1000 for _, _, r in cust.results(args.turns, 10) if r is not None]
-                    print(f"speech end -> first bot audio at the customer ({path}): p50 {pct(lat, 50):.0f} ms, "
-                          f"p95 {pct(lat, 95):.0f} ms (n={len(lat)}, incl. {ENDPOINT_MS} ms endpointing)")
+                    print(f"speech end -> first bot audio at the customer ({path}): p50 {percentile(lat, .50):.0f} ms, "
+                          f"p95 {percentile(lat, .95):.0f} ms (n={len(lat)}, incl. {ENDPOINT_MS} ms endpointing)")
         finally:
             sw.stop()
     print(f"load average at end: {os.getloadavg()}")

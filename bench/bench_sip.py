@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -25,23 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "telephony"))
 
+from _timing import cpu_s, percentile  # noqa: E402
 from sipp.peer import Sipp  # noqa: E402
 
 from telephony.contract import Answered, HungUp, OriginateRequest  # noqa: E402
 from telephony.sip import SipDriver, SipTrunk  # noqa: E402
 from telephony.sip.call import SipCall  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
-
-
-def cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def _instrument(call: SipCall, arrivals: list[float], play_lat: list[float]) -> None:
@@ -132,15 +120,15 @@ async def held_calls(workdir: Path, n: int, hold_s: float) -> dict[str, Any]:
         "load_avg_1min": os.getloadavg()[0],
         "calls_up": up,
         "answered": answered,
-        "send_jitter_p50_ms": pct(send_jitter, 50),
-        "send_jitter_p99_ms": pct(send_jitter, 99),
+        "send_jitter_p50_ms": percentile(send_jitter, .50),
+        "send_jitter_p99_ms": percentile(send_jitter, .99),
         "send_jitter_max_ms": max(send_jitter) if send_jitter else float("nan"),
-        "echo_arrival_jitter_p99_ms": pct(recv_jitter, 99),
+        "echo_arrival_jitter_p99_ms": percentile(recv_jitter, .99),
         "rtp_in_per_call_per_s": received / max(1, up) / wall,
         "cpu_percent_of_one_core": 100 * cpu / wall,
         "cpu_ms_per_call_second": 1000 * cpu / wall / max(1, up),
-        "play_to_first_packet_p50_ms": 1000 * pct(play_lat, 50),
-        "play_to_first_packet_p95_ms": 1000 * pct(play_lat, 95),
+        "play_to_first_packet_p50_ms": 1000 * percentile(play_lat, .50),
+        "play_to_first_packet_p95_ms": 1000 * percentile(play_lat, .95),
         "late_ticks": driver.clock.late_ticks,
         "sipp_rc": rc,
     }
@@ -174,8 +162,8 @@ async def setups(workdir: Path, n: int, window: int, transport: str = "udp") -> 
     finally:
         await driver.aclose()
         await sipp.stop()
-    return {"calls": len(lat), "calls_per_s": len(lat) / wall, "setup_p50_ms": 1000 * pct(lat, 50),
-            "setup_p95_ms": 1000 * pct(lat, 95), "sipp_rc": rc}
+    return {"calls": len(lat), "calls_per_s": len(lat) / wall, "setup_p50_ms": 1000 * percentile(lat, .50),
+            "setup_p95_ms": 1000 * percentile(lat, .95), "sipp_rc": rc}
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _timing import median_ms, percentile  # noqa: E402
+from bench_speech_eval import edit_distance  # noqa: E402
 
 from runtime.speech.asr import VoskProvider, WhisperProvider, recognise  # noqa: E402
 from runtime.speech.cache import PromptCache, render_cached  # noqa: E402
@@ -37,23 +38,13 @@ def _line(pcm: bytes) -> bytes:
     return ulaw_decode(ulaw_encode(pcm))
 
 
-def _edit(a: list[str], b: list[str]) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
 def _norm(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum() or c == " ")
 
 
 def error_rate(refs: list[str], hyps: list[str], chars: bool) -> float:
     split = (lambda s: list(_norm(s).replace(" ", ""))) if chars else (lambda s: _norm(s).split())
-    errs = sum(_edit(split(r), split(h)) for r, h in zip(refs, hyps, strict=True))
+    errs = sum(edit_distance(split(r), split(h)) for r, h in zip(refs, hyps, strict=True))
     return errs / max(1, sum(len(split(r)) for r in refs))
 
 

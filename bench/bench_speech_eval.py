@@ -33,6 +33,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,18 +200,23 @@ def audio_for(r: Reply, voice: str, rate: float, snr: float, seed: int) -> bytes
 
 
 # ---- scoring -------------------------------------------------------------------------------
-def cer(ref: str, hyp: str) -> tuple[int, int]:
-    from designer.textfold import normalize
-
-    a = [c for c in normalize(ref) if not c.isspace()]
-    b = [c for c in normalize(hyp) if not c.isspace()]
+def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance of two token sequences (characters for CER, words for WER)."""
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
         cur = [i]
         for j, y in enumerate(b, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
         prev = cur
-    return prev[-1], len(a)
+    return prev[-1]
+
+
+def cer(ref: str, hyp: str) -> tuple[int, int]:
+    from designer.textfold import normalize
+
+    a = [c for c in normalize(ref) if not c.isspace()]
+    b = [c for c in normalize(hyp) if not c.isspace()]
+    return edit_distance(a, b), len(a)
 
 
 def predicted(compiled: Any, node_id: str, turn: Any) -> str | None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 __all__ = [
-    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "echo_click_error", "emit", "emit_json", "console",
-    "db_option", "database_group", "open_db", "db_session",
+    "USER_ERROR", "USAGE", "fail", "fail_with", "json_requested", "echo_click_error", "emit", "emit_json", "emit_rows",
+    "console", "phone_region", "read_audio_8k", "db_option", "database_group", "open_db", "db_session",
 ]
 
 #: exit status of an error the user fixes in the content (a bad rule, an unknown task)
@@ -90,6 +91,27 @@ def echo_click_error(error: click.ClickException, args: list[str]) -> None:
     _echo_json_error(where + error.format_message(), error.exit_code)
 
 
+def phone_region() -> str:
+    """The configured region phone numbers without a country code are read in (``CN``...)."""
+    from huashu.core.config import get_settings
+
+    return get_settings().phone_region
+
+
+def read_audio_8k(file: Path, max_seconds: float) -> bytes:
+    """The audio file as 8 kHz PCM; too long (from its header) exits 1, unreadable or not audio 2."""
+    from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
+
+    try:
+        return read_reply_8k(file, max_seconds)
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", USAGE)
+    except NotAudio as exc:
+        fail(f"{file}: not audio ({exc})", USAGE)
+    except ReplyTooLong as exc:
+        fail(str(exc), USER_ERROR)
+
+
 def _jsonable(value: Any) -> Any:
     """Dates and times as ISO 8601, anything else JSON does not know (paths, decimals) as its text."""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -110,6 +132,17 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | str | None = Non
         render()
     elif render is not None:
         click.echo(render)
+
+
+def emit_rows(rows: Sequence[Any], as_json: bool, line: Callable[[Any], str], *, empty: str | None = None) -> None:
+    """``rows`` as JSON under ``--json``, else one ``line(row)`` each (``empty`` when there are none)."""
+    if as_json:
+        emit_json(rows)
+    elif not rows and empty is not None:
+        click.echo(empty)
+    else:
+        for row in rows:
+            click.echo(line(row))
 
 
 def console(*, stderr: bool = False, **kwargs: Any) -> Console:

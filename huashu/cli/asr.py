@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._common import emit_json, fail
+from huashu.cli._common import emit_json, fail, read_audio_8k
 
 __all__ = ["cli"]
 
@@ -44,7 +44,7 @@ def cli(file: Path, provider: str | None, expect: tuple[str, ...], grammar: bool
 
     if (script_file is None) != (node_id is None):
         raise click.UsageError("--script and --node go together")
-    pcm = _read_8k(file, max_seconds)
+    pcm = read_audio_8k(file, max_seconds)
     if g711 != "none":
         from telephony.media import g711 as codec
 
@@ -139,15 +139,3 @@ def _model_notes(asr: object, language: str | None) -> dict[str, Any]:
     return {"model": str(asr.model_path), "model_language": model_lang, "warnings": warnings}
 
 
-def _read_8k(file: Path, max_seconds: float) -> bytes:
-    """The file as 8 kHz PCM; too long (from its header) exits 1, unreadable or not audio 2."""
-    from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
-
-    try:
-        return read_reply_8k(file, max_seconds)
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
-    except NotAudio as exc:
-        fail(f"{file}: not audio ({exc})", 2)
-    except ReplyTooLong as exc:
-        fail(str(exc), 1)

@@ -507,20 +507,23 @@ def rules_refresh(everything: bool, as_json: bool) -> None:
     emit(done, as_json, indent=2, render=lambda: click.echo("\n".join(f"{d['name']}: {d['callable']:,}" for d in done) or "nothing due"))
 
 
+def _all_rows(model: Any, row: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
+    """``row`` of every record of the table ``model``, in id order."""
+    from sqlmodel import select
+
+    with db_session() as s:
+        return [row(r) for r in s.exec(select(model).order_by(model.id)).all()]
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
     """Saved audiences."""
-    from sqlmodel import select
-
     from runtime.audience.models import Audience
 
-    with db_session() as s:
-        rows = [
-            {"id": a.id, "name": a.name, "kind": a.kind, "model_id": a.model_id, "callable": a.size,
-             "held_out": a.held_out, "refresh_cron": a.refresh_cron, "refreshed_at": str(a.refreshed_at)}
-            for a in s.exec(select(Audience).order_by(Audience.id)).all()  # type: ignore[arg-type]
-        ]
+    rows = _all_rows(Audience, lambda a: {
+        "id": a.id, "name": a.name, "kind": a.kind, "model_id": a.model_id, "callable": a.size,
+        "held_out": a.held_out, "refresh_cron": a.refresh_cron, "refreshed_at": str(a.refreshed_at)})
     emit(rows, as_json, indent=2, render=lambda: _table("Audiences", ["id", "name", "kind", "model", "callable", "held out", "cron"],
                                          [[r["id"], r["name"], r["kind"], r["model_id"] or "", r["callable"],
                                            r["held_out"], r["refresh_cron"] or ""] for r in rows]))
@@ -555,16 +558,11 @@ def show(audience: str, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def models(as_json: bool) -> None:
     """Model versions with their hold-out metrics."""
-    from sqlmodel import select
-
     from runtime.audience.models import AudienceModel
 
-    with db_session() as s:
-        rows = [
-            {"id": m.id, "name": m.name, "kind": m.kind, "target": m.target, "split_seed": m.split_seed,
-             "parent_id": m.parent_id, "metrics": m.metrics, "created_at": str(m.created_at)}
-            for m in s.exec(select(AudienceModel).order_by(AudienceModel.id)).all()  # type: ignore[arg-type]
-        ]
+    rows = _all_rows(AudienceModel, lambda m: {
+        "id": m.id, "name": m.name, "kind": m.kind, "target": m.target, "split_seed": m.split_seed,
+        "parent_id": m.parent_id, "metrics": m.metrics, "created_at": str(m.created_at)})
 
     def quality(m: dict[str, Any]) -> str:
         t = m["metrics"].get("test")

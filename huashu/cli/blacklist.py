@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, emit_json, fail, open_db
+from huashu.cli._common import database_group, emit_json, emit_rows, fail, open_db, phone_region
 
 __all__ = ["cli"]
 
@@ -14,13 +15,6 @@ __all__ = ["cli"]
 @database_group
 def cli() -> None:
     """Blacklist numbers globally or per task."""
-
-
-
-def _region() -> str:
-    from huashu.core.config import get_settings
-
-    return get_settings().phone_region
 
 
 @cli.command("add")
@@ -36,7 +30,7 @@ def add_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int, reason: s
     bad = 0
     for p in phones:
         try:
-            added = add(engine, p, task_id, reason, _region())
+            added = add(engine, p, task_id, reason, phone_region())
             click.echo(f"{p}: {'added' if added else 'already listed'}")
         except BlacklistError as e:
             click.echo(f"{p}: {e}", err=True)
@@ -56,7 +50,7 @@ def remove_cmd(ctx: click.Context, phones: tuple[str, ...], task_id: int) -> Non
     engine = open_db(ctx)
     for p in phones:
         try:
-            click.echo(f"{p}: {'removed' if remove(engine, p, task_id, _region()) else 'not listed'}")
+            click.echo(f"{p}: {'removed' if remove(engine, p, task_id, phone_region()) else 'not listed'}")
         except BlacklistError as e:
             fail(f"{p}: {e}")
 
@@ -71,12 +65,12 @@ def list_cmd(ctx: click.Context, task_id: int | None, limit: int, as_json: bool)
     from runtime.campaigns.blacklist import entries
 
     rows = entries(open_db(ctx), task_id, limit)
-    if as_json:
-        emit_json(rows)
-        return
-    for r in rows:
-        scope = "global" if r["task_id"] == 0 else f"task {r['task_id']}"
-        click.echo(f"{r['phone']:16} {scope:10} {r['reason']:10} {r['created_at']:%Y-%m-%d %H:%M}")
+    emit_rows(rows, as_json, _entry_line)
+
+
+def _entry_line(r: dict[str, Any]) -> str:
+    scope = "global" if r["task_id"] == 0 else f"task {r['task_id']}"
+    return f"{r['phone']:16} {scope:10} {r['reason']:10} {r['created_at']:%Y-%m-%d %H:%M}"
 
 
 @cli.command("import")
@@ -94,7 +88,7 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
     except OSError as e:
         fail(f"cannot read {file}: {e.strerror or e}", 2)
     pairs, errors = import_lines(data, column)
-    added, bad_numbers = add_many(open_db(ctx), pairs, task_id, "import", _region())
+    added, bad_numbers = add_many(open_db(ctx), pairs, task_id, "import", phone_region())
     errors = sorted(errors + bad_numbers, key=_line_no)
     if as_json:
         emit_json({"added": added, "errors": errors})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from huashu.cli._common import database_group, emit_json, fail, open_db
+from huashu.cli._common import database_group, emit_json, emit_rows, fail, open_db, phone_region
 
 __all__ = ["cli"]
 
@@ -14,13 +14,6 @@ __all__ = ["cli"]
 @database_group
 def cli() -> None:
     """Caller-id pools: local numbers first, daily caps, health and automatic resting."""
-
-
-def _region() -> str:
-    from huashu.core.config import get_settings
-
-    return get_settings().phone_region
-
 
 
 @cli.command("import")
@@ -37,7 +30,7 @@ def import_cmd(ctx: click.Context, pool: str, file: Path, default_cap: int | Non
     from runtime.campaigns.callerid.store import PoolError, import_csv
 
     try:
-        rep = import_csv(open_db(ctx), pool, file, _region(), default_cap)
+        rep = import_csv(open_db(ctx), pool, file, phone_region(), default_cap)
     except PoolError as e:
         fail(str(e))
     if as_json:
@@ -58,11 +51,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import list_pools
 
     pools = list_pools(open_db(ctx))
-    if as_json:
-        emit_json(pools)
-        return
-    for p in pools:
-        click.echo(f"{p['name']}\t{p['numbers']} numbers\tcap {p['default_cap']}/day\trest {p['rest_hours']} h")
+    emit_rows(pools, as_json, lambda p: f"{p['name']}\t{p['numbers']} numbers\tcap {p['default_cap']}/day\t"
+                                        f"rest {p['rest_hours']} h")
 
 
 @cli.command("health")
@@ -132,7 +122,7 @@ def pick_cmd(ctx: click.Context, number: str, pool: str, as_json: bool) -> None:
     from runtime.campaigns.callerid.store import PoolError, explain_pick
 
     try:
-        pick = explain_pick(open_db(ctx), pool, number, _region())
+        pick = explain_pick(open_db(ctx), pool, number, phone_region())
     except PoolError as e:
         fail(str(e))
     d = pick.as_dict()

@@ -7,12 +7,17 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from huashu.cli._common import database_group, emit, emit_json, fail, open_db
 from huashu.core.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from runtime.campaigns.models import CallTask
 
 __all__ = ["cli", "parse_pairs"]
 
@@ -37,6 +42,16 @@ def _task_dict(t: Any) -> dict[str, Any]:
     for k in ("query_params", "mapping"):
         d[k] = json.loads(d[k] or "{}")
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in d.items()}
+
+
+def _task_or_fail(engine: Engine, task_id: int) -> CallTask:
+    """Task ``task_id``; exit 1 (``no task with id ...``) when there is none."""
+    from runtime.campaigns.tasks import get_task
+
+    task = get_task(engine, task_id)
+    if task is None:
+        fail(f"no task with id {task_id}")
+    return task
 
 
 @database_group
@@ -261,12 +276,7 @@ def list_cmd(ctx: click.Context, name: str | None, script: str | None, include_d
 @click.pass_context
 def show_cmd(ctx: click.Context, task_id: int, as_json: bool) -> None:
     """One task's settings."""
-    from runtime.campaigns.tasks import get_task
-
-    t = get_task(open_db(ctx), task_id)
-    if t is None:
-        fail(f"no task with id {task_id}")
-    d = _task_dict(t)
+    d = _task_dict(_task_or_fail(open_db(ctx), task_id))
     if as_json:
         emit_json(d)
     else:
@@ -338,13 +348,11 @@ def add_numbers_cmd(ctx: click.Context, task_id: int, file: Path, as_json: bool)
     from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import ColumnMapping, MappingError
     from runtime.campaigns.screening import paused_gc
-    from runtime.campaigns.tasks import TaskError, check_file_mapping, get_task
+    from runtime.campaigns.tasks import TaskError, check_file_mapping
     from runtime.campaigns.uploads import RowError, UploadError, read_upload
 
     engine = open_db(ctx)
-    task = get_task(engine, task_id)
-    if task is None:
-        fail(f"no task with id {task_id}")
+    task = _task_or_fail(engine, task_id)
     try:
         check_file_mapping(engine, task)
     except TaskError as e:
@@ -409,9 +417,7 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
     from runtime.campaigns.tasks import get_task
 
     engine = open_db(ctx)
-    t = get_task(engine, task_id)
-    if t is None:
-        fail(f"no task with id {task_id}")
+    t = _task_or_fail(engine, task_id)
     if as_json:
         emit_json({"status": t.status, **progress(engine, task_id).to_dict()})
         return
@@ -462,11 +468,9 @@ def progress_cmd(ctx: click.Context, task_id: int, watch: bool, as_json: bool) -
 def export_cmd(ctx: click.Context, task_id: int, fmt: str, output: Path | None) -> None:
     """Call results, one row per attempt, plus the numbers never dialled with their reasons."""
     from runtime.campaigns.export import export_calls
-    from runtime.campaigns.tasks import get_task
 
     engine = open_db(ctx)
-    if get_task(engine, task_id) is None:
-        fail(f"no task with id {task_id}")
+    _task_or_fail(engine, task_id)
     data = export_calls(engine, task_id, fmt)
     if output is None:
         if fmt == "xlsx":

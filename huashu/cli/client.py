@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._common import database_group, emit_json, fail, open_db
+from huashu.cli._common import database_group, emit_json, emit_rows, fail, open_db
 from huashu.core.errors import UserError
 
 __all__ = ["cli"]
@@ -48,11 +48,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 
     rows: list[dict[str, Any]] = [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes.split(), "created_by": c.created_by,
              "created_at": c.created_at.isoformat(), "revoked": c.revoked_at is not None} for c in list_clients(open_db(ctx))]
-    if as_json:
-        emit_json(rows)
-        return
-    for r in rows:
-        click.echo(f"{r['client_id']:20} {r['name']:20} {' '.join(r['scopes']):45} {'revoked' if r['revoked'] else ''}")
+    emit_rows(rows, as_json, lambda r: f"{r['client_id']:20} {r['name']:20} {' '.join(r['scopes']):45} "
+                                       f"{'revoked' if r['revoked'] else ''}")
 
 
 @cli.command("revoke")

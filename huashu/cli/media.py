@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from huashu.cli._common import emit_json, fail
+from huashu.cli._common import emit_json, fail, read_audio_8k
 
 __all__ = ["cli"]
 
@@ -48,18 +48,10 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def classify(file: Path, phase: str, tables: tuple[str, ...], recogniser: str, follow: bool, as_json: bool) -> None:
     from runtime.answer.spotters import SpotterError, build_spotter
-    from runtime.speech.replyfile import NotAudio, ReplyTooLong, read_reply_8k
     from telephony.media.answer.classes import Phase
     from telephony.media.answer.detector import AnswerDetector
 
-    try:
-        pcm = read_reply_8k(file, _MAX_SECONDS)
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
-    except NotAudio as exc:
-        fail(f"{file}: not audio ({exc})", 2)
-    except ReplyTooLong as exc:
-        fail(str(exc), 1)
+    pcm = read_audio_8k(file, _MAX_SECONDS)
     try:
         spotter = build_spotter(recogniser, tables or ("zh", "en"))
     except SpotterError as exc:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from huashu.cli._common import emit_json, fail, open_db
+from huashu.cli._common import emit_json, emit_rows, fail, open_db
 from huashu.core.errors import UserError
 
 __all__ = ["cli"]
@@ -78,14 +78,9 @@ def list_cmd(as_json: bool) -> None:
         }
         for u in users
     ]
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("no users yet: huashu user create NAME --role admin")
-        return
-    for r in rows:
-        click.echo(f"{r['username']:<24} {r['role']:<10} {'active' if r['active'] else 'disabled':<9} last sign-in {r['last_login_at'] or '-'}")
+    emit_rows(rows, as_json, lambda r: f"{r['username']:<24} {r['role']:<10} {'active' if r['active'] else 'disabled':<9} "
+                                       f"last sign-in {r['last_login_at'] or '-'}",
+              empty="no users yet: huashu user create NAME --role admin")
 
 
 @cli.command("set-role")

@@ -113,42 +113,40 @@ class ColumnMapping:
         if self.consent:
             yield from self._apply_with_consent(rows)
             return
-        checked = False
-        for r in rows:
-            if not checked:
-                self.check_columns(r.values.keys())
-                checked = True
+        for r in self._checked(rows):
             v = r.values
-            yield CustomerRow(
-                row_no=r.row_no,
-                phone=v.get(self.phone),
-                phone2=v.get(self.secondary_phone) if self.secondary_phone else None,
-                customer_id=_s(v.get(self.customer_id)) if self.customer_id else None,
-                name=_s(v.get(self.name)) if self.name else None,
-                variables={k: v.get(c) for k, c in self.variables.items()},
-            )
+            yield self._customer(r, {k: v.get(c) for k, c in self.variables.items()})
+
+    def _checked(self, rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
+        """``rows``, the first one's columns checked against the mapping (:meth:`check_columns`)."""
+        it = iter(rows)
+        for first in it:
+            self.check_columns(first.values.keys())
+            yield first
+            break
+        yield from it
+
+    def _customer(self, r: SourceRow, variables: dict[str, Any], consent: Any = None) -> CustomerRow:
+        v = r.values
+        return CustomerRow(
+            row_no=r.row_no,
+            phone=v.get(self.phone),
+            phone2=v.get(self.secondary_phone) if self.secondary_phone else None,
+            customer_id=_s(v.get(self.customer_id)) if self.customer_id else None,
+            name=_s(v.get(self.name)) if self.name else None,
+            variables=variables,
+            consent=consent,
+        )
 
     def _apply_with_consent(self, rows: Iterable[SourceRow]) -> Iterator[CustomerRow]:
         """As :meth:`apply`, plus the basis and its evidence (a separate loop: lists without a
         consent mapping pay nothing for it)."""
         basis, date_col, source_col = self.consent["basis"], self.consent.get("date"), self.consent.get("source")
         evidence = bool(date_col or source_col)
-        checked = False
-        for r in rows:
-            if not checked:
-                self.check_columns(r.values.keys())
-                checked = True
+        for r in self._checked(rows):
             v = r.values
             variables = {k: v.get(c) for k, c in self.variables.items()}
             if evidence:
                 variables["_consent_date"] = _s(v.get(date_col)) if date_col else None
                 variables["_consent_source"] = _s(v.get(source_col)) if source_col else None
-            yield CustomerRow(
-                row_no=r.row_no,
-                phone=v.get(self.phone),
-                phone2=v.get(self.secondary_phone) if self.secondary_phone else None,
-                customer_id=_s(v.get(self.customer_id)) if self.customer_id else None,
-                name=_s(v.get(self.name)) if self.name else None,
-                variables=variables,
-                consent=v.get(basis),
-            )
+            yield self._customer(r, variables, v.get(basis))

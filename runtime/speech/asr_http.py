@@ -14,30 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from runtime.speech.asr_base import AsrError, AsrResult
-from runtime.speech.rejection import ToneDetector
+from runtime.speech.whole_utterance import WholeUtteranceStream
 from telephony.media.audio import SAMPLE_RATE, wav_bytes
 
 __all__ = ["HttpAsrProvider", "HttpAsrStream"]
 
 
-class HttpAsrStream:
-    def __init__(self, provider: HttpAsrProvider, prompt: str | None) -> None:
-        self._provider = provider
-        self._prompt = prompt
-        self._pcm = bytearray()
-        self._tone = ToneDetector()
-
-    def accept(self, pcm_frame: bytes) -> None:
-        self._pcm += pcm_frame
-        self._tone.add(pcm_frame)
-        return None
-
-    def finish(self) -> AsrResult:
-        tone = self._tone.reason()
-        if tone is not None:  # not sent to the server: it would only make words of it
-            return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
-                             audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
-        return self._provider.transcribe(bytes(self._pcm), self._prompt)
+class HttpAsrStream(WholeUtteranceStream["HttpAsrProvider"]):
+    """The utterance goes to the server in one request at :meth:`finish`, the prompt with it."""
 
 
 class HttpAsrProvider:

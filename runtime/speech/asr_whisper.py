@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from runtime.speech.asr_base import AsrError, AsrResult, Word
-from runtime.speech.rejection import ToneDetector
+from runtime.speech.whole_utterance import WholeUtteranceStream
 from telephony.media.audio import SAMPLE_RATE, resample
 
 __all__ = ["WhisperProvider", "WhisperStream", "to_simplified"]
@@ -60,17 +60,8 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))
 
 
-class WhisperStream:
-    def __init__(self, provider: WhisperProvider, hotwords: str | None) -> None:
-        self._provider = provider
-        self._hotwords = hotwords
-        self._pcm = bytearray()
-        self._tone = ToneDetector()
-
-    def accept(self, pcm_frame: bytes) -> None:
-        self._pcm += pcm_frame
-        self._tone.add(pcm_frame)
-        return None  # no partials: whisper decodes whole utterances
+class WhisperStream(WholeUtteranceStream["WhisperProvider"]):
+    """The hotwords are Whisper's initial prompt; no partials: whisper decodes whole utterances."""
 
     def score(self, phrases: Sequence[str]) -> dict[str, float]:
         """Mean token log-probability of each phrase for the audio so far (forced scoring,
@@ -82,13 +73,6 @@ class WhisperStream:
         (runtime.calls.early_turn). Safe from a worker thread while frames keep arriving: it
         copies the buffer first."""
         return self.finish()
-
-    def finish(self) -> AsrResult:
-        tone = self._tone.reason()
-        if tone is not None:  # not sent to the model: it would only make words of it
-            return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
-                             audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
-        return self._provider.transcribe(bytes(self._pcm), self._hotwords)  # a copy: accept() may go on
 
 
 class WhisperProvider:

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from telephony.media.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+from telephony.simulator.media import trim_silence
 
 __all__ = [
     "RATE",
@@ -202,10 +203,5 @@ def through_g711(pcm: bytes, law: str = "alaw") -> bytes:
     raise ValueError(f"law must be alaw or ulaw, got {law!r}")
 
 
-def trim_edges(pcm: bytes, threshold: int = 300) -> bytes:
-    """Drop leading and trailing near-silence (a TTS pads both ends)."""
-    x = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2")
-    loud = np.flatnonzero(np.abs(x.astype(np.int32)) >= threshold)
-    if loud.size == 0:
-        return b""
-    return x[loud[0] : loud[-1] + 1].tobytes()
+#: Drop leading and trailing near-silence (a TTS pads both ends): the simulator's one trimmer.
+trim_edges = trim_silence

@@ -6,9 +6,7 @@ provider chain and cache a campaign uses, so what the designer hears is what cus
 
 from __future__ import annotations
 
-import io
 import re
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +16,7 @@ from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 
+from telephony.media.audio import wav_bytes
 from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.deps import TranslatorDep
@@ -34,16 +33,6 @@ _VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 def fill_examples(text: str, values: dict[str, Any]) -> str:
     """Prompt text with each ``${var}`` replaced by its example value (kept as is when none is given)."""
     return _VAR.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
-
-
-def _wav_bytes(pcm: bytes, rate: int = 8000) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm)
-    return buf.getvalue()
 
 
 def _tts(state: State) -> Any:
@@ -122,7 +111,7 @@ class SpeechController(Controller):
         headers = {"x-tts-provider": out.provider, "x-tts-voice": out.voice}
         if out.warnings:
             headers["x-tts-warnings"] = "; ".join(out.warnings)[:500].encode("ascii", "replace").decode()
-        return Response(_wav_bytes(out.pcm), media_type="audio/wav", headers=headers)
+        return Response(wav_bytes(out.pcm), media_type="audio/wav", headers=headers)
 
     @post("/scripts/{key:str}/recordings", opt={"permission": Permission.EDIT_SCRIPTS}, sync_to_thread=True,
           exception_handlers={413: too_large_handler("/scripts")})
@@ -151,4 +140,4 @@ class SpeechController(Controller):
             pcm = _recordings(state).load(rid)
         except RecordingError as e:
             raise NotFoundException(str(e)) from None
-        return Response(_wav_bytes(pcm), media_type="audio/wav")
+        return Response(wav_bytes(pcm), media_type="audio/wav")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from huashu.core.errors import UserError
@@ -184,17 +185,25 @@ def _pool_or_fail(conn: Connection, name: str) -> dict[str, Any]:
     return pool
 
 
-def pool_numbers(engine: Engine, pool: str, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each number with today's health (attempts, answer and early hang-up rates) and rest flag."""
-    now = now or utcnow()
+def _numbers_today(engine: Engine, pool: str, now: datetime, columns: list[Any],
+                   order_by: Any) -> tuple[dict[str, Any], str, Sequence[Row[Any]]]:
+    """(pool, its day at ``now``, ``columns`` of its numbers joined to that day's counts)."""
     with engine.connect() as conn:
         p = _pool_or_fail(conn, pool)
         day = day_of(now, str(p["timezone"]))
         n, d = numbers_t, days_t
         rows = conn.execute(
-            select(n, d.c.attempts, d.c.answered, d.c.early_hangups)
+            select(*columns)
             .select_from(n.outerjoin(d, (d.c.number_id == n.c.id) & (d.c.day == day)))
-            .where(n.c.pool_id == p["id"]).order_by(n.c.number)).all()
+            .where(n.c.pool_id == p["id"]).order_by(order_by)).all()
+    return p, day, rows
+
+
+def pool_numbers(engine: Engine, pool: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each number with today's health (attempts, answer and early hang-up rates) and rest flag."""
+    now = now or utcnow()
+    n, d = numbers_t, days_t
+    p, day, rows = _numbers_today(engine, pool, now, [n, d.c.attempts, d.c.answered, d.c.early_hangups], n.c.number)
     out = []
     for r in rows:
         m = dict(r._mapping)
@@ -215,15 +224,9 @@ def _aware(t: datetime) -> datetime:
 def load_picker(engine: Engine, pool: str, now: datetime | None = None) -> tuple[Picker, dict[str, Any]]:
     """A picker over the pool's numbers with today's counts and rest times (all nodes')."""
     now = now or utcnow()
-    with engine.connect() as conn:
-        p = _pool_or_fail(conn, pool)
-        day = day_of(now, str(p["timezone"]))
-        n, d = numbers_t, days_t
-        rows = conn.execute(
-            select(n.c.id, n.c.number, n.c.province, n.c.city, n.c.operator, n.c.label, n.c.operator_label, n.c.cap,
-                   n.c.rested_until, d.c.attempts)
-            .select_from(n.outerjoin(d, (d.c.number_id == n.c.id) & (d.c.day == day)))
-            .where(n.c.pool_id == p["id"]).order_by(n.c.id)).all()
+    n, d = numbers_t, days_t
+    p, _day, rows = _numbers_today(engine, pool, now, [n.c.id, n.c.number, n.c.province, n.c.city, n.c.operator, n.c.label,
+                                                       n.c.operator_label, n.c.cap, n.c.rested_until, d.c.attempts], n.c.id)
     default_cap = int(p["default_cap"])
     nums = [PoolNumber(int(r.id), r.number, Region(r.province, r.city, r.operator, r.label, r.operator_label),
                        int(r.cap or default_cap), int(r.attempts or 0),
