@@ -6,12 +6,17 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from huashu.cli._common import USAGE, console, db_session, emit, fail
 from huashu.core.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from runtime.audience.models import Audience
 
 __all__ = ["cli"]
 
@@ -507,6 +512,18 @@ def rules_refresh(everything: bool, as_json: bool) -> None:
     emit(done, as_json, indent=2, render=lambda: click.echo("\n".join(f"{d['name']}: {d['callable']:,}" for d in done) or "nothing due"))
 
 
+def _audience_or_fail(s: Session, audience: str) -> tuple[Audience, int]:
+    """(audience, its id) by id or name; exit 1 with the reason when there is no such audience."""
+    from runtime.audience.store import get_audience
+
+    try:
+        aud = get_audience(s, audience)
+    except KeyError as e:
+        fail(str(e.args[0]))
+    assert aud.id is not None
+    return aud, aud.id
+
+
 def _all_rows(model: Any, row: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
     """``row`` of every record of the table ``model``, in id order."""
     from sqlmodel import select
@@ -537,17 +554,13 @@ def show(audience: str, limit: int, as_json: bool) -> None:
     """The first callable members of AUDIENCE (id or name), as a call task will read them."""
     from itertools import islice
 
-    from runtime.audience.store import audience_numbers, get_audience
+    from runtime.audience.store import audience_numbers
 
     with db_session() as s:
-        try:
-            aud = get_audience(s, audience)
-        except KeyError as e:
-            fail(str(e.args[0]))
-        assert aud.id is not None
+        aud, aud_id = _audience_or_fail(s, audience)
         rows: list[dict[str, Any]] = [
             {"customer_id": c, "phone": p, "secondary_phone": p2, "variables": v}
-            for c, p, p2, v in islice(audience_numbers(s, aud.id), limit)
+            for c, p, p2, v in islice(audience_numbers(s, aud_id), limit)
         ]
     emit(rows, as_json, indent=2, render=lambda: _table(f"Audience {aud.name}", ["customer", "phone", "secondary", "score", "status"],
                                          [[r["customer_id"], r["phone"], r["secondary_phone"],
@@ -663,17 +676,13 @@ def pull(source: str, query: str | None, id_column: str, phone_column: str, out:
 def targets(audience: str, campaign_id: int, out: Path, as_json: bool) -> None:
     """Members of AUDIENCE with their arm (treated/control): what the business-data extract must cover."""
     from runtime.audience.frame import write_frame
-    from runtime.audience.store import audience_targets, get_audience
+    from runtime.audience.store import audience_targets
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         fail(f"{out}: the output must end in .csv or .parquet", USAGE)
     with db_session() as s:
-        try:
-            aud = get_audience(s, audience)
-        except KeyError as e:
-            fail(str(e.args[0]))
-        assert aud.id is not None
-        frame = audience_targets(s, aud.id, campaign_id)
+        _aud, aud_id = _audience_or_fail(s, audience)
+        frame = audience_targets(s, aud_id, campaign_id)
     write_frame(frame, out)
     control = int((frame["arm"] == "control").sum())
     result = {"rows": len(frame["customer_id"]), "control": control, "out": str(out)}

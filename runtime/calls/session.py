@@ -49,8 +49,6 @@ from telephony.contract import (
     LineLimitReached,
     OriginateRequest,
     PlaybackFinished,
-    RecordingInfo,
-    RecordingSink,
     Ringing,
     SupportsBotTurns,
     SupportsTextMedia,
@@ -63,7 +61,7 @@ from telephony.outcomes import (
     outcome_for_answer_class,
     outcome_for_call,
 )
-from telephony.recording.store import RecordingStore
+from telephony.recording.store import CapturingSink, RecordingStore
 from telephony.simulator.clock import Clock, RealClock, holding
 
 __all__ = ["run_call", "CallSession", "EngineLike"]
@@ -104,22 +102,6 @@ class _Guard:
 _Item = CallEvent | Heard | _Fired | _Guard | Hearing
 
 
-class _CapturingSink:
-    """Keeps the :class:`RecordingInfo` when the driver closes the sink at hangup."""
-
-    def __init__(self, inner: RecordingSink) -> None:
-        self.inner = inner
-        self.info: RecordingInfo | None = None
-
-    def write(self, inbound: bytes, outbound: bytes) -> None:
-        self.inner.write(inbound, outbound)
-
-    def close(self) -> RecordingInfo:
-        if self.info is None:
-            self.info = self.inner.close()
-        return self.info
-
-
 class CallSession:
     """Runs one call; use :func:`run_call` unless you need the session object (tests, live views)."""
 
@@ -156,7 +138,7 @@ class CallSession:
         self._t0 = 0.0
         self._answered_t: float | None = None
         self._hungup: HungUp | None = None
-        self._sink: _CapturingSink | None = None
+        self._sink: CapturingSink | None = None  # keeps the RecordingInfo when the driver closes it
         self._listen: act.Listen | None = None
         self._barge: dict[int, bool] = {}  # playing prompt -> may the customer interrupt it
         self._transferred: str | None = None
@@ -409,7 +391,7 @@ class CallSession:
         self._up.enter_context(metrics.call_up(self.node))
         _log.info("call answered")
         if self.recording_store is not None:
-            self._sink = _CapturingSink(
+            self._sink = CapturingSink(
                 # filed under the real date, not a virtual clock's: retention deletes by that date
                 self.recording_store.open(self.request.call_id)
             )

@@ -346,19 +346,16 @@ def account_warnings(spec: SourceSpec, timeout: float = DEFAULT_TIMEOUT_S) -> li
         engine.dispose()
 
 
+#: the fields a saved source keeps as they are in its spec (the secrets are encrypted, the timeout defaulted)
+_PLAIN_FIELDS = ("kind", "host", "port", "database", "user", "path", "http_url", "http_format")
+
+
 def spec_to_record(name: str, spec: SourceSpec, box: SecretBox) -> DataSource:
     return DataSource(
         name=name,
-        kind=spec.kind,
-        host=spec.host,
-        port=spec.port,
-        database=spec.database,
-        user=spec.user,
+        **{f: getattr(spec, f) for f in _PLAIN_FIELDS},
         password_enc=box.encrypt(spec.password) if spec.password else None,
         url_enc=box.encrypt(spec.url) if spec.url else None,
-        path=spec.path,
-        http_url=spec.http_url,
-        http_format=spec.http_format,
         statement_timeout_s=spec.statement_timeout_s if spec.statement_timeout_s != DEFAULT_STATEMENT_TIMEOUT_S else None,
         created_at=utcnow(),
     )
@@ -418,16 +415,9 @@ def forget_upload(engine: Engine, source_id: int) -> None:
 def spec_from_record(rec: DataSource, box: SecretBox) -> SourceSpec:
     """The clear spec of a saved source; one saved before the host/database check is refused here."""
     return SourceSpec(
-        kind=rec.kind,
-        host=rec.host,
-        port=rec.port,
-        database=rec.database,
-        user=rec.user,
+        **{f: getattr(rec, f) for f in _PLAIN_FIELDS},
         password=box.decrypt(rec.password_enc) if rec.password_enc else None,
         url=box.decrypt(rec.url_enc) if rec.url_enc else None,
-        path=rec.path,
-        http_url=rec.http_url,
-        http_format=rec.http_format,
         statement_timeout_s=rec.statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S,
     )
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,13 @@ from minio.error import InvalidResponseError, MinioException, S3Error, ServerErr
 
 from huashu.core.errors import UserError
 from telephony.contract import RecordingInfo, RecordingSink
-from telephony.recording.store import LocalRecordingStore, RecordingStoreError, valid_call_id
+from telephony.recording.store import (
+    CapturingSink,
+    LocalRecordingStore,
+    RecordingStoreError,
+    recording_path,
+    valid_call_id,
+)
 
 __all__ = ["S3Config", "S3RecordingStore"]
 
@@ -86,22 +91,6 @@ def _is_missing(exc: Exception) -> bool:
 
 
 _FAILURES = (MinioException, urllib3.exceptions.HTTPError, OSError)
-
-
-class _UploadingSink:
-    def __init__(self, inner: RecordingSink, on_close: Callable[[RecordingInfo], None]) -> None:
-        self._inner = inner
-        self._on_close = on_close
-        self._info: RecordingInfo | None = None
-
-    def write(self, inbound: bytes, outbound: bytes) -> None:
-        self._inner.write(inbound, outbound)
-
-    def close(self) -> RecordingInfo:
-        if self._info is None:
-            self._info = self._inner.close()
-            self._on_close(self._info)
-        return self._info
 
 
 class S3RecordingStore:
@@ -185,7 +174,7 @@ class S3RecordingStore:
 
     def open(self, call_id: str, started: datetime | None = None) -> RecordingSink:
         valid_call_id(call_id)
-        return _UploadingSink(self.spool.open(call_id, started), self._closed)
+        return CapturingSink(self.spool.open(call_id, started), self._closed)
 
     def path_for(self, call_id: str) -> Path | None:
         local = self.spool.path_for(call_id)
@@ -214,10 +203,7 @@ class S3RecordingStore:
         return path
 
     def open_read(self, call_id: str) -> Path:
-        p = self.path_for(call_id)
-        if p is None:
-            raise RecordingStoreError(f"no recording for call {call_id} in bucket {self.config.bucket}")
-        return p
+        return recording_path(self.path_for(call_id), call_id, f"in bucket {self.config.bucket}")
 
     def find(self, call_id: str, location: str | None = None) -> Path:
         """The spooled file at ``location`` when it is still here, else fetched by call id."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from huashu.core.errors import HuashuError
-from telephony.contract import RecordingSink
+from telephony.contract import RecordingInfo, RecordingSink
 from telephony.recording.wav import PART_SUFFIX, StereoWavSink, recover_partial
 
 __all__ = ["RecordingStore", "LocalRecordingStore", "RecordingStoreError", "valid_call_id", "location_matches"]
@@ -93,6 +94,33 @@ class RecordingStore(Protocol):
         ...
 
 
+class CapturingSink:
+    """A recording sink that closes its ``inner`` sink once and keeps the :class:`RecordingInfo`
+    (:attr:`info`; closing again returns it), passing it to ``on_close`` that one time."""
+
+    def __init__(self, inner: RecordingSink, on_close: Callable[[RecordingInfo], None] | None = None) -> None:
+        self.inner = inner
+        self.on_close = on_close
+        self.info: RecordingInfo | None = None
+
+    def write(self, inbound: bytes, outbound: bytes) -> None:
+        self.inner.write(inbound, outbound)
+
+    def close(self) -> RecordingInfo:
+        if self.info is None:
+            self.info = self.inner.close()
+            if self.on_close is not None:
+                self.on_close(self.info)
+        return self.info
+
+
+def recording_path(path: Path | None, call_id: str, where: str) -> Path:
+    """``path``; :class:`RecordingStoreError` ``no recording for call <id> <where>`` when it is None."""
+    if path is None:
+        raise RecordingStoreError(f"no recording for call {call_id} {where}")
+    return path
+
+
 class LocalRecordingStore:
     """Recordings in a local folder tree, ``root/YYYY/MM/DD/<call_id>.wav``."""
 
@@ -134,10 +162,7 @@ class LocalRecordingStore:
         return None
 
     def open_read(self, call_id: str) -> Path:
-        p = self.path_for(call_id)
-        if p is None:
-            raise RecordingStoreError(f"no recording for call {call_id} under {self.root}")
-        return p
+        return recording_path(self.path_for(call_id), call_id, f"under {self.root}")
 
     def find(self, call_id: str, location: str | None = None) -> Path:
         valid_call_id(call_id)
