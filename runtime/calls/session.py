@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from designer.model import Script
 from huashu.core import metrics
@@ -64,7 +64,7 @@ from telephony.outcomes import (
 from telephony.recording.store import CapturingSink, RecordingStore
 from telephony.simulator.clock import Clock, RealClock, holding
 
-__all__ = ["run_call", "CallSession", "EngineLike"]
+__all__ = ["run_call", "CallSession", "CallOptions", "EngineLike"]
 
 _HANGUP_GRACE_S = 10.0  # after we hang up, how long the driver has to confirm
 _BY = {"remote": "customer", "local": "bot", "network": "network"}
@@ -100,6 +100,18 @@ class _Guard:
 
 
 _Item = CallEvent | Heard | _Fired | _Guard | Hearing
+
+
+class CallOptions(TypedDict, total=False):
+    """The keyword options of :class:`CallSession`, which :func:`run_call` passes on."""
+
+    speech: SpeechKit | None
+    recording_store: RecordingStore | None
+    clock: Clock | None
+    engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike]
+    campaign: str | None
+    node: str | None
+    answer: AnswerSetup | None
 
 
 class CallSession:
@@ -510,14 +522,7 @@ async def run_call(
     request: OriginateRequest,
     script: Script,
     variables: Mapping[str, Any],
-    *,
-    speech: SpeechKit | None = None,
-    recording_store: RecordingStore | None = None,
-    clock: Clock | None = None,
-    engine_factory: Callable[[Script, Mapping[str, Any]], EngineLike] = _default_engine,
-    campaign: str | None = None,
-    node: str | None = None,
-    answer: AnswerSetup | None = None,
+    **options: Unpack[CallOptions],
 ) -> CallResult:
     """Dial, run the script if answered, and return the finished call.
 
@@ -530,17 +535,4 @@ async def run_call(
     first seconds after answer (announcements, machines) and act on the verdict; None: every
     answer is a person, as before.
     """
-    session = CallSession(
-        driver,
-        request,
-        script,
-        variables,
-        speech=speech,
-        recording_store=recording_store,
-        clock=clock,
-        engine_factory=engine_factory,
-        campaign=campaign,
-        node=node,
-        answer=answer,
-    )
-    return await session.run()
+    return await CallSession(driver, request, script, variables, **options).run()
