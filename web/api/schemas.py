@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 from litestar.dto import DataclassDTO, DTOConfig, DTOData
 from litestar.exceptions import SerializationException, ValidationException
+from litestar.types.protocols import DataclassProtocol
 
 from runtime.campaigns.tasks import TaskSpec
 
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_Body = TypeVar("_Body", bound="DataclassProtocol")
 
 
 def row(cls: type[_T], mapping: Any, **extra: Any) -> _T:
@@ -95,6 +97,16 @@ class ThreadDecoded(DTOData[_T]):
         for k, v in kwargs.items():
             setattr(got, k, v)
         return got
+
+
+class ThreadDecodedDTO(DataclassDTO[_Body]):
+    """A DTO whose body is decoded in the handler's worker thread (:class:`ThreadDecoded`)."""
+
+    config = DTOConfig(max_nested_depth=1)
+
+    def decode_bytes(self, value: bytes) -> Any:
+        conn = self.asgi_connection
+        return ThreadDecoded(value, self.model_type, f"{conn.scope.get('method', '')} {conn.url.path}")
 
 
 class TaskRequestDTO(DataclassDTO[TaskRequest]):
@@ -165,16 +177,11 @@ class NumbersIn:
     numbers: list[NumberIn]
 
 
-class NumbersInDTO(DataclassDTO[NumbersIn]):
+class NumbersInDTO(ThreadDecodedDTO[NumbersIn]):
     """Up to 10,000 numbers, documented in /schema like any body and decoded in the handler's
     worker thread (:class:`ThreadDecoded`)."""
 
     __schema_name__ = "NumbersIn"
-    config = DTOConfig(max_nested_depth=1)
-
-    def decode_bytes(self, value: bytes) -> Any:
-        conn = self.asgi_connection
-        return ThreadDecoded(value, self.model_type, f"{conn.scope.get('method', '')} {conn.url.path}")
 
 
 @dataclass
@@ -315,15 +322,10 @@ class PoolNumbersIn:
     default_cap: int | None = None
 
 
-class PoolNumbersInDTO(DataclassDTO[PoolNumbersIn]):
+class PoolNumbersInDTO(ThreadDecodedDTO[PoolNumbersIn]):
     """Up to 20,000 numbers, decoded in the handler's worker thread (:class:`ThreadDecoded`)."""
 
     __schema_name__ = "PoolNumbersIn"
-    config = DTOConfig(max_nested_depth=1)
-
-    def decode_bytes(self, value: bytes) -> Any:
-        conn = self.asgi_connection
-        return ThreadDecoded(value, self.model_type, f"{conn.scope.get('method', '')} {conn.url.path}")
 
 
 @dataclass
