@@ -10,7 +10,6 @@ still answers while the loop is busy.
 from __future__ import annotations
 
 import contextlib
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from huashu.core import metrics
+from runtime.background_http import BackgroundHttpServer
 
 __all__ = ["MeteredRunner", "HealthServer", "sample_queue_depth"]
 
@@ -100,22 +100,14 @@ class _Server(ThreadingHTTPServer):
     engine: Engine
 
 
-class HealthServer:
+class HealthServer(BackgroundHttpServer):
     """Serve the three endpoints on ``host:port`` from a daemon thread (port 0: any free port)."""
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.engine = engine
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="health", daemon=True)
+        httpd = _Server((host, port), _Handler)
+        httpd.engine = engine
+        super().__init__(httpd, "health")
 
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
-    def start(self) -> HealthServer:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        return self.address[1]

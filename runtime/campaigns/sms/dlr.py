@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy.engine import Engine
 
 from huashu.core.errors import UserError
+from runtime.background_http import BackgroundHttpServer
 from runtime.campaigns.sms.outbox import apply_dlr
 from runtime.campaigns.sms.replies import REPLY_PATH, handle_reply, reply_token
 
@@ -30,7 +30,7 @@ DLR_PATH = "/sms/dlr"
 _log = logging.getLogger(__name__)
 
 
-class DlrServer:
+class DlrServer(BackgroundHttpServer):
     def __init__(self, engine: Engine, secret: str, host: str = "127.0.0.1", port: int = 0, region: str = "CN") -> None:
         outer = self
 
@@ -79,24 +79,18 @@ class DlrServer:
                 _log.debug("dlr: " + fmt, *args)
 
         self.engine, self.secret, self.region, self.reports, self.replies = engine, secret, region, 0, 0
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sms-dlr", daemon=True)
+        super().__init__(ThreadingHTTPServer((host, port), Handler), "sms-dlr")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{DLR_PATH}"
+        host, port = self.address
+        return f"http://{host}:{port}{DLR_PATH}"
 
     @property
     def reply_url(self) -> str:
         """Where the gateway forwards replies (without the token and parameters)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{REPLY_PATH}"
-
-    def start(self) -> DlrServer:
-        self._thread.start()
-        return self
+        host, port = self.address
+        return f"http://{host}:{port}{REPLY_PATH}"
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.close()
