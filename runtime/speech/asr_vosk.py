@@ -112,12 +112,7 @@ class VoskStream:
 
     def finish(self) -> AsrResult:
         self._segments.append(json.loads(self._rec.FinalResult()))
-        words = tuple(
-            Word(w["word"], float(w.get("conf", 0.0)), float(w.get("start", 0)), float(w.get("end", 0)))
-            for seg in self._segments
-            for w in seg.get("result", ())
-            if w.get("word") != "[unk]"
-        )
+        words = vosk_words(self._segments)
         text = " ".join(w.word for w in words)
         confs = [w.confidence for w in words]
         rejected, reason = verdict(text, confs, self._policy, self._phrases if self.grammar else (),
@@ -134,6 +129,16 @@ class VoskStream:
             reason=reason,
             audio_ms=self._bytes // 2 * 1000 // SAMPLE_RATE,
         )
+
+
+def vosk_words(segments: Sequence[dict[str, Any]]) -> tuple[Word, ...]:
+    """The words of vosk's result segments (vosk and vosk-server send the same JSON), ``[unk]`` left out."""
+    return tuple(
+        Word(w["word"], float(w.get("conf", 0.0)), float(w.get("start", 0)), float(w.get("end", 0)))
+        for seg in segments
+        for w in seg.get("result", ())
+        if w.get("word") != "[unk]"
+    )
 
 
 class VoskProvider:

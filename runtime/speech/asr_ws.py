@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from runtime.speech.asr_base import AsrError, AsrResult, Partial, Word
+from runtime.speech.asr_base import AsrError, AsrResult, Partial
+from runtime.speech.asr_vosk import vosk_words
 from runtime.speech.rejection import FREE_POLICY, GRAMMAR_POLICY, RejectionPolicy, ToneDetector, verdict
 from telephony.media.audio import SAMPLE_RATE
 
@@ -80,12 +81,7 @@ class VoskServerStream:
             self._segments.append(self._exchange('{"eof" : 1}'))
         finally:
             self._conn.close()
-        words = tuple(
-            Word(w["word"], float(w.get("conf", 0.0)), float(w.get("start", 0)), float(w.get("end", 0)))
-            for seg in self._segments
-            for w in seg.get("result", ())
-            if w.get("word") != "[unk]"
-        )
+        words = vosk_words(self._segments)
         text = " ".join(w.word for w in words) or " ".join(
             str(s.get("text", "")) for s in self._segments if s.get("text")
         ).strip()
