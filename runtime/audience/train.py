@@ -116,11 +116,14 @@ def train_model(
     if kind not in KINDS:
         raise UserError(f"unknown model kind {kind!r} (choose {', '.join(KINDS)})")
     if len(y_all) != frame_len(frame):
-        raise UserError("the target must have one value per customer")
+        raise ValueError("the target must have one value per customer")
     say = progress or (lambda _msg: None)
     labelled = y_all >= 0
     if labelled.sum() < 100:
         raise UserError(f"only {int(labelled.sum())} customers have an outcome; at least 100 are needed")
+    if np.unique(y_all[labelled]).size < 2:
+        raise UserError(f"every customer with an outcome has the same {target!r}; a model needs customers with "
+                        "and without it")
     part = split_masks(np.asarray(frame["customer_id"]), split_seed)
     say("preparing data")
     train_rows = np.flatnonzero(labelled & (part == 0))

@@ -273,6 +273,9 @@ def train_uplift(
     labelled = y_all >= 0
     if (labelled & treated_all).sum() < 100 or (labelled & ~treated_all).sum() < 100:
         raise UserError("uplift needs at least 100 treated and 100 control customers with an outcome")
+    if np.unique(y_all[labelled]).size < 2:
+        raise UserError(f"every customer with an outcome has the same {target!r}; a model needs customers with "
+                        "and without it")
     part = stratified_split(np.asarray(frame["customer_id"]), treated_all, y_all, split_seed)
     say("preparing data")
     train_rows = np.flatnonzero(part == 0)

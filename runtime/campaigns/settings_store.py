@@ -26,7 +26,7 @@ def get_compliance(engine: Engine) -> dict[str, Any]:
 
 
 def set_compliance(engine: Engine, **changes: Any) -> dict[str, Any]:
-    """Change some fields; raises ValueError naming the field when a value does not fit."""
+    """Change some fields; raises UserError naming the field when a value does not fit."""
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise UserError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")

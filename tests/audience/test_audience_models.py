@@ -105,3 +105,16 @@ def test_qini_and_uplift_at_k_reward_the_true_ranking() -> None:
     good, bad = qini(y, t, tau + rng.random(n) * 0.01), qini(y, t, -tau + rng.random(n) * 0.01)
     assert good["coefficient"] > 0 > bad["coefficient"]
     assert uplift_at(y, t, tau, 0.3) == pytest.approx(0.3, abs=0.05)
+
+
+@pytest.mark.parametrize("kind", ["tree", "logistic", "uplift"])
+def test_an_outcome_with_one_value_is_a_user_error_not_a_crash(kind: str) -> None:
+    from huashu.core.errors import UserError
+
+    f = synth_customers(2000, SynthOptions(seed=1))
+    y = np.zeros(len(f["customer_id"]), dtype=np.int64)
+    with pytest.raises(UserError, match="has the same 'recharged'"):
+        if kind == "uplift":
+            train_uplift(f, y, ~control_mask(f["customer_id"], "t", 0.5))
+        else:
+            train_model(f, y, kind)
