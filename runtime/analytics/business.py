@@ -13,7 +13,7 @@ import numpy as np
 
 from huashu.core.errors import UserError
 from runtime.analytics.records import BUSINESS_COLUMNS
-from runtime.audience.frame import Frame, frame_len
+from runtime.audience.frame import Frame, frame_len, numeric
 
 __all__ = ["complete_business"]
 
@@ -29,12 +29,12 @@ def complete_business(frame: Frame, campaign_id: int | None, is_control: Callabl
     if "arm" not in out:
         if is_control is None:
             raise UserError("the business data has no arm column and no control policy is set")
-        held = is_control(np.asarray(out["customer_id"], dtype=np.int64))
+        held = is_control(numeric(out, "customer_id", np.int64, what="the business data"))
         out["arm"] = np.where(held, "control", "treated").astype(object)
     for col in ("balance", "recharge_amount"):
         if col not in out:
             raise UserError(f"the business data has no {col} column")
-        vals = np.asarray(out[col], dtype=float)
+        vals = numeric(out, col, what="the business data")
         out[col] = vals
     missing = [c for c in BUSINESS_COLUMNS if c not in out]
     if missing:

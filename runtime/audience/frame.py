@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +24,7 @@ __all__ = [
     "write_frame",
     "frame_len",
     "take",
+    "numeric",
     "to_arrow",
     "from_arrow",
     "frame_columns",
@@ -33,6 +35,15 @@ Frame = dict[str, np.ndarray]
 
 class FrameError(UserError):
     """A customer file that cannot be read or does not have the expected shape."""
+
+
+def numeric(frame: Frame, column: str, dtype: Any = float, *, what: str = "the data") -> np.ndarray:
+    """``frame[column]`` as ``dtype`` numbers; :class:`FrameError` naming ``what``, the column and the
+    first value that is not a number (numpy's own ValueError would not say where)."""
+    try:
+        return np.asarray(frame[column], dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise FrameError(f"{what}: column {column!r} must hold numbers ({e})") from None
 
 
 def frame_len(frame: Frame) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from huashu.core.errors import UserError
-from runtime.audience.frame import Frame, frame_len, take
+from runtime.audience.frame import Frame, frame_len, numeric, take
 
 __all__ = [
     "ID_COLUMNS",
@@ -215,7 +215,7 @@ def _raw_numeric(frame: Frame, prep: Preparation) -> dict[str, np.ndarray]:
     for name in prep.numeric:
         if name not in frame:
             raise UserError(f"column {name!r} is missing from the customer data")
-        out[name] = np.asarray(frame[name], dtype=float)
+        out[name] = numeric(frame, name, what="the customer data")
     for name in prep.timestamps:
         if name not in frame:
             raise UserError(f"column {name!r} is missing from the customer data")

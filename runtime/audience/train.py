@@ -18,7 +18,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from huashu.core.errors import UserError
 from runtime.audience.control import control_mask
-from runtime.audience.frame import Frame, frame_len
+from runtime.audience.frame import Frame, frame_len, numeric
 from runtime.audience.gainratio import FeatureScore, rank_features
 from runtime.audience.metrics import cut_metrics
 from runtime.audience.prepare import Preparation, Prepared, apply_preparation, fit_preparation
@@ -71,14 +71,14 @@ def join_target(frame: Frame, outcomes: Frame, target: str) -> np.ndarray:
         raise UserError(f"the outcomes have no column {target!r} (have: {', '.join(sorted(outcomes))})")
     if "customer_id" not in outcomes:
         raise UserError("the outcomes have no customer_id column")
-    ids = np.asarray(outcomes["customer_id"], dtype=np.int64)
+    ids = numeric(outcomes, "customer_id", np.int64, what="the outcomes")
     vals = np.asarray(outcomes[target])
     if vals.dtype.kind == "f":
         vals = np.where(np.isnan(vals), -1, vals > 0)
-    vals = vals.astype(np.int8)
+    vals = numeric({target: vals}, target, np.int8, what="the outcomes")
     order = np.argsort(ids, kind="mergesort")
     ids, vals = ids[order], vals[order]
-    want = np.asarray(frame["customer_id"], dtype=np.int64)
+    want = numeric(frame, "customer_id", np.int64, what="the customer data")
     pos = np.clip(np.searchsorted(ids, want), 0, max(len(ids) - 1, 0))
     found = (ids[pos] == want) if len(ids) else np.zeros(len(want), dtype=bool)
     return np.where(found, vals[pos] if len(ids) else 0, -1).astype(np.int8)

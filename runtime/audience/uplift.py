@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from huashu.core.errors import UserError
 from runtime.audience.control import hash_unit
-from runtime.audience.frame import Frame
+from runtime.audience.frame import Frame, numeric
 from runtime.audience.metrics import qini, uplift_at
 from runtime.audience.prepare import Preparation, apply_preparation, fit_preparation
 from runtime.audience.uplifteval import evaluate_uplift, qini_rounds
@@ -78,11 +78,11 @@ def outcome_column(frame: Frame, outcomes: Frame, column: str) -> np.ndarray:
     """``outcomes[column]`` aligned with ``frame`` by customer id, as floats; NaN where missing."""
     if column not in outcomes or "customer_id" not in outcomes:
         raise UserError(f"the outcomes have no column {column!r}")
-    ids = np.asarray(outcomes["customer_id"], dtype=np.int64)
+    ids = numeric(outcomes, "customer_id", np.int64, what="the outcomes")
     order = np.argsort(ids, kind="mergesort")
     ids = ids[order]
-    vals = np.asarray(outcomes[column], dtype=float)[order]
-    want = np.asarray(frame["customer_id"], dtype=np.int64)
+    vals = numeric(outcomes, column, what="the outcomes")[order]
+    want = numeric(frame, "customer_id", np.int64, what="the customer data")
     if len(ids) == 0:
         return np.full(len(want), np.nan)
     pos = np.clip(np.searchsorted(ids, want), 0, len(ids) - 1)
