@@ -28,6 +28,7 @@ from runtime.campaigns.tasks import TaskError, get_task, update_task
 from web.auth.guards import can, current_user, require_permission
 from web.auth.roles import Permission
 from web.deps import provide_engine, provide_settings
+from web.i18n.errors import say_error
 from web.launch import state
 from web.launch.launching import check_launchable, launch
 from web.launch.numbers import ListRead, Screened, mapped, read_rows, screen_rows
@@ -392,11 +393,11 @@ class LaunchController(Controller):
         try:
             done = launch(engine, _data_dir(request), draft, start=str(data.get("action")) != "draft")
         except TaskError as e:
-            return self._review(request, draft, str(e), 400)
+            return self._review(request, draft, say_error(t, e, prefix="task."), 400)
         state.drop(_data_dir(request), _owner(request), wid)
         task = done.task
         if done.start_error:
-            flash(request, t("launch.saved_not_started", error=done.start_error), "error")
+            flash(request, t("launch.saved_not_started", error=say_error(t, done.start_error, prefix="task.")), "error")
         elif task.status == "running":
             flash(request, t("launch.started", name=task.name))
         else:
@@ -414,7 +415,7 @@ class LaunchController(Controller):
             try:
                 update_task(engine, int(task.id or 0), changes)
             except TaskError as e:
-                return self._review(request, draft, str(e), 400)
+                return self._review(request, draft, say_error(t, e, prefix="task."), 400)
         state.drop(_data_dir(request), _owner(request), draft.wid)
         flash(request, t("launch.saved_changes", n=len(changes)))
         return Redirect(path=f"/operator/tasks/{task.id}")

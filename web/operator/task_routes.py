@@ -81,7 +81,7 @@ class TasksController(Controller):
         except TaskNotFound as e:
             raise NotFoundException(str(e)) from e
         except TaskError as e:
-            error = str(e)
+            error = say_error(t, e, prefix="task.")
             current = get_task(engine, task_id)
             if current is None:
                 raise NotFoundException(f"no task with id {task_id}") from e

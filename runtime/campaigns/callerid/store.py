@@ -180,7 +180,8 @@ def list_pools(engine: Engine) -> list[dict[str, Any]]:
 def _pool_or_fail(conn: Connection, name: str) -> dict[str, Any]:
     pool = get_pool(conn, name)
     if pool is None:
-        raise PoolError(f"no caller-id pool named {name[:80]!r} (create it with `huashu callerid import`)")
+        raise PoolError(f"no caller-id pool named {name[:80]!r} (create it with `huashu callerid import`)",
+                        key="no_pool", params={"pool": name[:80]})
     return pool
 
 
