@@ -27,6 +27,8 @@ def _param(t: Translator, name: str, value: Any, prefix: str) -> Any:
         return say_error(t, value, prefix)
     if name == "field" and isinstance(value, str):  # the form field a message is about, by its label
         return t.code(f"{prefix}field", value)
+    if name == "label" and isinstance(value, str):  # a field named by its label's catalogue key
+        return t(value)
     if name == "task_status" and isinstance(value, str):
         return t.code("op.status", value)
     if name == "task_action" and isinstance(value, str):
