@@ -27,3 +27,35 @@ def test_the_settings_form_says_a_refused_value_in_the_page_language(client_as: 
     r = post(c, "/operator/settings", {**GOOD, **change})
     assert r.status_code == 400
     assert said in html.unescape(r.text)
+
+
+def _after(c: Any, r: Any) -> str:
+    assert r.status_code in (302, 303), r.text
+    return html.unescape(c.get(r.headers["location"], headers=HTML).text)
+
+
+@pytest.mark.parametrize(("lang", "bad", "empty", "wrong_file"), [
+    ("zh", "12345 不是本地区的有效号码。", "没有填写电话号码。", "empty.csv 是空文件。"),
+    ("en", "12345 is not a valid number for this region.", "No phone number was given.", "empty.csv is empty."),
+])
+def test_the_blacklist_forms_say_a_refused_number_or_file_in_the_page_language(
+        client_as: Any, lang: str, bad: str, empty: str, wrong_file: str) -> None:
+    c = client_as("operator")
+    c.cookies.set("lang", lang)
+    assert bad in _after(c, post(c, "/operator/blacklist", {"phone": "12345"}))
+    assert empty in _after(c, post(c, "/operator/blacklist/remove", {"phone": ""}))
+    r = post(c, "/operator/blacklist/import", files={"file": ("empty.csv", b"\n\n", "text/csv")})
+    assert wrong_file in html.unescape(r.text)
+    # the API keeps its English
+    r = post(c, "/operator/blacklist/import", accept="application/json",
+             files={"file": ("empty.csv", b"\n\n", "text/csv")})
+    assert r.json()["errors"] == ["empty.csv: the file is empty"]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "abc 不是电话号码。"), ("en", "abc is not a phone number.")])
+def test_the_privacy_forms_say_a_refused_number_in_the_page_language(client_as: Any, lang: str, said: str) -> None:
+    c = client_as("admin")
+    c.cookies.set("lang", lang)
+    for url in ("/privacy/opt-out", "/privacy/erase"):
+        r = post(c, url, {"phone": "abc", "detail": ""})
+        assert r.status_code == 400 and said in html.unescape(r.text), url
