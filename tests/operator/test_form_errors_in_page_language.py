@@ -59,3 +59,16 @@ def test_the_privacy_forms_say_a_refused_number_in_the_page_language(client_as: 
     for url in ("/privacy/opt-out", "/privacy/erase"):
         r = post(c, url, {"phone": "abc", "detail": ""})
         assert r.status_code == 400 and said in html.unescape(r.text), url
+
+
+@pytest.mark.parametrize(("lang", "short", "taken", "role"), [
+    ("zh", "密码太短：至少 8 个字符。", "用户 operator 已存在。", "没有角色 boss"),
+    ("en", "The password is too short: at least 8 characters.", "The user operator exists already.", "There is no role boss"),
+])
+def test_the_users_page_says_a_refused_user_in_the_page_language(client_as: Any, lang: str, short: str, taken: str,
+                                                                 role: str) -> None:
+    c = client_as("admin")
+    c.cookies.set("lang", lang)
+    assert short in _after(c, post(c, "/users", {"username": "newbie", "password": "x", "role": "operator"}))
+    assert taken in _after(c, post(c, "/users", {"username": "operator", "password": "x" * 12, "role": "operator"}))
+    assert role in _after(c, post(c, "/users/operator/role", {"role": "boss"}))
