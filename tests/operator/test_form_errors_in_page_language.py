@@ -72,3 +72,17 @@ def test_the_users_page_says_a_refused_user_in_the_page_language(client_as: Any,
     assert short in _after(c, post(c, "/users", {"username": "newbie", "password": "x", "role": "operator"}))
     assert taken in _after(c, post(c, "/users", {"username": "operator", "password": "x" * 12, "role": "operator"}))
     assert role in _after(c, post(c, "/users/operator/role", {"role": "boss"}))
+
+
+@pytest.mark.parametrize(("lang", "no_name", "encoding"), [
+    ("zh", "号码池名称须为 1 到", "p.csv 不是 UTF-8 编码的文本。"),
+    ("en", "A pool name is 1 to", "p.csv is not UTF-8 text."),
+])
+def test_the_caller_id_import_says_a_refused_pool_or_file_in_the_page_language(
+        client_as: Any, lang: str, no_name: str, encoding: str) -> None:
+    c = client_as("operator")
+    c.cookies.set("lang", lang)
+    r = post(c, "/operator/callerids/import", {"pool": " "}, files={"file": ("p.csv", b"13912345678\n", "text/csv")})
+    assert r.status_code == 400 and no_name in html.unescape(r.text)
+    r = post(c, "/operator/callerids/import", {"pool": "local"}, files={"file": ("p.csv", b"\xff\xfe\x00", "text/csv")})
+    assert r.status_code == 400 and encoding in html.unescape(r.text)

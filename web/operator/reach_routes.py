@@ -110,7 +110,7 @@ class CallerIdsController(Controller):
         upload = data.file
         errors: list[str] = []
         if not isinstance(upload, UploadFile):
-            errors = ["no file was uploaded (field 'file')"]
+            errors = [t("op.bl.err.no_file")]
             rep = None
         else:
             try:
@@ -118,7 +118,7 @@ class CallerIdsController(Controller):
                                                upload.filename or "upload.csv", _region(request))
                 errors = rep.errors
             except callers.PoolError as e:
-                rep, errors = None, [str(e)]
+                rep, errors = None, [say_error(t, e, prefix="task.")]
         if rep is not None:
             flash(request, t("op.cid.imported", pool=rep.pool, added=rep.added, updated=rep.updated, bad=len(errors)))
         else:
@@ -142,7 +142,7 @@ class CallerIdsController(Controller):
         try:
             ok = callers.unrest(engine, pool, number)
         except callers.PoolError as e:
-            flash(request, str(e), "error")
+            flash(request, say_error(translator_of(request), e, prefix="task."), "error")
         else:
             flash(request, translator_of(request)("op.cid.unrested" if ok else "op.cid.not_in_pool", number=number),
                   "ok" if ok else "error")
