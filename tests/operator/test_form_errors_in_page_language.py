@@ -86,3 +86,15 @@ def test_the_caller_id_import_says_a_refused_pool_or_file_in_the_page_language(
     assert r.status_code == 400 and no_name in html.unescape(r.text)
     r = post(c, "/operator/callerids/import", {"pool": "local"}, files={"file": ("p.csv", b"\xff\xfe\x00", "text/csv")})
     assert r.status_code == 400 and encoding in html.unescape(r.text)
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("zh", "规则至少需要一个条件：意图、呼叫结果或尝试次数。"),
+    ("en", "A rule needs at least one condition: intent, outcome or attempts."),
+])
+def test_an_sms_rule_refused_is_said_in_the_page_language(client_as: Any, seed: Any, lang: str, said: str) -> None:
+    c = client_as("operator")
+    c.cookies.set("lang", lang)
+    r = post(c, f"/operator/tasks/{seed.draft_task}/sms/rules",
+             {"name": "receipt", "template": "谢谢", "intent": "", "outcome": "", "attempts": ""})
+    assert said in _after(c, r)

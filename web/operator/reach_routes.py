@@ -190,7 +190,8 @@ class ReachController(Controller):
                 data.name[:100], data.template[: sms.MAX_TEMPLATE + 1], data.intent, data.outcome,
                 _int_or_none(data.attempts, "attempts")))
         except (sms.RuleError, TaskError) as e:
-            flash(request, str(e), "error")
+            prefix = "op.sms.err." if isinstance(e, sms.RuleError) else "task."
+            flash(request, say_error(translator_of(request), e, prefix=prefix), "error")
         else:
             flash(request, translator_of(request)("op.sms.rule_added"))
         return Redirect(path=f"/operator/tasks/{task_id}")
