@@ -144,3 +144,21 @@ def test_the_english_text_is_unchanged_for_the_cli_and_the_api(op_app: Any, seed
     assert say_error(Translator("zh"), e.value, prefix="task.") == f"任务 {seed.sim_task} 当前为「已完成」，不能「启动」。"
     plain = TaskError("no key: English as it is")
     assert say_error(Translator("zh"), plain, prefix="task.") == "no key: English as it is"
+
+
+@pytest.mark.parametrize(("changes", "zh"), [
+    ({"schedule_kind": "cron", "cron": "0 99 * * *"}, "cron 的「时」字段：99 超出范围 0-23。"),
+    ({"windows": "10:00-09:00"}, "呼叫时段 '10:00-09:00' 的结束时间早于开始时间。"),
+    ({"timezone": "Mars/Base"}, "未知时区 'Mars/Base'（例如 Asia/Shanghai）。"),
+    ({"region_policy": "mars"}, "地区政策：没有名为 mars 的地区政策"),
+    ({"max_concurrent": "many"}, "最大并发数：'many' 不是整数。"),
+])
+def test_the_refusals_the_core_wraps_are_said_in_chinese_too(op_app: Any, seed: Seed, changes: dict[str, Any],
+                                                             zh: str) -> None:
+    """What the wizard's own form checks first (cron, windows, time zone) still reaches "edit
+    settings" through the core when it comes another way; the core's wrapped errors carry keys."""
+    from runtime.campaigns.tasks import update_task
+
+    with pytest.raises(TaskError) as e:
+        update_task(op_app.state.engine, seed.draft_task, changes)
+    assert say_error(Translator("zh"), e.value, prefix="task.").startswith(zh)
