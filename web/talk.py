@@ -20,7 +20,14 @@ MAX_REPLIES = 200
 
 
 class TalkError(ValueError):
-    """The draft cannot be talked to yet (broken structure) or a reply is malformed."""
+    """The draft cannot be talked to yet (broken structure, a variable without a value) or a reply
+    is malformed. ``str(e)`` is English; ``key`` and ``params`` name the page's sentence
+    (``talk.<key>``, said with ``web.i18n.errors.say_error``)."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 def _reply(item: Any, index: int) -> Any:
@@ -43,13 +50,16 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
            t: Translator | None = None) -> dict[str, Any]:
     """``t``: the page's language for the words of codes (end reason, intent category); English by default."""
     from runtime.dialog.harness import ChatSession
+    from runtime.dialog.render import MissingVariableError
 
     t = t or Translator("en")
     errors = schema_errors(doc)
     if errors:
-        raise TalkError(f"fix the script's structure first: {errors[0].path}: {errors[0].message}")
+        raise TalkError(f"fix the script's structure first: {errors[0].path}: {errors[0].message}", key="structure",
+                        params={"path": errors[0].path, "message": errors[0].message})
     if len(replies) > MAX_REPLIES:
-        raise TalkError(f"too many replies ({len(replies)}; the limit is {MAX_REPLIES})")
+        raise TalkError(f"too many replies ({len(replies)}; the limit is {MAX_REPLIES})", key="too_many",
+                        params={"n": len(replies), "limit": MAX_REPLIES})
     parsed = [_reply(r, i) for i, r in enumerate(replies)]
     try:
         session = ChatSession(Script.from_dict(doc), dict(variables))
@@ -62,8 +72,11 @@ def replay(doc: Mapping[str, Any], variables: Mapping[str, Any], replies: Sequen
             if step.turns:  # what the reply matched, as the call page shows it (the last turn decided)
                 turns[-1]["match"] = _match(doc, step.turns[-1], t)
             turns.extend(_bot(b, t) for b in step.bot)
+    except MissingVariableError as e:
+        raise TalkError(f"the script cannot run yet: {e}", key="missing_variables",
+                        params={"names": ", ".join(e.names)}) from None
     except (KeyError, ValueError, TypeError) as e:
-        raise TalkError(f"the script cannot run yet: {e}") from None
+        raise TalkError(f"the script cannot run yet: {e}", key="cannot_run", params={"reason": str(e)}) from None
     record = session.record
     return {
         "turns": turns,

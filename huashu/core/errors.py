@@ -8,18 +8,26 @@ message is written for that user and is safe to show. Catch these, not ``ValueEr
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["HuashuError", "UserError", "NotFound", "Conflict"]
 
 
 class HuashuError(Exception):
-    """Raised by Huashu on purpose. ``code`` is a stable machine-readable name (an i18n key)."""
+    """Raised by Huashu on purpose. ``code`` is a stable machine-readable name (an i18n key).
+
+    ``key`` and ``params`` optionally name the message's sentence for a translated page (the web
+    says it with ``web.i18n.errors.say_error``); ``str(e)`` stays the English text."""
 
     code: str = "error"
 
-    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+    def __init__(self, message: str = "", *, code: str | None = None, key: str = "",
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
     @property
     def message(self) -> str:

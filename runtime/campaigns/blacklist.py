@@ -30,7 +30,8 @@ class BlacklistError(UserError):
 def _e164(phone: str, region: str) -> str:
     chk = normalize(phone, region)
     if chk.e164 is None:
-        raise BlacklistError(chk.message or f"{phone!r} is not a phone number")
+        raise BlacklistError(chk.message or f"{phone!r} is not a phone number", key=chk.reason or "bad_format",
+                             params={"phone": phone})
     return chk.e164
 
 

@@ -181,7 +181,8 @@ def list_policies(custom: Path | None = None) -> list[str]:
 def load_policy(name: str, custom: Path | None = None) -> RegionPolicy:
     path = _files(custom).get(name)
     if path is None:
-        raise PolicyError(f"no region policy named {name[:40]!r}; known: {', '.join(list_policies(custom))}")
+        raise PolicyError(f"no region policy named {name[:40]!r}; known: {', '.join(list_policies(custom))}",
+                          key="no_policy", params={"policy": name[:40], "known": ", ".join(list_policies(custom))})
     if path.stat().st_size > MAX_FILE_BYTES:
         raise PolicyError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -200,7 +201,8 @@ def task_policy(name: str | None) -> RegionPolicy | None:
         return None
     path = _files(None).get(name)
     if path is None:
-        raise PolicyError(f"no region policy named {name[:40]!r}; known: {', '.join(list_policies())}")
+        raise PolicyError(f"no region policy named {name[:40]!r}; known: {', '.join(list_policies())}",
+                          key="no_policy", params={"policy": name[:40], "known": ", ".join(list_policies())})
     return _cached(name, path.stat().st_mtime_ns)
 
 

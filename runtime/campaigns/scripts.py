@@ -39,14 +39,17 @@ def store_resolver(engine: Engine) -> Resolver:
             if version is None:
                 v = _newest_approved(s, script_id)
                 if v is None:
-                    raise ScriptNotApproved(f"script {script_id!r} has no approved version")
+                    raise ScriptNotApproved(f"script {script_id!r} has no approved version", key="no_approved_version",
+                                            params={"script": script_id})
             else:
                 try:
                     v = store.get_version(s, script_id, version)
                 except store.NotFoundError as e:
-                    raise ScriptNotApproved(str(e)) from e
+                    raise ScriptNotApproved(str(e), key="no_version", params={"version": f"{script_id}@{version}"}) from e
             if not store.launchable(v):
-                raise ScriptNotApproved(f"script {script_id}@{v.number} is {v.status}; only an approved version can run")
+                raise ScriptNotApproved(f"script {script_id}@{v.number} is {v.status}; only an approved version can run",
+                                        key="version_not_approved",
+                                        params={"version": f"{script_id}@{v.number}", "status": v.status})
             return dict(v.document)
 
     return resolve

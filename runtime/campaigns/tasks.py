@@ -44,7 +44,16 @@ ACTIONS = {
 
 
 class TaskError(ValueError):
-    """A task field or a status change that is not allowed; the message names it."""
+    """A task field or a status change that is not allowed; the message names it.
+
+    ``str(e)`` is English (CLI, API, logs); ``key`` and ``params`` name the same sentence for a
+    translated page (``task.<key>`` in ``web/i18n``). A param that is itself an error (``reason``)
+    is said in the page's language too when it carries a key."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class TaskNotFound(TaskError, LookupError):
@@ -96,22 +105,23 @@ class TaskSpec:
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:
     if not spec.name.strip():
-        raise TaskError("name: must not be empty")
+        raise TaskError("name: must not be empty", key="name_empty")
     if not spec.business.strip():
-        raise TaskError("business: must not be empty (it is the dedupe key)")
+        raise TaskError("business: must not be empty (it is the dedupe key)", key="business_empty")
     try:
         zone(spec.timezone)
         parse_windows(spec.windows)
         if spec.schedule_kind == "cron":
             if not spec.cron:
-                raise TaskError("cron: a cron schedule needs an expression")
+                raise TaskError("cron: a cron schedule needs an expression", key="cron_missing")
             spec.cron = check_cron(spec.cron, spec.timezone)
         elif spec.schedule_kind != "once":
-            raise TaskError(f"schedule: {spec.schedule_kind!r} is not 'cron' or 'once'")
+            raise TaskError(f"schedule: {spec.schedule_kind!r} is not 'cron' or 'once'", key="schedule_kind",
+                            params={"value": repr(spec.schedule_kind)})
         elif spec.cron:
             # stored unchecked it would only confuse: refuse the mix instead of ignoring one half
             raise TaskError(f"cron: a one-off task (schedule 'once') takes no cron expression, got {spec.cron!r}; "
-                            "use schedule 'cron' or leave cron out")
+                            "use schedule 'cron' or leave cron out", key="cron_with_once", params={"cron": repr(spec.cron)})
         parse_outcomes(spec.redial_outcomes)
         _check_mapping_values(spec.mapping)
         ColumnMapping.from_dict(spec.mapping)
@@ -120,33 +130,35 @@ def _validate(spec: TaskSpec, source_kind: str | None) -> None:
     except TaskError:
         raise
     except (WindowError, CronError, MappingError, UnsafeQuery) as e:
-        raise TaskError(str(e)) from e
+        raise TaskError(str(e), key="invalid", params={"reason": e}) from e
     except ValueError as e:
-        raise TaskError(f"redial_outcomes: {e}") from e
+        raise TaskError(f"redial_outcomes: {e}", key="redial_outcomes", params={"reason": str(e)}) from e
     _check_numbers(spec)
     try:
         check_business_type(spec.business_type)
     except ConsentError as e:
-        raise TaskError(str(e)) from None
+        raise TaskError(str(e), key="business_type", params={"value": repr(spec.business_type)}) from None
     _check_policy(spec)
     if spec.misfire not in ("fire_once", "skip"):
-        raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'")
+        raise TaskError(f"misfire: {spec.misfire!r} is not 'fire_once' or 'skip'", key="misfire",
+                        params={"value": repr(spec.misfire)})
     if spec.redial_count < 0 or spec.redial_count > 20:
-        raise TaskError("redial_count: must be 0..20")
+        raise TaskError("redial_count: must be 0..20", key="redial_count")
     if spec.redial_interval_s < 0:
-        raise TaskError("redial_interval_s: must not be negative")
+        raise TaskError("redial_interval_s: must not be negative", key="redial_interval")
     if spec.max_concurrent < 1:
-        raise TaskError("max_concurrent: must be at least 1")
+        raise TaskError("max_concurrent: must be at least 1", key="max_concurrent")
     if not spec.calls_per_second > 0:
-        raise TaskError("calls_per_second: must be above 0")
+        raise TaskError("calls_per_second: must be above 0", key="calls_per_second")
     if spec.dedupe_days is not None and spec.dedupe_days < 0:
-        raise TaskError("dedupe_days: must not be negative")
+        raise TaskError("dedupe_days: must not be negative", key="dedupe_days")
     if not 0 <= spec.priority <= 9:
-        raise TaskError(f"priority: must be 0..9 (9 first), got {spec.priority}")
+        raise TaskError(f"priority: must be 0..9 (9 first), got {spec.priority}", key="priority",
+                        params={"value": spec.priority})
     try:
         check_task_answer(TaskAnswer.of(spec))
     except ValueError as e:
-        raise TaskError(str(e)) from e
+        raise TaskError(str(e), key="answer", params={"reason": str(e)}) from e
 
 
 def _check_caller_pool(engine: Engine, spec: TaskSpec) -> None:
@@ -154,14 +166,14 @@ def _check_caller_pool(engine: Engine, spec: TaskSpec) -> None:
     if spec.caller_pool is None:
         return
     if not isinstance(spec.caller_pool, str) or not spec.caller_pool.strip():
-        raise TaskError("caller_pool: must be a pool name or left out")
+        raise TaskError("caller_pool: must be a pool name or left out", key="caller_pool_name")
     from runtime.campaigns.callerid.dialing import check_pool
     from runtime.campaigns.callerid.store import PoolError
 
     try:
         check_pool(engine, spec.caller_pool)
     except PoolError as e:
-        raise TaskError(f"caller_pool: {e}") from e
+        raise TaskError(f"caller_pool: {e}", key="caller_pool", params={"reason": e}) from e
 
 
 def _check_disclosure(task: CallTask, document: Mapping[str, Any]) -> None:
@@ -176,22 +188,25 @@ def _check_disclosure(task: CallTask, document: Mapping[str, Any]) -> None:
     found = [f for f in qa(document, disclosure=policy.disclosure_requirements()).findings if f.code in codes]
     if found:
         raise TaskStateError(f"cannot start task {task.id}: region policy {policy.name!r}: "
-                             + "; ".join(f.message for f in found))
+                             + "; ".join(f.message for f in found), key="disclosure",
+                             params={"id": task.id, "policy": policy.name, "findings": found})
 
 
 def _check_policy(spec: TaskSpec) -> None:
     try:
         policy = task_policy(spec.region_policy)
     except PolicyError as e:
-        raise TaskError(f"region_policy: {e}") from None
+        raise TaskError(f"region_policy: {e}", key="region_policy", params={"reason": e}) from None
     if policy is None:
         return
     if policy.business_type_required and not spec.business_type:
-        raise TaskError(f"business_type: the region policy {policy.name!r} needs one (marketing, service or collection)")
+        raise TaskError(f"business_type: the region policy {policy.name!r} needs one (marketing, service or collection)",
+                        key="business_type_required", params={"policy": policy.name})
     hours = effective_windows(parse_windows(spec.windows), policy)
     if hours.spans == ((0, 0),):
         raise TaskError(f"windows: {spec.windows!r} and the calling hours of policy {policy.name!r} "
-                        f"({policy.calling_hours}) do not overlap")
+                        f"({policy.calling_hours}) do not overlap", key="windows_policy",
+                        params={"windows": spec.windows, "policy": policy.name, "hours": policy.calling_hours})
 
 
 _NUMERIC = ("redial_count", "redial_interval_s", "max_concurrent", "dedupe_days", "priority")
@@ -205,27 +220,30 @@ def _check_numbers(spec: TaskSpec) -> None:
         if v is None and name == "dedupe_days":
             continue
         if isinstance(v, bool) or not isinstance(v, int):
-            raise TaskError(f"{name}: {v!r} is not a whole number")
+            raise TaskError(f"{name}: {v!r} is not a whole number", key="not_whole", params={"field": name, "value": repr(v)})
     v = spec.calls_per_second
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise TaskError(f"calls_per_second: {v!r} is not a number")
+        raise TaskError(f"calls_per_second: {v!r} is not a number", key="not_number",
+                        params={"field": "calls_per_second", "value": repr(v)})
     for name in ("call_secondary", "spread", "best_time"):
         if not isinstance(getattr(spec, name), bool):
-            raise TaskError(f"{name}: {getattr(spec, name)!r} is not true or false")
+            raise TaskError(f"{name}: {getattr(spec, name)!r} is not true or false", key="not_bool",
+                            params={"field": name, "value": repr(getattr(spec, name))})
 
 
 def _column_name(where: str, v: Any) -> None:
     if not isinstance(v, str) or not v.strip():
-        raise TaskError(f"{where}: {v!r} is not a column name")
+        raise TaskError(f"{where}: {v!r} is not a column name", key="column_name", params={"where": where, "value": repr(v)})
     if "," in v or "=" in v:
-        raise TaskError(f"{where}: {v!r} is not a column name (it contains ',' or '='; give one KEY=COLUMN per pair)")
+        raise TaskError(f"{where}: {v!r} is not a column name (it contains ',' or '='; give one KEY=COLUMN per pair)",
+                        key="column_pairs", params={"where": where, "value": repr(v)})
 
 
 def _check_mapping_values(mapping: Any) -> None:
     """Every mapped column is one plain name: ``"phone,name=name"`` is two pairs run together,
     and a number is no column — either would only fail later, when the run loads."""
     if not isinstance(mapping, dict):
-        raise TaskError("mapping: must be an object {field: column}")
+        raise TaskError("mapping: must be an object {field: column}", key="mapping_object")
     for k in ("phone", "secondary_phone", "customer_id", "name"):
         if mapping.get(k) is not None:
             _column_name(f"mapping {k}", mapping[k])
@@ -256,14 +274,16 @@ def _check_file_source(s: Session, spec: TaskSpec) -> None:
         src = spec_from_record(rec, SecretBox())
         first = next(iter(fetch_rows(src, None, {}, errors, limit=1)), None)
     except (SourceError, ValueError, OSError) as e:
-        raise TaskError(f"source {rec.name}: cannot read it as {rec.kind.upper()}: {e}") from e
+        raise TaskError(f"source {rec.name}: cannot read it as {rec.kind.upper()}: {e}", key="source_unreadable",
+                        params={"source": rec.name, "kind": rec.kind.upper(), "reason": str(e)}) from e
     if first is None:
         detail = f" (first problem: {errors[0]})" if errors else ""
-        raise TaskError(f"source {rec.name}: no customer rows in the file{detail}")
+        raise TaskError(f"source {rec.name}: no customer rows in the file{detail}", key="source_empty",
+                        params={"source": rec.name, "detail": detail})
     try:
         ColumnMapping.from_dict(spec.mapping).check_columns(first.values.keys())
     except MappingError as e:
-        raise TaskError(f"mapping: {e}") from e
+        raise TaskError(f"mapping: {e}", key="mapping", params={"reason": str(e)}) from e
 
 
 def missing_variables(mapping: Mapping[str, Any], document: Mapping[str, Any]) -> list[str]:
@@ -281,7 +301,8 @@ def check_mapping_variables(task_id: int | None, mapping: Mapping[str, Any], doc
         names = ", ".join(missing)
         what = f"task {task_id}: " if task_id is not None else ""
         raise TaskError(f"{what}mapping: script {script_id!r} requires variable(s) {names}, which the column mapping "
-                        "does not supply (map each to a column: --var NAME=COLUMN, or mapping.variables in the API)")
+                        "does not supply (map each to a column: --var NAME=COLUMN, or mapping.variables in the API)",
+                        key="missing_variables", params={"script": script_id, "names": names})
 
 
 def _reads_mapped_rows(source_id: int | None) -> bool:
@@ -314,10 +335,11 @@ def check_script_exists(engine: Engine, script_id: str | None) -> None:
     from designer import store
 
     if not script_id:
-        raise TaskError("script: a task needs a script id")
+        raise TaskError("script: a task needs a script id", key="script_missing")
     with Session(engine) as s:
         if s.get(store.ScriptRecord, script_id) is None:
-            raise TaskError(f"script: no script {script_id!r} in the designer store (see `huashu script list`)")
+            raise TaskError(f"script: no script {script_id!r} in the designer store (see `huashu script list`)",
+                            key="no_script", params={"script": script_id})
 
 
 def _check_audience(s: Session, spec: TaskSpec) -> None:
@@ -325,11 +347,13 @@ def _check_audience(s: Session, spec: TaskSpec) -> None:
     if spec.audience_id is None:
         return
     if spec.source_id is not None:
-        raise TaskError("audience: a task takes its numbers from a data source or an audience, not both")
+        raise TaskError("audience: a task takes its numbers from a data source or an audience, not both",
+                        key="audience_and_source")
     from runtime.audience.models import Audience
 
     if s.get(Audience, spec.audience_id) is None:
-        raise TaskError(f"audience: no audience with id {spec.audience_id}")
+        raise TaskError(f"audience: no audience with id {spec.audience_id}", key="no_audience",
+                        params={"id": spec.audience_id})
 
 
 def _source_kind(s: Session, source_id: int | None) -> str | None:
@@ -337,7 +361,7 @@ def _source_kind(s: Session, source_id: int | None) -> str | None:
         return None
     row = s.connection().execute(select(T.sources.c.kind).where(T.sources.c.id == source_id)).first()
     if row is None:
-        raise TaskError(f"source: no data source with id {source_id}")
+        raise TaskError(f"source: no data source with id {source_id}", key="no_source", params={"id": source_id})
     return str(row[0])
 
 
@@ -382,11 +406,11 @@ def update_task(engine: Engine, task_id: int, changes: dict[str, Any]) -> CallTa
     with Session(engine, expire_on_commit=False) as s:
         task = s.get(CallTask, task_id)
         if task is None or task.status == "deleted":
-            raise TaskNotFound(f"no task with id {task_id}")
+            raise TaskNotFound(f"no task with id {task_id}", key="not_found", params={"id": task_id})
         current = TaskSpec(**spec_values(task))
         for k, v in changes.items():
             if k not in TaskSpec.__dataclass_fields__:
-                raise TaskError(f"{k}: not a task field")
+                raise TaskError(f"{k}: not a task field", key="not_a_field", params={"field": k})
             setattr(current, k, v)
         before = {k: getattr(task, k) for k in changes}
         if current.schedule_kind == "once" and "cron" not in changes:
@@ -422,12 +446,14 @@ def _arm_trigger(s: Session, task: CallTask) -> None:
     trig.misfire = task.misfire
     if task.schedule_kind == "cron":
         if not task.cron:
-            raise TaskStateError(f"cannot start task {task.id}: its cron schedule has no expression")
+            raise TaskStateError(f"cannot start task {task.id}: its cron schedule has no expression",
+                                 key="cron_no_expression", params={"id": task.id})
         if trig.next_fire_at is None or trig.cron != task.cron:
             try:
                 trig.next_fire_at = next_fire(task.cron, task.timezone, now)
             except CronError as e:  # a value stored before it was checked: say so, do not crash
-                raise TaskStateError(f"cannot start task {task.id}: {e}") from e
+                raise TaskStateError(f"cannot start task {task.id}: {e}", key="cannot_start",
+                                     params={"id": task.id, "reason": e}) from e
     elif trig.fire_count == 0:
         trig.next_fire_at = task.once_at or now
     s.add(trig)
@@ -437,29 +463,32 @@ def set_status(engine: Engine, task_id: int, action: str, resolver: Resolver | N
     """Apply start/pause/stop/delete. Stop and delete close the task's open queued jobs with a
     recorded reason (never a silent loss); calls already up finish normally."""
     if action not in ACTIONS:
-        raise TaskError(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+        raise TaskError(f"unknown action {action!r}; use {', '.join(ACTIONS)}", key="unknown_action",
+                        params={"value": repr(action), "actions": ", ".join(ACTIONS)})
     allowed, target = ACTIONS[action]
     with Session(engine, expire_on_commit=False) as s:
         task = s.get(CallTask, task_id, with_for_update=True)
         if task is None:
-            raise TaskNotFound(f"no task with id {task_id}")
+            raise TaskNotFound(f"no task with id {task_id}", key="not_found", params={"id": task_id})
         if task.status not in allowed:
-            raise TaskStateError(f"cannot {action} task {task_id}: it is {task.status}")
+            raise TaskStateError(f"cannot {action} task {task_id}: it is {task.status}", key="wrong_state",
+                                 params={"task_action": action, "id": task_id, "task_status": task.status})
         if action == "start":
             if not task.script_id:
-                raise TaskStateError(f"task {task_id} has no script version")
+                raise TaskStateError(f"task {task_id} has no script version", key="no_script_version", params={"id": task_id})
             if resolver is None:
-                raise TaskError("no script resolver configured")
+                raise TaskError("no script resolver configured", key="no_resolver")
             try:
                 document = resolver(task.script_id, task.script_version)
             except ScriptNotApproved as e:
-                raise TaskStateError(f"cannot start task {task_id}: {e}") from e
+                raise TaskStateError(f"cannot start task {task_id}: {e}", key="cannot_start",
+                                     params={"id": task_id, "reason": e}) from e
             _check_disclosure(task, document)
             if _reads_mapped_rows(task.source_id):
                 try:
                     check_mapping_variables(task_id, json.loads(task.mapping or "{}"), document, task.script_id)
                 except TaskError as e:
-                    raise TaskStateError(f"cannot start {e}") from e
+                    raise TaskStateError(f"cannot start {e}", key="cannot_start", params={"id": task_id, "reason": e}) from e
             _arm_trigger(s, task)
         if action in ("stop", "delete"):
             j = T.jobs

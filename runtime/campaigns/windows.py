@@ -21,7 +21,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise WindowError(f"unknown time zone {name!r}") from e
+        raise WindowError(f"unknown time zone {name!r}", key="timezone", params={"tz": repr(name)}) from e
 
 
 def _hhmm(s: str, whole: str) -> int:
@@ -30,7 +30,8 @@ def _hhmm(s: str, whole: str) -> int:
     try:
         t = time.fromisoformat(s.strip())
     except ValueError as e:
-        raise WindowError(f"calling window {whole!r}: {s.strip()!r} is not a HH:MM time") from e
+        raise WindowError(f"calling window {whole!r}: {s.strip()!r} is not a HH:MM time", key="window_time",
+                          params={"window": repr(whole), "value": repr(s.strip())}) from e
     return t.hour * 60 + t.minute
 
 
@@ -87,14 +88,16 @@ def parse_windows(spec: str | None) -> Windows:
     spans: list[tuple[int, int]] = []
     for part in spec.split(","):
         if "-" not in part:
-            raise WindowError(f"calling window {part.strip()!r} is not START-END (e.g. 09:00-12:00)")
+            raise WindowError(f"calling window {part.strip()!r} is not START-END (e.g. 09:00-12:00)", key="window_shape",
+                              params={"window": repr(part.strip())})
         a_s, b_s = part.split("-", 1)
         a, b = _hhmm(a_s, part), _hhmm(b_s, part)
         if a >= b:
-            raise WindowError(f"calling window {part.strip()!r} ends before it starts")
+            raise WindowError(f"calling window {part.strip()!r} ends before it starts", key="window_order",
+                              params={"window": repr(part.strip())})
         spans.append((a, b))
     spans.sort()
     for (_a1, b1), (a2, _b2) in zip(spans, spans[1:], strict=False):
         if a2 < b1:
-            raise WindowError(f"calling windows overlap in {spec!r}")
+            raise WindowError(f"calling windows overlap in {spec!r}", key="windows_overlap", params={"windows": repr(spec)})
     return Windows(tuple(spans))

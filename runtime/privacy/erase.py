@@ -65,7 +65,8 @@ def erase_number(engine: Engine, phone: str, *, settings: Settings | None = None
     st = settings or get_settings()
     chk = normalize(phone, region or st.phone_region)
     if chk.e164 is None:
-        raise EraseError(chk.message or f"{phone!r} is not a phone number")
+        raise EraseError(chk.message or f"{phone!r} is not a phone number", key=chk.reason or "bad_format",
+                         params={"phone": phone[:64]})
     e164 = chk.e164
     forms = _forms(e164, region or st.phone_region)
     rep = ErasureReport(number_ref(e164, st))

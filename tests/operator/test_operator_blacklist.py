@@ -91,5 +91,5 @@ def test_frequency_caps_are_validated_and_saved(client_as: Any, op_app: Any) -> 
     assert r.status_code == 400 and "per day (3) &lt;= per 7 days (2)" in r.text
     assert 'value="2"' in r.text  # what was typed is shown again
     r = post(c, "/operator/settings", {**good, "cap_month": "many"})
-    assert r.status_code == 400 and "cap_month: &#39;many&#39; is not a whole number" in r.text
+    assert r.status_code == 400 and "Calls per number per 30 days: &#39;many&#39; is not a whole number." in r.text
     assert read_caps(engine)["cap_week"] == 6

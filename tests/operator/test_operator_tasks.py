@@ -144,3 +144,22 @@ def test_running_rows_poll_their_own_fragment(client_as: Any, seed: Seed) -> Non
     frag = c.get(f"/operator/tasks/{seed.draft_task}/row", headers={**HTML, "hx-request": "true"})
     assert frag.status_code == 200 and frag.text.lstrip().startswith(f'<tr id="task-{seed.draft_task}"')
     assert "hx-get" not in html.split(f'<tr id="task-{seed.old_task}"')[1].split(">")[0]
+
+
+def test_a_draft_with_numbers_handed_over_shows_no_progress(client_as: Any, seed: Seed, op_app: Any) -> None:
+    """Numbers added before the start (the demo, ``add-numbers``) may be dropped at intake: that
+    is no progress of a run, so the draft's row says it has not started and how many wait."""
+    from runtime.campaigns.loading import add_numbers
+    from runtime.campaigns.mapping import CustomerRow
+
+    rows = [CustomerRow(2, "13900000001", None, variables={"extra_fee": 1}),
+            CustomerRow(3, "12345", None, variables={"extra_fee": 1}),  # dropped at intake
+            CustomerRow(4, "13900000002", None, variables={"extra_fee": 1})]
+    add_numbers(op_app.state.engine, seed.draft_task, rows)
+    c = client_as("operator")
+    c.cookies.set("lang", "zh")
+    html = c.get("/operator/tasks", headers=HTML).text
+    row = html.split(f'<tr id="task-{seed.draft_task}"')[1].split("</tr>")[0]
+    assert 'aria-valuenow="0"' in row and "未开始 · 2 个号码待呼叫" in row
+    detail = c.get(f"/operator/tasks/{seed.draft_task}", headers=HTML).text
+    assert 'data-percent="0"' in detail

@@ -89,7 +89,7 @@ def test_task_reach_panel_priority_pool_and_sms_rules(operator: Any) -> None:
     t = get_task(engine, tid)
     assert t is not None and (t.priority, t.caller_pool) == (8, "local")
     _post(c, f"/operator/tasks/{tid}/reach", {"priority": "12", "caller_pool": "local"})
-    assert "priority: must be 0..9" in c.get(f"/operator/tasks/{tid}", headers=HTML).text  # flashed, unchanged
+    assert "The priority must be 0 to 9 (9 first)" in c.get(f"/operator/tasks/{tid}", headers=HTML).text  # flashed, unchanged
     r = _post(c, f"/operator/tasks/{tid}/sms/rules", {"name": "receipt", "intent": "已充值", "outcome": "", "attempts": "",
                                                       "template": "${name}您好，您的充值已到账"})
     assert r.status_code in (302, 303)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from huashu.core.errors import UserError as HuashuUserError
 from runtime.audit.log import record as audit_record
 from web.auth.models import User
-from web.auth.passwords import hash_password, needs_rehash, verify_password
+from web.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from web.auth.roles import Role, parse_role
 
 __all__ = ["UserError", "create_user", "get_user", "find_user", "list_users", "set_role", "authenticate"]
@@ -23,20 +23,30 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 class UserError(HuashuUserError):
     """Bad user input: a name taken or malformed, an unknown role, a short password (a
-    :class:`huashu.core.errors.UserError`, so the CLI and the web catch it with the others)."""
+    :class:`huashu.core.errors.UserError`, so the CLI and the web catch it with the others).
+    ``key`` and ``params`` name the page's sentence (``users.err.<key>``)."""
+
+
+def _role(role: str | Role) -> Role:
+    try:
+        return parse_role(str(role))
+    except HuashuUserError as e:
+        raise UserError(str(e), key="unknown_role",
+                        params={"role": str(role)[:40], "roles": ", ".join(r.value for r in Role)}) from None
 
 
 def create_user(engine: Engine, username: str, password: str, role: str | Role) -> User:
     if not _USERNAME.match(username):
-        raise UserError(f"bad user name {username!r}: 2-64 letters, digits or . _ @ -")
+        raise UserError(f"bad user name {username!r}: 2-64 letters, digits or . _ @ -", key="bad_name",
+                        params={"name": username[:64]})
+    r = _role(role)
     try:
-        r = parse_role(str(role))
         pw_hash = hash_password(password)
     except ValueError as e:
-        raise UserError(str(e)) from None
+        raise UserError(str(e), key="short_password", params={"n": MIN_PASSWORD_LENGTH}) from None
     with Session(engine, expire_on_commit=False) as s:
         if s.exec(select(User).where(User.username == username)).first() is not None:
-            raise UserError(f"user {username!r} exists already")
+            raise UserError(f"user {username!r} exists already", key="exists", params={"name": username})
         user = User(username=username, password_hash=pw_hash, role=r.value)
         s.add(user)
         audit_record(s, "user.create", "user", username, after={"role": r.value})
@@ -61,14 +71,11 @@ def list_users(engine: Engine) -> list[User]:
 
 
 def set_role(engine: Engine, username: str, role: str | Role) -> User:
-    try:
-        r = parse_role(str(role))
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    r = _role(role)
     with Session(engine, expire_on_commit=False) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
-            raise UserError(f"no user named {username!r}")
+            raise UserError(f"no user named {username!r}", key="no_user", params={"name": username[:64]})
         audit_record(s, "user.role", "user", username, before={"role": user.role}, after={"role": r.value})
         user.role = r.value
         s.add(user)

@@ -2,7 +2,8 @@
 
 Errors below the web (the script store, the campaign core) carry a message ``key`` and its
 ``params`` beside their English text; the page looks ``store.<key>`` (or ``<prefix><key>``) up in
-the catalogue. An error without a key, or with a key the catalogue lacks, shows its English text:
+the catalogue; a param that is itself an error is said the same way (a task that cannot start,
+and why). An error without a key, or with a key the catalogue lacks, shows its English text:
 no message is ever lost, and the parity test keeps the two languages' keys equal.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from designer.findings import ValidationReport
-from designer.localize import localize_validation
+from designer.localize import localize_qa, localize_validation
+from designer.qa_findings import QAReport
 from web.i18n import Translator, catalogue
 
 __all__ = ["say_error"]
@@ -21,8 +23,19 @@ _STATUS_PARAMS = ("status", "to")
 
 
 def _param(t: Translator, name: str, value: Any, prefix: str) -> Any:
+    if isinstance(value, Exception):  # the refusal behind this one (a task that cannot start: why)
+        return say_error(t, value, prefix)
     if name == "field" and isinstance(value, str):  # the form field a message is about, by its label
         return t.code(f"{prefix}field", value)
+    if name == "label" and isinstance(value, str):  # a field named by its label's catalogue key
+        return t(value)
+    if name == "task_status" and isinstance(value, str):
+        return t.code("op.status", value)
+    if name == "task_action" and isinstance(value, str):
+        return t.code("op.action", value)
+    if name == "findings" and isinstance(value, list | tuple):  # QA findings, in this language
+        said = localize_qa(QAReport(0, list(value)), t.lang).findings
+        return ("；" if t.lang == "zh" else "; ").join(f.message for f in said)
     if name in _STATUS_PARAMS and isinstance(value, str):
         return t(f"status.{value}")
     if name == "allowed" and isinstance(value, list | tuple):

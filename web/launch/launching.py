@@ -26,7 +26,7 @@ __all__ = ["Launched", "launch", "check_launchable"]
 class Launched:
     """The created task and, when starting it was refused, why (the task stays a draft)."""
 
-    def __init__(self, task: CallTask, start_error: str | None) -> None:
+    def __init__(self, task: CallTask, start_error: TaskError | None) -> None:
         self.task = task
         self.start_error = start_error
 
@@ -64,5 +64,5 @@ def launch(engine: Engine, data_dir: Path, draft: Draft, *, start: bool) -> Laun
     try:
         task = set_status(engine, task.id, "start", store_resolver(engine))
     except TaskError as e:
-        return Launched(task, str(e))
+        return Launched(task, e)
     return Launched(task, None)

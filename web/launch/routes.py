@@ -28,6 +28,7 @@ from runtime.campaigns.tasks import TaskError, get_task, update_task
 from web.auth.guards import can, current_user, require_permission
 from web.auth.roles import Permission
 from web.deps import provide_engine, provide_settings
+from web.i18n.errors import say_error
 from web.launch import state
 from web.launch.launching import check_launchable, launch
 from web.launch.numbers import ListRead, Screened, mapped, read_rows, screen_rows
@@ -145,18 +146,7 @@ def _listing(request: Request[Any, Any, Any], draft: Draft, *, screen: bool = Tr
     if draft.numbers == "source" and draft.source_id is None:
         return None
     if draft.numbers == "audience":
-        if draft.audience_id is None:
-            return None
-        from runtime.campaigns.audience_source import audience_rows
-        from runtime.campaigns.sources import SourceError
-
-        try:
-            rows = audience_rows(engine, draft.audience_id)
-        except SourceError:
-            return _Listing(ListRead(problem=("launch.err.no_audience", {})), {}, None)
-        got = screen_rows(engine, to_spec(draft, None), rows, 0, _region(request),
-                          can(request, Permission.VIEW_PERSONAL)) if screen else None
-        return _Listing(ListRead(), {}, got)
+        return _audience_listing(request, draft, screen=screen)
     read = read_rows(engine, draft.numbers, upload=draft.upload_path, source_id=draft.source_id,
                      query=draft.query, params=draft.query_params)
     if read.problem is not None:
@@ -171,6 +161,29 @@ def _listing(request: Request[Any, Any, Any], draft: Draft, *, screen: bool = Tr
     spec = to_spec(draft, None)
     got = screen_rows(engine, spec, rows, len(read.bad_rows), _region(request), can(request, Permission.VIEW_PERSONAL))
     return _Listing(read, problems, got)
+
+
+def _audience_listing(request: Request[Any, Any, Any], draft: Draft, *, screen: bool) -> _Listing | None:
+    """A saved audience's members: they bring their own variables (no column mapping), so a
+    script variable some member lacks is refused here; the run would cancel each such call."""
+    if draft.audience_id is None:
+        return None
+    from runtime.campaigns.audience_source import audience_rows
+    from runtime.campaigns.sources import SourceError
+
+    engine = _engine(request)
+    try:
+        rows = audience_rows(engine, draft.audience_id)
+    except SourceError:
+        return _Listing(ListRead(problem=("launch.err.no_audience", {})), {}, None)
+    _, required = _script_variables(_document(engine, draft))
+    missing = sorted({v for r in rows for v in required if r.variables.get(v) in (None, "")})
+    if missing:
+        names = ", ".join(f"${v}" for v in missing)
+        return _Listing(ListRead(problem=("launch.err.audience_variables", {"names": names})), {}, None)
+    got = screen_rows(engine, to_spec(draft, None), rows, 0, _region(request),
+                      can(request, Permission.VIEW_PERSONAL)) if screen else None
+    return _Listing(ListRead(), {}, got)
 
 
 def _numbers_page(request: Request[Any, Any, Any], draft: Draft, problems: Problems | None = None,
@@ -392,11 +405,11 @@ class LaunchController(Controller):
         try:
             done = launch(engine, _data_dir(request), draft, start=str(data.get("action")) != "draft")
         except TaskError as e:
-            return self._review(request, draft, str(e), 400)
+            return self._review(request, draft, say_error(t, e, prefix="task."), 400)
         state.drop(_data_dir(request), _owner(request), wid)
         task = done.task
         if done.start_error:
-            flash(request, t("launch.saved_not_started", error=done.start_error), "error")
+            flash(request, t("launch.saved_not_started", error=say_error(t, done.start_error, prefix="task.")), "error")
         elif task.status == "running":
             flash(request, t("launch.started", name=task.name))
         else:
@@ -414,7 +427,7 @@ class LaunchController(Controller):
             try:
                 update_task(engine, int(task.id or 0), changes)
             except TaskError as e:
-                return self._review(request, draft, str(e), 400)
+                return self._review(request, draft, say_error(t, e, prefix="task."), 400)
         state.drop(_data_dir(request), _owner(request), draft.wid)
         flash(request, t("launch.saved_changes", n=len(changes)))
         return Redirect(path=f"/operator/tasks/{task.id}")

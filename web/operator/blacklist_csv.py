@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 __all__ = ["CsvError", "PHONE_COLUMNS", "read_numbers", "MAX_BYTES"]
 
@@ -17,18 +18,25 @@ MAX_BYTES = 5 * 1024 * 1024
 
 
 class CsvError(ValueError):
-    """The whole file is unusable (encoding, size, no rows); the message says why."""
+    """The whole file is unusable (encoding, size, no rows); the message says why, and ``key`` /
+    ``params`` name the page's sentence (``op.bl.err.<key>``)."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 def _decode(raw: bytes, filename: str) -> str:
     if len(raw) > MAX_BYTES:
-        raise CsvError(f"{filename}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise CsvError(f"{filename}: larger than {MAX_BYTES // (1024 * 1024)} MB", key="too_large",
+                       params={"name": filename, "mb": MAX_BYTES // (1024 * 1024)})
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise CsvError(f"{filename}: not UTF-8 or GB18030 text")
+    raise CsvError(f"{filename}: not UTF-8 or GB18030 text", key="encoding", params={"name": filename})
 
 
 def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[int, str]], list[str]]:
@@ -36,7 +44,7 @@ def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[i
     text = _decode(raw, filename)
     lines = text.splitlines()
     if not any(ln.strip() for ln in lines):
-        raise CsvError(f"{filename}: the file is empty")
+        raise CsvError(f"{filename}: the file is empty", key="empty", params={"name": filename})
     header = [h.strip().lower() for h in next(csv.reader([lines[0]]))]
     column = next((i for i, h in enumerate(header) if h in PHONE_COLUMNS), None)
     pairs: list[tuple[int, str]] = []

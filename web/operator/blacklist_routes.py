@@ -22,6 +22,8 @@ from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
+from web.i18n import Translator
+from web.i18n.errors import say_error
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.blacklist_csv import MAX_BYTES, CsvError, read_numbers
 from web.operator.filters import FilterError, Page, parse_int, parse_page
@@ -65,6 +67,13 @@ def _render(request: Request[Any, Any, Any], engine: Engine, status_code: int = 
     return op_page(request, template, status_code=status_code, rows=rows, page=page, search=search, **extra)
 
 
+def _said(t: Translator, e: Exception) -> str:
+    """A refused number (``phone.<reason>``), task scope (``op.filter.``) or file (``op.bl.err.``)
+    in the page's language."""
+    prefix = "phone." if isinstance(e, bl.BlacklistError) else "op.bl.err." if isinstance(e, CsvError) else "op.filter."
+    return say_error(t, e, prefix=prefix)
+
+
 def _line_no(msg: str) -> int:
     parts = msg.split(":", 1)[0].split()
     return int(parts[1]) if len(parts) == 2 and parts[0] == "line" and parts[1].isdigit() else 0
@@ -105,7 +114,7 @@ class BlacklistController(Controller):
             task_id = _scope(data.task)
             added = bl.add(engine, phone, task_id, data.reason.strip() or "manual", _region(request))
         except (bl.BlacklistError, FilterError) as e:
-            flash(request, f"{phone or '(empty)'}: {e}", "error")
+            flash(request, _said(t, e), "error")
         else:
             flash(request, t("op.bl.added" if added else "op.bl.already", phone=phone))
         return Redirect(path="/operator/blacklist")
@@ -118,7 +127,7 @@ class BlacklistController(Controller):
             try:
                 held = bl.remove_entry(engine, parse_int(data.entry, "entry", minimum=1) or 0)
             except FilterError as e:
-                flash(request, str(e), "error")
+                flash(request, say_error(t, e, prefix="op.filter."), "error")
                 return Redirect(path="/operator/blacklist")
             shown = held if held is None or sees_personal(request) else mask_phone(held)
             flash(request, t("op.bl.removed" if held else "op.bl.not_listed", phone=shown or data.entry),
@@ -128,7 +137,7 @@ class BlacklistController(Controller):
         try:
             removed = bl.remove(engine, phone, _scope(data.task), _region(request))
         except (bl.BlacklistError, FilterError) as e:
-            flash(request, f"{phone or '(empty)'}: {e}", "error")
+            flash(request, _said(t, e), "error")
         else:
             flash(request, t("op.bl.removed" if removed else "op.bl.not_listed", phone=phone),
                   "ok" if removed else "error")
@@ -141,8 +150,10 @@ class BlacklistController(Controller):
         wants_json = "application/json" in request.headers.get("accept", "")
         upload = data.file
         errors: list[str]
+        refused: Exception | None = None  # the whole file refused: said in the page's language below
         if not isinstance(upload, UploadFile):
             errors, added = ["no file was uploaded (field 'file')"], 0
+            refused = CsvError(errors[0], key="no_file")
         else:
             raw = upload.file.read(MAX_BYTES + 1)
             name = upload.filename or "upload.csv"
@@ -152,9 +163,11 @@ class BlacklistController(Controller):
                 added, bad = bl.add_many(engine, pairs, task_id, "import", _region(request))
                 errors = sorted(errors + bad, key=_line_no)
             except (CsvError, FilterError) as e:
-                errors, added = [str(e)], 0
+                errors, added, refused = [str(e)], 0, e
         if wants_json:
             return Response({"added": added, "errors": errors}, status_code=200 if added or not errors else 422)
         t = translator_of(request)
+        if refused is not None:
+            errors = [_said(t, refused)]
         flash(request, t("op.bl.imported", added=added, bad=len(errors)), "error" if errors and not added else "ok")
         return _render(request, engine, import_errors=errors)

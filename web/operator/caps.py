@@ -22,7 +22,13 @@ _MAX = 10_000
 
 
 class CapsError(ValueError):
-    """A posted value that cannot be stored; names the field."""
+    """A posted value that cannot be stored; names the field. ``key`` and ``params`` name the
+    page's sentence (``op.set.err.<key>``; ``label`` is the field's label key)."""
+
+    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 def parse_caps(form: dict[str, str]) -> dict[str, Any]:
@@ -32,17 +38,20 @@ def parse_caps(form: dict[str, str]) -> dict[str, Any]:
         try:
             n = int(raw)
         except ValueError:
-            raise CapsError(f"{name}: {raw!r} is not a whole number") from None
+            raise CapsError(f"{name}: {raw!r} is not a whole number", key="not_whole",
+                            params={"label": f"op.set.{name}", "value": repr(raw)}) from None
         if not 0 <= n <= _MAX:
-            raise CapsError(f"{name}: {n} is outside 0..{_MAX}")
+            raise CapsError(f"{name}: {n} is outside 0..{_MAX}", key="range",
+                            params={"label": f"op.set.{name}", "value": n, "max": _MAX})
         out[name] = n
     if not out["cap_day"] <= out["cap_week"] <= out["cap_month"]:
         raise CapsError(
-            f"caps: per day ({out['cap_day']}) <= per 7 days ({out['cap_week']}) <= per 30 days ({out['cap_month']}) must hold"
-        )
+            f"caps: per day ({out['cap_day']}) <= per 7 days ({out['cap_week']}) <= per 30 days ({out['cap_month']}) must hold",
+            key="order", params={"day": out["cap_day"], "week": out["cap_week"], "month": out["cap_month"]})
     fmt = (form.get("number_format") or "").strip()
     if fmt not in FORMATS:
-        raise CapsError(f"number_format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise CapsError(f"number_format: {fmt!r} is not one of {', '.join(FORMATS)}", key="format",
+                        params={"value": repr(fmt), "formats": ", ".join(FORMATS)})
     out["number_format"] = fmt
     return out
 

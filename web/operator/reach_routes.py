@@ -26,6 +26,7 @@ from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
+from web.i18n.errors import say_error
 from web.operator._render import RUN, op_page, translator_of
 from web.operator.privacy import sees_personal
 from web.render import flash
@@ -82,12 +83,13 @@ def _task_or_404(engine: Engine, task_id: int) -> Any:
     return task
 
 
-def _int_or_none(raw: str | None) -> int | None:
+def _int_or_none(raw: str | None, field: str) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 6:
-        raise TaskError(f"{raw[:20]!r} is not a whole number")
+        raise TaskError(f"{raw[:20]!r} is not a whole number", key="not_whole",
+                        params={"field": field, "value": repr(raw[:20])})
     return int(raw)
 
 
@@ -108,7 +110,7 @@ class CallerIdsController(Controller):
         upload = data.file
         errors: list[str] = []
         if not isinstance(upload, UploadFile):
-            errors = ["no file was uploaded (field 'file')"]
+            errors = [t("op.bl.err.no_file")]
             rep = None
         else:
             try:
@@ -116,7 +118,7 @@ class CallerIdsController(Controller):
                                                upload.filename or "upload.csv", _region(request))
                 errors = rep.errors
             except callers.PoolError as e:
-                rep, errors = None, [str(e)]
+                rep, errors = None, [say_error(t, e, prefix="task.")]
         if rep is not None:
             flash(request, t("op.cid.imported", pool=rep.pool, added=rep.added, updated=rep.updated, bad=len(errors)))
         else:
@@ -140,7 +142,7 @@ class CallerIdsController(Controller):
         try:
             ok = callers.unrest(engine, pool, number)
         except callers.PoolError as e:
-            flash(request, str(e), "error")
+            flash(request, say_error(translator_of(request), e, prefix="task."), "error")
         else:
             flash(request, translator_of(request)("op.cid.unrested" if ok else "op.cid.not_in_pool", number=number),
                   "ok" if ok else "error")
@@ -169,13 +171,13 @@ class ReachController(Controller):
                           data: Annotated[ReachForm, URL_ENCODED]) -> Redirect:
         _task_or_404(engine, task_id)
         try:
-            priority = _int_or_none(data.priority)
+            priority = _int_or_none(data.priority, "priority")
             changes: dict[str, Any] = {"caller_pool": data.caller_pool.strip() or None}
             if priority is not None:
                 changes["priority"] = priority
             update_task(engine, task_id, changes)
         except TaskError as e:
-            flash(request, str(e), "error")
+            flash(request, say_error(translator_of(request), e, prefix="task."), "error")
         else:
             flash(request, translator_of(request)("op.reach.saved"))
         return Redirect(path=f"/operator/tasks/{task_id}")
@@ -186,9 +188,10 @@ class ReachController(Controller):
         try:
             sms.add_rule(engine, task_id, sms.RuleIn(
                 data.name[:100], data.template[: sms.MAX_TEMPLATE + 1], data.intent, data.outcome,
-                _int_or_none(data.attempts)))
+                _int_or_none(data.attempts, "attempts")))
         except (sms.RuleError, TaskError) as e:
-            flash(request, str(e), "error")
+            prefix = "op.sms.err." if isinstance(e, sms.RuleError) else "task."
+            flash(request, say_error(translator_of(request), e, prefix=prefix), "error")
         else:
             flash(request, translator_of(request)("op.sms.rule_added"))
         return Redirect(path=f"/operator/tasks/{task_id}")

@@ -12,6 +12,7 @@ from runtime.campaigns.phones import FORMATS
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import URL_ENCODED
+from web.i18n.errors import say_error
 from web.operator._render import RUN, op_page, translator_of
 from web.operator.caps import CapsError, parse_caps, read_caps, save_caps
 from web.render import flash
@@ -48,7 +49,7 @@ class SettingsController(Controller):
             values = parse_caps(typed)
         except CapsError as e:
             return op_page(request, "operator/settings.html", status_code=400, caps=typed, formats=FORMATS,
-                           error=str(e))
+                           error=say_error(translator_of(request), e, prefix="op.set.err."))
         save_caps(engine, values)
         flash(request, translator_of(request)("op.set.saved"))
         return Redirect(path="/operator/settings")

@@ -75,22 +75,23 @@ class TasksController(Controller):
         if action not in ACTIONS:
             raise NotFoundException(f"unknown task action {action!r} (use {', '.join(ACTIONS)})")
         t = translator_of(request)
-        error: str | None = None
+        refused: TaskError | None = None
         try:
             task = set_status(engine, task_id, action, store_resolver(engine))
         except TaskNotFound as e:
             raise NotFoundException(str(e)) from e
         except TaskError as e:
-            error = str(e)
+            refused = e
             current = get_task(engine, task_id)
             if current is None:
                 raise NotFoundException(f"no task with id {task_id}") from e
             task = current
+        error = say_error(t, refused, prefix="task.") if refused is not None else None
         if is_htmx(request):
             return op_page(request, "operator/_task_row.html", row=task_row(engine, task), row_error=error)
-        if "application/json" in request.headers.get("accept", ""):
-            if error:
-                return Response({"error": error, "status": task.status}, status_code=409)
+        if "application/json" in request.headers.get("accept", ""):  # a script's client: the API's English
+            if refused is not None:
+                return Response({"error": str(refused), "status": task.status}, status_code=409)
             return Response({"id": task.id, "status": task.status})
         if error:
             flash(request, error, "error")

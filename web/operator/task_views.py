@@ -67,8 +67,12 @@ class TaskRow:
 
     @property
     def percent(self) -> int:
-        """Finished numbers over all numbers (dropped ones count: they are settled)."""
+        """Finished numbers over all numbers (dropped ones count: they are settled). A draft has
+        not run: numbers handed to it before its start (the demo, ``add-numbers``) may already be
+        dropped at intake, which is no progress of a run, so it shows 0."""
         p = self.progress
+        if self.task.status == "draft":
+            return 0
         return round(100 * p.finished / p.total) if p.total else 0
 
     @property

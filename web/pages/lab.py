@@ -21,6 +21,7 @@ from web.auth.guards import require_permission
 from web.auth.roles import Permission
 from web.checking import check_document
 from web.deps import LangDep, TranslatorDep
+from web.i18n.errors import say_error
 
 __all__ = ["LabController", "CheckBody", "TalkBody", "CaseBody"]
 
@@ -81,7 +82,7 @@ class LabController(Controller):
         try:
             return replay(doc, variables, replies, t)
         except TalkError as e:
-            raise ClientException(str(e)) from None
+            raise ClientException(say_error(t, e, prefix="talk.")) from None
 
     @post("/lab/case", opt={"permission": Permission.EDIT_SCRIPTS}, sync_to_thread=True, status_code=200)
     def make_case(self, data: CaseBody) -> dict[str, Any]:

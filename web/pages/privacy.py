@@ -16,6 +16,7 @@ from web.auth.guards import can, require_permission
 from web.auth.roles import Permission
 from web.deps import EngineDep, SettingsDep, TranslatorDep
 from web.forms import URL_ENCODED, PhoneForm
+from web.i18n.errors import say_error
 from web.render import page
 
 __all__ = ["PrivacyController"]
@@ -40,7 +41,7 @@ class PrivacyController(Controller):
         try:
             rep = erase_number(engine, data.phone[:64], settings=settings)
         except EraseError as e:
-            return _show(request, 400, error=f"{t('privacy.phone')}: {e}")
+            return _show(request, 400, error=say_error(t, e, prefix="phone."))
         return _show(request, report=rep)
 
     @post("/opt-out", sync_to_thread=True)
@@ -48,7 +49,7 @@ class PrivacyController(Controller):
                 data: Annotated[PhoneForm, URL_ENCODED]) -> Template:
         chk = normalize(data.phone[:64], settings.phone_region)
         if chk.e164 is None:
-            return _show(request, 400, error=f"{t('privacy.phone')}: {chk.message}")
+            return _show(request, 400, error=t(f"phone.{chk.reason or 'bad_format'}", phone=data.phone[:64]))
         with engine.begin() as conn:
             new = record_opt_out(conn, chk.e164, "operator", data.detail[:200] or None)
         return _show(request, opted=t("privacy.opted" if new else "privacy.already"))

@@ -15,7 +15,8 @@ from web.auth.roles import Permission, Role
 from web.auth.users import UserError, create_user, list_users, set_role
 from web.deps import EngineDep, TranslatorDep
 from web.forms import URL_ENCODED
-from web.render import flash, page
+from web.i18n.errors import say_error
+from web.render import flash, page, translator
 
 __all__ = ["UsersController", "NewUserForm", "RoleForm"]
 
@@ -47,7 +48,7 @@ class UsersController(Controller):
         try:  # argon2 in the hashing pool, off the event loop and the shared worker threads
             u = await off_loop(create_user, engine, data.username.strip(), data.password, data.role)
         except UserError as e:
-            flash(request, str(e), "error")
+            flash(request, say_error(t, e, prefix="users.err."), "error")
         else:
             flash(request, t("users.created", name=u.username, role=u.role))
         return Redirect(path="/users")
@@ -58,5 +59,5 @@ class UsersController(Controller):
         try:
             set_role(engine, username, data.role)
         except UserError as e:
-            flash(request, str(e), "error")
+            flash(request, say_error(translator(request), e, prefix="users.err."), "error")
         return Redirect(path="/users")

@@ -107,4 +107,4 @@ def check_pool(engine: Engine, name: str) -> None:
     """PoolError unless the pool exists and has numbers (a task may only name such a pool)."""
     picker, _ = load_picker(engine, name)
     if not picker.numbers:
-        raise PoolError(f"caller-id pool {name[:80]!r} has no numbers")
+        raise PoolError(f"caller-id pool {name[:80]!r} has no numbers", key="pool_empty", params={"pool": name[:80]})

@@ -68,7 +68,8 @@ def day_of(now: datetime, tz: str) -> str:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > _NAME_MAX or any(c in name for c in "\r\n\t"):
-        raise PoolError(f"pool name: 1..{_NAME_MAX} characters on one line, got {name[:80]!r}")
+        raise PoolError(f"pool name: 1..{_NAME_MAX} characters on one line, got {name[:80]!r}", key="pool_name",
+                        params={"max": _NAME_MAX})
     return name
 
 
@@ -153,11 +154,13 @@ def import_csv_bytes(engine: Engine, pool: str, data: bytes, name: str = "upload
                      default_cap: int | None = None) -> ImportReport:
     """:func:`import_csv` over bytes already read (an upload); ``name`` is used in messages."""
     if len(data) > 64 * MAX_ROWS:
-        raise PoolError(f"{name}: too large for a caller-id pool (at most {MAX_ROWS} numbers)")
+        raise PoolError(f"{name}: too large for a caller-id pool (at most {MAX_ROWS} numbers)", key="pool_file_large",
+                        params={"name": name, "max": MAX_ROWS})
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise PoolError(f"{name}: not UTF-8 text (byte {e.start})") from None
+        raise PoolError(f"{name}: not UTF-8 text (byte {e.start})", key="pool_file_encoding",
+                        params={"name": name}) from None
     rows: list[tuple[int, str, str | None]] = []
     for line, rec in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not rec or not rec[0].strip() or rec[0].lstrip().startswith("#"):
@@ -166,7 +169,8 @@ def import_csv_bytes(engine: Engine, pool: str, data: bytes, name: str = "upload
             continue  # header
         rows.append((line, rec[0], rec[1] if len(rec) > 1 else None))
         if len(rows) > MAX_ROWS:
-            raise PoolError(f"{name}: more than {MAX_ROWS} numbers")
+            raise PoolError(f"{name}: more than {MAX_ROWS} numbers", key="pool_file_large",
+                            params={"name": name, "max": MAX_ROWS})
     return import_numbers(engine, pool, rows, region, default_cap)
 
 
@@ -181,7 +185,8 @@ def list_pools(engine: Engine) -> list[dict[str, Any]]:
 def _pool_or_fail(conn: Connection, name: str) -> dict[str, Any]:
     pool = get_pool(conn, name)
     if pool is None:
-        raise PoolError(f"no caller-id pool named {name[:80]!r} (create it with `huashu callerid import`)")
+        raise PoolError(f"no caller-id pool named {name[:80]!r} (create it with `huashu callerid import`)",
+                        key="no_pool", params={"pool": name[:80]})
     return pool
 
 

@@ -44,26 +44,29 @@ class RuleIn:
     def check(self) -> dict[str, Any]:
         name = (self.name or "").strip()
         if not name or len(name) > _MAX_LABEL:
-            raise RuleError(f"name: 1..{_MAX_LABEL} characters")
+            raise RuleError(f"name: 1..{_MAX_LABEL} characters", key="name", params={"max": _MAX_LABEL})
         tpl = self.template or ""
         if not tpl.strip():
-            raise RuleError("template: must not be empty")
+            raise RuleError("template: must not be empty", key="template_empty")
         if len(tpl) > MAX_TEMPLATE:
-            raise RuleError(f"template: at most {MAX_TEMPLATE} characters, got {len(tpl)}")
+            raise RuleError(f"template: at most {MAX_TEMPLATE} characters, got {len(tpl)}", key="template_long",
+                            params={"max": MAX_TEMPLATE, "n": len(tpl)})
         n = template_length(tpl).segments
         if n > MAX_SEGMENTS:
-            raise RuleError(f"template: {n} segments before variables; at most {MAX_SEGMENTS}")
+            raise RuleError(f"template: {n} segments before variables; at most {MAX_SEGMENTS}", key="segments",
+                            params={"n": n, "max": MAX_SEGMENTS})
         intent = (self.intent or "").strip() or None
         if intent is not None and len(intent) > _MAX_LABEL:
-            raise RuleError(f"intent: at most {_MAX_LABEL} characters")
+            raise RuleError(f"intent: at most {_MAX_LABEL} characters", key="intent", params={"max": _MAX_LABEL})
         outcome = (self.outcome or "").strip() or None
         if outcome is not None and outcome not in {o.value for o in Outcome}:
-            raise RuleError(f"outcome: {outcome[:30]!r} is not one of {', '.join(o.value for o in Outcome)}")
+            raise RuleError(f"outcome: {outcome[:30]!r} is not one of {', '.join(o.value for o in Outcome)}",
+                            key="outcome", params={"value": repr(outcome[:30])})
         if self.attempts is not None and (isinstance(self.attempts, bool) or not isinstance(self.attempts, int)
                                           or not 1 <= self.attempts <= 21):
-            raise RuleError("attempts: a whole number 1..21 (the job's attempt count at that call)")
+            raise RuleError("attempts: a whole number 1..21 (the job's attempt count at that call)", key="attempts")
         if intent is None and outcome is None and self.attempts is None:
-            raise RuleError("a rule needs at least one condition: intent, outcome or attempts")
+            raise RuleError("a rule needs at least one condition: intent, outcome or attempts", key="no_condition")
         return {"name": name, "template": tpl, "intent": intent, "outcome": outcome, "attempts": self.attempts}
 
 
@@ -71,7 +74,7 @@ def add_rule(engine: Engine, task_id: int, rule: RuleIn) -> dict[str, Any]:
     values = rule.check()
     with engine.begin() as conn:
         if conn.execute(select(T.tasks.c.id).where(T.tasks.c.id == task_id, T.tasks.c.status != "deleted")).first() is None:
-            raise RuleError(f"no task with id {task_id}")
+            raise RuleError(f"no task with id {task_id}", key="no_task", params={"id": task_id})
         pk = conn.execute(insert(R).values(task_id=task_id, enabled=True, created_at=utcnow(), **values)).inserted_primary_key
         assert pk is not None
         return {"id": int(pk[0]), "task_id": task_id, **values, "length": template_length(values["template"]).as_dict()}
