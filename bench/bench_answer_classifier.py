@@ -2,8 +2,9 @@
 voices, speeds and noise levels through G.711; ringback of three regions, 彩铃 music, busy,
 congestion, SIT; voicemail, screening, IVR, fax; people's first words; dead air).
 
-Prints per-class precision/recall, the confusion matrix, decision time p50/p95 per phase,
-the issue's floors, and CPU per second of audio (so: concurrent calls per core).
+Prints per-class precision/recall, the confusion matrix, the action-decision times and the
+label times apart (p50/p95 per phase and per class: an announcement is acted on as one before
+its kind is known), the issue's floors, and CPU per second of audio (so: concurrent calls per core).
 
 Run: nice -n 10 .venv/bin/python bench/bench_answer_classifier.py [--clips 600] [--seed 0] [--json]
      nice -n 10 .venv/bin/python bench/bench_answer_classifier.py --prefix-floor
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from runtime.answer.clips import Clip, generate  # noqa: E402
 from runtime.answer.evaluation import Report, evaluate  # noqa: E402
 from runtime.answer.references import default_spotter  # noqa: E402
-from telephony.media.answer.classes import ANNOUNCEMENTS, Phase  # noqa: E402
+from telephony.media.answer.classes import AnswerClass, Phase  # noqa: E402
 
 FLOORS = {"human_as_machine": ("<", 0.01), "announcement_right": (">=", 0.97),
           "decision_early_p95": ("<", 2.5), "decision_answered_p95": ("<", 3.0)}
@@ -58,14 +59,10 @@ def _print(rep: Report) -> None:
     for t in labels:
         row = d["confusion"].get(t, {})
         print(f"  {t:24s}" + " ".join(f"{row.get(c, 0) or '.':>10}" for c in labels))
-    for ph in (Phase.EARLY, Phase.ANSWERED):
-        dt = rep.decision_times(ph)
-        print(f"\ndecision time, {ph.value}: n={dt['n']} p50 {dt['p50']:.2f} s  p95 {dt['p95']:.2f} s  max {dt['max']:.2f} s")
-    ann = [r for r in rep.rows if r.truth in ANNOUNCEMENTS]
-    for ph in (Phase.EARLY, Phase.ANSWERED):
-        ts = sorted(r.decided_at_s for r in ann if r.phase is ph)
-        if ts:
-            print(f"  announcements only, {ph.value}: p50 {ts[len(ts) // 2]:.2f} s  p95 {ts[min(len(ts) - 1, int(0.95 * len(ts)))]:.2f} s")
+    _print_times(rep)
+    print(f"\nannouncement kind right: {rep.announcement_right():.1%} of announcements; "
+          f"{rep.kind_right():.1%} of those acted on as an announcement"
+          f" ({sum(1 for r in rep.rows if r.got is AnswerClass.ANNOUNCEMENT)} left generic)")
     cpu = rep.cpu_per_media_s()
     print(f"\nCPU: {cpu * 1000:.1f} ms per second of audio classified -> ~{1 / cpu:.0f} calls classifying at once per core"
           if cpu else "\nCPU: n/a")
@@ -74,6 +71,21 @@ def _print(rep: Report) -> None:
         op, limit = FLOORS[name]
         ok = value < limit if op == "<" else value >= limit
         print(f"  {name:24s} {value:8.3f}  {op} {limit:<5}  {'met' if ok else 'NOT MET'}")
+
+
+def _print_times(rep: Report) -> None:
+    """Action (decided_at) and label (labelled_at) times, per phase and per true class."""
+    def cell(dt: dict[str, float]) -> str:
+        return f"{dt['p50']:5.2f} {dt['p95']:5.2f}" if dt["n"] else "    -     -"
+
+    print("\ntimes, s (action: hang up / cancel / talk; label: the class, e.g. the announcement's kind)")
+    print(" " * 34 + "action p50   p95   label p50   p95")
+    for ph in (Phase.EARLY, Phase.ANSWERED):
+        print(f"  {ph.value:24s} n={rep.decision_times(ph)['n']:<4d} {cell(rep.decision_times(ph))}"
+              f"       {cell(rep.decision_times(ph, label=True))}")
+        for truth in sorted({r.truth for r in rep.rows if r.phase is ph}):
+            a = rep.decision_times(ph, truth=truth)
+            print(f"    {truth.value:22s} n={a['n']:<4d} {cell(a)}       {cell(rep.decision_times(ph, True, truth))}")
 
 
 def _floor_values(rep: Report) -> dict[str, float]:

@@ -26,7 +26,10 @@ __all__ = ["Clip", "HUMAN_FIRST_WORDS", "EVAL_VOICES", "generate", "clip_at", "R
 A = AnswerClass
 
 HUMAN_FIRST_WORDS: dict[str, tuple[str, ...]] = {
-    "zh": ("喂？", "喂，你好", "你好，哪位？", "喂，谁啊", "哎，你好", "喂，您好", "嗯，喂？", "你好"),
+    "zh": ("喂？", "喂，你好", "你好，哪位？", "喂，谁啊", "哎，你好", "喂，您好", "嗯，喂？", "你好",
+           # people who open like an operator's announcement (对不起 / 您好, ...): the generic
+           # "an announcement" verdict must never fire on them
+           "对不起，刚才没听清", "您好，请问哪位", "对不起，您是哪位？", "您好，您找谁？"),
     "en": ("hello?", "who's this", "hello, yes?", "hi, who is calling", "yeah, hello", "hello"),
 }
 #: Voices the evaluation speaks with: none of them is a reference voice.
