@@ -65,7 +65,7 @@ class Thresholds:
     above_floor_db: float = 7.0  # ...and it must stand this far above the quietest recent level
     bridge_gap_s: float = 0.36  # pauses shorter than this stay inside one stretch of speech
     min_speech_run_s: float = 0.12  # shorter bursts of sound are clicks, not words
-    human_max_speech_s: float = 1.9  # answered: a first utterance at most this long ...
+    human_max_speech_s: float = 2.5  # answered: a first utterance at most this long (对不起，刚才没听清 at 0.9x: 2.2 s) ...
     human_end_silence_s: float = 0.6  # ... followed by this much silence is a person
     machine_min_speech_s: float = 2.6  # answered: speech running this long is a machine greeting
     words_from_s: float = 1.3  # early media: ask the spotter once a stretch of speech is this long
@@ -80,6 +80,7 @@ class Thresholds:
     words_min_margin: float = 0.06  # score lead over the nearest other label needed to decide early
     family_score_min: float = 0.5  # early media: an announcement label this near ...
     family_margin: float = 0.1  # ... leading every machine greeting by this is "an announcement" (kind pending)
+    kind_min_margin: float = 0.02  # at the horizon, a kind leading the others by less stays generic (not mislabelled)
     music_window_s: float = 1.5
     music_min_tonal: float = 0.74  # mean tonal share of a window of music (speech: ~0.6-0.7)
     music_min_notes: int = 4  # distinct strongest-peak pitches in the window
@@ -210,7 +211,7 @@ class AnswerClassifier:
         accepted = hit.score >= self.th.words_score_min
         if accepted and (self._best_words is None or hit.score >= self._best_words.score):
             self._best_words = hit
-        if accepted and hit.margin >= self.th.words_min_margin:
+        if accepted and hit.margin >= self.th.words_min_margin and self._clear_enough(hit):
             self._decide_words(hit, "phrase matched")
         elif self.decision is None and self._family(hit):
             self._note("phrase", f"an announcement (nearest: {hit.phrase})", hit.start_s, hit.end_s, hit.score)
@@ -218,6 +219,13 @@ class AnswerClassifier:
                                      tuple(self.evidence), f"an announcement's opening, kind pending ({hit.spotter})",
                                      pending=True)
         return self.decision
+
+    def _clear_enough(self, hit: PhraseHit) -> bool:
+        """After answer, no cue, speech shorter than a machine's: a person's first words may open
+        like an announcement or a greeting (对不起… / 您好，请问…), so only a clear match decides."""
+        if self.phase is Phase.EARLY or self._cue_before_speech or self._speech_total() >= self.th.machine_min_speech_s:
+            return True
+        return hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin
 
     def _family(self, hit: PhraseHit) -> bool:
         """Early media: the speech is surely an operator announcement, though not yet which."""
@@ -228,10 +236,11 @@ class AnswerClassifier:
     def _resolve_kind(self) -> None:
         """The label horizon (or the end of media) after a pending announcement: the best
         announcement phrase heard, else the generic ``announcement``."""
-        words, near = self._best_words, self._nearest
-        if words is not None and words.label in _KINDS:
+        words, near, th = self._best_words, self._nearest, self.th
+        if words is not None and words.label in _KINDS and words.margin >= th.kind_min_margin:
             self._decide_words(words, "best phrase by the horizon")
-        elif near is not None and near.label in _KINDS and near.score >= self.th.words_score_floor:
+        elif (near is not None and near.label in _KINDS and near.score >= th.words_score_floor
+              and near.margin >= th.kind_min_margin):
             self._decide_words(near, "nearest phrase by the horizon")
         else:
             assert self.decision is not None
@@ -389,7 +398,7 @@ class AnswerClassifier:
         th = self.th
         total = self._speech_total()
         words = self._best_words
-        if words is not None:
+        if words is not None and self._clear_enough(words):
             self._decide_words(words, "best phrase by the horizon")
             return
         near = self._nearest
