@@ -25,10 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runtime.answer.clips import Clip, generate  # noqa: E402
+from runtime.answer.clips import OPENS_LIKE_A_MACHINE, Clip, generate, people_like_machines  # noqa: E402
 from runtime.answer.evaluation import Report, evaluate  # noqa: E402
 from runtime.answer.references import default_spotter  # noqa: E402
 from telephony.media.answer.classes import AnswerClass, Phase  # noqa: E402
+from telephony.media.answer.phrases import PhraseSpotter  # noqa: E402
 
 FLOORS = {"human_as_machine": ("<", 0.01), "announcement_right": (">=", 0.97),
           "decision_early_p95": ("<", 2.5), "decision_answered_p95": ("<", 3.0)}
@@ -88,6 +89,26 @@ def _print_times(rep: Report) -> None:
             print(f"    {truth.value:22s} n={a['n']:<4d} {cell(a)}       {cell(rep.decision_times(ph, True, truth))}")
 
 
+def _people_like_machines(spotter: PhraseSpotter) -> dict[str, float]:
+    """People whose first words open like an announcement or greeting (对不起… / 您好，请问…), every
+    voice and speed: after answer (where they are) and, as a stress test, in early media
+    (where nobody is): how often the pending ``announcement`` would fire on them."""
+    from telephony.media.answer.classes import MACHINE_CLASSES
+    from telephony.media.answer.detector import AnswerDetector
+
+    out: dict[str, float] = {}
+    for phase in (Phase.ANSWERED, Phase.EARLY):
+        clips = list(people_like_machines(phase))
+        machine = pending = 0
+        for c in clips:
+            det = AnswerDetector(phase, spotter)
+            d = det.feed(c.pcm[i : i + 320] for i in range(0, len(c.pcm), 320))
+            machine += d.label in MACHINE_CLASSES
+            pending += det.action is not None and det.action.pending
+        out[f"{phase.value}_n"], out[f"{phase.value}_machine"], out[f"{phase.value}_pending"] = len(clips), machine, pending
+    return out
+
+
 def _floor_values(rep: Report) -> dict[str, float]:
     return {"human_as_machine": rep.human_as_machine(), "announcement_right": rep.announcement_right(),
             "decision_early_p95": rep.decision_times(Phase.EARLY)["p95"],
@@ -113,6 +134,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--prefix-floor", action="store_true", help="print the shared-prefix durations and stop")
+    ap.add_argument("--no-people", action="store_true", help="skip the people-who-open-like-a-machine set")
     args = ap.parse_args()
     if args.prefix_floor:
         _prefix_floor()
@@ -131,6 +153,12 @@ def main() -> None:
         return
     _print(rep)
     print(f"\nwall time {wall:.1f} s for {len(clips)} clips")
+    if not args.no_people:
+        p = _people_like_machines(spotter)
+        print(f"\npeople who open like a machine ({', '.join(OPENS_LIKE_A_MACHINE)}), every voice and speed:")
+        print(f"  after answer: {p['answered_machine']:.0f} of {p['answered_n']:.0f} taken for a machine")
+        print(f"  in early media (nobody is there; stress test): the pending announcement fires on "
+              f"{p['early_pending']:.0f} of {p['early_n']:.0f}")
 
 
 if __name__ == "__main__":

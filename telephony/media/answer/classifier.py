@@ -211,7 +211,7 @@ class AnswerClassifier:
         accepted = hit.score >= self.th.words_score_min
         if accepted and (self._best_words is None or hit.score >= self._best_words.score):
             self._best_words = hit
-        if accepted and hit.margin >= self.th.words_min_margin and self._clear_enough(hit):
+        if accepted and hit.margin >= self.th.words_min_margin:
             self._decide_words(hit, "phrase matched")
         elif self.decision is None and self._family(hit):
             self._note("phrase", f"an announcement (nearest: {hit.phrase})", hit.start_s, hit.end_s, hit.score)
@@ -221,8 +221,10 @@ class AnswerClassifier:
         return self.decision
 
     def _clear_enough(self, hit: PhraseHit) -> bool:
-        """After answer, no cue, speech shorter than a machine's: a person's first words may open
-        like an announcement or a greeting (对不起… / 您好，请问…), so only a clear match decides."""
+        """At the horizon after answer, no cue, speech shorter than a machine's: a person's first
+        words may open like an announcement or a greeting (对不起… / 您好，请问…), so only a
+        clear match makes them a machine. (Asked of every look instead, it saved 4 more of 96
+        such people but cost 0.3 s of the answered p95: machines wait for 2.6 s of speech.)"""
         if self.phase is Phase.EARLY or self._cue_before_speech or self._speech_total() >= self.th.machine_min_speech_s:
             return True
         return hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin
