@@ -78,6 +78,10 @@ class Thresholds:
     words_score_floor: float = 0.3  # at the horizon, long machine speech takes the nearest phrase above this
     early_speech_is_announcement_s: float = 1.5  # early media: this much speech is an announcement, not 彩铃
     words_min_margin: float = 0.06  # score lead over the nearest other label needed to decide early
+    # after answer, no cue, less speech than a machine's: the lead needed instead, while the speech sounds
+    # (people who open like a machine, 对不起，刚才没听清 / 您好，请问…: first looks at 0.060-0.067, rising to 0.09
+    # as the words end; machines' first accepted looks 0.067-0.40, 85 of 93 >= 0.12)
+    person_like_margin: float = 0.12
     family_score_min: float = 0.5  # early media: an announcement label this near ...
     family_margin: float = 0.1  # ... leading every machine greeting by this is "an announcement" (kind pending)
     kind_min_margin: float = 0.02  # at the horizon, a kind leading the others by less stays generic (not mislabelled)
@@ -211,7 +215,7 @@ class AnswerClassifier:
         accepted = hit.score >= self.th.words_score_min
         if accepted and (self._best_words is None or hit.score >= self._best_words.score):
             self._best_words = hit
-        if accepted and hit.margin >= self.th.words_min_margin:
+        if accepted and self._words_decide(hit):
             self._decide_words(hit, "phrase matched")
         elif self.decision is None and self._family(hit):
             self._note("phrase", f"an announcement (nearest: {hit.phrase})", hit.start_s, hit.end_s, hit.score)
@@ -219,6 +223,17 @@ class AnswerClassifier:
                                      tuple(self.evidence), f"an announcement's opening, kind pending ({hit.spotter})",
                                      pending=True)
         return self.decision
+
+    def _words_decide(self, hit: PhraseHit) -> bool:
+        """Is the lead of an accepted phrase enough to decide now? After answer, with no cue and
+        less speech than a machine's, a person's first words may open like a machine's: only a
+        larger lead, and only while the speech still sounds (an utterance that has just ended
+        is left to the short-utterance-then-silence rule)."""
+        th = self.th
+        if self.phase is Phase.EARLY or self._cue_before_speech or self._speech_total() >= th.machine_min_speech_s:
+            return hit.margin >= th.words_min_margin
+        sounding = self._run is not None and self.now - self._run.end_s <= FRAME_S + 1e-6
+        return sounding and hit.margin >= max(th.words_min_margin, th.person_like_margin)
 
     def _clear_enough(self, hit: PhraseHit) -> bool:
         """At the horizon after answer, no cue, speech shorter than a machine's: a person's first
