@@ -235,15 +235,6 @@ class AnswerClassifier:
         sounding = self._run is not None and self.now - self._run.end_s <= FRAME_S + 1e-6
         return sounding and hit.margin >= max(th.words_min_margin, th.person_like_margin)
 
-    def _clear_enough(self, hit: PhraseHit) -> bool:
-        """At the horizon after answer, no cue, speech shorter than a machine's: a person's first
-        words may open like an announcement or a greeting (对不起… / 您好，请问…), so only a
-        clear match makes them a machine. (Asked of every look instead, it saved 4 more of 96
-        such people but cost 0.3 s of the answered p95: machines wait for 2.6 s of speech.)"""
-        if self.phase is Phase.EARLY or self._cue_before_speech or self._speech_total() >= self.th.machine_min_speech_s:
-            return True
-        return hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin
-
     def _family(self, hit: PhraseHit) -> bool:
         """Early media: the speech is surely an operator announcement, though not yet which."""
         th = self.th
@@ -415,7 +406,7 @@ class AnswerClassifier:
         th = self.th
         total = self._speech_total()
         words = self._best_words
-        if words is not None and self._clear_enough(words):
+        if words is not None:
             self._decide_words(words, "best phrase by the horizon")
             return
         near = self._nearest
