@@ -65,7 +65,7 @@ class Thresholds:
     above_floor_db: float = 7.0  # ...and it must stand this far above the quietest recent level
     bridge_gap_s: float = 0.36  # pauses shorter than this stay inside one stretch of speech
     min_speech_run_s: float = 0.12  # shorter bursts of sound are clicks, not words
-    human_max_speech_s: float = 2.5  # answered: a first utterance at most this long (对不起，刚才没听清 at 0.9x: 2.2 s) ...
+    human_max_speech_s: float = 2.5  # answered: a first utterance at most this long (对不起，刚才没听清: 1.9-2.5 s) ...
     human_end_silence_s: float = 0.6  # ... followed by this much silence is a person
     machine_min_speech_s: float = 2.6  # answered: speech running this long is a machine greeting
     words_from_s: float = 1.3  # early media: ask the spotter once a stretch of speech is this long
