@@ -83,6 +83,7 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
     # -- what answered, when it was not a person (issue 21; see ANSWER_CLASS_OUTCOMES) --
+    ANNOUNCEMENT = "announcement"  # an operator announcement whose kind was not heard clearly
     ANNOUNCEMENT_INVALID = "announcement_invalid"
     ANNOUNCEMENT_SUSPENDED = "announcement_suspended"
     ANNOUNCEMENT_POWERED_OFF = "announcement_powered_off"
@@ -105,6 +106,7 @@ OUTCOME_LABELS_ZH: dict[Outcome, str] = {
     Outcome.NETWORK_ERROR: "网络故障",
     Outcome.CANCELLED: "振铃超时",
     Outcome.INTERRUPTED: "呼叫中断",
+    Outcome.ANNOUNCEMENT: "提示音(未辨类型)",
     Outcome.ANNOUNCEMENT_INVALID: "空号(提示音)",
     Outcome.ANNOUNCEMENT_SUSPENDED: "停机(提示音)",
     Outcome.ANNOUNCEMENT_POWERED_OFF: "关机(提示音)",
@@ -418,6 +420,7 @@ def outcome_for_call(cause: HangupCause, answered: bool) -> Outcome:
 #: Answer class -> outcome. Classes not listed (human, ringback, music, silence, busy and
 #: congestion tones, SIT) leave the signalling's outcome as it is.
 ANSWER_CLASS_OUTCOMES: dict[str, Outcome] = {
+    "announcement": Outcome.ANNOUNCEMENT,  # redialled like unreachable, never blacklisted
     "announcement_invalid": Outcome.ANNOUNCEMENT_INVALID,
     "announcement_suspended": Outcome.ANNOUNCEMENT_SUSPENDED,
     "announcement_powered_off": Outcome.ANNOUNCEMENT_POWERED_OFF,

@@ -21,7 +21,8 @@ from telephony.media.answer.classes import AnswerClass, Phase
 from telephony.media.answer.phrases import load_table
 from telephony.simulator import sounds as S
 
-__all__ = ["Clip", "HUMAN_FIRST_WORDS", "EVAL_VOICES", "generate", "clip_at", "RECIPES"]
+__all__ = ["Clip", "HUMAN_FIRST_WORDS", "OPENS_LIKE_A_MACHINE", "EVAL_VOICES", "generate", "clip_at", "RECIPES",
+           "people_like_machines"]
 
 A = AnswerClass
 
@@ -29,6 +30,10 @@ HUMAN_FIRST_WORDS: dict[str, tuple[str, ...]] = {
     "zh": ("喂？", "喂，你好", "你好，哪位？", "喂，谁啊", "哎，你好", "喂，您好", "嗯，喂？", "你好"),
     "en": ("hello?", "who's this", "hello, yes?", "hi, who is calling", "yeah, hello", "hello"),
 }
+#: People whose first words open like an operator's announcement or a machine's greeting
+#: (对不起… / 您好，请问…): a set of their own (:func:`people_like_machines`), every voice and speed.
+OPENS_LIKE_A_MACHINE: tuple[str, ...] = ("对不起，刚才没听清", "您好，请问哪位", "对不起，您是哪位？", "您好，您找谁？",
+                                        "对不起，我现在不方便", "您好，请问您是哪里")
 #: Voices the evaluation speaks with: none of them is a reference voice.
 EVAL_VOICES: dict[str, tuple[str, ...]] = {
     "zh": ("cmn-latn-pinyin+m3", "cmn-latn-pinyin+f4", "cmn-latn-pinyin+m6", "cmn-latn-pinyin+f3"),
@@ -96,6 +101,17 @@ def _human(rng: random.Random) -> Clip:
     speech, voice = _speech(rng, lang, text)
     pcm, line = _line(rng, S.concat(S.gap(rng.uniform(0.2, 1.0)), speech, S.gap(3.5)))
     return Clip(A.HUMAN, Phase.ANSWERED, pcm, f"{text!r} {voice}, {line}")
+
+
+def people_like_machines(phase: Phase = Phase.ANSWERED, seed: int = 0) -> Iterator[Clip]:
+    """Each of :data:`OPENS_LIKE_A_MACHINE` in every evaluation voice and speed, on a noisy
+    G.711 line (``phase``: also heard as if in early media, where nobody should be)."""
+    rng = random.Random(f"people-like-machines:{seed}")
+    for text in OPENS_LIKE_A_MACHINE:
+        for voice in EVAL_VOICES["zh"]:
+            for rate in _RATES:
+                pcm, line = _line(rng, S.concat(S.gap(rng.uniform(0.2, 1.0)), _say(text, voice, rate), S.gap(3.5)))
+                yield Clip(A.HUMAN, phase, pcm, f"{text!r} {voice} x{rate}, {line}")
 
 
 def _tone_clip(label: AnswerClass, phase: Phase, make_pcm: Callable[[random.Random], tuple[bytes, str]]

@@ -1,7 +1,10 @@
 """What a call does with the answer classifier's verdict, per task.
 
 Before answer: an announcement, SIT, busy or congestion tone ends the attempt with that
-outcome (we cancel; the recording would only hold the operator's voice). After answer the
+outcome (we cancel; the recording would only hold the operator's voice). An announcement is
+known to be one (the detector's pending ``action``) before its kind is: from then on the bot
+must not speak on the call (a 200 OK is hung up before the first prompt), and the early media
+is heard until the kind is labelled or the classifier's horizon, then cancelled with it. After answer the
 bot's first prompt is held until the verdict: a person gets the script; a machine gets the
 task's choice: ``hangup`` (default), ``message`` (leave ``message`` after a voicemail's beep,
 then hang up), and a screener hears ``screener_text`` (the caller's name and purpose), after
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from huashu.core.config import AnswerSettings
@@ -25,7 +28,7 @@ from telephony.media.answer.phrases import PhraseSpotter
 from telephony.simulator.clock import Clock, holding
 
 __all__ = ["AnswerSetup", "ON_MACHINE", "classify_clip", "ends_early", "machine_action", "listen_for_verdict",
-           "setup_from_settings"]
+           "new_detector", "setup_from_settings"]
 
 ON_MACHINE = ("hangup", "message")
 _MAX_TEXT = 500
@@ -71,8 +74,7 @@ async def classify_clip(pcm: bytes, phase: Phase, setup: AnswerSetup, clock: Clo
         return hit
 
     def run() -> Decision:
-        det = AnswerDetector(phase, setup.spotter, setup.thresholds, keep_listening=phase is Phase.EARLY)
-        return det.feed(pcm[i : i + 320] for i in range(0, len(pcm), 320))
+        return new_detector(phase, setup).feed(pcm[i : i + 320] for i in range(0, len(pcm), 320))
 
     with holding(clock):
         d = await asyncio.to_thread(run)
@@ -99,15 +101,27 @@ def machine_action(d: Decision, setup: AnswerSetup) -> tuple[str, str]:
     return "hangup", ""
 
 
+def new_detector(phase: Phase, setup: AnswerSetup) -> AnswerDetector:
+    """The detector a call's phase listens with (early media keeps listening past ringback)."""
+    return AnswerDetector(phase, setup.spotter, setup.thresholds, keep_listening=phase is Phase.EARLY)
+
+
 async def listen_for_verdict(frames: AsyncIterator[bytes], phase: Phase, setup: AnswerSetup,
-                             max_s: float | None = None) -> Decision | None:
+                             max_s: float | None = None, detector: AnswerDetector | None = None,
+                             on_action: Callable[[Decision], None] | None = None) -> Decision | None:
     """Audio mode: feed the line's frames to the detector until a verdict (early media: a
-    final one) or ``max_s`` seconds of audio; None if the frames ended (hangup) first."""
-    det = AnswerDetector(phase, setup.spotter, setup.thresholds, keep_listening=phase is Phase.EARLY)
+    final one, labelled) or ``max_s`` seconds of audio; None if the frames ended (hangup)
+    first. ``on_action`` hears the first actionable verdict once, when it comes before the
+    final one (a pending announcement: the kind is still being listened for)."""
+    det = detector or new_detector(phase, setup)
+    told = False
     async for frame in frames:
         d = det.push(frame)
         if d is not None:
             return d
+        if on_action is not None and not told and det.action is not None:
+            told = True
+            on_action(det.action)
         if max_s is not None and det.media_s >= max_s:
             return det.finish()
     return None

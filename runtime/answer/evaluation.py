@@ -1,5 +1,6 @@
 """Score the answer classifier on labelled clips: per-class precision/recall, the confusion
-matrix, decision times per phase, the floors of issue 21, and CPU per concurrent call.
+matrix, decision times per phase (the action's and the label's: an announcement is acted on
+before its kind is known), the floors of issue 21, and CPU per concurrent call.
 
 Used by ``bench/bench_answer_classifier.py`` (the full >= 600-clip run) and by the tests
 (a small slice, to keep the numbers honest as the code changes).
@@ -28,10 +29,15 @@ class Scored:
     truth: AnswerClass
     got: AnswerClass
     phase: Phase
-    decided_at_s: float
+    decided_at_s: float  # the action (hang up / cancel / talk)
     media_s: float
     cpu_s: float
     about: str
+    labelled_at_s: float = -1.0  # the class (an announcement's kind); -1: same as decided_at_s
+
+    @property
+    def labelled_at(self) -> float:
+        return self.decided_at_s if self.labelled_at_s < 0 else self.labelled_at_s
 
 
 @dataclass(slots=True)
@@ -62,16 +68,24 @@ class Report:
         ann = [r for r in self.rows if r.truth in ANNOUNCEMENTS]
         return sum(1 for r in ann if r.got is r.truth) / len(ann) if ann else 0.0
 
-    def decision_times(self, phase: Phase) -> dict[str, float]:
-        ts = sorted(r.decided_at_s for r in self.rows if r.phase is phase)
+    def decision_times(self, phase: Phase, label: bool = False, truth: AnswerClass | None = None) -> dict[str, float]:
+        """p50/p95/max of the action's time (``label``: of the class's) in ``phase``, for one
+        true class if ``truth`` is given."""
+        ts = sorted(r.labelled_at if label else r.decided_at_s for r in self.rows
+                    if r.phase is phase and (truth is None or r.truth is truth))
         if not ts:
             return {"n": 0, "p50": 0.0, "p95": 0.0, "max": 0.0}
         return {"n": len(ts), "p50": statistics.median(ts), "p95": ts[min(len(ts) - 1, int(0.95 * len(ts)))],
                 "max": ts[-1]}
 
+    def kind_right(self) -> float:
+        """Of the announcements acted on as one (any announcement verdict), the share whose kind is right."""
+        acted = [r for r in self.rows if r.truth in ANNOUNCEMENTS and (r.got in ANNOUNCEMENTS or r.got is AnswerClass.ANNOUNCEMENT)]
+        return sum(1 for r in acted if r.got is r.truth) / len(acted) if acted else 0.0
+
     def cpu_per_media_s(self) -> float:
         """CPU seconds per second of audio classified: 1 / this = calls one core keeps up with."""
-        media = sum(r.decided_at_s for r in self.rows)
+        media = sum(r.labelled_at for r in self.rows)
         return sum(r.cpu_s for r in self.rows) / media if media else 0.0
 
     def accuracy(self) -> float:
@@ -85,6 +99,9 @@ class Report:
             "announcement_right": round(self.announcement_right(), 4),
             "decision_early": {k: round(v, 2) for k, v in self.decision_times(Phase.EARLY).items()},
             "decision_answered": {k: round(v, 2) for k, v in self.decision_times(Phase.ANSWERED).items()},
+            "label_early": {k: round(v, 2) for k, v in self.decision_times(Phase.EARLY, label=True).items()},
+            "label_answered": {k: round(v, 2) for k, v in self.decision_times(Phase.ANSWERED, label=True).items()},
+            "kind_right": round(self.kind_right(), 4),
             "cpu_per_media_s": round(self.cpu_per_media_s(), 4),
             "per_class": {k: {m: round(v, 3) for m, v in d.items()} for k, d in self.per_class().items()},
             "confusion": {k: dict(v) for k, v in self.confusion().items()},
@@ -95,7 +112,8 @@ def score_clip(clip: Clip, spotter: PhraseSpotter | None) -> Scored:
     det = AnswerDetector(clip.phase, spotter)
     d = det.feed(clip.pcm[i : i + _FRAME_BYTES] for i in range(0, len(clip.pcm), _FRAME_BYTES))
     cpu = det.stats.feature_s + det.stats.spot_s
-    return Scored(clip.label, d.label, clip.phase, d.decided_at_s, len(clip.pcm) / 16000, cpu, clip.about)
+    return Scored(clip.label, d.label, clip.phase, d.decided_at_s, len(clip.pcm) / 16000, cpu, clip.about,
+                  d.labelled_at)
 
 
 def evaluate(clips: Iterable[Clip], spotter: PhraseSpotter | None) -> Report:

@@ -30,6 +30,7 @@ from runtime.answer.consequences import (
     ends_early,
     listen_for_verdict,
     machine_action,
+    new_detector,
 )
 from runtime.calls.listening import Ear, Heard, Hearing, TurnBudget, listen
 from runtime.calls.result import CallResult
@@ -54,6 +55,7 @@ from telephony.contract import (
     SupportsTextMedia,
 )
 from telephony.media.answer.classes import AnswerClass, Decision, Phase
+from telephony.media.answer.detector import AnswerDetector
 from telephony.outcomes import (
     HangupCause,
     Outcome,
@@ -168,6 +170,7 @@ class CallSession:
         self._verdict: Decision | None = None
         self._machine_play: int | None = None
         self._early_task: asyncio.Task[None] | None = None
+        self._early_det: AnswerDetector | None = None  # audio mode: the early media's detector
         self._heard_customer = False
 
     # -- small helpers --------------------------------------------------------------
@@ -293,7 +296,9 @@ class CallSession:
         if isinstance(item, Answered):
             if self._early_task is not None:
                 self._early_task.cancel()
-            if self.answer is not None:
+            if self._announced_early():
+                await self._answered_after_announcement(handle)
+            elif self.answer is not None:
                 await self._answered_with_classifier(handle, self.answer)
             else:
                 await self._on_answered(handle)
@@ -359,15 +364,39 @@ class CallSession:
             pcm = await clip("early")
             d = await classify_clip(pcm, Phase.EARLY, setup, self.clock) if pcm else None
         else:
-            d = await listen_for_verdict(handle.incoming_frames(), Phase.EARLY, setup)
+            self._early_det = new_detector(Phase.EARLY, setup)
+            d = await listen_for_verdict(handle.incoming_frames(), Phase.EARLY, setup, detector=self._early_det,
+                                         on_action=self._early_action)
         if d is None or self._answered_t is not None or self._hungup is not None:
             return
         self.answer_decisions.append(d)
-        _log.info("early media: %s (%.2f) at %.2f s", d.label.value, d.confidence, d.decided_at_s)
+        _log.info("early media: %s (%.2f) at %.2f s, labelled at %.2f s", d.label.value, d.confidence,
+                  d.decided_at_s, d.labelled_at)
         if ends_early(d):
             self._verdict = d
             await handle.hangup("ORIGINATOR_CANCEL")
             self._arm_guard()
+
+    def _early_action(self, d: Decision) -> None:
+        _log.info("early media: %s (%.2f) at %.2f s, the bot will not speak on this call; listening for the kind",
+                  d.label.value, d.confidence, d.decided_at_s)
+
+    def _announced_early(self) -> bool:
+        """Early media was found to be an announcement whose kind is still being listened for."""
+        det = self._early_det
+        return det is not None and det.action is not None and det.action.pending and det.decision is None
+
+    async def _answered_after_announcement(self, handle: CallHandle) -> None:
+        """A 200 OK after early media was known to be an announcement: hang up before the first
+        prompt, with the kind heard so far (``announcement`` if none)."""
+        assert self._early_det is not None
+        self._answered_t = self.clock.now()
+        d = self._early_det.finish()
+        self.answer_decisions.append(d)
+        self._verdict = d
+        _log.info("answered after an announcement: %s, hanging up before the first prompt", d.label.value)
+        await handle.hangup("NORMAL_CLEARING")
+        self._arm_guard()
 
     async def _answered_with_classifier(self, handle: CallHandle, setup: AnswerSetup) -> None:
         """Hold the first prompt until the answer is classified, then act on the verdict."""

@@ -10,7 +10,8 @@ invalid number is also blacklisted for every later one, by the caller of this mo
 one that the phone is switched off is redialled later the same day (after the task's redial
 interval, even when "unreachable" is not in its list and its count is 0: once). An announcement that the
 line is busy or unreachable, a voicemail, screening or IVR answer count as their signalling
-twin (busy, unreachable, no answer) for the task's redial list.
+twin (busy, unreachable, no answer) for the task's redial list; so does an announcement whose
+kind was not heard (``announcement``: as unreachable; never blacklisted as invalid).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ __all__ = ["RedialPolicy", "Next", "next_step", "FALLBACK_OUTCOMES", "parse_outc
            "SAME_DAY_REDIAL", "ANSWER_TWINS"]
 
 #: Outcomes of a primary leg after which the secondary number is worth a try.
-FALLBACK_OUTCOMES = frozenset({"no_answer", "busy", "unreachable", "invalid_number", "announcement_invalid",
+FALLBACK_OUTCOMES = frozenset({"no_answer", "busy", "unreachable", "invalid_number", "announcement", "announcement_invalid",
                                "announcement_suspended", "announcement_powered_off", "announcement_busy",
                                "announcement_unreachable"})
 #: Announcements that close the number for this campaign.
@@ -30,7 +31,7 @@ NEVER_REDIAL = frozenset({"announcement_invalid", "announcement_suspended", "fax
 #: Switched off: try again later the same day (people switch phones back on).
 SAME_DAY_REDIAL = frozenset({"announcement_powered_off"})
 #: The signalling outcome each other verdict counts as for the task's redial list.
-ANSWER_TWINS = {"announcement_busy": "busy", "announcement_unreachable": "unreachable", "voicemail": "no_answer",
+ANSWER_TWINS = {"announcement": "unreachable", "announcement_busy": "busy", "announcement_unreachable": "unreachable", "voicemail": "no_answer",
                 "screening": "no_answer", "ivr": "no_answer"}
 KNOWN_OUTCOMES = frozenset(
     {"connected", "no_answer", "busy", "rejected", "invalid_number", "unreachable", "network_error", "cancelled",

@@ -160,6 +160,8 @@ class FsCall:
                 return
             if isinstance(ev, Answered):
                 self.answered_at = time.monotonic()
+                if self._media is not None:  # early media bridged: what it carried before the answer goes
+                    self._media.drop_queued_frames()
             self._events.put_nowait(ev)
 
     def attach_media(self, leg: SipCall) -> None:

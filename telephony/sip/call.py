@@ -80,6 +80,7 @@ class SipCall:
         self._events: asyncio.Queue[CallEvent] = asyncio.Queue()
         self._frames: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_FRAME_QUEUE)
         self.frames_dropped = 0
+        self.early_frames_dropped = 0  # heard before answer and never read (dropped at answer)
         self._ringing_sent = False
         self._early_sent = False
         self._pending_plays: set[int] = set()
@@ -165,6 +166,7 @@ class SipCall:
             return
         self.state = CallState.ANSWERED
         self.answered_at = time.monotonic()
+        self.drop_queued_frames()
         self._events.put_nowait(Answered())
 
     def finish(self, cause: HangupCause, by: HangupBy) -> None:
@@ -207,6 +209,19 @@ class SipCall:
 
     def _on_frame(self, frame: bytes) -> None:
         self._push_frame(frame)
+
+    def drop_queued_frames(self) -> int:
+        """Drop the frames heard before answer that nobody read (early media with the answer
+        classifier off, or read more slowly than they came): what follows the answer must not
+        start with seconds of stale ringback or announcement. Returns how many."""
+        n = 0
+        while not self._frames.empty():
+            if self._frames.get_nowait() is None:  # the end: keep it
+                self._frames.put_nowait(None)
+                break
+            n += 1
+        self.early_frames_dropped += n
+        return n
 
     def _push_frame(self, frame: bytes | None) -> None:
         while True:

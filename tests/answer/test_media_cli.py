@@ -82,3 +82,20 @@ def test_an_announcement_file_names_the_phrase(tmp_path: Path) -> None:
     out = json.loads(CliRunner().invoke(cli, ["classify", str(f), "--json"]).output)
     assert out["class"] == "announcement_invalid"
     assert any(e["kind"] == "phrase" and "空号" in e["what"] for e in out["evidence"])
+
+
+@pytest.mark.audio
+def test_json_gives_the_action_and_the_label_with_their_evidence(tmp_path: Path) -> None:
+    """The shared opening 对不起，您拨打的用户 (slow) is acted on before its kind is heard."""
+    from runtime.speech.tts_espeak import EspeakProvider
+
+    speech = S.trim_edges(EspeakProvider().render("对不起，您拨打的用户已关机", voice="cmn-latn-pinyin+m3", rate=0.9).pcm)
+    f = _wav(tmp_path, S.through_g711(S.concat(S.prefix_tone(0), speech, S.gap(1.5))))
+    res = CliRunner().invoke(cli, ["classify", str(f), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["class"].startswith("announcement") and out["decided_at_s"] < out["labelled_at_s"]
+    assert out["action"]["class"] == "announcement" and out["action"]["pending"] is True
+    assert out["action"]["decided_at_s"] == out["decided_at_s"] < 2.5
+    assert any(e["kind"] == "phrase" for e in out["action"]["evidence"])  # the action's evidence ...
+    assert len(out["evidence"]) > len(out["action"]["evidence"])  # ... and the label's, which heard more

@@ -36,7 +36,7 @@ MINUS = "\u2212"  # a real minus sign: "−0.2 pp", not a hyphen
 # outcome-table classes of runtime.analytics.report; a test checks both catalogues name them.
 OUTCOME_CODES = ("connected", "no_answer", "busy", "rejected", "invalid_number", "unreachable", "network_error",
                  "cancelled", "interrupted",
-                 "announcement_invalid", "announcement_suspended", "announcement_powered_off", "announcement_busy",
+                 "announcement", "announcement_invalid", "announcement_suspended", "announcement_powered_off", "announcement_busy",
                  "announcement_unreachable", "voicemail", "screening", "ivr", "fax")
 CATEGORY_CODES = ("success", "human_follow_up", "no_intent", "failure")
 CLASS_CODES = ("not_connected", "connected", "no_intent", "general_or_better", "intent")

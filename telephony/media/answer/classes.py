@@ -1,4 +1,14 @@
-"""The answer classes, the phase a clip is heard in, and the decision with its evidence."""
+"""The answer classes, the phase a clip is heard in, and the decision with its evidence.
+
+Action and label are two times (issue 21's pre-answer floor): an operator's announcement is
+known to be one ("the bot must not speak": the action) seconds before its last words say
+which kind it is (the label: 对不起，您拨打的用户… 正忙 / 已停机 / 已关机 / 不在服务区). The
+classifier first gives a *pending* verdict of class ``announcement`` (``Decision.pending``),
+then refines it into the kind; the final :class:`Decision` keeps the first one as ``action``
+and carries both times (``decided_at_s``: the action, ``labelled_at_s``: the kind). A kind
+that never resolves stays ``announcement`` (an outcome of its own, redialled like
+``unreachable``, never blacklisted as ``invalid``).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +29,7 @@ class AnswerClass(StrEnum):
     BUSY_TONE = "busy_tone"
     CONGESTION_TONE = "congestion_tone"
     SILENCE = "silence"
+    ANNOUNCEMENT = "announcement"  # an operator announcement whose kind is not (yet) known
     ANNOUNCEMENT_INVALID = "announcement_invalid"
     ANNOUNCEMENT_SUSPENDED = "announcement_suspended"
     ANNOUNCEMENT_POWERED_OFF = "announcement_powered_off"
@@ -37,9 +48,11 @@ class Phase(StrEnum):
     ANSWERED = "answered"
 
 
+#: The announcement kinds (what the words say; the generic ``announcement`` is not one).
 ANNOUNCEMENTS = frozenset(c for c in AnswerClass if c.value.startswith("announcement_"))
 #: Classes that mean "no person will talk": the bot must not speak to them.
 MACHINE_CLASSES = ANNOUNCEMENTS | {
+    AnswerClass.ANNOUNCEMENT,
     AnswerClass.VOICEMAIL,
     AnswerClass.SCREENING,
     AnswerClass.IVR,
@@ -49,7 +62,7 @@ MACHINE_CLASSES = ANNOUNCEMENTS | {
     AnswerClass.CONGESTION_TONE,
 }
 #: Early-media classes that end the attempt (ringback, music and silence just mean "still ringing").
-TERMINAL_EARLY = ANNOUNCEMENTS | {AnswerClass.SIT, AnswerClass.BUSY_TONE, AnswerClass.CONGESTION_TONE}
+TERMINAL_EARLY = ANNOUNCEMENTS | {AnswerClass.ANNOUNCEMENT, AnswerClass.SIT, AnswerClass.BUSY_TONE, AnswerClass.CONGESTION_TONE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +85,13 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The verdict: class, confidence 0..1, when (seconds of media) it was reached, and why."""
+    """The verdict: class, confidence 0..1, when (seconds of media) it was reached, and why.
+
+    ``decided_at_s`` is when the action was known (hang up / cancel / talk); ``labelled_at_s``
+    when the class was, if later (an announcement's kind). ``pending``: an actionable verdict
+    whose class is still being refined (only ``announcement``); ``action``: the pending
+    verdict this one refined, with its own confidence and evidence.
+    """
 
     label: AnswerClass
     confidence: float
@@ -80,18 +99,32 @@ class Decision:
     phase: Phase
     evidence: tuple[Evidence, ...] = field(default=())
     reason: str = ""
+    labelled_at_s: float | None = None
+    pending: bool = False
+    action: Decision | None = None
 
     @property
     def machine(self) -> bool:
         return self.label in MACHINE_CLASSES
 
+    @property
+    def labelled_at(self) -> float:
+        """When the class was known (the action's time unless it was refined later)."""
+        return self.decided_at_s if self.labelled_at_s is None else self.labelled_at_s
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "class": self.label.value,
             "confidence": round(self.confidence, 3),
             "decided_at_s": round(self.decided_at_s, 2),
+            "labelled_at_s": round(self.labelled_at, 2),
             "phase": self.phase.value,
             "machine": self.machine,
             "reason": self.reason,
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if self.pending:
+            out["pending"] = True
+        if self.action is not None:
+            out["action"] = self.action.to_dict()
+        return out

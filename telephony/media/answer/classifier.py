@@ -16,6 +16,13 @@ The rules, in the order they win:
 4. the horizon: at ``max_decision_s`` the best guess so far is the decision.
 Early media never holds a person (nobody has answered): speech there is an announcement,
 or, matching no phrase, a 彩铃 that talks.
+
+Action before label (early media): once the spotter's best label is an announcement that
+scores ``family_score_min`` and leads every non-announcement label by ``family_margin`` (the
+shared opening 对不起，您拨打的用户… matches the whole family long before its last words say
+which), the verdict is a *pending* ``announcement``: the call may act on it (the bot will not
+speak). The classifier keeps listening and refines it into the kind (a clear phrase, or at
+``max_decision_early_s`` the best announcement phrase heard); if none, it stays ``announcement``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from telephony.media.answer.classes import AnswerClass, Decision, Evidence, Phase
+from telephony.media.answer.classes import ANNOUNCEMENTS, AnswerClass, Decision, Evidence, Phase
 from telephony.media.answer.features import FRAME_S, FrameFeatures
 from telephony.media.answer.phrases import PhraseHit
 from telephony.media.answer.tones import (
@@ -47,6 +54,7 @@ A = AnswerClass
 _CUE_MIN_HZ = 500.0  # the prefix cue before an announcement: a short tone above the voice's pitch
 _CUE_S = (0.15, 0.9)
 _GREETINGS = frozenset({A.VOICEMAIL.value, A.SCREENING.value, A.IVR.value})  # what a short look may find
+_KINDS = frozenset(a.value for a in ANNOUNCEMENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,7 @@ class Thresholds:
     above_floor_db: float = 7.0  # ...and it must stand this far above the quietest recent level
     bridge_gap_s: float = 0.36  # pauses shorter than this stay inside one stretch of speech
     min_speech_run_s: float = 0.12  # shorter bursts of sound are clicks, not words
-    human_max_speech_s: float = 1.9  # answered: a first utterance at most this long ...
+    human_max_speech_s: float = 2.5  # answered: a first utterance at most this long (对不起，刚才没听清: 1.9-2.5 s) ...
     human_end_silence_s: float = 0.6  # ... followed by this much silence is a person
     machine_min_speech_s: float = 2.6  # answered: speech running this long is a machine greeting
     words_from_s: float = 1.3  # early media: ask the spotter once a stretch of speech is this long
@@ -70,6 +78,13 @@ class Thresholds:
     words_score_floor: float = 0.3  # at the horizon, long machine speech takes the nearest phrase above this
     early_speech_is_announcement_s: float = 1.5  # early media: this much speech is an announcement, not 彩铃
     words_min_margin: float = 0.06  # score lead over the nearest other label needed to decide early
+    # after answer, no cue, less speech than a machine's: the lead needed instead, while the speech sounds
+    # (people who open like a machine, 对不起，刚才没听清 / 您好，请问…: first looks at 0.060-0.067, rising to 0.09
+    # as the words end; machines' first accepted looks 0.067-0.40, 85 of 93 >= 0.12)
+    person_like_margin: float = 0.12
+    family_score_min: float = 0.5  # early media: an announcement label this near ...
+    family_margin: float = 0.1  # ... leading every machine greeting by this is "an announcement" (kind pending)
+    kind_min_margin: float = 0.02  # at the horizon, a kind leading the others by less stays generic (not mislabelled)
     music_window_s: float = 1.5
     music_min_tonal: float = 0.74  # mean tonal share of a window of music (speech: ~0.6-0.7)
     music_min_notes: int = 4  # distinct strongest-peak pitches in the window
@@ -125,7 +140,7 @@ class AnswerClassifier:
     def frame(self, t: float, f: FrameFeatures) -> Decision | None:
         """One 20 ms frame starting at ``t`` seconds of media."""
         self.now = t + FRAME_S
-        if self.decision is not None:
+        if self.decision is not None and not self.decision.pending:
             return self.decision
         closed = self.tones.push(t, f)
         tone_now = self.tones.is_tone(f)
@@ -148,14 +163,24 @@ class AnswerClassifier:
             self._run.voiced_s += FRAME_S
         if self.decision is None:
             self._decide()
+        elif self.now >= self._horizon():
+            self._resolve_kind()
         return self.decision
+
+    @property
+    def pending(self) -> bool:
+        """An actionable verdict (an announcement) is out; its kind is still being listened for."""
+        return self.decision is not None and self.decision.pending
+
+    def _horizon(self) -> float:
+        return self.th.max_decision_early_s if self.phase is Phase.EARLY else self.th.max_decision_answered_s
 
     def want_words(self, every_s: float | None = None, short: bool = True) -> float | None:
         """The onset (s) of speech the spotter should judge now, or None. ``every_s``: how
         often to look (default ``words_every_s``; a streaming spotter looks every frame);
         ``short``: also one look at a short answered utterance (cheap spotters only: a
         recogniser would spend a second on every person's "喂，你好")."""
-        if self.decision is not None or self._run is None or self._music_since is not None:
+        if (self.decision is not None and not self.pending) or self._run is None or self._music_since is not None:
             return None
         run = self._run
         early_like = self.phase is Phase.EARLY or self._cue_before_speech
@@ -181,19 +206,58 @@ class AnswerClassifier:
                     and hit.score >= self.th.short_words_score and hit.margin >= self.th.short_words_margin):
                 self._decide_words(hit, "a short greeting matched clearly")
             return self.decision
-        if hit is None or self.decision is not None:
+        if hit is None or (self.decision is not None and not self.pending):
             return self.decision
+        if self.pending and hit.label not in _KINDS:
+            return self.decision  # only an announcement's kind refines an announcement
         if self._nearest is None or hit.score >= self._nearest.score or hit.end_s > self._nearest.end_s:
             self._nearest = hit  # the latest, longest look counts
         accepted = hit.score >= self.th.words_score_min
         if accepted and (self._best_words is None or hit.score >= self._best_words.score):
             self._best_words = hit
-        if accepted and hit.margin >= self.th.words_min_margin:
+        if accepted and self._words_decide(hit):
             self._decide_words(hit, "phrase matched")
+        elif self.decision is None and self._family(hit):
+            self._note("phrase", f"an announcement (nearest: {hit.phrase})", hit.start_s, hit.end_s, hit.score)
+            self.decision = Decision(A.ANNOUNCEMENT, round(0.5 + 0.5 * hit.score, 3), round(self.now, 2), self.phase,
+                                     tuple(self.evidence), f"an announcement's opening, kind pending ({hit.spotter})",
+                                     pending=True)
         return self.decision
+
+    def _words_decide(self, hit: PhraseHit) -> bool:
+        """Is the lead of an accepted phrase enough to decide now? After answer, with no cue and
+        less speech than a machine's, a person's first words may open like a machine's: only a
+        larger lead, and only while the speech still sounds (an utterance that has just ended
+        is left to the short-utterance-then-silence rule)."""
+        th = self.th
+        if self.phase is Phase.EARLY or self._cue_before_speech or self._speech_total() >= th.machine_min_speech_s:
+            return hit.margin >= th.words_min_margin
+        sounding = self._run is not None and self.now - self._run.end_s <= FRAME_S + 1e-6
+        return sounding and hit.margin >= max(th.words_min_margin, th.person_like_margin)
+
+    def _family(self, hit: PhraseHit) -> bool:
+        """Early media: the speech is surely an operator announcement, though not yet which."""
+        th = self.th
+        return (self.phase is Phase.EARLY and hit.label in _KINDS and hit.score >= th.family_score_min
+                and hit.lead_over(_GREETINGS) >= th.family_margin)
+
+    def _resolve_kind(self) -> None:
+        """The label horizon (or the end of media) after a pending announcement: the best
+        announcement phrase heard, else the generic ``announcement``."""
+        words, near, th = self._best_words, self._nearest, self.th
+        if words is not None and words.label in _KINDS and words.margin >= th.kind_min_margin:
+            self._decide_words(words, "best phrase by the horizon")
+        elif (near is not None and near.label in _KINDS and near.score >= th.words_score_floor
+              and near.margin >= th.kind_min_margin):
+            self._decide_words(near, "nearest phrase by the horizon")
+        else:
+            assert self.decision is not None
+            self._set(A.ANNOUNCEMENT, self.decision.confidence, "an announcement whose kind was not heard clearly")
 
     def finish(self) -> Decision:
         """No more audio: decide with what there is."""
+        if self.pending:
+            self._resolve_kind()
         if self.decision is None:
             closed = self.tones.flush()
             if closed is not None:
@@ -206,8 +270,12 @@ class AnswerClassifier:
 
     # -- deciding -------------------------------------------------------------------------------
     def _set(self, label: AnswerClass, confidence: float, reason: str) -> None:
-        self.decision = Decision(label, round(min(1.0, max(0.0, confidence)), 3), round(self.now, 2),
-                                 self.phase, tuple(self.evidence), reason)
+        conf, now, first = round(min(1.0, max(0.0, confidence)), 3), round(self.now, 2), self.decision
+        if first is not None and first.pending:  # the kind of an announcement acted on earlier
+            self.decision = Decision(label, conf, first.decided_at_s, self.phase, tuple(self.evidence), reason,
+                                     labelled_at_s=now, action=first)
+            return
+        self.decision = Decision(label, conf, now, self.phase, tuple(self.evidence), reason)
 
     def _note(self, kind: str, what: str, start: float, end: float, score: float = 1.0) -> None:
         self.evidence.append(Evidence(kind, what, start, end, score))

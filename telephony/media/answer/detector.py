@@ -39,6 +39,10 @@ class DetectorStats:
 class AnswerDetector:
     """Feed 20 ms frames with :meth:`push`; :attr:`decision` is the verdict when there is one.
 
+    :attr:`action` is the first actionable verdict: in early media a pending ``announcement``
+    (the bot must not speak on this call) may come seconds before :attr:`decision` names its
+    kind; otherwise it is the decision itself.
+
     ``keep_listening`` (early media): a ringback, music or silence verdict is kept in
     :attr:`history` and a fresh classifier starts; only a final verdict (announcement, SIT,
     busy, congestion) or :meth:`finish` ends it.
@@ -51,6 +55,7 @@ class AnswerDetector:
     history: list[Decision] = field(default_factory=list)
     stats: DetectorStats = field(default_factory=DetectorStats)
     decision: Decision | None = None
+    action: Decision | None = None
     _clf: AnswerClassifier = field(init=False)
     _t: float = 0.0
     _offset: float = 0.0
@@ -102,7 +107,7 @@ class AnswerDetector:
             if len(self._pcm) < _MAX_SPEECH_S * 16000:
                 self._pcm += frame
                 self._feats.append((feats.mel, feats.level_db))
-        if verdict is None and self.spotter is not None:
+        if (verdict is None or verdict.pending) and self.spotter is not None:
             streams = callable(getattr(self.spotter, "stream", None))
             want = clf.want_words(every_s=FRAME_S if streams else None, short=streams)
             if want is not None:
@@ -139,6 +144,9 @@ class AnswerDetector:
 
     def _settle(self, verdict: Decision) -> None:
         shifted = _shift(verdict, self._offset)
+        if verdict.pending:
+            self.action = self.action or shifted
+            return
         if self.keep_listening and self.phase is Phase.EARLY and verdict.label not in TERMINAL_EARLY:
             self.history.append(shifted)
             if verdict.label is AnswerClass.SILENCE:
@@ -148,6 +156,7 @@ class AnswerDetector:
                 self._judged_db = self._last_db
             return
         self.decision = shifted
+        self.action = self.action or shifted
 
     def _restart(self) -> None:
         self._restart_on_quiet = False
@@ -166,6 +175,7 @@ class AnswerDetector:
             return self.decision
         verdict = self._clf.finish()
         self.decision = _shift(verdict, self._offset)
+        self.action = self.action or self.decision
         return self.decision
 
     def feed(self, frames: Iterable[bytes]) -> Decision:
@@ -183,11 +193,14 @@ def _shift(d: Decision, offset: float) -> Decision:
     from telephony.media.answer.classes import Evidence
 
     ev = tuple(Evidence(e.kind, e.what, e.start_s + offset, e.end_s + offset, e.score) for e in d.evidence)
-    return replace(d, decided_at_s=round(d.decided_at_s + offset, 2), evidence=ev)
+    labelled = None if d.labelled_at_s is None else round(d.labelled_at_s + offset, 2)
+    first = None if d.action is None else _shift(d.action, offset)
+    return replace(d, decided_at_s=round(d.decided_at_s + offset, 2), evidence=ev, labelled_at_s=labelled, action=first)
 
 
 def classify_pcm(pcm: bytes, phase: Phase | str = Phase.EARLY, spotter: PhraseSpotter | None = None,
                  thresholds: Thresholds | None = None) -> Decision:
-    """Classify a clip of 8 kHz 16-bit mono PCM; the first verdict wins (as on a live call)."""
+    """Classify a clip of 8 kHz 16-bit mono PCM; the first final verdict wins (as on a live call;
+    an announcement's kind may come after its action: ``decided_at_s`` / ``labelled_at_s``)."""
     det = AnswerDetector(Phase(phase), spotter, thresholds)
     return det.feed(pcm[i : i + _FRAME_BYTES] for i in range(0, len(pcm), _FRAME_BYTES))

@@ -59,6 +59,14 @@ class PhraseHit:
     end_s: float
     spotter: str = ""
     margin: float = 1.0  # lead of ``score`` over the best other label's (1.0: not measured)
+    scores: tuple[tuple[str, float], ...] = ()  # best score per label, if the spotter ranks them all
+
+    def lead_over(self, labels: frozenset[str]) -> float:
+        """How far ``score`` leads the best of ``labels`` (``margin`` if the spotter gave no ranking)."""
+        if not self.scores:
+            return self.margin
+        others = [s for lab, s in self.scores if lab in labels]
+        return self.score - max(others) if others else 1.0
 
 
 @runtime_checkable

@@ -226,8 +226,9 @@ class TemplateSpotter:
         best = ranked[0]
         score = self._score(best.distance)
         lead = score - self._score(best.distance + best.margin) if len(ranked) > 1 else 1.0
+        scores = tuple((m.label, round(self._score(m.distance), 3)) for m in ranked)
         return PhraseHit(best.label, best.text, round(score, 3), start_s, start_s + frames * FRAME_S,
-                         self.name, round(lead, 3))
+                         self.name, round(lead, 3), scores)
 
 
 class TemplateStream:
