@@ -11,7 +11,15 @@ import pytest
 
 from designer.model import Script
 from runtime.nlu.closedset import ClosedSet, decide
-from runtime.speech.forced import MIN_MARGIN, representatives, rescore
+from runtime.speech.forced import (
+    MIN_LOGPROB,
+    MIN_MARGIN,
+    MIN_RATIO,
+    PER_BRANCH,
+    judge,
+    representatives,
+    rescore,
+)
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
@@ -42,7 +50,7 @@ def test_representatives_are_few_per_branch(closed: ClosedSet) -> None:
 def test_a_clear_decoder_winner_overrides_a_rejection(closed: ClosedSet) -> None:
     v = decide(closed, "open", "做了", 0.7, False)  # Whisper's words for 算了: rejected by pinyin
     assert v.rejected
-    phrase = next(p for p, b in representatives(closed, "open").items() if b == "open_no")
+    phrase = next(p for p, b in representatives(closed, "open", "做了").items() if b == "open_no")
     score, asked = _scorer({phrase: -2.0})
     out = rescore(closed, "open", v, score)
     assert out.branch_hint == "open_no" and out.confidence >= 0.6 and "forced scoring" in out.note
@@ -51,7 +59,7 @@ def test_a_clear_decoder_winner_overrides_a_rejection(closed: ClosedSet) -> None
 
 def test_a_close_race_keeps_the_rejection(closed: ClosedSet) -> None:
     v = decide(closed, "open", "今天天气怎么样", 0.7, False)
-    reps = representatives(closed, "open")
+    reps = representatives(closed, "open", "今天天气怎么样")
     yes = next(p for p, b in reps.items() if b == "open_yes")
     no = next(p for p, b in reps.items() if b == "open_no")
     score, _ = _scorer({yes: -2.0, no: -2.0 - MIN_MARGIN / 2})
@@ -87,15 +95,51 @@ def test_hear_turn_scores_only_when_asked() -> None:
     from tests.support.speech_closedset import ScriptedAsr, noise_turn
 
     script = Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8")))
+    no = next(p for p, b in representatives(ClosedSet(script), "open", "做了").items() if b == "open_no")
     asked: list[int] = []
 
     class Scoring(ScriptedAsr):
         def new_stream(self, *a, **k):  # type: ignore[no-untyped-def]
             s = super().new_stream(*a, **k)
-            s.score = lambda phrases: asked.append(len(phrases)) or {p: -1.0 if p == "算啦" else -9.0 for p in phrases}
+            s.score = lambda phrases: asked.append(len(phrases)) or {p: -1.0 if p == no else -9.0 for p in phrases}
             return s
 
     off = hear_turn(Scoring(["做了"]), script, "open", noise_turn())
     assert off.verdict is not None and off.verdict.rejected and not asked
     on = hear_turn(Scoring(["做了"]), script, "open", noise_turn(), forced=True)
     assert asked and on.verdict is not None and on.verdict.branch_hint == "open_no"
+
+
+def test_a_phrase_far_less_likely_than_the_words_heard_is_not_taken(closed: ClosedSet) -> None:
+    """Out-of-set audio: the decoder likes what Whisper wrote far better than any phrase, even when
+    one branch's phrase is well ahead of the others and likely enough on its own (the likelihood
+    ratio rejects it; scored by phrase alone, this was a false accept)."""
+    heard = "帮我查一下积分"
+    v = decide(closed, "open", heard, 0.7, False)
+    scores = {c.phrase: MIN_LOGPROB + 0.5 for c in closed.candidates("open") if c.branch == "open_no"}
+    score, asked = _scorer({**scores, heard: MIN_LOGPROB + 3.0})
+    out = rescore(closed, "open", v, score)
+    assert heard in asked[0] and out.rejected and out.branch_hint is None and "not sure enough" in out.note
+
+
+def test_judge_needs_likelihood_ratio_margin_and_logprob() -> None:
+    phrases = {"好的": "yes", "可以": "yes", "不要": "no"}
+    ok = judge(phrases, {"好的": -1.0, "可以": -2.0, "不要": -1.0 - MIN_MARGIN - 0.1}, free=-1.0 - MIN_RATIO / 2)
+    assert ok is not None and ok.branch == "yes" and ok.phrase == "好的" and ok.accepted
+    assert ok.margin == pytest.approx(MIN_MARGIN + 0.1)
+    far = judge(phrases, {"好的": -1.0, "不要": -9.0}, free=-1.0 + abs(MIN_RATIO) + 0.5)
+    assert far is not None and far.ratio < MIN_RATIO and not far.accepted
+    close = judge(phrases, {"好的": -1.0, "不要": -1.0 - MIN_MARGIN / 2}, free=-1.0)
+    assert close is not None and not close.accepted
+    weak = judge(phrases, {"好的": MIN_LOGPROB - 0.5, "不要": -20.0}, free=MIN_LOGPROB - 0.5)
+    assert weak is not None and not weak.accepted
+    assert judge(phrases, {"别的": -0.1}, free=None) is None
+    alone = judge(phrases, {"好的": -1.0}, free=None)
+    assert alone is not None and alone.ratio == 0.0 and alone.accepted
+
+
+def test_representatives_follow_the_words_heard(closed: ClosedSet) -> None:
+    """The bounded phrases per branch are those that sound most like the hypothesis."""
+    heard = next(c.phrase for c in closed.candidates("open") if c.branch == "open_no" and len(c.phrase) >= 4)
+    assert heard in representatives(closed, "open", heard)
+    assert len(representatives(closed, "open", heard)) <= PER_BRANCH * len({c.branch for c in closed.candidates("open")})
