@@ -143,3 +143,21 @@ def test_representatives_follow_the_words_heard(closed: ClosedSet) -> None:
     heard = next(c.phrase for c in closed.candidates("open") if c.branch == "open_no" and len(c.phrase) >= 4)
     assert heard in representatives(closed, "open", heard)
     assert len(representatives(closed, "open", heard)) <= PER_BRANCH * len({c.branch for c in closed.candidates("open")})
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_real_decoder_rejects_an_off_script_question(whisper_dir: Path) -> None:
+    """Through the real model: an off-script question on a closed node is scored against the words
+    Whisper wrote for it and stays rejected (the ratio figure is in the note)."""
+    from runtime.speech.asr import WhisperProvider
+    from runtime.speech.tts_espeak import EspeakProvider
+    from runtime.speech.turn import hear_turn
+    from telephony.media.g711 import ulaw_decode, ulaw_encode
+
+    script = Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8")))
+    said = EspeakProvider().render("我要改一下地址", None, 1.0).pcm  # Whisper: "我要排一下地址"
+    pcm = ulaw_decode(ulaw_encode(bytes(300 * 16) + said + bytes(800 * 16)))
+    turn = hear_turn(WhisperProvider(whisper_dir, "zh"), script, "open", pcm, forced=True)
+    assert turn.verdict is not None and turn.verdict.branch_hint is None and turn.verdict.rejected, turn.to_dict()
+    assert "against the words heard" in turn.verdict.note, turn.verdict.note
