@@ -38,15 +38,17 @@ from dataclasses import dataclass, replace
 
 from runtime.nlu.closedset import ClosedSet, Verdict, similarity
 
-__all__ = ["MIN_LOGPROB", "MIN_MARGIN", "MIN_RATIO", "PER_BRANCH", "ForcedPick", "judge", "representatives",
-           "rescore"]
+__all__ = ["MIN_LOGPROB", "MIN_MARGIN", "MIN_RATIO", "N_BEST", "PER_BRANCH", "ForcedPick", "from_alternatives",
+           "judge", "representatives", "rescore"]
 
 MIN_LOGPROB = -3.5  # mean token log-probability of the best phrase
 MIN_RATIO = -1.0  # best phrase's mean token log-probability minus the free hypothesis's (nats)
 MIN_MARGIN = 1.5  # nats ahead of the best phrase of any other branch
 PER_BRANCH = 2  # phrases scored per branch: those that sound most like the hypothesis (bounded work)
+N_BEST = 3  # beam hypotheses the closed set tries before forced scoring (5 let an out-of-set reply in)
 
 Scorer = Callable[[Sequence[str]], Mapping[str, float]]
+Alternatives = Callable[[int], Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +99,29 @@ def judge(phrases: Mapping[str, str], scores: Mapping[str, float], free: float |
     return ForcedPick(branch, phrase, lp, ratio, margin)
 
 
-def rescore(closed: ClosedSet, node_id: str, verdict: Verdict, score: Scorer | None) -> Verdict:
-    """The verdict, or a better one from forced scoring when the closed set rejected the words."""
-    if score is None or verdict.choice is None or not verdict.choice.rejected or closed.is_open(node_id):
+def from_alternatives(closed: ClosedSet, node_id: str, verdict: Verdict, hypotheses: Sequence[str]) -> Verdict | None:
+    """The first of the beam's hypotheses the closed set accepts (same pass, same threshold), as
+    the turn's verdict; None when it accepts none. Pure: no model."""
+    for h in hypotheses[:N_BEST]:
+        choice = closed.choose(node_id, h)
+        if not choice.rejected:
+            return Verdict(verdict.text, choice.confidence, choice.branch,
+                           f"closed set on the beam's '{h}': '{choice.phrase}' (similarity {choice.similarity:.2f}, "
+                           f"confidence {choice.confidence:.2f}); heard as '{verdict.text}'", choice)
+    return None
+
+
+def rescore(closed: ClosedSet, node_id: str, verdict: Verdict, score: Scorer | None,
+            alternatives: Alternatives | None = None) -> Verdict:
+    """The verdict, or a better one when the closed set rejected the words on a closed node: first
+    from the beam's other hypotheses (``alternatives``), then from forced scoring (``score``)."""
+    if verdict.choice is None or not verdict.choice.rejected or closed.is_open(node_id):
+        return verdict
+    if alternatives is not None:
+        found = from_alternatives(closed, node_id, verdict, alternatives(N_BEST))
+        if found is not None:
+            return found
+    if score is None:
         return verdict
     phrases = representatives(closed, node_id, verdict.text)
     if not phrases:

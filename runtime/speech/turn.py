@@ -99,6 +99,7 @@ def hear_turn(asr: AsrProvider, script: Script, node_id: str, pcm8k: bytes, forc
     conf = result.dialog_confidence
     verdict = decide(compiled.closed, node.id, result.text, conf, result.rejected)
     if forced:
-        verdict = rescore(compiled.closed, node.id, verdict, getattr(stream, "score", None))
+        verdict = rescore(compiled.closed, node.id, verdict, getattr(stream, "score", None),
+                          getattr(stream, "alternatives", None))
     t2 = time.perf_counter()
     return AudioTurn(node.id, result, verdict, passed * 20, (t1 - t0) * 1000, (t2 - t1) * 1000)

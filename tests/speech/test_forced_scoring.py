@@ -15,7 +15,9 @@ from runtime.speech.forced import (
     MIN_LOGPROB,
     MIN_MARGIN,
     MIN_RATIO,
+    N_BEST,
     PER_BRANCH,
+    from_alternatives,
     judge,
     representatives,
     rescore,
@@ -161,3 +163,23 @@ def test_real_decoder_rejects_an_off_script_question(whisper_dir: Path) -> None:
     turn = hear_turn(WhisperProvider(whisper_dir, "zh"), script, "open", pcm, forced=True)
     assert turn.verdict is not None and turn.verdict.branch_hint is None and turn.verdict.rejected, turn.to_dict()
     assert "against the words heard" in turn.verdict.note, turn.verdict.note
+
+
+def test_the_beams_other_hypotheses_are_tried_before_forced_scoring(closed: ClosedSet) -> None:
+    """n-best: Whisper's greedy words rejected, the beam's second hypothesis is a phrase of the node:
+    that branch, without asking the decoder for forced scores."""
+    v = decide(closed, "open", "做了", 0.7, False)
+    score, asked = _scorer({})
+    out = rescore(closed, "open", v, score, lambda n: ["做了", "不需要", "好的"][:n])
+    assert out.branch_hint == "open_no" and not out.rejected and "beam" in out.note and not asked
+    assert out.text == "做了"  # the transcript keeps what Whisper wrote
+
+
+def test_only_the_first_n_best_count_and_a_rejected_beam_falls_through(closed: ClosedSet) -> None:
+    v = decide(closed, "open", "做了", 0.7, False)
+    beyond = ["做了", "作了", "坐了", "左了", "不需要"]
+    assert len(beyond) - 1 > N_BEST
+    assert from_alternatives(closed, "open", v, beyond) is None  # "不需要" is hypothesis 5: not tried
+    score, asked = _scorer({})
+    out = rescore(closed, "open", v, score, lambda n: beyond[:n])
+    assert out.rejected and asked  # on to forced scoring, which finds nothing either
