@@ -44,7 +44,7 @@ import bench_speech_eval as ev  # noqa: E402
 from designer.model import Script  # noqa: E402
 from runtime.dialog.compiled import compile_script  # noqa: E402
 from runtime.nlu.closedset import ClosedSet, similarity  # noqa: E402
-from runtime.speech.forced import judge  # noqa: E402
+from runtime.speech.forced import N_BEST, judge  # noqa: E402
 
 Row = dict[str, Any]
 Rule = Callable[[Row], bool]
@@ -184,10 +184,30 @@ def _pick(r: Row, k: int) -> Row | None:
 _MEMO: dict[tuple[str, str, int], Row | None] = {}
 
 
-def predict(r: Row, rule: tuple[int, float, float, float] | None) -> str | None:
+_CLOSED: dict[str, ClosedSet] = {}
+_BEAM: dict[tuple[str, str, int], str | None] = {}
+
+
+def beam_pick(r: Row, n: int) -> str | None:
+    """The branch of the first of ``n`` beam hypotheses the closed set accepts (runtime.speech.forced.from_alternatives)."""
+    if not _CLOSED:
+        _CLOSED.update({p.name: ClosedSet(Script.from_dict(json.loads(p.read_text("utf-8"))))
+                        for p in (ROOT / "scripts_library").glob("*.json")})
+    key = (r["id"], r["voice"], -n)
+    if key not in _BEAM:
+        _BEAM[key] = next((c.branch for c in (_CLOSED[r["script"]].choose(r["node"], h) for h, _ in r.get("nbest", [])[:n])
+                           if not c.rejected), None)
+    return _BEAM[key]
+
+
+def predict(r: Row, rule: tuple[int, float, float, float] | None, beam: int = 0) -> str | None:
     base = r["base_pred"]
-    if rule is None or "fb" not in r or base is not None:
+    if "fb" not in r or base is not None:
         return base
+    if beam and (b := beam_pick(r, beam)) is not None:
+        return b
+    if rule is None:
+        return None
     k, lr_min, m_min, lp_min = rule
     key = (r["id"], r["voice"], k)
     if key not in _MEMO:
@@ -197,11 +217,12 @@ def predict(r: Row, rule: tuple[int, float, float, float] | None) -> str | None:
     return f["branch"] if f is not None and ok else None
 
 
-def table(rows: list[Row], rule: tuple[int, float, float, float] | None) -> list[int]:
+def table(rows: list[Row], rule: tuple[int, float, float, float] | None, beam: int = 0) -> list[int]:
     ins = [r for r in rows if r["truth"] is not None]
     oos = [r for r in rows if r["truth"] is None]
-    return [sum(predict(r, rule) == r["truth"] for r in ins), len(ins), sum(predict(r, rule) is not None for r in oos),
-            len(oos), sum(predict(r, rule) is None for r in rows), len(rows)]
+    pred = {id(r): predict(r, rule, beam) for r in rows}
+    return [sum(pred[id(r)] == r["truth"] for r in ins), len(ins), sum(pred[id(r)] is not None for r in oos),
+            len(oos), sum(pred[id(r)] is None for r in rows), len(rows)]
 
 
 def fmt(t: list[int]) -> str:
@@ -209,14 +230,14 @@ def fmt(t: list[int]) -> str:
             f"rejected {100 * t[4] / max(1, t[5]):.1f} %")
 
 
-def fit(rows: list[Row]) -> tuple[int, float, float, float]:
-    base_fa = table(rows, None)[2]
+def fit(rows: list[Row], beam: int = 0) -> tuple[int, float, float, float]:
+    base_fa = table(rows, None, beam)[2]
     best: tuple[Any, ...] | None = None
     for k in (1, 2, 3):
         for lr in (-1.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5):
             for m in (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0):
                 for lp in (-99.0, -4.0, -3.5, -3.0, -2.5):
-                    t = table(rows, (k, lr, m, lp))
+                    t = table(rows, (k, lr, m, lp), beam)
                     key = (t[2] <= base_fa, t[0], -k, lr, m, lp)
                     if best is None or key > best[0]:
                         best = (key, (k, lr, m, lp))
@@ -234,17 +255,19 @@ def report(paths: list[Path]) -> None:
         voice = p.stem.split("-")[-1]
         rows += [{**json.loads(line), "voice": voice} for line in p.read_text("utf-8").splitlines()]
     voices = sorted({r["voice"] for r in rows})
-    held: dict[str, list[list[int]]] = {v: [[0] * 6, [0] * 6] for v in voices}
-    for fit_half in (0, 1):
-        rule = fit([r for r in rows if half(r) == fit_half])
-        print(f"fitted on half {fit_half}: phrases a branch {rule[0]}, ratio >= {rule[1]}, margin >= {rule[2]}, "
-              f"log-prob >= {rule[3]}")
+    for beam in (0, N_BEST):
+        held: dict[str, list[list[int]]] = {v: [[0] * 6, [0] * 6, [0] * 6] for v in voices}
+        for fit_half in (0, 1):
+            rule = fit([r for r in rows if half(r) == fit_half], beam)
+            print(f"{'n-best ' + str(beam) + ', then ' if beam else ''}forced scoring fitted on half {fit_half}: "
+                  f"phrases a branch {rule[0]}, ratio >= {rule[1]}, margin >= {rule[2]}, log-prob >= {rule[3]}")
+            for v in voices:
+                test = [r for r in rows if half(r) != fit_half and r["voice"] == v]
+                for j, t in enumerate((table(test, rule, beam), table(test, None), table(test, None, beam))):
+                    held[v][j] = [a + b for a, b in zip(held[v][j], t, strict=True)]
         for v in voices:
-            test = [r for r in rows if half(r) != fit_half and r["voice"] == v]
-            held[v][0] = [a + b for a, b in zip(held[v][0], table(test, rule), strict=True)]
-            held[v][1] = [a + b for a, b in zip(held[v][1], table(test, None), strict=True)]
-    for v in voices:
-        print(f"held out, {v}: forced {fmt(held[v][0])} | closed set alone {fmt(held[v][1])}")
+            print(f"  held out, {v}: with forced {fmt(held[v][0])}\n    closed set alone {fmt(held[v][1])}"
+                  + (f"\n    n-best alone (nothing fitted) {fmt(held[v][2])}" if beam else ""))
     rule = fit(rows)
     print(f"fitted on all (the constants; not a held-out figure): {rule}: {fmt(table(rows, rule))}")
     for v in voices:

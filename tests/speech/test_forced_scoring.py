@@ -183,3 +183,23 @@ def test_only_the_first_n_best_count_and_a_rejected_beam_falls_through(closed: C
     score, asked = _scorer({})
     out = rescore(closed, "open", v, score, lambda n: beyond[:n])
     assert out.rejected and asked  # on to forced scoring, which finds nothing either
+
+
+def test_hear_turn_tries_the_beam_without_being_asked() -> None:
+    """The n-best pass is on by default (held out: no out-of-set reply let in); forced scoring is not."""
+    from runtime.speech.turn import hear_turn
+    from tests.support.speech_closedset import ScriptedAsr, noise_turn
+
+    script = Script.from_dict(json.loads((LIB / "broadband_renewal.json").read_text("utf-8")))
+    asked: list[int] = []
+
+    class Beam(ScriptedAsr):
+        def new_stream(self, *a, **k):  # type: ignore[no-untyped-def]
+            s = super().new_stream(*a, **k)
+            s.alternatives = lambda n: asked.append(n) or ["做了", "不需要"][:n]
+            s.score = lambda phrases: pytest.fail("forced scoring was not asked for")
+            return s
+
+    turn = hear_turn(Beam(["做了"]), script, "open", noise_turn())
+    assert asked == [N_BEST] and turn.verdict is not None and turn.verdict.branch_hint == "open_no"
+    assert "beam" in turn.verdict.note
