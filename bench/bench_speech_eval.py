@@ -255,7 +255,8 @@ def main() -> None:
     ap.add_argument("--corpus-only", action="store_true")
     ap.add_argument("--tts-figures", action="store_true",
                     help="only time each voice on the library's prompts (uncached) and print ms per sentence")
-    ap.add_argument("--forced", action="store_true", help="with forced scoring of rejected words (off in calls by default)")
+    ap.add_argument("--forced", action="store_true",
+                    help="with the n-best and forced scoring of rejected words (off in calls by default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
 
@@ -299,7 +300,8 @@ def main() -> None:
                         choice.confidence if choice is not None else 0.0)
                     row = {"kind": r.kind, "text": r.text, "truth": r.truth, "hyp": hyp,
                            "pred": predicted(compiled, r.node, turn),
-                           "forced": "forced scoring: the decoder" in (turn.verdict.note if turn.verdict else ""),
+                           "forced": (turn.verdict.note if turn.verdict else "").startswith(
+                               ("forced scoring: the decoder", "closed set on the beam")),
                            "conf": conf, "sim": choice.similarity if choice else 0.0,
                            "cpu_ms": cpu_ms, "decode_ms": turn.recognise_ms, "match_ms": turn.match_ms,
                            "wall_ms": wall_ms, "open": compiled.closed.is_open(r.node)}

@@ -199,9 +199,10 @@ class Ear:
         if self.closed is not None and lis is not None and not self.oracle:
             v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
             scorer = getattr(done, "score", None) if self.forced else None
-            if scorer is not None and v.choice is not None and v.choice.rejected:
+            beam = getattr(done, "alternatives", None)  # n-best: always, where the recogniser has it
+            if (scorer is not None or beam is not None) and v.choice is not None and v.choice.rejected:
                 with holding(self._clock):  # the decoder's work is real time, as the recognition is
-                    v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer)
+                    v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer, beam)
             t2 = time.perf_counter()
             budget = TurnBudget(endpoint_ms, (t1 - t0) * 1000, (t2 - t1) * 1000, early, spec is not None)
             self._emit(Heard(v.text, v.confidence, v.branch_hint, v.note, budget))

@@ -69,8 +69,9 @@ def listening_node(script: Script, node_id: str) -> Any:
 
 def hear_turn(asr: AsrProvider, script: Script, node_id: str, pcm8k: bytes, forced: bool = False) -> AudioTurn:
     """Recognise one reply on ``node_id``. The first utterance the VAD ends is the turn (a call
-    ends the turn there too); audio after it is ignored. ``forced``: forced scoring of rejected
-    words (:mod:`runtime.speech.forced`; off by default, see there)."""
+    ends the turn there too); audio after it is ignored. Rejected words on a closed node get the
+    beam's n-best (a recogniser that has them: Whisper); ``forced``: then forced scoring too
+    (:mod:`runtime.speech.forced`; off by default, see there)."""
     from telephony.media.audio import frames
 
     node = listening_node(script, node_id)
@@ -98,7 +99,7 @@ def hear_turn(asr: AsrProvider, script: Script, node_id: str, pcm8k: bytes, forc
     t1 = time.perf_counter()
     conf = result.dialog_confidence
     verdict = decide(compiled.closed, node.id, result.text, conf, result.rejected)
-    if forced:
-        verdict = rescore(compiled.closed, node.id, verdict, getattr(stream, "score", None))
+    verdict = rescore(compiled.closed, node.id, verdict, getattr(stream, "score", None) if forced else None,
+                      getattr(stream, "alternatives", None))  # the beam's n-best always, forced scoring when asked
     t2 = time.perf_counter()
     return AudioTurn(node.id, result, verdict, passed * 20, (t1 - t0) * 1000, (t2 - t1) * 1000)
