@@ -33,17 +33,18 @@ def throwaway_database(prefix: str) -> Iterator[str]:
 def truncate_all(url: str) -> None:
     """Bring the database to the current schema and empty every table (ids restart at 1).
 
-    The schema is brought to head once per run and URL: no test changes the schema of the shared
-    database (the migration tests make their own). Only the tables with rows are truncated and
+    The schema is brought to head once per run, URL and set of known tables: no test changes the
+    schema of the shared database (the migration tests make their own), but a module imported
+    later in the run (the web's tables, say) adds tables, which are then created too. Only the tables with rows are truncated and
     only the sequences that were used are restarted: truncating all sixty tables took about a
     second a test, most tests write to a few."""
     from sqlmodel import SQLModel
 
     eng = make_engine(url)
-    if url not in _AT_HEAD:
-        init_db(eng)
-        _AT_HEAD.add(url)
     tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    if not set(tables) <= _AT_HEAD.get(url, set()):
+        init_db(eng)
+        _AT_HEAD[url] = set(tables)
     with eng.begin() as c:
         quoted = {name: '"' + name + '"' for name in tables}
         filled = c.execute(text(" UNION ALL ".join(
@@ -57,7 +58,7 @@ def truncate_all(url: str) -> None:
     eng.dispose()
 
 
-_AT_HEAD: set[str] = set()
+_AT_HEAD: dict[str, set[str]] = {}  # url -> the tables known when it was brought to head
 
 # (sequence, the table that owns it) for every sequence that has handed out a value
 _USED_SEQUENCES = """
