@@ -45,6 +45,9 @@ def _count(db: Path, sql: str) -> int:
         return int(c.execute(sql).fetchone()[0])
 
 
+# slow: the whole program as a user starts it (its imports, a 300-customer base, the reference
+# templates rendered by espeak, the lab gate's attack, the campaign): the fast lane's longest test
+@pytest.mark.slow
 def test_headless_json_report_matches_the_attempts_and_a_rerun_duplicates_nothing(tmp_path, monkeypatch):
     # The hold-out group is drawn by hash with a random salt: at the default 10% the ~29 target
     # customers of a 300-customer demo left it empty about one run in twenty (no control arm in
@@ -108,6 +111,7 @@ def test_json_without_headless_is_a_usage_error(tmp_path, monkeypatch):
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.slow  # the demo's web server in its own process and a campaign to its end
 def test_web_mode_serves_login_and_the_task_list_and_start_dials(tmp_path):
     port = free_port()
     env = dict(os.environ, HUASHU_DATA_DIR=str(tmp_path))
