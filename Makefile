@@ -12,10 +12,12 @@ test:
 # The developers' loop: no browser, no SIP/FreeSWITCH peers, nothing marked slow; two workers
 # (pytest-xdist: every test has its own temp dir, database and free ports). Bytecode and pytest's
 # rewritten test modules are kept between runs even where the environment turns that off
-# (PYTHONDONTWRITEBYTECODE): compiling them again was half of the collection time.
+# (PYTHONDONTWRITEBYTECODE): compiling them again was half of the collection time. worksteal: an
+# idle worker takes tests still queued on the other, so a long test near the end is not a tail;
+# no faker: no test uses its fixture, and every worker would import it.
 test-fast:
 	@tools/setup.sh test
-	env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 \
+	env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q -p no:cacheprovider -p no:faker -n 2 --dist worksteal \
 		-m "not browser and not sipp and not baresip and not freeswitch and not slow"
 
 lint:

@@ -11,7 +11,8 @@ from litestar import Litestar, Router, get
 from litestar.testing import TestClient
 
 from huashu.core.config import Settings
-from huashu.core.db import init_db, make_engine
+from huashu.core.db import make_engine
+from tests.support.dbfiles import fresh_sqlite
 from web.api.errors import error_response
 from web.api.oauth import create_client
 
@@ -20,13 +21,15 @@ _API_KEYS = {"error", "status", "detail", "status_code"}
 _FORM_MSG = "the token request must be application/x-www-form-urlencoded with grant_type=client_credentials"
 
 
-@pytest.fixture
-def api(tmp_path):
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """One app for the module: every test here only sends requests that fail, so none changes what
+    another sees (building the app costs about a second; the module has two dozen tests)."""
     from web.app import create_app
 
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'e.db'}", secret_key="test-secret")
+    tmp_path = tmp_path_factory.mktemp("api-errors")
+    settings = Settings(data_dir=tmp_path, database_url=fresh_sqlite(tmp_path / "e.db"), secret_key="test-secret")
     engine = make_engine(settings.db_url)
-    init_db(engine)
     cid, secret = create_client(engine, "crm", ALL)
     with TestClient(create_app(settings, engine, debug=True)) as client:
         r = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
-from huashu.core.db import init_db, make_engine
+from huashu.core.db import make_engine
 from runtime.audience.control import control_mask, get_policy, is_control, set_policy
 from runtime.audience.store import (
     audience_numbers,
@@ -16,14 +16,14 @@ from runtime.audience.store import (
     save_audience,
 )
 from runtime.audience.synth import SynthOptions, synth_customers
+from tests.support.dbfiles import fresh_sqlite
 
 pytestmark = pytest.mark.offline
 
 
 @pytest.fixture
 def session(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
-    init_db(engine)
+    engine = make_engine(fresh_sqlite(tmp_path / "a.db"))
     with Session(engine, expire_on_commit=False) as s:
         yield s
 

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from click.testing import CliRunner, Result
 
 from tests.support.ports import free_port
 
@@ -24,18 +26,34 @@ def _demo(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.Comple
                           text=True, timeout=timeout)
 
 
+def _in_process(monkeypatch: pytest.MonkeyPatch, data_dir: Path, *args: str) -> Result:
+    """``huashu <args>`` in this process on ``data_dir`` (stdout and stderr apart): the steps that
+    are not about starting the program save its second or two of imports."""
+    from huashu.cli import cli
+    from huashu.core.config import get_settings
+
+    monkeypatch.setenv("HUASHU_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+
+
 def _count(db: Path, sql: str) -> int:
     with sqlite3.connect(db) as c:
         return int(c.execute(sql).fetchone()[0])
 
 
-def test_headless_json_report_matches_the_attempts_and_a_rerun_duplicates_nothing(tmp_path):
+# slow: the whole program as a user starts it (its imports, a 300-customer base, the reference
+# templates rendered by espeak, the lab gate's attack, the campaign): the fast lane's longest test
+@pytest.mark.slow
+def test_headless_json_report_matches_the_attempts_and_a_rerun_duplicates_nothing(tmp_path, monkeypatch):
     # The hold-out group is drawn by hash with a random salt: at the default 10% the ~29 target
     # customers of a 300-customer demo left it empty about one run in twenty (no control arm in
     # the report). 30% makes an empty group a one-in-30,000 event.
-    env = dict(os.environ, HUASHU_DATA_DIR=str(tmp_path))
-    subprocess.run([sys.executable, "-m", "huashu", "audience", "control", "--fraction", "0.3"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=60)
+    control = _in_process(monkeypatch, tmp_path, "audience", "control", "--fraction", "0.3")
+    assert control.exit_code == 0, control.output
     first = _demo(tmp_path, "--headless", "--customers", "300", "--json")
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
@@ -72,8 +90,9 @@ def test_headless_json_report_matches_the_attempts_and_a_rerun_duplicates_nothin
     assert set(accounts) == {"admin", "designer", "reviewer", "operator"}
     assert all(a["password"] and len(a["password"]) >= 12 for a in accounts.values())
 
-    second = _demo(tmp_path, "--headless", "--customers", "300", "--json")
-    assert second.returncode == 0, second.stderr
+    # the first run is the real program; the rerun, about what it reuses, runs in this process
+    second = _in_process(monkeypatch, tmp_path, "demo", "--headless", "--customers", "300", "--json")
+    assert second.exit_code == 0, second.stderr
     again = json.loads(second.stdout)
     assert again["task_id"] == tid
     assert all(a["password"] is None for a in again["accounts"])  # never printed twice
@@ -86,12 +105,13 @@ def test_headless_json_report_matches_the_attempts_and_a_rerun_duplicates_nothin
     assert again["report"]["summary"]["attempts"] == attempts
 
 
-def test_json_without_headless_is_a_usage_error(tmp_path):
-    res = _demo(tmp_path, "--json")
-    assert res.returncode == 2 and "--json needs --headless" in res.stderr
+def test_json_without_headless_is_a_usage_error(tmp_path, monkeypatch):
+    res = _in_process(monkeypatch, tmp_path, "demo", "--json")
+    assert res.exit_code == 2 and "--json needs --headless" in res.stderr
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.slow  # the demo's web server in its own process and a campaign to its end
 def test_web_mode_serves_login_and_the_task_list_and_start_dials(tmp_path):
     port = free_port()
     env = dict(os.environ, HUASHU_DATA_DIR=str(tmp_path))

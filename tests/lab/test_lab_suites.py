@@ -13,9 +13,10 @@ from sqlmodel import Session
 
 from designer import store
 from designer.validate import validate
-from huashu.core.db import init_db, make_engine
+from huashu.core.db import make_engine
 from runtime.lab.gate import approve_checked, review_suite, submit_checked
 from runtime.lab.suites import CaseError, add_case, case_from_replies, compare, merge_replay_file, run_suite
+from tests.support.dbfiles import fresh_sqlite
 
 pytestmark = pytest.mark.offline
 
@@ -81,8 +82,7 @@ def test_replay_file_import_and_bad_cases() -> None:
 
 @pytest.fixture
 def session(tmp_path: Path) -> Any:
-    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
-    init_db(engine)
+    engine = make_engine(fresh_sqlite(tmp_path / "h.db"))
     with Session(engine, expire_on_commit=False) as s:
         yield s
 

@@ -134,6 +134,7 @@ def test_the_guard_sees_a_model_change_without_a_revision(tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
+@pytest.mark.slow  # three interpreters started at once to race: their start-up is most of it
 def test_three_concurrent_db_upgrades_on_an_empty_postgres_database(fresh_pg_url: str, tmp_path: Path) -> None:
     """`huashu db upgrade` takes the lock init_db takes: three at once on an empty database all
     succeed, and the schema is built once."""

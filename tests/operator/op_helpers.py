@@ -6,7 +6,6 @@ or two) and copied per test, so every test mutates its own database.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import struct
 import wave
@@ -18,21 +17,16 @@ from typing import Any
 from litestar.testing import TestClient
 from sqlalchemy import update
 
-from huashu.core.db import init_db, make_engine
+from huashu.core.db import make_engine
 from runtime.campaigns import tables as T
-from runtime.campaigns.loading import add_numbers
 from runtime.campaigns.mapping import CustomerRow
-from runtime.campaigns.node import RuntimeNode
-from runtime.campaigns.scripts import store_resolver
-from runtime.campaigns.sim_runner import SimulatorRunner
-from runtime.campaigns.tasks import TaskSpec, create_task, set_status
-from tests.support.scripts import import_approved
+from runtime.campaigns.tasks import TaskSpec, create_task
+from tests.support.dbfiles import fresh_sqlite
+from tests.support.scripts import import_approved, simulated_task
 from tests.support.web_client import PASSWORD, ROLES, csrf_of, sign_in
 from web.auth.users import create_user
 
 __all__ = ["PASSWORD", "ROLES", "Seed", "build_seed", "csrf_of", "install", "post", "sign_in", "write_wav"]
-
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 
 @dataclass(frozen=True)
@@ -49,22 +43,13 @@ class Seed:
 def build_seed(folder: Path, numbers: int = 24) -> Seed:
     folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / "seed.db"
-    engine = make_engine(f"sqlite:///{db_file}")
-    init_db(engine)
+    engine = make_engine(fresh_sqlite(db_file))
     for role in ROLES:
         create_user(engine, role, PASSWORD, role)
     sid = import_approved(engine)
-    resolver = store_resolver(engine)
-    sim = create_task(engine, TaskSpec(name="流量包升级 11月", business="data", script_id=sid, script_version=1, windows="",
-                                       max_concurrent=20, calls_per_second=500, agent_group="A组"))
-    assert sim.id is not None
-    set_status(engine, sim.id, "start", resolver)
     rows = [CustomerRow(i + 2, f"139{i:08d}", None, customer_id=f"c{i}", name=f"客户{i}", variables={"extra_fee": 30})
             for i in range(numbers)]
-    add_numbers(engine, sim.id, rows)
-    runner = SimulatorRunner(resolver, seed=5, fast=True)
-    node = RuntimeNode(engine, runner, lambda t, e: [], node_id="op-seed", lease_s=10)
-    asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005))
+    sim = simulated_task(engine, sid, rows, node_id="op-seed", name="流量包升级 11月", agent_group="A组")
     draft = create_task(engine, TaskSpec(name="Bill reminder", business="bill", script_id=sid, script_version=1, windows=""))
     bad = create_task(engine, TaskSpec(name="Broken", business="bill", script_id="missing-script", script_version=3))
     old = create_task(engine, TaskSpec(name="Old campaign", business="old", script_id=sid, script_version=1))
@@ -73,7 +58,7 @@ def build_seed(folder: Path, numbers: int = 24) -> Seed:
         calls = conn.execute(T.attempts.select()).all()
     engine.dispose()
     assert draft.id and bad.id and old.id
-    return Seed(db_file, sid, sim.id, draft.id, bad.id, old.id, len(calls))
+    return Seed(db_file, sid, sim, draft.id, bad.id, old.id, len(calls))
 
 
 def install(seed: Seed, data_dir: Path) -> str:

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from designer import store
 from designer.schema import schema_errors
-from huashu.core.db import init_db, make_engine
+from huashu.core.db import make_engine
+from tests.support.dbfiles import fresh_sqlite
 from tests.support.sec_editor_seed import LEGACY_INTENT, hostile_doc
 from tests.support.sec_editor_web import cheap_hashing, csrf_of, make_app, signed_in
 
@@ -67,8 +68,7 @@ def test_identifiers_still_allow_chinese_and_the_usual_punctuation() -> None:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Any:
-    e = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
-    init_db(e)
+    e = make_engine(fresh_sqlite(tmp_path / "h.db"))
     return e
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.support.scripts import import_approved
+from tests.support.scripts import import_approved, simulated_task
 from tests.support.web_client import PASSWORD, app_settings, app_with_users
 from tests.support.web_client import sign_in_token as sign_in  # returns the CSRF token for later posts
 
@@ -24,25 +24,9 @@ def compliance_app(data_dir: Path) -> Any:
 def seed_calls(engine: Any, numbers: int = 6) -> int:
     """An approved library script, a task, ``numbers`` customers (138000000NN, 客户张NN) and their
     simulated calls; returns the task id."""
-    import asyncio
-
-    from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import CustomerRow
-    from runtime.campaigns.node import RuntimeNode
-    from runtime.campaigns.scripts import store_resolver
-    from runtime.campaigns.sim_runner import SimulatorRunner
-    from runtime.campaigns.tasks import TaskSpec, create_task, set_status
 
     sid = import_approved(engine, designer="des", reviewer="rev")
-    resolver = store_resolver(engine)
-    task = create_task(engine, TaskSpec(name="t", business="data", script_id=sid, script_version=1, windows="",
-                                        max_concurrent=20, calls_per_second=500))
-    assert task.id is not None
-    set_status(engine, task.id, "start", resolver)
     rows = [CustomerRow(i + 2, f"138000000{i:02d}", None, customer_id=f"c{i}", name=f"张客户{i}",
                         variables={"extra_fee": 30}) for i in range(numbers)]
-    add_numbers(engine, task.id, rows)
-    node = RuntimeNode(engine, SimulatorRunner(resolver, seed=5, fast=True), lambda t, e: [], node_id="c-seed",
-                       lease_s=10)
-    asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005))
-    return task.id
+    return simulated_task(engine, sid, rows, node_id="c-seed")

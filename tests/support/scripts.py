@@ -1,13 +1,16 @@
 """Scripts for tests: the library's documents, approved versions in a database, a running task.
 
 One definition each: the campaign, reach, integration, answer, operator, compliance, security
-and API tests all need "an approved script in this database" and used to write it out again.
+and API tests all need "an approved script in this database" (and the operator, compliance and
+security pages "a task with real simulated calls") and used to write it out again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from runtime.campaigns.mapping import CustomerRow
 from runtime.campaigns.tasks import TaskSpec, create_task, set_status
 
 __all__ = ["LIB", "TINY_SCRIPT", "approved", "import_approved", "library_doc", "library_script", "rows",
-           "running_task"]
+           "running_task", "simulated_task"]
 
 LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
@@ -73,3 +76,40 @@ def rows(phones: list[str], phone2: dict[str, str] | None = None) -> list[Custom
     phone2 = phone2 or {}
     return [CustomerRow(i + 2, p, phone2.get(p), customer_id=f"c{i}", name=f"n{i}", variables={"amount": i})
             for i, p in enumerate(phones)]
+
+
+def simulated_task(engine: Engine, script_id: str, customers: list[CustomerRow], *, node_id: str, name: str = "t",
+                   business: str = "data", **spec: Any) -> int:
+    """A task on version 1 of the approved ``script_id`` (20 lines, 500 calls a second; ``spec``:
+    more :class:`TaskSpec` fields), started, with ``customers`` as its numbers, every one dialled
+    to its end on the simulator (seed 5, fast) by one node ``node_id``; returns the task id.
+
+    The node runs in a thread of its own: a caller may be inside an event loop (Playwright's)."""
+    from runtime.campaigns.loading import add_numbers
+    from runtime.campaigns.node import RuntimeNode
+    from runtime.campaigns.scripts import store_resolver
+    from runtime.campaigns.sim_runner import SimulatorRunner
+
+    resolver = store_resolver(engine)
+    task = create_task(engine, TaskSpec(name=name, business=business, script_id=script_id, script_version=1,
+                                        windows="", max_concurrent=20, calls_per_second=500, **spec))
+    assert task.id is not None
+    set_status(engine, task.id, "start", resolver)
+    add_numbers(engine, task.id, customers)
+    node = RuntimeNode(engine, SimulatorRunner(resolver, seed=5, fast=True), lambda t, e: [], node_id=node_id,
+                       lease_s=10)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005))
+        except BaseException as exc:  # handed to the caller's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the simulated campaign did not end in 120 s"
+    if failed:
+        raise failed[0]
+    return task.id

@@ -9,10 +9,8 @@ written straight into the table, as a draft stored before the schema check would
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from designer import store
+from tests.support.scripts import LIB, simulated_task
 
 __all__ = ["PAYLOADS", "INJECTED_SELECTOR", "LEGACY_INTENT", "hostile_doc", "legacy_doc", "seed_hostile", "LIB"]
-
-LIB = Path(__file__).resolve().parents[2] / "scripts_library"
 
 # Each one, if it ever becomes markup, leaves an element INJECTED_SELECTOR finds or opens a dialog.
 PAYLOADS = [
@@ -96,12 +93,7 @@ def _store_raw(engine: Engine, doc: dict[str, Any]) -> None:
 def seed_hostile(engine: Engine, data_dir: Path | None = None) -> dict[str, Any]:
     """Both scripts, a review history with hostile comments, a second draft (for the diff),
     a campaign with a hostile name, agent group and customer names, run on the simulator."""
-    from runtime.campaigns.loading import add_numbers
     from runtime.campaigns.mapping import CustomerRow
-    from runtime.campaigns.node import RuntimeNode
-    from runtime.campaigns.scripts import store_resolver
-    from runtime.campaigns.sim_runner import SimulatorRunner
-    from runtime.campaigns.tasks import TaskSpec, create_task, set_status
 
     doc = hostile_doc()
     with Session(engine) as s:
@@ -116,22 +108,12 @@ def seed_hostile(engine: Engine, data_dir: Path | None = None) -> dict[str, Any]
         store.submit(s, v.script_id, v2.number, actor="designer", comment=PAYLOADS[3])
         s.commit()
     _store_raw(engine, legacy_doc())
-    resolver = store_resolver(engine)
-    task = create_task(engine, TaskSpec(name="Task " + PAYLOADS[0], business="data", script_id="hostile",
-                                        script_version=1, windows="", max_concurrent=20, calls_per_second=500,
-                                        agent_group=PAYLOADS[2]))
-    assert task.id is not None
-    set_status(engine, task.id, "start", resolver)
     rows = [CustomerRow(i + 2, f"139{i:08d}", None, customer_id=_p(i), name=_p(i + 1),
                         variables={"extra_fee": 30, "nick": _p(i)}) for i in range(6)]
-    add_numbers(engine, task.id, rows)
-    node = RuntimeNode(engine, SimulatorRunner(resolver, seed=5, fast=True), lambda t, e: [], node_id="xss", lease_s=10)
-    # in a thread of its own: the caller may be inside Playwright's event loop
-    worker = threading.Thread(target=lambda: asyncio.run(node.run(asyncio.Event(), once=True, tick=0.005)))
-    worker.start()
-    worker.join(timeout=120)
+    task = simulated_task(engine, "hostile", rows, node_id="xss", name="Task " + PAYLOADS[0],
+                          agent_group=PAYLOADS[2])
     _hostile_analytics(engine, data_dir)
-    return {"script": "hostile", "legacy": "legacy", "task": task.id, "draft_number": 2}
+    return {"script": "hostile", "legacy": "legacy", "task": task, "draft_number": 2}
 
 
 def _hostile_analytics(engine: Engine, data_dir: Path | None) -> None:
