@@ -42,7 +42,9 @@ class AnswerSetup:
     on_machine: str = "hangup"  # hangup | message
     message: str = ""  # said to a voicemail box when on_machine == "message"
     screener_text: str = ""  # said to a call screener; empty: hang up on screeners too
-    hold_max_s: float = 4.0  # the longest the first prompt waits for a verdict
+    # the longest the first prompt waits for a verdict: the answered horizon (4 s) plus ``person_wait_s`` (a
+    # person whose ~2.8 s of first words open like a machine's is given the time to stop)
+    hold_max_s: float = 4.6
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     def __post_init__(self) -> None:
