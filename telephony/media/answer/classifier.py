@@ -10,7 +10,9 @@ The rules, in the order they win:
    congestion: :mod:`.tones`), a beep after speech (voicemail, answered phase only);
 2. words: a long enough stretch of speech that the spotter matches to a phrase of the
    table clearly enough (announcements, voicemail, screening, IVR);
-3. shape: after answer, a short utterance followed by silence is a person ("喂？");
+3. shape: after answer, a short utterance followed by silence is a person ("喂？"), and so is
+   speech a little longer than a machine's minimum that matched no phrase clearly, then quiet
+   (a person stops and waits for an answer; a greeting goes on);
    speech that runs on is a machine greeting; steady tonal sound without the dips of speech
    is music (彩铃); nothing at all is silence;
 4. the horizon: at ``max_decision_s`` the best guess so far is the decision.
