@@ -295,3 +295,13 @@ def test_start_is_refused_when_no_number_would_be_called(client_as: Any, op_app:
     r = post(c, f"/launch/{wid}/start", data={"action": "draft"})
     assert r.status_code in (302, 303)
     assert _counts(op_app.state.engine)[0] == before[0] + 1
+
+
+def test_a_missing_or_deleted_task_is_a_404_on_every_task_page(client_as: Any, seed: Seed) -> None:
+    c = client_as("operator")
+    for path in ("/operator/tasks/99999", "/operator/tasks/99999/row", "/operator/tasks/99999/progress",
+                 "/launch/task/99999/edit"):
+        assert c.get(path, headers=HTML, follow_redirects=False).status_code == 404, path
+    assert post(c, f"/operator/tasks/{seed.draft_task}/delete").status_code in (200, 302, 303)
+    assert c.get(f"/launch/task/{seed.draft_task}/edit", headers=HTML, follow_redirects=False).status_code == 404
+    assert c.get(f"/operator/tasks/{seed.draft_task}", headers=HTML).status_code == 200  # still shown, as deleted

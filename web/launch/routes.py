@@ -49,7 +49,7 @@ from web.launch.wizard import (
     to_spec,
 )
 from web.operator._render import RUN, VIEW, op_page, translator_of
-from web.operator.task_views import task_row
+from web.operator.task_views import task_or_404, task_row
 from web.render import flash, is_htmx, language_of
 
 __all__ = ["LaunchController", "TaskProgressController"]
@@ -259,9 +259,7 @@ class LaunchController(Controller):
 
     @get("/task/{task_id:int}/edit", sync_to_thread=True)
     def edit_task(self, request: Request[Any, Any, Any], task_id: int) -> Redirect:
-        task = get_task(_engine(request), task_id)
-        if task is None or task.status == "deleted":
-            raise NotFoundException(f"no task with id {task_id}")
+        task = task_or_404(_engine(request), task_id, deleted=False)
         draft = draft_from_task(state.new_wid(), task)
         state.save(_data_dir(request), _owner(request), draft)
         return Redirect(path=f"/launch/{draft.wid}/settings")
@@ -494,7 +492,4 @@ class TaskProgressController(Controller):
     @get("/{task_id:int}/progress", sync_to_thread=True)
     def progress_fragment(self, request: Request[Any, Any, Any], task_id: int) -> Template:
         engine = _engine(request)
-        task = get_task(engine, task_id)
-        if task is None:
-            raise NotFoundException(f"no task with id {task_id}")
-        return op_page(request, "operator/_task_progress.html", row=task_row(engine, task))
+        return op_page(request, "operator/_task_progress.html", row=task_row(engine, task_or_404(engine, task_id)))

@@ -15,13 +15,12 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy.engine import Engine
 
 from runtime.campaigns.callerid import store as callers
 from runtime.campaigns.callerid.report import answer_by_rule
 from runtime.campaigns.sms import store as sms
 from runtime.campaigns.sms.segments import MAX_SEGMENTS
-from runtime.campaigns.tasks import TaskError, get_task, update_task
+from runtime.campaigns.tasks import TaskError, update_task
 from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
@@ -29,6 +28,7 @@ from web.forms import MULTI_PART, URL_ENCODED
 from web.i18n.errors import say_error
 from web.operator._render import RUN, op_page, translator_of
 from web.operator.privacy import sees_personal
+from web.operator.task_views import task_or_404
 from web.render import flash
 
 __all__ = ["CallerIdsController", "ReachController", "PoolUpload", "UnrestForm", "ReachForm", "SmsRuleForm"]
@@ -74,13 +74,6 @@ class SmsRuleForm:
 
 def _region(request: Request[Any, Any, Any]) -> str:
     return str(request.app.state.settings.phone_region)
-
-
-def _task_or_404(engine: Engine, task_id: int) -> Any:
-    task = get_task(engine, task_id)
-    if task is None:
-        raise NotFoundException(f"no task with id {task_id}")
-    return task
 
 
 def _int_or_none(raw: str | None, field: str) -> int | None:
@@ -159,7 +152,7 @@ class ReachController(Controller):
     @get("/tasks/{task_id:int}/reach", sync_to_thread=True)
     def task_reach_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
         """Priority, caller-id pool, answer rate by caller-id locality, SMS rules and messages of a task."""
-        task = _task_or_404(engine, task_id)
+        task = task_or_404(engine, task_id)
         return op_page(request, "operator/_task_reach.html", task=task, pools=callers.list_pools(engine),
                        by_rule=answer_by_rule(engine, task_id), rules=sms.list_rules(engine, task_id),
                        sms_summary=sms.summary(engine, task_id),
@@ -169,7 +162,7 @@ class ReachController(Controller):
     @post("/tasks/{task_id:int}/reach", sync_to_thread=True)
     def task_reach_update(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
                           data: Annotated[ReachForm, URL_ENCODED]) -> Redirect:
-        _task_or_404(engine, task_id)
+        task_or_404(engine, task_id)
         try:
             priority = _int_or_none(data.priority, "priority")
             changes: dict[str, Any] = {"caller_pool": data.caller_pool.strip() or None}

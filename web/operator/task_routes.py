@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 
 from runtime.campaigns.models import TASK_STATUSES
 from runtime.campaigns.scripts import store_resolver
-from runtime.campaigns.tasks import ACTIONS, TaskError, TaskNotFound, get_task, set_status
+from runtime.campaigns.tasks import ACTIONS, TaskError, TaskNotFound, set_status
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.i18n.errors import say_error
 from web.operator._render import RUN, VIEW, op_page, query_of, translator_of
 from web.operator.filters import FilterError
-from web.operator.task_views import TaskFilter, parse_task_filter, task_listing, task_row
+from web.operator.task_views import TaskFilter, parse_task_filter, task_listing, task_or_404, task_row
 from web.render import flash, is_htmx
 
 __all__ = ["TasksController", "operator_home"]
@@ -55,18 +55,12 @@ class TasksController(Controller):
 
     @get("/{task_id:int}", sync_to_thread=True)
     def task_page(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
-        task = get_task(engine, task_id)
-        if task is None:
-            raise NotFoundException(f"no task with id {task_id}")
-        return op_page(request, "operator/task.html", row=task_row(engine, task))
+        return op_page(request, "operator/task.html", row=task_row(engine, task_or_404(engine, task_id)))
 
     @get("/{task_id:int}/row", sync_to_thread=True)
     def task_row_fragment(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int]) -> Template:
         """The row alone: a running task's row polls it so its progress moves without a reload."""
-        task = get_task(engine, task_id)
-        if task is None:
-            raise NotFoundException(f"no task with id {task_id}")
-        return op_page(request, "operator/_task_row.html", row=task_row(engine, task))
+        return op_page(request, "operator/_task_row.html", row=task_row(engine, task_or_404(engine, task_id)))
 
     @post("/{task_id:int}/{action:str}", opt=RUN, sync_to_thread=True)
     def task_action(self, request: Request[Any, Any, Any], engine: EngineDep, task_id: FromPath[int],
@@ -82,10 +76,7 @@ class TasksController(Controller):
             raise NotFoundException(str(e)) from e
         except TaskError as e:
             refused = e
-            current = get_task(engine, task_id)
-            if current is None:
-                raise NotFoundException(f"no task with id {task_id}") from e
-            task = current
+            task = task_or_404(engine, task_id)
         error = say_error(t, refused, prefix="task.") if refused is not None else None
         if is_htmx(request):
             return op_page(request, "operator/_task_row.html", row=task_row(engine, task), row_error=error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -17,7 +18,7 @@ from designer.store import ScriptRecord
 from runtime.campaigns import tables as T
 from runtime.campaigns.models import TASK_STATUSES, CallTask
 from runtime.campaigns.progress import Progress, progress
-from runtime.campaigns.tasks import list_tasks
+from runtime.campaigns.tasks import get_task, list_tasks
 from web.operator.filters import FilterError, Page, aware, day_end, parse_day, parse_page
 
 __all__ = ["TaskFilter", "TaskRow", "TaskListing", "parse_task_filter", "task_listing", "task_row", "PAGE_SIZE"]
@@ -130,6 +131,14 @@ def _script_matches(task: CallTask, needle: str, names: dict[str, str]) -> bool:
     sid = task.script_id or ""
     n = needle.lower()
     return n in sid.lower() or n in names.get(sid, "").lower()
+
+
+def task_or_404(engine: Engine, task_id: int, *, deleted: bool = True) -> CallTask:
+    """The task, or the page's 404 (also for a deleted task when ``deleted`` is False)."""
+    task = get_task(engine, task_id)
+    if task is None or (not deleted and task.status == "deleted"):
+        raise NotFoundException(f"no task with id {task_id}")
+    return task
 
 
 def task_row(engine: Engine, task: CallTask, names: dict[str, str] | None = None) -> TaskRow:
