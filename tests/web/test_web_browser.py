@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.web_client import PASSWORD
+from tests.support.web_client import PASSWORD, browser_sign_in
 from web.testing import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,16 +31,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _page(browser: Any, live: LiveServer, user: str, locale: str = "en-US") -> Any:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
-    page = ctx.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live.url}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/scripts$"))
-    return page
+    return browser_sign_in(browser, live.url, user, locale=locale, width=1440)
 
 
 def _node_xy(page: Any, node_id: str) -> tuple[float, float]:
