@@ -132,12 +132,8 @@ class StoreError(HuashuError):
     """Base of the errors a caller can show to the user as they are.
 
     ``str(e)`` is English (CLI, API, logs); ``key`` and ``params`` name the same sentence for a
-    translated page (``store.<key>`` in ``web/i18n``). A raise without a key shows its English text."""
-
-    def __init__(self, message: str, *, key: str = "", params: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params: dict[str, Any] = dict(params or {})
+    translated page (``store.<key>`` in ``web/i18n``; kept by :class:`HuashuError`). A raise without a
+    key shows its English text."""
 
 
 class NotFoundError(StoreError, LookupError):
