@@ -30,8 +30,10 @@ def cli() -> None:
     "Classify FILE (a WAV, 8 or 16 kHz; other formats if ffmpeg reads them) as what answers a call: "
     "human, ringback, ringback_music, sit, busy_tone, congestion_tone, silence, announcement_invalid, "
     "announcement_suspended, announcement_powered_off, announcement_busy, announcement_unreachable, "
-    "voicemail, screening, ivr or fax. Prints the class, confidence, decision time (seconds of audio) "
-    "and the evidence (which tone or phrase at which second).\n\n"
+    "announcement (an operator announcement whose kind was not heard clearly), voicemail, screening, ivr "
+    "or fax. Prints the class, confidence, decision time (seconds of audio; for an announcement heard in "
+    "early media, when the call was known to be one and when its kind was) and the evidence (which tone "
+    "or phrase at which second).\n\n"
     "Phrases are spotted against the phrase tables (--table; built in: zh, en) by acoustic templates "
     "rendered offline; --recogniser whisper scores Whisper's words against the same tables instead "
     "(slower, ~1 s CPU per look)."
@@ -69,8 +71,10 @@ def classify(file: Path, phase: str, tables: tuple[str, ...], recogniser: str, f
         return
     for d in det.history if follow else []:
         click.echo(f"  (before: {d.label.value} at {d.decided_at_s:.2f} s)")
+    labelled = decision.labelled_at_s
+    kind_at = f", kind known at {labelled:.2f} s" if labelled is not None and labelled > decision.decided_at_s else ""
     click.echo(f"{decision.label.value}  confidence {decision.confidence:.2f}  decided at {decision.decided_at_s:.2f} s"
-               f" of {out['audio_s']:.2f} s ({phase})")
+               f"{kind_at} of {out['audio_s']:.2f} s ({phase})")
     if decision.reason:
         click.echo(f"reason: {decision.reason}")
     for e in decision.evidence:

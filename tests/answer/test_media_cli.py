@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,14 @@ def test_json_gives_the_action_and_the_label_with_their_evidence(tmp_path: Path)
     assert out["action"]["decided_at_s"] == out["decided_at_s"] < 2.5
     assert any(e["kind"] == "phrase" for e in out["action"]["evidence"])  # the action's evidence ...
     assert len(out["evidence"]) > len(out["action"]["evidence"])  # ... and the label's, which heard more
+
+
+@pytest.mark.audio
+def test_text_output_gives_the_action_time_and_the_kind_time(tmp_path: Path) -> None:
+    from runtime.speech.tts_espeak import EspeakProvider
+
+    speech = S.trim_edges(EspeakProvider().render("对不起，您拨打的用户已关机", voice="cmn-latn-pinyin+m3", rate=0.9).pcm)
+    f = _wav(tmp_path, S.through_g711(S.concat(S.prefix_tone(0), speech, S.gap(1.5))))
+    res = CliRunner().invoke(cli, ["classify", str(f)])
+    assert res.exit_code == 0, res.output
+    assert re.search(r"decided at \d+\.\d\d s, kind known at \d+\.\d\d s of", res.output), res.output
