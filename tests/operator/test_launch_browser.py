@@ -221,7 +221,10 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
                 page.reload()
             assert recorded.count(), "no recorded call of the launched task"
             recorded.first.click()
-            page.wait_for_function("() => document.querySelector('#player').readyState >= 1", timeout=15_000)
+            # wait for the call's own page: a predicate run on the list before it navigates finds no player
+            page.wait_for_url(re.compile(r".*/operator/calls/\d+$"))
+            page.wait_for_selector("#player", state="attached")
+            page.wait_for_function("() => document.querySelector('#player')?.readyState >= 1", timeout=15_000)
             duration = page.evaluate("() => document.querySelector('#player').duration")
             assert duration > 0, duration
             page.evaluate("() => document.querySelector('#player').play()")
