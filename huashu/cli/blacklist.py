@@ -89,9 +89,9 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
         fail(f"cannot read {file}: {e.strerror or e}", 2)
     pairs, errors = import_lines(data, column)
     added, bad_numbers = add_many(open_db(ctx), pairs, task_id, "import", phone_region())
-    errors = sorted(errors + bad_numbers, key=_line_no)
+    errors = sorted(errors + bad_numbers, key=lambda e: e.row_no)
     if as_json:
-        emit_json({"added": added, "errors": errors})
+        emit_json({"added": added, "errors": [str(e) for e in errors]})
     else:
         click.echo(f"{added} numbers added, {len(errors)} bad lines (skipped; the good lines were imported)"
                    if errors else f"{added} numbers added")
@@ -100,8 +100,3 @@ def import_cmd(ctx: click.Context, file: Path, task_id: int, column: str, as_jso
     if errors:
         raise SystemExit(1)
 
-
-def _line_no(msg: str) -> int:
-    """Sort key of a "line N: …" message."""
-    head = msg.split(":", 1)[0].removeprefix("line ")
-    return int(head) if head.isdigit() else 0

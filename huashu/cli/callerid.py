@@ -34,7 +34,7 @@ def import_cmd(ctx: click.Context, pool: str, file: Path, default_cap: int | Non
     except PoolError as e:
         fail(str(e))
     if as_json:
-        emit_json({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": rep.errors})
+        emit_json({"pool": rep.pool, "added": rep.added, "updated": rep.updated, "errors": [str(e) for e in rep.errors]})
     else:
         click.echo(f"pool {rep.pool}: {rep.added} added, {rep.updated} updated, {len(rep.errors)} rejected")
         for problem in rep.errors[:20]:

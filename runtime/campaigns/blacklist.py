@@ -56,14 +56,14 @@ def add(engine: Engine, phone: str, task_id: int = GLOBAL, reason: str = "manual
 
 def add_many(
     engine: Engine, numbers: Iterable[tuple[int, Any]], task_id: int = GLOBAL, reason: str = "import", region: str = "CN"
-) -> tuple[int, list[str]]:
-    """Import (line, number) pairs; returns (added, errors with their line numbers)."""
-    errors: list[str] = []
+) -> tuple[int, list[RowError]]:
+    """Import (line, number) pairs; returns (added, the bad numbers by line)."""
+    errors: list[RowError] = []
     wanted: dict[str, int] = {}
     for line, raw in numbers:
         chk = normalize(raw, region)
         if chk.e164 is None:
-            errors.append(f"line {line}: {chk.message}")
+            errors.append(RowError.of_number(line, chk, raw))
         else:
             wanted.setdefault(chk.e164, line)
     b = T.blacklist
@@ -78,8 +78,8 @@ def add_many(
     return len(new), errors
 
 
-def import_lines(data: bytes, column: str = "phone") -> tuple[list[tuple[int, str]], list[str]]:
-    """(line, number) pairs of an import file, and its unreadable lines as "line N: why".
+def import_lines(data: bytes, column: str = "phone") -> tuple[list[tuple[int, str]], list[RowError]]:
+    """(line, number) pairs of an import file, and its unreadable lines by line.
 
     Decoded like a campaign list (UTF-8 with or without BOM, GBK/GB18030; an undecodable line
     is reported and skipped, the rest kept). A CSV whose first line names ``column`` is read by
@@ -95,13 +95,14 @@ def import_lines(data: bytes, column: str = "phone") -> tuple[list[tuple[int, st
             raw = row.get(column)
             if raw is None or not str(raw).strip():
                 if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    bad.append(RowError(reader.line_num, f"no number in column {column!r}"))
+                    bad.append(RowError(reader.line_num, f"no number in column {column!r}", "op.row.no_number",
+                                        {"column": column[:40]}))
                 continue
             pairs.append((reader.line_num, str(raw).strip()))
     else:
         pairs = [(i, ln.strip()) for i, ln in enumerate(lines, 1) if ln.strip()]
     bad.sort(key=lambda e: e.row_no)
-    return pairs, [str(e) for e in bad]
+    return pairs, bad
 
 
 def remove(engine: Engine, phone: str, task_id: int = GLOBAL, region: str = "CN") -> bool:

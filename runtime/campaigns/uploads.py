@@ -12,14 +12,17 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huashu.core.errors import UserError
 from runtime.campaigns.mapping import SourceRow
 from runtime.campaigns.upload_limits import UploadLimits, oversized_part, too_many_rows
+
+if TYPE_CHECKING:
+    from runtime.campaigns.phones import PhoneCheck
 
 __all__ = ["RowError", "UploadError", "UploadTooLarge", "UploadLimits", "check_xlsx", "decode_text", "read_upload",
            "read_csv_text", "read_xlsx"]
@@ -31,11 +34,22 @@ _NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """One bad line: its number and what is wrong, in English (CLI, JSON, logs); ``key`` and
+    ``params`` name the same sentence in the UI catalogue (``phone.invalid_number``...) where one
+    exists, so a page says it in its own language."""
+
     row_no: int
     message: str
+    key: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"line {self.row_no}: {self.message}"
+
+    @classmethod
+    def of_number(cls, row_no: int, check: PhoneCheck, raw: object) -> RowError:
+        """A number that failed :func:`runtime.campaigns.phones.normalize` on this line."""
+        return cls(row_no, str(check.message), f"phone.{check.reason}", {"phone": str(raw)[:40]})
 
 
 class UploadError(UserError):

@@ -44,7 +44,7 @@ def test_any_satisfiable_range_stays_inside_the_file(size: int, a: int, b: int) 
 
 def test_csv_reader_with_and_without_header() -> None:
     pairs, errors = read_numbers("手机号,name\n139 0000 0001,a\n,b\n13900000002,c\n".encode())
-    assert pairs == [(2, "139 0000 0001"), (4, "13900000002")] and errors == ["line 3: no value in the '手机号' column"]
+    assert pairs == [(2, "139 0000 0001"), (4, "13900000002")] and [str(e) for e in errors] == ["line 3: no value in the '手机号' column"]
     pairs, errors = read_numbers(b"13900000001\n\n13900000002\n")
     assert pairs == [(1, "13900000001"), (3, "13900000002")] and errors == []
     pairs, _ = read_numbers("phone\n13900000003\n".encode("gb18030"))

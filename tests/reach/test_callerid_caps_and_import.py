@@ -16,7 +16,7 @@ def test_import_csv_reads_numbers_caps_and_names_bad_rows(engine, tmp_path: Path
     f.write_text("number,cap\n13912345678,50\n02088881234\nnot-a-number\n13800138000,abc\n13800138000,0\n", encoding="utf-8")
     rep = import_csv(engine, "local", f)
     assert (rep.added, rep.updated) == (2, 0)
-    assert [e.split(":")[0] for e in rep.errors] == ["line 4", "line 5", "line 6"]
+    assert [str(e).split(":")[0] for e in rep.errors] == ["line 4", "line 5", "line 6"]
     rows = {r["number"]: r for r in pool_numbers(engine, "local")}
     assert rows["+8613912345678"]["effective_cap"] == 50 and rows["+8613912345678"]["label"] == "江苏省常州市"
     assert rows["+862088881234"]["effective_cap"] == 200  # the pool's default

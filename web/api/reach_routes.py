@@ -68,7 +68,7 @@ class CallerIdController(Controller):
         except PoolError as e:
             raise UserError(str(e)) from e
         return PoolImportOut(pool=rep.pool, added=rep.added, updated=rep.updated,
-                             errors=[e.replace("line ", "numbers[", 1).replace(":", "]:", 1) for e in rep.errors])
+                             errors=[f"numbers[{e.row_no}]: {e.message}" for e in rep.errors])
 
     @get("/{pool:str}/numbers", sync_to_thread=True)
     def numbers(self, engine: EngineDep, pool: str) -> list[PoolNumberOut]:

@@ -16,7 +16,7 @@ from designer.localize import localize_qa, localize_validation
 from designer.qa_findings import QAReport
 from web.i18n import Translator, catalogue
 
-__all__ = ["say_error"]
+__all__ = ["say_error", "say_row"]
 
 #: Parameters that hold a script version status, shown with the status words of the catalogue.
 _STATUS_PARAMS = ("status", "to")
@@ -59,3 +59,12 @@ def say_error(t: Translator, error: Exception, prefix: str = "store.") -> str:
     if isinstance(report, ValidationReport) and report.errors:  # the first error, said in this language too
         params["first"] = localize_validation(report, t.lang).errors[0].message
     return t(f"{prefix}{key}", **params)
+
+
+def say_row(t: Translator, error: Any) -> str:
+    """One bad line of an import (``runtime.campaigns.uploads.RowError``) in ``t``'s language:
+    "第 3 行：…" with its catalogued sentence, else its own English "line 3: …"."""
+    key = getattr(error, "key", "")
+    if not key or key not in catalogue("en"):
+        return str(error)
+    return t("op.row", line=error.row_no, what=t(key, **dict(error.params)))

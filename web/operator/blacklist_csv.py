@@ -11,6 +11,8 @@ import csv
 import io
 from typing import Any
 
+from runtime.campaigns.uploads import RowError
+
 __all__ = ["CsvError", "PHONE_COLUMNS", "read_numbers", "MAX_BYTES"]
 
 PHONE_COLUMNS: tuple[str, ...] = ("phone", "mobile", "号码", "手机号", "电话", "phone_number")
@@ -39,7 +41,7 @@ def _decode(raw: bytes, filename: str) -> str:
     raise CsvError(f"{filename}: not UTF-8 or GB18030 text", key="encoding", params={"name": filename})
 
 
-def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[int, str]], list[str]]:
+def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[int, str]], list[RowError]]:
     """(line number, raw value) pairs and the lines that had no number at all."""
     text = _decode(raw, filename)
     lines = text.splitlines()
@@ -48,7 +50,7 @@ def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[i
     header = [h.strip().lower() for h in next(csv.reader([lines[0]]))]
     column = next((i for i, h in enumerate(header) if h in PHONE_COLUMNS), None)
     pairs: list[tuple[int, str]] = []
-    errors: list[str] = []
+    errors: list[RowError] = []
     if column is None:
         for i, ln in enumerate(lines, 1):
             v = ln.strip().strip('"').strip()
@@ -63,7 +65,8 @@ def read_numbers(raw: bytes, filename: str = "upload.csv") -> tuple[list[tuple[i
             continue
         value = row[column].strip() if column < len(row) else ""
         if not value:
-            errors.append(f"line {line}: no value in the {header[column]!r} column")
+            errors.append(RowError(line, f"no value in the {header[column]!r} column", "op.row.no_number",
+                                   {"column": header[column][:40]}))
         else:
             pairs.append((line, value))
     return pairs, errors

@@ -18,12 +18,13 @@ from sqlalchemy.engine import Engine
 from runtime.campaigns import blacklist as bl
 from runtime.campaigns import tables as T
 from runtime.campaigns.models import GLOBAL
+from runtime.campaigns.uploads import RowError
 from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
 from web.i18n import Translator
-from web.i18n.errors import say_error
+from web.i18n.errors import say_error, say_row
 from web.operator._render import RUN, op_page, query_of, translator_of
 from web.operator.blacklist_csv import MAX_BYTES, CsvError, read_numbers
 from web.operator.filters import FilterError, Page, parse_int, parse_page
@@ -72,11 +73,6 @@ def _said(t: Translator, e: Exception) -> str:
     in the page's language."""
     prefix = "phone." if isinstance(e, bl.BlacklistError) else "op.bl.err." if isinstance(e, CsvError) else "op.filter."
     return say_error(t, e, prefix=prefix)
-
-
-def _line_no(msg: str) -> int:
-    parts = msg.split(":", 1)[0].split()
-    return int(parts[1]) if len(parts) == 2 and parts[0] == "line" and parts[1].isdigit() else 0
 
 
 @dataclass
@@ -149,25 +145,25 @@ class BlacklistController(Controller):
         """Good lines are added, every bad line is listed with its number; JSON clients get the same."""
         wants_json = "application/json" in request.headers.get("accept", "")
         upload = data.file
-        errors: list[str]
+        lines: list[RowError] = []
+        added = 0
         refused: Exception | None = None  # the whole file refused: said in the page's language below
         if not isinstance(upload, UploadFile):
-            errors, added = ["no file was uploaded (field 'file')"], 0
-            refused = CsvError(errors[0], key="no_file")
+            refused = CsvError("no file was uploaded (field 'file')", key="no_file")
         else:
             raw = upload.file.read(MAX_BYTES + 1)
             name = upload.filename or "upload.csv"
             try:
                 task_id = _scope(data.task)
-                pairs, errors = read_numbers(raw, name)
+                pairs, lines = read_numbers(raw, name)
                 added, bad = bl.add_many(engine, pairs, task_id, "import", _region(request))
-                errors = sorted(errors + bad, key=_line_no)
+                lines = sorted(lines + bad, key=lambda e: e.row_no)
             except (CsvError, FilterError) as e:
-                errors, added, refused = [str(e)], 0, e
+                refused = e
         if wants_json:
+            errors = [str(refused)] if refused is not None else [str(e) for e in lines]
             return Response({"added": added, "errors": errors}, status_code=200 if added or not errors else 422)
         t = translator_of(request)
-        if refused is not None:
-            errors = [_said(t, refused)]
-        flash(request, t("op.bl.imported", added=added, bad=len(errors)), "error" if errors and not added else "ok")
-        return _render(request, engine, import_errors=errors)
+        said = [_said(t, refused)] if refused is not None else [say_row(t, e) for e in lines]
+        flash(request, t("op.bl.imported", added=added, bad=len(said)), "error" if said and not added else "ok")
+        return _render(request, engine, import_errors=said)

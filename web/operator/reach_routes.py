@@ -25,7 +25,7 @@ from runtime.privacy.masking import mask_phone
 from web.auth.guards import require_permission
 from web.deps import EngineDep
 from web.forms import MULTI_PART, URL_ENCODED
-from web.i18n.errors import say_error
+from web.i18n.errors import say_error, say_row
 from web.operator._render import RUN, op_page, translator_of
 from web.operator.privacy import sees_personal
 from web.operator.task_views import task_or_404
@@ -109,7 +109,7 @@ class CallerIdsController(Controller):
             try:
                 rep = callers.import_csv_bytes(engine, pool, upload.file.read(_MAX_UPLOAD + 1),
                                                upload.filename or "upload.csv", _region(request))
-                errors = rep.errors
+                errors = [say_row(t, e) for e in rep.errors]
             except callers.PoolError as e:
                 rep, errors = None, [say_error(t, e, prefix="task.")]
         if rep is not None:

@@ -28,6 +28,7 @@ from runtime.campaigns.callerid.picker import Pick, Picker, PoolNumber
 from runtime.campaigns.callerid.regions import Region, region_of
 from runtime.campaigns.clock import utcnow
 from runtime.campaigns.phones import normalize
+from runtime.campaigns.uploads import RowError
 
 __all__ = ["PoolError", "ImportReport", "import_numbers", "import_csv", "list_pools", "pool_numbers", "load_picker",
            "take_slot", "record_outcome", "judge_pool", "explain_pick", "day_of", "EARLY_HANGUP_MS", "MAX_ROWS",
@@ -54,7 +55,7 @@ class ImportReport:
     pool: str
     added: int = 0
     updated: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
 
 
 def answered_outcome(outcome: str) -> bool:
@@ -111,17 +112,19 @@ def import_numbers(engine: Engine, pool: str, rows: list[tuple[int, str, str | N
     for line, raw, cap_text in rows:
         check = normalize(raw, region)
         if not check.ok:
-            report.errors.append(f"line {line}: {check.message}")
+            report.errors.append(RowError.of_number(line, check, raw))
             continue
         cap: int | None = None
         if cap_text not in (None, ""):
             try:
                 cap = int(str(cap_text).strip())
             except ValueError:
-                report.errors.append(f"line {line}: cap {str(cap_text)[:20]!r} is not a whole number")
+                report.errors.append(RowError(line, f"cap {str(cap_text)[:20]!r} is not a whole number",
+                                              "op.row.cap_not_int", {"cap": str(cap_text)[:20]}))
                 continue
             if not 1 <= cap <= MAX_CAP:
-                report.errors.append(f"line {line}: cap {cap} is not in 1..{MAX_CAP}")
+                report.errors.append(RowError(line, f"cap {cap} is not in 1..{MAX_CAP}", "op.row.cap_range",
+                                              {"cap": cap, "max": MAX_CAP}))
                 continue
         good[str(check.e164)] = cap
     now = utcnow()
