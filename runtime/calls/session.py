@@ -71,6 +71,9 @@ __all__ = ["run_call", "CallSession", "CallOptions", "EngineLike"]
 _HANGUP_GRACE_S = 10.0  # after we hang up, how long the driver has to confirm
 _BY = {"remote": "customer", "local": "bot", "network": "network"}
 _log = logging.getLogger(__name__)
+#: How long a call may wait before dialling for its personalised prompts (a neural voice takes
+#: seconds a sentence); what is not ready by then renders when played.
+PREPARE_PROMPTS_S = 20.0
 
 
 class EngineLike(Protocol):
@@ -82,6 +85,8 @@ class EngineLike(Protocol):
     def start(self, at_ms: int = 0) -> list[Any]: ...
 
     def handle(self, event: Any) -> list[Any]: ...
+
+    def personal_prompts(self) -> list[str]: ...
 
 
 def _default_engine(script: Script, variables: Mapping[str, Any]) -> EngineLike:
@@ -196,7 +201,35 @@ class CallSession:
             )
             return result
 
+    async def _prepare_prompts(self) -> None:
+        """This customer's personalised prompts (those with ``${variables}``) are synthesised
+        before dialling, so no turn waits for TTS (static prompts were rendered when the version
+        was approved). Bounded by :data:`PREPARE_PROMPTS_S`; what is not ready by then, or fails,
+        renders when it is played, as it did before, and the log says so."""
+        speech = self.speech
+        if speech is None:
+            return
+        todo = [text for text in self.engine.personal_prompts() if speech.cached(text, None) is None]
+        if not todo:
+            return
+        t0 = time.perf_counter()
+
+        async def render_all() -> None:
+            for text in todo:  # one after another: a neural voice takes a core for each
+                await speech.render(text, None)
+
+        try:
+            with holding(self.clock):  # a render in a thread must not let virtual time run on
+                await asyncio.wait_for(render_all(), PREPARE_PROMPTS_S)
+        except Exception as exc:  # noqa: BLE001 - the call goes on; the prompt renders when played
+            _log.warning("personalised prompts not ready before dialling (%s: %s); they render when played",
+                         type(exc).__name__, exc)
+            return
+        _log.info("personalised prompts ready before dialling: %d in %.0f ms", len(todo),
+                  1000 * (time.perf_counter() - t0))
+
     async def _run(self) -> CallResult:
+        await self._prepare_prompts()
         self._t0 = self.clock.now()
         started = self.clock.wall()
         try:

@@ -39,6 +39,7 @@ from runtime.dialog.render import (
     MissingVariableError,
     VariableError,
     check_variables,
+    placeholders,
     render_text,
     with_defaults,
 )
@@ -119,6 +120,18 @@ class DialogEngine:
     def silence_clock_ms(self) -> int:
         """Silence timeout of the current listening node (0: no silence timer there)."""
         return self._c.silence_timeout_ms(self._node) if self._node is not None and self._node.listens else 0
+
+    def personal_prompts(self) -> list[str]:
+        """The text of every spoken prompt with a ``${variable}``, rendered with this call's values
+        (once each, in script order): what must be synthesised for this customer. Static prompts
+        are rendered when the version is approved; these can be rendered before dialling."""
+        texts: dict[str, None] = {}
+        for node in self.script.nodes:
+            if node.prompt.mode != "recording" and placeholders(node.prompt.text):
+                text = render_text(node.prompt.text, self._spoken)
+                if text.strip():
+                    texts[text] = None
+        return list(texts)
 
     # ---- events ----------------------------------------------------------------------------
     def start(self, at_ms: int = 0) -> list[Action]:
