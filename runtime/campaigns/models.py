@@ -8,6 +8,7 @@ a :class:`CallAttempt` row *before* the call is placed, so a crash can never hid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
@@ -15,6 +16,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "DataSource",
+    "TaskSettings",
     "CallTask",
     "TaskRun",
     "DialJob",
@@ -56,28 +58,28 @@ class DataSource(SQLModel, table=True):
     created_at: datetime
 
 
-class CallTask(SQLModel, table=True):
-    __tablename__ = "campaign_task"
+@dataclass
+class TaskSettings:
+    """How a call task runs — schedule, script, caller, pacing, redial, compliance, answering —
+    written once: the ``campaign_task`` columns of these names (:class:`CallTask`) and the
+    :class:`runtime.campaigns.tasks.TaskSpec` a task is created and changed with both take them
+    from here, so a setting added here is in both. The order is the API's (``/schema``)."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(index=True)
-    business: str = Field(index=True)
-    status: str = Field(default="draft", index=True)
+    name: str
+    business: str  # the dedupe key
+    source_id: int | None = None
+    query: str | None = None
     schedule_kind: str = "once"  # once | cron
     cron: str | None = None
     timezone: str = "Asia/Shanghai"
     once_at: datetime | None = None
-    source_id: int | None = Field(default=None, index=True)
-    query: str | None = None
-    query_params: str = "{}"  # JSON object
-    mapping: str = "{}"  # JSON: phone, secondary_phone, customer_id, name, variables[]
     script_id: str | None = None
     script_version: int | None = None
     voice: str | None = None
     caller_id: str | None = None
     caller_pool: str | None = None  # a caller-id pool's name: the dialer picks a number per call (local first)
-    # 0..9, higher first among tasks sharing the line (runtime.campaigns.priority); server default for old rows
-    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # 0..9, higher first among tasks sharing the line (runtime.campaigns.priority)
+    priority: int = 0
     redial_count: int = 0
     redial_interval_s: int = 600
     redial_outcomes: str = "no_answer,busy"
@@ -92,12 +94,30 @@ class CallTask(SQLModel, table=True):
     audience_id: int | None = None  # numbers from a saved audience instead of a data source
     best_time: bool = False  # defer each number to its segment's best half hour (runtime.analytics.besttime)
     # answer classification for this task's calls (runtime.answer.per_task; docs/answering.md)
-    answer_mode: str = Field(default="node", sa_column_kwargs={"server_default": "node"})  # node (the node's [answer] enabled) | on | off
+    answer_mode: str = "node"  # node (the node's [answer] enabled) | on | off
     answer_on_machine: str | None = None  # hangup | message; None: the node's
     answer_message: str | None = None  # left on a voicemail box; None: the node's
     answer_screener_text: str | None = None  # said to a call screener; None: the node's
     business_type: str | None = None  # marketing | service | collection: the legal bases it needs (consent.py)
     region_policy: str | None = None  # cn | us | eu | a custom one: hours, holidays, attempts, disclosure (regions.py)
+
+
+class CallTask(SQLModel, TaskSettings, table=True):
+    """A call task as stored: its :class:`TaskSettings` as columns, plus what only the row has
+    (id, status, the query's parameters and the column mapping as JSON text, times)."""
+
+    __tablename__ = "campaign_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="draft", index=True)
+    query_params: str = "{}"  # JSON object
+    mapping: str = "{}"  # JSON: phone, secondary_phone, customer_id, name, variables[]
+    # the indexed columns, and the server defaults for rows older than their columns
+    name: str = Field(index=True)
+    business: str = Field(index=True)
+    source_id: int | None = Field(default=None, index=True)
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    answer_mode: str = Field(default="node", sa_column_kwargs={"server_default": "node"})
     created_at: datetime
     updated_at: datetime
 

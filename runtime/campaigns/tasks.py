@@ -25,7 +25,7 @@ from runtime.campaigns.clock import utcnow
 from runtime.campaigns.consent import ConsentError, check_business_type
 from runtime.campaigns.cronspec import CronError, check_cron, next_fire
 from runtime.campaigns.mapping import ColumnMapping, MappingError
-from runtime.campaigns.models import CallTask, Trigger
+from runtime.campaigns.models import CallTask, TaskSettings, Trigger
 from runtime.campaigns.policy import parse_outcomes
 from runtime.campaigns.regions import PolicyError, effective_windows, task_policy
 from runtime.campaigns.scripts import Resolver, ScriptNotApproved, required_variables, store_document
@@ -65,42 +65,13 @@ class TaskStateError(TaskError):
 
 
 @dataclass
-class TaskSpec:
-    name: str
-    business: str
-    source_id: int | None = None
-    query: str | None = None
+class TaskSpec(TaskSettings):
+    """A task as it is created or changed: the settings its row stores (:class:`TaskSettings`,
+    one definition for both), and the query's parameters and the column mapping as objects (the
+    row keeps them as JSON text)."""
+
     query_params: dict[str, Any] = field(default_factory=dict)
     mapping: dict[str, Any] = field(default_factory=lambda: {"phone": "phone"})
-    schedule_kind: str = "once"
-    cron: str | None = None
-    timezone: str = "Asia/Shanghai"
-    once_at: datetime | None = None
-    script_id: str | None = None
-    script_version: int | None = None
-    voice: str | None = None
-    caller_id: str | None = None
-    caller_pool: str | None = None
-    priority: int = 0
-    redial_count: int = 0
-    redial_interval_s: int = 600
-    redial_outcomes: str = "no_answer,busy"
-    call_secondary: bool = False
-    windows: str = "09:00-12:00,13:30-20:00"
-    max_concurrent: int = 5
-    calls_per_second: float = 1.0
-    spread: bool = False
-    agent_group: str | None = None
-    dedupe_days: int | None = None
-    misfire: str = "fire_once"
-    audience_id: int | None = None
-    best_time: bool = False
-    answer_mode: str = "node"
-    answer_on_machine: str | None = None
-    answer_message: str | None = None
-    answer_screener_text: str | None = None
-    business_type: str | None = None
-    region_policy: str | None = None
 
 
 def _validate(spec: TaskSpec, source_kind: str | None) -> None:

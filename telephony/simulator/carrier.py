@@ -211,7 +211,9 @@ def plan_call(
     curve is the population default. The scene (announcement, 彩铃, machine) is drawn from
     streams of its own, so a profile without scenes plans exactly as before.
     """
-    plan = _signalling_plan(seed, number, attempt, when, profile, answer_curve)
+    per_number = rng_for(seed, "number", number)
+    per_attempt = rng_for(seed, "attempt", number, attempt)
+    plan = _signalling_plan(per_number, per_attempt, when, profile, answer_curve)
     return _with_scene(seed, number, attempt, plan, profile)
 
 
@@ -251,16 +253,10 @@ def _with_scene(seed: int, number: str, attempt: str, plan: DialPlan, profile: C
     return plan
 
 
-def _signalling_plan(
-    seed: int,
-    number: str,
-    attempt: str,
-    when: datetime,
-    profile: CarrierProfile,
-    answer_curve: tuple[float, ...] | None = None,
-) -> DialPlan:
-    per_number = rng_for(seed, "number", number)
-    per_attempt = rng_for(seed, "attempt", number, attempt)
+def _signalling_plan(per_number: random.Random, per_attempt: random.Random, when: datetime, profile: CarrierProfile,
+                     answer_curve: tuple[float, ...] | None) -> DialPlan:
+    """What the network answers (invalid, powered off, busy, answer...), drawn from the number's
+    stream (its habits: the same on every redial) and the attempt's (:func:`plan_call` names them)."""
     u_invalid, u_answer, u_reject = per_number.random(), per_number.random(), per_number.random()
     u_fail = per_attempt.random()
     setup = _between(per_attempt, profile.setup_s)

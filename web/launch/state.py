@@ -18,13 +18,14 @@ import os
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from huashu.core.private_files import make_private, private_dir
 from web.launch.wizard import Draft
 
-__all__ = ["MAX_AGE_S", "LIST_SUFFIXES", "new_wid", "load", "save", "drop", "wizard_dir", "store_upload",
+__all__ = ["Drafts", "MAX_AGE_S", "LIST_SUFFIXES", "new_wid", "load", "save", "drop", "wizard_dir", "store_upload",
            "remove_upload", "sweep"]
 
 MAX_AGE_S = 24 * 3600
@@ -112,3 +113,22 @@ def store_upload(data_dir: Path, wid: str, filename: str, body: bytes) -> Path:
 def remove_upload(path: Any) -> None:
     if isinstance(path, str) and path:
         Path(path).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """One user's wizards in the app's data folder: what the launch pages are given (a
+    dependency of :class:`web.launch.routes.LaunchController`) instead of reading the folder and
+    the user off the request each time."""
+
+    data_dir: Path
+    owner: str
+
+    def load(self, wid: str) -> Draft | None:
+        return load(self.data_dir, self.owner, wid)
+
+    def save(self, draft: Draft) -> None:
+        save(self.data_dir, self.owner, draft)
+
+    def drop(self, wid: str) -> None:
+        drop(self.data_dir, self.owner, wid)

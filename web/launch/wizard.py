@@ -21,7 +21,7 @@ from runtime.campaigns.tasks import TaskSpec
 from runtime.campaigns.windows import WindowError, parse_windows, zone
 
 __all__ = ["Draft", "Problem", "Problems", "NUMBER_KINDS", "SCHEDULES", "REDIAL_CHOICES", "MAPPED_FIELDS", "mapped_column",
-           "parse_numbers_form", "parse_mapping_form", "parse_settings_form", "check_mapping", "guess_mapping",
+           "SettingsForm", "parse_numbers_form", "parse_mapping_form", "parse_settings_form", "check_mapping", "guess_mapping",
            "next_runs", "to_spec", "draft_from_task", "changed_fields", "EDITABLE_WHILE_RUNNING"]
 
 #: (i18n key, parameters): said next to the field, in the page's language
@@ -144,11 +144,12 @@ class Draft:
 
 def _text(form: Mapping[str, Any], key: str, limit: int = _MAX_TEXT) -> str:
     v = form.get(key)
-    return (v if isinstance(v, str) else "").strip()[:limit]
+    return _cut(v if isinstance(v, str) else "", limit)
 
 
-def _int(form: Mapping[str, Any], key: str, lo: int, hi: int | None, problems: Problems, default: int) -> int:
-    raw = _text(form, key, 20)
+def _int(raw: str, key: str, lo: int, hi: int | None, problems: Problems, default: int) -> int:
+    """A whole number field as posted; a problem is filed under ``key``."""
+    raw = _cut(raw, 20)
     if raw == "":
         return default
     try:
@@ -161,15 +162,19 @@ def _int(form: Mapping[str, Any], key: str, lo: int, hi: int | None, problems: P
     return n
 
 
-def _many(form: Mapping[str, Any], key: str) -> list[str]:
+def _many(value: str | list[str]) -> list[str]:
     """A field that may repeat (checkboxes): a list, one string, or nothing."""
-    v = form.get(key)
-    items = v if isinstance(v, list) else [v]
+    items = value if isinstance(value, list) else [value]
     return [i.strip() for i in items if isinstance(i, str) and i.strip()]
 
 
-def _flag(form: Mapping[str, Any], key: str) -> bool:
-    return _text(form, key, 8) in ("1", "on", "true", "yes")
+def _checked(value: str) -> bool:
+    """A checkbox that is on."""
+    return _cut(value, 8) in ("1", "on", "true", "yes")
+
+
+def _cut(value: str, limit: int = _MAX_TEXT) -> str:
+    return value.strip()[:limit]
 
 
 def parse_numbers_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
@@ -297,23 +302,127 @@ def guess_mapping(columns: Sequence[str], variables: Iterable[str]) -> dict[str,
     return mapping
 
 
-def parse_settings_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
+@dataclass
+class SettingsForm:
+    """Step 2's form as the page posts it (``data: Annotated[SettingsForm, URL_ENCODED]``): text
+    as typed, checked by :func:`parse_settings_form`. ``name`` is None when the form has no name
+    field (a new task's name is asked for on step 1); ``redial_outcomes`` repeats (checkboxes)."""
+
+    name: str | None = None
+    schedule: str = ""
+    once_at: str = ""
+    cron: str = ""
+    timezone: str = ""
+    windows: str = ""
+    max_concurrent: str = ""
+    calls_per_second: str = ""
+    spread: str = ""
+    priority: str = ""
+    redial_count: str = ""
+    redial_interval_min: str = ""
+    redial_outcomes: str | list[str] = field(default_factory=list)
+    call_secondary: str = ""
+    caller_id: str = ""
+    caller_pool: str = ""
+    voice: str = ""
+    agent_group: str = ""
+    dedupe_days: str = ""
+    misfire: str = ""
+    business_type: str = ""
+    region_policy: str = ""
+    answer_mode: str = ""
+    answer_on_machine: str = ""
+    answer_message: str = ""
+    answer_screener_text: str = ""
+    best_time: str = ""
+
+    @classmethod
+    def of(cls, form: Mapping[str, Any]) -> SettingsForm:
+        """The form from a plain mapping (a value that is not text counts as empty, as on the wire)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in form:
+                v = form[f.name]
+                many = f.name == "redial_outcomes" and isinstance(v, list)
+                values[f.name] = v if isinstance(v, str) or many else ""
+        return cls(**values)
+
+    @classmethod
+    def of_draft(cls, draft: Draft) -> SettingsForm:
+        """The draft's settings as the page would post them (re-checked before Start)."""
+        on = "1"
+        return cls(
+            schedule=draft.schedule, once_at=draft.once_at, cron=draft.cron, timezone=draft.timezone,
+            windows=draft.windows, max_concurrent=str(draft.max_concurrent),
+            calls_per_second=str(draft.calls_per_second), spread=on if draft.spread else "",
+            priority=str(draft.priority), redial_count=str(draft.redial_count),
+            redial_interval_min=str(draft.redial_interval_s // 60),
+            redial_outcomes=[o for o in draft.redial_outcomes.split(",") if o],
+            call_secondary=on if draft.call_secondary else "", caller_id=draft.caller_id,
+            caller_pool=draft.caller_pool, voice=draft.voice, agent_group=draft.agent_group,
+            dedupe_days="" if draft.dedupe_days is None else str(draft.dedupe_days), misfire=draft.misfire,
+            business_type=draft.business_type, region_policy=draft.region_policy,
+            answer_mode=draft.answer_mode, answer_on_machine=draft.answer_on_machine,
+            answer_message=draft.answer_message, answer_screener_text=draft.answer_screener_text,
+            best_time=on if draft.best_time else "",
+        )
+
+
+def parse_settings_form(draft: Draft, form: SettingsForm | Mapping[str, Any]) -> Problems:
     """Step 2: when, calling windows, pacing, redial, caller id, voice and the rest."""
+    f = form if isinstance(form, SettingsForm) else SettingsForm.of(form)
     p: Problems = {}
-    name = _text(form, "name", _NAME_MAX)
-    if "name" in form:
-        draft.name = name
-        if not name:
+    if f.name is not None:
+        draft.name = _cut(f.name, _NAME_MAX)
+        if not draft.name:
             p["name"] = ("launch.err.required", {})
-    schedule = _text(form, "schedule", 8)
+    _parse_schedule(draft, f, p)
+    draft.windows = _cut(f.windows, 200)
+    try:
+        parse_windows(draft.windows)
+    except WindowError:
+        p["windows"] = ("launch.err.windows", {})
+    _parse_pacing(draft, f, p)
+    draft.caller_id = _cut(f.caller_id, 24)
+    if draft.caller_id and not _CALLER_ID.match(draft.caller_id):
+        p["caller_id"] = ("launch.err.caller_id", {})
+    draft.caller_pool = _cut(f.caller_pool, 120)
+    draft.voice = _cut(f.voice, 80)
+    if draft.voice and not _VOICE.match(draft.voice):
+        p["voice"] = ("launch.err.voice", {})
+    draft.agent_group = _cut(f.agent_group, 120)
+    dd = _cut(f.dedupe_days, 6)
+    draft.dedupe_days = _int(dd, "dedupe_days", 0, 3650, p, 0) if dd else None
+    misfire = _cut(f.misfire, 12)
+    draft.misfire = misfire if misfire in ("fire_once", "skip") else "fire_once"
+    bt = _cut(f.business_type, 20)
+    draft.business_type = bt if bt in ("marketing", "service", "collection") else ""
+    draft.region_policy = _cut(f.region_policy, 40)
+    if draft.region_policy and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", draft.region_policy):
+        p["region_policy"] = ("launch.err.region_policy", {})
+    mode = _cut(f.answer_mode, 8)
+    draft.answer_mode = mode if mode in ("node", "on", "off") else "node"
+    machine = _cut(f.answer_on_machine, 10)
+    draft.answer_on_machine = machine if machine in ("hangup", "message") else ""
+    draft.answer_message = _cut(f.answer_message)
+    draft.answer_screener_text = _cut(f.answer_screener_text)
+    if draft.answer_on_machine == "message" and not draft.answer_message:
+        p["answer_message"] = ("launch.err.required", {})
+    draft.best_time = _checked(f.best_time)
+    return p
+
+
+def _parse_schedule(draft: Draft, f: SettingsForm, p: Problems) -> None:
+    """When: now, once at a local time, or on a cron schedule, in a time zone."""
+    schedule = _cut(f.schedule, 8)
     draft.schedule = schedule if schedule in SCHEDULES else "now"
-    draft.timezone = _text(form, "timezone", 64) or "Asia/Shanghai"
+    draft.timezone = _cut(f.timezone, 64) or "Asia/Shanghai"
     try:
         zone(draft.timezone)
     except WindowError:
         p["timezone"] = ("launch.err.timezone", {"tz": draft.timezone})
-    draft.once_at = _text(form, "once_at", 20)
-    draft.cron = _text(form, "cron", 120)
+    draft.once_at = _cut(f.once_at, 20)
+    draft.cron = _cut(f.cron, 120)
     if draft.schedule == "once":
         if _once_at(draft) is None:
             p["once_at"] = ("launch.err.once_at", {})
@@ -321,59 +430,31 @@ def parse_settings_form(draft: Draft, form: Mapping[str, Any]) -> Problems:
         problem = cron_problem(draft.cron, draft.timezone)
         if problem is not None:
             p["cron"] = problem
-    draft.windows = _text(form, "windows", 200)
-    try:
-        parse_windows(draft.windows)
-    except WindowError:
-        p["windows"] = ("launch.err.windows", {})
-    draft.max_concurrent = _int(form, "max_concurrent", 1, 1000, p, 5)
-    cps = _text(form, "calls_per_second", 20)
+
+
+def _parse_pacing(draft: Draft, f: SettingsForm, p: Problems) -> None:
+    """How fast and how often: concurrency, calls per second, priority, redials."""
+    draft.max_concurrent = _int(f.max_concurrent, "max_concurrent", 1, 1000, p, 5)
+    cps = _cut(f.calls_per_second, 20)
     try:
         draft.calls_per_second = float(cps) if cps else 1.0
         if not 0 < draft.calls_per_second <= 1000:
             p["calls_per_second"] = ("launch.err.cps", {})
     except ValueError:
         p["calls_per_second"] = ("launch.err.cps", {})
-    draft.spread = _flag(form, "spread")
-    draft.priority = _int(form, "priority", 0, 9, p, 0)
-    draft.redial_count = _int(form, "redial_count", 0, 20, p, 0)
-    draft.redial_interval_s = 60 * _int(form, "redial_interval_min", 0, 7 * 24 * 60, p, 10)
+    draft.spread = _checked(f.spread)
+    draft.priority = _int(f.priority, "priority", 0, 9, p, 0)
+    draft.redial_count = _int(f.redial_count, "redial_count", 0, 20, p, 0)
+    draft.redial_interval_s = 60 * _int(f.redial_interval_min, "redial_interval_min", 0, 7 * 24 * 60, p, 10)
     if "redial_interval_min" in p:
         p["redial_interval_s"] = p.pop("redial_interval_min")
-    picked = [o for o in _many(form, "redial_outcomes") if o in KNOWN_OUTCOMES]
+    picked = [o for o in _many(f.redial_outcomes) if o in KNOWN_OUTCOMES]
     draft.redial_outcomes = ",".join(picked)
     if draft.redial_count and not picked:
         p["redial_outcomes"] = ("launch.err.redial_outcomes", {})
     else:
         parse_outcomes(draft.redial_outcomes)  # an allow-listed choice: cannot fail
-    draft.call_secondary = _flag(form, "call_secondary")
-    draft.caller_id = _text(form, "caller_id", 24)
-    if draft.caller_id and not _CALLER_ID.match(draft.caller_id):
-        p["caller_id"] = ("launch.err.caller_id", {})
-    draft.caller_pool = _text(form, "caller_pool", 120)
-    draft.voice = _text(form, "voice", 80)
-    if draft.voice and not _VOICE.match(draft.voice):
-        p["voice"] = ("launch.err.voice", {})
-    draft.agent_group = _text(form, "agent_group", 120)
-    dd = _text(form, "dedupe_days", 6)
-    draft.dedupe_days = _int(form, "dedupe_days", 0, 3650, p, 0) if dd else None
-    misfire = _text(form, "misfire", 12)
-    draft.misfire = misfire if misfire in ("fire_once", "skip") else "fire_once"
-    bt = _text(form, "business_type", 20)
-    draft.business_type = bt if bt in ("marketing", "service", "collection") else ""
-    draft.region_policy = _text(form, "region_policy", 40)
-    if draft.region_policy and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", draft.region_policy):
-        p["region_policy"] = ("launch.err.region_policy", {})
-    mode = _text(form, "answer_mode", 8)
-    draft.answer_mode = mode if mode in ("node", "on", "off") else "node"
-    machine = _text(form, "answer_on_machine", 10)
-    draft.answer_on_machine = machine if machine in ("hangup", "message") else ""
-    draft.answer_message = _text(form, "answer_message")
-    draft.answer_screener_text = _text(form, "answer_screener_text")
-    if draft.answer_on_machine == "message" and not draft.answer_message:
-        p["answer_message"] = ("launch.err.required", {})
-    draft.best_time = _flag(form, "best_time")
-    return p
+    draft.call_secondary = _checked(f.call_secondary)
 
 
 def cron_problem(expr: str, tz: str) -> Problem | None:
