@@ -224,7 +224,7 @@ class PeerCall:
                 "speech_ms": None if self.t_sos is None or self.t_eos is None else (self.t_eos - self.t_sos) * 1000,
                 "eos_to_first_audio_ms": gap, "answered": self.t_bot is not None,
                 "cut_off": self.t_bot is not None and (self.t_eos is None or self.t_bot < self.t_eos),
-                "bot_hung_up_first": self.bot_bye}
+                "bot_hung_up_first": self.bot_bye, "t_eos": self.t_eos, "t_bot": self.t_bot}  # CLOCK_MONOTONIC
 
 
 class RtpPhone(asyncio.DatagramProtocol):
