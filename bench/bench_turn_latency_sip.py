@@ -105,6 +105,7 @@ class Clip:
     ulaw: bytes
     first_voiced: int
     last_voiced: int
+    text: str = ""  # the words, for the oracle recogniser
 
 
 def voiced_span(pcm: bytes) -> tuple[int, int]:
@@ -130,12 +131,12 @@ def _eval() -> Any:
     return mod
 
 
-def _clip(label: str, script: str, pcm: bytes, snr_db: float, seed: int) -> Clip:
+def _clip(label: str, script: str, pcm: bytes, snr_db: float, seed: int, text: str = "") -> Clip:
     ev = _eval()
     first, last = voiced_span(pcm)
     lead = 2400 // FRAME  # on_the_line puts 300 ms of noise before the speech
     line = ev.on_the_line(pcm, snr_db, seed)
-    return Clip(label, script, ulaw_encode(line), lead + first, lead + last)
+    return Clip(label, script, ulaw_encode(line), lead + first, lead + last, text)
 
 
 def chinese_clips(n: int, voice: str, noise: str) -> list[Clip]:
@@ -153,7 +154,7 @@ def chinese_clips(n: int, voice: str, noise: str) -> list[Clip]:
                    + ev.speak(voice, r.text[len(r.first) + 1:], 1.0))
         else:
             pcm = ev.speak(voice, r.text, 1.0)
-        out.append(_clip(f"{r.kind}: {r.text}", r.script, pcm, ev.NOISE_DB[noise], i))
+        out.append(_clip(f"{r.kind}: {r.text}", r.script, pcm, ev.NOISE_DB[noise], i, r.text))
     return out
 
 
@@ -171,7 +172,7 @@ def korean_clips(n: int, noise: str) -> list[Clip]:
             pcm = tts.render(text, "ko").pcm
             OUT.mkdir(parents=True, exist_ok=True)
             write_wav(path, pcm)
-        out.append(_clip(text, "ko", pcm, ev.NOISE_DB[noise], i))
+        out.append(_clip(text, "ko", pcm, ev.NOISE_DB[noise], i, text))
     return out
 
 
@@ -457,6 +458,8 @@ async def bot_calls(clips: list[Clip], asr: Any, sip_port: int, call_timeout_s: 
     try:
         for k, clip in enumerate(clips):
             script = scripts[clip.script]
+            if isinstance(asr, OracleText):
+                asr.text = clip.text
             session = CallSession(driver, OriginateRequest("customer", "95555", f"lat-{k}", ring_timeout_s=10),
                                   script, example_variables(script), speech=kits[clip.script], clock=RealClock())
             try:
@@ -517,6 +520,35 @@ def summarise(name: str, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class OracleText:
+    """Not a recogniser: every utterance is heard at once as the words the customer is saying
+    (``text``, set per call), confidence 0.9, with ``peek()`` so the early end applies. It gives
+    the floor of the SIP turn path (VAD, endpoint, early end, engine, prompt out) without any
+    recognition cost; ``--recognisers oracle``, not in the default run."""
+
+    name = "oracle"
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def new_stream(self, expected: Any = (), grammar: bool = False, hotwords: Any = ()) -> Any:
+        from runtime.speech.asr_base import AsrResult
+
+        result = AsrResult(self.text, 0.9, provider="oracle")
+
+        class _Stream:
+            def accept(self, frame: bytes) -> None:
+                pass
+
+            def peek(self) -> AsrResult:
+                return result
+
+            def finish(self) -> AsrResult:
+                return result
+
+        return _Stream()
+
+
 def _whisper() -> Any:
     from runtime.speech.asr import WhisperProvider, recognise
     from runtime.speech.model_files import whisper_model_dir
@@ -539,6 +571,7 @@ def _vosk() -> Any:
 RECOGNISERS: dict[str, tuple[Callable[[], Any], Callable[[argparse.Namespace], list[Clip]]]] = {
     "whisper": (_whisper, lambda a: chinese_clips(a.replies, a.voice, a.noise)),
     "vosk": (_vosk, lambda a: korean_clips(a.replies, a.noise)),
+    "oracle": (OracleText, lambda a: chinese_clips(a.replies, a.voice, a.noise)),
 }
 
 
@@ -568,7 +601,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--replies", "--calls", type=int, default=8, help="replies (one call each) per recogniser")
-    ap.add_argument("--recognisers", default="whisper,vosk", help="comma list: whisper, vosk")
+    ap.add_argument("--recognisers", default="whisper,vosk", help="comma list: whisper, vosk, oracle")
     ap.add_argument("--voice", default="espeak", help="the Chinese customers' voice: espeak or kokoro")
     ap.add_argument("--noise", default="mid", choices=["low", "mid", "high"], help="line noise, as bench_speech_eval")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures and every row here")
