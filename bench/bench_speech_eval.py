@@ -20,7 +20,9 @@ same branch; "false accept" is an out-of-set reply sent to a branch.
 End of speech -> first bot audio is derived in-process from the measured decode time and the
 early-turn rule (speculation at a 140 ms pause, end at 360 ms when confident, else 600 ms) plus
 the measured matching time and a cached prompt's first frame; it is *not* measured at the
-customer's side over SIP here (see docs/speech.md).
+customer's side over SIP here. ``bench/bench_turn_latency_sip.py`` measures it there (the
+product's SIP driver and call session dialling a customer peer that times its own RTP), on this
+corpus's replies: see docs/speech.md, "Measured at the customer's side over SIP".
 """
 
 from __future__ import annotations
