@@ -21,8 +21,8 @@ _T2S = OpenCC("t2s")
 _APOSTROPHES = re.compile(r"[’'`´]")
 # ASR engines that segment Chinese into words (vosk) put spaces between them: "我 已经 充值 了".
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
-# Anything that is not a letter, digit or CJK character separates words.
-_SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+# Anything that is not a letter or digit, in any script (Hangul, kana, é ...), separates words.
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 def is_cjk(ch: str) -> bool:

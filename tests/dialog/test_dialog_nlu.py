@@ -33,6 +33,17 @@ def test_normalize_folds_traditional_width_case_and_punctuation() -> None:
     assert normalize("我 已经 充值 了 ok then") == "我已经充值了 ok then"  # vosk-style word spacing
 
 
+def test_normalize_keeps_the_letters_of_every_script() -> None:
+    """Hangul, kana and accented Latin letters are words, not separators (they were dropped, so a
+    Korean keyword folded to "" and a Korean script could never branch on what it heard)."""
+    assert normalize("네, 좋아요!") == "네 좋아요"
+    assert normalize("アニヨ はい。") == "アニヨ はい"
+    assert normalize("Sí, CLARO") == "sí claro"
+    assert normalize("a_b 😀 c") == "a b c"
+    assert _found(["아니요"], "아니요 괜찮아요") is not None
+    assert _found(["아니요"], "네 좋아요") is None
+
+
 def test_pinyin_folds_common_confusions() -> None:
     assert fold_syllable("zhang") == fold_syllable("zan")
     assert fold_syllable("ning") == fold_syllable("lin")
