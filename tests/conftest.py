@@ -56,6 +56,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(autouse=True)
+def _cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every in-process password hash is cheap argon2 (see ``tests.support.hashing``):
+    each app the tests build hashes a password per user and each sign-in verifies one, ~0.1 s of
+    CPU apiece at production cost. A test marked ``argon2_cost`` keeps the production cost."""
+    if request.node.get_closest_marker("argon2_cost") is None:
+        from tests.support.hashing import cheap_hashing
+
+        cheap_hashing(monkeypatch)
+
+
 @pytest.fixture
 def library_dir() -> Path:
     return ROOT / "scripts_library"

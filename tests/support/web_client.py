@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from huashu.core.config import Settings
 from huashu.core.db import make_engine
 from tests.support.dbfiles import fresh_sqlite
+from tests.support.hashing import cheap_hashing
 from tests.support.scripts import import_approved
 
 __all__ = ["HTML", "PASSWORD", "ROLES", "api_app", "app_settings", "app_with_users", "cheap_hashing", "csrf_of", "jpost", "sign_in", "browser_sign_in",
@@ -53,16 +54,6 @@ def app_with_users(settings: Settings, users: Iterable[str] | Mapping[str, str] 
     for name, role in pairs:
         create_user(engine, name, PASSWORD, role)
     return app
-
-
-def cheap_hashing(monkeypatch: Any) -> None:
-    """argon2 at production cost is ~0.1 s a hash and the tests hash dozens: the same algorithm
-    with less work, through ``monkeypatch`` so other tests keep the real cost."""
-    from argon2 import PasswordHasher
-
-    import web.auth.passwords as passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def csrf_of(client: TestClient[Any], html: str | None = None) -> str:
