@@ -47,6 +47,11 @@ def app_with_users(settings: Settings, users: Iterable[str] | Mapping[str, str] 
     from web.app import create_app
     from web.auth.users import create_user
 
+    if not settings.database_url and not (settings.data_dir / "huashu.db").exists():
+        # the database at head from the template (a millisecond), not create_all and a stamp in
+        # create_app (a third of a second); ensure_dirs is create_app's own first step
+        settings.ensure_dirs()
+        fresh_sqlite(settings.data_dir / "huashu.db")
     engine = make_engine(settings.db_url)
     kw.setdefault("secure_cookies", False)
     app = create_app(settings, engine, **kw)
