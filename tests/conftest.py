@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -42,6 +43,15 @@ _NEEDS = {
     "kannel": (lambda: all(Path(p).exists() for p in ("/usr/sbin/bearerbox", "/usr/sbin/smsbox", "/usr/lib/kannel/test/fakesmsc")),
                "Kannel is not installed (Debian kannel and kannel-extras)"),
 }
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The garbage collector spent about a fifth of the web tests' CPU rescanning what collection
+    left alive (modules, test items) and collecting after every 700 allocations: what exists now
+    lives for the whole run (``gc.freeze``), and a collection waits for more allocations. Cycles
+    are still collected; memory per worker grew by about 10% on the web, operator and security tests."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
