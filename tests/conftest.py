@@ -66,15 +66,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every in-process password hash is cheap argon2 (see ``tests.support.hashing``):
-    each app the tests build hashes a password per user and each sign-in verifies one, ~0.1 s of
-    CPU apiece at production cost. A test marked ``argon2_cost`` keeps the production cost."""
-    if request.node.get_closest_marker("argon2_cost") is None:
-        from tests.support.hashing import cheap_hashing
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_argon2() -> Iterator[None]:
+    """Every in-process password hash is cheap argon2 (see ``tests.support.hashing``), from the
+    session's fixtures on (the operator pages' seeded users, say): each app the tests build hashes
+    a password per user and each sign-in verifies one, ~0.1 s of CPU apiece at production cost."""
+    from tests.support.hashing import cheap_hashing
 
-        cheap_hashing(monkeypatch)
+    with pytest.MonkeyPatch.context() as mp:
+        cheap_hashing(mp)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _argon2_cost(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked ``argon2_cost`` hashes at the production cost."""
+    if request.node.get_closest_marker("argon2_cost") is not None:
+        from tests.support.hashing import production_hashing
+
+        production_hashing(monkeypatch)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["cheap_hashing"]
+__all__ = ["cheap_hashing", "production_hashing"]
 
 _cheap: dict[str, Any] = {}
 
@@ -22,7 +22,20 @@ def cheap_hashing(monkeypatch: Any) -> None:
     import web.auth.users as users
 
     if not _cheap:
+        _cheap["production"] = (passwords._hasher, users._DUMMY_HASH)
         _cheap["hasher"] = hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
         _cheap["dummy"] = hasher.hash("not-a-real-password")
     monkeypatch.setattr(passwords, "_hasher", _cheap["hasher"])
     monkeypatch.setattr(users, "_DUMMY_HASH", _cheap["dummy"])
+
+
+def production_hashing(monkeypatch: Any) -> None:
+    """The product's own hasher and dummy hash again (for a test marked ``argon2_cost`` while the
+    session's cheap hashing is in force)."""
+    import web.auth.passwords as passwords
+    import web.auth.users as users
+
+    if _cheap:
+        hasher, dummy = _cheap["production"]
+        monkeypatch.setattr(passwords, "_hasher", hasher)
+        monkeypatch.setattr(users, "_DUMMY_HASH", dummy)
