@@ -14,7 +14,9 @@ test:
 # rewritten test modules are kept between runs even where the environment turns that off
 # (PYTHONDONTWRITEBYTECODE): compiling them again was half of the collection time. worksteal: an
 # idle worker takes tests still queued on the other, so a long test near the end is not a tail;
-# no faker: no test uses its fixture, and every worker would import it.
+# no faker: no test uses its fixture, and every worker would import it. In-process password hashes
+# use cheap argon2 and the garbage collector freezes what collection left alive (tests/conftest.py;
+# a test marked argon2_cost keeps the production hashing cost).
 test-fast:
 	@tools/setup.sh test
 	env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q -p no:cacheprovider -p no:faker -n 2 --dist worksteal \

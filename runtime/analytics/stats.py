@@ -11,8 +11,6 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy import stats as _st
-
 __all__ = ["GroupStats", "Comparison", "compare_shares", "compare_means", "wilson", "compare_groups"]
 
 
@@ -50,6 +48,7 @@ class Comparison:
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a share; sensible even for small n or shares near 0 and 1."""
+    from scipy import stats as _st
     if n == 0:
         return 0.0, 0.0
     z = float(_st.norm.ppf(0.5 + confidence / 2))
@@ -62,6 +61,7 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
 
 def compare_shares(a: GroupStats, b: GroupStats, metric: str, confidence: float = 0.95) -> Comparison:
     """Share of ``a`` minus share of ``b``, with a Wald interval and a pooled two-proportion z-test."""
+    from scipy import stats as _st
     pa, pb = a.share, b.share
     diff = pa - pb
     z = float(_st.norm.ppf(0.5 + confidence / 2))
@@ -77,6 +77,7 @@ def compare_shares(a: GroupStats, b: GroupStats, metric: str, confidence: float 
 
 def compare_means(a: GroupStats, b: GroupStats, metric: str, confidence: float = 0.95) -> Comparison:
     """Mean of ``a`` minus mean of ``b``, Welch's t-test and interval (Welch-Satterthwaite df)."""
+    from scipy import stats as _st
     diff = a.mean - b.mean
     if a.n < 2 or b.n < 2:
         return Comparison(metric, a.mean, b.mean, diff, math.nan, math.nan, math.nan, "Welch t", False, None)

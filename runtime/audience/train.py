@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.tree import DecisionTreeClassifier
 
 from huashu.core.errors import UserError
 from runtime.audience.control import control_mask
@@ -92,6 +90,8 @@ def select_columns(prep: Preparation, selected: list[str]) -> tuple[list[int], l
 
 
 def _fit(kind: str, x: np.ndarray, y: np.ndarray, param: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
     if kind == "tree":
         leaf = max(50, len(y) // 500)
         return DecisionTreeClassifier(max_depth=int(param), min_samples_leaf=leaf, random_state=seed).fit(x, y)

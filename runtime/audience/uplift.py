@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from huashu.core.errors import UserError
@@ -124,6 +122,7 @@ def stratified_split(
 
 
 def _gbm(x: np.ndarray, y: np.ndarray, leaf: int, seed: int, leaves: int = 7, rounds: int = 40) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
     # One OpenMP thread: on a busy two-core machine more threads spin-wait and run ~20x slower.
     with threadpool_limits(1):
         return HistGradientBoostingClassifier(
@@ -142,6 +141,7 @@ def _interactions(xs: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _fit(estimator: str, x: np.ndarray, xs: np.ndarray, y: np.ndarray, t: np.ndarray, seed: int) -> tuple[Any, Any]:
+    from sklearn.linear_model import LogisticRegression
     if estimator == "s_logit":
         with threadpool_limits(1):
             return LogisticRegression(C=_LOGIT_C, max_iter=1000).fit(_interactions(xs, t), y), None

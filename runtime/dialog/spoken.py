@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import cn2an
-
 __all__ = ["as_decimal", "number_zh", "number_en", "amount_zh", "amount_en", "amount_number_zh", "phone_zh",
            "phone_en", "date_zh", "date_en"]
 
@@ -61,6 +59,7 @@ def number_en(value: object) -> str:
 
 
 def number_zh(value: object) -> str:
+    import cn2an
     d = as_decimal(value)
     text = format(d.normalize(), "f") if d != d.to_integral_value() else str(int(d))
     return str(cn2an.an2cn(text, "low"))
@@ -91,6 +90,7 @@ def _cents(value: object) -> tuple[str, int, int]:
 
 def amount_zh(value: object) -> str:
     """36.5 -> 三十六元五角; 0.05 -> 五分; 100 -> 一百元; 2 -> 两元; 0.2 -> 两角; 200 -> 两百元."""
+    import cn2an
     sign, yuan, cents = _cents(value)
     jiao, fen = divmod(cents, 10)
     parts: list[str] = []
@@ -137,6 +137,7 @@ def _date(value: object) -> _dt.date:
 
 
 def date_zh(value: object) -> str:
+    import cn2an
     d = _date(value)
     year = "".join(_ZH_DIGITS[int(c)] for c in f"{d.year:04d}")
     return f"{year}年{cn2an.an2cn(str(d.month), 'low')}月{cn2an.an2cn(str(d.day), 'low')}日"

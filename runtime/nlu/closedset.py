@@ -25,8 +25,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 from designer.builtin_phrases import BUILTIN
 from designer.model import Node, Script
 from designer.textfold import has_cjk, is_cjk, normalize
@@ -82,6 +80,7 @@ class Choice:
 @lru_cache(maxsize=32768)
 def _syllable(ch: str) -> tuple[str, str, str]:
     """(toned, toneless, folded) syllable of one character; a non-CJK character is itself."""
+    from pypinyin import Style, lazy_pinyin
     if not is_cjk(ch):
         return ch, ch, ch
     toned = lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True)[0]

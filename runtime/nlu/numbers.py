@@ -11,8 +11,6 @@ import warnings
 from decimal import Decimal
 from functools import lru_cache
 
-import cn2an
-
 __all__ = ["to_arabic", "extract_numbers", "first_number"]
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -80,6 +78,7 @@ def _measured(text: str, start: int, end: int) -> bool:
 
 def _mixed(text: str) -> str:
     """Digits next to a Chinese unit as Chinese numerals: "2百5" -> "二百五", "1.5万" -> "15000"."""
+    import cn2an
     if not any(u in text for u in _UNITS) or not any(c.isdigit() for c in text):
         return text
 
@@ -92,6 +91,7 @@ def _mixed(text: str) -> str:
 
 
 def _replace_zh(text: str) -> str:
+    import cn2an
     def repl(m: re.Match[str]) -> str:
         run = m.group(0)
         trail = ""

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 from designer.textfold import is_cjk
 
 __all__ = ["fold_syllable", "fuzzy_key", "syllable_of"]
@@ -38,6 +36,7 @@ def fold_syllable(syllable: str) -> str:
 @lru_cache(maxsize=32768)
 def syllable_of(ch: str) -> str:
     """The folded syllable of one CJK character (its most common reading)."""
+    from pypinyin import Style, lazy_pinyin
     return fold_syllable(lazy_pinyin(ch, style=Style.NORMAL)[0])
 
 

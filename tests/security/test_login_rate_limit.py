@@ -143,6 +143,7 @@ def _p99(lat: list[float]) -> float:
     return statistics.quantiles(lat, n=100, method="inclusive")[98] if len(lat) >= 2 else lat[0]
 
 
+@pytest.mark.argon2_cost
 def test_30_concurrent_wrong_secrets_do_not_stall_healthz(live: tuple[str, Litestar]) -> None:
     from web.api.oauth import create_client
 
@@ -162,6 +163,7 @@ def test_30_concurrent_wrong_secrets_do_not_stall_healthz(live: tuple[str, Lites
     assert len(lat) >= 3 and _p99(lat) < 1.0, sorted(lat)[-5:]
 
 
+@pytest.mark.argon2_cost
 def test_30_concurrent_wrong_passwords_hash_at_most_the_free_attempts(live: tuple[str, Litestar]) -> None:
     base, _ = live
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from huashu.core.config import Settings
 from huashu.core.db import make_engine
 from tests.support.dbfiles import fresh_sqlite
+from tests.support.hashing import cheap_hashing
 from tests.support.scripts import import_approved
 
 __all__ = ["HTML", "PASSWORD", "ROLES", "api_app", "app_settings", "app_with_users", "cheap_hashing", "csrf_of", "jpost", "sign_in", "browser_sign_in",
@@ -46,6 +47,11 @@ def app_with_users(settings: Settings, users: Iterable[str] | Mapping[str, str] 
     from web.app import create_app
     from web.auth.users import create_user
 
+    if not settings.database_url and not (settings.data_dir / "huashu.db").exists():
+        # the database at head from the template (a millisecond), not create_all and a stamp in
+        # create_app (a third of a second); ensure_dirs is create_app's own first step
+        settings.ensure_dirs()
+        fresh_sqlite(settings.data_dir / "huashu.db")
     engine = make_engine(settings.db_url)
     kw.setdefault("secure_cookies", False)
     app = create_app(settings, engine, **kw)
@@ -53,16 +59,6 @@ def app_with_users(settings: Settings, users: Iterable[str] | Mapping[str, str] 
     for name, role in pairs:
         create_user(engine, name, PASSWORD, role)
     return app
-
-
-def cheap_hashing(monkeypatch: Any) -> None:
-    """argon2 at production cost is ~0.1 s a hash and the tests hash dozens: the same algorithm
-    with less work, through ``monkeypatch`` so other tests keep the real cost."""
-    from argon2 import PasswordHasher
-
-    import web.auth.passwords as passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def csrf_of(client: TestClient[Any], html: str | None = None) -> str:
