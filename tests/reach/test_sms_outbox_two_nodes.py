@@ -72,3 +72,29 @@ def test_unreachable_gateway_retries_later_and_lost_sends_are_not_resent(engine)
     assert recover_sending(engine, idempotent=False) == 1
     lost = [m for m in messages(engine, task_id=tid) if m["attempt_id"] == 1][0]
     assert lost["state"] == "failed" and lost["error"].startswith("unknown:")
+
+
+class ReportsFirst:
+    """A gateway so fast that its delivery report lands before ``send`` returns."""
+
+    name = "fast"
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def send(self, msg: OutMessage) -> SendResult:
+        from runtime.campaigns.sms.outbox import apply_dlr
+        from runtime.campaigns.sms.providers import dlr_token
+
+        assert apply_dlr(self.engine, "s", msg.id, dlr_token("s", msg.id), "1") == "delivered"
+        return SendResult("accepted", ref=f"ref-{msg.id}", detail="test")
+
+
+def test_a_report_that_comes_before_the_send_returns_keeps_the_send_facts(engine) -> None:
+    """The report moves ``sending`` straight to ``delivered``; the send's provider, reference and
+    time are still recorded (they were lost, and a Kannel test failed now and then on it)."""
+    tid = _queue(engine, 2)
+    assert SmsSender(engine, ReportsFirst(engine), "n1").step() == 2
+    got = messages(engine, task_id=tid)
+    assert [m["state"] for m in got] == ["delivered", "delivered"]
+    assert all(m["provider"] == "fast" and m["provider_ref"] == f"ref-{m['id']}" and m["sent_at"] for m in got), got

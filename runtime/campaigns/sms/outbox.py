@@ -100,8 +100,11 @@ class SmsSender:
             mine = and_(M.c.id == msg.id, M.c.state == "sending", M.c.lease_node == self.node_id)
             with self.engine.begin() as conn:
                 if res.status == "accepted":
-                    conn.execute(update(M).where(mine).values(state="sent", provider=self.provider.name,
-                                                              provider_ref=res.ref, sent_at=utcnow(), lease_until=None))
+                    facts = {"provider": self.provider.name, "provider_ref": res.ref, "sent_at": utcnow(), "lease_until": None}
+                    if not conn.execute(update(M).where(mine).values(state="sent", **facts)).rowcount:
+                        # its delivery report came first (a fast gateway): the state has moved on, the
+                        # facts of the send are still ours to record
+                        conn.execute(update(M).where(M.c.id == msg.id, M.c.lease_node == self.node_id).values(**facts))
                     sent += 1
                 elif res.status == "unsent" or (res.status == "unknown" and self.idempotent):
                     conn.execute(update(M).where(mine).values(state="queued", lease_node=None, error=res.detail,
