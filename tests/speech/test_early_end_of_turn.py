@@ -103,3 +103,71 @@ def test_a_pause_mid_sentence_does_not_cut_the_customer_off(script: Script) -> N
     b = heard[0].budget
     # the decode at the mid-sentence pause went stale when speech resumed; the one at the end is used
     assert b is not None and not b.early and b.endpoint_ms == 600 and asr.peeks == 2
+
+
+class _BeamAsr(ScriptedAsr):
+    """Streams with an n-best (``alternatives``) that remembers how much audio it had when asked."""
+
+    def __init__(self, texts: list[str], beam: list[str]) -> None:
+        super().__init__(texts)
+        self.beam = beam
+        self.asked_at: list[tuple[int, object]] = []  # (frames so far, the stream)
+
+    def new_stream(self, expected: object = (), grammar: bool = False, hotwords: object = ()) -> object:
+        stream = super().new_stream(expected, grammar, hotwords)  # type: ignore[arg-type]
+        owner = self
+
+        def alternatives(n: int = 3) -> list[str]:
+            owner.asked_at.append((stream.frames, stream))
+            return owner.beam[:n]
+
+        stream.alternatives = alternatives
+        return stream
+
+
+def test_rejected_words_get_their_n_best_during_the_pause_not_after_it(script: Script) -> None:
+    """The closed set rejects the speculative words; the beam's other hypotheses are decoded in the
+    rest of the pause, so the turn does not wait for a second decode after the full silence."""
+    compiled = compile_script(script)
+    asr = _BeamAsr(["今天天气怎么样"], ["今天天气怎么样", "不需要"])
+    got: list[Heard | Hearing] = []
+
+    async def no_barge() -> bool:
+        return False
+
+    def ear_for(a: object, oracle: bool) -> Ear:
+        return Ear(a, oracle, emit=got.append, barge_in=no_barge,
+                   listening=lambda: compiled.listen(script.by_id["open"]), closed=compiled.closed,
+                   early=CFG, end_silence_ms=600)
+
+    kit = SpeechKit(tts=None, asr=asr)  # type: ignore[arg-type]
+    asyncio.run(listen(_paced(_burst(700, 2) + bytes(16000)), kit, RealClock(), ear_for, None))
+    heard = [h for h in got if isinstance(h, Heard)]
+    assert len(heard) == 1 and heard[0].branch_hint == "open_no"  # rescued by the n-best
+    assert len(asr.asked_at) == 1, asr.asked_at  # once: the pause's n-best was used, not decoded again
+    frames_then, stream = asr.asked_at[0]
+    assert frames_then < stream.frames  # type: ignore[attr-defined]  # asked before the silence ran out
+    b = heard[0].budget
+    assert b is not None and b.speculative and not b.early and b.endpoint_ms == 600
+
+
+def test_speech_after_the_pause_makes_its_n_best_stale(script: Script) -> None:
+    compiled = compile_script(script)
+    asr = _BeamAsr(["今天天气怎么样"], ["今天天气怎么样", "不需要"])
+    got: list[Heard | Hearing] = []
+
+    async def no_barge() -> bool:
+        return False
+
+    def ear_for(a: object, oracle: bool) -> Ear:
+        return Ear(a, oracle, emit=got.append, barge_in=no_barge,
+                   listening=lambda: compiled.listen(script.by_id["open"]), closed=compiled.closed,
+                   early=CFG, end_silence_ms=600)
+
+    kit = SpeechKit(tts=None, asr=asr)  # type: ignore[arg-type]
+    pcm = _burst(700, 2) + bytes(450 * 16) + _burst(600, 5) + bytes(16000)  # a long pause, then more words
+    asyncio.run(listen(_paced(pcm), kit, RealClock(), ear_for, None))
+    heard = [h for h in got if isinstance(h, Heard)]
+    assert len(heard) == 1
+    # the n-best asked at the first pause is not the one used: the last one covers every word
+    assert len(asr.asked_at) >= 2 and asr.asked_at[-1][0] > asr.asked_at[0][0]
