@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from runtime.calls.early_turn import EarlyTurnConfig, next_step
 from runtime.calls.speech import OracleAsr, SpeechKit
 from runtime.dialog.actions import Listen
 from runtime.nlu.closedset import ClosedSet, Verdict, decide
-from runtime.speech.forced import N_BEST, Alternatives, rescore
+from runtime.speech.forced import rescore
 from telephony.media.endpointing import SpeechEnded, SpeechStarted
 from telephony.simulator.clock import Clock, holding
 
@@ -100,9 +100,6 @@ class Ear:
         self._lis: Listen | None = None
         self._spec: asyncio.Future[Any] | None = None  # speculative decode of the audio up to this pause
         self._spec_verdict: Verdict | None = None
-        # the n-best of the same pause, started when the closed set rejected the speculative words:
-        # a turn it would rescue no longer waits for a second decode after the silence
-        self._spec_alts: asyncio.Future[Sequence[str]] | None = None
         self._ending_early = False
         self.oracle = oracle
         self._emit = emit
@@ -126,7 +123,6 @@ class Ear:
                 if not e.too_short:
                     await self._ended(done)
                 self._spec, self._spec_verdict, self._ending_early = None, None, False
-                self._drop_alternatives()
                 self._emit(Hearing(False))
 
     async def pause(self, pause_ms: int, speech_ms: int) -> bool:
@@ -138,15 +134,10 @@ class Ear:
             return False
         if pause_ms == 0:
             self._spec, self._spec_verdict = None, None
-            self._drop_alternatives()
             return False
         confident: bool | None = None
         if self._spec is not None and self._spec.done():
             confident = self._confident()
-            if not confident and self._spec_alts is None and self._rejected_on_closed_node():
-                beam = getattr(self.stream, "alternatives", None)
-                if beam is not None:
-                    self._spec_alts = asyncio.ensure_future(asyncio.to_thread(beam, N_BEST))
         step = next_step(self.early, pause_ms, speech_ms, self._spec is not None, confident)
         if step == "speculate":
             self._spec = asyncio.ensure_future(asyncio.to_thread(self.stream.peek))
@@ -167,34 +158,6 @@ class Ear:
         v = self._spec_verdict
         return (v.branch_hint is not None and v.choice is not None and not self.closed.is_open(lis.node_id)
                 and v.choice.confidence >= self.early.min_confidence)
-
-    def _rejected_on_closed_node(self) -> bool:
-        """The speculative words were rejected by the closed set of a closed node: what the n-best
-        pass (``runtime.speech.forced.rescore``) would try to rescue after the silence."""
-        v, lis = self._spec_verdict, self._lis
-        return (v is not None and v.choice is not None and v.choice.rejected and lis is not None
-                and self.closed is not None and not self.closed.is_open(lis.node_id))
-
-    def _drop_alternatives(self) -> None:
-        """Speech went on (or the turn ended): the pause's n-best is stale. A decode already in
-        its worker finishes there; its result is not used."""
-        if self._spec_alts is not None:
-            self._spec_alts.cancel()
-        self._spec_alts = None
-
-    async def _beam(self, done: Any, spec_used: bool) -> Alternatives | None:
-        """The n-best for the final words: the pause's, when the final result is that pause's decode
-        and its n-best finished or is under way; else the stream's own (decoded now)."""
-        beam = getattr(done, "alternatives", None)
-        pending = self._spec_alts
-        if beam is None or not spec_used or pending is None or pending.cancelled():
-            return beam
-        try:
-            with holding(self._clock):
-                found = list(await pending)
-        except Exception:  # noqa: BLE001 - decode it again after the silence, as without speculation
-            return beam
-        return lambda n: found[:n]
 
     async def _started(self) -> None:
         self._emit(Hearing(True))
@@ -236,10 +199,8 @@ class Ear:
         if self.closed is not None and lis is not None and not self.oracle:
             v = decide(self.closed, lis.node_id, result.text, conf, bool(result.rejected))
             scorer = getattr(done, "score", None) if self.forced else None
-            rejected = v.choice is not None and v.choice.rejected
-            # n-best: always, where the recogniser has it; from the pause when it was decoded there
-            beam = await self._beam(done, spec is not None) if rejected else None
-            if (scorer is not None or beam is not None) and rejected:
+            beam = getattr(done, "alternatives", None)  # n-best: always, where the recogniser has it
+            if (scorer is not None or beam is not None) and v.choice is not None and v.choice.rejected:
                 with holding(self._clock):  # the decoder's work is real time, as the recognition is
                     v = await asyncio.to_thread(rescore, self.closed, lis.node_id, v, scorer, beam)
             t2 = time.perf_counter()
