@@ -16,6 +16,7 @@ import hashlib
 import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -45,9 +46,41 @@ def _load(model_dir: str, cpu_threads: int) -> Any:
     except ImportError as exc:
         raise AsrError("faster-whisper is not installed (pip install faster-whisper)") from exc
     try:
-        return WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+        model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
     except (RuntimeError, OSError, ValueError) as exc:
         raise AsrError(f"cannot load the Whisper model in {model_dir}: {exc}") from exc
+    model.encode = _EncoderMemo(model.encode)  # faster-whisper's transcribe calls self.encode
+    return model
+
+
+class _EncoderMemo:
+    """The model's encoder with its last few passes remembered by their input. The encoder is
+    most of a short reply's decode (~1.3 s of CPU of a turn the closed set rejected): the greedy
+    decode of a turn, its n-best and forced scoring give it the same 30 s window of features, so
+    they share one pass. Bounded (a base-model output is ~3 MB); callers hold ``_LOCK``."""
+
+    SIZE = 4
+
+    def __init__(self, encode: Any) -> None:
+        self._encode = encode
+        self._seen: OrderedDict[bytes, Any] = OrderedDict()
+        self.hits = 0
+        self.passes = 0  # the encoder really run
+
+    def __call__(self, features: np.ndarray) -> Any:
+        arr = np.ascontiguousarray(features)
+        key = hashlib.sha1(arr.tobytes()).digest() + repr(arr.shape).encode()  # noqa: S324 - a cache key
+        found = self._seen.get(key)
+        if found is not None:
+            self._seen.move_to_end(key)
+            self.hits += 1
+            return found
+        found = self._encode(features)
+        self.passes += 1
+        self._seen[key] = found
+        if len(self._seen) > self.SIZE:
+            self._seen.popitem(last=False)
+        return found
 
 
 @lru_cache(maxsize=1)
@@ -64,14 +97,19 @@ def to_simplified(text: str) -> str:
 class WhisperStream(WholeUtteranceStream["WhisperProvider"]):
     """The hotwords are Whisper's initial prompt; no partials: whisper decodes whole utterances."""
 
+    def _heard(self) -> bytes:
+        """The audio of the words being judged: the last decode's (a pause's speculative decode
+        may be the turn's result), so its encoder pass is remembered and not run again."""
+        return self.decoded if self.decoded is not None else bytes(self._pcm)
+
     def score(self, phrases: Sequence[str]) -> dict[str, float]:
-        """Mean token log-probability of each phrase for the audio so far (forced scoring,
-        :mod:`runtime.speech.forced`)."""
-        return self._provider.score(bytes(self._pcm), phrases)
+        """Mean token log-probability of each phrase for the audio of the last decode (forced
+        scoring, :mod:`runtime.speech.forced`)."""
+        return self._provider.score(self._heard(), phrases)
 
     def alternatives(self, n: int = 3) -> list[str]:
-        """The n-best transcripts of the audio so far (:meth:`WhisperProvider.alternatives`)."""
-        return self._provider.alternatives(bytes(self._pcm), n)
+        """The n-best transcripts of the audio of the last decode (:meth:`WhisperProvider.alternatives`)."""
+        return self._provider.alternatives(self._heard(), n)
 
     def peek(self) -> AsrResult:
         """Decode the audio so far and keep the stream open: the speculative decode at a pause
@@ -132,13 +170,16 @@ class WhisperProvider:
             return self._enc_cache[1]
         pcm16k = resample(pcm8k, SAMPLE_RATE, _WHISPER_RATE, headroom_db=0.0)
         audio = np.frombuffer(pcm16k, dtype="<i2").astype(np.float32) / 32768.0
+        from faster_whisper.audio import pad_or_trim
+
         model = self.model
         feats = model.feature_extractor(audio)
-        frames = int(feats.shape[-1])
-        window = model.feature_extractor.nb_max_frames
-        feats = np.pad(feats, ((0, 0), (0, max(0, window - frames))))[:, :window]
+        # the window exactly as faster-whisper's transcribe encodes it (it drops the last frame), so
+        # the greedy decode's encoder pass is the one remembered (_EncoderMemo)
+        frames = max(1, int(feats.shape[-1]) - 1)
+        window = pad_or_trim(feats[:, :frames], model.feature_extractor.nb_max_frames)
         tok = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=self.language or "zh")
-        found = (model.encode(feats), frames, tok)
+        found = (model.encode(window), frames, tok)
         self._enc_cache = (key, found)
         return found
 

@@ -30,6 +30,7 @@ class WholeUtteranceStream(Generic[_T]):
         self._context = context
         self._pcm = bytearray()
         self._tone = ToneDetector()
+        self.decoded: bytes | None = None  # the audio the last decode was given (a peek's, or the whole turn's)
 
     def accept(self, pcm_frame: bytes) -> None:
         self._pcm += pcm_frame
@@ -41,4 +42,6 @@ class WholeUtteranceStream(Generic[_T]):
         if tone is not None:
             return AsrResult("", 0.0, rejected=True, provider=self._provider.name, reason=tone,
                              audio_ms=len(self._pcm) // 2 * 1000 // SAMPLE_RATE)
-        return self._provider.transcribe(bytes(self._pcm), self._context)  # a copy: accept() may go on
+        pcm = bytes(self._pcm)  # a copy: accept() may go on
+        self.decoded = pcm
+        return self._provider.transcribe(pcm, self._context)

@@ -66,3 +66,34 @@ def test_silence_and_noise_are_rejected(whisper_dir: Path) -> None:
     assert r.rejected and r.reason == "no audio"
     r = recognise(WhisperProvider(whisper_dir, language="zh"), noise)
     assert r.rejected or r.text == "", r
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_the_n_best_of_a_turn_reuses_its_decodes_encoder_pass(whisper_dir: Path) -> None:
+    """The greedy decode, the n-best and forced scoring of one turn give the encoder the same
+    window: it runs once (it is most of a short reply's cost), and the n-best is of the audio
+    that was decoded (a pause's speculative decode may be the turn's result)."""
+    import shutil
+
+    from runtime.speech.asr_whisper import _load
+    from runtime.speech.tts_espeak import EspeakProvider
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    pcm = silence(200) + EspeakProvider().render("不需要").pcm + silence(200)
+    provider = WhisperProvider(whisper_dir, language="zh")
+    stream = provider.new_stream()
+    for i in range(0, len(pcm), 320):
+        stream.accept(pcm[i:i + 320])
+    memo = _load(str(provider.model_dir.resolve()), provider.cpu_threads).encode
+    passes = memo.passes
+    result = stream.peek()  # the pause's decode
+    assert memo.passes == passes + 1
+    stream.accept(silence(300))  # the rest of the pause arrives after it
+    assert result.audio_ms == len(pcm) // 16 and stream.decoded is not None
+    alternatives = stream.alternatives(3)
+    assert memo.passes == passes + 1, "the n-best ran the encoder again"
+    assert alternatives and all(isinstance(t, str) and t for t in alternatives)
+    assert set(stream.score(["不需要"])) == {"不需要"}
+    assert memo.passes == passes + 1, "forced scoring ran the encoder again"
