@@ -54,3 +54,12 @@ def test_a_hostile_value_in_a_bad_line_is_escaped(client_as: Any) -> None:
     c.cookies.set("lang", "zh")
     r = post(c, "/operator/blacklist/import", files={"file": ("bl.csv", b"phone\n<script>alert(1)</script>\n", "text/csv")})
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)" in r.text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "CSV 导入"), ("en", "CSV import")])
+def test_the_blacklist_says_why_a_number_is_listed_in_the_page_language(client_as: Any, lang: str, word: str) -> None:
+    c = client_as("operator")
+    c.cookies.set("lang", lang)
+    post(c, "/operator/blacklist/import", files={"file": ("bl.csv", b"phone\n13900000077\n", "text/csv")})
+    page = html.unescape(c.get("/operator/blacklist", headers={"accept": "text/html"}).text)
+    assert f'data-reason="import">{word}</td>' in page
