@@ -140,7 +140,6 @@ class WhisperProvider:
         self.cpu_threads = cpu_threads
         self.min_confidence = min_confidence
         self.max_no_speech = max_no_speech
-        self._enc_cache: tuple[bytes, tuple[Any, int, Any]] | None = None
 
     @property
     def model(self) -> Any:
@@ -161,17 +160,14 @@ class WhisperProvider:
         return WhisperStream(self, sep.join(words) or None)
 
     def _encoded(self, pcm8k: bytes) -> tuple[Any, int, Any]:
-        """(encoder output, feature frames, tokenizer) for ``pcm8k``; the last one is kept, so the
-        n-best and forced scoring of one turn share one encoder pass. Call under ``_LOCK``."""
+        """(encoder output, feature frames, tokenizer) for ``pcm8k``: the turn's decode, n-best and
+        forced scoring share one encoder pass through the model's :class:`_EncoderMemo`. Call
+        under ``_LOCK``."""
+        from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
 
-        key = hashlib.sha1(pcm8k).digest()  # noqa: S324 - a cache key, not security
-        if self._enc_cache is not None and self._enc_cache[0] == key:
-            return self._enc_cache[1]
         pcm16k = resample(pcm8k, SAMPLE_RATE, _WHISPER_RATE, headroom_db=0.0)
         audio = np.frombuffer(pcm16k, dtype="<i2").astype(np.float32) / 32768.0
-        from faster_whisper.audio import pad_or_trim
-
         model = self.model
         feats = model.feature_extractor(audio)
         # the window exactly as faster-whisper's transcribe encodes it (it drops the last frame), so
@@ -179,9 +175,7 @@ class WhisperProvider:
         frames = max(1, int(feats.shape[-1]) - 1)
         window = pad_or_trim(feats[:, :frames], model.feature_extractor.nb_max_frames)
         tok = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=self.language or "zh")
-        found = (model.encode(window), frames, tok)
-        self._enc_cache = (key, found)
-        return found
+        return model.encode(window), frames, tok
 
     def alternatives(self, pcm8k: bytes, n: int = 3) -> list[str]:
         """The ``n`` best transcripts of a 5-beam search (no hotwords), best first, for the closed
