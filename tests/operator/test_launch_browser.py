@@ -126,6 +126,15 @@ class Clicks:
         self.page.fill(selector, value)
 
 
+def _htmx_ready(page: Any, selector: str) -> None:
+    """Wait until htmx has bound the swapped-in element's triggers and settled: a change made in
+    the moment between the swap and htmx processing it sends no request (a person is never that
+    fast; a test on a loaded machine is)."""
+    page.wait_for_function(
+        "s => { const el = document.querySelector(s); return !!el && !!el['htmx-internal-data']"
+        " && !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping'); }", arg=selector)
+
+
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"launch-{name}.png"), full_page=True)
@@ -164,6 +173,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert page.locator("#map-phone").input_value() == "手机号"
             assert page.locator("#var-name").input_value() == "姓名"
             assert page.locator("#err-var_arrears").is_visible()
+            _htmx_ready(page, "#var-arrears")
             user.select("#var-arrears", "欠费金额")
             page.wait_for_selector("#count-total")
             assert page.locator("#count-total").inner_text() == "33"
@@ -248,6 +258,7 @@ def test_operator_launches_the_demo_script_from_the_editor(demo: Demo, tmp_path:
             assert "not a list" in page.locator("#err-file").inner_text()
             page.set_input_files("#list-file", str(listing))
             page.wait_for_selector("#mapping")
+            _htmx_ready(page, "#var-arrears")
             page.select_option("#var-arrears", "欠费金额")
             page.wait_for_selector("#drops")
             assert "appears earlier in the same list" in page.locator("#drops").inner_text()  # op.drop.duplicate_in_list
